@@ -1,0 +1,153 @@
+import { cache } from "react";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ChevronLeft } from "lucide-react";
+
+import { removeMemberAction } from "@/app/(app)/teams/actions";
+import { ActionButton } from "@/components/forms/action-button";
+import { AddMemberForm } from "@/components/teams/add-member-form";
+import { MemberRoleForm } from "@/components/teams/member-role-form";
+import { Badge } from "@/components/ui/badge";
+import { Card, CardContent } from "@/components/ui/card";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { requireUser } from "@/lib/auth/current-user";
+import { can, type Actor } from "@/lib/authz";
+import type { TeamRole } from "@/lib/generated/prisma/enums";
+import { ROLE_LABELS, TEAM_ROLES } from "@/lib/schemas/teams";
+import { getTeamForActor } from "@/lib/teams/get-team";
+import { listMembers } from "@/lib/teams/list-members";
+import type { MemberView } from "@/lib/teams/member-view";
+
+type TeamPageProps = { params: Promise<{ slug: string }> };
+
+// Shared by the metadata and the page within one request.
+const teamForRequest = cache(async (slug: string) => getTeamForActor(await requireUser(), slug));
+
+export async function generateMetadata({ params }: TeamPageProps): Promise<Metadata> {
+  const team = await teamForRequest((await params).slug);
+  return { title: team?.name ?? "Team" };
+}
+
+const SOURCE_LABELS = { MANUAL: "Manual", GROUP_SYNC: "Group sync" } as const;
+
+/** The roles the actor may give someone who has `currentRole` now (or is new). */
+function grantableRoles(actor: Actor, teamId: string, currentRole?: TeamRole): TeamRole[] {
+  return TEAM_ROLES.filter((newRole) => can(actor, "team:manage-members", { teamId, currentRole, newRole }));
+}
+
+function MemberRow({ member, teamId, actor }: { member: MemberView; teamId: string; actor: Actor }) {
+  const label = member.name ?? member.email;
+  const manageable = can(actor, "team:manage-members", { teamId, currentRole: member.role });
+
+  return (
+    <TableRow>
+      <TableCell>
+        <div className="flex flex-wrap items-center gap-2">
+          <span className={member.name ? "font-medium" : "text-muted-foreground"}>{member.name ?? "—"}</span>
+          {member.userId === actor.id ? <Badge variant="outline">You</Badge> : null}
+          {member.deactivated ? <Badge variant="destructive">Deactivated</Badge> : null}
+        </div>
+      </TableCell>
+      <TableCell className="text-muted-foreground">{member.email}</TableCell>
+      <TableCell>
+        {manageable ? (
+          <MemberRoleForm
+            // Remount when the role changes so the select shows the saved role.
+            key={member.role}
+            teamId={teamId}
+            userId={member.userId}
+            role={member.role}
+            roles={grantableRoles(actor, teamId, member.role)}
+            memberLabel={label}
+          />
+        ) : (
+          <Badge variant="secondary">{ROLE_LABELS[member.role]}</Badge>
+        )}
+      </TableCell>
+      <TableCell>
+        <Badge variant="outline">{SOURCE_LABELS[member.source]}</Badge>
+      </TableCell>
+      <TableCell className="text-right">
+        {manageable ? (
+          <ActionButton
+            action={removeMemberAction}
+            fields={{ teamId, userId: member.userId }}
+            variant="destructive"
+            aria-label={`Remove ${label}`}
+            confirm={{
+              title: `Remove ${label}?`,
+              description: `${member.email} loses access to this team and its workspaces. You can add them again later.`,
+              confirmLabel: "Remove member",
+            }}
+          >
+            Remove
+          </ActionButton>
+        ) : null}
+      </TableCell>
+    </TableRow>
+  );
+}
+
+export default async function TeamPage({ params }: TeamPageProps) {
+  const user = await requireUser();
+  const team = await teamForRequest((await params).slug);
+  if (!team) notFound();
+  const members = await listMembers(user, team.id);
+  const canManage = can(user, "team:manage-members", { teamId: team.id });
+
+  return (
+    <div className="flex flex-col gap-6">
+      <div className="flex flex-col gap-2">
+        <Link
+          href="/teams"
+          className="inline-flex w-fit items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-2 focus-visible:ring-ring"
+        >
+          <ChevronLeft aria-hidden="true" className="size-4" />
+          Teams
+        </Link>
+        <div className="flex flex-wrap items-center gap-3">
+          <h1 className="text-2xl font-semibold tracking-tight">{team.name}</h1>
+          {team.archivedAt ? <Badge variant="warning">Archived</Badge> : null}
+        </div>
+        <p className="text-sm text-muted-foreground">
+          <span className="font-mono">{team.slug}</span>
+          {team.role ? ` · Your role: ${ROLE_LABELS[team.role]}` : null}
+          {` · ${members.length} ${members.length === 1 ? "member" : "members"}`}
+        </p>
+      </div>
+
+      {canManage ? (
+        <Card>
+          <CardContent>
+            <AddMemberForm teamId={team.id} roles={grantableRoles(user, team.id)} />
+          </CardContent>
+        </Card>
+      ) : null}
+
+      <section aria-labelledby="members-heading" className="flex flex-col gap-3">
+        <h2 id="members-heading" className="text-base font-semibold">
+          Members
+        </h2>
+        <Table>
+          <TableHeader>
+            <TableRow>
+              <TableHead>Name</TableHead>
+              <TableHead>Email</TableHead>
+              <TableHead>Role</TableHead>
+              <TableHead>Source</TableHead>
+              <TableHead>
+                <span className="sr-only">Actions</span>
+              </TableHead>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {members.map((member) => (
+              <MemberRow key={member.userId} member={member} teamId={team.id} actor={user} />
+            ))}
+          </TableBody>
+        </Table>
+      </section>
+    </div>
+  );
+}

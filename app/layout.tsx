@@ -1,0 +1,28 @@
+import type { Metadata } from "next";
+
+import { ThemeProvider } from "@/components/shell/theme-provider";
+import { Toaster } from "@/components/ui/toast";
+
+import "./globals.css";
+
+export const metadata: Metadata = {
+  title: {
+    template: "%s · Podspace",
+    default: "Podspace",
+  },
+  description: "Self-hosted cloud development environments.",
+};
+
+export default function RootLayout({ children }: Readonly<{ children: React.ReactNode }>) {
+  return (
+    // next-themes sets the theme class on <html> before hydration, so React must not flag the diff.
+    <html lang="en" suppressHydrationWarning>
+      <body>
+        <ThemeProvider attribute="class" defaultTheme="system" enableSystem disableTransitionOnChange>
+          {children}
+          <Toaster />
+        </ThemeProvider>
+      </body>
+    </html>
+  );
+}

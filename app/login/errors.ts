@@ -1,0 +1,23 @@
+// Auth.js reports sign-in failures as an `error` query parameter; these are
+// the messages people see for them. Anything unknown gets the generic one.
+const MESSAGES: Record<string, string> = {
+  AccessDenied: "Your identity provider did not allow this sign-in.",
+  Deactivated: "Your Podspace account is deactivated. Ask a platform admin to reactivate it.",
+  EmailRequired: "Your identity provider did not share an email address, which Podspace needs to know who you are.",
+  Configuration:
+    "Sign-in could not start: the identity provider is unreachable or Podspace's sign-in settings are wrong. Try again shortly, or tell your platform team.",
+  OAuthSignInError: "The identity provider could not be reached. Try again shortly.",
+  OAuthCallbackError: "The identity provider returned an error instead of signing you in.",
+  CallbackRouteError:
+    "Sign-in could not be completed: the identity provider's answer did not match this sign-in attempt, or it expired. Start again.",
+  InvalidCheck:
+    "Sign-in could not be completed: the identity provider's answer did not match this sign-in attempt, or it expired. Start again.",
+  OAuthAccountNotLinked: "This email is already linked to a different sign-in method.",
+  SessionRequired: "Sign in to continue.",
+};
+
+const FALLBACK = "Sign-in failed. Start again, and if it keeps failing, tell your platform team.";
+
+export function signInErrorMessage(code: string): string {
+  return MESSAGES[code] ?? FALLBACK;
+}

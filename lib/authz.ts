@@ -1,0 +1,63 @@
+import type { TeamRole } from "@/lib/generated/prisma/enums";
+
+// Every permission decision in Podspace is made here. Server actions, route
+// handlers and WebSocket handlers ask `can`; data-layer lookups turn a "no"
+// into "not found", so ids of resources out of reach cannot be probed.
+
+/** Who is asking: the signed-in user with their role in each team. */
+export interface Actor {
+  id: string;
+  isPlatformAdmin: boolean;
+  /** teamId → role, for every team the user belongs to. */
+  roles: ReadonlyMap<string, TeamRole>;
+}
+
+export type Action =
+  | "team:create"
+  | "team:view"
+  | "team:archive"
+  | "team:manage-members"
+  | "user:administer";
+
+interface TeamResource {
+  teamId: string;
+}
+
+/** For membership changes: the role the target has now and the role it would get. */
+interface MembershipChange extends TeamResource {
+  currentRole?: TeamRole;
+  newRole?: TeamRole;
+}
+
+type ResourceFor<A extends Action> = A extends "team:create" | "user:administer"
+  ? undefined
+  : A extends "team:manage-members"
+    ? MembershipChange
+    : TeamResource;
+
+const RANK: Record<TeamRole, number> = { MEMBER: 1, ADMIN: 2, OWNER: 3 };
+
+export function can<A extends Action>(actor: Actor, action: A, ...[resource]: ResourceFor<A> extends undefined ? [] : [ResourceFor<A>]): boolean {
+  if (actor.isPlatformAdmin) return true;
+  switch (action) {
+    case "team:create":
+    case "team:archive":
+    case "user:administer":
+      return false;
+    case "team:view":
+      return actor.roles.has((resource as TeamResource).teamId);
+    case "team:manage-members": {
+      const change = resource as MembershipChange;
+      const role = actor.roles.get(change.teamId);
+      if (role !== "OWNER" && role !== "ADMIN") return false;
+      // Admins manage members and admins; only owners touch ownership.
+      const touched = Math.max(RANK[change.currentRole ?? "MEMBER"], RANK[change.newRole ?? "MEMBER"]);
+      return RANK[role] >= touched;
+    }
+  }
+  return false;
+}
+
+export function roleIn(actor: Actor, teamId: string): TeamRole | undefined {
+  return actor.roles.get(teamId);
+}

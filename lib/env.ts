@@ -1,0 +1,176 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { z } from "zod";
+
+// The one place that reads process.env. Every variable is validated here so a
+// misconfiguration stops the process at startup with a message naming it,
+// instead of surfacing later as a confusing runtime error.
+
+const postgresUrl = z
+  .url({ protocol: /^postgres(ql)?$/, error: "expected a postgresql://user:password@host:port/database URL" })
+  .optional();
+
+const port = z.coerce
+  .number({ error: "expected an integer from 1 to 65535" })
+  .int({ error: "expected an integer from 1 to 65535" })
+  .min(1, { error: "expected an integer from 1 to 65535" })
+  .max(65535, { error: "expected an integer from 1 to 65535" });
+
+const jsonArray = <T extends z.ZodType>(item: T, example: string) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: `expected JSON like ${example}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(item, { error: `expected a JSON array like ${example}` }));
+
+const oidcProvider = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/, { error: "id must be lowercase letters, digits and dashes" }),
+  name: z.string().min(1),
+  issuer: z.url(),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  scopes: z.string().default("openid email profile"),
+});
+
+const groupMapping = z.object({
+  group: z.string().min(1),
+  team: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { error: "team must be a team slug" }),
+  role: z.enum(["OWNER", "ADMIN", "MEMBER"]).default("MEMBER"),
+});
+
+const regex = z.string().refine(
+  (source) => {
+    try {
+      new RegExp(source);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: "expected a regular expression" },
+);
+
+export const envSchema = z.object({
+  NODE_ENV: z
+    .enum(["development", "production", "test"], { error: "expected development, production or test" })
+    .default("development"),
+  /** Port the HTTP server listens on. */
+  PORT: port.default(3000),
+  /** Interface to bind; unset means every interface, like `next start`. */
+  HOST: z.string().min(1).optional(),
+  /** PostgreSQL connection string. When unset, an embedded PGlite database is used. */
+  DATABASE_URL: postgresUrl,
+  /** Where embedded state lives: the PGlite database and, later, local workspaces. */
+  PODSPACE_DATA_DIR: z.string().min(1).default(".data"),
+  /** The URL users reach Podspace at; OIDC callbacks are built from it. Default http://localhost:$PORT. */
+  PODSPACE_URL: z.url({ protocol: /^https?$/, error: "expected an http(s):// URL" }).optional(),
+  /** Encrypts sign-in cookies. Required in production; generated per process otherwise. */
+  AUTH_SECRET: z.string().min(32, { error: "expected at least 32 characters (openssl rand -base64 32)" }).optional(),
+  /** Company identity providers. */
+  PODSPACE_OIDC_PROVIDERS: jsonArray(
+    oidcProvider,
+    '[{"id":"corp","name":"Corp SSO","issuer":"https://sso.example.com","clientId":"…","clientSecret":"…"}]',
+  ).default([]),
+  /** The bundled demo identity provider: on by default only when no provider is configured. */
+  PODSPACE_DEMO_IDP: z.enum(["auto", "true", "false"], { error: "expected auto, true or false" }).default("auto"),
+  /** Emails that become platform admins at sign-in (comma-separated). */
+  PODSPACE_ADMIN_EMAILS: z
+    .string()
+    .default("")
+    .transform((list) =>
+      list
+        .split(",")
+        .map((email) => email.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  /** The ID-token claim that lists the user's IdP groups. */
+  PODSPACE_GROUPS_CLAIM: z.string().min(1).default("groups"),
+  /** Only groups matching this are synced. */
+  PODSPACE_GROUPS_FILTER: regex.default(".*"),
+  /** IdP group → team membership and role. */
+  PODSPACE_GROUP_MAPPING: jsonArray(groupMapping, '[{"group":"eng-ml","team":"ml","role":"MEMBER"}]').default([]),
+});
+
+export type Env = Omit<z.infer<typeof envSchema>, "PODSPACE_URL"> & { PODSPACE_URL: string };
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+/** Parses an environment, treating empty strings as unset (as .env files often leave them). */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const input = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+  const result = envSchema.safeParse(input);
+  if (result.success) {
+    const data = result.data;
+    // `next build` also runs with NODE_ENV=production and loads this module
+    // while it collects page data, but it serves nothing: the secrets a
+    // running server needs are checked when that server starts.
+    const serving = data.NODE_ENV === "production" && source.NEXT_PHASE !== "phase-production-build";
+    if (serving && !data.AUTH_SECRET) {
+      throw new EnvError(["AUTH_SECRET: required in production (generate one with: openssl rand -base64 32)"]);
+    }
+    if (serving && data.PODSPACE_DEMO_IDP === "auto" && data.PODSPACE_OIDC_PROVIDERS.length === 0) {
+      throw new EnvError([
+        "PODSPACE_OIDC_PROVIDERS: required in production; the demo identity provider runs there only with PODSPACE_DEMO_IDP=true",
+      ]);
+    }
+    return {
+      ...data,
+      PODSPACE_DATA_DIR: path.resolve(data.PODSPACE_DATA_DIR),
+      PODSPACE_URL: (data.PODSPACE_URL ?? `http://localhost:${data.PORT}`).replace(/\/$/, ""),
+    };
+  }
+  throw new EnvError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.join(".");
+      const got = typeof issue.path[0] === "string" ? input[issue.path[0]] : undefined;
+      return `${name}: ${issue.message}${got === undefined ? "" : `, got ${JSON.stringify(redact(got))}`}`;
+    }),
+  );
+}
+
+/** Hides the password in a connection string before it is printed. */
+export function redact(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = "***";
+    return url.password ? url.toString() : value;
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * A setting that parses but does not work, found when it is used (a database
+ * that refuses connections, a port already taken). Startup prints only the
+ * message, which names the variable.
+ */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function loadEnv(): Env {
+  try {
+    // Outside production a missing secret is generated once per process and
+    // published, so server.ts and the Next.js bundle (each of which loads
+    // this module) agree on it.
+    if (process.env.NODE_ENV !== "production") process.env.AUTH_SECRET ||= randomBytes(32).toString("base64url");
+    return parseEnv(process.env);
+  } catch (error) {
+    if (!(error instanceof EnvError)) throw error;
+    for (const problem of error.problems) console.error(`podspace: invalid setting ${problem}`);
+    process.exit(1);
+  }
+}
+
+export const env: Env = loadEnv();

@@ -1,0 +1,24 @@
+import { Prisma } from "@/lib/generated/prisma/client";
+
+export type AppErrorCode = "not_found" | "forbidden" | "conflict" | "invalid";
+
+/**
+ * A failure the user may be told about: the message is safe to show as is.
+ * `field` names the form field the message belongs next to, if any.
+ */
+export class AppError extends Error {
+  override name = "AppError";
+
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A unique-constraint violation (P2002) becomes the given conflict; anything else is rethrown as is. */
+export function conflictOnUnique(error: unknown, conflict: AppError): unknown {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002" ? conflict : error;
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { TeamRole } from "@/lib/generated/prisma/enums";
+import { emailSchema, flagSchema, idSchema } from "./fields";
+
+export const TEAM_ROLES = [TeamRole.OWNER, TeamRole.ADMIN, TeamRole.MEMBER] as const;
+
+export const ROLE_LABELS: Record<TeamRole, string> = { OWNER: "Owner", ADMIN: "Admin", MEMBER: "Member" };
+
+export const teamRoleSchema = z.enum(TeamRole, { error: "Choose owner, admin or member." });
+
+// A DNS label, so a slug can name Kubernetes namespaces and hostnames as is.
+export const teamSlugSchema = z
+  .string({ error: "Enter a slug." })
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, {
+    error: "Use up to 40 lowercase letters, digits and hyphens, starting with a letter or digit.",
+  });
+
+export const teamNameSchema = z
+  .string({ error: "Enter a name." })
+  .trim()
+  .min(1, { error: "Enter a name." })
+  .max(80, { error: "Use at most 80 characters." });
+
+export const createTeamSchema = z.object({
+  name: teamNameSchema,
+  slug: teamSlugSchema,
+  ownerEmail: emailSchema,
+});
+export type CreateTeamInput = z.output<typeof createTeamSchema>;
+
+export const setTeamArchivedSchema = z.object({ teamId: idSchema, archived: flagSchema });
+export type SetTeamArchivedInput = z.output<typeof setTeamArchivedSchema>;
+
+export const addMemberSchema = z.object({ teamId: idSchema, email: emailSchema, role: teamRoleSchema });
+export type AddMemberInput = z.output<typeof addMemberSchema>;
+
+export const changeMemberRoleSchema = z.object({ teamId: idSchema, userId: idSchema, role: teamRoleSchema });
+export type ChangeMemberRoleInput = z.output<typeof changeMemberRoleSchema>;
+
+export const removeMemberSchema = z.object({ teamId: idSchema, userId: idSchema });
+export type RemoveMemberInput = z.output<typeof removeMemberSchema>;
+
+export const selectTeamSchema = z.object({ slug: teamSlugSchema });

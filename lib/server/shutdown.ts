@@ -1,0 +1,52 @@
+import type { Server } from "node:http";
+import type { WebSocketRouter } from "./websocket-router";
+
+export interface ShutdownOptions {
+  server: Server;
+  router: WebSocketRouter;
+  /** Runs once HTTP traffic has drained, e.g. closing the database. */
+  cleanup: () => Promise<void>;
+  /** The whole shutdown finishes within this, whatever clients do. */
+  timeoutMs?: number;
+}
+
+/**
+ * On SIGTERM or SIGINT: stop accepting connections, close WebSockets with
+ * 1001, let in-flight requests finish, clean up, exit. Requests still running
+ * at the deadline are cut so the process always exits in time; a second
+ * signal exits at once.
+ */
+export function exitGracefullyOnSignals({ server, router, cleanup, timeoutMs = 10_000 }: ShutdownOptions): void {
+  let shuttingDown = false;
+
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (shuttingDown) process.exit(1);
+    shuttingDown = true;
+    console.log(`podspace: ${signal} received, shutting down`);
+    const startedAt = Date.now();
+    // Leave time after the drain for cleanup and the exit itself.
+    const drainDeadline = startedAt + timeoutMs - 1_500;
+
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    router.closeAll(1001, "server shutting down");
+    // Keep-alive connections become idle once their response is sent; close
+    // them as they do, since server.close() only closes the ones idle now.
+    const reaper = setInterval(() => server.closeIdleConnections(), 100);
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, drainDeadline - Date.now()).unref());
+    await Promise.race([drained, deadline]);
+    clearInterval(reaper);
+    server.closeAllConnections();
+    router.terminateAll();
+
+    try {
+      await cleanup();
+    } catch (error) {
+      console.error("podspace: cleanup failed during shutdown:", error);
+    }
+    console.log(`podspace: stopped in ${Date.now() - startedAt} ms`);
+    process.exit(0);
+  };
+
+  process.on("SIGTERM", (signal) => void shutdown(signal));
+  process.on("SIGINT", (signal) => void shutdown(signal));
+}

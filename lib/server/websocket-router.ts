@@ -1,0 +1,83 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+
+/**
+ * Decides whether an upgrade request is accepted. It returns the function
+ * that takes over the open socket, or null to refuse with 404 before any
+ * WebSocket is opened (so a client cannot tell "no access" from "no such
+ * resource").
+ */
+export type WebSocketRoute = (
+  request: IncomingMessage,
+  params: Record<string, string | undefined>,
+) => Promise<((socket: WebSocket) => void) | null>;
+
+/** Takes an upgrade as-is, such as Next.js's dev-server HMR socket. */
+export type RawUpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => unknown;
+
+/** Routes HTTP upgrades by path to registered handlers; everything else gets 404. */
+export class WebSocketRouter {
+  readonly #routes: { pattern: URLPattern; route: WebSocketRoute }[] = [];
+  readonly #passThrough: { prefix: string; handler: RawUpgradeHandler }[] = [];
+  readonly #server = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+
+  /** `pathname` uses URLPattern syntax, e.g. `/api/workspaces/:id/terminal`. */
+  route(pathname: string, route: WebSocketRoute): this {
+    this.#routes.push({ pattern: new URLPattern({ pathname }), route });
+    return this;
+  }
+
+  passThrough(prefix: string, handler: RawUpgradeHandler): this {
+    this.#passThrough.push({ prefix, handler });
+    return this;
+  }
+
+  /** The listener for the HTTP server's 'upgrade' event. */
+  readonly handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on("error", () => socket.destroy());
+    const pathname = new URL(request.url ?? "/", "http://localhost").pathname;
+
+    const raw = this.#passThrough.find(({ prefix }) => pathname.startsWith(prefix));
+    if (raw) {
+      raw.handler(request, socket, head);
+      return;
+    }
+    for (const { pattern, route } of this.#routes) {
+      const match = pattern.exec({ pathname });
+      if (!match) continue;
+      route(request, match.pathname.groups).then(
+        (connect) => {
+          if (!connect) return refuse(socket, 404, "Not Found");
+          this.#server.handleUpgrade(request, socket, head, connect);
+        },
+        (error: unknown) => {
+          console.error(`podspace: websocket ${pathname} failed:`, error);
+          refuse(socket, 500, "Internal Server Error");
+        },
+      );
+      return;
+    }
+    refuse(socket, 404, "Not Found");
+  };
+
+  /** Open WebSockets accepted through routes. */
+  get clients(): ReadonlySet<WebSocket> {
+    return this.#server.clients;
+  }
+
+  /** Closes every open WebSocket with `code`; 1001 means "going away". */
+  closeAll(code = 1001, reason = "server shutting down"): void {
+    for (const client of this.#server.clients) client.close(code, reason);
+  }
+
+  /** Drops sockets whose peers did not finish the closing handshake. */
+  terminateAll(): void {
+    for (const client of this.#server.clients) client.terminate();
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  if (socket.destroyed) return;
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

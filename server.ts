@@ -1,0 +1,80 @@
+import http from "node:http";
+import next from "next";
+import { createIdentityProvider } from "@/lib/auth/identity-provider/identity-provider";
+import { DEMO_ACCOUNTS } from "@/lib/auth/identity-provider/accounts";
+import { callbackUrl, demoProviderSettings } from "@/lib/auth/settings";
+import { closeDb, databaseTarget } from "@/lib/db/client";
+import { prepareDatabase } from "@/lib/db/prepare";
+import { ConfigError, env } from "@/lib/env";
+import { MigrationError } from "@/lib/db/migrate";
+import { exitGracefullyOnSignals } from "@/lib/server/shutdown";
+import { WebSocketRouter } from "@/lib/server/websocket-router";
+
+// The one HTTP server for development and production: Next.js for pages and
+// routes, plus WebSocket upgrades (terminal, IDE proxy) that Next.js's own
+// server cannot take.
+
+async function main() {
+  const dev = env.NODE_ENV !== "production";
+
+  const applied = await prepareDatabase(databaseTarget());
+  if (applied.length > 0) console.log(`podspace: applied migrations ${applied.join(", ")}`);
+
+  // Next.js attaches its own 'upgrade' listener to the server it is given, or
+  // else to the server of the first request it sees. Upgrades are routed here
+  // instead, so it gets a server object that never listens.
+  const app = next({ dev, dir: import.meta.dirname, hostname: env.HOST, port: env.PORT, httpServer: new http.Server() });
+  await app.prepare();
+  const handleRequest = app.getRequestHandler();
+
+  const router = new WebSocketRouter();
+  if (dev) router.passThrough("/_next/", app.getUpgradeHandler());
+
+  const identityProvider = bundledIdentityProvider();
+  const server = http.createServer((request, response) => {
+    if (identityProvider && request.url?.startsWith(`${identityProvider.mountPath}/`)) {
+      identityProvider.handle(request, response);
+      return;
+    }
+    void handleRequest(request, response);
+  });
+  server.on("upgrade", router.handleUpgrade);
+  await listen(server);
+  exitGracefullyOnSignals({ server, router, cleanup: closeDb });
+  console.log(`podspace: ready on http://localhost:${env.PORT} (${dev ? "development" : "production"})`);
+}
+
+/** The demo OpenID provider, mounted on this server when no company IdP is configured. */
+function bundledIdentityProvider() {
+  const settings = demoProviderSettings();
+  if (!settings) return null;
+  console.log(`podspace: demo identity provider at ${settings.issuer} (not for production use)`);
+  return createIdentityProvider({
+    issuer: settings.issuer,
+    title: settings.name,
+    client: { id: settings.clientId, secret: settings.clientSecret, name: "Podspace", redirectUris: [callbackUrl(settings.id)] },
+    accounts: DEMO_ACCOUNTS,
+    cookieSecret: env.AUTH_SECRET!,
+  });
+}
+
+function listen(server: http.Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE" || error.code === "EACCES"
+          ? new ConfigError(`PORT: cannot listen on ${env.PORT} (${error.code === "EADDRINUSE" ? "already in use" : "permission denied"})`)
+          : error,
+      );
+    });
+    server.listen(env.PORT, env.HOST, resolve);
+  });
+}
+
+main().catch(async (error: unknown) => {
+  // Known misconfigurations get one line naming what to fix; anything else is a bug and keeps its stack.
+  const expected = error instanceof ConfigError || error instanceof MigrationError;
+  console.error(expected ? `podspace: ${error.message}` : error);
+  await closeDb().catch(() => {});
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { can, type Action, type Actor } from "@/lib/authz";
+import type { TeamRole } from "@/lib/generated/prisma/enums";
+
+// Every rule of `can`, as a table: who asks × what they ask for.
+
+const TEAM = "team-a";
+const OTHER = "team-b";
+
+const actors: Record<string, Actor> = {
+  "platform admin": { id: "p", isPlatformAdmin: true, roles: new Map() },
+  owner: { id: "o", isPlatformAdmin: false, roles: new Map([[TEAM, "OWNER"]]) },
+  admin: { id: "a", isPlatformAdmin: false, roles: new Map([[TEAM, "ADMIN"]]) },
+  member: { id: "m", isPlatformAdmin: false, roles: new Map([[TEAM, "MEMBER"]]) },
+  "non-member": { id: "n", isPlatformAdmin: false, roles: new Map([[OTHER, "OWNER"]]) },
+};
+
+type Who = keyof typeof actors;
+type Change = { currentRole?: TeamRole; newRole?: TeamRole };
+
+function ask(actor: Actor, action: Action, change: Change = {}): boolean {
+  switch (action) {
+    case "team:create":
+    case "user:administer":
+      return can(actor, action);
+    case "team:view":
+    case "team:archive":
+      return can(actor, action, { teamId: TEAM });
+    case "team:manage-members":
+      return can(actor, action, { teamId: TEAM, ...change });
+  }
+}
+
+const cases: Array<[label: string, action: Action, change: Change | undefined, allowed: Who[]]> = [
+  ["create a team", "team:create", undefined, ["platform admin"]],
+  ["administer users", "user:administer", undefined, ["platform admin"]],
+  ["view the team", "team:view", undefined, ["platform admin", "owner", "admin", "member"]],
+  ["archive the team", "team:archive", undefined, ["platform admin"]],
+  ["manage members (no specific change)", "team:manage-members", {}, ["platform admin", "owner", "admin"]],
+  ["add a member", "team:manage-members", { newRole: "MEMBER" }, ["platform admin", "owner", "admin"]],
+  ["add an admin", "team:manage-members", { newRole: "ADMIN" }, ["platform admin", "owner", "admin"]],
+  ["add an owner", "team:manage-members", { newRole: "OWNER" }, ["platform admin", "owner"]],
+  ["promote a member to admin", "team:manage-members", { currentRole: "MEMBER", newRole: "ADMIN" }, ["platform admin", "owner", "admin"]],
+  ["demote an admin to member", "team:manage-members", { currentRole: "ADMIN", newRole: "MEMBER" }, ["platform admin", "owner", "admin"]],
+  ["promote an admin to owner", "team:manage-members", { currentRole: "ADMIN", newRole: "OWNER" }, ["platform admin", "owner"]],
+  ["promote a member to owner", "team:manage-members", { currentRole: "MEMBER", newRole: "OWNER" }, ["platform admin", "owner"]],
+  ["demote an owner to admin", "team:manage-members", { currentRole: "OWNER", newRole: "ADMIN" }, ["platform admin", "owner"]],
+  ["demote an owner to member", "team:manage-members", { currentRole: "OWNER", newRole: "MEMBER" }, ["platform admin", "owner"]],
+  ["remove a member", "team:manage-members", { currentRole: "MEMBER" }, ["platform admin", "owner", "admin"]],
+  ["remove an admin", "team:manage-members", { currentRole: "ADMIN" }, ["platform admin", "owner", "admin"]],
+  ["remove an owner", "team:manage-members", { currentRole: "OWNER" }, ["platform admin", "owner"]],
+];
+
+const rows = cases.flatMap(([label, action, change, allowed]) =>
+  (Object.keys(actors) as Who[]).map((who) => ({ who, label, action, change, expected: allowed.includes(who) })),
+);
+
+describe("can", () => {
+  it.each(rows)("$who may $label: $expected", ({ who, action, change, expected }) => {
+    expect(ask(actors[who]!, action, change)).toBe(expected);
+  });
+
+  it("covers every action", () => {
+    const actions: Record<Action, true> = {
+      "team:create": true,
+      "team:view": true,
+      "team:archive": true,
+      "team:manage-members": true,
+      "user:administer": true,
+    };
+    expect(new Set(cases.map(([, action]) => action))).toEqual(new Set(Object.keys(actions)));
+  });
+
+  it("grants nothing in a team the user has no role in, whatever their role elsewhere", () => {
+    const owner = actors.owner!;
+    expect(can(owner, "team:view", { teamId: OTHER })).toBe(false);
+    expect(can(owner, "team:manage-members", { teamId: OTHER, newRole: "MEMBER" })).toBe(false);
+  });
+});
