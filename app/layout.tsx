@@ -18,7 +18,8 @@ export default function RootLayout({ children }: Readonly<{ children: React.Reac
     // next-themes sets the theme class on <html> before hydration, so React must not flag the diff.
     <html lang="en" suppressHydrationWarning>
       <body>
-        <ThemeProvider attribute="class" defaultTheme="system" enableSystem disableTransitionOnChange>
+        {/* The inline script that applies the theme before paint is not hydrated on the client. */}
+        <ThemeProvider attribute="class" defaultTheme="system" enableSystem disableTransitionOnChange scriptProps={{ suppressHydrationWarning: true }}>
           {children}
           <Toaster />
         </ThemeProvider>

@@ -40,7 +40,9 @@ function spawnServer(env: Record<string, string>): { child: ChildProcess; output
 }
 
 export async function startPodspace(options: StartOptions = {}): Promise<PodspaceProcess> {
-  const port = await freePort();
+  // A test that must know the port before the server starts (to register an
+  // OIDC redirect URI) passes PORT in env.
+  const port = options.env?.PORT ? Number(options.env.PORT) : await freePort();
   const dataDir = options.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "podspace-e2e-")));
   const { child, output } = spawnServer({ PORT: String(port), PODSPACE_DATA_DIR: dataDir, ...options.env });
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));

@@ -6,7 +6,7 @@ import { freePort } from "../test/helpers/net";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { launchBrowser } from "./browser";
 import { startPodspace, type PodspaceProcess } from "./harness";
-import { DEMO, signIn } from "./sign-in";
+import { DEMO, signIn, signInError } from "./sign-in";
 
 const STACK_TRACE = /\n\s+at \S+ \(|node_modules|Error: /;
 
@@ -90,7 +90,7 @@ describe("sign-in through the bundled demo identity provider", () => {
     // Signing in again is refused with a readable reason.
     await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ }).catch(() => {});
     await page.waitForURL(/\/login\?error=Deactivated/);
-    expect(await page.getByRole("alert").textContent()).toMatch(/deactivated/i);
+    expect(await signInError(page).textContent()).toMatch(/deactivated/i);
     await page.close();
   });
 
@@ -107,9 +107,10 @@ describe("sign-in through the bundled demo identity provider", () => {
 
   it("rejects a callback with a wrong OIDC state with a clear message", async () => {
     const page = await browser.newPage();
+    await page.context().clearCookies();
     await page.goto(`${podspace.url}/api/auth/callback/demo?code=stolen&state=not-the-state`);
     await page.waitForURL(/\/login\?error=/);
-    const alert = await page.getByRole("alert").textContent();
+    const alert = await signInError(page).textContent();
     expect(alert).toMatch(/did not match this sign-in attempt|could not be completed/);
     expect(await page.content()).not.toMatch(STACK_TRACE);
     await page.close();
@@ -183,10 +184,11 @@ describe("sign-in through a company identity provider", () => {
 
   it("says so when an identity provider is unreachable", async () => {
     const page = await browser.newPage();
+    await page.context().clearCookies();
     await page.goto(`${podspace.url}/login`);
     await page.getByRole("button", { name: /Backup SSO/ }).click();
     await page.waitForURL(/\/login\?error=/);
-    expect(await page.getByRole("alert").textContent()).toMatch(/unreachable|could not be reached/);
+    expect(await signInError(page).textContent()).toMatch(/unreachable|could not be reached/);
     expect(await page.content()).not.toMatch(STACK_TRACE);
     await page.close();
   });

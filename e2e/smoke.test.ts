@@ -38,7 +38,7 @@ describe("Podspace on the embedded defaults", () => {
     await page.getByRole("button", { name: "Toggle theme" }).click();
     await page.waitForFunction((dark) => document.documentElement.classList.contains("dark") !== dark, wasDark);
 
-    expect(errors).toEqual([]);
+    expect(errors.join("\n")).toBe("");
     await page.close();
   });
 

@@ -13,11 +13,9 @@ const signInInput = z.object({
     .catch("/"),
 });
 
-export async function signInWithProvider(formData: FormData): Promise<void> {
-  const { provider, callbackUrl } = signInInput.parse({
-    provider: formData.get("provider"),
-    callbackUrl: formData.get("callbackUrl") ?? "/",
-  });
-  if (!oidcProviders().some((p) => p.id === provider)) throw new Error("Unknown identity provider");
-  await signIn(provider, { redirectTo: callbackUrl });
+/** Begins an OIDC sign-in and returns where the browser goes next: the provider, or /login with an error. */
+export async function signInWithProvider(provider: unknown, callbackUrl: unknown): Promise<string> {
+  const input = signInInput.safeParse({ provider, callbackUrl });
+  if (!input.success || !oidcProviders().some((p) => p.id === input.data.provider)) return "/login?error=UnknownProvider";
+  return signIn(input.data.provider, { redirectTo: input.data.callbackUrl, redirect: false });
 }

@@ -1,11 +1,10 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { Boxes, KeyRound } from "lucide-react";
+import { Boxes } from "lucide-react";
 import { getCurrentUser } from "@/lib/auth/current-user";
 import { DEMO_PROVIDER_ID, oidcProviders } from "@/lib/auth/settings";
-import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { signInWithProvider } from "./actions";
+import { SignInButton } from "./sign-in-button";
 import { signInErrorMessage } from "./errors";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -33,14 +32,13 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
             </p>
           ) : null}
           {providers.map((provider) => (
-            <form key={provider.id} action={signInWithProvider}>
-              <input type="hidden" name="provider" value={provider.id} />
-              <input type="hidden" name="callbackUrl" value={typeof callbackUrl === "string" ? callbackUrl : "/"} />
-              <Button type="submit" variant={provider.id === DEMO_PROVIDER_ID ? "outline" : "default"} className="w-full">
-                <KeyRound aria-hidden="true" />
-                Sign in with {provider.name}
-              </Button>
-            </form>
+            <SignInButton
+              key={provider.id}
+              provider={provider.id}
+              name={provider.name}
+              callbackUrl={typeof callbackUrl === "string" ? callbackUrl : "/"}
+              primary={provider.id !== DEMO_PROVIDER_ID}
+            />
           ))}
           {providers.some((p) => p.id === DEMO_PROVIDER_ID) ? (
             <p className="text-center text-xs text-muted-foreground">

@@ -21,9 +21,11 @@ function CardHeader({ className, ...props }: React.ComponentProps<"div">) {
   );
 }
 
-function CardTitle({ className, ...props }: React.ComponentProps<"h3">) {
+// A div, as in current shadcn/ui: the page decides the heading level by
+// putting an <hN> inside (a heading inside <h3> is invalid HTML).
+function CardTitle({ className, ...props }: React.ComponentProps<"div">) {
   return (
-    <h3
+    <div
       data-slot="card-title"
       className={cn("leading-none font-semibold", className)}
       {...props}

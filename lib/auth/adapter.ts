@@ -86,8 +86,10 @@ export function podspaceAdapter(): Adapter {
       const updated = await db.session.update({ where: { sessionToken }, data: { expires } }).catch(() => null);
       return updated && { sessionToken, userId: updated.userId, expires: updated.expires };
     },
+    // Returns the deleted session so Auth.js's signOut event knows whose it was.
     async deleteSession(sessionToken) {
-      await db.session.deleteMany({ where: { sessionToken } });
+      const deleted = await db.session.delete({ where: { sessionToken } }).catch(() => null);
+      return deleted && { sessionToken, userId: deleted.userId, expires: deleted.expires };
     },
   };
 }
