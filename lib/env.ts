@@ -29,6 +29,16 @@ const jsonArray = <T extends z.ZodType>(item: T, example: string) =>
     })
     .pipe(z.array(item, { error: `expected a JSON array like ${example}` }));
 
+const commaList = z
+  .string()
+  .default("")
+  .transform((list) =>
+    list
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
 const oidcProvider = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/, { error: "id must be lowercase letters, digits and dashes" }),
   name: z.string().min(1),
@@ -80,21 +90,32 @@ export const envSchema = z.object({
   /** The bundled demo identity provider: on by default only when no provider is configured. */
   PODSPACE_DEMO_IDP: z.enum(["auto", "true", "false"], { error: "expected auto, true or false" }).default("auto"),
   /** Emails that become platform admins at sign-in (comma-separated). */
-  PODSPACE_ADMIN_EMAILS: z
-    .string()
-    .default("")
-    .transform((list) =>
-      list
-        .split(",")
-        .map((email) => email.trim().toLowerCase())
-        .filter(Boolean),
-    ),
+  PODSPACE_ADMIN_EMAILS: commaList.transform((emails) => emails.map((email) => email.toLowerCase())),
   /** The ID-token claim that lists the user's IdP groups. */
   PODSPACE_GROUPS_CLAIM: z.string().min(1).default("groups"),
   /** Only groups matching this are synced. */
   PODSPACE_GROUPS_FILTER: regex.default(".*"),
   /** IdP group → team membership and role. */
   PODSPACE_GROUP_MAPPING: jsonArray(groupMapping, '[{"group":"eng-ml","team":"ml","role":"MEMBER"}]').default([]),
+  /** Where workspaces run: processes on this host, or pods in a Kubernetes cluster. */
+  PODSPACE_RUNTIME: z.enum(["local", "kubernetes"], { error: "expected local or kubernetes" }).default("local"),
+  /** Downloads reused across restarts (code-server for the local runtime). Default ~/.cache/podspace. */
+  PODSPACE_CACHE_DIR: z.string().min(1).optional(),
+  /** Kubernetes: a kubeconfig file; unset uses the in-cluster service account. */
+  KUBECONFIG: z.string().min(1).optional(),
+  /** Set by Kubernetes in every pod; tells Podspace it runs in a cluster. */
+  KUBERNETES_SERVICE_HOST: z.string().min(1).optional(),
+  /** Kubernetes: team namespaces are <prefix><team slug>. */
+  PODSPACE_K8S_NAMESPACE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]{0,20}[a-z0-9-])?$/, { error: "expected lowercase letters, digits and dashes (at most 22)" })
+    .default("podspace-"),
+  /** Kubernetes: storage class of workspace home volumes; unset uses the cluster default. */
+  PODSPACE_K8S_STORAGE_CLASS: z.string().min(1).optional(),
+  /** Kubernetes: private CIDRs workspaces may still reach (comma-separated), e.g. a package mirror. */
+  PODSPACE_K8S_EGRESS_ALLOW: commaList.pipe(z.array(z.cidrv4({ error: "expected comma-separated IPv4 CIDRs like 10.20.0.0/16" }))),
+  /** Kubernetes: the namespace Podspace itself runs in, whose pods may reach workspaces. */
+  PODSPACE_K8S_SELF_NAMESPACE: z.string().min(1).default("podspace"),
 });
 
 export type Env = Omit<z.infer<typeof envSchema>, "PODSPACE_URL"> & { PODSPACE_URL: string };

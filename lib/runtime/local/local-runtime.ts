@@ -1,0 +1,203 @@
+import { EventEmitter } from "node:events";
+import fs from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { ideArgv, startupCommand } from "../startup-command";
+import {
+  RuntimeError,
+  type ObservedStatus,
+  type ProgressStep,
+  type RuntimeEvent,
+  type WorkspaceRuntime,
+  type WorkspaceSpec,
+} from "../types";
+import { workspaceEnv } from "./clean-env";
+import { ensureCodeServer } from "./code-server";
+import { waitForHealthy, isHealthy } from "./health";
+import { isAlive, startProcessGroup, stopProcessGroup } from "./process-group";
+import { hasProcessRecord, readLiveProcessRecord, removeProcessRecord, writeProcessRecord } from "./process-record";
+import { spawnShell } from "./terminal";
+
+// The embedded default: a workspace is a directory on this host and an IDE
+// process serving it. Resource parameters are recorded but not enforced.
+
+export interface LocalRuntimeOptions {
+  /** Podspace's data dir: homes go to workspaces/<id>, process records to runtime/local/. */
+  dataDir: string;
+  /** Where code-server is installed on first use. */
+  cacheDir: string;
+}
+
+const IDE_READY_TIMEOUT_MS = 120_000;
+
+export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRuntime {
+  const events = new EventEmitter<{ event: [RuntimeEvent] }>();
+  const recordsDir = path.join(options.dataDir, "runtime", "local");
+  const homeOf = (spec: WorkspaceSpec) => path.join(options.dataDir, "workspaces", spec.id);
+  /** Starts in flight, so a second start of the same workspace joins the first. */
+  const starting = new Map<string, Promise<void>>();
+  /** Workspaces this process is stopping: their IDE exiting is expected, not a crash. */
+  const stopping = new Set<string>();
+
+  /** Start and stop of one workspace run one at a time, so two clicks on Start start it once. */
+  const locks = new Map<string, Promise<unknown>>();
+  function serialized<T>(workspaceId: string, operation: () => Promise<T>): Promise<T> {
+    const next = (locks.get(workspaceId) ?? Promise.resolve()).catch(() => {}).then(operation);
+    locks.set(workspaceId, next);
+    void next.catch(() => {}).finally(() => locks.get(workspaceId) === next && locks.delete(workspaceId));
+    return next;
+  }
+
+  const emit = (event: RuntimeEvent) => events.emit("event", event);
+  const progress = (spec: WorkspaceSpec, step: ProgressStep, message: string) =>
+    emit({ type: "progress", workspaceId: spec.id, step, message });
+  const report = (spec: WorkspaceSpec, status: ObservedStatus) => emit({ type: "status", workspaceId: spec.id, status });
+
+  async function homeExists(spec: WorkspaceSpec): Promise<boolean> {
+    return fs.stat(homeOf(spec)).then((stat) => stat.isDirectory(), () => false);
+  }
+
+  const liveProcess = (spec: WorkspaceSpec) => readLiveProcessRecord(recordsDir, spec.id);
+
+  async function runStart(spec: WorkspaceSpec): Promise<void> {
+    const home = homeOf(spec);
+    report(spec, { state: "starting", message: "Starting" });
+    progress(spec, "volume", `Home directory ${home}`);
+    progress(spec, "scheduling", "Runs on this host (the local runtime records CPU and memory but does not enforce them)");
+
+    const port = await freePort();
+    let ide = ideArgv(spec, { host: "127.0.0.1", port });
+    if (ide[0] === "code-server") {
+      const install = await ensureCodeServer(options.cacheDir, (message) => progress(spec, "image", message));
+      ide = [...install.command, ...ide.slice(1)];
+    }
+    progress(spec, "image", `The local runtime does not pull ${spec.image}; the IDE runs on this host`);
+
+    const logFile = path.join(recordsDir, `${spec.id}.log`);
+    const group = startProcessGroup({
+      command: startupCommand(spec, ide),
+      cwd: home,
+      env: workspaceEnv({ home, extra: spec.env }),
+      logFile,
+    });
+    await writeProcessRecord(recordsDir, spec.id, { pid: group.pid, port });
+    progress(spec, "ide", `Waiting for the IDE to answer ${spec.ide.healthPath} on port ${port}`);
+
+    void group.exited.then((code) => {
+      if (stopping.has(spec.id)) return;
+      report(spec, { state: "failed", reason: "crashed", message: `The IDE exited with code ${code}; see ${logFile}` });
+    });
+    const healthy = await waitForHealthy(`http://127.0.0.1:${port}${spec.ide.healthPath}`, {
+      timeoutMs: IDE_READY_TIMEOUT_MS,
+      givingUp: () => !isAlive(group.pid),
+    });
+    if (!healthy) {
+      if (isAlive(group.pid)) await stopProcessGroup(group.pid);
+      throw new RuntimeError("unavailable", `The IDE did not become ready within ${IDE_READY_TIMEOUT_MS / 1000} s; see ${logFile}`);
+    }
+    progress(spec, "ready", `IDE ready on 127.0.0.1:${port}`);
+    report(spec, { state: "running", message: "Running" });
+  }
+
+  return {
+    kind: "local",
+
+    // A team's space on this host is just the directories its workspaces get.
+    async prepareTeam() {},
+
+    async provision(spec) {
+      await fs.mkdir(homeOf(spec), { recursive: true });
+    },
+
+    start(spec) {
+      return serialized(spec.id, async () => {
+        if (!(await homeExists(spec))) throw new RuntimeError("not-found", `Workspace ${spec.name} has no home directory; provision it first`);
+        if (starting.has(spec.id) || (await liveProcess(spec))) return;
+        await fs.mkdir(recordsDir, { recursive: true });
+        const run = runStart(spec)
+          .catch((error: unknown) => {
+            report(spec, { state: "failed", reason: "crashed", message: error instanceof Error ? error.message : String(error) });
+          })
+          .finally(() => starting.delete(spec.id));
+        starting.set(spec.id, run);
+      });
+    },
+
+    stop(spec) {
+      return serialized(spec.id, async () => {
+        await starting.get(spec.id);
+        const record = await liveProcess(spec);
+        stopping.add(spec.id);
+        try {
+          if (record) await stopProcessGroup(record.pid);
+          await removeProcessRecord(recordsDir, spec.id);
+        } finally {
+          stopping.delete(spec.id);
+        }
+        report(spec, { state: "stopped", message: "Stopped" });
+      });
+    },
+
+    async destroy(spec) {
+      await this.stop(spec);
+      await fs.rm(homeOf(spec), { recursive: true, force: true });
+      await fs.rm(path.join(recordsDir, `${spec.id}.log`), { force: true });
+      report(spec, { state: "absent", message: "Deleted" });
+    },
+
+    async status(spec) {
+      if (!(await homeExists(spec))) return { state: "absent", message: "No home directory" };
+      if (starting.has(spec.id)) return { state: "starting", message: "Starting" };
+      const record = await liveProcess(spec);
+      if (!record) {
+        return (await hasProcessRecord(recordsDir, spec.id))
+          ? { state: "failed", reason: "crashed", message: "The IDE process is no longer running" }
+          : { state: "stopped", message: "Stopped" };
+      }
+      return (await isHealthy(`http://127.0.0.1:${record.port}${spec.ide.healthPath}`))
+        ? { state: "running", message: "Running" }
+        : { state: "starting", message: "The IDE is not answering yet" };
+    },
+
+    watch(listener) {
+      events.on("event", listener);
+      return () => events.off("event", listener);
+    },
+
+    async attachTerminal(spec, terminal) {
+      if (!(await liveProcess(spec))) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
+      const home = homeOf(spec);
+      return spawnShell({ ...terminal, cwd: home, env: workspaceEnv({ home, extra: spec.env }) });
+    },
+
+    async ideTarget(spec) {
+      const record = await liveProcess(spec);
+      if (!record) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
+      return {
+        describe: `127.0.0.1:${record.port}`,
+        connect: () =>
+          new Promise((resolve, reject) => {
+            const socket = net.connect(record.port, "127.0.0.1");
+            socket.once("connect", () => resolve(socket));
+            socket.once("error", reject);
+          }),
+      };
+    },
+
+    async close() {
+      events.removeAllListeners();
+      await Promise.allSettled(starting.values());
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

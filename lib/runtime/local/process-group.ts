@@ -1,0 +1,71 @@
+import { spawn, type StdioOptions } from "node:child_process";
+import fs from "node:fs";
+
+// A workspace process runs in its own process group so that stopping it
+// stops everything it started (a shell, a language server, a build), and
+// detached so that it survives a Podspace restart: the driver finds it again
+// by pid instead of leaving an orphan behind.
+
+export interface ProcessGroup {
+  pid: number;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+}
+
+export function startProcessGroup(options: {
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+  logFile: string;
+}): ProcessGroup {
+  const log = fs.openSync(options.logFile, "a");
+  try {
+    const [file = "", ...args] = options.command;
+    const stdio: StdioOptions = ["ignore", log, log];
+    // Next's types declare NODE_ENV required in every ProcessEnv; a workspace
+    // gets exactly the environment it is given, without Podspace's NODE_ENV.
+    const env = options.env as NodeJS.ProcessEnv;
+    const child = spawn(file, args, { cwd: options.cwd, env, detached: true, stdio });
+    // Without a pid the spawn failed (no such file, bad cwd); the error event says why, later.
+    if (child.pid === undefined) throw new Error(`could not start ${file} in ${options.cwd}`);
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.unref();
+    return { pid: child.pid, exited };
+  } finally {
+    fs.closeSync(log);
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** SIGTERM to the whole group, then SIGKILL to whatever is left after `graceMs`. */
+export async function stopProcessGroup(pid: number, graceMs = 5_000): Promise<void> {
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+    }
+  };
+  signalGroup("SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (groupAlive(pid)) signalGroup("SIGKILL");
+  while (groupAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,147 @@
+import type { Duplex } from "node:stream";
+
+// The one interface between Podspace and the compute its workspaces run on.
+// The lifecycle code (reconcile, quotas, pages) talks only to this; the
+// drivers (local processes, Kubernetes) turn it into their own objects.
+
+export type RuntimeKind = "local" | "kubernetes";
+
+/** What a workspace asks for. CPU and memory are requests and limits alike. */
+export interface WorkspaceResources {
+  cpuMillicores: number;
+  memoryMiB: number;
+  diskGiB: number;
+}
+
+/** The IDE process a template starts inside the workspace. */
+export interface IdeApp {
+  /** argv of the IDE; `{port}` is replaced by the port it must listen on. */
+  command: string[];
+  port: number;
+  /** Answers 200 once the IDE serves; used as the readiness probe. */
+  healthPath: string;
+}
+
+export interface Toleration {
+  key?: string;
+  operator?: "Exists" | "Equal";
+  value?: string;
+  effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** Everything a driver needs to run one workspace, built from its template version and parameters. */
+export interface WorkspaceSpec {
+  /** The workspace id: lowercase letters and digits, safe in DNS names. */
+  id: string;
+  name: string;
+  teamSlug: string;
+  ownerId: string;
+  templateSlug: string;
+  templateVersion: number;
+  image: string;
+  resources: WorkspaceResources;
+  /** Non-secret environment for the workspace's processes. */
+  env: Record<string, string>;
+  /** Shell script run in the home directory before the IDE starts. */
+  startupScript: string;
+  ide: IdeApp;
+  scheduling?: {
+    imagePullSecrets?: string[];
+    nodeSelector?: Record<string, string>;
+    tolerations?: Toleration[];
+  };
+}
+
+/** A team's share of the runtime. Null means no limit. */
+export interface TeamSpaceSpec {
+  slug: string;
+  limits: {
+    cpuMillicores: number | null;
+    memoryMiB: number | null;
+    storageGiB: number | null;
+    workspaces: number | null;
+    runningWorkspaces: number | null;
+  };
+}
+
+/** Where a workspace is, as the runtime sees it. */
+export type ObservedState = "absent" | "stopped" | "starting" | "running" | "failed";
+
+/** Why a workspace failed, so the UI can say what to do about it. */
+export type FailureReason = "quota" | "scheduling" | "image" | "oom" | "crashed" | "deleted" | "invalid";
+
+export interface ObservedStatus {
+  state: ObservedState;
+  /** A sentence for people, e.g. "Pulling image ubuntu:24.04". */
+  message: string;
+  reason?: FailureReason;
+}
+
+/** The steps a start goes through, in order; the workspace page shows each with its timing. */
+export const PROGRESS_STEPS = ["volume", "scheduling", "image", "ide", "ready"] as const;
+export type ProgressStep = (typeof PROGRESS_STEPS)[number];
+
+export type RuntimeEvent =
+  | { type: "progress"; workspaceId: string; step: ProgressStep; message: string }
+  | { type: "status"; workspaceId: string; status: ObservedStatus };
+
+/** A shell inside a workspace: bytes both ways, plus the window size. */
+export interface TerminalSession {
+  write(data: string | Uint8Array): void;
+  resize(cols: number, rows: number): void;
+  onData(listener: (data: Uint8Array) => void): void;
+  /** Called once, when the shell exits or the connection to it is lost. */
+  onExit(listener: (exit: { code: number | null; reason?: string }) => void): void;
+  /** Pauses reading from the shell; the kernel's PTY buffer then holds the program back. */
+  pause(): void;
+  resume(): void;
+  close(): void;
+}
+
+export interface TerminalOptions {
+  cols: number;
+  rows: number;
+}
+
+/** How the reverse proxy reaches a workspace's IDE: a fresh byte stream to its port per connection. */
+export interface IdeTarget {
+  connect(): Promise<Duplex>;
+  /** For logs and errors, e.g. "127.0.0.1:41234" or "pod podspace-ml/ws-abc port 13337". */
+  describe: string;
+}
+
+export interface WorkspaceRuntime {
+  readonly kind: RuntimeKind;
+  /** Creates or updates the team's space and its limits. */
+  prepareTeam(team: TeamSpaceSpec): Promise<void>;
+  /** Creates the workspace's home volume. Safe to call again. */
+  provision(spec: WorkspaceSpec): Promise<void>;
+  /** Starts the workspace (its home must be provisioned). Returns once the start is submitted; progress follows as events. */
+  start(spec: WorkspaceSpec): Promise<void>;
+  /** Stops the workspace, keeping its home. */
+  stop(spec: WorkspaceSpec): Promise<void>;
+  /** Removes the workspace and its home. */
+  destroy(spec: WorkspaceSpec): Promise<void>;
+  /** The runtime's truth about one workspace, for reconciling. */
+  status(spec: WorkspaceSpec): Promise<ObservedStatus>;
+  /** Every status change and progress step, for every workspace. Returns the unsubscribe function. */
+  watch(listener: (event: RuntimeEvent) => void): () => void;
+  attachTerminal(spec: WorkspaceSpec, options: TerminalOptions): Promise<TerminalSession>;
+  ideTarget(spec: WorkspaceSpec): Promise<IdeTarget>;
+  /** Releases watches and processes held by this instance (not the workspaces). */
+  close(): Promise<void>;
+}
+
+export type RuntimeErrorCode = "quota" | "invalid" | "not-found" | "not-running" | "unavailable";
+
+/** A failure the user can act on; the message names what went wrong in their terms. */
+export class RuntimeError extends Error {
+  override name = "RuntimeError";
+  constructor(
+    readonly code: RuntimeErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,170 @@
+import http from "node:http";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ObservedState, RuntimeEvent, TerminalSession, WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
+
+// One behavioural contract, run against every driver: what the lifecycle code
+// relies on, end to end, through real processes (and for Kubernetes, a real
+// apiserver and node agent).
+
+export interface ContractTarget {
+  runtime: WorkspaceRuntime;
+  /** Asserts nothing of the workspace is left (directories, pods, volumes, …). */
+  assertNothingLeft(spec: WorkspaceSpec): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+const IDE_SERVER = path.resolve(import.meta.dirname, "../fixtures/ide-server.mjs");
+
+export function contractSpec(id: string, overrides: Partial<WorkspaceSpec> = {}): WorkspaceSpec {
+  return {
+    id,
+    name: `contract-${id}`,
+    teamSlug: "contract",
+    ownerId: "user-1",
+    templateSlug: "test",
+    templateVersion: 1,
+    image: "podspace/test-ide:1",
+    resources: { cpuMillicores: 500, memoryMiB: 512, diskGiB: 1 },
+    env: { PODSPACE_WORKSPACE: id },
+    startupScript: 'echo "started at $(date)" >> startup.log',
+    ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], port: 13337, healthPath: "/healthz" },
+    ...overrides,
+  };
+}
+
+export async function waitForState(runtime: WorkspaceRuntime, spec: WorkspaceSpec, state: ObservedState, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = await runtime.status(spec);
+  while (last.state !== state) {
+    if (Date.now() > deadline) throw new Error(`workspace ${spec.id} did not reach ${state}; last status ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    last = await runtime.status(spec);
+  }
+  return last;
+}
+
+/** Matches `text` as a whole line of terminal output. */
+export const outputLine = (text: string) => new RegExp(`(^|\\n)\\r*${text}\\r?\\n`);
+
+/** Types a command into the shell and resolves with the output once `expected` shows up. */
+export async function runInTerminal(terminal: TerminalSession, command: string, expected: RegExp, timeoutMs = 20_000) {
+  let output = "";
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${expected} in terminal output:\n${output}`)), timeoutMs);
+    terminal.onData((data) => {
+      // Without the escape sequences a shell adds (bracketed paste, colours).
+      output += Buffer.from(data).toString("utf8").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
+      if (expected.test(output)) {
+        clearTimeout(timer);
+        resolve(output);
+      }
+    });
+    terminal.write(`${command}\r`);
+  });
+}
+
+/** GET over a stream from `IdeTarget.connect()`, as the reverse proxy does. */
+export async function getThroughIde(runtime: WorkspaceRuntime, spec: WorkspaceSpec, urlPath: string) {
+  const target = await runtime.ideTarget(spec);
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const request = http.request(
+      {
+        path: urlPath,
+        headers: { host: "workspace" },
+        createConnection: (_options, onCreate) => {
+          target.connect().then((stream) => onCreate(null, stream), (error: Error) => onCreate(error, undefined as never));
+          return undefined;
+        },
+      },
+      (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (body += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.once("error", reject);
+    request.end();
+  });
+}
+
+export function describeRuntimeContract(name: string, setup: () => Promise<ContractTarget>) {
+  describe(`${name} runtime contract`, { timeout: 180_000 }, () => {
+    let target: ContractTarget;
+    const events: RuntimeEvent[] = [];
+    const spec = contractSpec(`c${Date.now().toString(36)}`);
+
+    beforeAll(async () => {
+      // A secret in Podspace's own environment that must not reach a workspace shell.
+      process.env.PODSPACE_TEST_CANARY = "must-not-leak";
+      target = await setup();
+      target.runtime.watch((event) => events.push(event));
+    }, 180_000);
+    afterAll(async () => {
+      await target?.runtime.destroy(spec).catch(() => {});
+      await target?.teardown();
+    });
+
+    it("provisions and starts a workspace, reporting each step", async () => {
+      await target.runtime.prepareTeam({
+        slug: spec.teamSlug,
+        limits: { cpuMillicores: 4000, memoryMiB: 8192, storageGiB: 20, workspaces: 5, runningWorkspaces: 3 },
+      });
+      await target.runtime.provision(spec);
+      await target.runtime.provision(spec); // retried: still one
+      await target.runtime.start(spec);
+      await waitForState(target.runtime, spec, "running", 120_000);
+
+      const steps = events.filter((e) => e.type === "progress" && e.workspaceId === spec.id).map((e) => e.type === "progress" && e.step);
+      expect(steps).toEqual(expect.arrayContaining(["volume", "scheduling", "ide", "ready"]));
+      expect(steps.indexOf("ready")).toBeGreaterThan(steps.indexOf("volume"));
+    });
+
+    it("attaches a terminal in the workspace's home with the workspace's environment", async () => {
+      const terminal = await target.runtime.attachTerminal(spec, { cols: 100, rows: 30 });
+      try {
+        expect(await runInTerminal(terminal, "echo $((6*7))", outputLine("42"))).toMatch(/42/);
+        expect(await runInTerminal(terminal, "echo ws=$PODSPACE_WORKSPACE", new RegExp(`ws=${spec.id}`))).toBeTruthy();
+        // No Podspace secret leaks into the shell.
+        const env = await runInTerminal(terminal, "env | grep -c -E '^(AUTH_SECRET|DATABASE_URL|PODSPACE_TEST_CANARY)=' ; echo env-done", outputLine("env-done"));
+        expect(env).toMatch(outputLine("0"));
+        terminal.resize(120, 40);
+        expect(await runInTerminal(terminal, "stty size", /40 120/)).toBeTruthy();
+        await runInTerminal(terminal, "echo kept > kept.txt && echo written", outputLine("written"));
+      } finally {
+        terminal.close();
+      }
+    });
+
+    it("serves the IDE through the resolved target", async () => {
+      const health = await getThroughIde(target.runtime, spec, spec.ide.healthPath);
+      expect(health.status).toBe(200);
+      const page = await getThroughIde(target.runtime, spec, "/some/page");
+      expect(page.body).toMatch(/^test ide at \/some\/page/);
+    });
+
+    it("stops, and starts again with the home directory kept", async () => {
+      await target.runtime.stop(spec);
+      await target.runtime.stop(spec); // retried
+      expect((await target.runtime.status(spec)).state).toBe("stopped");
+      await expect(target.runtime.ideTarget(spec)).rejects.toMatchObject({ code: "not-running" });
+
+      await target.runtime.start(spec);
+      await waitForState(target.runtime, spec, "running", 120_000);
+      const terminal = await target.runtime.attachTerminal(spec, { cols: 80, rows: 24 });
+      try {
+        expect(await runInTerminal(terminal, "cat kept.txt", outputLine("kept"))).toBeTruthy();
+      } finally {
+        terminal.close();
+      }
+    });
+
+    it("destroys the workspace, leaving nothing behind", async () => {
+      await target.runtime.destroy(spec);
+      await target.runtime.destroy(spec); // retried
+      await waitForState(target.runtime, spec, "absent");
+      await target.assertNothingLeft(spec);
+    });
+  });
+}

@@ -1,0 +1,109 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
+import { readLiveProcessRecord } from "@/lib/runtime/local/process-record";
+import type { RuntimeEvent, WorkspaceRuntime } from "@/lib/runtime/types";
+import { contractSpec, waitForState } from "./contract";
+
+// What only the local driver promises: processes survive a Podspace restart
+// and are found again, crashes are reported, and starts don't pile up.
+
+/** Pids of the processes whose working directory is `dir`. */
+async function processesIn(dir: string): Promise<number[]> {
+  const pids = (await fs.readdir("/proc")).filter((name) => /^\d+$/.test(name));
+  const cwds = await Promise.all(pids.map((pid) => fs.readlink(`/proc/${pid}/cwd`).catch(() => null)));
+  return pids.filter((_, i) => cwds[i] === dir).map(Number);
+}
+
+describe("local runtime", { timeout: 60_000 }, () => {
+  let dataDir: string;
+  let runtimes: WorkspaceRuntime[];
+  const open = () => {
+    const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache") });
+    runtimes.push(runtime);
+    return runtime;
+  };
+  const recordsDir = () => path.join(dataDir, "runtime", "local");
+
+  beforeEach(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-local-"));
+    runtimes = [];
+  });
+  afterEach(async () => {
+    for (const runtime of runtimes) await runtime.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("finds a running IDE again after a restart, and stops it", async () => {
+    const spec = contractSpec("restart");
+    const before = open();
+    await before.provision(spec);
+    await before.start(spec);
+    await waitForState(before, spec, "running");
+    const { pid } = (await readLiveProcessRecord(recordsDir(), spec.id))!;
+    await before.close();
+
+    const after = open();
+    expect((await after.status(spec)).state).toBe("running");
+    await after.stop(spec);
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect((await after.status(spec)).state).toBe("stopped");
+  });
+
+  it("starts once when asked twice at the same time", async () => {
+    const spec = contractSpec("twice");
+    const runtime = open();
+    await runtime.provision(spec);
+    await Promise.all([runtime.start(spec), runtime.start(spec)]);
+    await waitForState(runtime, spec, "running");
+    await runtime.start(spec);
+    expect(await processesIn(path.join(dataDir, "workspaces", spec.id))).toHaveLength(1);
+    await runtime.destroy(spec);
+  });
+
+  it("reports an IDE that dies as a crash", async () => {
+    const spec = contractSpec("crash");
+    const runtime = open();
+    const events: RuntimeEvent[] = [];
+    runtime.watch((event) => events.push(event));
+    await runtime.provision(spec);
+    await runtime.start(spec);
+    await waitForState(runtime, spec, "running");
+    const { pid } = (await readLiveProcessRecord(recordsDir(), spec.id))!;
+    process.kill(-pid, "SIGKILL");
+
+    await expect.poll(() => events.find((e) => e.type === "status" && e.status.state === "failed")).toMatchObject({
+      status: { reason: "crashed", message: expect.stringMatching(/exited/) },
+    });
+    expect((await runtime.status(spec)).state).toBe("failed");
+    await runtime.start(spec); // recovering is a plain start
+    await waitForState(runtime, spec, "running");
+    await runtime.destroy(spec);
+  });
+
+  it("starts the IDE even when the startup script fails, and says so in the log", async () => {
+    const spec = contractSpec("script", { startupScript: "echo before; false" });
+    const runtime = open();
+    await runtime.provision(spec);
+    await runtime.start(spec);
+    await waitForState(runtime, spec, "running");
+    const log = await fs.readFile(path.join(recordsDir(), `${spec.id}.log`), "utf8");
+    expect(log).toMatch(/before\n.*startup script failed with exit code 1/s);
+    await runtime.destroy(spec);
+  });
+
+  it("fails a start whose IDE never answers, with the reason", async () => {
+    const spec = contractSpec("broken", { ide: { command: ["/bin/sh", "-c", "echo no ide here; exit 3"], port: 1, healthPath: "/healthz" } });
+    const runtime = open();
+    await runtime.provision(spec);
+    await runtime.start(spec);
+    const failed = await waitForState(runtime, spec, "failed");
+    expect(failed.reason).toBe("crashed");
+  });
+
+  it("refuses to start a workspace that was never provisioned", async () => {
+    await expect(open().start(contractSpec("ghost"))).rejects.toMatchObject({ code: "not-found" });
+  });
+});
