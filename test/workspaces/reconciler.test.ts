@@ -1,0 +1,136 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "@/lib/db/client";
+import type { WorkspaceState } from "@/lib/generated/prisma/enums";
+import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
+import type { WorkspaceRuntime } from "@/lib/runtime/types";
+import type { TemplateSpec } from "@/lib/templates/spec";
+import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
+import { useAppDatabase } from "../helpers/app-database";
+import { createTeamWith, createUser } from "../helpers/identity";
+import { contractSpec } from "../runtime/contract";
+
+// The reconciler against a real database and the real local runtime.
+
+useAppDatabase();
+
+const ide = contractSpec("unused").ide;
+const TEMPLATE: TemplateSpec = {
+  slug: "test",
+  name: "Test",
+  description: "",
+  icon: "box",
+  tags: [],
+  image: "podspace/test:1",
+  resources: { cpu: { default: 1 }, memoryGiB: { default: 1 }, diskGiB: { default: 1 } },
+  parameters: [],
+  env: {},
+  startupScript: "",
+  ide,
+  idleTimeoutMinutes: 60,
+  maxLifetimeHours: 24,
+};
+
+describe("reconciling workspaces on the local runtime", { timeout: 60_000 }, () => {
+  let dataDir: string;
+  let runtime: WorkspaceRuntime;
+  let reconciler: Reconciler;
+  let fixtures: { ownerId: string; teamId: string; templateVersionId: string };
+
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-reconcile-"));
+    runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache") });
+    reconciler = createReconciler(runtime, { intervalMs: 300 });
+    reconciler.start();
+    const owner = await createUser("owner@reconcile.test");
+    const team = await createTeamWith("reconcile", [[owner, "OWNER"]]);
+    const template = await getDb().template.create({
+      data: { slug: "test", name: "Test", versions: { create: { version: 1, spec: TEMPLATE as object } } },
+      include: { versions: true },
+    });
+    fixtures = { ownerId: owner.id, teamId: team.id, templateVersionId: template.versions[0]!.id };
+  });
+  afterAll(async () => {
+    await reconciler?.stop();
+    await runtime?.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  const createWorkspace = (name: string) =>
+    getDb().workspace.create({
+      data: { name, ...fixtures, parameters: { cpu: 1, memoryGiB: 1, diskGiB: 1, values: {} } },
+    });
+  const stateOf = async (id: string) => (await getDb().workspace.findUniqueOrThrow({ where: { id } })).state;
+  const waitFor = (id: string, state: WorkspaceState) => expect.poll(() => stateOf(id), { timeout: 30_000, interval: 100 }).toBe(state);
+  const homeOf = (id: string) => path.join(dataDir, "workspaces", id);
+
+  it("takes a new workspace to RUNNING, recording each step with its timing", async () => {
+    const workspace = await createWorkspace("first");
+    await reconciler.reconcile(workspace.id);
+    await waitFor(workspace.id, "RUNNING");
+
+    const events = await getDb().workspaceEvent.findMany({ where: { workspaceId: workspace.id }, orderBy: { createdAt: "asc" } });
+    const steps = events.map((event) => event.step);
+    expect(steps).toEqual(expect.arrayContaining(["state", "volume", "scheduling", "ide", "ready"]));
+    expect(events.find((event) => event.step === "ready")?.durationMs).toBeGreaterThanOrEqual(0);
+    expect(events.filter((event) => event.step === "state").map((event) => (event.data as { to: string }).to)).toEqual(["STARTING", "RUNNING"]);
+  });
+
+  it("stops keeping the home directory, and starts again", async () => {
+    const workspace = await createWorkspace("second");
+    await reconciler.reconcile(workspace.id);
+    await waitFor(workspace.id, "RUNNING");
+    await fs.writeFile(path.join(homeOf(workspace.id), "notes.txt"), "kept");
+
+    await getDb().workspace.update({ where: { id: workspace.id }, data: { desiredState: "STOPPED" } });
+    await reconciler.reconcile(workspace.id);
+    expect(await stateOf(workspace.id)).toBe("STOPPED");
+    expect((await runtime.status({ ...contractSpec(workspace.id) })).state).toBe("stopped");
+
+    await getDb().workspace.update({ where: { id: workspace.id }, data: { desiredState: "RUNNING" } });
+    await reconciler.reconcile(workspace.id);
+    await waitFor(workspace.id, "RUNNING");
+    expect(await fs.readFile(path.join(homeOf(workspace.id), "notes.txt"), "utf8")).toBe("kept");
+  });
+
+  it("marks a crashed workspace FAILED with the reason, and a retry brings it back", async () => {
+    const workspace = await createWorkspace("third");
+    await reconciler.reconcile(workspace.id);
+    await waitFor(workspace.id, "RUNNING");
+    const record = JSON.parse(await fs.readFile(path.join(dataDir, "runtime", "local", `${workspace.id}.json`), "utf8")) as { pid: number };
+    process.kill(-record.pid, "SIGKILL");
+
+    await waitFor(workspace.id, "FAILED");
+    expect((await getDb().workspace.findUniqueOrThrow({ where: { id: workspace.id } })).stateReason).toBe("crashed");
+
+    // Retrying is a move back to PENDING; the loop does the rest.
+    await getDb().workspace.update({ where: { id: workspace.id }, data: { state: "PENDING" } });
+    await waitFor(workspace.id, "RUNNING");
+  });
+
+  it("converges a workspace left STARTING by a crashed Podspace, without a second IDE", async () => {
+    const workspace = await createWorkspace("fourth");
+    await getDb().workspace.update({ where: { id: workspace.id }, data: { state: "STARTING" } });
+    await waitFor(workspace.id, "RUNNING");
+
+    // A new Podspace process (new runtime, new reconciler) finds it running.
+    const restarted = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache") });
+    const second = createReconciler(restarted);
+    await second.reconcile(workspace.id);
+    expect(await stateOf(workspace.id)).toBe("RUNNING");
+    await restarted.close();
+  });
+
+  it("deletes a workspace and its home", async () => {
+    const workspace = await createWorkspace("fifth");
+    await reconciler.reconcile(workspace.id);
+    await waitFor(workspace.id, "RUNNING");
+    await getDb().workspace.update({ where: { id: workspace.id }, data: { desiredState: "DELETED" } });
+    await reconciler.reconcile(workspace.id);
+    const deleted = await getDb().workspace.findUniqueOrThrow({ where: { id: workspace.id } });
+    expect(deleted).toMatchObject({ state: "DELETED", deletedAt: expect.any(Date) });
+    await expect(fs.access(homeOf(workspace.id))).rejects.toThrow();
+  });
+});
