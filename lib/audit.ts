@@ -15,13 +15,18 @@ export type AuditAction =
   | "team.unarchived"
   | "membership.added"
   | "membership.role-changed"
-  | "membership.removed";
+  | "membership.removed"
+  | "workspace.created"
+  | "workspace.start-requested"
+  | "workspace.stop-requested"
+  | "workspace.delete-requested"
+  | "workspace.retry-requested";
 
 export interface AuditEntry {
   action: AuditAction;
   /** Null for the system itself (group sync, provisioning). */
   actorId: string | null;
-  targetType: "user" | "team" | "membership";
+  targetType: "user" | "team" | "membership" | "workspace";
   targetId?: string | null;
   teamId?: string | null;
   before?: Prisma.InputJsonValue | null;

@@ -8,6 +8,8 @@ import type { TeamRole } from "@/lib/generated/prisma/enums";
 export interface Actor {
   id: string;
   isPlatformAdmin: boolean;
+  /** May create, edit and archive templates; optional so older call sites stay valid. */
+  isTemplateAdmin?: boolean;
   /** teamId → role, for every team the user belongs to. */
   roles: ReadonlyMap<string, TeamRole>;
 }
@@ -17,10 +19,24 @@ export type Action =
   | "team:view"
   | "team:archive"
   | "team:manage-members"
-  | "user:administer";
+  | "user:administer"
+  /** Create, edit, archive and unarchive templates; see archived ones. */
+  | "template:manage"
+  /** Create a workspace in a team. */
+  | "workspace:create"
+  /** See a workspace, its status and events. */
+  | "workspace:view"
+  /** Start, stop, restart, update and delete it. */
+  | "workspace:operate"
+  /** Open its terminal and IDE: a shell as its owner, so only the owner (and platform admins). */
+  | "workspace:connect";
 
 interface TeamResource {
   teamId: string;
+}
+
+interface WorkspaceResource extends TeamResource {
+  ownerId: string;
 }
 
 /** For membership changes: the role the target has now and the role it would get. */
@@ -29,11 +45,13 @@ interface MembershipChange extends TeamResource {
   newRole?: TeamRole;
 }
 
-type ResourceFor<A extends Action> = A extends "team:create" | "user:administer"
+type ResourceFor<A extends Action> = A extends "team:create" | "user:administer" | "template:manage"
   ? undefined
   : A extends "team:manage-members"
     ? MembershipChange
-    : TeamResource;
+    : A extends "workspace:view" | "workspace:operate" | "workspace:connect"
+      ? WorkspaceResource
+      : TeamResource;
 
 const RANK: Record<TeamRole, number> = { MEMBER: 1, ADMIN: 2, OWNER: 3 };
 
@@ -44,8 +62,22 @@ export function can<A extends Action>(actor: Actor, action: A, ...[resource]: Re
     case "team:archive":
     case "user:administer":
       return false;
+    case "template:manage":
+      return actor.isTemplateAdmin === true;
     case "team:view":
+    case "workspace:create":
       return actor.roles.has((resource as TeamResource).teamId);
+    case "workspace:view":
+    case "workspace:operate": {
+      // Owners run their own; team owners and admins look after the team's.
+      const workspace = resource as WorkspaceResource;
+      const role = actor.roles.get(workspace.teamId);
+      return role !== undefined && (workspace.ownerId === actor.id || role !== "MEMBER");
+    }
+    case "workspace:connect": {
+      const workspace = resource as WorkspaceResource;
+      return workspace.ownerId === actor.id && actor.roles.has(workspace.teamId);
+    }
     case "team:manage-members": {
       const change = resource as MembershipChange;
       const role = actor.roles.get(change.teamId);

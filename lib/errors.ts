@@ -1,6 +1,6 @@
 import { Prisma } from "@/lib/generated/prisma/client";
 
-export type AppErrorCode = "not_found" | "forbidden" | "conflict" | "invalid";
+export type AppErrorCode = "not_found" | "forbidden" | "conflict" | "invalid" | "quota";
 
 /**
  * A failure the user may be told about: the message is safe to show as is.

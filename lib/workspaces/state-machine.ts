@@ -56,6 +56,8 @@ export async function transition(
       ...(to === "DELETED" ? { deletedAt: now } : {}),
     },
   });
+  // Frees the name for a new workspace; the id keeps the deleted one apart.
+  if (to === "DELETED") await tx.$executeRaw`UPDATE "Workspace" SET "name" = "name" || '~' || "id" WHERE "id" = ${workspaceId}`;
   await tx.workspaceEvent.create({
     data: {
       workspaceId,

@@ -13,6 +13,7 @@ const actors: Record<string, Actor> = {
   admin: { id: "a", isPlatformAdmin: false, roles: new Map([[TEAM, "ADMIN"]]) },
   member: { id: "m", isPlatformAdmin: false, roles: new Map([[TEAM, "MEMBER"]]) },
   "non-member": { id: "n", isPlatformAdmin: false, roles: new Map([[OTHER, "OWNER"]]) },
+  "template admin": { id: "t", isPlatformAdmin: false, isTemplateAdmin: true, roles: new Map([[TEAM, "MEMBER"]]) },
 };
 
 type Who = keyof typeof actors;
@@ -22,10 +23,17 @@ function ask(actor: Actor, action: Action, change: Change = {}): boolean {
   switch (action) {
     case "team:create":
     case "user:administer":
+    case "template:manage":
       return can(actor, action);
     case "team:view":
     case "team:archive":
+    case "workspace:create":
       return can(actor, action, { teamId: TEAM });
+    case "workspace:view":
+    case "workspace:operate":
+    case "workspace:connect":
+      // The member's own workspace.
+      return can(actor, action, { teamId: TEAM, ownerId: "m" });
     case "team:manage-members":
       return can(actor, action, { teamId: TEAM, ...change });
   }
@@ -34,7 +42,8 @@ function ask(actor: Actor, action: Action, change: Change = {}): boolean {
 const cases: Array<[label: string, action: Action, change: Change | undefined, allowed: Who[]]> = [
   ["create a team", "team:create", undefined, ["platform admin"]],
   ["administer users", "user:administer", undefined, ["platform admin"]],
-  ["view the team", "team:view", undefined, ["platform admin", "owner", "admin", "member"]],
+  ["manage templates", "template:manage", undefined, ["platform admin", "template admin"]],
+  ["view the team", "team:view", undefined, ["platform admin", "owner", "admin", "member", "template admin"]],
   ["archive the team", "team:archive", undefined, ["platform admin"]],
   ["manage members (no specific change)", "team:manage-members", {}, ["platform admin", "owner", "admin"]],
   ["add a member", "team:manage-members", { newRole: "MEMBER" }, ["platform admin", "owner", "admin"]],
@@ -49,6 +58,10 @@ const cases: Array<[label: string, action: Action, change: Change | undefined, a
   ["remove a member", "team:manage-members", { currentRole: "MEMBER" }, ["platform admin", "owner", "admin"]],
   ["remove an admin", "team:manage-members", { currentRole: "ADMIN" }, ["platform admin", "owner", "admin"]],
   ["remove an owner", "team:manage-members", { currentRole: "OWNER" }, ["platform admin", "owner"]],
+  ["create a workspace in the team", "workspace:create", undefined, ["platform admin", "owner", "admin", "member", "template admin"]],
+  ["see a member's workspace", "workspace:view", undefined, ["platform admin", "owner", "admin", "member"]],
+  ["start, stop or delete a member's workspace", "workspace:operate", undefined, ["platform admin", "owner", "admin", "member"]],
+  ["open a member's terminal and IDE", "workspace:connect", undefined, ["platform admin", "member"]],
 ];
 
 const rows = cases.flatMap(([label, action, change, allowed]) =>
@@ -67,6 +80,11 @@ describe("can", () => {
       "team:archive": true,
       "team:manage-members": true,
       "user:administer": true,
+      "template:manage": true,
+      "workspace:create": true,
+      "workspace:view": true,
+      "workspace:operate": true,
+      "workspace:connect": true,
     };
     expect(new Set(cases.map(([, action]) => action))).toEqual(new Set(Object.keys(actions)));
   });
@@ -75,5 +93,7 @@ describe("can", () => {
     const owner = actors.owner!;
     expect(can(owner, "team:view", { teamId: OTHER })).toBe(false);
     expect(can(owner, "team:manage-members", { teamId: OTHER, newRole: "MEMBER" })).toBe(false);
+    expect(can(owner, "workspace:view", { teamId: OTHER, ownerId: owner.id })).toBe(false);
+    expect(can(owner, "workspace:connect", { teamId: OTHER, ownerId: owner.id })).toBe(false);
   });
 });

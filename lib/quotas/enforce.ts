@@ -1,0 +1,61 @@
+import { AppError } from "@/lib/errors";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { teamLimits, teamUsage } from "./usage";
+
+// Quota checks that concurrent requests cannot race: the team's row is
+// locked for the rest of the transaction, so two starts in one team are
+// checked one after the other, each seeing what the other committed.
+
+/**
+ * Options for transactions that check a quota: requests in one team queue on
+ * its row lock, so a burst of them waits longer than Prisma's 2 s default
+ * before a transaction starts.
+ */
+export const QUOTA_TRANSACTION = { maxWait: 30_000, timeout: 15_000 } as const;
+
+export interface QuotaRequest {
+  /** The request creates a workspace (as opposed to starting an existing one). */
+  creates: boolean;
+  /** The workspace will run, so its CPU and memory count. */
+  runs: boolean;
+  cpu: number;
+  memoryGiB: number;
+  /** Disk that isn't counted yet: a new workspace's, or the growth of an existing one. */
+  addedDiskGiB: number;
+}
+
+/** Throws a "quota" AppError naming the limit and the numbers when the request doesn't fit. */
+export async function assertWithinQuota(
+  tx: Prisma.TransactionClient,
+  team: { id: string; slug: string },
+  ownerId: string,
+  request: QuotaRequest,
+): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM "Team" WHERE "id" = ${team.id} FOR UPDATE`;
+  const [usage, limits, quota] = await Promise.all([
+    teamUsage(team.id, tx),
+    teamLimits(team.id, tx),
+    tx.teamQuota.findUnique({ where: { teamId_scope: { teamId: team.id, scope: "LIMIT" } } }),
+  ]);
+  const checks: Array<[limit: number | null, wouldUse: number, what: string]> = [
+    [limits.workspaces, usage.workspaces + (request.creates ? 1 : 0), "workspaces"],
+    [limits.runningWorkspaces, usage.runningWorkspaces + (request.runs ? 1 : 0), "running workspaces"],
+    [limits.cpuCores, usage.cpuCores + (request.runs ? request.cpu : 0), "CPU cores"],
+    [limits.memoryGiB, usage.memoryGiB + (request.runs ? request.memoryGiB : 0), "GiB of memory"],
+    [limits.storageGiB, usage.storageGiB + request.addedDiskGiB, "GiB of storage"],
+  ];
+  if (quota?.maxWorkspacesPerMember != null || quota?.maxRunningPerMember != null) {
+    const mine = await tx.workspace.findMany({ where: { teamId: team.id, ownerId, state: { not: "DELETED" } }, select: { desiredState: true } });
+    checks.push(
+      [quota.maxWorkspacesPerMember, mine.length + (request.creates ? 1 : 0), "workspaces per member"],
+      [quota.maxRunningPerMember, mine.filter((w) => w.desiredState === "RUNNING").length + (request.runs ? 1 : 0), "running workspaces per member"],
+    );
+  }
+  for (const [limit, wouldUse, what] of checks) {
+    if (limit !== null && wouldUse > limit + 1e-9) {
+      throw new AppError("quota", `Team ${team.slug} would use ${format(wouldUse)} of ${format(limit)} ${what}.`);
+    }
+  }
+}
+
+const format = (value: number) => String(Math.round(value * 100) / 100);

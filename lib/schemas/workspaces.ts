@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { idSchema } from "./fields";
+
+// A DNS label: the name can appear in hostnames (wildcard IDE mode) as is.
+export const workspaceNameSchema = z
+  .string({ error: "Enter a name." })
+  .trim()
+  .regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, {
+    error: "Use up to 32 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.",
+  });
+
+export const gitRepositorySchema = z
+  .string()
+  .trim()
+  .max(500, { error: "That URL is too long." })
+  .regex(/^(https:\/\/[^\s'"`$\\]+|git@[\w.-]+:[^\s'"`$\\]+)$/, { error: "Use an https:// or git@host:path repository URL." })
+  .optional()
+  .or(z.literal("").transform(() => undefined));
+
+export const createWorkspaceSchema = z.object({
+  name: workspaceNameSchema,
+  teamId: idSchema,
+  templateSlug: z.string().trim().min(1, { error: "Choose a template." }),
+  gitRepository: gitRepositorySchema,
+  /** Checked against the template version's own parameter schema. */
+  parameters: z.unknown(),
+});
+export type CreateWorkspaceInput = z.output<typeof createWorkspaceSchema>;
+
+export const workspaceOperationSchema = z.object({
+  workspaceId: idSchema,
+  operation: z.enum(["start", "stop", "delete", "retry"]),
+  /** Delete is confirmed by typing the workspace's name. */
+  confirmName: z.string().optional(),
+});
+export type WorkspaceOperationInput = z.output<typeof workspaceOperationSchema>;

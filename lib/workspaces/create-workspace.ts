@@ -1,0 +1,83 @@
+import { recordAudit } from "@/lib/audit";
+import { can, type Actor } from "@/lib/authz";
+import { getDb } from "@/lib/db/client";
+import { AppError, conflictOnUnique } from "@/lib/errors";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { QUOTA_TRANSACTION, assertWithinQuota } from "@/lib/quotas/enforce";
+import type { CreateWorkspaceInput } from "@/lib/schemas/workspaces";
+import { parametersSchema, type WorkspaceParameters } from "@/lib/templates/parameters";
+import { templateSpec } from "@/lib/templates/spec";
+import { teamNotFound } from "@/lib/teams/access";
+import { requestReconcile } from "./reconcile-trigger";
+
+/**
+ * Creates a workspace from the latest version of a template and asks the
+ * reconciler to start it. Parameters are validated against that version, the
+ * name must be free among the owner's workspaces, and the team's quota is
+ * checked under the team's row lock.
+ */
+export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput): Promise<{ id: string }> {
+  if (!can(actor, "workspace:create", { teamId: input.teamId })) throw teamNotFound();
+  const db = getDb();
+  const template = await db.template.findUnique({
+    where: { slug: input.templateSlug },
+    include: { versions: { orderBy: { version: "desc" }, take: 1 } },
+  });
+  const version = template?.versions[0];
+  if (!template || template.archivedAt || !version) throw new AppError("not_found", "That template doesn't exist or was archived.", "templateSlug");
+
+  const parsed = parametersSchema(templateSpec.parse(version.spec)).safeParse(input.parameters ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new AppError("invalid", issue.message, ["parameters", ...issue.path].join("."));
+  }
+  const parameters: WorkspaceParameters = parsed.data;
+
+  try {
+    const workspace = await db.$transaction(async (tx) => {
+      const team = await tx.team.findUnique({ where: { id: input.teamId } });
+      if (!team) throw teamNotFound();
+      if (team.archivedAt) throw new AppError("invalid", `Team ${team.slug} is archived.`, "teamId");
+      const taken = await tx.workspace.findFirst({ where: { ownerId: actor.id, name: input.name, state: { not: "DELETED" } } });
+      if (taken) throw nameTaken(input.name);
+      await assertWithinQuota(tx, team, actor.id, {
+        creates: true,
+        runs: true,
+        cpu: parameters.cpu,
+        memoryGiB: parameters.memoryGiB,
+        addedDiskGiB: parameters.diskGiB,
+      });
+      const created = await tx.workspace.create({
+        data: {
+          name: input.name,
+          ownerId: actor.id,
+          teamId: team.id,
+          templateVersionId: version.id,
+          parameters: parameters as unknown as Prisma.InputJsonValue,
+          gitRepository: input.gitRepository ?? null,
+        },
+      });
+      await tx.workspaceEvent.create({
+        data: { workspaceId: created.id, step: "state", message: `Created from ${template.name} v${version.version}` },
+      });
+      await recordAudit(
+        {
+          action: "workspace.created",
+          actorId: actor.id,
+          targetType: "workspace",
+          targetId: created.id,
+          teamId: team.id,
+          after: { name: created.name, template: template.slug, version: version.version, parameters: parameters as unknown as Prisma.InputJsonValue },
+        },
+        tx,
+      );
+      return created;
+    }, QUOTA_TRANSACTION);
+    requestReconcile(workspace.id);
+    return { id: workspace.id };
+  } catch (error) {
+    throw conflictOnUnique(error, nameTaken(input.name));
+  }
+}
+
+const nameTaken = (name: string) => new AppError("conflict", `You already have a workspace named ${name}.`, "name");

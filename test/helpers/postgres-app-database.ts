@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, inject } from "vitest";
+import { createPrismaClient } from "@/lib/db/client";
+import { prepareDatabase } from "@/lib/db/prepare";
+import { createTestDatabase } from "./postgres-setup";
+
+/**
+ * Points this test file's getDb() at a fresh, migrated PostgreSQL database
+ * instead of the embedded one: for behaviour that needs real concurrency
+ * (row locks under parallel transactions), which PGlite's single connection
+ * cannot show.
+ */
+export function usePostgresAppDatabase(): void {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  // The slot lib/db/client.ts keeps its per-process client in.
+  const slot = Symbol.for("podspace.prisma");
+  const store = globalThis as Record<symbol, unknown>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject("postgresAdminUrl"));
+    const target = { kind: "postgres" as const, url: database.url };
+    await prepareDatabase(target);
+    store[slot] = createPrismaClient(target);
+  });
+  afterAll(async () => {
+    const client = store[slot] as { $disconnect(): Promise<void> } | undefined;
+    delete store[slot];
+    await client?.$disconnect();
+    await database?.drop();
+  });
+}
