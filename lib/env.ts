@@ -114,6 +114,12 @@ export const envSchema = z.object({
   PODSPACE_K8S_STORAGE_CLASS: z.string().min(1).optional(),
   /** Kubernetes: private CIDRs workspaces may still reach (comma-separated), e.g. a package mirror. */
   PODSPACE_K8S_EGRESS_ALLOW: commaList.pipe(z.array(z.cidrv4({ error: "expected comma-separated IPv4 CIDRs like 10.20.0.0/16" }))),
+  /** How long a terminal's shell outlives its last disconnected browser, in seconds. */
+  PODSPACE_TERMINAL_KEEPALIVE_SECONDS: z.coerce
+    .number({ error: "expected a number of seconds" })
+    .int({ error: "expected a number of seconds" })
+    .min(0, { error: "expected a number of seconds" })
+    .default(300),
   /** Kubernetes: the namespace Podspace itself runs in, whose pods may reach workspaces. */
   PODSPACE_K8S_SELF_NAMESPACE: z.string().min(1).default("podspace"),
 });

@@ -1,0 +1,18 @@
+// `npm run bench [-- name ...]`: runs the benchmarks and prints their tables.
+// Performance goals are checked here, not by timing assertions in tests.
+import { benchProvisioning } from "./provisioning";
+import { printTable, type Summary } from "./stats";
+
+const BENCHMARKS: Record<string, { title: string; run: () => Promise<Record<string, Summary>> }> = {
+  provisioning: { title: "Workspace provisioning on Kubernetes (real apiserver + node agent)", run: () => benchProvisioning() },
+};
+
+const chosen = process.argv.slice(2);
+for (const name of chosen.length > 0 ? chosen : Object.keys(BENCHMARKS)) {
+  const benchmark = BENCHMARKS[name];
+  if (!benchmark) {
+    console.error(`unknown benchmark ${name}; choose from ${Object.keys(BENCHMARKS).join(", ")}`);
+    process.exit(2);
+  }
+  printTable(benchmark.title, await benchmark.run());
+}

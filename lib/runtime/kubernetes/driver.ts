@@ -1,0 +1,221 @@
+import { CoreV1Api, KubernetesObjectApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { RuntimeError, type RuntimeEvent, type TeamSpaceSpec, type WorkspaceRuntime, type WorkspaceSpec } from "../types";
+import { convergeClaim, convergeNamespace, convergePod, convergeService, replaceInPlace } from "./convergence";
+import { isNotFound, toRuntimeError } from "./errors";
+import { portForwardTarget, serviceTarget } from "./ide-target";
+import { isValidImageReference } from "./image-reference";
+import { homeClaimManifest, podManifest, serviceManifest, teamManifests } from "./manifests";
+import { workspaceRef } from "./names";
+import { ObjectStore, describe } from "./object-store";
+import { observedStatus } from "./pod-status";
+import { pollUntil } from "./poll";
+import { openTerminal } from "./terminal";
+import { WorkspaceWatch } from "./workspace-watch";
+
+// Runs each workspace as a Pod with a PersistentVolumeClaim for its home and
+// a Service for its IDE, in a namespace per team that holds the team's
+// quota, default limits and network isolation. See manifests.ts for the
+// objects, and object-store.ts and convergence.ts for how retries converge.
+
+export interface KubernetesRuntimeOptions {
+  kubeConfig: KubeConfig;
+  /** Team namespaces are `<prefix><team slug>`, e.g. "podspace-". */
+  namespacePrefix: string;
+  storageClass?: string;
+  /** CIDRs in the cluster's private ranges that workspaces may reach anyway. */
+  egressAllow: string[];
+  /** Where Podspace runs: its pods may reach workspaces. It must carry CONTROL_PLANE_NAMESPACE_LABEL on 1.20. */
+  selfNamespace: string;
+  /** Reach IDEs through their Service's DNS name (true) or a port-forward through the apiserver (false). */
+  inCluster: boolean;
+}
+
+/** How long prepareTeam waits for the controllers to make a new namespace usable. */
+const TEAM_READY_TIMEOUT_MS = 30_000;
+/** Deletions Podspace asked for are remembered this long for the watch, which may see them late. */
+const EXPECTED_DELETION_TTL_MS = 10 * 60_000;
+
+export function createKubernetesRuntime(options: KubernetesRuntimeOptions): WorkspaceRuntime {
+  const { kubeConfig, namespacePrefix } = options;
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const expectedDeletions = new Map<string, number>();
+  const store = new ObjectStore(KubernetesObjectApi.makeApiClient(kubeConfig), {
+    willDelete: (object) => {
+      const uid = object.metadata?.uid;
+      if (object.kind !== "Pod" || !uid) return;
+      const now = Date.now();
+      for (const [known, at] of expectedDeletions) if (now - at > EXPECTED_DELETION_TTL_MS) expectedDeletions.delete(known);
+      expectedDeletions.set(uid, now);
+    },
+  });
+
+  const listeners = new Set<(event: RuntimeEvent) => void>();
+  let watch: WorkspaceWatch | undefined;
+  const broadcast = (event: RuntimeEvent) => {
+    for (const listener of listeners) deliver(listener, event);
+  };
+
+  const workspaceObjects = (spec: WorkspaceSpec) => ({
+    pod: podManifest(spec, { namespacePrefix }),
+    service: serviceManifest(spec, { namespacePrefix }),
+    claim: homeClaimManifest(spec, { namespacePrefix, storageClass: options.storageClass }),
+  });
+
+  /** Deletes the workspace's pod, telling the watch to expect it; a pod replaced meanwhile is deleted too. */
+  async function deletePod(pod: V1Pod): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const existing = await store.read(pod);
+      if (!existing || (await store.deleteExact(existing))) return;
+    }
+    throw new RuntimeError("unavailable", `Could not delete ${describe(pod)}: it kept being replaced`);
+  }
+
+  async function requireRunning(spec: WorkspaceSpec): Promise<void> {
+    const pod = await store.read(workspaceObjects(spec).pod);
+    if (!pod || pod.metadata?.deletionTimestamp || pod.status?.phase !== "Running") {
+      throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
+    }
+  }
+
+  async function waitUntilUsable(namespace: string, quotaName: string): Promise<void> {
+    // The ServiceAccount admission plugin refuses pods until the namespace has
+    // its default ServiceAccount; quota admission enforces a quota only once
+    // the controller has copied its limits into status.hard.
+    const ready = await pollUntil(
+      async () => {
+        try {
+          const [, quota] = await Promise.all([
+            core.readNamespacedServiceAccount({ namespace, name: "default" }),
+            core.readNamespacedResourceQuota({ namespace, name: quotaName }),
+          ]);
+          return sameEntries(quota.spec?.hard, quota.status?.hard);
+        } catch (error) {
+          if (isNotFound(error)) return false;
+          throw toRuntimeError(error, `check namespace ${namespace}`);
+        }
+      },
+      { timeoutMs: TEAM_READY_TIMEOUT_MS },
+    );
+    if (!ready) {
+      throw new RuntimeError(
+        "unavailable",
+        `Namespace ${namespace} did not become usable within ${TEAM_READY_TIMEOUT_MS / 1000} s (no default service account or quota status); is the controller-manager running?`,
+      );
+    }
+  }
+
+  return {
+    kind: "kubernetes",
+
+    async prepareTeam(team: TeamSpaceSpec) {
+      const manifests = teamManifests(team, options);
+      const namespace = manifests.namespace.metadata!.name!;
+      if (namespace === options.selfNamespace) {
+        throw new RuntimeError("invalid", `Team ${team.slug}'s namespace would be ${namespace}, where Podspace itself runs; rename the team`);
+      }
+      await store.ensure(manifests.namespace, convergeNamespace);
+      await Promise.all([
+        store.ensure(manifests.quota, replaceInPlace),
+        store.ensure(manifests.limitRange, replaceInPlace),
+        store.ensure(manifests.networkPolicy, replaceInPlace),
+      ]);
+      await waitUntilUsable(namespace, manifests.quota.metadata!.name!);
+    },
+
+    async provision(spec) {
+      const objects = workspaceObjects(validated(spec));
+      await store.ensure(objects.claim, convergeClaim);
+      await store.ensure(objects.service, convergeService);
+    },
+
+    async start(spec) {
+      const objects = workspaceObjects(validated(spec));
+      const claim = await store.read(objects.claim);
+      if (!claim || claim.metadata?.deletionTimestamp) {
+        throw new RuntimeError("not-found", `Workspace ${spec.name} has no home volume; provision it first`);
+      }
+      // Also here: the Service's port follows the template version being started.
+      await store.ensure(objects.service, convergeService);
+      await store.ensure(objects.pod, convergePod);
+    },
+
+    async stop(spec) {
+      await deletePod(workspaceObjects(spec).pod);
+    },
+
+    async destroy(spec) {
+      const objects = workspaceObjects(spec);
+      await deletePod(objects.pod);
+      await store.remove(objects.service);
+      // The claim goes once no pod uses it (the pvc-protection finalizer).
+      await store.remove(objects.claim);
+    },
+
+    async status(spec) {
+      const objects = workspaceObjects(spec);
+      const [pod, claim] = await Promise.all([store.read(objects.pod), store.read(objects.claim)]);
+      return observedStatus({ pod, claim });
+    },
+
+    watch(listener) {
+      listeners.add(listener);
+      if (!watch) {
+        watch = new WorkspaceWatch({
+          kubeConfig,
+          namespacePrefix,
+          selfNamespace: options.selfNamespace,
+          deletionExpected: (uid) => expectedDeletions.delete(uid),
+          emit: broadcast,
+        });
+      } else {
+        // A later listener learns where every workspace stands, as the first one did from the initial list.
+        const snapshot = watch.snapshot();
+        queueMicrotask(() => snapshot.forEach((event) => listeners.has(listener) && deliver(listener, event)));
+      }
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) {
+          watch?.stop();
+          watch = undefined;
+        }
+      };
+    },
+
+    async attachTerminal(spec, terminal) {
+      await requireRunning(spec);
+      return openTerminal(kubeConfig, workspaceRef(namespacePrefix, spec), terminal);
+    },
+
+    async ideTarget(spec) {
+      await requireRunning(spec);
+      const ref = workspaceRef(namespacePrefix, spec);
+      return options.inCluster ? serviceTarget(ref, spec.ide.port) : portForwardTarget(kubeConfig, ref, spec.ide.port);
+    },
+
+    async close() {
+      listeners.clear();
+      watch?.stop();
+      watch = undefined;
+    },
+  };
+}
+
+function deliver(listener: (event: RuntimeEvent) => void, event: RuntimeEvent): void {
+  try {
+    listener(event);
+  } catch (error) {
+    console.error("podspace: a runtime event listener failed:", error);
+  }
+}
+
+function validated(spec: WorkspaceSpec): WorkspaceSpec {
+  if (!isValidImageReference(spec.image)) {
+    throw new RuntimeError("invalid", `"${spec.image}" is not a valid container image reference (e.g. ubuntu:24.04 or ghcr.io/org/image:tag)`);
+  }
+  return spec;
+}
+
+function sameEntries(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  const left = Object.entries(a ?? {});
+  return left.length === Object.keys(b ?? {}).length && left.every(([key, value]) => b?.[key] === value);
+}

@@ -1,0 +1,218 @@
+import crypto from "node:crypto";
+import type {
+  KubernetesObject,
+  V1LimitRange,
+  V1Namespace,
+  V1NetworkPolicy,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1ResourceQuota,
+  V1Service,
+} from "@kubernetes/client-node";
+import { ideArgv, startupCommand } from "../startup-command";
+import type { TeamSpaceSpec, WorkspaceSpec } from "../types";
+import {
+  CONTAINER_NAME,
+  HOME_DIR,
+  MANAGED_BY,
+  TEAM_LABEL,
+  podSelector,
+  teamNamespace,
+  workspaceLabels,
+  workspaceRef,
+} from "./names";
+
+// Pure functions from Podspace's specs to the Kubernetes objects that run
+// them. Each object carries a hash of itself, so the driver can tell whether
+// an object that already exists is the one it would create.
+
+export const SPEC_HASH_ANNOTATION = "podspace.dev/spec-hash";
+
+/**
+ * The label Podspace's own namespace must carry (the k8s/ manifests set it):
+ * team namespaces admit traffic only from namespaces with it. Kubernetes
+ * 1.20 does not label namespaces with `kubernetes.io/metadata.name`, so a
+ * name-based selector alone would admit nobody there.
+ */
+export const CONTROL_PLANE_NAMESPACE_LABEL = { "podspace.dev/role": "control-plane" } as const;
+
+/** Ranges a workspace must not reach: the cluster's pods and services, node and cloud metadata endpoints. */
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"];
+
+/** What a container in a team namespace gets when it names no resources, so the quota still admits it. */
+const CONTAINER_DEFAULTS = { cpu: "250m", memory: "256Mi" };
+
+export interface TeamManifestOptions {
+  namespacePrefix: string;
+  selfNamespace: string;
+  egressAllow: string[];
+}
+
+export interface TeamManifests {
+  namespace: V1Namespace;
+  quota: V1ResourceQuota;
+  limitRange: V1LimitRange;
+  networkPolicy: V1NetworkPolicy;
+}
+
+export function teamManifests(team: TeamSpaceSpec, options: TeamManifestOptions): TeamManifests {
+  const namespace = teamNamespace(options.namespacePrefix, team.slug);
+  const labels = { ...MANAGED_BY, [TEAM_LABEL]: team.slug };
+  const meta = (name: string) => ({ name, namespace, labels });
+  return {
+    namespace: withSpecHash({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels } }),
+    quota: withSpecHash({ apiVersion: "v1", kind: "ResourceQuota", metadata: meta("podspace"), spec: { hard: quotaHard(team.limits) } }),
+    limitRange: withSpecHash({
+      apiVersion: "v1",
+      kind: "LimitRange",
+      metadata: meta("podspace-defaults"),
+      spec: { limits: [{ type: "Container", _default: CONTAINER_DEFAULTS, defaultRequest: CONTAINER_DEFAULTS }] },
+    }),
+    networkPolicy: withSpecHash(networkPolicy(meta("podspace-isolation"), options)),
+  };
+}
+
+function quotaHard(limits: TeamSpaceSpec["limits"]): Record<string, string> {
+  const hard: Record<string, string> = {};
+  if (limits.cpuMillicores !== null) hard["requests.cpu"] = hard["limits.cpu"] = `${limits.cpuMillicores}m`;
+  if (limits.memoryMiB !== null) hard["requests.memory"] = hard["limits.memory"] = `${limits.memoryMiB}Mi`;
+  // A running workspace is one pod; every workspace, running or not, holds one claim for its home.
+  if (limits.runningWorkspaces !== null) hard.pods = String(limits.runningWorkspaces);
+  if (limits.workspaces !== null) hard.persistentvolumeclaims = String(limits.workspaces);
+  if (limits.storageGiB !== null) hard["requests.storage"] = `${limits.storageGiB}Gi`;
+  return hard;
+}
+
+function networkPolicy(metadata: V1NetworkPolicy["metadata"], options: TeamManifestOptions): V1NetworkPolicy {
+  const dnsPort = (protocol: string) => ({ protocol, port: 53 });
+  const egress: NonNullable<V1NetworkPolicy["spec"]>["egress"] = [
+    { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }] },
+    {
+      // By name where Kubernetes labels namespaces with it (1.21+); by the
+      // DNS pods' conventional label where it does not.
+      to: [
+        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } },
+        { namespaceSelector: {}, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
+      ],
+      ports: [dnsPort("UDP"), dnsPort("TCP")],
+    },
+  ];
+  if (options.egressAllow.length > 0) egress.push({ to: options.egressAllow.map((cidr) => ({ ipBlock: { cidr } })) });
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata,
+    spec: {
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        {
+          _from: [
+            { namespaceSelector: { matchLabels: CONTROL_PLANE_NAMESPACE_LABEL } },
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": options.selfNamespace } } },
+          ],
+        },
+      ],
+      egress,
+    },
+  };
+}
+
+export function homeClaimManifest(spec: WorkspaceSpec, options: { namespacePrefix: string; storageClass?: string }): V1PersistentVolumeClaim {
+  const ref = workspaceRef(options.namespacePrefix, spec);
+  return withSpecHash({
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name: ref.claim, namespace: ref.namespace, labels: workspaceLabels(spec) },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: `${spec.resources.diskGiB}Gi` } },
+      ...(options.storageClass ? { storageClassName: options.storageClass } : {}),
+    },
+  });
+}
+
+export function serviceManifest(spec: WorkspaceSpec, options: { namespacePrefix: string }): V1Service {
+  const ref = workspaceRef(options.namespacePrefix, spec);
+  return withSpecHash({
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: ref.service, namespace: ref.namespace, labels: workspaceLabels(spec) },
+    spec: {
+      type: "ClusterIP",
+      selector: podSelector(spec.id),
+      ports: [{ name: "ide", protocol: "TCP", port: spec.ide.port, targetPort: spec.ide.port }],
+    },
+  });
+}
+
+export function podManifest(spec: WorkspaceSpec, options: { namespacePrefix: string }): V1Pod {
+  const ref = workspaceRef(options.namespacePrefix, spec);
+  const compute = { cpu: `${spec.resources.cpuMillicores}m`, memory: `${spec.resources.memoryMiB}Mi` };
+  // HOME last: a template's env must not move the home away from the volume.
+  const env = Object.entries({ ...spec.env, HOME: HOME_DIR })
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, value]) => ({ name, value }));
+  const scheduling = spec.scheduling ?? {};
+  return withSpecHash({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: ref.pod, namespace: ref.namespace, labels: workspaceLabels(spec) },
+    spec: {
+      restartPolicy: "Always",
+      // The workspace's user must not get credentials for the cluster, nor a
+      // map of the namespace's services in their environment.
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        fsGroup: 1000,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+      containers: [
+        {
+          name: CONTAINER_NAME,
+          image: spec.image,
+          command: startupCommand(spec, ideArgv(spec, { host: "0.0.0.0", port: spec.ide.port })),
+          workingDir: HOME_DIR,
+          env,
+          ports: [{ name: "ide", containerPort: spec.ide.port, protocol: "TCP" }],
+          // Requests equal limits: the quota counts what the workspace may
+          // actually use, and the scheduler never overcommits a node with it.
+          resources: { requests: compute, limits: compute },
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+          // Probed often: a person is watching the start and waits on this.
+          readinessProbe: { httpGet: { path: spec.ide.healthPath, port: spec.ide.port }, periodSeconds: 2 },
+          volumeMounts: [{ name: "home", mountPath: HOME_DIR }],
+        },
+      ],
+      volumes: [{ name: "home", persistentVolumeClaim: { claimName: ref.claim } }],
+      ...(scheduling.imagePullSecrets?.length ? { imagePullSecrets: scheduling.imagePullSecrets.map((name) => ({ name })) } : {}),
+      ...(scheduling.nodeSelector && Object.keys(scheduling.nodeSelector).length > 0 ? { nodeSelector: scheduling.nodeSelector } : {}),
+      ...(scheduling.tolerations?.length ? { tolerations: scheduling.tolerations } : {}),
+    },
+  });
+}
+
+/** The hash an object was created from, or undefined for objects Podspace did not make. */
+export function specHashOf(object: KubernetesObject): string | undefined {
+  return object.metadata?.annotations?.[SPEC_HASH_ANNOTATION];
+}
+
+function withSpecHash<T extends KubernetesObject>(object: T): T {
+  const hash = crypto.createHash("sha256").update(canonicalJson(object)).digest("hex").slice(0, 16);
+  return { ...object, metadata: { ...object.metadata, annotations: { [SPEC_HASH_ANNOTATION]: hash } } };
+}
+
+/** JSON with sorted keys: maps such as nodeSelector must hash the same whatever order they were built in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}

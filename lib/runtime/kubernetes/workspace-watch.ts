@@ -1,0 +1,213 @@
+import {
+  CoreV1Api,
+  type CoreV1Event,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1PersistentVolumeClaim,
+  type V1Pod,
+} from "@kubernetes/client-node";
+import type { ObservedStatus, ProgressStep, RuntimeEvent } from "../types";
+import { startListWatch, type ListWatchHandle, type WatchEventType } from "./list-watch";
+import { MANAGED_SELECTOR, WORKSPACE_LABEL, podName } from "./names";
+import { observedStatus, progressOf } from "./pod-status";
+
+// Turns the cluster's view of every workspace (its pod, home volume and the
+// pod's events, in every team namespace) into RuntimeEvents. It keeps what it
+// last reported per workspace, so a re-list after a dropped watch reports
+// only what changed, and a pod that vanished meanwhile is still noticed.
+
+export interface WorkspaceWatchOptions {
+  kubeConfig: KubeConfig;
+  namespacePrefix: string;
+  selfNamespace: string;
+  /** Whether Podspace deleted the pod with this uid (stop, destroy, replace); consumes the record. */
+  deletionExpected(uid: string): boolean;
+  emit(event: RuntimeEvent): void;
+}
+
+interface Reported {
+  status?: ObservedStatus;
+  /** The pod the steps belong to: a new pod starts its progress afresh. */
+  podUid?: string;
+  steps: Map<ProgressStep, string>;
+  /** The first pod seen was ready already: its start happened before this watch, so its steps are not news. */
+  quiet: boolean;
+  /** The pod vanished without Podspace deleting it; that failure stands until a new pod appears. */
+  deletedOutOfBand: boolean;
+}
+
+/** Events kept per pod: enough for the latest scheduling and image messages. */
+const EVENTS_PER_POD = 20;
+
+export class WorkspaceWatch {
+  private readonly pods = new Map<string, V1Pod>();
+  private readonly claims = new Map<string, V1PersistentVolumeClaim>();
+  /** Events by the uid of the pod they are about. */
+  private readonly events = new Map<string, CoreV1Event[]>();
+  private readonly reported = new Map<string, Reported>();
+  private readonly handles: ListWatchHandle[];
+
+  constructor(private readonly options: WorkspaceWatchOptions) {
+    const core = options.kubeConfig.makeApiClient(CoreV1Api);
+    const common = { kubeConfig: options.kubeConfig, onError: (error: unknown) => logRetry(error) };
+    this.handles = [
+      startListWatch<V1Pod>({
+        ...common,
+        path: "/api/v1/pods",
+        labelSelector: MANAGED_SELECTOR,
+        list: () => core.listPodForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
+        onList: (items) => this.replaceAll(this.pods, items, (pod) => this.podGone(pod)),
+        onEvent: (type, pod) => this.update(this.pods, type, pod, (gone) => this.podGone(gone)),
+      }),
+      startListWatch<V1PersistentVolumeClaim>({
+        ...common,
+        path: "/api/v1/persistentvolumeclaims",
+        labelSelector: MANAGED_SELECTOR,
+        list: () => core.listPersistentVolumeClaimForAllNamespaces({ labelSelector: MANAGED_SELECTOR }),
+        onList: (items) => this.replaceAll(this.claims, items, (claim) => this.refresh(workspaceIdOf(claim)!)),
+        onEvent: (type, claim) => this.update(this.claims, type, claim, (gone) => this.refresh(workspaceIdOf(gone)!)),
+      }),
+      // Events carry no labels: watch those about pods and keep the ones about workspace pods.
+      startListWatch<CoreV1Event>({
+        ...common,
+        path: "/api/v1/events",
+        fieldSelector: "involvedObject.kind=Pod",
+        list: () => core.listEventForAllNamespaces({ fieldSelector: "involvedObject.kind=Pod" }),
+        onList: (items) => {
+          this.events.clear();
+          for (const event of items) this.addEvent(event);
+          for (const id of this.pods.keys()) this.refresh(id);
+        },
+        onEvent: (type, event) => {
+          if (type === "DELETED") return; // events expire; what they said still holds
+          const podUid = this.addEvent(event);
+          const id = podUid && workspaceIdOf(event);
+          if (id && this.pods.get(id)?.metadata?.uid === podUid) this.refresh(id);
+        },
+      }),
+    ];
+  }
+
+  stop(): void {
+    for (const handle of this.handles) handle.stop();
+  }
+
+  /** The current status of every workspace seen so far, for listeners that join later. */
+  snapshot(): RuntimeEvent[] {
+    return [...this.reported].flatMap(([workspaceId, { status }]) => (status ? [{ type: "status" as const, workspaceId, status }] : []));
+  }
+
+  private isWorkspaceNamespace(namespace: string | undefined): boolean {
+    return Boolean(namespace?.startsWith(this.options.namespacePrefix)) && namespace !== this.options.selfNamespace;
+  }
+
+  private replaceAll<T extends KubernetesObject>(known: Map<string, T>, items: T[], gone: (object: T) => void): void {
+    const current = new Map<string, T>();
+    for (const item of items) {
+      const id = workspaceIdOf(item);
+      if (id && this.isWorkspaceNamespace(item.metadata?.namespace)) current.set(id, item);
+    }
+    const vanished = [...known].filter(([id, object]) => current.get(id)?.metadata?.uid !== object.metadata?.uid);
+    known.clear();
+    for (const [id, item] of current) known.set(id, item);
+    for (const [, object] of vanished) gone(object);
+    for (const id of current.keys()) this.refresh(id);
+  }
+
+  private update<T extends KubernetesObject>(known: Map<string, T>, type: WatchEventType, object: T, gone: (object: T) => void): void {
+    const id = workspaceIdOf(object);
+    if (!id || !this.isWorkspaceNamespace(object.metadata?.namespace)) return;
+    if (type === "DELETED") {
+      if (known.get(id)?.metadata?.uid !== object.metadata?.uid) return;
+      known.delete(id);
+      gone(object);
+    } else {
+      known.set(id, object);
+      this.refresh(id);
+    }
+  }
+
+  private podGone(pod: V1Pod): void {
+    const id = workspaceIdOf(pod)!;
+    const uid = pod.metadata?.uid ?? "";
+    this.events.delete(uid);
+    if (this.options.deletionExpected(uid)) {
+      this.refresh(id);
+      return;
+    }
+    const reported = this.reportedFor(id);
+    reported.deletedOutOfBand = true;
+    this.report(id, reported, {
+      state: "failed",
+      reason: "deleted",
+      message: "The workspace's pod was deleted outside Podspace (by a cluster administrator or the cluster itself); start it again",
+    });
+  }
+
+  /** Files an event under its pod's uid; returns that uid when it is about a workspace pod. */
+  private addEvent(event: CoreV1Event): string | undefined {
+    const { uid, namespace } = event.involvedObject;
+    if (!uid || !workspaceIdOf(event) || !this.isWorkspaceNamespace(namespace)) return undefined;
+    const list = this.events.get(uid) ?? [];
+    // The same Event object is updated in place (count, lastTimestamp) as it repeats.
+    const at = list.findIndex((known) => known.metadata?.uid === event.metadata?.uid);
+    if (at >= 0) list.splice(at, 1);
+    list.push(event);
+    this.events.set(uid, list.slice(-EVENTS_PER_POD));
+    return uid;
+  }
+
+  private refresh(id: string): void {
+    const pod = this.pods.get(id);
+    const claim = this.claims.get(id);
+    const reported = this.reportedFor(id);
+    if (!pod && reported.deletedOutOfBand && claim) return;
+    const objects = { pod, claim, events: pod ? this.events.get(pod.metadata?.uid ?? "") : undefined };
+    if (pod) {
+      reported.deletedOutOfBand = false;
+      if (reported.podUid !== pod.metadata?.uid) {
+        reported.quiet = reported.podUid === undefined && observedStatus(objects).state === "running";
+        reported.podUid = pod.metadata?.uid;
+        reported.steps.clear();
+      }
+      for (const { step, message } of progressOf(objects)) {
+        if (reported.steps.get(step) === message) continue;
+        reported.steps.set(step, message);
+        if (!reported.quiet) this.options.emit({ type: "progress", workspaceId: id, step, message });
+      }
+    }
+    this.report(id, reported, observedStatus(objects));
+    if (!pod && !claim) this.reported.delete(id);
+  }
+
+  private reportedFor(id: string): Reported {
+    let reported = this.reported.get(id);
+    if (!reported) {
+      reported = { steps: new Map(), quiet: false, deletedOutOfBand: false };
+      this.reported.set(id, reported);
+    }
+    return reported;
+  }
+
+  private report(id: string, reported: Reported, status: ObservedStatus): void {
+    const last = reported.status;
+    if (last && last.state === status.state && last.message === status.message && last.reason === status.reason) return;
+    reported.status = status;
+    this.options.emit({ type: "status", workspaceId: id, status });
+  }
+}
+
+/** The workspace a pod, claim or pod event belongs to. */
+function workspaceIdOf(object: KubernetesObject | CoreV1Event): string | undefined {
+  if ("involvedObject" in object) {
+    const name = object.involvedObject.name ?? "";
+    const id = name.slice(podName("").length);
+    return name === podName(id) && id ? id : undefined;
+  }
+  return object.metadata?.labels?.[WORKSPACE_LABEL];
+}
+
+function logRetry(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  console.warn(`podspace: the Kubernetes watch of workspaces failed (${message}); listing and watching again`);
+}

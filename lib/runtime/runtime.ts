@@ -1,0 +1,34 @@
+import os from "node:os";
+import path from "node:path";
+import { env } from "@/lib/env";
+import { createLocalRuntime } from "./local/local-runtime";
+import type { WorkspaceRuntime } from "./types";
+
+// The workspace runtime this Podspace process uses, chosen by
+// PODSPACE_RUNTIME. One instance per process (shared by server.ts and the
+// Next.js bundle through a global symbol), so there is one set of watches.
+
+const RUNTIME = Symbol.for("podspace.runtime");
+const globalStore = globalThis as { [RUNTIME]?: Promise<WorkspaceRuntime> };
+
+export function getRuntime(): Promise<WorkspaceRuntime> {
+  return (globalStore[RUNTIME] ??= createRuntime());
+}
+
+export async function closeRuntime(): Promise<void> {
+  const runtime = globalStore[RUNTIME];
+  delete globalStore[RUNTIME];
+  await (await runtime)?.close();
+}
+
+async function createRuntime(): Promise<WorkspaceRuntime> {
+  if (env.PODSPACE_RUNTIME === "local") {
+    return createLocalRuntime({
+      dataDir: env.PODSPACE_DATA_DIR,
+      cacheDir: env.PODSPACE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "podspace"),
+    });
+  }
+  // Loaded only when used: the local default never pays for the client.
+  const { createKubernetesRuntimeFromEnv } = await import("./kubernetes/from-env");
+  return createKubernetesRuntimeFromEnv();
+}

@@ -1,0 +1,289 @@
+// The Kubernetes driver's manifests, checked against the real apiserver:
+// each object, as client-node puts it on the wire, must match the apiserver's
+// own OpenAPI schema with no unknown field (1.20 drops unknown fields
+// silently, so a typo would otherwise pass unnoticed), and must be accepted
+// by a dry-run create. Plus the properties that matter for safety.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import https from "node:https";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import Ajv from "ajv";
+import { CoreV1Api, KubernetesObjectApi, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { ObjectSerializer } from "@kubernetes/client-node/dist/serializer.js";
+import {
+  CONTROL_PLANE_NAMESPACE_LABEL,
+  PRIVATE_RANGES,
+  SPEC_HASH_ANNOTATION,
+  homeClaimManifest,
+  podManifest,
+  serviceManifest,
+  teamManifests,
+} from "@/lib/runtime/kubernetes/manifests";
+import type { TeamSpaceSpec, WorkspaceSpec } from "@/lib/runtime/types";
+import { startControlPlane, type ControlPlane } from "../helpers/kube/control-plane";
+
+const SLOW = { timeout: 120_000 };
+const options = { namespacePrefix: "podspace-", selfNamespace: "podspace", egressAllow: ["10.20.0.0/16"], storageClass: "fast" };
+
+const team: TeamSpaceSpec = {
+  slug: "ml",
+  limits: { cpuMillicores: 8000, memoryMiB: 16384, storageGiB: 100, workspaces: 10, runningWorkspaces: null },
+};
+
+const spec: WorkspaceSpec = {
+  id: "abc123",
+  name: "my workspace",
+  teamSlug: "ml",
+  ownerId: "user1",
+  templateSlug: "python",
+  templateVersion: 3,
+  image: "ghcr.io/podspace/python:3.12",
+  resources: { cpuMillicores: 1500, memoryMiB: 2048, diskGiB: 10 },
+  env: { EDITOR: "vim", HOME: "/somewhere/else" },
+  startupScript: "pip install --user numpy",
+  ide: { command: ["code-server", "--bind-addr", "{host}:{port}", "--auth", "none"], port: 13337, healthPath: "/healthz" },
+  scheduling: {
+    imagePullSecrets: ["registry-creds"],
+    nodeSelector: { "podspace.dev/pool": "workspaces" },
+    tolerations: [{ key: "podspace.dev/workspaces", operator: "Exists", effect: "NoSchedule" }],
+  },
+};
+
+function allManifests(): KubernetesObject[] {
+  const teamObjects = teamManifests(team, options);
+  return [
+    teamObjects.namespace,
+    teamObjects.quota,
+    teamObjects.limitRange,
+    teamObjects.networkPolicy,
+    homeClaimManifest(spec, options),
+    serviceManifest(spec, options),
+    podManifest(spec, options),
+  ];
+}
+
+/** The JSON client-node sends for `object`: its models rename a few fields (`_from` → `from`). */
+function onTheWire(object: KubernetesObject): unknown {
+  return JSON.parse(JSON.stringify(ObjectSerializer.serialize(object, `V1${object.kind}`)));
+}
+
+describe("kubernetes manifests against the apiserver", () => {
+  let cp: ControlPlane;
+  let kc: KubeConfig;
+  let ajv: Ajv.Ajv;
+
+  beforeAll(async () => {
+    cp = await startControlPlane();
+    kc = cp.kubeConfig();
+    ajv = new Ajv({ allErrors: true, unknownFormats: ["double", "byte", "int-or-string"] });
+    ajv.addFormat("int32", { type: "number", validate: (n) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
+    ajv.addFormat("int64", { type: "number", validate: (n) => Number.isSafeInteger(n) });
+    ajv.addSchema({ definitions: strictDefinitions(await fetchOpenApi(kc)) }, "k8s");
+  }, 120_000);
+
+  afterAll(async () => {
+    await cp?.stop();
+  }, 60_000);
+
+  it("sends every field it builds (nothing is dropped by client-node's serializer)", () => {
+    for (const object of allManifests()) {
+      expect(ObjectSerializer.deserialize(onTheWire(object), `V1${object.kind}`)).toEqual(object);
+    }
+  });
+
+  it("matches the apiserver's OpenAPI schema, with no unknown fields", SLOW, () => {
+    for (const object of allManifests()) {
+      const validate = ajv.compile({ $ref: `k8s#/definitions/${definitionName(object)}` });
+      const valid = validate(onTheWire(object));
+      expect({ kind: object.kind, errors: validate.errors ?? [] }).toEqual({ kind: object.kind, errors: [] });
+      expect(valid).toBe(true);
+    }
+  });
+
+  it("catches an unknown field (the validation is strict)", SLOW, () => {
+    const pod = onTheWire(podManifest(spec, options)) as { spec: { containers: Record<string, unknown>[] } };
+    pod.spec.containers[0]!.imagePullPolicyy = "Always";
+    const validate = ajv.compile({ $ref: "k8s#/definitions/io.k8s.api.core.v1.Pod" });
+    expect(validate(pod)).toBe(false);
+  });
+
+  it("is accepted by a dry-run create", SLOW, async () => {
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    const [namespace, ...namespaced] = allManifests();
+    await objects.create(namespace!, undefined, "All");
+    // The rest need the namespace to exist (and pods, its default ServiceAccount).
+    await objects.create(namespace!);
+    await cp.waitForDefaultServiceAccount(namespace!.metadata!.name!);
+    for (const object of namespaced) await objects.create(object, undefined, "All");
+    const core = kc.makeApiClient(CoreV1Api);
+    expect((await core.listNamespacedPod({ namespace: "podspace-ml" })).items).toEqual([]);
+  });
+});
+
+describe("kubernetes workspace pod", () => {
+  const pod = podManifest(spec, options);
+  const container = pod.spec!.containers[0]!;
+
+  it("runs unprivileged, without cluster credentials or service links", () => {
+    expect(pod.spec).toMatchObject({
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      restartPolicy: "Always",
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+    });
+    expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    expect(container.resources).toEqual({
+      requests: { cpu: "1500m", memory: "2048Mi" },
+      limits: { cpu: "1500m", memory: "2048Mi" },
+    });
+  });
+
+  it("is labelled for Podspace and selected by its Service", () => {
+    expect(pod.metadata).toMatchObject({
+      name: "ws-abc123",
+      namespace: "podspace-ml",
+      labels: {
+        "app.kubernetes.io/name": "podspace-workspace",
+        "app.kubernetes.io/instance": "abc123",
+        "app.kubernetes.io/managed-by": "podspace",
+        "app.kubernetes.io/component": "workspace",
+        "podspace.dev/workspace": "abc123",
+        "podspace.dev/team": "ml",
+        "podspace.dev/user": "user1",
+        "podspace.dev/template": "python",
+      },
+    });
+    const service = serviceManifest(spec, options);
+    expect(Object.entries(service.spec!.selector!).every(([key, value]) => pod.metadata!.labels![key] === value)).toBe(true);
+    expect(service.spec!.ports).toEqual([{ name: "ide", protocol: "TCP", port: 13337, targetPort: 13337 }]);
+  });
+
+  it("mounts the home volume at HOME, which the template's env can't move", () => {
+    expect(container.volumeMounts).toEqual([{ name: "home", mountPath: "/home/coder" }]);
+    expect(pod.spec!.volumes).toEqual([{ name: "home", persistentVolumeClaim: { claimName: "ws-abc123-home" } }]);
+    expect(container.env).toEqual([
+      { name: "EDITOR", value: "vim" },
+      { name: "HOME", value: "/home/coder" },
+    ]);
+    expect(container.readinessProbe?.httpGet).toEqual({ path: "/healthz", port: 13337 });
+    expect(container.ports).toEqual([{ name: "ide", containerPort: 13337, protocol: "TCP" }]);
+  });
+
+  it("carries the template's scheduling settings, naming pull secrets only by reference", () => {
+    expect(pod.spec).toMatchObject({
+      imagePullSecrets: [{ name: "registry-creds" }],
+      nodeSelector: { "podspace.dev/pool": "workspaces" },
+      tolerations: [{ key: "podspace.dev/workspaces", operator: "Exists", effect: "NoSchedule" }],
+    });
+    const plain = podManifest({ ...spec, scheduling: undefined }, options);
+    expect(plain.spec).not.toHaveProperty("imagePullSecrets");
+    expect(plain.spec).not.toHaveProperty("nodeSelector");
+    expect(plain.spec).not.toHaveProperty("tolerations");
+  });
+
+  it("runs the startup script verbatim (quotes, $) and then the IDE with host and port filled in", () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "podspace-command-"));
+    try {
+      const tricky: WorkspaceSpec = {
+        ...spec,
+        startupScript: `echo "it's \${HOME##*/}" > out.txt\nprintf '%s\\n' '$NOT_EXPANDED' "a\\"b" >> out.txt # comment`,
+        ide: { ...spec.ide, command: ["sh", "-c", 'printf "%s" "$1" > ide.txt', "ide", "--bind={host}:{port}", "it's"] },
+      };
+      const [file, ...args] = podManifest(tricky, options).spec!.containers[0]!.command!;
+      const run = spawnSync(file!, args, { cwd: home, env: { ...process.env, HOME: home }, encoding: "utf8" });
+      expect(run.status).toBe(0);
+      expect(fs.readFileSync(path.join(home, "out.txt"), "utf8")).toBe(`it's ${path.basename(home)}\n$NOT_EXPANDED\na"b\n`);
+      expect(fs.readFileSync(path.join(home, "ide.txt"), "utf8")).toBe("--bind=0.0.0.0:13337");
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("changes its spec hash with the spec, and only then", () => {
+    const hash = (object: KubernetesObject) => object.metadata!.annotations![SPEC_HASH_ANNOTATION];
+    expect(hash(podManifest(spec, options))).toBe(hash(pod));
+    // Same maps in another order: same hash.
+    const reordered = { ...spec, env: { HOME: "/somewhere/else", EDITOR: "vim" } };
+    expect(hash(podManifest(reordered, options))).toBe(hash(pod));
+    expect(hash(podManifest({ ...spec, image: "ghcr.io/podspace/python:3.13" }, options))).not.toBe(hash(pod));
+  });
+});
+
+describe("kubernetes team namespace", () => {
+  const objects = teamManifests(team, options);
+
+  it("turns the team's limits into a quota, leaving out what is unlimited", () => {
+    expect(objects.quota.spec!.hard).toEqual({
+      "requests.cpu": "8000m",
+      "limits.cpu": "8000m",
+      "requests.memory": "16384Mi",
+      "limits.memory": "16384Mi",
+      persistentvolumeclaims: "10",
+      "requests.storage": "100Gi",
+    });
+    expect(objects.namespace.metadata).toMatchObject({
+      name: "podspace-ml",
+      labels: { "app.kubernetes.io/managed-by": "podspace", "podspace.dev/team": "ml" },
+    });
+  });
+
+  it("admits traffic only from Podspace's namespace and blocks private ranges except DNS and the allow-list", () => {
+    const policy = objects.networkPolicy.spec!;
+    expect(policy.podSelector).toEqual({});
+    expect(policy.policyTypes).toEqual(["Ingress", "Egress"]);
+    expect(policy.ingress).toEqual([
+      {
+        _from: [
+          { namespaceSelector: { matchLabels: CONTROL_PLANE_NAMESPACE_LABEL } },
+          { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "podspace" } } },
+        ],
+      },
+    ]);
+    expect(policy.egress![0]).toEqual({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }] });
+    expect(policy.egress![1]!.ports).toEqual([
+      { protocol: "UDP", port: 53 },
+      { protocol: "TCP", port: 53 },
+    ]);
+    expect(policy.egress![2]).toEqual({ to: [{ ipBlock: { cidr: "10.20.0.0/16" } }] });
+    expect(teamManifests(team, { ...options, egressAllow: [] }).networkPolicy.spec!.egress).toHaveLength(2);
+  });
+});
+
+async function fetchOpenApi(kc: KubeConfig): Promise<Record<string, Record<string, unknown>>> {
+  // The kubeconfig's credentials and TLS settings, as client-node applies them.
+  const request: https.RequestOptions = { headers: { accept: "application/json" } };
+  await kc.applyToHTTPSOptions(request);
+  const text = await new Promise<string>((resolve, reject) => {
+    https
+      .get(`${kc.getCurrentCluster()!.server}/openapi/v2`, request, (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (body += chunk));
+        response.on("end", () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${response.statusCode}`))));
+      })
+      .on("error", reject);
+  });
+  return (JSON.parse(text) as { definitions: Record<string, Record<string, unknown>> }).definitions;
+}
+
+/**
+ * The apiserver's definitions, made strict: an object schema with
+ * properties admits no others, and IntOrString (a "string" with format
+ * int-or-string in OpenAPI v2) takes either.
+ */
+function strictDefinitions(definitions: Record<string, Record<string, unknown>>) {
+  const strict: Record<string, Record<string, unknown>> = {};
+  for (const [name, schema] of Object.entries(definitions)) {
+    strict[name] = schema.properties && schema.additionalProperties === undefined ? { ...schema, additionalProperties: false } : schema;
+  }
+  strict["io.k8s.apimachinery.pkg.util.intstr.IntOrString"] = { anyOf: [{ type: "string" }, { type: "integer" }] };
+  return strict;
+}
+
+function definitionName(object: KubernetesObject): string {
+  const [group, version] = object.apiVersion!.includes("/") ? object.apiVersion!.split("/") : ["core", object.apiVersion!];
+  const prefix = group === "networking.k8s.io" ? "networking" : group;
+  return `io.k8s.api.${prefix}.${version}.${object.kind}`;
+}

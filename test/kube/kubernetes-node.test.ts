@@ -1,0 +1,212 @@
+// The Kubernetes driver with pods that run: a real control plane plus the
+// test node agent (a fake kubelet running pods as local processes). Runs the
+// runtime contract every driver meets, then what only a cluster does:
+// scheduler refusals, image pull failures, OOM kills, crash loops, pods
+// deleted behind Podspace's back, exec exit codes and backpressure.
+// Needs root (the agent uses network namespaces) and the control-plane binaries.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { createKubernetesRuntime } from "@/lib/runtime/kubernetes/driver";
+import type { RuntimeEvent, TerminalSession, WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
+import { startControlPlane, type ControlPlane } from "../helpers/kube/control-plane";
+import { startNodeAgent, TEST_STORAGE_CLASS, type NodeAgent } from "../helpers/kube/node-agent";
+import { contractSpec, describeRuntimeContract, waitForState } from "../runtime/contract";
+
+const SLOW = { timeout: 120_000 };
+
+let cp: ControlPlane;
+let kc: KubeConfig;
+let agent: NodeAgent;
+let runtime: WorkspaceRuntime;
+
+beforeAll(async () => {
+  cp = await startControlPlane();
+  kc = cp.kubeConfig();
+  agent = await startNodeAgent({ kubeConfig: kc });
+  runtime = createKubernetesRuntime({
+    kubeConfig: kc,
+    namespacePrefix: "podspace-",
+    storageClass: TEST_STORAGE_CLASS,
+    egressAllow: [],
+    selfNamespace: "podspace",
+    inCluster: false,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await runtime?.close();
+  await agent?.stop();
+  await cp?.stop();
+}, 60_000);
+
+/** The workspace's pods, services and claims, and the volumes bound for them. */
+async function objectsOf(spec: WorkspaceSpec) {
+  const core = kc.makeApiClient(CoreV1Api);
+  const query = { namespace: `podspace-${spec.teamSlug}`, labelSelector: `podspace.dev/workspace=${spec.id}` };
+  const [pods, services, claims, volumes] = await Promise.all([
+    core.listNamespacedPod(query),
+    core.listNamespacedService(query),
+    core.listNamespacedPersistentVolumeClaim(query),
+    core.listPersistentVolume(),
+  ]);
+  const ownVolumes = volumes.items.filter((pv) => pv.spec?.claimRef?.name === `ws-${spec.id}-home`);
+  return [...pods.items, ...services.items, ...claims.items, ...ownVolumes];
+}
+
+describeRuntimeContract("kubernetes", async () => ({
+  runtime,
+  async assertNothingLeft(spec) {
+    const deadline = Date.now() + 60_000;
+    // The claim's volume goes after the claim (the provisioner releases it).
+    while ((await objectsOf(spec)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect((await objectsOf(spec)).map((o) => `${o.kind ?? "object"} ${o.metadata?.name}`)).toEqual([]);
+  },
+  // The control plane, agent and runtime belong to this file and end in its afterAll.
+  async teardown() {},
+}));
+
+describe("kubernetes driver on a node", () => {
+  const events: RuntimeEvent[] = [];
+  let unwatch: () => void;
+  const team = "node";
+
+  beforeAll(async () => {
+    unwatch = runtime.watch((event) => events.push(event));
+    await runtime.prepareTeam({
+      slug: team,
+      limits: { cpuMillicores: null, memoryMiB: null, storageGiB: null, workspaces: null, runningWorkspaces: null },
+    });
+  }, 120_000);
+
+  afterAll(() => unwatch?.());
+
+  function spec(id: string, overrides: Partial<WorkspaceSpec> = {}): WorkspaceSpec {
+    return contractSpec(id, { teamSlug: team, ...overrides });
+  }
+
+  async function started(workspace: WorkspaceSpec): Promise<WorkspaceSpec> {
+    await runtime.provision(workspace);
+    await runtime.start(workspace);
+    return workspace;
+  }
+
+  function eventFor(id: string, predicate: (event: RuntimeEvent) => boolean, timeoutMs = 60_000): Promise<RuntimeEvent> {
+    return new Promise((resolve, reject) => {
+      const deadline = Date.now() + timeoutMs;
+      const check = () => {
+        const found = events.find((event) => event.workspaceId === id && predicate(event));
+        if (found) resolve(found);
+        else if (Date.now() > deadline) reject(new Error(`no such event for ${id}; got ${JSON.stringify(events.filter((e) => e.workspaceId === id))}`));
+        else setTimeout(check, 200);
+      };
+      check();
+    });
+  }
+
+  const failedWith = (reason: string) => (event: RuntimeEvent) =>
+    event.type === "status" && event.status.state === "failed" && event.status.reason === reason;
+
+  it("reports each step of a start in order, from the volume to ready", SLOW, async () => {
+    const workspace = await started(spec("steps1"));
+    await waitForState(runtime, workspace, "running", 90_000);
+    await eventFor(workspace.id, (event) => event.type === "progress" && event.step === "ready");
+    const steps = events.flatMap((event) => (event.workspaceId === workspace.id && event.type === "progress" ? [event.step] : []));
+    const firsts = ["volume", "scheduling", "image", "ide", "ready"].map((step) => steps.indexOf(step as never));
+    expect(firsts.every((index) => index >= 0)).toBe(true);
+    expect([...firsts].sort((a, b) => a - b)).toEqual(firsts);
+    const image = events.find((event) => event.workspaceId === workspace.id && event.type === "progress" && event.step === "image");
+    expect(image).toMatchObject({ message: expect.stringMatching(/pull/i) });
+  });
+
+  it("reports the scheduler's reason when no node has room", SLOW, async () => {
+    const workspace = await started(spec("toobig1", { resources: { cpuMillicores: 64_000, memoryMiB: 512, diskGiB: 1 } }));
+    const progress = await eventFor(workspace.id, (event) => event.type === "progress" && event.step === "scheduling" && /Insufficient cpu/.test(event.message));
+    expect(progress.type === "progress" && progress.message).toMatch(/0\/1 nodes are available: 1 Insufficient cpu/);
+    await eventFor(workspace.id, failedWith("scheduling"));
+    expect(await runtime.status(workspace)).toMatchObject({ state: "failed", reason: "scheduling" });
+  });
+
+  it("fails with reason image when the image can't be pulled", SLOW, async () => {
+    const workspace = await started(spec("noimage1", { image: "registry.invalid/podspace/ide:1" }));
+    const failed = await eventFor(workspace.id, failedWith("image"));
+    expect(failed.type === "status" && failed.status.message).toMatch(/registry\.invalid\/podspace\/ide:1/);
+    expect(await runtime.status(workspace)).toMatchObject({ state: "failed", reason: "image" });
+  });
+
+  it("fails with reason oom when the workspace outgrows its memory", SLOW, async () => {
+    const hog = "const hold = []; setInterval(() => hold.push(Buffer.alloc(16 * 2 ** 20, 1)), 50);";
+    const workspace = await started(
+      spec("oom1", { resources: { cpuMillicores: 500, memoryMiB: 96, diskGiB: 1 }, ide: { command: [process.execPath, "-e", hog], port: 13337, healthPath: "/healthz" } }),
+    );
+    const failed = await eventFor(workspace.id, failedWith("oom"), 90_000);
+    expect(failed.type === "status" && failed.status.message).toMatch(/ran out of memory \(its limit is 96Mi\)/);
+  });
+
+  it("fails with reason crashed when the IDE keeps exiting", SLOW, async () => {
+    const workspace = await started(spec("crash1", { ide: { command: ["sh", "-c", "exit 3"], port: 13337, healthPath: "/healthz" } }));
+    const failed = await eventFor(workspace.id, failedWith("crashed"), 90_000);
+    expect(failed.type === "status" && failed.status.message).toMatch(/last exit code 3/);
+  });
+
+  it("reports a running pod deleted outside Podspace, and not one Podspace stopped", SLOW, async () => {
+    const stopped = await started(spec("stopme1"));
+    const deleted = await started(spec("killme1"));
+    await waitForState(runtime, stopped, "running", 90_000);
+    await waitForState(runtime, deleted, "running", 90_000);
+
+    await runtime.stop(stopped);
+    await kc.makeApiClient(CoreV1Api).deleteNamespacedPod({ namespace: `podspace-${team}`, name: `ws-${deleted.id}`, gracePeriodSeconds: 0 });
+
+    const failed = await eventFor(deleted.id, failedWith("deleted"));
+    expect(failed.type === "status" && failed.status.message).toMatch(/deleted outside Podspace/);
+    await eventFor(stopped.id, (event) => event.type === "status" && event.status.state === "stopped" && event.status.message === "Stopped", 90_000);
+    expect(events.some((event) => event.workspaceId === stopped.id && failedWith("deleted")(event))).toBe(false);
+  });
+
+  describe("terminal", () => {
+    let workspace: WorkspaceSpec;
+    beforeAll(async () => {
+      workspace = await started(spec("term1"));
+      await waitForState(runtime, workspace, "running", 90_000);
+    }, 120_000);
+
+    it("reports the shell's exit code", SLOW, async () => {
+      const terminal = await runtime.attachTerminal(workspace, { cols: 80, rows: 24 });
+      const exit = new Promise((resolve) => terminal.onExit(resolve));
+      terminal.write("exit 7\r");
+      expect(await exit).toEqual({ code: 7 });
+    });
+
+    it("holds the shell's output back while paused", SLOW, async () => {
+      const terminal: TerminalSession = await runtime.attachTerminal(workspace, { cols: 80, rows: 24 });
+      let received = 0;
+      let tail = "";
+      terminal.onData((data) => {
+        received += data.byteLength;
+        tail = (tail + Buffer.from(data).toString("utf8")).slice(-200);
+      });
+      const shows = async (pattern: RegExp) => {
+        const deadline = Date.now() + 60_000;
+        while (!pattern.test(tail)) {
+          if (Date.now() > deadline) throw new Error(`no ${pattern} at the end of the output: ${JSON.stringify(tail)}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      };
+      try {
+        terminal.write("echo ready\r");
+        await shows(/[\r\n]ready\r?\n/);
+        terminal.pause();
+        const before = received;
+        // Far more than the socket and PTY buffers hold; the quotes keep the echoed command from matching.
+        terminal.write("head -c 20000000 /dev/zero | tr '\\0' x; echo; echo fin''ished\r");
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        expect(received - before).toBeLessThan(1_000_000);
+        terminal.resume();
+        await shows(/finished\r?\n/);
+        expect(received - before).toBeGreaterThan(20_000_000);
+      } finally {
+        terminal.close();
+      }
+    });
+  });
+});
