@@ -45,6 +45,7 @@ export async function loadCurrentUser(userId: string): Promise<CurrentUser | nul
     name: user.name,
     image: user.image,
     isPlatformAdmin: user.isPlatformAdmin,
+    isTemplateAdmin: user.isTemplateAdmin,
     roles: new Map(teams.map((team) => [team.id, team.role])),
     teams,
   };

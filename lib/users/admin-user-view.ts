@@ -6,6 +6,8 @@ export interface AdminUserView {
   email: string;
   name: string | null;
   isPlatformAdmin: boolean;
+  /** May create, edit and archive templates. */
+  isTemplateAdmin: boolean;
   deactivatedAt: Date | null;
   lastSeenAt: Date | null;
   createdAt: Date;
@@ -19,6 +21,7 @@ export const adminUserSelect = {
   email: true,
   name: true,
   isPlatformAdmin: true,
+  isTemplateAdmin: true,
   deactivatedAt: true,
   lastSeenAt: true,
   createdAt: true,

@@ -1,4 +1,5 @@
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { parameterEnv } from "@/lib/templates/environment";
 import type { WorkspaceParameters } from "@/lib/templates/parameters";
 import { templateSpec } from "@/lib/templates/spec";
 import type { WorkspaceSpec } from "@/lib/runtime/types";
@@ -31,8 +32,7 @@ export function toRuntimeSpec(workspace: WorkspaceForRuntime): WorkspaceSpec {
     env: {
       ...template.env,
       PODSPACE_WORKSPACE_NAME: workspace.name,
-      // Template parameters reach the startup script as PODSPACE_PARAM_<NAME>.
-      ...Object.fromEntries(Object.entries(parameters.values).map(([name, value]) => [`PODSPACE_PARAM_${name.toUpperCase()}`, String(value)])),
+      ...parameterEnv(parameters.values),
       ...(workspace.gitRepository ? { PODSPACE_GIT_REPOSITORY: workspace.gitRepository } : {}),
     },
     startupScript: workspace.gitRepository

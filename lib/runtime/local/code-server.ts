@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { RuntimeError } from "../types";
@@ -23,8 +24,16 @@ const installs = new Map<string, Promise<CodeServerInstall>>();
  * callers share one install; `onProgress` hears about it only when this call
  * actually waits for one.
  */
+const installDir = (cacheDir: string) => path.join(cacheDir, `code-server-${CODE_SERVER_VERSION}`);
+
+/** The launcher dir of the cached install, once there is one. */
+export function installedCodeServerBin(cacheDir: string): string | null {
+  const binDir = path.join(installDir(cacheDir), "bin");
+  return existsSync(path.join(binDir, "code-server")) ? binDir : null;
+}
+
 export function ensureCodeServer(cacheDir: string, onProgress: (message: string) => void): Promise<CodeServerInstall> {
-  const dir = path.join(cacheDir, `code-server-${CODE_SERVER_VERSION}`);
+  const dir = installDir(cacheDir);
   let install = installs.get(dir);
   if (!install) {
     install = locate(dir).then((found) => found ?? installInto(dir, onProgress));
@@ -41,10 +50,16 @@ async function locate(dir: string): Promise<CodeServerInstall | null> {
   const entry = path.join(dir, "node_modules", "code-server", "out", "node", "entry.js");
   try {
     await Promise.all([fs.access(node), fs.access(entry)]);
-    return { command: [node, entry] };
   } catch {
     return null;
   }
+  // A launcher for workspace PATHs: templates that install code-server when
+  // `command -v code-server` fails find this one instead of downloading
+  // their own into every home.
+  const binDir = path.join(dir, "bin");
+  await fs.mkdir(binDir, { recursive: true });
+  await fs.writeFile(path.join(binDir, "code-server"), `#!/bin/sh\nexec '${node}' '${entry}' "$@"\n`, { mode: 0o755 });
+  return { command: [node, entry] };
 }
 
 async function installInto(dir: string, onProgress: (message: string) => void): Promise<CodeServerInstall> {

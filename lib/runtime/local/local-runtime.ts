@@ -12,7 +12,7 @@ import {
   type WorkspaceSpec,
 } from "../types";
 import { workspaceEnv } from "./clean-env";
-import { ensureCodeServer } from "./code-server";
+import { ensureCodeServer, installedCodeServerBin } from "./code-server";
 import { waitForHealthy, isHealthy } from "./health";
 import { isAlive, startProcessGroup, stopProcessGroup } from "./process-group";
 import { hasProcessRecord, readLiveProcessRecord, removeProcessRecord, writeProcessRecord } from "./process-record";
@@ -48,6 +48,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     return next;
   }
 
+  /** The workspace's environment, with the cached code-server on PATH once it is installed. */
+  function environmentOf(spec: WorkspaceSpec): Record<string, string> {
+    const env = workspaceEnv({ home: homeOf(spec), extra: spec.env });
+    const bin = installedCodeServerBin(options.cacheDir);
+    return bin ? { ...env, PATH: `${bin}:${env.PATH}` } : env;
+  }
+
   const emit = (event: RuntimeEvent) => events.emit("event", event);
   const progress = (spec: WorkspaceSpec, step: ProgressStep, message: string) =>
     emit({ type: "progress", workspaceId: spec.id, step, message });
@@ -77,7 +84,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     const group = startProcessGroup({
       command: startupCommand(spec, ide),
       cwd: home,
-      env: workspaceEnv({ home, extra: spec.env }),
+      env: environmentOf(spec),
       logFile,
     });
     await writeProcessRecord(recordsDir, spec.id, { pid: group.pid, port });
@@ -167,7 +174,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     async attachTerminal(spec, terminal) {
       if (!(await liveProcess(spec))) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
       const home = homeOf(spec);
-      return spawnShell({ ...terminal, cwd: home, env: workspaceEnv({ home, extra: spec.env }) });
+      return spawnShell({ ...terminal, cwd: home, env: environmentOf(spec) });
     },
 
     async ideTarget(spec) {

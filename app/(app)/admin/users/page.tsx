@@ -3,7 +3,7 @@ import Form from "next/form";
 import { notFound } from "next/navigation";
 import { Search, UserX } from "lucide-react";
 
-import { setPlatformAdminAction, setUserDeactivatedAction } from "@/app/(app)/admin/users/actions";
+import { setPlatformAdminAction, setTemplateAdminAction, setUserDeactivatedAction } from "@/app/(app)/admin/users/actions";
 import { ActionButton } from "@/components/forms/action-button";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -28,6 +28,7 @@ function StatusBadges({ user }: { user: AdminUserView }) {
     <div className="flex flex-wrap gap-1.5">
       {user.deactivatedAt ? <Badge variant="destructive">Deactivated</Badge> : <Badge variant="success">Active</Badge>}
       {user.isPlatformAdmin ? <Badge>Platform admin</Badge> : null}
+      {user.isTemplateAdmin ? <Badge variant="secondary">Template admin</Badge> : null}
       {user.hasSignedIn ? null : <Badge variant="outline">Never signed in</Badge>}
     </div>
   );
@@ -36,7 +37,7 @@ function StatusBadges({ user }: { user: AdminUserView }) {
 function UserActions({ user }: { user: AdminUserView }) {
   const label = user.name ?? user.email;
   return (
-    <div className="flex justify-end gap-2">
+    <div className="flex flex-wrap justify-end gap-2">
       {user.isPlatformAdmin ? (
         <ActionButton
           action={setPlatformAdminAction}
@@ -62,6 +63,33 @@ function UserActions({ user }: { user: AdminUserView }) {
           }}
         >
           Make admin
+        </ActionButton>
+      )}
+      {user.isTemplateAdmin ? (
+        <ActionButton
+          action={setTemplateAdminAction}
+          fields={{ userId: user.id, isTemplateAdmin: "false" }}
+          aria-label={`Remove template admin from ${label}`}
+          confirm={{
+            title: `Remove template admin from ${label}?`,
+            description: "They can no longer create, edit or archive templates. The versions they saved stay.",
+            confirmLabel: "Remove template admin",
+          }}
+        >
+          Remove template admin
+        </ActionButton>
+      ) : (
+        <ActionButton
+          action={setTemplateAdminAction}
+          fields={{ userId: user.id, isTemplateAdmin: "true" }}
+          aria-label={`Make template admin: ${label}`}
+          confirm={{
+            title: `Make ${label} a template admin?`,
+            description: "Template admins create, edit, archive and restore the templates everyone builds workspaces from.",
+            confirmLabel: "Make template admin",
+          }}
+        >
+          Make template admin
         </ActionButton>
       )}
       {user.deactivatedAt ? (
