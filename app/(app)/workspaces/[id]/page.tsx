@@ -1,0 +1,124 @@
+import { cache } from "react";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ChevronLeft } from "lucide-react";
+
+import { Badge } from "@/components/ui/badge";
+import {
+  LiveActions,
+  LiveEventLog,
+  LiveFailure,
+  LiveGone,
+  LiveIndicator,
+  LiveProgress,
+  LiveStateBadge,
+  LiveUptime,
+  WorkspaceLiveProvider,
+} from "@/components/workspaces/workspace-live";
+import { formatResources } from "@/components/workspaces/workspace-format";
+import { requireUser } from "@/lib/auth/current-user";
+import { AppError } from "@/lib/errors";
+import { getWorkspaceForActor, toStateView, type WorkspaceDetail } from "@/lib/workspaces/get-workspace";
+
+type WorkspacePageProps = { params: Promise<{ id: string }> };
+
+// Shared by the metadata and the page within one request; null when out of reach.
+const workspaceForRequest = cache(async (id: string): Promise<WorkspaceDetail | null> => {
+  try {
+    return await getWorkspaceForActor(await requireUser(), id);
+  } catch (error) {
+    if (error instanceof AppError && error.code === "not_found") return null;
+    throw error;
+  }
+});
+
+export async function generateMetadata({ params }: WorkspacePageProps): Promise<Metadata> {
+  const workspace = await workspaceForRequest((await params).id);
+  return { title: workspace?.name ?? "Workspace" };
+}
+
+function Detail({ term, children }: { term: string; children: React.ReactNode }) {
+  return (
+    <div className="flex flex-col gap-0.5">
+      <dt className="text-xs font-medium text-muted-foreground">{term}</dt>
+      <dd className="text-sm">{children}</dd>
+    </div>
+  );
+}
+
+export default async function WorkspacePage({ params }: WorkspacePageProps) {
+  const workspace = await workspaceForRequest((await params).id);
+  if (!workspace) notFound();
+  const { template } = workspace;
+
+  return (
+    <WorkspaceLiveProvider workspaceId={workspace.id} initialState={toStateView(workspace)} initialEvents={workspace.events}>
+      <div className="flex flex-col gap-8">
+        <header className="flex flex-col gap-4">
+          <Link
+            href="/workspaces"
+            className="inline-flex w-fit items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-2 focus-visible:ring-ring"
+          >
+            <ChevronLeft aria-hidden="true" className="size-4" />
+            Workspaces
+          </Link>
+          <div className="flex flex-wrap items-start justify-between gap-4">
+            <div className="flex flex-wrap items-center gap-3">
+              <h1 className="font-mono text-2xl font-semibold tracking-tight">{workspace.name}</h1>
+              <LiveStateBadge />
+              <LiveIndicator />
+            </div>
+            <LiveActions workspace={{ id: workspace.id, name: workspace.name }} canOperate={workspace.canOperate} />
+          </div>
+          <dl className="grid grid-cols-2 gap-x-6 gap-y-3 sm:grid-cols-3 lg:grid-cols-6">
+            <Detail term="Template">
+              <span className="inline-flex flex-wrap items-center gap-1.5">
+                {template.name} v{template.version}
+                {template.latestVersion > template.version ? <Badge variant="warning">v{template.latestVersion} available</Badge> : null}
+              </span>
+            </Detail>
+            <Detail term="Resources">{formatResources(workspace.resources)}</Detail>
+            <Detail term="Owner">{workspace.owner.name ?? workspace.owner.email}</Detail>
+            <Detail term="Team">{workspace.team.name}</Detail>
+            <Detail term="Uptime">
+              <LiveUptime />
+            </Detail>
+            {workspace.gitRepository ? (
+              <Detail term="Repository">
+                <span className="font-mono text-xs break-all">{workspace.gitRepository}</span>
+              </Detail>
+            ) : null}
+            {workspace.parameters.map((parameter) => (
+              <Detail key={parameter.name} term={parameter.label}>
+                {typeof parameter.value === "boolean" ? (parameter.value ? "Yes" : "No") : String(parameter.value) || "—"}
+              </Detail>
+            ))}
+          </dl>
+          <LiveFailure workspaceId={workspace.id} canOperate={workspace.canOperate} />
+          <LiveGone />
+        </header>
+
+        {/* Filled with the terminal and IDE (components/workspace/terminal*, ide*) while the workspace runs. */}
+        <section aria-label="Workspace tools" className="rounded-lg border border-dashed p-6 text-sm text-muted-foreground">
+          The terminal and IDE appear here while the workspace runs.
+        </section>
+
+        <div className="grid gap-8 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
+          <section aria-labelledby="progress-heading" className="flex flex-col gap-3">
+            <h2 id="progress-heading" className="text-base font-semibold">
+              Progress
+            </h2>
+            <LiveProgress />
+          </section>
+          <section aria-labelledby="events-heading" className="flex flex-col gap-3">
+            <h2 id="events-heading" className="text-base font-semibold">
+              Events
+            </h2>
+            <LiveEventLog />
+          </section>
+        </div>
+      </div>
+    </WorkspaceLiveProvider>
+  );
+}

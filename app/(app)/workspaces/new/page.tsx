@@ -1,0 +1,107 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ChevronLeft, Users } from "lucide-react";
+
+import { Card, CardContent } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { CreateWorkspaceForm, type CreateFormTeam } from "@/components/workspaces/create-workspace-form";
+import { TemplatePicker } from "@/components/workspaces/template-picker";
+import { requireUser } from "@/lib/auth/current-user";
+import { headroom, teamLimits, teamUsage } from "@/lib/quotas/usage";
+import { getTemplate, listTemplates } from "@/lib/templates/catalog";
+import { selectedTeam } from "@/lib/teams/selected-team";
+
+export const metadata: Metadata = {
+  title: "New workspace",
+};
+
+type NewWorkspacePageProps = { searchParams: Promise<Record<string, string | string[] | undefined>> };
+
+function BackLink({ href, children }: { href: string; children: React.ReactNode }) {
+  return (
+    <Link
+      href={href}
+      className="inline-flex w-fit items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-2 focus-visible:ring-ring"
+    >
+      <ChevronLeft aria-hidden="true" className="size-4" />
+      {children}
+    </Link>
+  );
+}
+
+export default async function NewWorkspacePage({ searchParams }: NewWorkspacePageProps) {
+  const user = await requireUser();
+  const slug = (await searchParams).template;
+
+  if (typeof slug !== "string" || slug === "") {
+    const templates = (await listTemplates(user)).filter((template) => !template.archivedAt);
+    return (
+      <div className="flex flex-col gap-6">
+        <div className="flex flex-col gap-2">
+          <BackLink href="/workspaces">Workspaces</BackLink>
+          <h1 className="text-2xl font-semibold tracking-tight">New workspace</h1>
+          <p className="text-sm text-muted-foreground">Pick the template to build it from.</p>
+        </div>
+        <TemplatePicker templates={templates} />
+      </div>
+    );
+  }
+
+  const template = await getTemplate(user, slug);
+  if (!template || template.archivedAt) notFound();
+  const spec = template.latest.spec;
+
+  const heading = (
+    <div className="flex flex-col gap-2">
+      <BackLink href="/workspaces/new">Templates</BackLink>
+      <h1 className="text-2xl font-semibold tracking-tight">New workspace</h1>
+      <p className="text-sm text-muted-foreground">
+        From <span className="font-medium text-foreground">{template.name}</span> version {template.latest.version}
+        {template.description ? ` · ${template.description}` : null}
+      </p>
+    </div>
+  );
+
+  if (user.teams.length === 0) {
+    return (
+      <div className="flex flex-col gap-6">
+        {heading}
+        <EmptyState
+          icon={Users}
+          title="You're not in a team yet"
+          description="Workspaces belong to a team, whose quota they use. A team owner or admin can add you by your email address."
+        />
+      </div>
+    );
+  }
+
+  const teams: CreateFormTeam[] = await Promise.all(
+    user.teams.map(async (team) => {
+      const [usage, limits] = await Promise.all([teamUsage(team.id), teamLimits(team.id)]);
+      return { id: team.id, name: team.name, left: headroom(usage, limits) };
+    }),
+  );
+  const defaultTeam = (await selectedTeam(user)) ?? user.teams[0]!;
+
+  return (
+    <div className="flex max-w-3xl flex-col gap-6">
+      {heading}
+      <Card>
+        <CardContent>
+          <CreateWorkspaceForm
+            template={{
+              slug: template.slug,
+              name: template.name,
+              version: template.latest.version,
+              resources: spec.resources,
+              parameters: spec.parameters,
+            }}
+            teams={teams}
+            defaultTeamId={defaultTeam.id}
+          />
+        </CardContent>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,145 @@
+"use client";
+
+import * as React from "react";
+import { Play, RotateCcw, Square, Trash2 } from "lucide-react";
+
+import { operateWorkspaceAction } from "@/app/(app)/workspaces/actions";
+import { ActionButton } from "@/components/forms/action-button";
+import { FormField } from "@/components/forms/form-field";
+import { FormMessage } from "@/components/forms/form-message";
+import { HiddenFields } from "@/components/forms/hidden-fields";
+import { useFormAction } from "@/components/forms/use-form-action";
+import { Button, type ButtonProps } from "@/components/ui/button";
+import {
+  Dialog,
+  DialogClose,
+  DialogContent,
+  DialogDescription,
+  DialogFooter,
+  DialogHeader,
+  DialogTitle,
+  DialogTrigger,
+} from "@/components/ui/dialog";
+import { Input } from "@/components/ui/input";
+import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
+import { availableOperations } from "./workspace-format";
+
+type WorkspaceActionsProps = {
+  workspace: { id: string; name: string; state: WorkspaceState; desiredState: DesiredState };
+  size?: ButtonProps["size"];
+  /** After a delete, go to the workspace list (from the workspace's own page). */
+  redirectAfterDelete?: boolean;
+};
+
+/** Start / Stop / Retry / Delete, as the workspace's state allows. */
+function WorkspaceActions({ workspace, size = "sm", redirectAfterDelete = false }: WorkspaceActionsProps) {
+  const operations = availableOperations(workspace.state, workspace.desiredState);
+  if (operations.length === 0) return null;
+  const fields = (operation: string) => ({ workspaceId: workspace.id, operation });
+
+  return (
+    <div className="flex flex-wrap items-center justify-end gap-2">
+      {operations.includes("start") ? (
+        <ActionButton action={operateWorkspaceAction} fields={fields("start")} size={size} aria-label={`Start ${workspace.name}`}>
+          <Play aria-hidden="true" />
+          Start
+        </ActionButton>
+      ) : null}
+      {operations.includes("retry") ? (
+        <ActionButton action={operateWorkspaceAction} fields={fields("retry")} size={size} aria-label={`Retry ${workspace.name}`}>
+          <RotateCcw aria-hidden="true" />
+          Retry
+        </ActionButton>
+      ) : null}
+      {operations.includes("stop") ? (
+        <ActionButton action={operateWorkspaceAction} fields={fields("stop")} size={size} aria-label={`Stop ${workspace.name}`}>
+          <Square aria-hidden="true" />
+          Stop
+        </ActionButton>
+      ) : null}
+      {operations.includes("delete") ? (
+        <DeleteWorkspaceDialog workspace={workspace} size={size} redirectAfterDelete={redirectAfterDelete} />
+      ) : null}
+    </div>
+  );
+}
+
+/** Delete, confirmed by typing the workspace's name. */
+function DeleteWorkspaceDialog({
+  workspace,
+  size,
+  redirectAfterDelete,
+}: {
+  workspace: { id: string; name: string };
+  size: ButtonProps["size"];
+  redirectAfterDelete: boolean;
+}) {
+  const [open, setOpen] = React.useState(false);
+  const [typed, setTyped] = React.useState("");
+  const [state, formAction, pending] = useFormAction(operateWorkspaceAction, { onOk: () => setOpen(false) });
+  const id = React.useId();
+
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={(next) => {
+        setOpen(next);
+        if (!next) setTyped("");
+      }}
+    >
+      <DialogTrigger asChild>
+        <Button type="button" variant="outline" size={size} className="text-destructive hover:text-destructive" aria-label={`Delete ${workspace.name}`}>
+          <Trash2 aria-hidden="true" />
+          Delete
+        </Button>
+      </DialogTrigger>
+      <DialogContent>
+        <form action={formAction} className="grid gap-4" noValidate>
+          <DialogHeader>
+            <DialogTitle>Delete {workspace.name}?</DialogTitle>
+            <DialogDescription>
+              The workspace stops and its home volume is deleted with everything in it. This can&apos;t be undone.
+            </DialogDescription>
+          </DialogHeader>
+          <HiddenFields
+            fields={{ workspaceId: workspace.id, operation: "delete", ...(redirectAfterDelete ? { redirectTo: "/workspaces" } : {}) }}
+          />
+          <FormField
+            id={`${id}-confirm`}
+            name="confirmName"
+            label={
+              <span>
+                Type <span className="font-mono font-semibold">{workspace.name}</span> to confirm
+              </span>
+            }
+            errors={state.fieldErrors?.confirmName}
+          >
+            {(control) => (
+              <Input
+                {...control}
+                autoComplete="off"
+                autoCapitalize="none"
+                spellCheck={false}
+                value={typed}
+                onChange={(event) => setTyped(event.target.value)}
+              />
+            )}
+          </FormField>
+          {state.status === "error" && !state.fieldErrors?.confirmName ? <FormMessage state={state} /> : null}
+          <DialogFooter>
+            <DialogClose asChild>
+              <Button type="button" variant="outline">
+                Cancel
+              </Button>
+            </DialogClose>
+            <Button type="submit" variant="destructive" disabled={pending || typed !== workspace.name}>
+              {pending ? "Deleting…" : "Delete workspace"}
+            </Button>
+          </DialogFooter>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+export { DeleteWorkspaceDialog, WorkspaceActions };

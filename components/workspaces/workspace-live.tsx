@@ -1,0 +1,324 @@
+"use client";
+
+import * as React from "react";
+import Link from "next/link";
+import { AlertCircle, AlertTriangle, Check, Circle, Info, Loader2, RotateCcw, X } from "lucide-react";
+
+import { operateWorkspaceAction } from "@/app/(app)/workspaces/actions";
+import { ActionButton } from "@/components/forms/action-button";
+import type { WorkspaceEventView, WorkspaceStateView } from "@/lib/workspaces/get-workspace";
+import { cn } from "@/lib/utils";
+import { progressSteps, latestError, type StepStatus } from "./progress";
+import { StateBadge } from "./state-badge";
+import { WorkspaceActions } from "./workspace-actions";
+import { failureReason, formatDuration, formatTime, formatUptime, isTransitional } from "./workspace-format";
+
+// The workspace page's live parts: one EventSource per page feeds the state
+// badge, the actions, the start's steps and the activity log through context.
+
+type Live = {
+  workspace: WorkspaceStateView;
+  events: WorkspaceEventView[];
+  /** The stream is open. */
+  connected: boolean;
+  /** The workspace was deleted while the page was open. */
+  gone: boolean;
+};
+
+const LiveContext = React.createContext<Live | null>(null);
+
+function useLive(): Live {
+  const live = React.useContext(LiveContext);
+  if (!live) throw new Error("useLive must be used inside WorkspaceLiveProvider");
+  return live;
+}
+
+/** How many events the page keeps; older ones drop off the log. */
+const MAX_EVENTS = 500;
+const RECONNECT_MS = 5000;
+
+const byTime = (a: WorkspaceEventView, b: WorkspaceEventView) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+
+function mergeEvents(current: WorkspaceEventView[], added: WorkspaceEventView[]): WorkspaceEventView[] {
+  const known = new Set(current.map((event) => event.id));
+  const fresh = added.filter((event) => !known.has(event.id));
+  if (fresh.length === 0) return current;
+  return [...current, ...fresh].sort(byTime).slice(-MAX_EVENTS);
+}
+
+const newer = (a: WorkspaceStateView, b: WorkspaceStateView) => a.updatedAt > b.updatedAt;
+
+type ProviderProps = {
+  workspaceId: string;
+  initialState: WorkspaceStateView;
+  initialEvents: WorkspaceEventView[];
+  children: React.ReactNode;
+};
+
+function WorkspaceLiveProvider({ workspaceId, initialState, initialEvents, children }: ProviderProps) {
+  const [workspace, setWorkspace] = React.useState(initialState);
+  const [events, setEvents] = React.useState(initialEvents);
+  const [connected, setConnected] = React.useState(false);
+  const [gone, setGone] = React.useState(false);
+
+  // The server re-renders the page after an action: take what is newer.
+  const [previous, setPrevious] = React.useState({ initialState, initialEvents });
+  if (previous.initialState !== initialState || previous.initialEvents !== initialEvents) {
+    setPrevious({ initialState, initialEvents });
+    if (newer(initialState, workspace)) setWorkspace(initialState);
+    setEvents((current) => mergeEvents(current, initialEvents));
+  }
+
+  const since = React.useRef(initialEvents.at(-1)?.createdAt);
+
+  React.useEffect(() => {
+    let source: EventSource | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let finished = false;
+
+    const open = () => {
+      const url = `/api/workspaces/${encodeURIComponent(workspaceId)}/events${since.current ? `?since=${encodeURIComponent(since.current)}` : ""}`;
+      source = new EventSource(url);
+      source.onopen = () => setConnected(true);
+      source.addEventListener("state", (message) => {
+        const next = JSON.parse((message as MessageEvent<string>).data) as WorkspaceStateView;
+        setWorkspace((current) => (next.updatedAt >= current.updatedAt ? next : current));
+      });
+      source.addEventListener("workspace-event", (message) => {
+        const event = JSON.parse((message as MessageEvent<string>).data) as WorkspaceEventView;
+        if (!since.current || event.createdAt > since.current) since.current = event.createdAt;
+        setEvents((current) => mergeEvents(current, [event]));
+      });
+      source.addEventListener("gone", () => {
+        finished = true;
+        source?.close();
+        setConnected(false);
+        setGone(true);
+      });
+      source.onerror = () => {
+        setConnected(false);
+        // The browser retries dropped connections itself; a refused one (401, 404) ends here.
+        if (!finished && source?.readyState === EventSource.CLOSED) retry = setTimeout(open, RECONNECT_MS);
+      };
+    };
+    open();
+    return () => {
+      finished = true;
+      clearTimeout(retry);
+      source?.close();
+    };
+  }, [workspaceId]);
+
+  const value = React.useMemo(() => ({ workspace, events, connected, gone }), [workspace, events, connected, gone]);
+  return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
+}
+
+function LiveStateBadge() {
+  const { workspace, gone } = useLive();
+  return (
+    <span aria-live="polite" className="inline-flex items-center gap-2" data-testid="workspace-state">
+      <StateBadge state={gone ? "DELETED" : workspace.state} desiredState={workspace.desiredState} className="text-sm" />
+    </span>
+  );
+}
+
+/** Whether the page is receiving updates; shown as a small dot next to the state. */
+function LiveIndicator() {
+  const { connected, gone } = useLive();
+  if (gone) return null;
+  return (
+    <span className="inline-flex items-center gap-1.5 text-xs text-muted-foreground" title={connected ? "Updates live" : "Reconnecting…"}>
+      <span aria-hidden="true" className={cn("size-2 rounded-full", connected ? "bg-success" : "bg-muted-foreground/50")} />
+      {connected ? "Live" : "Reconnecting…"}
+    </span>
+  );
+}
+
+function LiveActions({ workspace: { id, name }, canOperate }: { workspace: { id: string; name: string }; canOperate: boolean }) {
+  const { workspace, gone } = useLive();
+  if (!canOperate || gone) return null;
+  return (
+    <WorkspaceActions
+      workspace={{ id, name, state: workspace.state, desiredState: workspace.desiredState }}
+      size="default"
+      redirectAfterDelete
+    />
+  );
+}
+
+/** "Up 12 min" while running. */
+function LiveUptime() {
+  const { workspace } = useLive();
+  const [now, setNow] = React.useState(() => Date.now());
+  const running = workspace.state === "RUNNING" && workspace.startedAt !== null;
+
+  React.useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => setNow(Date.now()), 10_000);
+    return () => clearInterval(timer);
+  }, [running]);
+
+  if (!running) return <span className="text-muted-foreground">Not running</span>;
+  return (
+    <span suppressHydrationWarning title={`Since ${new Date(workspace.startedAt!).toLocaleString("en")}`}>
+      Up {formatUptime(Math.max(0, now - new Date(workspace.startedAt!).getTime()))}
+    </span>
+  );
+}
+
+function LiveGone() {
+  const { gone } = useLive();
+  if (!gone) return null;
+  return (
+    <div role="status" className="flex items-center gap-3 rounded-lg border p-4 text-sm">
+      <Info aria-hidden="true" className="size-4 shrink-0 text-muted-foreground" />
+      <p>
+        This workspace was deleted.{" "}
+        <Link href="/workspaces" className="font-medium underline underline-offset-4">
+          Back to your workspaces
+        </Link>
+      </p>
+    </div>
+  );
+}
+
+/** Why the workspace failed, with a Retry button. */
+function LiveFailure({ workspaceId, canOperate }: { workspaceId: string; canOperate: boolean }) {
+  const { workspace, events, gone } = useLive();
+  if (gone || workspace.state !== "FAILED") return null;
+  const error = latestError(events);
+  return (
+    <div role="alert" className="flex flex-col gap-3 rounded-lg border border-destructive/40 bg-destructive/10 p-4 text-sm sm:flex-row sm:items-start">
+      <AlertCircle aria-hidden="true" className="mt-0.5 size-4 shrink-0 text-destructive" />
+      <div className="flex flex-1 flex-col gap-1">
+        <p className="font-semibold text-destructive">{failureReason(workspace.stateReason)}</p>
+        {error ? <p className="text-foreground">{error.message}</p> : null}
+        {workspace.stateReason ? <p className="text-xs text-muted-foreground">Reason: {workspace.stateReason}</p> : null}
+      </div>
+      {canOperate && workspace.desiredState !== "DELETED" ? (
+        <ActionButton action={operateWorkspaceAction} fields={{ workspaceId, operation: "retry" }} variant="default" size="default">
+          <RotateCcw aria-hidden="true" />
+          Retry
+        </ActionButton>
+      ) : null}
+    </div>
+  );
+}
+
+const STEP_ICONS: Record<StepStatus, React.ReactNode> = {
+  done: <Check aria-hidden="true" className="size-4 text-success" />,
+  active: <Loader2 aria-hidden="true" className="size-4 animate-spin text-sky-600 motion-reduce:animate-none dark:text-sky-400" />,
+  failed: <X aria-hidden="true" className="size-4 text-destructive" />,
+  waiting: <Circle aria-hidden="true" className="size-3.5 text-muted-foreground/50" />,
+};
+
+const STEP_STATUS_TEXT: Record<StepStatus, string> = { done: "done", active: "in progress", failed: "failed", waiting: "not started" };
+
+/** The start's steps: volume → scheduling → image → IDE → ready, each with its message and time. */
+function LiveProgress() {
+  const { workspace, events, gone } = useLive();
+  if (gone) return null;
+  const steps = progressSteps(events, workspace.state, workspace.desiredState);
+  const stopped = workspace.state === "STOPPED" || workspace.state === "STOPPING" || workspace.state === "DELETING";
+
+  return (
+    <div className="flex flex-col gap-3">
+      {stopped ? (
+        <p className="text-sm text-muted-foreground">
+          {workspace.state === "DELETING" ? "The workspace is being deleted." : "The workspace is stopped; its home is kept. Start it to bring the IDE back."}
+        </p>
+      ) : null}
+      <ol aria-label="Start progress" className={cn("flex flex-col", stopped && "opacity-60")}>
+        {steps.map((step, index) => (
+          <li key={step.step} data-step={step.step} data-status={step.status} className="flex gap-3">
+            <div className="flex flex-col items-center">
+              <span className="flex size-6 items-center justify-center rounded-full border bg-background">{STEP_ICONS[step.status]}</span>
+              {index < steps.length - 1 ? <span aria-hidden="true" className="w-px flex-1 bg-border" /> : null}
+            </div>
+            <div className="flex min-w-0 flex-1 flex-col gap-0.5 pb-4">
+              <div className="flex flex-wrap items-baseline justify-between gap-2">
+                <span className={cn("text-sm font-medium", step.status === "waiting" && "text-muted-foreground")}>
+                  {step.label}
+                  <span className="sr-only">: {STEP_STATUS_TEXT[step.status]}</span>
+                </span>
+                {step.durationMs !== undefined ? (
+                  <span className="text-xs text-muted-foreground tabular-nums">{formatDuration(step.durationMs)}</span>
+                ) : null}
+              </div>
+              {step.message ? <p className="text-xs break-words text-muted-foreground">{step.message}</p> : null}
+            </div>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+const LEVEL_ICONS = {
+  INFO: <Info aria-hidden="true" className="size-3.5 text-muted-foreground" />,
+  WARNING: <AlertTriangle aria-hidden="true" className="size-3.5 text-warning" />,
+  ERROR: <AlertCircle aria-hidden="true" className="size-3.5 text-destructive" />,
+} as const;
+
+const STEP_LABELS: Record<string, string> = {
+  state: "State",
+  volume: "Volume",
+  scheduling: "Scheduling",
+  image: "Image",
+  ide: "IDE",
+  ready: "Ready",
+};
+
+/** Every event, newest first. */
+function LiveEventLog() {
+  const { events } = useLive();
+  if (events.length === 0) return <p className="text-sm text-muted-foreground">Nothing has happened yet.</p>;
+  return (
+    <ol aria-label="Workspace events" className="flex max-h-96 flex-col overflow-y-auto rounded-lg border text-sm">
+      {[...events].reverse().map((event) => (
+        <li key={event.id} data-level={event.level.toLowerCase()} className="flex items-start gap-3 border-b px-3 py-2 last:border-0">
+          <span className="mt-0.5">{LEVEL_ICONS[event.level]}</span>
+          <time dateTime={event.createdAt} suppressHydrationWarning className="shrink-0 font-mono text-xs text-muted-foreground tabular-nums">
+            {formatTime(event.createdAt)}
+          </time>
+          <span className="w-20 shrink-0 text-xs font-medium text-muted-foreground">{STEP_LABELS[event.step] ?? event.step}</span>
+          <span className={cn("min-w-0 flex-1 break-words", event.level === "ERROR" && "text-destructive")}>
+            {event.message}
+            {event.data?.from && event.data.to ? (
+              <span className="text-xs text-muted-foreground">
+                {" "}
+                ({event.data.from.toLowerCase()} → {event.data.to.toLowerCase()})
+              </span>
+            ) : null}
+          </span>
+          {event.durationMs !== null ? (
+            <span className="shrink-0 text-xs text-muted-foreground tabular-nums">{formatDuration(event.durationMs)}</span>
+          ) : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/**
+ * The live state for anything else on the workspace page (the terminal and
+ * IDE, for one): `workspace.state`, whether it is `busy` getting somewhere,
+ * and whether it is `gone`.
+ */
+function useWorkspaceLive(): Live & { busy: boolean } {
+  const live = useLive();
+  return { ...live, busy: isTransitional(live.workspace.state, live.workspace.desiredState) };
+}
+
+export {
+  LiveActions,
+  LiveEventLog,
+  LiveFailure,
+  LiveGone,
+  LiveIndicator,
+  LiveProgress,
+  LiveStateBadge,
+  LiveUptime,
+  useWorkspaceLive,
+  WorkspaceLiveProvider,
+};

@@ -1,0 +1,275 @@
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import { Client } from "pg";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createTestDatabase } from "../test/helpers/postgres-setup";
+import { launchBrowser } from "./browser";
+import { startPodspace, type PodspaceProcess } from "./harness";
+import { DEMO, signIn } from "./sign-in";
+
+// A workspace's whole life through the browser, on the local runtime: the
+// template's IDE is a small Node server, so starting it really starts a process.
+
+const IDE_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
+const SCREENSHOTS = process.env.PODSPACE_E2E_SCREENSHOTS;
+
+const SPEC = {
+  slug: "e2e-ide",
+  name: "E2E IDE",
+  description: "A test IDE that answers health checks.",
+  image: "podspace/test-ide:1",
+  resources: {
+    cpu: { default: 1, options: [1, 2] },
+    memoryGiB: { default: 1, min: 1, max: 4 },
+    diskGiB: { default: 1, min: 1, max: 10 },
+  },
+  parameters: [
+    { name: "shell", label: "Shell", type: "string", options: ["bash", "zsh"], default: "bash" },
+    { name: "dotfiles", label: "Install dotfiles", type: "boolean", default: true },
+  ],
+  startupScript: 'echo "started" >> startup.log',
+  ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
+};
+
+/** Its IDE exits at once, so every start fails. */
+const BROKEN_SPEC = {
+  ...SPEC,
+  slug: "e2e-broken",
+  name: "E2E Broken",
+  description: "An IDE that exits at once.",
+  parameters: [],
+  ide: { command: [process.execPath, "-e", "process.exit(3)"], healthPath: "/healthz" },
+};
+
+async function query<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+async function screenshot(page: Page, name: string) {
+  if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+describe("a workspace's life in the browser", () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let podspace: PodspaceProcess;
+  let browser: BrowserContext;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject("postgresAdminUrl"));
+    [podspace, browser] = await Promise.all([startPodspace({ env: { DATABASE_URL: database.url } }), launchBrowser()]);
+    for (const spec of [SPEC, BROKEN_SPEC]) {
+      const templateId = randomUUID();
+      await query(database.url, `INSERT INTO "Template" (id, slug, name, description, tags, "updatedAt") VALUES ($1, $2, $3, $4, '{}', now())`, [
+        templateId,
+        spec.slug,
+        spec.name,
+        spec.description,
+      ]);
+      await query(database.url, `INSERT INTO "TemplateVersion" (id, "templateId", version, spec) VALUES ($1, $2, 1, $3)`, [
+        randomUUID(),
+        templateId,
+        JSON.stringify(spec),
+      ]);
+    }
+    // The first user to sign in becomes a platform admin: let that be Avery, so Dana is a plain member.
+    const page = await browser.newPage();
+    await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    await page.close();
+  });
+  /** Sets the demo team's CPU limit, in millicores. */
+  async function setCpuQuota(millicores: number) {
+    await query(
+      database.url,
+      `INSERT INTO "TeamQuota" (id, "teamId", scope, "cpuMillicores", "updatedAt") SELECT $1, id, 'LIMIT', $2, now() FROM "Team" WHERE slug = 'demo'
+        ON CONFLICT ("teamId", scope) DO UPDATE SET "cpuMillicores" = EXCLUDED."cpuMillicores"`,
+      [randomUUID(), millicores],
+    );
+  }
+
+  afterAll(async () => {
+    await browser?.close();
+    await podspace?.stop();
+    await database?.drop();
+  });
+
+  it("creates, starts live, stops and deletes a workspace", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    await setCpuQuota(6000);
+
+    // Without a template, the page offers the catalog.
+    await page.goto(`${podspace.url}/workspaces/new`);
+    await page.getByRole("link", { name: /E2E IDE/ }).click();
+    await page.waitForURL(/\/workspaces\/new\?template=e2e-ide$/);
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("New workspace");
+
+    // The cost against the quota, before submitting, following the CPU choice.
+    const preview = page.getByText(/CPU cores your team has left/);
+    expect(await preview.textContent()).toBe("Uses 1 of the 6 CPU cores your team has left.");
+    await page.getByLabel("CPU (cores)").selectOption("2");
+    expect(await preview.textContent()).toBe("Uses 2 of the 6 CPU cores your team has left.");
+    // Her selected team is chosen.
+    expect(await page.getByLabel("Team", { exact: true }).locator("option:checked").textContent()).toMatch(/demo/i);
+
+    // A name that isn't DNS-safe is refused next to the field.
+    const name = page.getByLabel("Name", { exact: true });
+    await name.fill("Bad_Name");
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    const nameField = page.locator('[data-slot="form-field"]', { has: name });
+    await nameField.getByText(/lowercase letters, digits and hyphens, starting with a letter and not ending/).waitFor();
+    expect(await name.getAttribute("aria-invalid")).toBe("true");
+    const describedBy = (await name.getAttribute("aria-describedby"))!.split(" ")[0]!;
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toMatch(/Use up to 32 lowercase letters/);
+    // What was chosen survives the round trip.
+    expect(await page.getByLabel("CPU (cores)").inputValue()).toBe("2");
+    expect(await name.inputValue()).toBe("Bad_Name");
+    await screenshot(page, "1-create-error");
+
+    // A good name creates it and opens its page, which follows the start live.
+    await name.fill("e2e-box");
+    await page.getByLabel("Shell").selectOption("zsh");
+    const stream = page.waitForResponse((response) => /\/api\/workspaces\/[^/]+\/events/.test(response.url()));
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    await page.waitForURL(/\/workspaces\/(?!new)[^/?]+$/);
+    const workspaceUrl = page.url();
+    const workspaceId = workspaceUrl.split("/").at(-1)!;
+    expect((await stream).headers()["content-type"]).toMatch(/^text\/event-stream/);
+    let navigations = 0;
+    page.on("framenavigated", (frame) => frame === page.mainFrame() && navigations++);
+
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("e2e-box");
+    const state = page.getByTestId("workspace-state");
+    await state.getByText("Running", { exact: true }).waitFor({ timeout: 60_000 });
+    const steps = page.getByRole("list", { name: "Start progress" });
+    for (const step of ["volume", "scheduling", "image", "ide", "ready"]) {
+      expect(await steps.locator(`[data-step="${step}"]`).getAttribute("data-status")).toBe("done");
+    }
+    expect(await steps.locator('[data-step="ready"]').textContent()).toMatch(/IDE ready on 127\.0\.0\.1:\d+/);
+    expect(await steps.locator('[data-step="ready"]').textContent()).toMatch(/\d+(\.\d)? (ms|s)/);
+    expect(await steps.locator('[data-step="ide"]').textContent()).toMatch(/IDE starting/);
+    // All of that arrived over the stream: the page was never reloaded.
+    expect(navigations).toBe(0);
+    const events = page.getByRole("list", { name: "Workspace events" });
+    expect(await events.textContent()).toMatch(/Created from E2E IDE v1/);
+    expect(await page.getByText("2 CPU · 1 GiB RAM · 1 GiB disk").isVisible()).toBe(true);
+    expect(await page.getByRole("region", { name: "Workspace tools" }).textContent()).toBe("The terminal and IDE appear here while the workspace runs.");
+    await screenshot(page, "2-running");
+
+    // The list shows it running, from the right template.
+    await page.goto(`${podspace.url}/workspaces`);
+    const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: "e2e-box" }) });
+    expect(await row.textContent()).toMatch(/Running.*E2E IDE v1.*2 CPU/);
+    await screenshot(page, "3-list");
+
+    // Stop keeps it, and says so live.
+    await page.goto(workspaceUrl);
+    await page.getByRole("button", { name: "Stop e2e-box" }).click();
+    await state.getByText("Stopped", { exact: true }).waitFor({ timeout: 30_000 });
+    expect(await page.getByRole("button", { name: "Start e2e-box" }).isVisible()).toBe(true);
+    await screenshot(page, "4-stopped");
+
+    // Delete asks for the name first.
+    await page.getByRole("button", { name: "Delete e2e-box" }).click();
+    const dialog = page.getByRole("dialog");
+    const confirm = dialog.getByRole("button", { name: "Delete workspace" });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel(/Type e2e-box to confirm/).fill("e2e-bo");
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel(/Type e2e-box to confirm/).fill("e2e-box");
+    await screenshot(page, "5-delete-dialog");
+    await confirm.click();
+    await page.waitForURL(`${podspace.url}/workspaces`);
+    // The list follows the deletion until the workspace is gone.
+    await page.getByRole("heading", { name: "No workspaces yet" }).waitFor({ timeout: 30_000 });
+    const [row2] = await query<{ state: string }>(database.url, `SELECT state FROM "Workspace" WHERE id = $1`, [workspaceId]);
+    expect(row2).toEqual({ state: "DELETED" });
+
+    // Its page and stream are gone with it.
+    expect((await page.goto(workspaceUrl))?.status()).toBe(404);
+    const gone = await page.request.get(`${podspace.url}/api/workspaces/${workspaceId}/events`);
+    expect(gone.status()).toBe(404);
+    expect(await gone.json()).toEqual({ error: "Workspace not found." });
+
+    expect(errors.join("\n")).toBe("");
+    await page.close();
+  });
+
+  it("refuses a workspace over the team's quota with an alert, and says why a start failed, with Retry", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    // A member sees only her own workspaces: no team view.
+    await page.goto(`${podspace.url}/workspaces`);
+    expect(await page.getByRole("link", { name: /^Team / }).count()).toBe(0);
+
+    await setCpuQuota(1000);
+    await page.goto(`${podspace.url}/workspaces/new?template=e2e-broken`);
+    await page.getByLabel("CPU (cores)").selectOption("2");
+    expect(await page.getByText(/^Needs 2 CPU cores/).textContent()).toBe("Needs 2 CPU cores, but demo has only 1 left.");
+    await page.getByLabel("Name", { exact: true }).fill("broken-box");
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    const alert = page.getByRole("main").getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/Team demo would use 2 of 1 CPU cores\./);
+    await screenshot(page, "6-quota-alert");
+
+    // Within the quota it is created, and its start fails for a reason the page gives.
+    await page.getByLabel("CPU (cores)").selectOption("1");
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    await page.waitForURL(/\/workspaces\/(?!new)[^/?]+$/);
+    const state = page.getByTestId("workspace-state");
+    await state.getByText("Failed", { exact: true }).waitFor({ timeout: 60_000 });
+    const failure = page.getByRole("main").getByRole("alert").filter({ hasText: /crashed|runtime/ });
+    await failure.waitFor();
+    // It gives the reason and the failure's own words, as recorded.
+    const [error] = await query<{ message: string; stateReason: string }>(
+      database.url,
+      `SELECT e.message, w."stateReason" FROM "WorkspaceEvent" e JOIN "Workspace" w ON w.id = e."workspaceId"
+        WHERE w.name = 'broken-box' AND e.level = 'ERROR' ORDER BY e."createdAt" DESC LIMIT 1`,
+    );
+    expect(error!.stateReason).toBe("crashed");
+    expect(await failure.textContent()).toContain(error!.message);
+    expect(await page.getByRole("list", { name: "Start progress" }).locator('[data-status="failed"]').count()).toBe(1);
+    await screenshot(page, "7-failed");
+
+    // Retry starts it again, and it fails again, live.
+    const log = page.getByRole("list", { name: "Workspace events" });
+    const count = (selector: string) => () => log.locator(selector).count();
+    const [starts, failures] = [await count('li:has-text("Starting")')(), await count('[data-level="error"]')()];
+    await failure.getByRole("button", { name: "Retry" }).click();
+    await expect.poll(count('li:has-text("Starting")'), { timeout: 30_000 }).toBeGreaterThan(starts);
+    await expect.poll(count('[data-level="error"]'), { timeout: 60_000 }).toBeGreaterThan(failures);
+    await state.getByText("Failed", { exact: true }).waitFor();
+    expect(errors.join("\n")).toBe("");
+    await page.close();
+  });
+
+  it("answers the event stream with 401 without a session", async () => {
+    const response = await fetch(`${podspace.url}/api/workspaces/anything/events`);
+    expect(response.status).toBe(401);
+  });
+
+  // Last: it stops the server.
+  it("ends open event streams when the server shuts down, instead of holding up its exit", async () => {
+    const [workspace] = await query<{ id: string }>(database.url, `SELECT id FROM "Workspace" WHERE name = 'broken-box'`);
+    const page = await browser.newPage();
+    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    const stream = page.waitForResponse((response) => response.url().includes(`/api/workspaces/${workspace!.id}/events`));
+    await page.goto(`${podspace.url}/workspaces/${workspace!.id}`);
+    await stream;
+    const { code, ms } = await podspace.stop();
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(5_000);
+    await page.close();
+  });
+});
