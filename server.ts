@@ -7,7 +7,12 @@ import { closeDb, databaseTarget } from "@/lib/db/client";
 import { prepareDatabase } from "@/lib/db/prepare";
 import { ConfigError, env } from "@/lib/env";
 import { MigrationError } from "@/lib/db/migrate";
+import { closeRuntime, getRuntime } from "@/lib/runtime/runtime";
+import { electLeader } from "@/lib/server/leader";
+import { seedBuiltInTemplates } from "@/lib/templates/seed";
 import { exitGracefullyOnSignals } from "@/lib/server/shutdown";
+import { registerReconciler } from "@/lib/workspaces/reconcile-trigger";
+import { createReconciler } from "@/lib/workspaces/reconciler";
 import { WebSocketRouter } from "@/lib/server/websocket-router";
 
 // The one HTTP server for development and production: Next.js for pages and
@@ -19,6 +24,25 @@ async function main() {
 
   const applied = await prepareDatabase(databaseTarget());
   if (applied.length > 0) console.log(`podspace: applied migrations ${applied.join(", ")}`);
+  const seeded = await seedBuiltInTemplates();
+  if (seeded.created.length + seeded.updated.length > 0) {
+    console.log(`podspace: built-in templates installed: ${[...seeded.created, ...seeded.updated].join(", ")}`);
+  }
+  // Created now so that a runtime misconfiguration stops startup, not the first workspace.
+  const runtime = await getRuntime();
+  console.log(`podspace: workspaces run on the ${runtime.kind} runtime`);
+  const reconciler = createReconciler(runtime);
+  const leadership = electLeader(databaseTarget(), {
+    onElected: () => {
+      console.log("podspace: this replica runs the background loops");
+      registerReconciler(reconciler);
+      reconciler.start();
+    },
+    onDemoted: () => {
+      registerReconciler(undefined);
+      return reconciler.stop();
+    },
+  });
 
   // Next.js attaches its own 'upgrade' listener to the server it is given, or
   // else to the server of the first request it sees. Upgrades are routed here
@@ -40,7 +64,14 @@ async function main() {
   });
   server.on("upgrade", router.handleUpgrade);
   await listen(server);
-  exitGracefullyOnSignals({ server, router, cleanup: closeDb });
+  exitGracefullyOnSignals({
+    server,
+    router,
+    cleanup: async () => {
+      await leadership.stop();
+      await Promise.all([closeRuntime(), closeDb()]);
+    },
+  });
   console.log(`podspace: ready on http://localhost:${env.PORT} (${dev ? "development" : "production"})`);
 }
 
