@@ -14,6 +14,8 @@ import { exitGracefullyOnSignals } from "@/lib/server/shutdown";
 import { registerReconciler } from "@/lib/workspaces/reconcile-trigger";
 import { createReconciler } from "@/lib/workspaces/reconciler";
 import { WebSocketRouter } from "@/lib/server/websocket-router";
+import { handleIdeRequest, IDE_UPGRADE_PATH, ideUpgradeRoute } from "@/lib/ide/proxy";
+import { registerTerminalRoute } from "@/lib/terminal/route";
 
 // The one HTTP server for development and production: Next.js for pages and
 // routes, plus WebSocket upgrades (terminal, IDE proxy) that Next.js's own
@@ -53,6 +55,9 @@ async function main() {
 
   const router = new WebSocketRouter();
   if (dev) router.passThrough("/_next/", app.getUpgradeHandler());
+  // The workspace page's terminal and the IDE proxy (/w/<id>/ide/), outside Next.js.
+  registerTerminalRoute(router, { runtime });
+  router.route(IDE_UPGRADE_PATH, ideUpgradeRoute);
 
   const identityProvider = bundledIdentityProvider();
   const server = http.createServer((request, response) => {
@@ -60,6 +65,7 @@ async function main() {
       identityProvider.handle(request, response);
       return;
     }
+    if (handleIdeRequest(request, response)) return;
     void handleRequest(request, response);
   });
   server.on("upgrade", router.handleUpgrade);

@@ -1,24 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { Client } from "pg";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "../test/helpers/net";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { launchBrowser } from "./browser";
+import { query } from "./database";
 import { startPodspace, type PodspaceProcess } from "./harness";
 import { DEMO, signIn, signInError } from "./sign-in";
 
 const STACK_TRACE = /\n\s+at \S+ \(|node_modules|Error: /;
-
-async function query<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 describe("sign-in through the bundled demo identity provider", () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;

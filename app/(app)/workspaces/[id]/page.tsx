@@ -16,6 +16,7 @@ import {
   LiveUptime,
   WorkspaceLiveProvider,
 } from "@/components/workspaces/workspace-live";
+import { LiveWorkspaceTools } from "@/components/workspaces/live-workspace-tools";
 import { formatResources } from "@/components/workspaces/workspace-format";
 import { requireUser } from "@/lib/auth/current-user";
 import { AppError } from "@/lib/errors";
@@ -99,10 +100,15 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
           <LiveGone />
         </header>
 
-        {/* Filled with the terminal and IDE (components/workspace/terminal*, ide*) while the workspace runs. */}
-        <section aria-label="Workspace tools" className="rounded-lg border border-dashed p-6 text-sm text-muted-foreground">
-          The terminal and IDE appear here while the workspace runs.
-        </section>
+        {workspace.canConnect ? (
+          <section aria-label="Workspace tools">
+            <LiveWorkspaceTools workspaceId={workspace.id} />
+          </section>
+        ) : (
+          <p className="rounded-lg border border-dashed p-6 text-sm text-muted-foreground">
+            Only the owner opens this workspace&apos;s terminal and IDE.
+          </p>
+        )}
 
         <div className="grid gap-8 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
           <section aria-labelledby="progress-heading" className="flex flex-col gap-3">

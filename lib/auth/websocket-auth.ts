@@ -1,0 +1,208 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { WebSocket } from "ws";
+import { can } from "@/lib/authz";
+import { getDb } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { runtimeSpecInclude, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
+import { podspaceAdapter } from "./adapter";
+import { loadCurrentUser, type CurrentUser } from "./current-user";
+
+// Authentication for what server.ts serves outside Next.js: the terminal
+// WebSocket and the IDE reverse proxy. Same rules as pages: the Auth.js
+// database session from its httpOnly cookie (never a token in the URL), the
+// user loaded fresh, permission from lib/authz.ts, and "no access" answered
+// like "no such workspace". WebSockets also need a same-origin Origin header:
+// browsers send cookies with cross-site WebSocket handshakes, so without it
+// any site could open a shell as its visitor.
+
+/** Close code for a socket whose session ended or whose user lost access. */
+export const CLOSE_SIGNED_OUT = 4401;
+/** How often an open socket's session is checked again, at most. */
+export const REVALIDATE_INTERVAL_MS = 5_000;
+
+const AUTHJS_COOKIE = /^(__Secure-|__Host-)?authjs\./;
+
+/** True for Auth.js's cookies (session, CSRF, callback, PKCE, …), which must never reach a workspace. */
+export function isPodspaceCookie(name: string): boolean {
+  return AUTHJS_COOKIE.test(name);
+}
+
+/** The session cookie's name: Auth.js prefixes it with __Secure- when Podspace is served over https. */
+export function sessionCookieName(): string {
+  return new URL(env.PODSPACE_URL).protocol === "https:" ? "__Secure-authjs.session-token" : "authjs.session-token";
+}
+
+/** The Cookie header as name/value pairs, in order; values stay raw (Auth.js tokens need no decoding). */
+export function parseCookies(header: string | undefined): [string, string][] {
+  if (!header) return [];
+  return header
+    .split(";")
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part): [string, string] => {
+      const equals = part.indexOf("=");
+      return equals === -1 ? ["", part] : [part.slice(0, equals).trim(), part.slice(equals + 1).trim()];
+    });
+}
+
+export function sessionToken(request: IncomingMessage): string | null {
+  const name = sessionCookieName();
+  const found = parseCookies(request.headers.cookie).find(([cookie]) => cookie === name);
+  return found?.[1] || null;
+}
+
+/** The origin browsers send from Podspace's own pages. */
+export function podspaceOrigin(): string {
+  return new URL(env.PODSPACE_URL).origin;
+}
+
+/** A WebSocket handshake from Podspace's own pages (browsers always send Origin on these). */
+export function hasPodspaceOrigin(request: IncomingMessage): boolean {
+  return request.headers.origin === podspaceOrigin();
+}
+
+export interface Authenticated {
+  user: CurrentUser;
+  /** The session cookie's value, to check the session again later. */
+  token: string;
+}
+
+/** The user behind a session token: the session must exist and be unexpired, the user active. */
+export async function userForToken(token: string): Promise<CurrentUser | null> {
+  // The adapter is Auth.js's own reader: it also ends a deactivated user's sessions.
+  const found = await podspaceAdapter().getSessionAndUser!(token);
+  if (!found || found.session.expires.getTime() <= Date.now()) return null;
+  return loadCurrentUser(found.user.id);
+}
+
+export async function authenticate(request: IncomingMessage): Promise<Authenticated | null> {
+  const token = sessionToken(request);
+  if (!token) return null;
+  const user = await userForToken(token);
+  return user && { user, token };
+}
+
+/** The workspace if `user` may open its terminal and IDE; null when it doesn't exist, is deleted or is out of reach. */
+export async function connectableWorkspace(user: CurrentUser, workspaceId: string): Promise<WorkspaceForRuntime | null> {
+  const workspace = await getDb().workspace.findUnique({ where: { id: workspaceId }, include: runtimeSpecInclude });
+  if (!workspace || workspace.state === "DELETED" || workspace.deletedAt) return null;
+  return can(user, "workspace:connect", { teamId: workspace.teamId, ownerId: workspace.ownerId }) ? workspace : null;
+}
+
+export type UpgradeDecision =
+  | { ok: true; user: CurrentUser; token: string; workspace: WorkspaceForRuntime }
+  | { ok: false; status: 401 | 403 | 404 };
+
+/**
+ * The checks for a WebSocket handshake to a workspace, in order: a foreign
+ * Origin is 403, no valid session 401, and no access 404 (as for a
+ * workspace that doesn't exist).
+ */
+export async function authorizeUpgrade(request: IncomingMessage, workspaceId: string | undefined): Promise<UpgradeDecision> {
+  if (!hasPodspaceOrigin(request)) return { ok: false, status: 403 };
+  const authenticated = await authenticate(request);
+  if (!authenticated) return { ok: false, status: 401 };
+  const workspace = workspaceId ? await connectableWorkspace(authenticated.user, workspaceId) : null;
+  if (!workspace) return { ok: false, status: 404 };
+  return { ok: true, ...authenticated, workspace };
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};
+
+/**
+ * Answers an upgrade request with a plain HTTP status before any WebSocket
+ * is opened. A WebSocketRouter route can only decline with 404 (by returning
+ * null); for other statuses it writes the response to the request's socket
+ * (the one the router was handed), waits until it is flushed, and destroys
+ * the socket, so the router's own 404 is skipped. Resolves with null, the
+ * route's "declined".
+ */
+export function refuseUpgrade(request: IncomingMessage, status: number): Promise<null> {
+  const socket: Duplex = request.socket;
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve(null);
+    const text = STATUS_TEXT[status] ?? "Error";
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`, () => {
+      socket.destroy();
+      resolve(null);
+    });
+    // A peer that is gone never lets the write finish.
+    setTimeout(() => {
+      socket.destroy();
+      resolve(null);
+    }, 2_000).unref();
+  });
+}
+
+/** An open socket that sends nothing (someone watching a build scroll by) is still checked this often. */
+export const IDLE_REVALIDATE_MS = 60_000;
+
+/**
+ * Keeps an open socket honest: at most every `intervalMs`, before the next
+ * incoming message is handled, the session is looked up again and the
+ * workspace's permission rechecked. Messages wait while a check runs, so
+ * none gets through once the session is gone. A quiet socket is checked
+ * every minute all the same. On failure the socket is closed with 4401
+ * "signed out".
+ */
+export class SessionRevalidator {
+  #checkedAt = Date.now();
+  #chain: Promise<boolean> = Promise.resolve(true);
+  #revoked = false;
+
+  constructor(
+    private readonly socket: Pick<WebSocket, "close" | "once">,
+    private readonly token: string,
+    private readonly workspaceId: string,
+    private readonly intervalMs = REVALIDATE_INTERVAL_MS,
+  ) {
+    const idle = setInterval(() => this.gate(() => {}), Math.max(intervalMs, IDLE_REVALIDATE_MS)).unref();
+    socket.once("close", () => clearInterval(idle));
+  }
+
+  get revoked(): boolean {
+    return this.#revoked;
+  }
+
+  /** Runs `handle` once the session is known to be valid (now, or after a due check). */
+  gate(handle: () => void): void {
+    if (this.#revoked) return;
+    const due = Date.now() - this.#checkedAt >= this.intervalMs;
+    if (due) {
+      this.#checkedAt = Date.now();
+      this.#chain = this.#chain.then(() => this.#stillAllowed());
+    }
+    this.#chain = this.#chain.then((allowed) => {
+      if (allowed && !this.#revoked) handle();
+      return allowed;
+    });
+  }
+
+  async #stillAllowed(): Promise<boolean> {
+    if (this.#revoked) return false;
+    let allowed: boolean;
+    try {
+      const user = await userForToken(this.token);
+      allowed = user !== null && (await connectableWorkspace(user, this.workspaceId)) !== null;
+    } catch (error) {
+      // The database being briefly unreachable is not a sign-out; check again next time.
+      console.error("podspace: rechecking a socket's session failed", error);
+      this.#checkedAt = 0;
+      return true;
+    }
+    if (!allowed) {
+      this.#revoked = true;
+      this.socket.close(CLOSE_SIGNED_OUT, "signed out");
+    }
+    return allowed;
+  }
+}

@@ -1,0 +1,333 @@
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import path from "node:path";
+import type { Duplex } from "node:stream";
+import { WebSocket, type RawData } from "ws";
+import {
+  authorizeUpgrade,
+  connectableWorkspace,
+  refuseUpgrade,
+  REVALIDATE_INTERVAL_MS,
+  sessionToken,
+  SessionRevalidator,
+  userForToken,
+} from "@/lib/auth/websocket-auth";
+import type { CurrentUser } from "@/lib/auth/current-user";
+import { env } from "@/lib/env";
+import { getRuntime } from "@/lib/runtime/runtime";
+import { RuntimeError, type IdeTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
+import type { WebSocketRoute } from "@/lib/server/websocket-router";
+import { recordActivity } from "@/lib/workspaces/activity";
+import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
+import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers";
+
+// The IDE reverse proxy: /w/<id>/ide/… on Podspace's own origin, HTTP and
+// WebSocket, to the IDE inside the workspace. The prefix is stripped (code-
+// server uses relative URLs, so it works under any prefix), bytes stream both
+// ways as they come, and only the workspace's owner (and platform admins) get
+// through; anyone else sees 404, as for a workspace that doesn't exist.
+
+export const IDE_UPGRADE_PATH = "/w/:id/ide/*";
+const IDE_PATH = /^\/w\/([^/]+)\/ide(\/.*)?$/;
+
+/** Largest WebSocket message relayed either way (VS Code sends whole files in one message). */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+const HIGH_WATERMARK = 4 * 1024 * 1024;
+const LOW_WATERMARK = 1024 * 1024;
+
+const CONNECTABLE_STATES = new Set(["RUNNING", "STARTING"]);
+
+export interface IdeProxyOptions {
+  runtime: WorkspaceRuntime | (() => Promise<WorkspaceRuntime>);
+  /** How long an HTTP request's authorization is reused for the next ones, and how often open sockets recheck it. */
+  revalidateIntervalMs?: number;
+}
+
+export interface IdeProxy {
+  /** Serves the request if it is for /w/<id>/ide…; false leaves it to the caller. */
+  handleRequest(request: IncomingMessage, response: ServerResponse): boolean;
+  /** The WebSocketRouter route for IDE WebSockets, at IDE_UPGRADE_PATH. */
+  upgradeRoute: WebSocketRoute;
+}
+
+export const idePrefix = (workspaceId: string) => `/w/${workspaceId}/ide`;
+
+/**
+ * The folder code-server opens when the URL names none: the workspace's home.
+ * On Kubernetes that is /home/coder in the pod; the local runtime's home is a
+ * directory under the data dir (see lib/runtime/local/local-runtime.ts).
+ */
+export function ideFolder(runtime: WorkspaceRuntime, workspaceId: string): string {
+  return runtime.kind === "local" ? path.join(env.PODSPACE_DATA_DIR, "workspaces", workspaceId) : "/home/coder";
+}
+
+export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
+  const runtime = typeof options.runtime === "function" ? options.runtime : () => Promise.resolve(options.runtime as WorkspaceRuntime);
+  const intervalMs = options.revalidateIntervalMs ?? REVALIDATE_INTERVAL_MS;
+  /** Recent HTTP authorizations by session token and workspace: an IDE load is a hundred requests. */
+  const authorized = new Map<string, { at: number; user: CurrentUser; workspace: WorkspaceForRuntime }>();
+
+  async function authorize(token: string, workspaceId: string) {
+    const key = `${token}\0${workspaceId}`;
+    const cached = authorized.get(key);
+    if (cached && Date.now() - cached.at < intervalMs) return cached;
+    authorized.delete(key);
+    if (authorized.size > 10_000) {
+      for (const [other, entry] of authorized) if (Date.now() - entry.at >= intervalMs) authorized.delete(other);
+    }
+    const user = await userForToken(token);
+    if (!user) return { user: null, workspace: null };
+    const workspace = await connectableWorkspace(user, workspaceId);
+    if (!workspace) return { user, workspace: null };
+    const entry = { at: Date.now(), user, workspace };
+    authorized.set(key, entry);
+    return entry;
+  }
+
+  /** Where each workspace's IDE is, for the same period: resolving it may read the runtime's state. */
+  const targets = new Map<string, { at: number; target: IdeTarget }>();
+
+  async function targetFor(workspace: WorkspaceForRuntime): Promise<IdeTarget> {
+    const cached = targets.get(workspace.id);
+    if (cached && Date.now() - cached.at < intervalMs) return cached.target;
+    const target = await (await runtime()).ideTarget(toRuntimeSpec(workspace));
+    targets.set(workspace.id, { at: Date.now(), target });
+    return target;
+  }
+
+  async function serve(request: IncomingMessage, response: ServerResponse, workspaceId: string, target: URL) {
+    const prefix = idePrefix(workspaceId);
+    const token = sessionToken(request);
+    const { user, workspace } = token ? await authorize(token, workspaceId) : { user: null, workspace: null };
+    if (!user) {
+      const method = request.method ?? "GET";
+      if ((method === "GET" || method === "HEAD") && String(request.headers.accept ?? "").includes("text/html")) {
+        const callbackUrl = `${prefix}${target.pathname}${target.search}`;
+        response.writeHead(303, { location: `/login?callbackUrl=${encodeURIComponent(callbackUrl)}`, "cache-control": "no-store" }).end();
+      } else {
+        plain(response, 401, "Sign in to Podspace first.");
+      }
+      return;
+    }
+    if (!workspace) return plain(response, 404, "Not found.");
+    if (!CONNECTABLE_STATES.has(workspace.state)) return notRunning(response);
+
+    const ide = await runtime();
+    // Open the workspace's home when the URL names no folder.
+    if (target.pathname === "/" && request.method === "GET" && !target.searchParams.has("folder") && !target.searchParams.has("workspace")) {
+      const query = new URLSearchParams(target.searchParams);
+      query.set("folder", ideFolder(ide, workspaceId));
+      response.writeHead(302, { location: `${prefix}/?${query}`, "cache-control": "no-store" }).end();
+      return;
+    }
+
+    let ideTarget: IdeTarget;
+    try {
+      ideTarget = await targetFor(workspace);
+    } catch (error) {
+      if (error instanceof RuntimeError && error.code === "not-running") return notRunning(response);
+      throw error;
+    }
+    recordActivity(workspaceId);
+
+    const upstream = http.request({
+      method: request.method,
+      path: `${target.pathname}${target.search}`,
+      headers: upstreamRequestHeaders(request, prefix),
+      createConnection: connectVia(ideTarget),
+    });
+    upstream.on("response", (reply) => {
+      response.writeHead(reply.statusCode ?? 502, reply.statusMessage, downstreamResponseHeaders(reply.headers, prefix));
+      // Stream as it comes: event streams and long polls must not wait for a buffer to fill.
+      response.flushHeaders();
+      reply.pipe(response);
+      reply.on("error", () => response.destroy());
+    });
+    upstream.on("error", (error) => {
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      // The IDE may have moved (a restart): look it up afresh next time.
+      targets.delete(workspaceId);
+      console.error(`podspace: IDE of workspace ${workspaceId} (${ideTarget.describe}) unreachable:`, error.message);
+      plain(response, 502, "The workspace's IDE is not answering. It may still be starting; try again in a moment.");
+    });
+    response.on("close", () => {
+      if (!response.writableFinished) upstream.destroy();
+    });
+    request.pipe(upstream);
+  }
+
+  const handleRequest = (request: IncomingMessage, response: ServerResponse): boolean => {
+    const url = new URL(request.url ?? "/", "http://podspace.invalid");
+    const match = IDE_PATH.exec(url.pathname);
+    if (!match) return false;
+    const workspaceId = match[1]!;
+    const rest = match[2];
+    if (rest === undefined) {
+      response.writeHead(308, { location: `${idePrefix(workspaceId)}/${url.search}` }).end();
+      return true;
+    }
+    // Appended, not resolved: a path starting with // must not turn into a host.
+    const target = new URL(`http://workspace.invalid${rest}${url.search}`);
+    serve(request, response, workspaceId, target).catch((error: unknown) => {
+      console.error(`podspace: proxying to the IDE of workspace ${workspaceId} failed`, error);
+      if (!response.headersSent) plain(response, 502, "Podspace could not reach the workspace's IDE.");
+      else response.destroy();
+    });
+    return true;
+  };
+
+  const upgradeRoute: WebSocketRoute = async (request, params) => {
+    const decision = await authorizeUpgrade(request, params.id);
+    if (!decision.ok) return decision.status === 404 ? null : refuseUpgrade(request, decision.status);
+    const { workspace, token } = decision;
+    if (!CONNECTABLE_STATES.has(workspace.state)) return refuseUpgrade(request, 503);
+    const prefix = idePrefix(workspace.id);
+    const url = new URL(request.url ?? "/", "http://podspace.invalid");
+    const targetPath = `${url.pathname.slice(prefix.length) || "/"}${url.search}`;
+
+    let ideTarget: IdeTarget;
+    try {
+      ideTarget = await targetFor(workspace);
+    } catch (error) {
+      if (error instanceof RuntimeError && error.code === "not-running") return refuseUpgrade(request, 503);
+      throw error;
+    }
+    // The IDE's handshake first, so a refusal reaches the browser as a refusal.
+    const upstream = await openUpstream(ideTarget, targetPath, request, prefix);
+    if (!(upstream instanceof WebSocket)) {
+      targets.delete(workspace.id);
+      return refuseUpgrade(request, upstream.status);
+    }
+    // The browser may be gone by now, and then the router never hands over its socket.
+    let connected = false;
+    request.socket.once("close", () => {
+      if (!connected) upstream.terminate();
+    });
+    if (request.socket.destroyed) upstream.terminate();
+
+    return (socket) => {
+      connected = true;
+      raiseMessageLimit(socket);
+      const revalidator = new SessionRevalidator(socket, token, workspace.id, intervalMs);
+      relay(socket, upstream, {
+        gate: (forward) => revalidator.gate(forward),
+        onClientMessage: () => recordActivity(workspace.id),
+      });
+    };
+  };
+
+  return { handleRequest, upgradeRoute };
+}
+
+/** `http.request`'s createConnection over the runtime's stream to the IDE. */
+function connectVia(target: IdeTarget) {
+  return (_options: unknown, onCreate: (error: Error | null, stream: Duplex) => void) => {
+    target.connect().then(
+      (stream) => onCreate(null, stream),
+      (error: Error) => onCreate(error, undefined as never),
+    );
+    return undefined;
+  };
+}
+
+function openUpstream(target: IdeTarget, targetPath: string, request: IncomingMessage, prefix: string): Promise<WebSocket | { status: number }> {
+  const protocols = String(request.headers["sec-websocket-protocol"] ?? "")
+    .split(",")
+    .map((protocol) => protocol.trim())
+    .filter(Boolean);
+  return new Promise((resolve) => {
+    const upstream = new WebSocket(`ws://workspace.invalid${targetPath}`, protocols, {
+      headers: upstreamRequestHeaders(request, prefix, { websocket: true }) as Record<string, string>,
+      createConnection: connectVia(target) as never,
+      perMessageDeflate: false,
+      maxPayload: MAX_MESSAGE_BYTES,
+      handshakeTimeout: 15_000,
+      followRedirects: false,
+    });
+    upstream.once("open", () => {
+      // Hold the IDE's first messages until the browser's socket is open.
+      upstream.pause();
+      resolve(upstream);
+    });
+    upstream.once("unexpected-response", (upstreamRequest, response) => {
+      const status = response.statusCode ?? 502;
+      response.resume();
+      upstreamRequest.destroy();
+      resolve({ status: status >= 400 && status < 600 ? status : 502 });
+    });
+    upstream.once("error", () => resolve({ status: 502 }));
+  });
+}
+
+/**
+ * The router's WebSocket server caps incoming messages at 1 MiB, which suits
+ * the terminal but not VS Code, whose file writes travel as single
+ * messages. Raised for IDE sockets only. ws keeps the limit on its receiver,
+ * not in a public option per socket; if that ever changes this does nothing
+ * and the 1 MiB cap applies.
+ */
+function raiseMessageLimit(socket: WebSocket) {
+  const receiver = Reflect.get(socket, "_receiver") as object | undefined;
+  if (receiver && typeof Reflect.get(receiver, "_maxPayload") === "number") Reflect.set(receiver, "_maxPayload", MAX_MESSAGE_BYTES);
+}
+
+/** Close codes that may be sent (1005 and 1006 only describe a close, they can't be sent). */
+function sendableCode(code: number): number {
+  if ((code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999)) return code;
+  return code === 1005 ? 1000 : 1011;
+}
+
+/** Relays messages both ways, pausing a side whose peer isn't reading, and mirrors the close. */
+function relay(client: WebSocket, upstream: WebSocket, hooks: { gate: (forward: () => void) => void; onClientMessage: () => void }) {
+  const forward = (from: WebSocket, to: WebSocket, data: RawData, isBinary: boolean) => {
+    if (to.readyState !== WebSocket.OPEN) return;
+    to.send(data, { binary: isBinary });
+    if (to.bufferedAmount > HIGH_WATERMARK && !from.isPaused) {
+      from.pause();
+      const check = setInterval(() => {
+        if (to.readyState !== WebSocket.OPEN || to.bufferedAmount < LOW_WATERMARK) {
+          clearInterval(check);
+          if (from.readyState === WebSocket.OPEN) from.resume();
+        }
+      }, 20);
+    }
+  };
+  client.on("message", (data, isBinary) => {
+    hooks.gate(() => {
+      hooks.onClientMessage();
+      forward(client, upstream, data, isBinary);
+    });
+  });
+  upstream.on("message", (data, isBinary) => forward(upstream, client, data, isBinary));
+
+  const closeOther = (other: WebSocket) => (code: number, reason: Buffer) => {
+    if (other.readyState === WebSocket.OPEN || other.readyState === WebSocket.CONNECTING) other.close(sendableCode(code), reason);
+    else other.terminate();
+  };
+  client.on("close", closeOther(upstream));
+  upstream.on("close", closeOther(client));
+  client.on("error", () => client.terminate());
+  upstream.on("error", () => upstream.terminate());
+  upstream.resume();
+}
+
+function plain(response: ServerResponse, status: number, text: string) {
+  response.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }).end(`${text}\n`);
+}
+
+function notRunning(response: ServerResponse) {
+  plain(response, 503, "This workspace is not running. Start it from its page in Podspace.");
+}
+
+let defaultProxy: IdeProxy | undefined;
+const proxy = () => (defaultProxy ??= createIdeProxy({ runtime: getRuntime }));
+
+/** For server.ts: serves /w/<id>/ide… over HTTP (true), or leaves the request alone (false). */
+export function handleIdeRequest(request: IncomingMessage, response: ServerResponse): boolean {
+  return proxy().handleRequest(request, response);
+}
+
+/** For server.ts: `router.route(IDE_UPGRADE_PATH, ideUpgradeRoute)`. */
+export const ideUpgradeRoute: WebSocketRoute = (request, params) => proxy().upgradeRoute(request, params);
