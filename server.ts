@@ -12,6 +12,7 @@ import { electLeader } from "@/lib/server/leader";
 import { seedBuiltInTemplates } from "@/lib/templates/seed";
 import { exitGracefullyOnSignals } from "@/lib/server/shutdown";
 import { registerReconciler } from "@/lib/workspaces/reconcile-trigger";
+import { createPolicyLoop } from "@/lib/workspaces/policy-loop";
 import { createReconciler } from "@/lib/workspaces/reconciler";
 import { WebSocketRouter } from "@/lib/server/websocket-router";
 import { handleIdeRequest, IDE_UPGRADE_PATH, ideUpgradeRoute } from "@/lib/ide/proxy";
@@ -34,15 +35,18 @@ async function main() {
   const runtime = await getRuntime();
   console.log(`podspace: workspaces run on the ${runtime.kind} runtime`);
   const reconciler = createReconciler(runtime);
+  const policyLoop = createPolicyLoop();
   const leadership = electLeader(databaseTarget(), {
     onElected: () => {
       console.log("podspace: this replica runs the background loops");
       registerReconciler(reconciler);
       reconciler.start();
+      policyLoop.start();
     },
-    onDemoted: () => {
+    onDemoted: async () => {
+      await policyLoop.stop();
       registerReconciler(undefined);
-      return reconciler.stop();
+      await reconciler.stop();
     },
   });
 

@@ -52,9 +52,9 @@ describe("crash recovery", { timeout: 180_000 }, () => {
     const env = { DATABASE_URL: database.url };
     podspace = await startPodspace({ env, dataDir });
 
-    const [owner] = await query<{ id: string }>(database.url, `INSERT INTO "User" (id, email) VALUES ('crash-owner', 'owner@crash.test') RETURNING id`);
+    const [owner] = await query<{ id: string }>(database.url, `INSERT INTO "User" (id, email, "updatedAt") VALUES ('crash-owner', 'owner@crash.test', now()) RETURNING id`);
     await query(database.url, `INSERT INTO "Team" (id, slug, name, "updatedAt") VALUES ('crash-team', 'crash', 'Crash', now())`);
-    await query(database.url, `INSERT INTO "Membership" (id, "teamId", "userId", role) VALUES ('crash-m', 'crash-team', $1, 'OWNER')`, [owner!.id]);
+    await query(database.url, `INSERT INTO "Membership" (id, "teamId", "userId", role, "updatedAt") VALUES ('crash-m', 'crash-team', $1, 'OWNER', now())`, [owner!.id]);
     await query(database.url, `INSERT INTO "Template" (id, slug, name, "updatedAt") VALUES ('crash-t', 'slow-start', 'Slow start', now())`);
     await query(database.url, `INSERT INTO "TemplateVersion" (id, "templateId", version, spec) VALUES ('crash-v', 'crash-t', 1, $1)`, [JSON.stringify(SPEC)]);
     const [workspace] = await query<{ id: string }>(

@@ -2,12 +2,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Client } from "pg";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CODE_SERVER_VERSION } from "../lib/runtime/local/code-server";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { launchBrowser } from "./browser";
+import { query } from "./database";
 import { startPodspace, type PodspaceProcess } from "./harness";
 import { DEMO, signIn } from "./sign-in";
 
@@ -33,16 +33,6 @@ const SPEC = {
     ? { command: ["code-server", "--bind-addr", "{host}:{port}", "--auth", "none", "--disable-telemetry", "--disable-update-check", "."], healthPath: "/healthz" }
     : { command: [process.execPath, TEST_IDE, "{host}", "{port}"], healthPath: "/healthz" },
 };
-
-async function query<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
-  }
-}
 
 async function screenshot(page: Page, name: string) {
   if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
@@ -171,6 +161,25 @@ describe("the workspace page's terminal and IDE", () => {
     await page.reload();
     await page.getByText("Connected", { exact: true }).waitFor({ timeout: 20_000 });
     await expect.poll(async () => (await page.locator(".xterm-rows").first().innerText()).split("\n").some((text) => text.trim() === "42"), { timeout: 10_000 }).toBe(true);
+
+    // Cut the socket under the page: the terminal reconnects by itself and
+    // the session, with its scrollback, is still there.
+    const sockets: Array<{ close(): Promise<void> }> = [];
+    await page.routeWebSocket(/\/api\/workspaces\/.*\/terminal/, (socket) => {
+      socket.connectToServer();
+      sockets.push(socket);
+    });
+    await page.reload();
+    await page.getByText("Connected", { exact: true }).waitFor({ timeout: 20_000 });
+    expect(sockets).toHaveLength(1);
+    await sockets[0]!.close();
+    await expect.poll(() => sockets.length, { timeout: 20_000 }).toBe(2);
+    await page.getByText("Connected", { exact: true }).waitFor({ timeout: 20_000 });
+    await page.locator(".xterm").first().click();
+    await page.keyboard.type("echo again-$((2*3))");
+    await page.keyboard.press("Enter");
+    await expect.poll(async () => (await rows.innerText()).split("\n").some((text) => text.trim() === "again-6"), { timeout: 10_000 }).toBe(true);
+    await page.unrouteAll();
 
     // A second tab, by keyboard.
     await page.getByRole("button", { name: "New terminal" }).click();

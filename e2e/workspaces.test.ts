@@ -167,6 +167,15 @@ describe("a workspace's life in the browser", () => {
     await state.getByText("Stopped", { exact: true }).waitFor({ timeout: 30_000 });
     expect(await page.getByRole("button", { name: "Start e2e-box" }).isVisible()).toBe(true);
     await screenshot(page, "4-stopped");
+    // The page re-rendered after Stop; that must not have started it again.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await state.getByText("Stopped", { exact: true }).isVisible()).toBe(true);
+
+    // Opening a stopped workspace resumes it; then stop it again.
+    await page.goto(workspaceUrl);
+    await state.getByText("Running", { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByRole("button", { name: "Stop e2e-box" }).click();
+    await state.getByText("Stopped", { exact: true }).waitFor({ timeout: 30_000 });
 
     // Delete asks for the name first.
     await page.getByRole("button", { name: "Delete e2e-box" }).click();

@@ -20,7 +20,13 @@ export type AuditAction =
   | "workspace.start-requested"
   | "workspace.stop-requested"
   | "workspace.delete-requested"
-  | "workspace.retry-requested";
+  | "workspace.retry-requested"
+  // Lifecycle policies (actor null: the system).
+  | "workspace.auto-stopped"
+  | "workspace.marked-dormant"
+  | "workspace.deletion-scheduled"
+  | "workspace.deletion-cancelled"
+  | "workspace.auto-deleted";
 
 export interface AuditEntry {
   action: AuditAction;

@@ -16,6 +16,11 @@ const port = z.coerce
   .min(1, { error: "expected an integer from 1 to 65535" })
   .max(65535, { error: "expected an integer from 1 to 65535" });
 
+const days = z.coerce
+  .number({ error: "expected a whole number of days" })
+  .int({ error: "expected a whole number of days" })
+  .min(1, { error: "expected a whole number of days, at least 1" });
+
 const jsonArray = <T extends z.ZodType>(item: T, example: string) =>
   z
     .string()
@@ -120,6 +125,10 @@ export const envSchema = z.object({
     .int({ error: "expected a number of seconds" })
     .min(0, { error: "expected a number of seconds" })
     .default(300),
+  /** A workspace stopped this many days is marked dormant; starting it clears the mark. */
+  PODSPACE_DORMANT_AFTER_DAYS: days.default(30),
+  /** A dormant workspace, home volume and all, is deleted this many days after it became dormant; unset never deletes. */
+  PODSPACE_DORMANT_DELETE_AFTER_DAYS: days.optional(),
   /** Kubernetes: the namespace Podspace itself runs in, whose pods may reach workspaces. */
   PODSPACE_K8S_SELF_NAMESPACE: z.string().min(1).default("podspace"),
 });

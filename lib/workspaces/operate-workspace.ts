@@ -61,7 +61,12 @@ export async function operateWorkspace(actor: Actor, input: WorkspaceOperationIn
         desiredState = "DELETED";
         break;
     }
-    await tx.workspace.update({ where: { id: workspace.id }, data: { desiredState, state, ...(state !== workspace.state ? { stateChangedAt: new Date() } : {}) } });
+    // Starting a dormant workspace wakes it: no longer dormant, and any scheduled deletion is cancelled.
+    const wakes = desiredState === "RUNNING" ? { dormantAt: null, deletionScheduledAt: null } : {};
+    await tx.workspace.update({
+      where: { id: workspace.id },
+      data: { desiredState, state, ...wakes, ...(state !== workspace.state ? { stateChangedAt: new Date() } : {}) },
+    });
     if (state !== workspace.state) {
       await tx.workspaceEvent.create({ data: { workspaceId: workspace.id, step: "state", message: "Retrying", data: { from: workspace.state, to: state } } });
     }

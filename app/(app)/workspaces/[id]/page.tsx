@@ -17,9 +17,11 @@ import {
   WorkspaceLiveProvider,
 } from "@/components/workspaces/workspace-live";
 import { LiveWorkspaceTools } from "@/components/workspaces/live-workspace-tools";
+import { ResumeOnOpen } from "@/components/workspaces/resume-on-open";
 import { formatResources } from "@/components/workspaces/workspace-format";
 import { requireUser } from "@/lib/auth/current-user";
 import { AppError } from "@/lib/errors";
+import { lifecycleNotice } from "@/lib/workspaces/lifecycle-notice";
 import { getWorkspaceForActor, toStateView, type WorkspaceDetail } from "@/lib/workspaces/get-workspace";
 
 type WorkspacePageProps = { params: Promise<{ id: string }> };
@@ -52,6 +54,7 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
   const workspace = await workspaceForRequest((await params).id);
   if (!workspace) notFound();
   const { template } = workspace;
+  const notice = await lifecycleNotice(workspace.id);
 
   return (
     <WorkspaceLiveProvider workspaceId={workspace.id} initialState={toStateView(workspace)} initialEvents={workspace.events}>
@@ -85,6 +88,9 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
             <Detail term="Uptime">
               <LiveUptime />
             </Detail>
+            {notice.idleMinutesLeft !== null ? (
+              <Detail term="Auto-stop">Stops in {notice.idleMinutesLeft} min unless active</Detail>
+            ) : null}
             {workspace.gitRepository ? (
               <Detail term="Repository">
                 <span className="font-mono text-xs break-all">{workspace.gitRepository}</span>
@@ -96,6 +102,15 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
               </Detail>
             ))}
           </dl>
+          {notice.deletionScheduledAt ? (
+            <p role="alert" className="rounded-md border border-destructive/40 bg-destructive/10 px-3 py-2 text-sm text-destructive">
+              This workspace is dormant. It will be deleted with its home volume on {notice.deletionScheduledAt.toISOString().slice(0, 10)} unless it is
+              started.
+            </p>
+          ) : null}
+          {workspace.canConnect ? (
+            <ResumeOnOpen workspaceId={workspace.id} stopped={workspace.state === "STOPPED" && workspace.desiredState === "STOPPED"} />
+          ) : null}
           <LiveFailure workspaceId={workspace.id} canOperate={workspace.canOperate} />
           <LiveGone />
         </header>
