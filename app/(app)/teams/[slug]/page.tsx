@@ -1,8 +1,6 @@
 import { cache } from "react";
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
-import { ChevronLeft } from "lucide-react";
 
 import { removeMemberAction } from "@/app/(app)/teams/actions";
 import { ActionButton } from "@/components/forms/action-button";
@@ -18,6 +16,7 @@ import { ROLE_LABELS, TEAM_ROLES } from "@/lib/schemas/teams";
 import { getTeamForActor } from "@/lib/teams/get-team";
 import { listMembers } from "@/lib/teams/list-members";
 import type { MemberView } from "@/lib/teams/member-view";
+import { BackLink } from "@/components/ui/back-link";
 
 type TeamPageProps = { params: Promise<{ slug: string }> };
 
@@ -99,13 +98,7 @@ export default async function TeamPage({ params }: TeamPageProps) {
   return (
     <div className="flex flex-col gap-6">
       <div className="flex flex-col gap-2">
-        <Link
-          href="/teams"
-          className="inline-flex w-fit items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-2 focus-visible:ring-ring"
-        >
-          <ChevronLeft aria-hidden="true" className="size-4" />
-          Teams
-        </Link>
+        <BackLink href="/teams">Teams</BackLink>
         <div className="flex flex-wrap items-center gap-3">
           <h1 className="text-2xl font-semibold tracking-tight">{team.name}</h1>
           {team.archivedAt ? <Badge variant="warning">Archived</Badge> : null}

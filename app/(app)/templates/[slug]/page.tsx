@@ -2,7 +2,7 @@ import { cache } from "react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { ChevronLeft, CircleCheck, Pencil, Plus } from "lucide-react";
+import { CircleCheck, Pencil, Plus } from "lucide-react";
 
 import { setTemplateArchivedAction } from "@/app/(app)/templates/actions";
 import { ActionButton } from "@/components/forms/action-button";
@@ -21,6 +21,7 @@ import { getTemplate, type TemplateDetail } from "@/lib/templates/catalog";
 import { defaultParameters } from "@/lib/templates/parameters";
 import type { TemplateParameter, TemplateSpec } from "@/lib/templates/spec";
 import { specToYaml } from "@/lib/templates/yaml";
+import { BackLink } from "@/components/ui/back-link";
 
 type TemplatePageProps = {
   params: Promise<{ slug: string }>;
@@ -252,13 +253,7 @@ export default async function TemplatePage({ params, searchParams }: TemplatePag
   return (
     <div className="flex flex-col gap-6">
       <div className="flex flex-col gap-3">
-        <Link
-          href="/templates"
-          className="inline-flex w-fit items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-2 focus-visible:ring-ring"
-        >
-          <ChevronLeft aria-hidden="true" className="size-4" />
-          Templates
-        </Link>
+        <BackLink href="/templates">Templates</BackLink>
         {savedVersion && manages ? (
           <p role="status" className="flex items-center gap-2 rounded-md border border-success/30 bg-success/10 px-3 py-2 text-sm text-success">
             <CircleCheck aria-hidden="true" className="size-4" />

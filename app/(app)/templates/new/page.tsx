@@ -1,12 +1,11 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
-import { ChevronLeft } from "lucide-react";
 
 import { TemplateEditor } from "@/components/templates/template-editor";
 import { requireUser } from "@/lib/auth/current-user";
 import { managesTemplates } from "@/lib/templates/access";
 import { STARTER_TEMPLATE_YAML } from "@/lib/templates/starter";
+import { BackLink } from "@/components/ui/back-link";
 
 export const metadata: Metadata = {
   title: "New template",
@@ -20,13 +19,7 @@ export default async function NewTemplatePage() {
   return (
     <div className="flex flex-col gap-6">
       <div className="flex flex-col gap-2">
-        <Link
-          href="/templates"
-          className="inline-flex w-fit items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-2 focus-visible:ring-ring"
-        >
-          <ChevronLeft aria-hidden="true" className="size-4" />
-          Templates
-        </Link>
+        <BackLink href="/templates">Templates</BackLink>
         <h1 className="text-2xl font-semibold tracking-tight">New template</h1>
         <p className="text-sm text-muted-foreground">
           Fill in the form, or switch to YAML to edit the whole spec. Saving publishes version 1 to the catalog.

@@ -1,8 +1,6 @@
 import { cache } from "react";
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
-import { ChevronLeft } from "lucide-react";
 
 import { Badge } from "@/components/ui/badge";
 import {
@@ -23,6 +21,7 @@ import { requireUser } from "@/lib/auth/current-user";
 import { AppError } from "@/lib/errors";
 import { lifecycleNotice } from "@/lib/workspaces/lifecycle-notice";
 import { getWorkspaceForActor, toStateView, type WorkspaceDetail } from "@/lib/workspaces/get-workspace";
+import { BackLink } from "@/components/ui/back-link";
 
 type WorkspacePageProps = { params: Promise<{ id: string }> };
 
@@ -60,13 +59,7 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
     <WorkspaceLiveProvider workspaceId={workspace.id} initialState={toStateView(workspace)} initialEvents={workspace.events}>
       <div className="flex flex-col gap-8">
         <header className="flex flex-col gap-4">
-          <Link
-            href="/workspaces"
-            className="inline-flex w-fit items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-2 focus-visible:ring-ring"
-          >
-            <ChevronLeft aria-hidden="true" className="size-4" />
-            Workspaces
-          </Link>
+          <BackLink href="/workspaces">Workspaces</BackLink>
           <div className="flex flex-wrap items-start justify-between gap-4">
             <div className="flex flex-wrap items-center gap-3">
               <h1 className="font-mono text-2xl font-semibold tracking-tight">{workspace.name}</h1>

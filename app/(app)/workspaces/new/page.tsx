@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
-import { ChevronLeft, Users } from "lucide-react";
+import { Users } from "lucide-react";
 
 import { Card, CardContent } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -11,24 +10,13 @@ import { requireUser } from "@/lib/auth/current-user";
 import { headroom, teamLimits, teamUsage } from "@/lib/quotas/usage";
 import { getTemplate, listTemplates } from "@/lib/templates/catalog";
 import { selectedTeam } from "@/lib/teams/selected-team";
+import { BackLink } from "@/components/ui/back-link";
 
 export const metadata: Metadata = {
   title: "New workspace",
 };
 
 type NewWorkspacePageProps = { searchParams: Promise<Record<string, string | string[] | undefined>> };
-
-function BackLink({ href, children }: { href: string; children: React.ReactNode }) {
-  return (
-    <Link
-      href={href}
-      className="inline-flex w-fit items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-2 focus-visible:ring-ring"
-    >
-      <ChevronLeft aria-hidden="true" className="size-4" />
-      {children}
-    </Link>
-  );
-}
 
 export default async function NewWorkspacePage({ searchParams }: NewWorkspacePageProps) {
   const user = await requireUser();

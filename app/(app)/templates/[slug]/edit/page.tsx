@@ -1,7 +1,5 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
-import { ChevronLeft } from "lucide-react";
 
 import { TemplateEditor } from "@/components/templates/template-editor";
 import { Badge } from "@/components/ui/badge";
@@ -9,6 +7,7 @@ import { requireUser } from "@/lib/auth/current-user";
 import { managesTemplates } from "@/lib/templates/access";
 import { getTemplate } from "@/lib/templates/catalog";
 import { specToYaml } from "@/lib/templates/yaml";
+import { BackLink } from "@/components/ui/back-link";
 
 type EditTemplatePageProps = { params: Promise<{ slug: string }> };
 
@@ -25,13 +24,7 @@ export default async function EditTemplatePage({ params }: EditTemplatePageProps
   return (
     <div className="flex flex-col gap-6">
       <div className="flex flex-col gap-2">
-        <Link
-          href={`/templates/${template.slug}`}
-          className="inline-flex w-fit items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-2 focus-visible:ring-ring"
-        >
-          <ChevronLeft aria-hidden="true" className="size-4" />
-          {template.name}
-        </Link>
+        <BackLink href={`/templates/${template.slug}`}>{template.name}</BackLink>
         <div className="flex flex-wrap items-center gap-2">
           <h1 className="text-2xl font-semibold tracking-tight">Edit {template.name}</h1>
           {template.builtIn ? <Badge variant="outline">Built-in</Badge> : null}
