@@ -96,9 +96,14 @@ describe("a workspace's life in the browser", () => {
     await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
     await setCpuQuota(6000);
 
-    // Without a template, the page offers the catalog.
-    await page.goto(`${podspace.url}/workspaces/new`);
-    await page.getByRole("link", { name: /E2E IDE/ }).click();
+    // From the catalog: find the template, read it, create from it.
+    await page.goto(`${podspace.url}/templates`);
+    await page.getByLabel("Search templates").fill("e2e");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/\/templates\?q=e2e/);
+    await page.getByRole("link", { name: "E2E IDE", exact: true }).click();
+    await page.waitForURL(/\/templates\/e2e-ide$/);
+    await page.getByRole("main").getByRole("link", { name: "Create workspace" }).click();
     await page.waitForURL(/\/workspaces\/new\?template=e2e-ide$/);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("New workspace");
 
@@ -155,10 +160,34 @@ describe("a workspace's life in the browser", () => {
     await page.getByRole("region", { name: "Workspace tools" }).getByRole("tablist", { name: "Terminals" }).waitFor();
     await screenshot(page, "2-running");
 
+    // Restart: a new process, followed live.
+    const log = page.getByRole("list", { name: "Workspace events" });
+    await page.getByRole("button", { name: "Restart e2e-box" }).click();
+    await log.getByText("Stopped for the restart").waitFor({ timeout: 30_000 });
+    await state.getByText("Running", { exact: true }).waitFor({ timeout: 30_000 });
+
+    // A new template version is offered as an update; taking it restarts the workspace on it.
+    await query(
+      database.url,
+      `INSERT INTO "TemplateVersion" (id, "templateId", version, spec) SELECT $1, id, 2, $2 FROM "Template" WHERE slug = 'e2e-ide'`,
+      [randomUUID(), JSON.stringify({ ...SPEC, description: "Version 2." })],
+    );
+    await page.reload();
+    await page.getByText("v2 available").waitFor();
+    await page.getByRole("button", { name: "Update e2e-box to v2" }).click();
+    await page.getByRole("dialog").getByText(/restarts on the new version/).waitFor();
+    await page.getByRole("dialog").getByRole("button", { name: "Update" }).click();
+    await log.getByText("Updated to E2E IDE v2").waitFor({ timeout: 30_000 });
+    await expect.poll(() => log.getByText("Stopped for the restart").count(), { timeout: 30_000 }).toBe(2);
+    await state.getByText("Running", { exact: true }).waitFor({ timeout: 30_000 });
+    await page.reload();
+    expect(await page.getByText("E2E IDE v2", { exact: true }).isVisible()).toBe(true);
+    expect(await page.getByText("v2 available").count()).toBe(0);
+
     // The list shows it running, from the right template.
     await page.goto(`${podspace.url}/workspaces`);
     const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: "e2e-box" }) });
-    expect(await row.textContent()).toMatch(/Running.*E2E IDE v1.*2 CPU/);
+    expect(await row.textContent()).toMatch(/Running.*E2E IDE v2.*2 CPU/);
     await screenshot(page, "3-list");
 
     // Stop keeps it, and says so live.
@@ -251,6 +280,40 @@ describe("a workspace's life in the browser", () => {
     await expect.poll(count('[data-level="error"]'), { timeout: 60_000 }).toBeGreaterThan(failures);
     await state.getByText("Failed", { exact: true }).waitFor();
     expect(errors.join("\n")).toBe("");
+    await page.close();
+  });
+
+  it("lets a team admin stop several of the team's workspaces at once", async () => {
+    await setCpuQuota(6000);
+    const [dana] = await query<{ id: string }>(database.url, `SELECT id FROM "User" WHERE name = 'Dana Developer'`);
+    const [version] = await query<{ id: string }>(
+      database.url,
+      `SELECT v.id FROM "TemplateVersion" v JOIN "Template" t ON t.id = v."templateId" WHERE t.slug = 'e2e-ide' ORDER BY v.version DESC LIMIT 1`,
+    );
+    for (const name of ["bulk-1", "bulk-2"]) {
+      await query(
+        database.url,
+        `INSERT INTO "Workspace" (id, name, "ownerId", "teamId", "templateVersionId", parameters, "updatedAt")
+          SELECT $1, $2, $3, id, $4, '{"cpu":1,"memoryGiB":1,"diskGiB":1,"values":{}}', now() FROM "Team" WHERE slug = 'demo'`,
+        [randomUUID(), name, dana!.id, version!.id],
+      );
+    }
+    const page = await browser.newPage();
+    await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    await page.goto(`${podspace.url}/workspaces?scope=team`);
+    const rowOf = (name: string) => page.getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });
+    // The reconciler picks them up and starts them; the list follows.
+    for (const name of ["bulk-1", "bulk-2"]) await rowOf(name).getByText("Running", { exact: true }).waitFor({ timeout: 60_000 });
+
+    const stop = page.getByRole("button", { name: /^Stop (\d+ )?selected$/ });
+    expect(await stop.isDisabled()).toBe(true);
+    await page.getByLabel("Select bulk-1").check();
+    await page.getByLabel("Select bulk-2").check();
+    expect(await stop.textContent()).toBe("Stop 2 selected");
+    await stop.click();
+    await page.getByText("Stopping 2 workspaces: bulk-1, bulk-2.").waitFor();
+    for (const name of ["bulk-1", "bulk-2"]) await rowOf(name).getByText("Stopped", { exact: true }).waitFor({ timeout: 30_000 });
+    await screenshot(page, "8-bulk-stopped");
     await page.close();
   });
 

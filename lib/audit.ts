@@ -21,6 +21,8 @@ export type AuditAction =
   | "workspace.stop-requested"
   | "workspace.delete-requested"
   | "workspace.retry-requested"
+  | "workspace.restart-requested"
+  | "workspace.updated"
   // Lifecycle policies (actor null: the system).
   | "workspace.auto-stopped"
   | "workspace.marked-dormant"

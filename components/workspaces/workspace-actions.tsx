@@ -1,7 +1,7 @@
 "use client";
 
 import * as React from "react";
-import { Play, RotateCcw, Square, Trash2 } from "lucide-react";
+import { CircleArrowUp, Play, RefreshCw, RotateCcw, Square, Trash2 } from "lucide-react";
 
 import { operateWorkspaceAction } from "@/app/(app)/workspaces/actions";
 import { ActionButton } from "@/components/forms/action-button";
@@ -29,16 +29,38 @@ type WorkspaceActionsProps = {
   size?: ButtonProps["size"];
   /** After a delete, go to the workspace list (from the workspace's own page). */
   redirectAfterDelete?: boolean;
+  /** A newer version of its template, when there is one to update to. */
+  update?: { templateName: string; version: number } | null;
 };
 
-/** Start / Stop / Retry / Delete, as the workspace's state allows. */
-function WorkspaceActions({ workspace, size = "sm", redirectAfterDelete = false }: WorkspaceActionsProps) {
+/** Update / Start / Retry / Restart / Stop / Delete, as the workspace's state allows. */
+function WorkspaceActions({ workspace, size = "sm", redirectAfterDelete = false, update = null }: WorkspaceActionsProps) {
   const operations = availableOperations(workspace.state, workspace.desiredState);
   if (operations.length === 0) return null;
   const fields = (operation: string) => ({ workspaceId: workspace.id, operation });
 
+  const running = workspace.desiredState === "RUNNING";
+
   return (
     <div className="flex flex-wrap items-center justify-end gap-2">
+      {update ? (
+        <ActionButton
+          action={operateWorkspaceAction}
+          fields={fields("update")}
+          size={size}
+          aria-label={`Update ${workspace.name} to v${update.version}`}
+          confirm={{
+            title: `Update ${workspace.name} to ${update.templateName} v${update.version}?`,
+            description: running
+              ? "It restarts on the new version: open terminals are closed and running processes stop. The home volume is kept."
+              : "It uses the new version from its next start. The home volume is kept.",
+            confirmLabel: "Update",
+          }}
+        >
+          <CircleArrowUp aria-hidden="true" />
+          Update
+        </ActionButton>
+      ) : null}
       {operations.includes("start") ? (
         <ActionButton action={operateWorkspaceAction} fields={fields("start")} size={size} aria-label={`Start ${workspace.name}`}>
           <Play aria-hidden="true" />
@@ -49,6 +71,12 @@ function WorkspaceActions({ workspace, size = "sm", redirectAfterDelete = false 
         <ActionButton action={operateWorkspaceAction} fields={fields("retry")} size={size} aria-label={`Retry ${workspace.name}`}>
           <RotateCcw aria-hidden="true" />
           Retry
+        </ActionButton>
+      ) : null}
+      {operations.includes("restart") ? (
+        <ActionButton action={operateWorkspaceAction} fields={fields("restart")} size={size} aria-label={`Restart ${workspace.name}`}>
+          <RefreshCw aria-hidden="true" />
+          Restart
         </ActionButton>
       ) : null}
       {operations.includes("stop") ? (

@@ -3,7 +3,7 @@ import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums"
 // Words and numbers for workspaces, shared by the list, the workspace page
 // and its live view (server and client alike: no server-only imports here).
 
-export type WorkspaceOperation = "start" | "stop" | "retry" | "delete";
+export type WorkspaceOperation = "start" | "stop" | "restart" | "retry" | "delete";
 
 /** The operations that make sense now, in the order buttons show them. */
 export function availableOperations(state: WorkspaceState, desiredState: DesiredState): WorkspaceOperation[] {
@@ -11,10 +11,16 @@ export function availableOperations(state: WorkspaceState, desiredState: Desired
   const operations: WorkspaceOperation[] = [];
   if (state === "FAILED") operations.push("retry");
   else if (desiredState === "STOPPED") operations.push("start");
+  if (state === "RUNNING" && desiredState === "RUNNING") operations.push("restart");
   // A failed workspace that is still meant to run holds its quota until stopped.
   if (desiredState === "RUNNING") operations.push("stop");
   operations.push("delete");
   return operations;
+}
+
+/** The newer template version a workspace can move to, or null (up to date, or the template is archived). */
+export function updateOffer(template: { name: string; version: number; latestVersion: number; archived: boolean }) {
+  return template.latestVersion > template.version && !template.archived ? { templateName: template.name, version: template.latestVersion } : null;
 }
 
 /** Whether the workspace is on its way somewhere: the UI shows a spinner and keeps watching. */

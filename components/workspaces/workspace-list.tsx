@@ -3,9 +3,10 @@ import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { WorkspaceListItem } from "@/lib/workspaces/list-workspaces";
+import { SelectAllCheckbox } from "./bulk-stop";
 import { StateBadge } from "./state-badge";
 import { WorkspaceActions } from "./workspace-actions";
-import { failureReason, formatNumber, formatRelative } from "./workspace-format";
+import { failureReason, formatNumber, formatRelative, updateOffer } from "./workspace-format";
 
 type WorkspaceListProps = {
   workspaces: WorkspaceListItem[];
@@ -13,13 +14,20 @@ type WorkspaceListProps = {
   showOwner: boolean;
   /** For users in several teams, the list says which team each workspace is in. */
   showTeam: boolean;
+  /** The id of a bulk-stop form: running workspaces get a checkbox that joins it. */
+  bulkStopForm?: string;
 };
 
-function WorkspaceList({ workspaces, showOwner, showTeam }: WorkspaceListProps) {
+function WorkspaceList({ workspaces, showOwner, showTeam, bulkStopForm }: WorkspaceListProps) {
   return (
     <Table aria-label="Workspaces">
       <TableHeader>
         <TableRow>
+          {bulkStopForm ? (
+            <TableHead className="w-8">
+              <SelectAllCheckbox formId={bulkStopForm} />
+            </TableHead>
+          ) : null}
           <TableHead>Name</TableHead>
           <TableHead>Status</TableHead>
           {showOwner ? <TableHead>Owner</TableHead> : null}
@@ -34,6 +42,20 @@ function WorkspaceList({ workspaces, showOwner, showTeam }: WorkspaceListProps) 
       <TableBody>
         {workspaces.map((workspace) => (
           <TableRow key={workspace.id} data-workspace={workspace.name}>
+            {bulkStopForm ? (
+              <TableCell>
+                {workspace.canOperate && workspace.desiredState === "RUNNING" ? (
+                  <input
+                    type="checkbox"
+                    name="workspaceId"
+                    value={workspace.id}
+                    form={bulkStopForm}
+                    aria-label={`Select ${workspace.name}`}
+                    className="size-4 accent-primary"
+                  />
+                ) : null}
+              </TableCell>
+            ) : null}
             <TableCell>
               <div className="flex flex-col gap-0.5">
                 <Link
@@ -86,6 +108,7 @@ function WorkspaceList({ workspaces, showOwner, showTeam }: WorkspaceListProps) 
               {workspace.canOperate ? (
                 <WorkspaceActions
                   workspace={{ id: workspace.id, name: workspace.name, state: workspace.state, desiredState: workspace.desiredState }}
+                  update={updateOffer(workspace.template)}
                 />
               ) : null}
             </TableCell>

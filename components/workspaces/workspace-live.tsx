@@ -134,7 +134,13 @@ function LiveIndicator() {
   );
 }
 
-function LiveActions({ workspace: { id, name }, canOperate }: { workspace: { id: string; name: string }; canOperate: boolean }) {
+type LiveActionsProps = {
+  workspace: { id: string; name: string };
+  canOperate: boolean;
+  update: { templateName: string; version: number } | null;
+};
+
+function LiveActions({ workspace: { id, name }, canOperate, update }: LiveActionsProps) {
   const { workspace, gone } = useLive();
   if (!canOperate || gone) return null;
   return (
@@ -142,6 +148,7 @@ function LiveActions({ workspace: { id, name }, canOperate }: { workspace: { id:
       workspace={{ id, name, state: workspace.state, desiredState: workspace.desiredState }}
       size="default"
       redirectAfterDelete
+      update={update}
     />
   );
 }

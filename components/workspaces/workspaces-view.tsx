@@ -8,6 +8,7 @@ import { selectedTeam } from "@/lib/teams/selected-team";
 import { listWorkspacesFor, seesTeamWorkspaces } from "@/lib/workspaces/list-workspaces";
 import { cn } from "@/lib/utils";
 import { AutoRefresh } from "./auto-refresh";
+import { BulkStopForm } from "./bulk-stop";
 import { WorkspaceList } from "./workspace-list";
 import { isTransitional } from "./workspace-format";
 
@@ -71,7 +72,15 @@ async function WorkspacesView({ user, basePath, scope }: WorkspacesViewProps) {
           }
         />
       ) : (
-        <WorkspaceList workspaces={workspaces} showOwner={showTeam} showTeam={!showTeam && user.teams.length > 1} />
+        <>
+          {showTeam ? <BulkStopForm formId="bulk-stop" /> : null}
+          <WorkspaceList
+            workspaces={workspaces}
+            showOwner={showTeam}
+            showTeam={!showTeam && user.teams.length > 1}
+            bulkStopForm={showTeam ? "bulk-stop" : undefined}
+          />
+        </>
       )}
       <AutoRefresh active={busy} />
     </div>

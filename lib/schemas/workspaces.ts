@@ -29,8 +29,15 @@ export type CreateWorkspaceInput = z.output<typeof createWorkspaceSchema>;
 
 export const workspaceOperationSchema = z.object({
   workspaceId: idSchema,
-  operation: z.enum(["start", "stop", "delete", "retry"]),
+  operation: z.enum(["start", "stop", "restart", "update", "delete", "retry"]),
   /** Delete is confirmed by typing the workspace's name. */
   confirmName: z.string().optional(),
 });
 export type WorkspaceOperationInput = z.output<typeof workspaceOperationSchema>;
+
+export const bulkStopSchema = z.object({
+  workspaceIds: z
+    .array(idSchema, { error: "Choose the workspaces to stop." })
+    .min(1, { error: "Choose the workspaces to stop." })
+    .max(200, { error: "Stop at most 200 workspaces at a time." }),
+});

@@ -4,39 +4,50 @@ import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
 import { QUOTA_TRANSACTION, assertWithinQuota } from "@/lib/quotas/enforce";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import type { WorkspaceOperationInput } from "@/lib/schemas/workspaces";
-import type { WorkspaceParameters } from "@/lib/templates/parameters";
+import { parametersSchema, type WorkspaceParameters } from "@/lib/templates/parameters";
+import { templateSpec } from "@/lib/templates/spec";
 import { requestReconcile } from "./reconcile-trigger";
 
 // What users do to a workspace: each operation only records what they want
 // (desiredState) under the workspace's row lock; the reconciler does it. Two
-// clicks on Start therefore start it once.
+// clicks on Start therefore start it once. Restart and an update of a running
+// workspace set restartRequestedAt, which the reconciler turns into a stop and
+// a start.
 
 const AUDIT: Record<WorkspaceOperationInput["operation"], AuditAction> = {
   start: "workspace.start-requested",
   stop: "workspace.stop-requested",
   delete: "workspace.delete-requested",
   retry: "workspace.retry-requested",
+  restart: "workspace.restart-requested",
+  update: "workspace.updated",
 };
+
+const lockedWorkspaceInclude = { team: true, templateVersion: { include: { template: true } } } satisfies Prisma.WorkspaceInclude;
 
 export const workspaceNotFound = () => new AppError("not_found", "Workspace not found.");
 
 export async function operateWorkspace(actor: Actor, input: WorkspaceOperationInput): Promise<void> {
   await getDb().$transaction(async (tx) => {
     await tx.$queryRaw`SELECT 1 FROM "Workspace" WHERE "id" = ${input.workspaceId} FOR UPDATE`;
-    const workspace = await tx.workspace.findUnique({ where: { id: input.workspaceId }, include: { team: true } });
+    const workspace = await tx.workspace.findUnique({ where: { id: input.workspaceId }, include: lockedWorkspaceInclude });
     if (!workspace || workspace.state === "DELETED") throw workspaceNotFound();
     const resource = { teamId: workspace.teamId, ownerId: workspace.ownerId };
     if (!can(actor, "workspace:view", resource)) throw workspaceNotFound();
     if (!can(actor, "workspace:operate", resource)) throw new AppError("forbidden", "You can't change this workspace.");
 
-    let desiredState: DesiredState;
+    let desiredState: DesiredState = workspace.desiredState;
     let state: WorkspaceState = workspace.state;
+    const changes: { restartRequestedAt?: Date } = {};
+    const before: Record<string, Prisma.InputJsonValue> = { desiredState: workspace.desiredState, state: workspace.state };
+    const after: Record<string, Prisma.InputJsonValue> = {};
+    if (workspace.desiredState === "DELETED" && input.operation !== "delete") throw new AppError("conflict", "This workspace is being deleted.");
     switch (input.operation) {
       case "start":
       case "retry": {
         if (input.operation === "retry" && workspace.state !== "FAILED") throw new AppError("conflict", "Only a failed workspace can be retried.");
-        if (workspace.desiredState === "DELETED") throw new AppError("conflict", "This workspace is being deleted.");
         const parameters = workspace.parameters as unknown as WorkspaceParameters;
         // Its own resources don't count yet unless it is already meant to run.
         if (workspace.desiredState !== "RUNNING") {
@@ -53,19 +64,40 @@ export async function operateWorkspace(actor: Actor, input: WorkspaceOperationIn
         break;
       }
       case "stop":
-        if (workspace.desiredState === "DELETED") throw new AppError("conflict", "This workspace is being deleted.");
         desiredState = "STOPPED";
         break;
+      case "restart":
+        if (workspace.desiredState !== "RUNNING" || workspace.state !== "RUNNING") {
+          throw new AppError("conflict", "Only a running workspace can be restarted.");
+        }
+        changes.restartRequestedAt = new Date();
+        break;
+      case "update": {
+        const update = await latestVersionUpdate(tx, workspace);
+        before.version = update.fromVersion;
+        after.version = update.toVersion;
+        after.parameters = update.parameters as unknown as Prisma.InputJsonValue;
+        await tx.workspace.update({
+          where: { id: workspace.id },
+          data: { templateVersionId: update.versionId, parameters: update.parameters as unknown as Prisma.InputJsonValue },
+        });
+        // A running workspace picks up the new version by restarting; a stopped one at its next start.
+        if (workspace.desiredState === "RUNNING") changes.restartRequestedAt = new Date();
+        await tx.workspaceEvent.create({
+          data: { workspaceId: workspace.id, step: "state", message: `Updated to ${update.templateName} v${update.toVersion}` },
+        });
+        break;
+      }
       case "delete":
         if (input.confirmName !== workspace.name) throw new AppError("invalid", `Type ${workspace.name} to confirm.`, "confirmName");
         desiredState = "DELETED";
         break;
     }
     // Starting a dormant workspace wakes it: no longer dormant, and any scheduled deletion is cancelled.
-    const wakes = desiredState === "RUNNING" ? { dormantAt: null, deletionScheduledAt: null } : {};
+    const wakes = desiredState === "RUNNING" && workspace.desiredState !== "RUNNING" ? { dormantAt: null, deletionScheduledAt: null } : {};
     await tx.workspace.update({
       where: { id: workspace.id },
-      data: { desiredState, state, ...wakes, ...(state !== workspace.state ? { stateChangedAt: new Date() } : {}) },
+      data: { ...changes, desiredState, state, ...wakes, ...(state !== workspace.state ? { stateChangedAt: new Date() } : {}) },
     });
     if (state !== workspace.state) {
       await tx.workspaceEvent.create({ data: { workspaceId: workspace.id, step: "state", message: "Retrying", data: { from: workspace.state, to: state } } });
@@ -77,11 +109,42 @@ export async function operateWorkspace(actor: Actor, input: WorkspaceOperationIn
         targetType: "workspace",
         targetId: workspace.id,
         teamId: workspace.teamId,
-        before: { desiredState: workspace.desiredState, state: workspace.state },
-        after: { desiredState, state },
+        before,
+        after: { ...after, desiredState, state, ...(changes.restartRequestedAt ? { restart: true } : {}) },
       },
       tx,
     );
   }, QUOTA_TRANSACTION);
   requestReconcile(input.workspaceId);
+}
+
+type LockedWorkspace = Prisma.WorkspaceGetPayload<{ include: typeof lockedWorkspaceInclude }>;
+
+/**
+ * The newest version of the workspace's template and its parameters carried
+ * over to it (new parameters take their defaults), so its resources, and with
+ * them its quota use, stay as they are. Refuses, naming the setting, when that
+ * version no longer accepts one of the workspace's values.
+ */
+async function latestVersionUpdate(tx: Prisma.TransactionClient, workspace: LockedWorkspace) {
+  const template = workspace.templateVersion.template;
+  const latest = await tx.templateVersion.findFirst({ where: { templateId: template.id }, orderBy: { version: "desc" } });
+  if (!latest || latest.version <= workspace.templateVersion.version) {
+    throw new AppError("conflict", `${workspace.name} already uses the latest version of ${template.name}.`);
+  }
+  if (template.archivedAt) throw new AppError("conflict", `${template.name} was archived; its versions can't be taken up any more.`);
+  const current = workspace.parameters as unknown as WorkspaceParameters;
+  const parsed = parametersSchema(templateSpec.parse(latest.spec)).safeParse(current);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new AppError("invalid", `Version ${latest.version} of ${template.name} doesn't accept this workspace's settings: ${issue.message}.`);
+  }
+  const parameters: WorkspaceParameters = parsed.data;
+  return {
+    versionId: latest.id,
+    templateName: template.name,
+    fromVersion: workspace.templateVersion.version,
+    toVersion: latest.version,
+    parameters,
+  };
 }

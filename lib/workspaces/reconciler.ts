@@ -94,6 +94,25 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
     }
   }
 
+  /**
+   * The first half of a restart: stops the workspace and clears the request it
+   * serves, in one transaction with the move to STOPPED, so a crash in between
+   * repeats the stop (idempotent) instead of skipping the start. Returns the
+   * state to converge from.
+   */
+  async function stopForRestart(workspaceId: string, state: WorkspaceState, spec: WorkspaceSpec, requestedAt: Date): Promise<WorkspaceState> {
+    const holdsRuntime = state === "RUNNING" || state === "STARTING" || state === "STOPPING";
+    if (holdsRuntime) await move(workspaceId, "STOPPING", { message: "Restarting: stopping; the home volume is kept" });
+    const observed = await runtime.status(spec);
+    if (observed.state === "running" || observed.state === "starting") await runtime.stop(spec);
+    await db.$transaction(async (tx) => {
+      if (holdsRuntime) await transition(tx, workspaceId, "STOPPED", { message: "Stopped for the restart" });
+      // Only the request served: a Restart clicked meanwhile restarts it once more.
+      await tx.workspace.updateMany({ where: { id: workspaceId, restartRequestedAt: requestedAt }, data: { restartRequestedAt: null } });
+    });
+    return holdsRuntime ? "STOPPED" : state;
+  }
+
   async function reconcileNow(workspaceId: string) {
     const workspace = await db.workspace.findUnique({ where: { id: workspaceId }, include: runtimeSpecInclude });
     if (!workspace || workspace.state === "DELETED") return;
@@ -114,11 +133,15 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
           await move(workspaceId, "STOPPED", { message: "Stopped" });
           return;
         }
-        case "RUNNING":
+        case "RUNNING": {
           // A failed start waits for the user's retry instead of looping.
           if (workspace.state === "FAILED") return;
-          await converge(workspaceId, workspace.teamId, workspace.state, spec, await runtime.status(spec));
+          const state = workspace.restartRequestedAt
+            ? await stopForRestart(workspaceId, workspace.state, spec, workspace.restartRequestedAt)
+            : workspace.state;
+          await converge(workspaceId, workspace.teamId, state, spec, await runtime.status(spec));
           return;
+        }
       }
     } catch (error) {
       await fail(workspaceId, error).catch((failure: unknown) => console.error("podspace: recording a failure failed", failure));

@@ -7,13 +7,16 @@ import { z } from "zod";
 import { requireUser } from "@/lib/auth/current-user";
 import type { ActionState } from "@/lib/forms/action-state";
 import { runAction } from "@/lib/forms/run-action";
-import { workspaceOperationSchema } from "@/lib/schemas/workspaces";
+import { bulkStopSchema, workspaceOperationSchema } from "@/lib/schemas/workspaces";
+import { bulkStopWorkspaces } from "@/lib/workspaces/bulk-stop";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
 
 const MESSAGES = {
   start: "Starting the workspace.",
   stop: "Stopping the workspace; its home is kept.",
   retry: "Retrying the start.",
+  restart: "Restarting the workspace.",
+  update: "Updated to the template's latest version.",
   delete: "Deleting the workspace and its home.",
 } as const;
 
@@ -35,4 +38,19 @@ export async function operateWorkspaceAction(_previous: ActionState, formData: F
   // Outside runAction: redirect() works by throwing.
   if (state.status === "ok" && formData.get("redirectTo") === "/workspaces") redirect("/workspaces");
   return state;
+}
+
+/** Stops every checked workspace of the team list (team owners and admins); says which it couldn't and why. */
+export async function bulkStopAction(_previous: ActionState, formData: FormData): Promise<ActionState> {
+  const user = await requireUser();
+  const parsed = bulkStopSchema.safeParse({ workspaceIds: formData.getAll("workspaceId") });
+  if (!parsed.success) return { status: "error", message: parsed.error.issues[0]!.message };
+  const { stopped, refused } = await bulkStopWorkspaces(user, parsed.data.workspaceIds);
+  revalidatePath("/");
+  revalidatePath("/workspaces");
+  const parts = [
+    stopped.length > 0 ? `Stopping ${stopped.length === 1 ? "1 workspace" : `${stopped.length} workspaces`}: ${stopped.join(", ")}.` : "",
+    ...refused.map(({ name, message }) => `${name}: ${message}`),
+  ];
+  return { status: refused.length > 0 ? "error" : "ok", message: parts.filter(Boolean).join(" ") };
 }

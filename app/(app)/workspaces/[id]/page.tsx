@@ -16,7 +16,7 @@ import {
 } from "@/components/workspaces/workspace-live";
 import { LiveWorkspaceTools } from "@/components/workspaces/live-workspace-tools";
 import { ResumeOnOpen } from "@/components/workspaces/resume-on-open";
-import { formatResources } from "@/components/workspaces/workspace-format";
+import { formatResources, updateOffer } from "@/components/workspaces/workspace-format";
 import { requireUser } from "@/lib/auth/current-user";
 import { AppError } from "@/lib/errors";
 import { lifecycleNotice } from "@/lib/workspaces/lifecycle-notice";
@@ -66,7 +66,7 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
               <LiveStateBadge />
               <LiveIndicator />
             </div>
-            <LiveActions workspace={{ id: workspace.id, name: workspace.name }} canOperate={workspace.canOperate} />
+            <LiveActions workspace={{ id: workspace.id, name: workspace.name }} canOperate={workspace.canOperate} update={updateOffer(template)} />
           </div>
           <dl className="grid grid-cols-2 gap-x-6 gap-y-3 sm:grid-cols-3 lg:grid-cols-6">
             <Detail term="Template">
