@@ -1,3 +1,4 @@
+import { metrics } from "@/lib/observability/metrics";
 import type { TerminalSession } from "@/lib/runtime/types";
 import { CLOSE, type ServerMessage } from "./protocol";
 import { RingBuffer } from "./ring-buffer";
@@ -86,6 +87,7 @@ class ResumableSession {
     private readonly onEnded: (session: ResumableSession) => void,
   ) {
     this.scrollback = new RingBuffer(options.scrollbackBytes);
+    metrics.terminalSessions.inc();
     terminal.onData((data) => this.#output(data));
     terminal.onExit(({ code }) => {
       for (const { client } of this.attached) {
@@ -180,6 +182,7 @@ class ResumableSession {
   #finish(): void {
     if (this.#ended) return;
     this.#ended = true;
+    metrics.terminalSessions.dec();
     clearTimeout(this.#keepAliveTimer);
     clearInterval(this.#flowTimer);
     this.attached.clear();
