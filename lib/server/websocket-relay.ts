@@ -9,8 +9,8 @@ const HIGH_WATERMARK = 4 * 1024 * 1024;
 const LOW_WATERMARK = 1024 * 1024;
 
 export interface RelayOptions {
-  /** The metrics channel: what is being relayed. */
-  channel: "ide" | "terminal";
+  /** The metrics channel: what is being relayed (terminal-forward: between replicas). */
+  channel: "ide" | "terminal-forward";
   /** Runs each of the client's messages, e.g. after its session is checked again. */
   gate?: (forward: () => void) => void;
   onClientMessage?: () => void;

@@ -35,6 +35,8 @@ export interface TerminalHubOptions {
   stallTimeoutMs?: number;
   /** Sessions one user may have open on one workspace. */
   maxSessionsPerWorkspace?: number;
+  /** Called once when a session's shell is gone (exited, closed, or kept alive in vain). */
+  onSessionEnded?: (session: { workspaceId: string; userId: string; sessionId: string }) => void;
 }
 
 export const SCROLLBACK_BYTES = 256 * 1024;
@@ -203,6 +205,7 @@ export class TerminalHub {
       lowWatermark: LOW_WATERMARK,
       stallTimeoutMs: 30_000,
       maxSessionsPerWorkspace: 32,
+      onSessionEnded: () => {},
       ...options,
     };
   }
@@ -250,6 +253,7 @@ export class TerminalHub {
         const terminal = await target.open();
         const session = new ResumableSession(key, target.workspaceId, target.userId, target.sessionId, terminal, this.#options, (ended) => {
           if (this.#sessions.get(ended.key) === ended) this.#sessions.delete(ended.key);
+          this.#options.onSessionEnded({ workspaceId: ended.workspaceId, userId: ended.userId, sessionId: ended.id });
         });
         this.#sessions.set(key, session);
         return session;
