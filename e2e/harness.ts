@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -70,11 +71,21 @@ export async function startPodspace(options: StartOptions = {}): Promise<Podspac
     output,
     async stop(signal = "SIGTERM") {
       const startedAt = Date.now();
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null) {
+        // tsx runs server.ts in a child Node process and relays SIGTERM and
+        // SIGINT to it; SIGKILL can't be relayed, so the server gets it directly.
+        if (signal === "SIGKILL") for (const pid of childPids(child.pid!)) process.kill(pid, "SIGKILL");
+        child.kill(signal);
+      }
       const code = await exited;
       return { code, ms: Date.now() - startedAt };
     },
   };
+}
+
+function childPids(pid: number): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+  return children ? children.split(" ").map(Number) : [];
 }
 
 /** Runs the server where it is expected to refuse to start; returns its exit code and output. */
