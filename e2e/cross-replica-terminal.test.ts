@@ -55,7 +55,6 @@ describe("terminals across replicas", { timeout: 240_000 }, () => {
     const shellPid = (await opened.waitFor(/shell=(\d+)\r?\n/))[1];
     await opened.close();
     await expect.poll(holder).toMatch(new RegExp(`:${ports[0]}$`));
-
     // ...and the reconnect on `second`, which forwards it to the shell on `first`.
     const resumed = await openTerminal(publicUrl, seeded.workspaceId, "tab-1", seeded.cookie);
     expect(proxy.routed.at(-1)).toBe(ports[1]);
