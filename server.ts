@@ -129,8 +129,10 @@ function listen(server: http.Server): Promise<void> {
 main().catch(async (error: unknown) => {
   // Known misconfigurations get one line naming what to fix; anything else is a bug and keeps its stack.
   const expected = error instanceof ConfigError || error instanceof MigrationError;
-  if (expected) logger.fatal(`podspace: ${error.message}`);
-  else logger.fatal({ err: error }, "podspace: startup failed");
+  // The former is the operator's answer to a refused start, a plain line like
+  // lib/env.ts's for invalid settings; the latter a structured log entry.
+  if (expected) console.error(`podspace: ${error.message}`);
+  else logger.fatal({ err: error }, "startup failed");
   await closeDb().catch(() => {});
   process.exit(1);
 });
