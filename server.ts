@@ -9,6 +9,10 @@ import { ConfigError, env } from "@/lib/env";
 import { MigrationError } from "@/lib/db/migrate";
 import { closeRuntime, getRuntime } from "@/lib/runtime/runtime";
 import { electLeader } from "@/lib/server/leader";
+import { currentReplica } from "@/lib/server/replica";
+import { logger } from "@/lib/observability/logger";
+import { createRouteLabeler, instrumentRequests } from "@/lib/observability/http";
+import { handleMetricsRequest } from "@/lib/observability/metrics-endpoint";
 import { seedBuiltInTemplates } from "@/lib/templates/seed";
 import { exitGracefullyOnSignals } from "@/lib/server/shutdown";
 import { registerReconciler } from "@/lib/workspaces/reconcile-trigger";
@@ -26,29 +30,31 @@ async function main() {
   const dev = env.NODE_ENV !== "production";
 
   const applied = await prepareDatabase(databaseTarget());
-  if (applied.length > 0) console.log(`podspace: applied migrations ${applied.join(", ")}`);
+  if (applied.length > 0) logger.info({ migrations: applied }, `applied migrations ${applied.join(", ")}`);
   const seeded = await seedBuiltInTemplates();
   if (seeded.created.length + seeded.updated.length > 0) {
-    console.log(`podspace: built-in templates installed: ${[...seeded.created, ...seeded.updated].join(", ")}`);
+    logger.info({ templates: [...seeded.created, ...seeded.updated] }, "built-in templates installed");
   }
   // Created now so that a runtime misconfiguration stops startup, not the first workspace.
   const runtime = await getRuntime();
-  console.log(`podspace: workspaces run on the ${runtime.kind} runtime`);
+  logger.info({ runtime: runtime.kind }, `workspaces run on the ${runtime.kind} runtime`);
   const reconciler = createReconciler(runtime);
   const policyLoop = createPolicyLoop();
+  const replica = currentReplica();
   const leadership = electLeader(databaseTarget(), {
     onElected: () => {
-      console.log("podspace: this replica runs the background loops");
+      logger.info({ replica: replica.id }, "elected leader: this replica runs the background loops");
       registerReconciler(reconciler);
       reconciler.start();
       policyLoop.start();
     },
     onDemoted: async () => {
+      logger.warn({ replica: replica.id }, "no longer the leader: background loops stopped here");
       await policyLoop.stop();
       registerReconciler(undefined);
       await reconciler.stop();
     },
-  });
+  }, { replicaId: replica.id });
 
   // Next.js attaches its own 'upgrade' listener to the server it is given, or
   // else to the server of the first request it sees. Upgrades are routed here
@@ -64,14 +70,21 @@ async function main() {
   router.route(IDE_UPGRADE_PATH, ideUpgradeRoute);
 
   const identityProvider = bundledIdentityProvider();
-  const server = http.createServer((request, response) => {
-    if (identityProvider && request.url?.startsWith(`${identityProvider.mountPath}/`)) {
-      identityProvider.handle(request, response);
-      return;
-    }
-    if (handleIdeRequest(request, response)) return;
-    void handleRequest(request, response);
-  });
+  const labelRoute = createRouteLabeler(import.meta.dirname, [
+    { regex: /^\/w\/[^/]+\/ide(\/|$)/, route: "/w/[id]/ide/*" },
+    ...(identityProvider ? [{ regex: new RegExp(`^${identityProvider.mountPath}/`), route: `${identityProvider.mountPath}/*` }] : []),
+  ]);
+  const server = http.createServer(
+    instrumentRequests(labelRoute, (request, response) => {
+      if (identityProvider && request.url?.startsWith(`${identityProvider.mountPath}/`)) {
+        identityProvider.handle(request, response);
+        return;
+      }
+      if (handleMetricsRequest(request, response)) return;
+      if (handleIdeRequest(request, response)) return;
+      void handleRequest(request, response);
+    }),
+  );
   server.on("upgrade", router.handleUpgrade);
   await listen(server);
   exitGracefullyOnSignals({
@@ -82,14 +95,15 @@ async function main() {
       await Promise.all([closeRuntime(), closeDb()]);
     },
   });
-  console.log(`podspace: ready on http://localhost:${env.PORT} (${dev ? "development" : "production"})`);
+  // e2e/harness.ts waits for this message.
+  logger.info({ replica: replica.id, internalUrl: replica.internalUrl }, `podspace: ready on http://localhost:${env.PORT} (${dev ? "development" : "production"})`);
 }
 
 /** The demo OpenID provider, mounted on this server when no company IdP is configured. */
 function bundledIdentityProvider() {
   const settings = demoProviderSettings();
   if (!settings) return null;
-  console.log(`podspace: demo identity provider at ${settings.issuer} (not for production use)`);
+  logger.warn({ issuer: settings.issuer }, "demo identity provider enabled (not for production use)");
   return createIdentityProvider({
     issuer: settings.issuer,
     title: settings.name,
@@ -115,7 +129,10 @@ function listen(server: http.Server): Promise<void> {
 main().catch(async (error: unknown) => {
   // Known misconfigurations get one line naming what to fix; anything else is a bug and keeps its stack.
   const expected = error instanceof ConfigError || error instanceof MigrationError;
-  console.error(expected ? `podspace: ${error.message}` : error);
+  // The former is the operator's answer to a refused start, a plain line like
+  // lib/env.ts's for invalid settings; the latter a structured log entry.
+  if (expected) console.error(`podspace: ${error.message}`);
+  else logger.fatal({ err: error }, "startup failed");
   await closeDb().catch(() => {});
   process.exit(1);
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { query } from "./database";
 import { startPodspace, type PodspaceProcess } from "./harness";
+import { processesIn } from "./replicas";
 
 // Podspace killed with SIGKILL in the middle of provisioning a workspace:
 // after a restart the workspace converges to RUNNING with exactly one IDE
@@ -20,13 +21,6 @@ const SPEC = {
   startupScript: "sleep 4",
   ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
 };
-
-/** Pids of processes whose working directory is `dir` (a workspace's home). */
-async function processesIn(dir: string): Promise<number[]> {
-  const pids = (await fs.readdir("/proc")).filter((name) => /^\d+$/.test(name));
-  const cwds = await Promise.all(pids.map((pid) => fs.readlink(`/proc/${pid}/cwd`).catch(() => null)));
-  return pids.filter((_, i) => cwds[i] === dir).map(Number);
-}
 
 describe("crash recovery", { timeout: 180_000 }, () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -70,11 +71,33 @@ export async function startPodspace(options: StartOptions = {}): Promise<Podspac
     output,
     async stop(signal = "SIGTERM") {
       const startedAt = Date.now();
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null) {
+        // tsx runs server.ts in a child Node process and relays SIGTERM and
+        // SIGINT to it; SIGKILL can't be relayed, so the server gets it directly.
+        const server = signal === "SIGKILL" ? childPids(child.pid!) : [];
+        for (const pid of server) process.kill(pid, "SIGKILL");
+        child.kill(signal);
+        // Gone for good, so its port refuses connections from now on.
+        for (const pid of server) while (running(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       const code = await exited;
       return { code, ms: Date.now() - startedAt };
     },
   };
+}
+
+function childPids(pid: number): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+  return children ? children.split(" ").map(Number) : [];
+}
+
+/** True until the process has exited (a zombie has: its sockets are closed). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
 }
 
 /** Runs the server where it is expected to refuse to start; returns its exit code and output. */

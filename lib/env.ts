@@ -131,6 +131,14 @@ export const envSchema = z.object({
   PODSPACE_DORMANT_DELETE_AFTER_DAYS: days.optional(),
   /** Kubernetes: the namespace Podspace itself runs in, whose pods may reach workspaces. */
   PODSPACE_K8S_SELF_NAMESPACE: z.string().min(1).default("podspace"),
+  /** Least severe log level written (JSON lines on stdout). */
+  PODSPACE_LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "expected fatal, error, warn, info, debug, trace or silent" })
+    .default("info"),
+  /** Bearer token Prometheus sends to GET /api/metrics; unset turns the endpoint off (404). */
+  PODSPACE_METRICS_TOKEN: z.string().min(16, { error: "expected at least 16 characters (openssl rand -hex 16)" }).optional(),
+  /** How the other replicas reach this one (terminals are forwarded to the replica that holds them). Default: this host's first IPv4 address. */
+  PODSPACE_INTERNAL_URL: z.url({ protocol: /^http$/, error: "expected an http:// URL such as http://10.1.2.3:3000" }).optional(),
 });
 
 export type Env = Omit<z.infer<typeof envSchema>, "PODSPACE_URL"> & { PODSPACE_URL: string };

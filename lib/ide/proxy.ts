@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
 import type { Duplex } from "node:stream";
-import { WebSocket, type RawData } from "ws";
+import { WebSocket } from "ws";
 import {
   authorizeUpgrade,
   connectableWorkspace,
@@ -15,6 +15,8 @@ import type { CurrentUser } from "@/lib/auth/current-user";
 import { env } from "@/lib/env";
 import { getRuntime } from "@/lib/runtime/runtime";
 import { RuntimeError, type IdeTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
+import { metrics } from "@/lib/observability/metrics";
+import { relay } from "@/lib/server/websocket-relay";
 import type { WebSocketRoute } from "@/lib/server/websocket-router";
 import { recordActivity } from "@/lib/workspaces/activity";
 import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
@@ -31,8 +33,6 @@ const IDE_PATH = /^\/w\/([^/]+)\/ide(\/.*)?$/;
 
 /** Largest WebSocket message relayed either way (VS Code sends whole files in one message). */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-const HIGH_WATERMARK = 4 * 1024 * 1024;
-const LOW_WATERMARK = 1024 * 1024;
 
 const CONNECTABLE_STATES = new Set(["RUNNING", "STARTING"]);
 
@@ -139,6 +139,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
       response.writeHead(reply.statusCode ?? 502, reply.statusMessage, downstreamResponseHeaders(reply.headers, prefix));
       // Stream as it comes: event streams and long polls must not wait for a buffer to fill.
       response.flushHeaders();
+      reply.on("data", (chunk: Buffer) => metrics.proxyBytes.inc({ channel: "ide", direction: "downstream" }, chunk.length));
       reply.pipe(response);
       reply.on("error", () => response.destroy());
     });
@@ -155,6 +156,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     response.on("close", () => {
       if (!response.writableFinished) upstream.destroy();
     });
+    request.on("data", (chunk: Buffer) => metrics.proxyBytes.inc({ channel: "ide", direction: "upstream" }, chunk.length));
     request.pipe(upstream);
   }
 
@@ -212,6 +214,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
       raiseMessageLimit(socket);
       const revalidator = new SessionRevalidator(socket, token, workspace.id, intervalMs);
       relay(socket, upstream, {
+        channel: "ide",
         gate: (forward) => revalidator.gate(forward),
         onClientMessage: () => recordActivity(workspace.id),
       });
@@ -271,46 +274,6 @@ function openUpstream(target: IdeTarget, targetPath: string, request: IncomingMe
 function raiseMessageLimit(socket: WebSocket) {
   const receiver = Reflect.get(socket, "_receiver") as object | undefined;
   if (receiver && typeof Reflect.get(receiver, "_maxPayload") === "number") Reflect.set(receiver, "_maxPayload", MAX_MESSAGE_BYTES);
-}
-
-/** Close codes that may be sent (1005 and 1006 only describe a close, they can't be sent). */
-function sendableCode(code: number): number {
-  if ((code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999)) return code;
-  return code === 1005 ? 1000 : 1011;
-}
-
-/** Relays messages both ways, pausing a side whose peer isn't reading, and mirrors the close. */
-function relay(client: WebSocket, upstream: WebSocket, hooks: { gate: (forward: () => void) => void; onClientMessage: () => void }) {
-  const forward = (from: WebSocket, to: WebSocket, data: RawData, isBinary: boolean) => {
-    if (to.readyState !== WebSocket.OPEN) return;
-    to.send(data, { binary: isBinary });
-    if (to.bufferedAmount > HIGH_WATERMARK && !from.isPaused) {
-      from.pause();
-      const check = setInterval(() => {
-        if (to.readyState !== WebSocket.OPEN || to.bufferedAmount < LOW_WATERMARK) {
-          clearInterval(check);
-          if (from.readyState === WebSocket.OPEN) from.resume();
-        }
-      }, 20);
-    }
-  };
-  client.on("message", (data, isBinary) => {
-    hooks.gate(() => {
-      hooks.onClientMessage();
-      forward(client, upstream, data, isBinary);
-    });
-  });
-  upstream.on("message", (data, isBinary) => forward(upstream, client, data, isBinary));
-
-  const closeOther = (other: WebSocket) => (code: number, reason: Buffer) => {
-    if (other.readyState === WebSocket.OPEN || other.readyState === WebSocket.CONNECTING) other.close(sendableCode(code), reason);
-    else other.terminate();
-  };
-  client.on("close", closeOther(upstream));
-  upstream.on("close", closeOther(client));
-  client.on("error", () => client.terminate());
-  upstream.on("error", () => upstream.terminate());
-  upstream.resume();
 }
 
 function plain(response: ServerResponse, status: number, text: string) {

@@ -1,5 +1,6 @@
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { metrics } from "@/lib/observability/metrics";
 import { teamLimits, teamUsage } from "./usage";
 
 // Quota checks that concurrent requests cannot race: the team's row is
@@ -53,6 +54,7 @@ export async function assertWithinQuota(
   }
   for (const [limit, wouldUse, what] of checks) {
     if (limit !== null && wouldUse > limit + 1e-9) {
+      metrics.quotaRejections.inc({ limit: what });
       throw new AppError("quota", `Team ${team.slug} would use ${format(wouldUse)} of ${format(limit)} ${what}.`);
     }
   }

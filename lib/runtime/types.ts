@@ -128,6 +128,8 @@ export interface WorkspaceRuntime {
   watch(listener: (event: RuntimeEvent) => void): () => void;
   attachTerminal(spec: WorkspaceSpec, options: TerminalOptions): Promise<TerminalSession>;
   ideTarget(spec: WorkspaceSpec): Promise<IdeTarget>;
+  /** Checks that the runtime can be reached (for /admin/health): resolves with what it reached, or throws why not. */
+  probe(): Promise<string>;
   /** Releases watches and processes held by this instance (not the workspaces). */
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { logger } from "@/lib/observability/logger";
 import type { WebSocketRouter } from "./websocket-router";
 
 export interface ShutdownOptions {
@@ -22,7 +23,7 @@ export function exitGracefullyOnSignals({ server, router, cleanup, timeoutMs = 1
   const shutdown = async (signal: NodeJS.Signals) => {
     if (shuttingDown) process.exit(1);
     shuttingDown = true;
-    console.log(`podspace: ${signal} received, shutting down`);
+    logger.info({ signal }, `${signal} received, shutting down`);
     const startedAt = Date.now();
     // Leave time after the drain for cleanup and the exit itself.
     const drainDeadline = startedAt + timeoutMs - 1_500;
@@ -41,9 +42,9 @@ export function exitGracefullyOnSignals({ server, router, cleanup, timeoutMs = 1
     try {
       await cleanup();
     } catch (error) {
-      console.error("podspace: cleanup failed during shutdown:", error);
+      logger.error({ err: error }, "cleanup failed during shutdown");
     }
-    console.log(`podspace: stopped in ${Date.now() - startedAt} ms`);
+    logger.info({ ms: Date.now() - startedAt }, `stopped in ${Date.now() - startedAt} ms`);
     process.exit(0);
   };
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import { logger } from "@/lib/observability/logger";
 
 /**
  * Decides whether an upgrade request is accepted. It returns the function
@@ -52,7 +53,7 @@ export class WebSocketRouter {
           this.#server.handleUpgrade(request, socket, head, connect);
         },
         (error: unknown) => {
-          console.error(`podspace: websocket ${pathname} failed:`, error);
+          logger.error({ err: error, path: pathname }, "websocket upgrade failed");
           refuse(socket, 500, "Internal Server Error");
         },
       );

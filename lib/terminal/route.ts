@@ -4,16 +4,34 @@ import { WebSocket, type RawData } from "ws";
 import { authorizeUpgrade, refuseUpgrade, SessionRevalidator } from "@/lib/auth/websocket-auth";
 import { getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { logger } from "@/lib/observability/logger";
+import { metrics } from "@/lib/observability/metrics";
 import { RuntimeError, type WorkspaceRuntime } from "@/lib/runtime/types";
+import { currentReplica, type Replica } from "@/lib/server/replica";
+import { relay } from "@/lib/server/websocket-relay";
 import type { WebSocketRoute, WebSocketRouter } from "@/lib/server/websocket-router";
 import { recordActivity } from "@/lib/workspaces/activity";
 import { toRuntimeSpec } from "@/lib/workspaces/runtime-spec";
+import { forwardTerminal, isForwarded } from "./forward";
 import { CLOSE, NOT_RUNNING_REASON, parseClientMessage, SESSION_ID } from "./protocol";
+import { claimSession, releaseSession, sessionOwner, type SessionKey } from "./session-owners";
 import { TerminalHub, TooManySessionsError, type Attachment, type TerminalClient, type TerminalHubOptions } from "./sessions";
 
 // The terminal WebSocket, /api/workspaces/<id>/terminal?session=<id>: see
 // ./protocol.ts for what goes over it and ./sessions.ts for how sessions
 // outlive their sockets.
+//
+// Several replicas: a shell lives in the replica that opened it. Each
+// session's holder is recorded in the database (./session-owners.ts); a
+// socket that reaches another replica is forwarded to the holder
+// (./forward.ts), so a reconnect through a load balancer finds its shell
+// wherever it lands. When the holder is gone (it crashed or was replaced),
+// its shells went with it: the socket gets a new shell here, and the notice
+// below says so instead of a silently empty screen.
+
+/** Written to the terminal when a reconnect finds its shell gone with the replica that held it. */
+const LOST_SESSION_NOTICE =
+  "\r\n\x1b[33m[podspace] The previous shell ended when the Podspace server holding it went away. This is a new shell.\x1b[0m\r\n";
 
 export const TERMINAL_PATH = "/api/workspaces/:id/terminal";
 
@@ -27,6 +45,8 @@ export interface TerminalRouteOptions {
   hub?: Partial<TerminalHubOptions>;
   revalidateIntervalMs?: number;
   statePollMs?: number;
+  /** Who this process is among the replicas; default currentReplica(). */
+  replica?: Replica;
 }
 
 export interface TerminalService {
@@ -38,7 +58,12 @@ export interface TerminalService {
 
 export function createTerminalService(options: TerminalRouteOptions): TerminalService {
   const { runtime } = options;
-  const hub = new TerminalHub({ keepAliveMs: env.PODSPACE_TERMINAL_KEEPALIVE_SECONDS * 1000, ...options.hub });
+  const replica = options.replica ?? currentReplica();
+  const hub = new TerminalHub({
+    keepAliveMs: env.PODSPACE_TERMINAL_KEEPALIVE_SECONDS * 1000,
+    onSessionEnded: (key) => void releaseSession(key, replica.id).catch((error: unknown) => logger.error({ err: error }, "forgetting a terminal session failed")),
+    ...options.hub,
+  });
   const stopped = (workspaceId: string) => hub.closeWorkspace(workspaceId, CLOSE.notRunning, "workspace stopped");
 
   // This process's runtime reports stops and crashes as they happen…
@@ -64,8 +89,32 @@ export function createTerminalService(options: TerminalRouteOptions): TerminalSe
     const query = terminalQuery(request);
     if (!query) return refuseUpgrade(request, 400);
     const { user, token, workspace } = decision;
+    const key: SessionKey = { workspaceId: workspace.id, userId: user.id, sessionId: query.session };
+
+    // Held by another replica: relay to it, or learn that it is gone.
+    const owner = await sessionOwner(key);
+    let lost = false;
+    if (owner && owner.replicaId !== replica.id) {
+      if (!isForwarded(request)) {
+        const forwarded = await forwardTerminal(request, owner.replicaUrl, replica.id);
+        if (forwarded.kind === "refused") return refuseUpgrade(request, forwarded.status);
+        if (forwarded.kind === "open") {
+          // The browser may be gone by now, and then the router never hands over its socket.
+          let connected = false;
+          request.socket.once("close", () => connected || forwarded.socket.terminate());
+          return (socket) => {
+            connected = true;
+            metrics.terminalConnections.inc({ served: "forwarded" });
+            relay(socket, forwarded.socket, { channel: "terminal-forward" });
+          };
+        }
+        logger.warn({ workspaceId: workspace.id, owner: owner.replicaId, error: forwarded.error }, "terminal session's replica is unreachable; opening a new shell here");
+      }
+      lost = true;
+    }
 
     return (socket) => {
+      metrics.terminalConnections.inc({ served: "local" });
       const revalidator = new SessionRevalidator(socket, token, workspace.id, options.revalidateIntervalMs);
       if (!CONNECTABLE_STATES.has(workspace.state)) {
         socket.close(CLOSE.notRunning, NOT_RUNNING_REASON);
@@ -79,7 +128,9 @@ export function createTerminalService(options: TerminalRouteOptions): TerminalSe
       const handle = (data: RawData, isBinary: boolean) => {
         if (!attachment) return;
         if (isBinary) {
-          attachment.write(toBuffer(data));
+          const input = toBuffer(data);
+          metrics.proxyBytes.inc({ channel: "terminal", direction: "upstream" }, input.length);
+          attachment.write(input);
           recordActivity(workspace.id);
           return;
         }
@@ -129,6 +180,8 @@ export function createTerminalService(options: TerminalRouteOptions): TerminalSe
               attached.detach();
               return;
             }
+            void claimSession(key, replica).catch((error: unknown) => logger.error({ err: error }, "recording a terminal session's replica failed"));
+            if (lost) socket.send(Buffer.from(LOST_SESSION_NOTICE), { binary: true });
             for (const [data, isBinary] of early.splice(0)) revalidator.gate(() => handle(data, isBinary));
           },
           (error: unknown) => {
@@ -178,7 +231,9 @@ function terminalQuery(request: IncomingMessage): { session: string; cols: numbe
 function socketClient(socket: WebSocket): TerminalClient {
   return {
     send(data) {
-      if (socket.readyState === WebSocket.OPEN) socket.send(data, { binary: true });
+      if (socket.readyState !== WebSocket.OPEN) return;
+      metrics.proxyBytes.inc({ channel: "terminal", direction: "downstream" }, data.length);
+      socket.send(data, { binary: true });
     },
     sendControl(message) {
       if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));

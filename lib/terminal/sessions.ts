@@ -1,3 +1,4 @@
+import { metrics } from "@/lib/observability/metrics";
 import type { TerminalSession } from "@/lib/runtime/types";
 import { CLOSE, type ServerMessage } from "./protocol";
 import { RingBuffer } from "./ring-buffer";
@@ -34,6 +35,8 @@ export interface TerminalHubOptions {
   stallTimeoutMs?: number;
   /** Sessions one user may have open on one workspace. */
   maxSessionsPerWorkspace?: number;
+  /** Called once when a session's shell is gone (exited, closed, or kept alive in vain). */
+  onSessionEnded?: (session: { workspaceId: string; userId: string; sessionId: string }) => void;
 }
 
 export const SCROLLBACK_BYTES = 256 * 1024;
@@ -86,6 +89,7 @@ class ResumableSession {
     private readonly onEnded: (session: ResumableSession) => void,
   ) {
     this.scrollback = new RingBuffer(options.scrollbackBytes);
+    metrics.terminalSessions.inc();
     terminal.onData((data) => this.#output(data));
     terminal.onExit(({ code }) => {
       for (const { client } of this.attached) {
@@ -180,6 +184,7 @@ class ResumableSession {
   #finish(): void {
     if (this.#ended) return;
     this.#ended = true;
+    metrics.terminalSessions.dec();
     clearTimeout(this.#keepAliveTimer);
     clearInterval(this.#flowTimer);
     this.attached.clear();
@@ -200,6 +205,7 @@ export class TerminalHub {
       lowWatermark: LOW_WATERMARK,
       stallTimeoutMs: 30_000,
       maxSessionsPerWorkspace: 32,
+      onSessionEnded: () => {},
       ...options,
     };
   }
@@ -247,6 +253,7 @@ export class TerminalHub {
         const terminal = await target.open();
         const session = new ResumableSession(key, target.workspaceId, target.userId, target.sessionId, terminal, this.#options, (ended) => {
           if (this.#sessions.get(ended.key) === ended) this.#sessions.delete(ended.key);
+          this.#options.onSessionEnded({ workspaceId: ended.workspaceId, userId: ended.userId, sessionId: ended.id });
         });
         this.#sessions.set(key, session);
         return session;

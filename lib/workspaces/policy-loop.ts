@@ -1,6 +1,7 @@
 import { recordAudit, type AuditAction } from "@/lib/audit";
 import { getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { forgetLoop, recordLoopPass } from "@/lib/observability/metrics";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { EventLevel } from "@/lib/generated/prisma/enums";
 import {
@@ -256,7 +257,10 @@ export function createPolicyLoop(options: PolicyLoopOptions = {}): PolicyLoop {
       const tick = () => {
         // A slow pass is not queued behind: the next tick comes soon enough.
         if (current) return;
-        void runOnce().catch((error: unknown) => console.error("podspace: lifecycle policy pass failed", error));
+        void runOnce().then(
+          () => recordLoopPass("policy"),
+          (error: unknown) => console.error("podspace: lifecycle policy pass failed", error),
+        );
       };
       tick();
       timer = setInterval(tick, options.intervalMs ?? PASS_INTERVAL_MS);
@@ -264,6 +268,7 @@ export function createPolicyLoop(options: PolicyLoopOptions = {}): PolicyLoop {
     async stop() {
       clearInterval(timer);
       timer = undefined;
+      forgetLoop("policy");
       await current?.catch(() => {});
     },
   };

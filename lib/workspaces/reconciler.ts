@@ -1,4 +1,5 @@
 import { getDb } from "@/lib/db/client";
+import { forgetLoop, metrics, recordLoopPass } from "@/lib/observability/metrics";
 import type { WorkspaceState } from "@/lib/generated/prisma/enums";
 import { RuntimeError, type ObservedStatus, type RuntimeEvent, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
 import { runtimeSpecInclude, toRuntimeSpec } from "./runtime-spec";
@@ -33,6 +34,7 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
     db.$transaction((tx) => transition(tx, workspaceId, to, transitionOptions));
 
   async function fail(workspaceId: string, error: unknown) {
+    metrics.reconcileErrors.inc();
     const runtimeError = error instanceof RuntimeError ? error : null;
     if (!runtimeError) console.error(`podspace: reconciling workspace ${workspaceId} failed`, error);
     await move(workspaceId, "FAILED", {
@@ -56,13 +58,19 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
   }
 
   /** Moves a workspace that should run toward RUNNING, given what the runtime reports. */
-  async function converge(workspaceId: string, teamId: string, state: WorkspaceState, spec: WorkspaceSpec, observed: ObservedStatus) {
+  async function converge(
+    workspace: { id: string; teamId: string; state: WorkspaceState; stateChangedAt: Date },
+    spec: WorkspaceSpec,
+    observed: ObservedStatus,
+  ) {
+    const { id: workspaceId, teamId, state } = workspace;
     const starting = () => move(workspaceId, "STARTING", { message: "Starting" });
     switch (observed.state) {
       case "running":
         if (state === "RUNNING") return;
         if (state !== "STARTING") await starting();
         await move(workspaceId, "RUNNING", { message: "Running" });
+        if (state === "STARTING") metrics.startDuration.observe((Date.now() - workspace.stateChangedAt.getTime()) / 1000);
         return;
       case "starting":
         // A running IDE that stops answering for a moment stays RUNNING.
@@ -136,10 +144,12 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
         case "RUNNING": {
           // A failed start waits for the user's retry instead of looping.
           if (workspace.state === "FAILED") return;
-          const state = workspace.restartRequestedAt
-            ? await stopForRestart(workspaceId, workspace.state, spec, workspace.restartRequestedAt)
-            : workspace.state;
-          await converge(workspaceId, workspace.teamId, state, spec, await runtime.status(spec));
+          if (workspace.restartRequestedAt) {
+            const state = await stopForRestart(workspaceId, workspace.state, spec, workspace.restartRequestedAt);
+            await converge({ ...workspace, state, stateChangedAt: new Date() }, spec, await runtime.status(spec));
+            return;
+          }
+          await converge(workspace, spec, await runtime.status(spec));
           return;
         }
       }
@@ -188,12 +198,20 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
     reconcileAll,
     start() {
       unwatch = runtime.watch((event) => void record(event).catch((error: unknown) => console.error("podspace: recording a runtime event failed", error)));
-      const pass = () => void reconcileAll().catch((error: unknown) => console.error("podspace: reconcile pass failed", error));
+      const pass = () =>
+        void reconcileAll().then(
+          () => recordLoopPass("reconcile"),
+          (error: unknown) => {
+            metrics.reconcileErrors.inc();
+            console.error("podspace: reconcile pass failed", error);
+          },
+        );
       pass();
       timer = setInterval(pass, options.intervalMs ?? PASS_INTERVAL_MS);
     },
     async stop() {
       clearInterval(timer);
+      forgetLoop("reconcile");
       unwatch?.();
       await Promise.allSettled(chains.values());
     },

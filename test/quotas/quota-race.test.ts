@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
+import { metrics } from "@/lib/observability/metrics";
 import { createWorkspace } from "@/lib/workspaces/create-workspace";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
 import { actorFor, createTeamWith, createUser } from "../helpers/identity";
@@ -17,6 +18,9 @@ const SPEC = {
   ide: { command: ["true"] },
 };
 
+/** podspace_quota_rejections_total for one limit. */
+const rejections = async (limit: string) => (await metrics.quotaRejections.get()).values.find((value) => value.labels.limit === limit)?.value ?? 0;
+
 async function teamWithQuota(slug: string, quota: { maxRunningWorkspaces?: number; cpuMillicores?: number }) {
   const owner = await createUser(`owner@${slug}.test`);
   const team = await createTeamWith(slug, [[owner, "OWNER"]]);
@@ -28,6 +32,7 @@ describe("quota enforcement under concurrency", { timeout: 120_000 }, () => {
   it("lets exactly the allowed number of 50 parallel creates through", async () => {
     await getDb().template.create({ data: { slug: "race", name: "Race", versions: { create: { version: 1, spec: SPEC } } } });
     const { team, actor } = await teamWithQuota("race", { maxRunningWorkspaces: 7 });
+    const rejectedBefore = await rejections("running workspaces");
 
     const results = await Promise.allSettled(
       Array.from({ length: 50 }, (_, i) =>
@@ -41,6 +46,7 @@ describe("quota enforcement under concurrency", { timeout: 120_000 }, () => {
       expect((result as PromiseRejectedResult).reason).toMatchObject({ code: "quota", message: "Team race would use 8 of 7 running workspaces." });
     }
     expect(await getDb().workspace.count({ where: { teamId: team.id } })).toBe(7);
+    expect((await rejections("running workspaces")) - rejectedBefore).toBe(43);
   });
 
   it("lets exactly as many stopped workspaces start as the CPU limit allows", async () => {

@@ -1,4 +1,4 @@
-import { CoreV1Api, KubernetesObjectApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, KubernetesObjectApi, VersionApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { RuntimeError, type RuntimeEvent, type TeamSpaceSpec, type WorkspaceRuntime, type WorkspaceSpec } from "../types";
 import { convergeClaim, convergeNamespace, convergePod, convergeService, replaceInPlace } from "./convergence";
 import { isNotFound, toRuntimeError } from "./errors";
@@ -190,6 +190,11 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       await requireRunning(spec);
       const ref = workspaceRef(namespacePrefix, spec);
       return options.inCluster ? serviceTarget(ref, spec.ide.port) : portForwardTarget(kubeConfig, ref, spec.ide.port);
+    },
+
+    async probe() {
+      const version = await kubeConfig.makeApiClient(VersionApi).getCode();
+      return `Kubernetes ${version.gitVersion} at ${kubeConfig.getCurrentCluster()?.server ?? "the current cluster"}`;
     },
 
     async close() {

@@ -191,6 +191,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       };
     },
 
+    async probe() {
+      // Homes and process records are written under the data dir.
+      await fs.mkdir(recordsDir, { recursive: true });
+      await fs.access(recordsDir, fs.constants.W_OK);
+      return `processes on this host, homes in ${path.join(options.dataDir, "workspaces")}`;
+    },
+
     async close() {
       events.removeAllListeners();
       await Promise.allSettled(starting.values());

@@ -1,0 +1,121 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { getDb } from "@/lib/db/client";
+import { WorkspaceState } from "@/lib/generated/prisma/enums";
+import { PODSPACE_VERSION } from "@/lib/version";
+
+// Every Prometheus metric Podspace exports, in one registry, served at
+// /api/metrics (lib/observability/metrics-endpoint.ts). Instrumented code
+// imports the metric it updates and changes it in one line.
+//
+// server.ts and the Next.js bundle each load this module, but a server
+// action (a quota check) and the reconciler must count into the same
+// registry: the metrics live on a global symbol, created by whichever loads
+// first.
+
+export type BackgroundLoop = "reconcile" | "policy";
+
+function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  /** When each background loop last finished a pass on this replica (only the leader runs them). */
+  const lastPass = new Map<BackgroundLoop, number>();
+
+  return {
+    registry,
+    lastPass,
+    buildInfo: new Gauge({
+      name: "podspace_build_info",
+      help: "Always 1; the version label says which Podspace this replica runs.",
+      labelNames: ["version"],
+      registers,
+    }),
+    leader: new Gauge({
+      name: "podspace_leader",
+      help: "1 on the replica that runs the background loops (reconcile, idle stop, dormancy), 0 on the others.",
+      registers,
+    }),
+    workspaces: new Gauge({
+      name: "podspace_workspaces",
+      help: "Workspaces by lifecycle state (deleted ones excluded), read from the database at scrape time.",
+      labelNames: ["state"],
+      registers,
+      async collect() {
+        const counts = await getDb().workspace.groupBy({ by: ["state"], where: { state: { not: "DELETED" } }, _count: { _all: true } });
+        const byState = new Map(counts.map((row) => [row.state, row._count._all]));
+        for (const state of Object.values(WorkspaceState)) {
+          if (state !== "DELETED") this.set({ state }, byState.get(state) ?? 0);
+        }
+      },
+    }),
+    startDuration: new Histogram({
+      name: "podspace_workspace_start_duration_seconds",
+      help: "Time from a workspace entering STARTING to RUNNING (provisioning, image pull, IDE ready).",
+      buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+      registers,
+    }),
+    terminalSessions: new Gauge({
+      name: "podspace_terminal_sessions",
+      help: "Terminal sessions (shells) held by this replica, attached or within their keep-alive.",
+      registers,
+    }),
+    terminalConnections: new Counter({
+      name: "podspace_terminal_connections_total",
+      help: "Terminal WebSockets accepted, by whether the session was served here or forwarded to the replica holding it.",
+      labelNames: ["served"],
+      registers,
+    }),
+    proxyBytes: new Counter({
+      name: "podspace_proxy_bytes_total",
+      help: "Bytes relayed between browsers and workspaces, by channel (ide, terminal) and direction (upstream: to the workspace).",
+      labelNames: ["channel", "direction"],
+      registers,
+    }),
+    quotaRejections: new Counter({
+      name: "podspace_quota_rejections_total",
+      help: "Creates and starts refused because a team quota would be exceeded, by the limit hit.",
+      labelNames: ["limit"],
+      registers,
+    }),
+    reconcileErrors: new Counter({
+      name: "podspace_reconcile_errors_total",
+      help: "Reconcile attempts that failed (the workspace is marked FAILED) and reconcile passes that could not run.",
+      registers,
+    }),
+    loopLag: new Gauge({
+      name: "podspace_loop_lag_seconds",
+      help: "Seconds since each background loop last completed a pass on this replica; grows when a loop is stuck.",
+      labelNames: ["loop"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [loop, at] of lastPass) this.set({ loop }, (Date.now() - at) / 1000);
+      },
+    }),
+    httpDuration: new Histogram({
+      name: "podspace_http_request_duration_seconds",
+      help: "HTTP request latency by route (the page or handler's pattern, not the raw path), method and status class.",
+      labelNames: ["route", "method", "status"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+  };
+}
+
+type Metrics = ReturnType<typeof createMetrics>;
+const METRICS = Symbol.for("podspace.metrics");
+const globalStore = globalThis as { [METRICS]?: Metrics };
+
+export const metrics: Metrics = (globalStore[METRICS] ??= createMetrics());
+metrics.buildInfo.set({ version: PODSPACE_VERSION }, 1);
+
+/** A background loop finished a pass. */
+export function recordLoopPass(loop: BackgroundLoop): void {
+  metrics.lastPass.set(loop, Date.now());
+}
+
+/** A background loop stopped here (leadership moved): its lag is no longer this replica's to report. */
+export function forgetLoop(loop: BackgroundLoop): void {
+  metrics.lastPass.delete(loop);
+}
