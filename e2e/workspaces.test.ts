@@ -285,6 +285,9 @@ describe("a workspace's life in the browser", () => {
 
   it("lets a team admin stop several of the team's workspaces at once", async () => {
     await setCpuQuota(6000);
+    const page = await browser.newPage();
+    // Dana's workspaces, stopped by Avery, the demo team's owner.
+    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
     const [dana] = await query<{ id: string }>(database.url, `SELECT id FROM "User" WHERE name = 'Dana Developer'`);
     const [version] = await query<{ id: string }>(
       database.url,
@@ -298,7 +301,6 @@ describe("a workspace's life in the browser", () => {
         [randomUUID(), name, dana!.id, version!.id],
       );
     }
-    const page = await browser.newPage();
     await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
     await page.goto(`${podspace.url}/workspaces?scope=team`);
     const rowOf = (name: string) => page.getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });
@@ -311,7 +313,8 @@ describe("a workspace's life in the browser", () => {
     await page.getByLabel("Select bulk-2").check();
     expect(await stop.textContent()).toBe("Stop 2 selected");
     await stop.click();
-    await page.getByText("Stopping 2 workspaces: bulk-1, bulk-2.").waitFor();
+    // In list order, newest first.
+    await page.locator('[data-slot="form-message"]').getByText("Stopping 2 workspaces: bulk-2, bulk-1.").waitFor();
     for (const name of ["bulk-1", "bulk-2"]) await rowOf(name).getByText("Stopped", { exact: true }).waitFor({ timeout: 30_000 });
     await screenshot(page, "8-bulk-stopped");
     await page.close();
