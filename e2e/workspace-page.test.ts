@@ -10,7 +10,14 @@ import { launchBrowser } from "./browser";
 import { query } from "./database";
 import { startPodspace, type PodspaceProcess } from "./harness";
 import { DEMO, signIn } from "./sign-in";
-import { expectCommandAndScrollbackInPanel, expectCommandAndScrollbackOverSocket, seedRunningWorkspace, seedTemplate, typeInTerminalPanel } from "./workspace-terminal";
+import {
+  expectCommandAndScrollbackInPanel,
+  expectCommandAndScrollbackOverSocket,
+  seedRunningWorkspace,
+  seedTemplate,
+  terminalInPage,
+  typeInTerminalPanel,
+} from "./workspace-terminal";
 
 // The workspace page's terminal and IDE against the real production server
 // and Chromium, on the local runtime. The IDE is the real code-server when it
