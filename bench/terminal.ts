@@ -64,11 +64,11 @@ export async function benchTerminal(): Promise<Record<string, Summary>> {
   return rows;
 }
 
-const failed = (error: string): Measured => ({ throughput: { error }, echo: { error } });
-
 type Measured = { throughput: number[] | { error: string }; echo: number[] | { error: string } };
 
-/** Throughput, then echo latency on the same terminal; a terminal that breaks under throughput gets a fresh one for echo. */
+const failed = (error: string): Measured => ({ throughput: { error }, echo: { error } });
+
+/** Throughput on one terminal, then echo latency on a fresh one: a terminal broken by the flood can't spoil the echo numbers. */
 async function measure(open: () => Promise<Target>): Promise<Measured> {
   const throughput = await withTarget(open, async (target) => {
     // Warm-up (JIT, page cache, socket buffers), not counted.
