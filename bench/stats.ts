@@ -11,6 +11,8 @@ export interface Throughput {
   kind: "throughput";
   runs: number[];
   bytes: number;
+  /** Printed after the numbers, e.g. runs that didn't complete. */
+  note?: string;
 }
 
 /** A row that could not be measured, and why: printed, never silently left out. */
@@ -41,7 +43,7 @@ export function printTable(title: string, rows: Record<string, Summary>): void {
     } else if (row.kind === "throughput") {
       const sorted = [...row.runs].sort((a, b) => a - b);
       const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
-      console.log(`${label} median ${rate(median)}   min ${rate(sorted[0] ?? NaN)}   max ${rate(sorted.at(-1) ?? NaN)}   (${row.runs.length} runs)`);
+      console.log(`${label} median ${rate(median)}   min ${rate(sorted[0] ?? NaN)}   max ${rate(sorted.at(-1) ?? NaN)}   (${row.runs.length} runs${row.note ? `; ${row.note}` : ""})`);
     } else {
       console.log(`${label} UNAVAILABLE: ${row.reason}`);
     }
