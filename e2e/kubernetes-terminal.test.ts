@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startControlPlane, type ControlPlane } from "../test/helpers/kube/control-plane";
 import { startNodeAgent, TEST_STORAGE_CLASS, type NodeAgent } from "../test/helpers/kube/node-agent";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
@@ -65,8 +66,22 @@ describe("the workspace page's terminal on Kubernetes", () => {
     await database?.drop();
   }, 120_000);
 
+  /** Exec requests the apiserver forwarded to the node for the workspace's pod: each is a shell opened through Kubernetes. */
+  const execsIntoPod = () => {
+    // The node agent writes its log on the first request the apiserver forwards.
+    const log = path.join(agent.dir, "kubelet-requests.log");
+    if (!fs.existsSync(log)) return 0;
+    return fs
+      .readFileSync(log, "utf8")
+      .split("\n")
+      .filter((line) => line.includes(`/exec/podspace-demo/ws-${workspaceId}/`)).length;
+  };
+
   it("runs a command in the terminal, and a reloaded page gets the scrollback back", async () => {
+    const before = execsIntoPod();
     await expectCommandAndScrollbackOverSocket(page, podspace, workspaceId, "e2e-kube-tab");
+    // The shells (this session's and the page's own panel's) are execs through the apiserver into the pod.
+    expect(execsIntoPod()).toBeGreaterThan(before);
   });
 
   it("uses the terminal panel on the workspace page", async () => {
