@@ -5,6 +5,7 @@ import { printTable, type Summary } from "./stats";
 
 const BENCHMARKS: Record<string, { title: string; run: () => Promise<Record<string, Summary>> }> = {
   provisioning: { title: "Workspace provisioning on Kubernetes (real apiserver + node agent)", run: () => benchProvisioning() },
+  terminal: { title: "Terminal: Podspace's bridge vs a raw pty vs ttyd (output throughput, keystroke echo latency)", run: async () => (await import("./terminal")).benchTerminal() },
 };
 
 const chosen = process.argv.slice(2);

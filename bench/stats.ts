@@ -1,20 +1,51 @@
-export interface Summary {
+/** Percentiles of durations in milliseconds. */
+export interface Latency {
   p50: number;
   p95: number;
+  p99: number;
   max: number;
 }
 
+/** Megabytes (10^6 bytes) per second, one value per run of `bytes` bytes. */
+export interface Throughput {
+  kind: "throughput";
+  runs: number[];
+  bytes: number;
+  /** Printed after the numbers, e.g. runs that didn't complete. */
+  note?: string;
+}
+
+/** A row that could not be measured, and why: printed, never silently left out. */
+export interface Unavailable {
+  kind: "unavailable";
+  reason: string;
+}
+
+/** What a benchmark reports on one row of its table. */
+export type Summary = Latency | Throughput | Unavailable;
+
 /** Nearest-rank percentiles of durations in milliseconds. */
-export function summarize(samples: number[]): Summary {
+export function summarize(samples: number[]): Latency {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-  return { p50: at(50), p95: at(95), max: sorted.at(-1) ?? NaN };
+  return { p50: at(50), p95: at(95), p99: at(99), max: sorted.at(-1) ?? NaN };
 }
 
 export function printTable(title: string, rows: Record<string, Summary>): void {
   console.log(`\n${title}`);
-  const format = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
-  for (const [name, summary] of Object.entries(rows)) {
-    console.log(`  ${name.padEnd(52)} p50 ${format(summary.p50).padStart(9)}   p95 ${format(summary.p95).padStart(9)}   max ${format(summary.max).padStart(9)}`);
+  const format = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms < 1 ? `${ms.toFixed(3)} ms` : `${ms.toFixed(1)} ms`);
+  const rate = (mbps: number) => `${mbps.toFixed(1)} MB/s`.padStart(11);
+  const width = Math.max(52, ...Object.keys(rows).map((name) => name.length));
+  for (const [name, row] of Object.entries(rows)) {
+    const label = `  ${name.padEnd(width)}`;
+    if (!("kind" in row)) {
+      console.log(`${label} p50 ${format(row.p50).padStart(9)}   p95 ${format(row.p95).padStart(9)}   p99 ${format(row.p99).padStart(9)}   max ${format(row.max).padStart(9)}`);
+    } else if (row.kind === "throughput") {
+      const sorted = [...row.runs].sort((a, b) => a - b);
+      const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+      console.log(`${label} median ${rate(median)}   min ${rate(sorted[0] ?? NaN)}   max ${rate(sorted.at(-1) ?? NaN)}   (${row.runs.length} runs${row.note ? `; ${row.note}` : ""})`);
+    } else {
+      console.log(`${label} UNAVAILABLE: ${row.reason}`);
+    }
   }
 }
