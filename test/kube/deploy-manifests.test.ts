@@ -151,7 +151,7 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
     expect(budget.spec!.minAvailable).toBe(1);
     expect(deployment.spec!.replicas).toBeGreaterThan(1);
     const policy = only<V1NetworkPolicy>(objects, "NetworkPolicy");
-    expect(selects(policy.spec!.podSelector.matchLabels)).toBe(true);
+    expect(selects(policy.spec!.podSelector?.matchLabels)).toBe(true);
     expect(policy.spec!.ingress).toEqual([{ ports: [{ port: "http", protocol: "TCP" }] }]);
   });
 
