@@ -172,7 +172,7 @@ describe("kubernetes driver as the k8s/ service account", { timeout: 120_000 }, 
     const current = await hashes();
     for (const object of made) {
       const stale = { ...object, metadata: { ...object.metadata, annotations: { [SPEC_HASH_ANNOTATION]: "older" } } };
-      await api.patch(stale, undefined, undefined, "older-podspace", true, PatchStrategy.MergePatch);
+      await api.patch(stale, undefined, undefined, "older-podspace", undefined, PatchStrategy.MergePatch);
     }
 
     await runtime.prepareTeam(team);
