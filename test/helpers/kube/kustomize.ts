@@ -1,6 +1,7 @@
 // Renders a kustomization the way `kubectl apply -k` does: with kubectl's
-// built-in kustomize (v5 on the machines this project runs on; see
-// .ci/run). Reimplementing kustomize for the tests would test the copy.
+// built-in kustomize (the machine image's kubectl 1.32 carries kustomize
+// v5.5; Debian's kubernetes-client 1.20 is too old for `labels`).
+// Reimplementing kustomize for the tests would test the copy.
 import { spawnSync } from "node:child_process";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
