@@ -43,6 +43,8 @@ export interface ControlPlane {
 export interface ControlPlaneOptions {
   /** How long to wait for the whole control plane to come up. Default 90 s. */
   startTimeoutMs?: number;
+  /** More kube-apiserver flags, e.g. an audit policy and log. */
+  extraApiServerArgs?: string[];
 }
 
 const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] as const;
@@ -84,7 +86,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "podspace-kube-"));
   const supervisor = new Supervisor(dir);
   try {
-    return await boot(bin, dir, supervisor, deadline);
+    return await boot(bin, dir, supervisor, deadline, options.extraApiServerArgs ?? []);
   } catch (error) {
     await supervisor.stopAll();
     if (process.env.PODSPACE_KEEP_KUBE_DIR) {
@@ -102,6 +104,7 @@ async function boot(
   dir: string,
   supervisor: Supervisor,
   deadline: number,
+  extraApiServerArgs: string[],
 ): Promise<ControlPlane> {
   // All ports are held open together so that no two of them coincide.
   const [etcdClientPort, etcdPeerPort, apiPort] = await freePorts(3);
@@ -165,6 +168,7 @@ async function boot(
     // reconciler spends 20 s failing to remove them through the listener it
     // has just closed. Turning it off makes restartApiServer() take seconds.
     `--endpoint-reconciler-type=none`,
+    ...extraApiServerArgs,
     // No --kubelet-certificate-authority: without a CA the apiserver's kubelet
     // client skips verification, so a kubelet with a self-signed cert works
     // for exec/attach/port-forward/logs.
