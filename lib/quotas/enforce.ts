@@ -1,6 +1,8 @@
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { teamLimits, teamUsage } from "./usage";
+import { monthToDateCoreHours } from "./budget";
+import { teamQuotaRows } from "./limits";
+import { resourceLimits, teamUsage } from "./usage";
 
 // Quota checks that concurrent requests cannot race: the team's row is
 // locked for the rest of the transaction, so two starts in one team are
@@ -32,11 +34,8 @@ export async function assertWithinQuota(
   request: QuotaRequest,
 ): Promise<void> {
   await tx.$queryRaw`SELECT 1 FROM "Team" WHERE "id" = ${team.id} FOR UPDATE`;
-  const [usage, limits, quota] = await Promise.all([
-    teamUsage(team.id, tx),
-    teamLimits(team.id, tx),
-    tx.teamQuota.findUnique({ where: { teamId_scope: { teamId: team.id, scope: "LIMIT" } } }),
-  ]);
+  const [usage, { effective: quota }] = await Promise.all([teamUsage(team.id, tx), teamQuotaRows(team.id, tx)]);
+  const limits = resourceLimits(quota);
   const checks: Array<[limit: number | null, wouldUse: number, what: string]> = [
     [limits.workspaces, usage.workspaces + (request.creates ? 1 : 0), "workspaces"],
     [limits.runningWorkspaces, usage.runningWorkspaces + (request.runs ? 1 : 0), "running workspaces"],
@@ -44,7 +43,7 @@ export async function assertWithinQuota(
     [limits.memoryGiB, usage.memoryGiB + (request.runs ? request.memoryGiB : 0), "GiB of memory"],
     [limits.storageGiB, usage.storageGiB + request.addedDiskGiB, "GiB of storage"],
   ];
-  if (quota?.maxWorkspacesPerMember != null || quota?.maxRunningPerMember != null) {
+  if (quota.maxWorkspacesPerMember !== null || quota.maxRunningPerMember !== null) {
     const mine = await tx.workspace.findMany({ where: { teamId: team.id, ownerId, state: { not: "DELETED" } }, select: { desiredState: true } });
     checks.push(
       [quota.maxWorkspacesPerMember, mine.length + (request.creates ? 1 : 0), "workspaces per member"],
@@ -54,6 +53,16 @@ export async function assertWithinQuota(
   for (const [limit, wouldUse, what] of checks) {
     if (limit !== null && wouldUse > limit + 1e-9) {
       throw new AppError("quota", `Team ${team.slug} would use ${format(wouldUse)} of ${format(limit)} ${what}.`);
+    }
+  }
+  // At 100 % of the monthly budget nothing new starts; what runs keeps running (see lib/quotas/budget.ts).
+  if (request.runs && quota.monthlyCpuCoreHours !== null) {
+    const used = await monthToDateCoreHours(team.id, new Date(), tx);
+    if (used >= quota.monthlyCpuCoreHours) {
+      throw new AppError(
+        "quota",
+        `Team ${team.slug} has used ${format(used)} of its ${format(quota.monthlyCpuCoreHours)} CPU core-hours this month; new starts wait for next month or a higher budget.`,
+      );
     }
   }
 }

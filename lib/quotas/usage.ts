@@ -1,5 +1,6 @@
 import { getDb } from "@/lib/db/client";
 import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
+import { teamQuotaRows, type QuotaValues } from "./limits";
 
 // What a team's workspaces hold right now, and the limits its owners set.
 // CPU and memory count only for workspaces that run or are meant to run;
@@ -54,15 +55,18 @@ export async function teamUsage(teamId: string, db: Reader = getDb()): Promise<T
   return { ...usage, cpuCores: round(usage.cpuCores), memoryGiB: round(usage.memoryGiB), storageGiB: round(usage.storageGiB) };
 }
 
-/** The team's LIMIT quota in the units templates use (cores, GiB); all null when it has none. */
+/** The team's enforced quota (the stricter of its LIMIT and CEILING) in the units templates use (cores, GiB); all null when it has none. */
 export async function teamLimits(teamId: string, db: Reader = getDb()): Promise<TeamLimits> {
-  const quota = await db.teamQuota.findUnique({ where: { teamId_scope: { teamId, scope: "LIMIT" } } });
+  return resourceLimits((await teamQuotaRows(teamId, db)).effective);
+}
+
+export function resourceLimits(quota: QuotaValues): TeamLimits {
   return {
-    cpuCores: quota?.cpuMillicores == null ? null : quota.cpuMillicores / 1000,
-    memoryGiB: quota?.memoryMiB == null ? null : quota.memoryMiB / 1024,
-    storageGiB: quota?.storageGiB ?? null,
-    workspaces: quota?.maxWorkspaces ?? null,
-    runningWorkspaces: quota?.maxRunningWorkspaces ?? null,
+    cpuCores: quota.cpuMillicores === null ? null : quota.cpuMillicores / 1000,
+    memoryGiB: quota.memoryMiB === null ? null : quota.memoryMiB / 1024,
+    storageGiB: quota.storageGiB,
+    workspaces: quota.maxWorkspaces,
+    runningWorkspaces: quota.maxRunningWorkspaces,
   };
 }
 
