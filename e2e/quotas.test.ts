@@ -53,8 +53,8 @@ describe("team quotas in the browser", () => {
 
   /** The field in the form titled `form`. */
   const field = (page: Page, form: string, label: string) => page.getByRole("form", { name: form }).getByLabel(label, { exact: true });
-  const fieldError = (page: Page, form: string, label: string) =>
-    page.getByRole("form", { name: form }).locator('[data-slot="form-field"]', { has: field(page, form, label) }).locator('[id$="-error"]');
+  /** The error FormField shows under the field (`<input id>-error`). */
+  const fieldError = async (page: Page, form: string, label: string) => page.locator(`[id="${await field(page, form, label).getAttribute("id")}-error"]`);
 
   it("a team admin lowers the CPU limit within the platform's ceiling, and a member's start is refused naming it", async () => {
     const page = await browser.newPage();
@@ -92,11 +92,11 @@ describe("team quotas in the browser", () => {
     const cpu = field(page, "Team limits", "CPU (cores)");
     await cpu.fill("-1");
     await page.getByRole("button", { name: "Save limits" }).click();
-    await fieldError(page, "Team limits", "CPU (cores)").getByText("Enter 0 or more CPU cores.").waitFor();
+    await (await fieldError(page, "Team limits", "CPU (cores)")).getByText("Enter 0 or more CPU cores.").waitFor();
     expect(await cpu.getAttribute("aria-invalid")).toBe("true");
     await cpu.fill("8");
     await page.getByRole("button", { name: "Save limits" }).click();
-    await fieldError(page, "Team limits", "CPU (cores)").getByText("The platform allows at most 4 CPU cores.").waitFor();
+    await (await fieldError(page, "Team limits", "CPU (cores)")).getByText("The platform allows at most 4 CPU cores.").waitFor();
     expect(await query(database.url, `SELECT 1 FROM "TeamQuota" WHERE scope = 'LIMIT'`)).toEqual([]);
 
     // Within the ceiling it is saved, and enforced from now on.
