@@ -34,7 +34,9 @@ export async function assertWithinQuota(
   request: QuotaRequest,
 ): Promise<void> {
   await tx.$queryRaw`SELECT 1 FROM "Team" WHERE "id" = ${team.id} FOR UPDATE`;
-  const [usage, { effective: quota }] = await Promise.all([teamUsage(team.id, tx), teamQuotaRows(team.id, tx)]);
+  // One after the other: a transaction is one connection, which runs one query at a time anyway.
+  const usage = await teamUsage(team.id, tx);
+  const { effective: quota } = await teamQuotaRows(team.id, tx);
   const limits = resourceLimits(quota);
   const checks: Array<[limit: number | null, wouldUse: number, what: string]> = [
     [limits.workspaces, usage.workspaces + (request.creates ? 1 : 0), "workspaces"],
