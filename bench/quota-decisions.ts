@@ -20,6 +20,9 @@ interface Scenario {
   teams: number;
   /** Each team admits this many running workspaces. */
   runningLimit: number;
+  starts: number;
+  /** All at once (the benchmark), or one after another (the uncontended cost of one decision, for comparison). */
+  concurrent: boolean;
 }
 
 const CLIENT = Symbol.for("podspace.prisma");
@@ -31,38 +34,40 @@ export async function benchQuotaDecisions(starts = Number(process.env.BENCH_STAR
   // The app's own client (lib/db/client.ts), with its default pool, pointed at the throwaway database.
   (globalThis as Record<symbol, unknown>)[CLIENT] = createPrismaClient(target);
   const scenarios: Scenario[] = [
-    { label: `one team, ${starts} starts on one row lock`, teams: 1, runningLimit: Math.floor(starts / 4) },
-    { label: `${starts / 20} teams, 20 starts each`, teams: starts / 20, runningLimit: 10 },
+    { label: `one team, ${starts} starts at once`, teams: 1, runningLimit: Math.floor(starts / 4), starts, concurrent: true },
+    { label: `${starts / 20} teams, 20 starts each, ${starts} at once`, teams: starts / 20, runningLimit: 10, starts, concurrent: true },
+    { label: "baseline: one team, 200 starts one at a time", teams: 1, runningLimit: 100, starts: 200, concurrent: false },
   ];
   const rows: Record<string, Summary> = {};
   try {
     const owner = await getDb().user.create({ data: { email: "bench@quota.bench" } });
     const version = await getDb().templateVersion.create({ data: { version: 1, spec: {}, template: { create: { slug: "bench", name: "Bench" } } } });
     for (const [index, scenario] of scenarios.entries()) {
-      const { teamIds, workspaceIds } = await seed(scenario, `s${index}`, starts, owner.id, version.id);
+      const { teamIds, workspaceIds } = await seed(scenario, `s${index}`, owner.id, version.id);
       // A plain member starting their own workspaces.
       const actor: Actor = { id: owner.id, isPlatformAdmin: false, roles: new Map(teamIds.map((teamId) => [teamId, "MEMBER" as const])) };
       const began = performance.now();
-      const outcomes = await Promise.all(
-        workspaceIds.map(async (workspaceId) => {
-          const at = performance.now();
-          const admitted = await operateWorkspace(actor, { workspaceId, operation: "start" }).then(
-            () => true,
-            (error: unknown) => {
-              if ((error as { code?: string }).code !== "quota") throw error;
-              return false;
-            },
-          );
-          return { admitted, ms: performance.now() - at };
-        }),
-      );
+      const decide = async (workspaceId: string) => {
+        const at = performance.now();
+        const admitted = await operateWorkspace(actor, { workspaceId, operation: "start" }).then(
+          () => true,
+          (error: unknown) => {
+            if ((error as { code?: string }).code !== "quota") throw error;
+            return false;
+          },
+        );
+        return { admitted, ms: performance.now() - at };
+      };
+      const outcomes: Array<{ admitted: boolean; ms: number }> = [];
+      if (scenario.concurrent) outcomes.push(...(await Promise.all(workspaceIds.map(decide))));
+      else for (const workspaceId of workspaceIds) outcomes.push(await decide(workspaceId));
       const seconds = (performance.now() - began) / 1000;
       const admitted = outcomes.filter((outcome) => outcome.admitted).length;
       const allowed = scenario.teams * scenario.runningLimit;
       const running = await getDb().workspace.count({ where: { id: { in: workspaceIds }, desiredState: "RUNNING" } });
       if (admitted !== allowed || running !== allowed) throw new Error(`${scenario.label}: admitted ${admitted} (${running} running), allowed ${allowed}`);
       console.log(
-        `  ${scenario.label}: ${starts} decisions in ${seconds.toFixed(2)} s = ${Math.round(starts / seconds)} decisions/s; admitted ${admitted}, refused ${starts - admitted} (exactly the limit)`,
+        `  ${scenario.label}: ${scenario.starts} decisions in ${seconds.toFixed(2)} s = ${Math.round(scenario.starts / seconds)} decisions/s; admitted ${admitted}, refused ${scenario.starts - admitted} (exactly the limit)`,
       );
       rows[`${scenario.label}: every decision`] = summarize(outcomes.map((outcome) => outcome.ms));
       rows[`${scenario.label}: refusals`] = summarize(outcomes.filter((outcome) => !outcome.admitted).map((outcome) => outcome.ms));
@@ -75,8 +80,8 @@ export async function benchQuotaDecisions(starts = Number(process.env.BENCH_STAR
   }
 }
 
-/** Teams with a quota (running limit, CPU, memory, budget) and a month of metered usage, and `starts` stopped workspaces spread over them. */
-async function seed(scenario: Scenario, prefix: string, starts: number, ownerId: string, templateVersionId: string) {
+/** Teams with a quota (running limit, CPU, memory, budget) and a month of metered usage, and the scenario's stopped workspaces spread over them. */
+async function seed(scenario: Scenario, prefix: string, ownerId: string, templateVersionId: string) {
   const db = getDb();
   const teams = Array.from({ length: scenario.teams }, (_, i) => ({ id: randomUUID(), slug: `${prefix}-team-${i}`, name: `${prefix} team ${i}` }));
   await db.team.createMany({ data: teams });
@@ -104,7 +109,7 @@ async function seed(scenario: Scenario, prefix: string, starts: number, ownerId:
       })),
     ),
   });
-  const workspaces = Array.from({ length: starts }, (_, i) => ({
+  const workspaces = Array.from({ length: scenario.starts }, (_, i) => ({
     id: randomUUID().replaceAll("-", ""),
     name: `${prefix}-ws-${i}`,
     ownerId,
