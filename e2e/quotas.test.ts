@@ -114,6 +114,13 @@ describe("team quotas in the browser", () => {
     await page.getByText("Team demo would use 2 of 1 CPU cores.").first().waitFor();
     const [workspace] = await query<{ desiredState: string }>(database.url, `SELECT "desiredState" FROM "Workspace" WHERE name = 'e2e-box'`);
     expect(workspace!.desiredState).toBe("STOPPED");
+
+    // The catalog shows the same before any form is filled in.
+    await page.goto(`${podspace.url}/templates/${SPEC.slug}`);
+    const main = page.getByRole("main");
+    await main.getByText("A workspace with the default settings doesn't fit in demo's quota right now.").waitFor();
+    expect(await main.getByText("needs 2 CPU cores, but your team has only 1 of its 1 left").isVisible()).toBe(true);
+    expect(await main.getByText("your team has no monthly CPU budget").isVisible()).toBe(true);
     expect(errors).toEqual([]);
   });
 
