@@ -2,8 +2,10 @@ import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums"
 import type { TemplateSpec } from "@/lib/templates/spec";
 
 // The workspace lifecycle policies, as pure functions of a workspace's facts
-// and the time: idle auto-stop, maximum lifetime, dormancy and the deletion
-// of dormant workspaces. lib/workspaces/policy-loop.ts applies them; pages
+// and the time: idle auto-stop, maximum lifetime, stopping at the monthly
+// CPU budget (when the team's quota says so; lib/quotas/budget.ts decides
+// which teams), dormancy and the deletion of dormant workspaces.
+// lib/workspaces/policy-loop.ts applies them; pages
 // use idleCountdown. Nothing here reads the database, the environment or the
 // clock, so the same code is safe in server components and tests run it with
 // a fake `now`.
