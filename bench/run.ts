@@ -1,11 +1,13 @@
 // `npm run bench [-- name ...]`: runs the benchmarks and prints their tables.
 // Performance goals are checked here, not by timing assertions in tests.
 import { benchProvisioning } from "./provisioning";
+import { benchQuotaDecisions } from "./quota-decisions";
 import { printTable, type Summary } from "./stats";
 
 const BENCHMARKS: Record<string, { title: string; run: () => Promise<Record<string, Summary>> }> = {
   provisioning: { title: "Workspace provisioning on Kubernetes (real apiserver + node agent)", run: () => benchProvisioning() },
   terminal: { title: "Terminal: Podspace's bridge vs a raw pty vs ttyd (output throughput, keystroke echo latency)", run: async () => (await import("./terminal")).benchTerminal() },
+  "quota-decisions": { title: "Quota decisions: concurrent starts against PostgreSQL (row-locked check)", run: () => benchQuotaDecisions() },
 };
 
 const chosen = process.argv.slice(2);

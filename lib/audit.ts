@@ -28,7 +28,9 @@ export type AuditAction =
   | "workspace.marked-dormant"
   | "workspace.deletion-scheduled"
   | "workspace.deletion-cancelled"
-  | "workspace.auto-deleted";
+  | "workspace.auto-deleted"
+  | "quota.limits-changed"
+  | "quota.ceilings-changed";
 
 export interface AuditEntry {
   action: AuditAction;

@@ -19,6 +19,12 @@ export type Action =
   | "team:view"
   | "team:archive"
   | "team:manage-members"
+  /** Set the team's quota limits, within the platform's ceilings. */
+  | "team:manage-quotas"
+  /** Set the platform's ceilings on a team's quota. */
+  | "team:set-quota-ceilings"
+  /** Read the audit log; with a team, that team's entries. */
+  | "audit:view"
   | "user:administer"
   /** Create, edit, archive and unarchive templates; see archived ones. */
   | "template:manage"
@@ -45,7 +51,7 @@ interface MembershipChange extends TeamResource {
   newRole?: TeamRole;
 }
 
-type ResourceFor<A extends Action> = A extends "team:create" | "user:administer" | "template:manage"
+type ResourceFor<A extends Action> = A extends "team:create" | "user:administer" | "template:manage" | "team:set-quota-ceilings"
   ? undefined
   : A extends "team:manage-members"
     ? MembershipChange
@@ -60,6 +66,7 @@ export function can<A extends Action>(actor: Actor, action: A, ...[resource]: Re
   switch (action) {
     case "team:create":
     case "team:archive":
+    case "team:set-quota-ceilings":
     case "user:administer":
       return false;
     case "template:manage":
@@ -67,6 +74,13 @@ export function can<A extends Action>(actor: Actor, action: A, ...[resource]: Re
     case "team:view":
     case "workspace:create":
       return actor.roles.has((resource as TeamResource).teamId);
+    case "team:manage-quotas": {
+      const role = actor.roles.get((resource as TeamResource).teamId);
+      return role === "OWNER" || role === "ADMIN";
+    }
+    // The log shows who did what to members and settings: owners only.
+    case "audit:view":
+      return actor.roles.get((resource as TeamResource).teamId) === "OWNER";
     case "workspace:view":
     case "workspace:operate": {
       // Owners run their own; team owners and admins look after the team's.

@@ -1,3 +1,4 @@
+import { TeamBudgetBanner } from "@/components/quotas/team-budget-banner";
 import { AppShell } from "@/components/shell/app-shell";
 import { requireUser } from "@/lib/auth/current-user";
 import { selectedTeam } from "@/lib/teams/selected-team";
@@ -11,6 +12,7 @@ export default async function SignedInLayout({ children }: Readonly<{ children: 
       user={{ name: user.name, email: user.email, isPlatformAdmin: user.isPlatformAdmin, teams: user.teams }}
       selectedTeamSlug={team?.slug ?? null}
     >
+      {team ? <TeamBudgetBanner team={team} /> : null}
       {children}
     </AppShell>
   );

@@ -13,6 +13,7 @@ const navItems = [
   { href: "/teams", label: "Teams" },
 ] as const;
 
+const auditNavItem = { href: "/audit", label: "Audit log" } as const;
 const adminNavItem = { href: "/admin", label: "Admin" } as const;
 
 /** The signed-in user as the shell shows them. */
@@ -31,7 +32,9 @@ type AppShellProps = {
 };
 
 function AppShell({ user, selectedTeamSlug = null, children }: AppShellProps) {
-  const items = user?.isPlatformAdmin ? [...navItems, adminNavItem] : user ? navItems : [];
+  // The audit log is for platform admins and team owners (lib/authz.ts, "audit:view").
+  const readsAudit = user?.isPlatformAdmin || user?.teams.some((team) => team.role === "OWNER");
+  const items = user ? [...navItems, ...(readsAudit ? [auditNavItem] : []), ...(user.isPlatformAdmin ? [adminNavItem] : [])] : [];
 
   return (
     <div data-slot="app-shell" className="flex min-h-dvh flex-col">

@@ -2,6 +2,7 @@ import { CircleAlert, CircleCheck } from "lucide-react";
 
 import { formatNumber } from "@/components/templates/resources";
 import type { WorkspaceParameters } from "@/lib/templates/parameters";
+import type { BudgetStatus } from "@/lib/quotas/budget";
 import { headroom, type TeamLimits, type TeamUsage } from "@/lib/quotas/usage";
 import { cn } from "@/lib/utils";
 
@@ -11,6 +12,8 @@ type QuotaCostProps = {
   cost: Pick<WorkspaceParameters, "cpu" | "memoryGiB" | "diskGiB">;
   usage: TeamUsage;
   limits: TeamLimits;
+  /** The team's monthly CPU budget; null when it has none. */
+  budget?: BudgetStatus | null;
 };
 
 type Line = { label: string; fits: boolean; text: string };
@@ -33,7 +36,15 @@ function countLine(label: string, left: number | null, limit: number | null, nou
  * before any form is filled: a new workspace starts running, so it takes CPU,
  * memory, disk, a workspace and a running workspace.
  */
-function QuotaCost({ teamName, cost, usage, limits }: QuotaCostProps) {
+function budgetLine(budget: BudgetStatus | null | undefined): Line {
+  const label = "Monthly CPU budget";
+  if (!budget) return { label, fits: true, text: "your team has no monthly CPU budget" };
+  const used = `${formatNumber(budget.usedCoreHours)} of its ${formatNumber(budget.budgetCoreHours)} core-hours`;
+  if (budget.level === "exhausted") return { label, fits: false, text: `your team has used ${used} this month: new workspaces can't start` };
+  return { label, fits: true, text: `your team has used ${used} this month` };
+}
+
+function QuotaCost({ teamName, cost, usage, limits, budget }: QuotaCostProps) {
   const left = headroom(usage, limits);
   const lines: Line[] = [
     resourceLine("CPU", cost.cpu, left.cpuCores, limits.cpuCores, cost.cpu === 1 ? "CPU core" : "CPU cores"),
@@ -41,6 +52,7 @@ function QuotaCost({ teamName, cost, usage, limits }: QuotaCostProps) {
     resourceLine("Storage", cost.diskGiB, left.storageGiB, limits.storageGiB, "GiB of storage"),
     countLine("Workspaces", left.workspaces, limits.workspaces, "workspaces"),
     countLine("Running workspaces", left.runningWorkspaces, limits.runningWorkspaces, "running workspaces"),
+    budgetLine(budget),
   ];
   const fits = lines.every((line) => line.fits);
 

@@ -1,7 +1,9 @@
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { metrics } from "@/lib/observability/metrics";
-import { teamLimits, teamUsage } from "./usage";
+import { monthToDateCoreHours } from "./budget";
+import { teamQuotaRows } from "./limits";
+import { resourceLimits, teamUsage } from "./usage";
 
 // Quota checks that concurrent requests cannot race: the team's row is
 // locked for the rest of the transaction, so two starts in one team are
@@ -33,11 +35,10 @@ export async function assertWithinQuota(
   request: QuotaRequest,
 ): Promise<void> {
   await tx.$queryRaw`SELECT 1 FROM "Team" WHERE "id" = ${team.id} FOR UPDATE`;
-  const [usage, limits, quota] = await Promise.all([
-    teamUsage(team.id, tx),
-    teamLimits(team.id, tx),
-    tx.teamQuota.findUnique({ where: { teamId_scope: { teamId: team.id, scope: "LIMIT" } } }),
-  ]);
+  // One after the other: a transaction is one connection, which runs one query at a time anyway.
+  const usage = await teamUsage(team.id, tx);
+  const { effective: quota } = await teamQuotaRows(team.id, tx);
+  const limits = resourceLimits(quota);
   const checks: Array<[limit: number | null, wouldUse: number, what: string]> = [
     [limits.workspaces, usage.workspaces + (request.creates ? 1 : 0), "workspaces"],
     [limits.runningWorkspaces, usage.runningWorkspaces + (request.runs ? 1 : 0), "running workspaces"],
@@ -45,7 +46,7 @@ export async function assertWithinQuota(
     [limits.memoryGiB, usage.memoryGiB + (request.runs ? request.memoryGiB : 0), "GiB of memory"],
     [limits.storageGiB, usage.storageGiB + request.addedDiskGiB, "GiB of storage"],
   ];
-  if (quota?.maxWorkspacesPerMember != null || quota?.maxRunningPerMember != null) {
+  if (quota.maxWorkspacesPerMember !== null || quota.maxRunningPerMember !== null) {
     const mine = await tx.workspace.findMany({ where: { teamId: team.id, ownerId, state: { not: "DELETED" } }, select: { desiredState: true } });
     checks.push(
       [quota.maxWorkspacesPerMember, mine.length + (request.creates ? 1 : 0), "workspaces per member"],
@@ -56,6 +57,17 @@ export async function assertWithinQuota(
     if (limit !== null && wouldUse > limit + 1e-9) {
       metrics.quotaRejections.inc({ limit: what });
       throw new AppError("quota", `Team ${team.slug} would use ${format(wouldUse)} of ${format(limit)} ${what}.`);
+    }
+  }
+  // At 100 % of the monthly budget nothing new starts; what runs keeps running (see lib/quotas/budget.ts).
+  if (request.runs && quota.monthlyCpuCoreHours !== null) {
+    const used = await monthToDateCoreHours(team.id, new Date(), tx);
+    if (used >= quota.monthlyCpuCoreHours) {
+      metrics.quotaRejections.inc({ limit: "monthly CPU core-hours" });
+      throw new AppError(
+        "quota",
+        `Team ${team.slug} has used ${format(used)} of its ${format(quota.monthlyCpuCoreHours)} CPU core-hours this month; new starts wait for next month or a higher budget.`,
+      );
     }
   }
 }

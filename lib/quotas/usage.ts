@@ -1,5 +1,6 @@
 import { getDb } from "@/lib/db/client";
 import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
+import { teamQuotaRows, type QuotaValues } from "./limits";
 
 // What a team's workspaces hold right now, and the limits its owners set.
 // CPU and memory count only for workspaces that run or are meant to run;
@@ -22,47 +23,58 @@ export interface TeamLimits {
   runningWorkspaces: number | null;
 }
 
-type Reader = Pick<PrismaClient | Prisma.TransactionClient, "workspace" | "teamQuota">;
-
-/** The workspace's resources from Workspace.parameters ({ cpu, memoryGiB, diskGiB, values }); unknown shapes count as zero. */
-function resourcesOf(parameters: Prisma.JsonValue): { cpu: number; memoryGiB: number; diskGiB: number } {
-  const record = parameters !== null && typeof parameters === "object" && !Array.isArray(parameters) ? parameters : {};
-  const number = (value: unknown) => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : 0);
-  return { cpu: number(record.cpu), memoryGiB: number(record.memoryGiB), diskGiB: number(record.diskGiB) };
-}
+type Reader = Pick<PrismaClient | Prisma.TransactionClient, "$queryRaw" | "teamQuota">;
 
 /** Avoids 0.1 + 0.2 artifacts in sums of fractional cores. */
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
-/** Sums the team's workspaces that aren't deleted. Pass a transaction client to count under its locks. */
+/**
+ * Sums the team's workspaces that aren't deleted, in the database: quota
+ * checks run this under the team's lock, so its cost is paid by every start
+ * queued behind it. Resources come from Workspace.parameters ({ cpu,
+ * memoryGiB, diskGiB, values }); anything but a positive number counts as
+ * zero. Pass a transaction client to count under its locks.
+ */
 export async function teamUsage(teamId: string, db: Reader = getDb()): Promise<TeamUsage> {
-  const workspaces = await db.workspace.findMany({
-    where: { teamId, state: { not: "DELETED" }, deletedAt: null },
-    select: { state: true, desiredState: true, parameters: true },
-  });
-  const usage: TeamUsage = { cpuCores: 0, memoryGiB: 0, storageGiB: 0, workspaces: 0, runningWorkspaces: 0 };
-  for (const workspace of workspaces) {
-    const resources = resourcesOf(workspace.parameters);
-    usage.workspaces += 1;
-    usage.storageGiB += resources.diskGiB;
-    if (workspace.desiredState === "RUNNING" || workspace.state === "STARTING" || workspace.state === "RUNNING") {
-      usage.runningWorkspaces += 1;
-      usage.cpuCores += resources.cpu;
-      usage.memoryGiB += resources.memoryGiB;
-    }
-  }
-  return { ...usage, cpuCores: round(usage.cpuCores), memoryGiB: round(usage.memoryGiB), storageGiB: round(usage.storageGiB) };
+  const [row] = await db.$queryRaw<Array<Record<keyof TeamUsage, number | bigint | null>>>`
+    WITH w AS (
+      SELECT
+        "desiredState" = 'RUNNING' OR "state" IN ('STARTING', 'RUNNING') AS running,
+        CASE WHEN jsonb_typeof("parameters"->'cpu') = 'number' THEN GREATEST(("parameters"->>'cpu')::float8, 0) ELSE 0 END AS cpu,
+        CASE WHEN jsonb_typeof("parameters"->'memoryGiB') = 'number' THEN GREATEST(("parameters"->>'memoryGiB')::float8, 0) ELSE 0 END AS memory,
+        CASE WHEN jsonb_typeof("parameters"->'diskGiB') = 'number' THEN GREATEST(("parameters"->>'diskGiB')::float8, 0) ELSE 0 END AS disk
+      FROM "Workspace"
+      WHERE "teamId" = ${teamId} AND "state" <> 'DELETED' AND "deletedAt" IS NULL
+    )
+    SELECT
+      COUNT(*) AS "workspaces",
+      COUNT(*) FILTER (WHERE running) AS "runningWorkspaces",
+      COALESCE(SUM(cpu) FILTER (WHERE running), 0) AS "cpuCores",
+      COALESCE(SUM(memory) FILTER (WHERE running), 0) AS "memoryGiB",
+      COALESCE(SUM(disk), 0) AS "storageGiB"
+    FROM w`;
+  const number = (value: number | bigint | null | undefined) => round(Number(value ?? 0));
+  return {
+    cpuCores: number(row?.cpuCores),
+    memoryGiB: number(row?.memoryGiB),
+    storageGiB: number(row?.storageGiB),
+    workspaces: number(row?.workspaces),
+    runningWorkspaces: number(row?.runningWorkspaces),
+  };
 }
 
-/** The team's LIMIT quota in the units templates use (cores, GiB); all null when it has none. */
+/** The team's enforced quota (the stricter of its LIMIT and CEILING) in the units templates use (cores, GiB); all null when it has none. */
 export async function teamLimits(teamId: string, db: Reader = getDb()): Promise<TeamLimits> {
-  const quota = await db.teamQuota.findUnique({ where: { teamId_scope: { teamId, scope: "LIMIT" } } });
+  return resourceLimits((await teamQuotaRows(teamId, db)).effective);
+}
+
+export function resourceLimits(quota: QuotaValues): TeamLimits {
   return {
-    cpuCores: quota?.cpuMillicores == null ? null : quota.cpuMillicores / 1000,
-    memoryGiB: quota?.memoryMiB == null ? null : quota.memoryMiB / 1024,
-    storageGiB: quota?.storageGiB ?? null,
-    workspaces: quota?.maxWorkspaces ?? null,
-    runningWorkspaces: quota?.maxRunningWorkspaces ?? null,
+    cpuCores: quota.cpuMillicores === null ? null : quota.cpuMillicores / 1000,
+    memoryGiB: quota.memoryMiB === null ? null : quota.memoryMiB / 1024,
+    storageGiB: quota.storageGiB,
+    workspaces: quota.maxWorkspaces,
+    runningWorkspaces: quota.maxRunningWorkspaces,
   };
 }
 

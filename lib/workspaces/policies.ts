@@ -2,8 +2,10 @@ import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums"
 import type { TemplateSpec } from "@/lib/templates/spec";
 
 // The workspace lifecycle policies, as pure functions of a workspace's facts
-// and the time: idle auto-stop, maximum lifetime, dormancy and the deletion
-// of dormant workspaces. lib/workspaces/policy-loop.ts applies them; pages
+// and the time: idle auto-stop, maximum lifetime, stopping at the monthly
+// CPU budget (when the team's quota says so; lib/quotas/budget.ts decides
+// which teams), dormancy and the deletion of dormant workspaces.
+// lib/workspaces/policy-loop.ts applies them; pages
 // use idleCountdown. Nothing here reads the database, the environment or the
 // clock, so the same code is safe in server components and tests run it with
 // a fake `now`.
@@ -43,11 +45,13 @@ export interface PolicyContext {
   /** The team's cap on idle timeouts in minutes; null when it has none. */
   teamMaxIdleTimeoutMinutes: number | null;
   dormancy: DormancySettings;
+  /** The team has used its monthly CPU budget and its quota says to stop at the budget. */
+  stopAtBudget?: boolean;
 }
 
 /** What to do to a workspace, and why; `message` is its workspace event, for its users. */
 export type PolicyDecision =
-  | { action: "stop"; reason: "idle" | "lifetime"; message: string }
+  | { action: "stop"; reason: "idle" | "lifetime" | "budget"; message: string }
   | { action: "mark-dormant"; reason: "dormant"; message: string; deletionScheduledAt: Date | null }
   | { action: "schedule-deletion"; reason: "dormant"; message: string; deletionScheduledAt: Date }
   | { action: "cancel-deletion"; reason: "dormant"; message: string }
@@ -153,6 +157,9 @@ export function decideLifecycle(workspace: WorkspaceFacts, context: PolicyContex
 }
 
 function decideRunning(workspace: WorkspaceFacts, context: PolicyContext, now: Date): PolicyDecision | null {
+  if (context.stopAtBudget && runs(workspace)) {
+    return { action: "stop", reason: "budget", message: "Stopped: the team has used its monthly CPU budget" };
+  }
   const idle = idleDeadline(workspace, context.template, context.teamMaxIdleTimeoutMinutes);
   const lifetime = lifetimeDeadline(workspace, context.template);
   if (idle === null || lifetime === null) return null;

@@ -2,6 +2,7 @@ import { recordAudit, type AuditAction } from "@/lib/audit";
 import { getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { forgetLoop, recordLoopPass } from "@/lib/observability/metrics";
+import { teamsToStopAtBudget } from "@/lib/quotas/budget";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { EventLevel } from "@/lib/generated/prisma/enums";
 import {
@@ -216,7 +217,12 @@ export function createPolicyLoop(options: PolicyLoopOptions = {}): PolicyLoop {
     const now = clock();
     const found = await candidates(now);
     if (found.length === 0) return [];
-    const [caps] = await Promise.all([loadTeamCaps(found.map((w) => w.teamId)), loadTemplates(found.map((w) => w.templateVersionId))]);
+    const running = found.filter((w) => w.desiredState === "RUNNING").map((w) => w.teamId);
+    const [caps, overBudget] = await Promise.all([
+      loadTeamCaps(found.map((w) => w.teamId)),
+      teamsToStopAtBudget(running, now),
+      loadTemplates(found.map((w) => w.templateVersionId)),
+    ]);
 
     const changes: PolicyChange[] = [];
     for (const candidate of found) {
@@ -227,6 +233,7 @@ export function createPolicyLoop(options: PolicyLoopOptions = {}): PolicyLoop {
             template: templates.get(candidate.templateVersionId) ?? templateLifecycle(null),
             teamMaxIdleTimeoutMinutes: caps.get(candidate.teamId) ?? null,
             dormancy,
+            stopAtBudget: overBudget.has(candidate.teamId),
           },
           now,
         );

@@ -1,6 +1,7 @@
 import { getDb } from "@/lib/db/client";
 import { forgetLoop, metrics, recordLoopPass } from "@/lib/observability/metrics";
 import type { WorkspaceState } from "@/lib/generated/prisma/enums";
+import { teamSpaceLimits } from "@/lib/quotas/team-space";
 import { RuntimeError, type ObservedStatus, type RuntimeEvent, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
 import { runtimeSpecInclude, toRuntimeSpec } from "./runtime-spec";
 import { transition, type TransitionOptions } from "./state-machine";
@@ -44,17 +45,7 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
   }
 
   async function prepareTeam(spec: WorkspaceSpec, teamId: string) {
-    const quota = await db.teamQuota.findUnique({ where: { teamId_scope: { teamId, scope: "LIMIT" } } });
-    await runtime.prepareTeam({
-      slug: spec.teamSlug,
-      limits: {
-        cpuMillicores: quota?.cpuMillicores ?? null,
-        memoryMiB: quota?.memoryMiB ?? null,
-        storageGiB: quota?.storageGiB ?? null,
-        workspaces: quota?.maxWorkspaces ?? null,
-        runningWorkspaces: quota?.maxRunningWorkspaces ?? null,
-      },
-    });
+    await runtime.prepareTeam({ slug: spec.teamSlug, limits: await teamSpaceLimits(teamId, db) });
   }
 
   /** Moves a workspace that should run toward RUNNING, given what the runtime reports. */
@@ -97,6 +88,8 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
       case "stopped":
         await starting();
         lastStepAt.set(workspaceId, Date.now());
+        // The team's quota may have changed since the namespace was prepared.
+        await prepareTeam(spec, teamId);
         await runtime.start(spec);
         return;
     }

@@ -24,9 +24,12 @@ function ask(actor: Actor, action: Action, change: Change = {}): boolean {
     case "team:create":
     case "user:administer":
     case "template:manage":
+    case "team:set-quota-ceilings":
       return can(actor, action);
     case "team:view":
     case "team:archive":
+    case "team:manage-quotas":
+    case "audit:view":
     case "workspace:create":
       return can(actor, action, { teamId: TEAM });
     case "workspace:view":
@@ -58,6 +61,9 @@ const cases: Array<[label: string, action: Action, change: Change | undefined, a
   ["remove a member", "team:manage-members", { currentRole: "MEMBER" }, ["platform admin", "owner", "admin"]],
   ["remove an admin", "team:manage-members", { currentRole: "ADMIN" }, ["platform admin", "owner", "admin"]],
   ["remove an owner", "team:manage-members", { currentRole: "OWNER" }, ["platform admin", "owner"]],
+  ["set the team's quota", "team:manage-quotas", undefined, ["platform admin", "owner", "admin"]],
+  ["set the platform's quota ceilings", "team:set-quota-ceilings", undefined, ["platform admin"]],
+  ["read the team's audit log", "audit:view", undefined, ["platform admin", "owner"]],
   ["create a workspace in the team", "workspace:create", undefined, ["platform admin", "owner", "admin", "member", "template admin"]],
   ["see a member's workspace", "workspace:view", undefined, ["platform admin", "owner", "admin", "member"]],
   ["start, stop or delete a member's workspace", "workspace:operate", undefined, ["platform admin", "owner", "admin", "member"]],
@@ -79,6 +85,9 @@ describe("can", () => {
       "team:view": true,
       "team:archive": true,
       "team:manage-members": true,
+      "team:manage-quotas": true,
+      "team:set-quota-ceilings": true,
+      "audit:view": true,
       "user:administer": true,
       "template:manage": true,
       "workspace:create": true,

@@ -1,5 +1,6 @@
 import { cache } from "react";
 import type { Metadata } from "next";
+import Link from "next/link";
 import { notFound } from "next/navigation";
 
 import { removeMemberAction } from "@/app/(app)/teams/actions";
@@ -107,6 +108,10 @@ export default async function TeamPage({ params }: TeamPageProps) {
           <span className="font-mono">{team.slug}</span>
           {team.role ? ` · Your role: ${ROLE_LABELS[team.role]}` : null}
           {` · ${members.length} ${members.length === 1 ? "member" : "members"}`}
+          {" · "}
+          <Link href={`/teams/${team.slug}/settings/quotas`} className="font-medium text-foreground underline underline-offset-4">
+            Quotas
+          </Link>
         </p>
       </div>
 

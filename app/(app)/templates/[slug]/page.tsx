@@ -14,6 +14,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/current-user";
+import { teamBudget } from "@/lib/quotas/budget";
 import { teamLimits, teamUsage } from "@/lib/quotas/usage";
 import { selectedTeam } from "@/lib/teams/selected-team";
 import { managesTemplates } from "@/lib/templates/access";
@@ -236,9 +237,9 @@ async function Cost({ spec, user }: { spec: TemplateSpec; user: Awaited<ReturnTy
       </p>
     );
   }
-  const [usage, limits] = await Promise.all([teamUsage(team.id), teamLimits(team.id)]);
+  const [usage, limits, budget] = await Promise.all([teamUsage(team.id), teamLimits(team.id), teamBudget(team.id)]);
   const defaults = defaultParameters(spec);
-  return <QuotaCost teamName={team.name} cost={defaults} usage={usage} limits={limits} />;
+  return <QuotaCost teamName={team.name} cost={defaults} usage={usage} limits={limits} budget={budget} />;
 }
 
 export default async function TemplatePage({ params, searchParams }: TemplatePageProps) {

@@ -1,0 +1,113 @@
+import { can, type Actor } from "@/lib/authz";
+import { getDb } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { AUDIT_PAGE_SIZE, type AuditFilter } from "@/lib/schemas/audit";
+
+// The audit log as its readers may see it: platform admins everything, team
+// owners the entries of the teams they own (and nothing without a team, such
+// as sign-ins and user administration).
+
+export interface AuditEntryView {
+  id: string;
+  createdAt: Date;
+  action: string;
+  actor: { email: string; name: string | null } | null;
+  team: { slug: string; name: string } | null;
+  targetType: string;
+  targetId: string | null;
+  before: Prisma.JsonValue;
+  after: Prisma.JsonValue;
+}
+
+export interface AuditPage {
+  entries: AuditEntryView[];
+  total: number;
+  page: number;
+  pages: number;
+  /** Filter choices: the teams and actions this reader can see. */
+  teams: Array<{ slug: string; name: string }>;
+  actions: string[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The teams whose entries the actor may read; null for all (platform admins). */
+function readableTeamIds(actor: Actor): string[] | null {
+  if (actor.isPlatformAdmin) return null;
+  return [...actor.roles.keys()].filter((teamId) => can(actor, "audit:view", { teamId }));
+}
+
+export function canReadAuditLog(actor: Actor): boolean {
+  const teams = readableTeamIds(actor);
+  return teams === null || teams.length > 0;
+}
+
+export async function listAuditLog(actor: Actor, filter: AuditFilter): Promise<AuditPage> {
+  const teamIds = readableTeamIds(actor);
+  if (teamIds !== null && teamIds.length === 0) throw new AppError("forbidden", "Only platform admins and team owners can read the audit log.");
+  const db = getDb();
+  const scope: Prisma.AuditLogWhereInput = teamIds === null ? {} : { teamId: { in: teamIds } };
+
+  const where: Prisma.AuditLogWhereInput = {
+    ...scope,
+    ...(filter.action ? { action: filter.action } : {}),
+    ...(filter.team ? { team: { slug: filter.team } } : {}),
+    ...(filter.actor
+      ? { actor: { OR: [{ email: { contains: filter.actor, mode: "insensitive" } }, { name: { contains: filter.actor, mode: "insensitive" } }] } }
+      : {}),
+    ...(filter.from || filter.to
+      ? {
+          createdAt: {
+            ...(filter.from ? { gte: new Date(`${filter.from}T00:00:00Z`) } : {}),
+            // Through the end of the "to" day.
+            ...(filter.to ? { lt: new Date(new Date(`${filter.to}T00:00:00Z`).getTime() + DAY_MS) } : {}),
+          },
+        }
+      : {}),
+  };
+
+  const [total, teams, actions] = await Promise.all([
+    db.auditLog.count({ where }),
+    db.team.findMany({ where: teamIds === null ? {} : { id: { in: teamIds } }, select: { slug: true, name: true }, orderBy: { name: "asc" } }),
+    db.auditLog.findMany({ where: scope, distinct: ["action"], select: { action: true }, orderBy: { action: "asc" } }),
+  ]);
+  const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE));
+  const page = Math.min(filter.page ?? 1, pages);
+  const rows = await db.auditLog.findMany({
+    where,
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    skip: (page - 1) * AUDIT_PAGE_SIZE,
+    take: AUDIT_PAGE_SIZE,
+    include: { actor: { select: { email: true, name: true } }, team: { select: { slug: true, name: true } } },
+  });
+  return {
+    entries: rows.map((row) => ({
+      id: row.id,
+      createdAt: row.createdAt,
+      action: row.action,
+      actor: row.actor,
+      team: row.team,
+      targetType: row.targetType,
+      targetId: row.targetId,
+      before: row.before,
+      after: row.after,
+    })),
+    total,
+    page,
+    pages,
+    teams,
+    actions: actions.map((row) => row.action),
+  };
+}
+
+/** The fields an entry changed, before → after; for entries with only one side, that side's fields. */
+export function auditChanges(before: Prisma.JsonValue, after: Prisma.JsonValue): Array<{ field: string; before: string; after: string }> {
+  const object = (value: Prisma.JsonValue) => (value !== null && typeof value === "object" && !Array.isArray(value) ? value : {});
+  const b = object(before);
+  const a = object(after);
+  const show = (value: Prisma.JsonValue | undefined) => (value === undefined ? "" : value === null ? "none" : typeof value === "string" ? value : JSON.stringify(value));
+  return [...new Set([...Object.keys(b), ...Object.keys(a)])]
+    .filter((field) => JSON.stringify(b[field]) !== JSON.stringify(a[field]))
+    .map((field) => ({ field, before: show(b[field]), after: show(a[field]) }));
+}
