@@ -14,6 +14,7 @@ import { exitGracefullyOnSignals } from "@/lib/server/shutdown";
 import { registerReconciler } from "@/lib/workspaces/reconcile-trigger";
 import { createPolicyLoop } from "@/lib/workspaces/policy-loop";
 import { createReconciler } from "@/lib/workspaces/reconciler";
+import { createUsageLoop } from "@/lib/usage/usage-loop";
 import { WebSocketRouter } from "@/lib/server/websocket-router";
 import { handleIdeRequest, IDE_UPGRADE_PATH, ideUpgradeRoute } from "@/lib/ide/proxy";
 import { registerTerminalRoute } from "@/lib/terminal/route";
@@ -36,15 +37,18 @@ async function main() {
   console.log(`podspace: workspaces run on the ${runtime.kind} runtime`);
   const reconciler = createReconciler(runtime);
   const policyLoop = createPolicyLoop();
+  const usageLoop = createUsageLoop();
   const leadership = electLeader(databaseTarget(), {
     onElected: () => {
       console.log("podspace: this replica runs the background loops");
       registerReconciler(reconciler);
       reconciler.start();
       policyLoop.start();
+      usageLoop.start();
     },
     onDemoted: async () => {
       await policyLoop.stop();
+      await usageLoop.stop();
       registerReconciler(undefined);
       await reconciler.stop();
     },

@@ -146,8 +146,7 @@ describe("usage metering", () => {
     expect(await getDb().usageInterval.count({ where: { workspaceId: id, endedAt: null } })).toBe(2);
     // The database itself refuses a second open interval.
     const [open] = await intervals(id, "COMPUTE");
-    const { id: _id, ...copy } = open!;
-    await expect(getDb().usageInterval.create({ data: { ...copy, id: "second-open" } })).rejects.toThrow(/Unique constraint/);
+    await expect(getDb().usageInterval.create({ data: { ...open!, id: "second-open" } })).rejects.toThrow(/Unique constraint/);
   });
 
   it("repairs metering from the workspaces' states: closes at the state change, opens what is missing", async () => {
