@@ -20,6 +20,8 @@ export type Action =
   | "team:archive"
   | "team:manage-members"
   | "user:administer"
+  /** See every team's usage at once (each team's own usage needs only team:view). */
+  | "usage:view-all"
   /** Create, edit, archive and unarchive templates; see archived ones. */
   | "template:manage"
   /** Create a workspace in a team. */
@@ -45,7 +47,7 @@ interface MembershipChange extends TeamResource {
   newRole?: TeamRole;
 }
 
-type ResourceFor<A extends Action> = A extends "team:create" | "user:administer" | "template:manage"
+type ResourceFor<A extends Action> = A extends "team:create" | "user:administer" | "usage:view-all" | "template:manage"
   ? undefined
   : A extends "team:manage-members"
     ? MembershipChange
@@ -61,6 +63,7 @@ export function can<A extends Action>(actor: Actor, action: A, ...[resource]: Re
     case "team:create":
     case "team:archive":
     case "user:administer":
+    case "usage:view-all":
       return false;
     case "template:manage":
       return actor.isTemplateAdmin === true;

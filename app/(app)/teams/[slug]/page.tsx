@@ -1,5 +1,6 @@
 import { cache } from "react";
 import type { Metadata } from "next";
+import Link from "next/link";
 import { notFound } from "next/navigation";
 
 import { removeMemberAction } from "@/app/(app)/teams/actions";
@@ -108,6 +109,11 @@ export default async function TeamPage({ params }: TeamPageProps) {
           {team.role ? ` · Your role: ${ROLE_LABELS[team.role]}` : null}
           {` · ${members.length} ${members.length === 1 ? "member" : "members"}`}
         </p>
+        <nav aria-label="Team" className="flex gap-4 text-sm">
+          <Link href={`/teams/${team.slug}/usage`} className="font-medium underline-offset-4 hover:underline">
+            Usage
+          </Link>
+        </nav>
       </div>
 
       {canManage ? (
