@@ -5,6 +5,7 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 
 import { Button } from "@/components/ui/button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { formatAmount } from "@/lib/usage/format";
 import type { Amounts, SeriesPoint } from "@/lib/usage/report";
 
 // Usage by day, stacked by user, template or team. recharts' accessibility
@@ -22,8 +23,6 @@ type Metric = keyof typeof METRICS;
 
 /** Okabe–Ito: tells series apart for the common kinds of colour blindness. */
 const COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"];
-
-export const formatAmount = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 
 export function UsageChart({ days, keys, series, breakdownLabel }: { days: string[]; keys: Array<{ key: string; label: string }>; series: SeriesPoint[]; breakdownLabel: string }) {
   const [metric, setMetric] = useState<Metric>("cpuCoreHours");

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { Download } from "lucide-react";
 
-import { UsageChart, formatAmount } from "@/components/usage/usage-chart";
+import { UsageChart } from "@/components/usage/usage-chart";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
@@ -10,6 +10,7 @@ import { Select } from "@/components/ui/select";
 import { Badge } from "@/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { TeamLimits, TeamUsage } from "@/lib/quotas/usage";
+import { formatAmount } from "@/lib/usage/format";
 import { BREAKDOWNS, PERIODS, dayString, daysOf, lastDay, type Breakdown, type Period } from "@/lib/usage/period";
 import type { UsageReport } from "@/lib/usage/report";
 
