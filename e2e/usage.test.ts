@@ -88,7 +88,8 @@ describe("the usage dashboard", () => {
 
     // The chart stacks by user: Dana's series, with a bar for today, and the same series in the table.
     const chart = page.getByTestId("usage-chart");
-    expect(await chart.locator(".recharts-bar-rectangle path").count()).toBeGreaterThan(0);
+    // It is drawn in the browser once the container is measured.
+    await chart.locator(".recharts-bar-rectangle .recharts-rectangle").first().waitFor();
     expect(await chart.locator(".recharts-legend-item-text").allTextContents()).toEqual(["Dana Developer"]);
     expect(await table.getByRole("columnheader").allTextContents()).toEqual(["Day", "Dana Developer", "Total (core-h)"]);
     // Keyboard-readable: the chart takes focus, and the arrow keys bring up a day's numbers.
