@@ -54,8 +54,8 @@ async function seed(db: PrismaClient, now: Date) {
       FROM generate_series(1, ${INTERVALS}) g,
            LATERAL (SELECT g % ${workspaces} AS w) ws,
            LATERAL (SELECT CASE WHEN g % 10 = 0 THEN 'STORAGE'::"UsageKind" ELSE 'COMPUTE'::"UsageKind" END AS kind,
-                           CASE WHEN g % 10 = 0 THEN interval '1 second' * (86400 + (g * 7919) % (5 * 86400))
-                                ELSE interval '1 second' * (600 + (g * 104729) % 28800) END AS length) k,
+                           CASE WHEN g % 10 = 0 THEN interval '1 second' * (86400 + (g::bigint * 7919) % (5 * 86400))
+                                ELSE interval '1 second' * (600 + (g::bigint * 104729) % 28800) END AS length) k,
            LATERAL (SELECT date_trunc('second', '${start}'::timestamptz AT TIME ZONE 'UTC' + interval '1 second' * ((g::bigint * 2654435761) % ${(DAYS - 6) * 86_400})) AS at) s`);
   await db.$executeRawUnsafe(`ANALYZE`);
 }
