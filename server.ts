@@ -18,6 +18,7 @@ import { exitGracefullyOnSignals } from "@/lib/server/shutdown";
 import { registerReconciler } from "@/lib/workspaces/reconcile-trigger";
 import { createPolicyLoop } from "@/lib/workspaces/policy-loop";
 import { createReconciler } from "@/lib/workspaces/reconciler";
+import { createUsageLoop } from "@/lib/usage/usage-loop";
 import { WebSocketRouter } from "@/lib/server/websocket-router";
 import { handleIdeRequest, IDE_UPGRADE_PATH, ideUpgradeRoute } from "@/lib/ide/proxy";
 import { registerTerminalRoute } from "@/lib/terminal/route";
@@ -41,16 +42,19 @@ async function main() {
   const reconciler = createReconciler(runtime);
   const policyLoop = createPolicyLoop();
   const replica = currentReplica();
+  const usageLoop = createUsageLoop();
   const leadership = electLeader(databaseTarget(), {
     onElected: () => {
       logger.info({ replica: replica.id }, "elected leader: this replica runs the background loops");
       registerReconciler(reconciler);
       reconciler.start();
       policyLoop.start();
+      usageLoop.start();
     },
     onDemoted: async () => {
       logger.warn({ replica: replica.id }, "no longer the leader: background loops stopped here");
       await policyLoop.stop();
+      await usageLoop.stop();
       registerReconciler(undefined);
       await reconciler.stop();
     },

@@ -109,12 +109,14 @@ async function seed(scenario: Scenario, prefix: string, ownerId: string, templat
     data: teams.flatMap((team) =>
       Array.from({ length: 1000 }, (_, i) => ({
         kind: "COMPUTE" as const,
+        workspaceId: `${team.id}-history`,
         teamId: team.id,
         userId: ownerId,
         templateId: "bench",
         cpuMillicores: 1000,
         startedAt: new Date(monthStart.getTime() + i * 60_000),
         endedAt: new Date(monthStart.getTime() + i * 60_000 + 30_000),
+        rolledUpUntil: new Date(monthStart.getTime() + i * 60_000),
       })),
     ),
   });

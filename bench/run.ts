@@ -2,12 +2,14 @@
 // Performance goals are checked here, not by timing assertions in tests.
 import { benchProvisioning } from "./provisioning";
 import { benchQuotaDecisions } from "./quota-decisions";
+import { benchUsageDashboard } from "./usage-dashboard";
 import { printTable, type Summary } from "./stats";
 
 const BENCHMARKS: Record<string, { title: string; run: () => Promise<Record<string, Summary>> }> = {
   provisioning: { title: "Workspace provisioning on Kubernetes (real apiserver + node agent)", run: () => benchProvisioning() },
   terminal: { title: "Terminal: Podspace's bridge vs a raw pty vs ttyd (output throughput, keystroke echo latency)", run: async () => (await import("./terminal")).benchTerminal() },
   "quota-decisions": { title: "Quota decisions: concurrent starts against PostgreSQL (row-locked check)", run: () => benchQuotaDecisions() },
+  "usage-dashboard": { title: "Usage dashboard over 1,000,000 intervals, 200 teams (PostgreSQL)", run: () => benchUsageDashboard() },
 };
 
 const chosen = process.argv.slice(2);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Client } from "pg";
 
 /** One query on a fresh connection: e2e tests read and seed the server's PostgreSQL database directly. */
@@ -9,4 +10,16 @@ export async function query<T>(url: string, text: string, params: unknown[] = []
   } finally {
     await client.end();
   }
+}
+
+/** Adds a template with one version, as an admin would through the catalog. */
+export async function insertTemplate(url: string, spec: { slug: string; name: string; description: string }): Promise<void> {
+  const templateId = randomUUID();
+  await query(url, `INSERT INTO "Template" (id, slug, name, description, tags, "updatedAt") VALUES ($1, $2, $3, $4, '{}', now())`, [
+    templateId,
+    spec.slug,
+    spec.name,
+    spec.description,
+  ]);
+  await query(url, `INSERT INTO "TemplateVersion" (id, "templateId", version, spec) VALUES ($1, $2, 1, $3)`, [randomUUID(), templateId, JSON.stringify(spec)]);
 }

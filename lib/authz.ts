@@ -26,6 +26,8 @@ export type Action =
   /** Read the audit log; with a team, that team's entries. */
   | "audit:view"
   | "user:administer"
+  /** See every team's usage at once (each team's own usage needs only team:view). */
+  | "usage:view-all"
   /** Create, edit, archive and unarchive templates; see archived ones. */
   | "template:manage"
   /** Create a workspace in a team. */
@@ -51,7 +53,7 @@ interface MembershipChange extends TeamResource {
   newRole?: TeamRole;
 }
 
-type ResourceFor<A extends Action> = A extends "team:create" | "user:administer" | "template:manage" | "team:set-quota-ceilings"
+type ResourceFor<A extends Action> = A extends "team:create" | "user:administer" | "usage:view-all" | "template:manage" | "team:set-quota-ceilings"
   ? undefined
   : A extends "team:manage-members"
     ? MembershipChange
@@ -68,6 +70,7 @@ export function can<A extends Action>(actor: Actor, action: A, ...[resource]: Re
     case "team:archive":
     case "team:set-quota-ceilings":
     case "user:administer":
+    case "usage:view-all":
       return false;
     case "template:manage":
       return actor.isTemplateAdmin === true;

@@ -8,6 +8,7 @@ import type { CreateWorkspaceInput } from "@/lib/schemas/workspaces";
 import { parametersSchema, type WorkspaceParameters } from "@/lib/templates/parameters";
 import { templateSpec } from "@/lib/templates/spec";
 import { teamNotFound } from "@/lib/teams/access";
+import { meterWorkspace } from "@/lib/usage/meter";
 import { requestReconcile } from "./reconcile-trigger";
 
 /**
@@ -60,6 +61,8 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput)
       await tx.workspaceEvent.create({
         data: { workspaceId: created.id, step: "state", message: `Created from ${template.name} v${version.version}` },
       });
+      // Its volume is metered from creation.
+      await meterWorkspace(tx, created.id, { now: created.createdAt });
       await recordAudit(
         {
           action: "workspace.created",

@@ -1,10 +1,12 @@
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { EventLevel, WorkspaceState } from "@/lib/generated/prisma/enums";
 import { AppError } from "@/lib/errors";
+import { meterWorkspace } from "@/lib/usage/meter";
 
 // The observed lifecycle of a workspace. Every change goes through
 // `transition`, which locks the row, refuses moves the lifecycle doesn't
-// allow, and records the change as a workspace event in the same transaction.
+// allow, and records the change as a workspace event and in the usage
+// meter (lib/usage/meter.ts) in the same transaction.
 
 const ALLOWED: Record<WorkspaceState, readonly WorkspaceState[]> = {
   PENDING: ["STARTING", "STOPPED", "FAILED", "DELETING"],
@@ -58,6 +60,8 @@ export async function transition(
   });
   // Frees the name for a new workspace; the id keeps the deleted one apart.
   if (to === "DELETED") await tx.$executeRaw`UPDATE "Workspace" SET "name" = "name" || '~' || "id" WHERE "id" = ${workspaceId}`;
+  // Usage intervals open and close with the state, in this transaction.
+  await meterWorkspace(tx, workspaceId, { now });
   await tx.workspaceEvent.create({
     data: {
       workspaceId,

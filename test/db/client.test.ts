@@ -26,7 +26,7 @@ describe.each(backends)("the Prisma client on %s", (backend) => {
         data: { slug: "python", name: "Python", tags: ["python", "data"], versions: { create: { version: 1, spec: { image: "python:3.12" } } } },
         include: { versions: true },
       });
-      await db.workspace.create({
+      const workspace = await db.workspace.create({
         data: {
           name: "notebook",
           ownerId: user.id,
@@ -36,7 +36,7 @@ describe.each(backends)("the Prisma client on %s", (backend) => {
         },
       });
       await db.usageDailyRollup.create({
-        data: { day: new Date("2026-11-01"), teamId: team.id, userId: user.id, templateId: template.id, cpuMillicoreSeconds: 2n ** 40n },
+        data: { day: new Date("2026-11-01"), workspaceId: workspace.id, teamId: team.id, userId: user.id, templateId: template.id, cpuMillicoreSeconds: 2n ** 40n },
       });
 
       const found = await db.workspace.findFirstOrThrow({

@@ -150,7 +150,8 @@ export async function shapeFromDatabase(session: SqlSession): Promise<SchemaShap
                    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord)::text[] AS columns
       FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_class i ON i.oid = ix.indexrelid
       JOIN pg_namespace n ON n.oid = t.relnamespace
-     WHERE n.nspname = 'public' AND t.relname <> $1`, [ignored]);
+     -- Partial indexes can't be declared in schema.prisma; they live in migrations only.
+     WHERE n.nspname = 'public' AND t.relname <> $1 AND ix.indpred IS NULL`, [ignored]);
   const foreignKeys = await session.query<{
     name: string;
     table: string;

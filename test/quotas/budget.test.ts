@@ -16,7 +16,9 @@ const NOW = new Date("2026-12-11T00:00:00.000Z");
 const at = (iso: string) => new Date(iso);
 
 async function interval(teamId: string, userId: string, data: Partial<Prisma.UsageIntervalUncheckedCreateInput> & { startedAt: Date }) {
-  await getDb().usageInterval.create({ data: { kind: "COMPUTE", teamId, userId, templateId: "t", cpuMillicores: 1000, ...data } });
+  await getDb().usageInterval.create({
+    data: { kind: "COMPUTE", workspaceId: "w", teamId, userId, templateId: "t", cpuMillicores: 1000, rolledUpUntil: data.startedAt, ...data },
+  });
 }
 
 describe("the monthly CPU budget", () => {

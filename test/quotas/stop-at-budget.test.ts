@@ -58,7 +58,7 @@ describe("stopping at the monthly budget", () => {
       },
     });
     await getDb().usageInterval.create({
-      data: { kind: "COMPUTE", workspaceId: workspace.id, teamId: team.id, userId: owner.id, templateId: "budget", cpuMillicores: 2000, startedAt: MONTH_START },
+      data: { kind: "COMPUTE", workspaceId: workspace.id, teamId: team.id, userId: owner.id, templateId: "budget", cpuMillicores: 2000, startedAt: MONTH_START, rolledUpUntil: MONTH_START },
     });
     return { team, workspaceId: workspace.id };
   }

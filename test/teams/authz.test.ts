@@ -23,6 +23,7 @@ function ask(actor: Actor, action: Action, change: Change = {}): boolean {
   switch (action) {
     case "team:create":
     case "user:administer":
+    case "usage:view-all":
     case "template:manage":
     case "team:set-quota-ceilings":
       return can(actor, action);
@@ -45,6 +46,7 @@ function ask(actor: Actor, action: Action, change: Change = {}): boolean {
 const cases: Array<[label: string, action: Action, change: Change | undefined, allowed: Who[]]> = [
   ["create a team", "team:create", undefined, ["platform admin"]],
   ["administer users", "user:administer", undefined, ["platform admin"]],
+  ["see every team's usage", "usage:view-all", undefined, ["platform admin"]],
   ["manage templates", "template:manage", undefined, ["platform admin", "template admin"]],
   ["view the team", "team:view", undefined, ["platform admin", "owner", "admin", "member", "template admin"]],
   ["archive the team", "team:archive", undefined, ["platform admin"]],
@@ -89,6 +91,7 @@ describe("can", () => {
       "team:set-quota-ceilings": true,
       "audit:view": true,
       "user:administer": true,
+      "usage:view-all": true,
       "template:manage": true,
       "workspace:create": true,
       "workspace:view": true,

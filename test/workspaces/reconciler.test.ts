@@ -104,10 +104,16 @@ describe("reconciling workspaces on the local runtime", { timeout: 60_000 }, () 
 
     await waitFor(workspace.id, "FAILED");
     expect((await getDb().workspace.findUniqueOrThrow({ where: { id: workspace.id } })).stateReason).toBe("crashed");
+    // The runtime's truth ended its compute usage; its volume is still held.
+    const usage = () => getDb().usageInterval.findMany({ where: { workspaceId: workspace.id }, orderBy: { startedAt: "asc" } });
+    const open = (kind: string, intervals: Awaited<ReturnType<typeof usage>>) => intervals.filter((i) => i.kind === kind).map((i) => i.endedAt === null);
+    expect(open("COMPUTE", await usage())).toEqual([false]);
+    expect(open("STORAGE", await usage())).toEqual([true]);
 
     // Retrying is a move back to PENDING; the loop does the rest.
     await getDb().workspace.update({ where: { id: workspace.id }, data: { state: "PENDING" } });
     await waitFor(workspace.id, "RUNNING");
+    expect(open("COMPUTE", await usage())).toEqual([false, true]);
   });
 
   it("converges a workspace left STARTING by a crashed Podspace, without a second IDE", async () => {

@@ -113,6 +113,11 @@ export default async function TeamPage({ params }: TeamPageProps) {
             Quotas
           </Link>
         </p>
+        <nav aria-label="Team" className="flex gap-4 text-sm">
+          <Link href={`/teams/${team.slug}/usage`} className="font-medium underline-offset-4 hover:underline">
+            Usage
+          </Link>
+        </nav>
       </div>
 
       {canManage ? (

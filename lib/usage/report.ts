@@ -1,0 +1,127 @@
+import { getDb } from "@/lib/db/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { dayString, type Breakdown, type Period } from "./period";
+
+// The usage dashboard's figures, all from the daily rollups (one row per
+// workspace and day), so a page reads a team's days, never its intervals.
+
+/** Usage in the units people read: core-hours, GiB-hours, GiB-days, hours. */
+export interface Amounts {
+  cpuCoreHours: number;
+  memoryGiBHours: number;
+  storageGiBDays: number;
+  workspaceHours: number;
+}
+
+export interface SeriesPoint extends Amounts {
+  day: string;
+  /** The user, template or team id; OTHER for the rest beyond the largest few. */
+  key: string;
+}
+
+export interface UsageReport {
+  totals: Amounts & { activeUsers: number; sessions: number; averageSessionHours: number | null };
+  /** The series' keys, largest first, with their labels. */
+  keys: Array<{ key: string; label: string }>;
+  series: SeriesPoint[];
+  topWorkspaces: Array<Amounts & { id: string; name: string; owner: string; template: string; team: string; deleted: boolean }>;
+}
+
+export const OTHER = "other";
+/** More stacked series than this are hard to tell apart: the rest become "Other". */
+const MAX_SERIES = 8;
+const TOP_WORKSPACES = 10;
+
+type Sums = { cpuMillicoreSeconds: bigint | null; memoryMiBSeconds: bigint | null; storageGiBSeconds: bigint | null; workspaceSeconds: bigint | null };
+
+export function amounts(sum: Sums): Amounts {
+  const n = (value: bigint | null) => Number(value ?? 0n);
+  return {
+    cpuCoreHours: n(sum.cpuMillicoreSeconds) / 1000 / 3600,
+    memoryGiBHours: n(sum.memoryMiBSeconds) / 1024 / 3600,
+    storageGiBDays: n(sum.storageGiBSeconds) / 86_400,
+    workspaceHours: n(sum.workspaceSeconds) / 3600,
+  };
+}
+
+const SUMS = { cpuMillicoreSeconds: true, memoryMiBSeconds: true, storageGiBSeconds: true, workspaceSeconds: true } as const;
+const COLUMN = { user: "userId", template: "templateId", team: "teamId" } as const;
+
+/** Usage of one team, or of every team (teamId null: platform admins only; callers check). */
+export async function usageReport(teamId: string | null, period: Period, by: Breakdown): Promise<UsageReport> {
+  const db = getDb();
+  const where: Prisma.UsageDailyRollupWhereInput = { day: { gte: period.from, lt: period.until }, ...(teamId ? { teamId } : {}) };
+  const column = COLUMN[by];
+
+  const [total, users, perDay, perKey, perWorkspace] = await Promise.all([
+    db.usageDailyRollup.aggregate({ where, _sum: { ...SUMS, computeSessions: true, computeSessionSeconds: true } }),
+    db.usageDailyRollup.groupBy({ by: ["userId"], where: { ...where, workspaceSeconds: { gt: 0 } } }),
+    db.usageDailyRollup.groupBy({ by: ["day", column], where, _sum: SUMS }),
+    db.usageDailyRollup.groupBy({ by: [column], where, _sum: SUMS, orderBy: { _sum: { cpuMillicoreSeconds: "desc" } } }),
+    db.usageDailyRollup.groupBy({ by: ["workspaceId"], where, _sum: SUMS, orderBy: { _sum: { cpuMillicoreSeconds: "desc" } }, take: TOP_WORKSPACES }),
+  ]);
+
+  const ranked = perKey.map((row) => row[column] as string);
+  const shown = new Set(ranked.slice(0, ranked.length > MAX_SERIES ? MAX_SERIES - 1 : MAX_SERIES));
+  const series = new Map<string, SeriesPoint>();
+  for (const row of perDay) {
+    const key = shown.has(row[column] as string) ? (row[column] as string) : OTHER;
+    const day = dayString(row.day);
+    const point = series.get(`${day} ${key}`) ?? { day, key, cpuCoreHours: 0, memoryGiBHours: 0, storageGiBDays: 0, workspaceHours: 0 };
+    const add = amounts(row._sum);
+    point.cpuCoreHours += add.cpuCoreHours;
+    point.memoryGiBHours += add.memoryGiBHours;
+    point.storageGiBDays += add.storageGiBDays;
+    point.workspaceHours += add.workspaceHours;
+    series.set(`${day} ${key}`, point);
+  }
+
+  const workspaces = await db.workspace.findMany({
+    where: { id: { in: perWorkspace.map((row) => row.workspaceId) } },
+    select: { id: true, name: true, deletedAt: true, owner: { select: { name: true, email: true } }, team: { select: { name: true } }, templateVersion: { select: { template: { select: { name: true } } } } },
+  });
+  const byId = new Map(workspaces.map((workspace) => [workspace.id, workspace]));
+  const labels = await labelsFor(by, [...shown]);
+  const sessions = total._sum.computeSessions ?? 0;
+
+  return {
+    totals: {
+      ...amounts(total._sum),
+      activeUsers: users.length,
+      sessions,
+      averageSessionHours: sessions > 0 ? Number(total._sum.computeSessionSeconds ?? 0n) / sessions / 3600 : null,
+    },
+    keys: [
+      ...ranked.filter((key) => shown.has(key)).map((key) => ({ key, label: labels.get(key) ?? key })),
+      ...(ranked.length > shown.size ? [{ key: OTHER, label: "Other" }] : []),
+    ],
+    series: [...series.values()].sort((a, b) => a.day.localeCompare(b.day)),
+    topWorkspaces: perWorkspace.map((row) => {
+      const workspace = byId.get(row.workspaceId);
+      return {
+        id: row.workspaceId,
+        // Deleted workspaces' names carry "~<id>" to free the name (lib/workspaces/state-machine.ts).
+        name: workspace?.name.replace(/~[^~]*$/, "") ?? row.workspaceId,
+        owner: workspace ? (workspace.owner.name ?? workspace.owner.email) : "—",
+        template: workspace?.templateVersion.template.name ?? "—",
+        team: workspace?.team.name ?? "—",
+        deleted: !workspace || workspace.deletedAt !== null,
+        ...amounts(row._sum),
+      };
+    }),
+  };
+}
+
+/** Display names for user, template or team ids. */
+export async function labelsFor(by: Breakdown, ids: string[]): Promise<Map<string, string>> {
+  const db = getDb();
+  const where = { id: { in: ids } };
+  switch (by) {
+    case "user":
+      return new Map((await db.user.findMany({ where, select: { id: true, name: true, email: true } })).map((u) => [u.id, u.name ?? u.email]));
+    case "template":
+      return new Map((await db.template.findMany({ where, select: { id: true, name: true } })).map((t) => [t.id, t.name]));
+    case "team":
+      return new Map((await db.team.findMany({ where, select: { id: true, name: true } })).map((t) => [t.id, t.name]));
+  }
+}

@@ -1,0 +1,83 @@
+import type { PrismaClient } from "@/lib/generated/prisma/client";
+import { utcTimestamp, wholeSecond } from "./meter";
+
+// Daily rollups, kept incrementally. Each interval remembers how far the
+// rollups already hold it (rolledUpUntil); a pass takes a batch of intervals
+// with time not yet counted, splits that time at UTC midnights, adds it to
+// the per-workspace, per-day rows and moves rolledUpUntil on, all in one
+// statement. Open intervals are counted up to `now`, so today's figures grow
+// while a workspace runs; a closed interval's last pass also counts it as a
+// session, on the day it ended, and marks it done (rolledUp). Rows are taken
+// FOR UPDATE SKIP LOCKED and every addition moves its own watermark in the
+// same transaction, so no second of usage is counted twice or dropped,
+// whatever crashes or overlapping passes happen.
+
+const DEFAULT_BATCH = 5_000;
+
+/** Rolls up one batch; returns how many intervals it took (fewer than `batchSize`: the backlog is empty). */
+export async function rollUpBatch(db: Pick<PrismaClient, "$queryRaw">, now: Date, batchSize = DEFAULT_BATCH): Promise<number> {
+  const until = utcTimestamp(wholeSecond(now));
+  const [result] = await db.$queryRaw<{ taken: bigint }[]>`
+    WITH pending AS (
+      SELECT "id", "kind", "workspaceId", "teamId", "userId", "templateId", "cpuMillicores", "memoryMiB", "storageGiB",
+             "startedAt", "endedAt", "rolledUpUntil" AS "from", LEAST(COALESCE("endedAt", ${until}), ${until}) AS "to",
+             ("endedAt" IS NOT NULL AND "endedAt" <= ${until}) AS "finished"
+        FROM "UsageInterval"
+       WHERE NOT "rolledUp" AND ("rolledUpUntil" < ${until} OR "endedAt" <= ${until})
+       ORDER BY "rolledUpUntil"
+       LIMIT ${batchSize}
+         FOR UPDATE SKIP LOCKED
+    ),
+    pieces AS (
+      SELECT p.*, d.day::date AS "day",
+             EXTRACT(EPOCH FROM LEAST(p."to", d.day + interval '1 day') - GREATEST(p."from", d.day))::bigint AS "seconds"
+        FROM pending p, generate_series(date_trunc('day', p."from"), p."to", interval '1 day') AS d(day)
+       WHERE d.day < p."to"
+    ),
+    additions AS (
+      SELECT "workspaceId", "day", "teamId", "userId", "templateId",
+             SUM("cpuMillicores"::bigint * "seconds") AS "cpu",
+             SUM("memoryMiB"::bigint * "seconds") AS "memory",
+             SUM("storageGiB"::bigint * "seconds") AS "storage",
+             SUM(CASE WHEN "kind" = 'COMPUTE' THEN "seconds" ELSE 0 END) AS "workspace",
+             0 AS "sessions", 0::bigint AS "sessionSeconds"
+        FROM pieces GROUP BY 1, 2, 3, 4, 5
+      UNION ALL
+      SELECT "workspaceId", date_trunc('day', "endedAt")::date, "teamId", "userId", "templateId", 0, 0, 0, 0,
+             1, EXTRACT(EPOCH FROM "endedAt" - "startedAt")::bigint
+        FROM pending WHERE "finished" AND "kind" = 'COMPUTE'
+    ),
+    upserted AS (
+      INSERT INTO "UsageDailyRollup" ("id", "day", "workspaceId", "teamId", "userId", "templateId", "cpuMillicoreSeconds",
+                                      "memoryMiBSeconds", "storageGiBSeconds", "workspaceSeconds", "computeSessions", "computeSessionSeconds", "updatedAt")
+      SELECT gen_random_uuid()::text, "day", "workspaceId", "teamId", "userId", "templateId",
+             SUM("cpu"), SUM("memory"), SUM("storage"), SUM("workspace"), SUM("sessions"), SUM("sessionSeconds"), now()
+        FROM additions GROUP BY "day", "workspaceId", "teamId", "userId", "templateId"
+      ON CONFLICT ("workspaceId", "day") DO UPDATE SET
+        "cpuMillicoreSeconds" = "UsageDailyRollup"."cpuMillicoreSeconds" + EXCLUDED."cpuMillicoreSeconds",
+        "memoryMiBSeconds" = "UsageDailyRollup"."memoryMiBSeconds" + EXCLUDED."memoryMiBSeconds",
+        "storageGiBSeconds" = "UsageDailyRollup"."storageGiBSeconds" + EXCLUDED."storageGiBSeconds",
+        "workspaceSeconds" = "UsageDailyRollup"."workspaceSeconds" + EXCLUDED."workspaceSeconds",
+        "computeSessions" = "UsageDailyRollup"."computeSessions" + EXCLUDED."computeSessions",
+        "computeSessionSeconds" = "UsageDailyRollup"."computeSessionSeconds" + EXCLUDED."computeSessionSeconds",
+        "updatedAt" = EXCLUDED."updatedAt"
+      RETURNING 1
+    ),
+    marked AS (
+      UPDATE "UsageInterval" u SET "rolledUpUntil" = GREATEST(p."to", p."from"), "rolledUp" = p."finished"
+        FROM pending p WHERE u."id" = p."id"
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM marked) AS "taken", (SELECT count(*) FROM upserted) AS "rows"`;
+  return Number(result?.taken ?? 0);
+}
+
+/** Rolls up batches until the backlog up to `now` is empty; returns the number of intervals taken. */
+export async function rollUpUsage(db: Pick<PrismaClient, "$queryRaw">, now: Date, batchSize = DEFAULT_BATCH): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const taken = await rollUpBatch(db, now, batchSize);
+    total += taken;
+    if (taken < batchSize) return total;
+  }
+}

@@ -1,0 +1,155 @@
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "@/lib/db/client";
+import { utcTimestamp } from "@/lib/usage/meter";
+import { rollUpBatch } from "@/lib/usage/rollup";
+import { createTeamWith, createUser } from "../helpers/identity";
+import { usePostgresAppDatabase } from "../helpers/postgres-app-database";
+
+// Property: however intervals open, close and get rolled up (passes at any
+// times, in small batches, interleaved with closes), once everything is
+// rolled up to T the daily rollups equal the raw intervals, clipped at T and
+// split at UTC midnights, to the second.
+
+usePostgresAppDatabase();
+
+const DAY = 86_400;
+const EPOCH = Date.UTC(2026, 0, 1) / 1000;
+const WORKSPACES = ["w1", "w2", "w3"];
+
+interface IntervalCase {
+  workspace: string;
+  kind: "COMPUTE" | "STORAGE";
+  start: number;
+  /** Seconds after start when it closes; null stays open. */
+  length: number | null;
+  cpuMillicores: number;
+  memoryMiB: number;
+  storageGiB: number;
+}
+
+const intervalCase = fc.record({
+  workspace: fc.constantFrom(...WORKSPACES),
+  kind: fc.constantFrom("COMPUTE" as const, "STORAGE" as const),
+  start: fc.integer({ min: 0, max: 4 * DAY }),
+  length: fc.option(fc.integer({ min: 0, max: 3 * DAY }), { nil: null }),
+  cpuMillicores: fc.integer({ min: 0, max: 8000 }),
+  memoryMiB: fc.integer({ min: 0, max: 32_768 }),
+  storageGiB: fc.integer({ min: 0, max: 500 }),
+});
+
+const seconds = (s: number) => new Date((EPOCH + s) * 1000);
+type Totals = { cpu: bigint; memory: bigint; storage: bigint; workspace: bigint; sessions: number; sessionSeconds: bigint };
+const zero = (): Totals => ({ cpu: 0n, memory: 0n, storage: 0n, workspace: 0n, sessions: 0, sessionSeconds: 0n });
+
+/** The raw truth: each interval's time up to `until`, split at UTC midnights, keyed "workspace day". */
+function expected(intervals: Array<{ workspaceId: string; kind: string; cpuMillicores: number; memoryMiB: number; storageGiB: number; startedAt: Date; endedAt: Date | null }>, until: Date) {
+  const byKey = new Map<string, Totals>();
+  const add = (workspace: string, dayStart: number, change: (t: Totals) => void) => {
+    const key = `${workspace} ${new Date(dayStart * 1000).toISOString().slice(0, 10)}`;
+    const totals = byKey.get(key) ?? zero();
+    change(totals);
+    byKey.set(key, totals);
+  };
+  for (const interval of intervals) {
+    const start = interval.startedAt.getTime() / 1000;
+    const end = Math.min((interval.endedAt ?? until).getTime(), until.getTime()) / 1000;
+    for (let day = Math.floor(start / DAY) * DAY; day < end; day += DAY) {
+      const piece = BigInt(Math.min(end, day + DAY) - Math.max(start, day));
+      add(interval.workspaceId, day, (t) => {
+        t.cpu += BigInt(interval.cpuMillicores) * piece;
+        t.memory += BigInt(interval.memoryMiB) * piece;
+        t.storage += BigInt(interval.storageGiB) * piece;
+        if (interval.kind === "COMPUTE") t.workspace += piece;
+      });
+    }
+    if (interval.kind === "COMPUTE" && interval.endedAt && interval.endedAt <= until) {
+      const ended = interval.endedAt.getTime() / 1000;
+      add(interval.workspaceId, Math.floor(ended / DAY) * DAY, (t) => {
+        t.sessions += 1;
+        t.sessionSeconds += BigInt(ended - start);
+      });
+    }
+  }
+  // Rows with nothing in them are not written.
+  return new Map([...byKey].filter(([, t]) => t.cpu + t.memory + t.storage + t.workspace + t.sessionSeconds > 0n || t.sessions > 0));
+}
+
+describe("daily rollups", () => {
+  let fixtures: { teamId: string; userId: string };
+  beforeAll(async () => {
+    const user = await createUser("owner@rollup.test");
+    const team = await createTeamWith("rollup", [[user, "OWNER"]]);
+    fixtures = { teamId: team.id, userId: user.id };
+  });
+
+  it("equal the raw sum of the intervals, whatever the passes and closes", { timeout: 600_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(intervalCase, { minLength: 1, maxLength: 25 }),
+        // Rollup passes at arbitrary times (not in order), with a small batch size.
+        fc.array(fc.integer({ min: 0, max: 8 * DAY }), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 7 }),
+        async (cases: IntervalCase[], passes: number[], batchSize: number) => {
+          const db = getDb();
+          await db.usageDailyRollup.deleteMany();
+          await db.usageInterval.deleteMany();
+          // Each interval opens, maybe meets a rollup pass, and maybe closes; opening one closes the open one of its workspace and kind.
+          const rows = cases.map((c, index) => ({ ...c, id: `i${index}` }));
+          const events = passes.map((p) => ({ pass: p }));
+          for (const row of rows) {
+            const open = await db.usageInterval.findFirst({ where: { workspaceId: row.workspace, kind: row.kind, endedAt: null } });
+            // Close the previous open interval of this workspace and kind where this one starts (as the meter would).
+            if (open) await close(open.id, row.start);
+            await db.usageInterval.create({
+              data: {
+                id: row.id,
+                kind: row.kind,
+                workspaceId: row.workspace,
+                ...fixtures,
+                templateId: "t",
+                cpuMillicores: row.cpuMillicores,
+                memoryMiB: row.memoryMiB,
+                storageGiB: row.storageGiB,
+                startedAt: seconds(row.start),
+                rolledUpUntil: seconds(row.start),
+              },
+            });
+            const event = events.shift();
+            if (event) await rollUpBatch(db, seconds(event.pass), batchSize);
+            if (row.length !== null) await close(row.id, row.start + row.length);
+          }
+          for (const event of events) await rollUpBatch(db, seconds(event.pass), batchSize);
+
+          const until = seconds(9 * DAY);
+          while ((await rollUpBatch(db, until, batchSize)) === batchSize);
+
+          const intervals = await db.usageInterval.findMany();
+          const want = expected(intervals, until);
+          const got = new Map(
+            (await db.usageDailyRollup.findMany()).map((r) => [
+              `${r.workspaceId} ${r.day.toISOString().slice(0, 10)}`,
+              {
+                cpu: r.cpuMillicoreSeconds,
+                memory: r.memoryMiBSeconds,
+                storage: r.storageGiBSeconds,
+                workspace: r.workspaceSeconds,
+                sessions: r.computeSessions,
+                sessionSeconds: r.computeSessionSeconds,
+              },
+            ]),
+          );
+          expect(Object.fromEntries(got)).toEqual(Object.fromEntries(want));
+          expect(await db.usageInterval.count({ where: { rolledUp: false, endedAt: { not: null } } })).toBe(0);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+/** Closes an interval the way the meter does: never before what is already rolled up. */
+async function close(id: string, at: number) {
+  await getDb().$executeRaw`
+    UPDATE "UsageInterval" SET "endedAt" = GREATEST(${utcTimestamp(seconds(at))}, "startedAt", "rolledUpUntil") WHERE "id" = ${id} AND "endedAt" IS NULL`;
+}
