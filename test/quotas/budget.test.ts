@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
@@ -17,7 +18,8 @@ const at = (iso: string) => new Date(iso);
 
 async function interval(teamId: string, userId: string, data: Partial<Prisma.UsageIntervalUncheckedCreateInput> & { startedAt: Date }) {
   await getDb().usageInterval.create({
-    data: { kind: "COMPUTE", workspaceId: "w", teamId, userId, templateId: "t", cpuMillicores: 1000, rolledUpUntil: data.startedAt, ...data },
+    // One workspace per interval: the metering allows one open interval per workspace and kind.
+    data: { kind: "COMPUTE", workspaceId: randomUUID(), teamId, userId, templateId: "t", cpuMillicores: 1000, rolledUpUntil: data.startedAt, ...data },
   });
 }
 
