@@ -47,7 +47,14 @@ const SECRET_VALUES: Record<string, string> = {
   uri: "postgresql://podspace:secret@db.corp.example:5432/podspace",
   AUTH_SECRET: "x".repeat(44),
   PODSPACE_OIDC_PROVIDERS: '[{"id":"corp","name":"Corp SSO","issuer":"https://sso.corp.example","clientId":"podspace","clientSecret":"s"}]',
+  PODSPACE_METRICS_TOKEN: "m".repeat(32),
 };
+
+/** What the downward API fills in. */
+const FIELD_VALUES = (deployment: V1Deployment): Record<string, string> => ({
+  "metadata.namespace": deployment.metadata!.namespace!,
+  "status.podIP": "10.1.2.3",
+});
 
 /** The environment the Podspace container gets: the ConfigMap, then the Secret references. */
 function containerEnvironment(objects: KubernetesObject[]): Record<string, string> {
@@ -62,9 +69,11 @@ function containerEnvironment(objects: KubernetesObject[]): Record<string, strin
   }
   for (const variable of container.env ?? []) {
     const secret = variable.valueFrom?.secretKeyRef;
+    const field = variable.valueFrom?.fieldRef?.fieldPath;
     if (secret) environment[variable.name] = SECRET_VALUES[secret.key]!;
-    else if (variable.valueFrom?.fieldRef?.fieldPath === "metadata.namespace") environment[variable.name] = deployment.metadata!.namespace!;
-    else environment[variable.name] = variable.value!;
+    else if (field) environment[variable.name] = FIELD_VALUES(deployment)[field]!;
+    // $(NAME) expands variables defined earlier in the list, as the kubelet does.
+    else environment[variable.name] = variable.value!.replace(/\$\((\w+)\)/g, (_, name: string) => environment[name] ?? `$(${name})`);
   }
   return environment;
 }
@@ -92,20 +101,21 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
 
   it("runs the Kubernetes runtime with a configuration lib/env.ts accepts in production", () => {
     const environment = containerEnvironment(objects);
-    // Every variable is one lib/env.ts reads (a typo would be ignored silently), or Node's own.
-    const unknown = Object.keys(environment).filter((variable) => !(variable in envSchema.shape) && variable !== "NODE_OPTIONS");
+    // Every variable is one lib/env.ts reads (a typo would be ignored silently), Node's own, or POD_IP (expanded into PODSPACE_INTERNAL_URL).
+    const unknown = Object.keys(environment).filter((variable) => !(variable in envSchema.shape) && !["NODE_OPTIONS", "POD_IP"].includes(variable));
     expect(unknown).toEqual([]);
     const parsed = parseEnv(environment);
     expect(parsed).toMatchObject({ NODE_ENV: "production", PODSPACE_RUNTIME: "kubernetes", PORT: 3000 });
     expect(parsed.PODSPACE_K8S_SELF_NAMESPACE).toBe(deployment.metadata!.namespace);
     expect(parsed.KUBECONFIG).toBeUndefined(); // in-cluster: the service account's token
+    expect(parsed.PODSPACE_INTERNAL_URL).toBe("http://10.1.2.3:3000");
     expect(podSpec.serviceAccountName).toBe(only(objects, "ServiceAccount").metadata!.name);
   });
 
   it("references secrets by name only and writes none", () => {
     expect(objects.filter((object) => object.kind === "Secret")).toEqual([]);
     const referenced = (container.env ?? []).filter((variable) => variable.valueFrom?.secretKeyRef).map((variable) => variable.name);
-    expect(referenced.sort()).toEqual(["AUTH_SECRET", "DATABASE_URL", "PODSPACE_OIDC_PROVIDERS"]);
+    expect(referenced.sort()).toEqual(["AUTH_SECRET", "DATABASE_URL", "PODSPACE_METRICS_TOKEN", "PODSPACE_OIDC_PROVIDERS"]);
     for (const configMap of objects.filter((object): object is V1ConfigMap => object.kind === "ConfigMap")) {
       expect(Object.keys(configMap.data ?? {})).not.toEqual(expect.arrayContaining(["DATABASE_URL"]));
       expect(Object.keys(configMap.data ?? {}).filter((key) => referenced.includes(key))).toEqual([]);
