@@ -1,10 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createTestDatabase } from "../test/helpers/postgres-setup";
-import { launchBrowser } from "./browser";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { query } from "./database";
-import { startPodspace, type PodspaceProcess } from "./harness";
+import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 
 // Quotas through the browser: the platform admin sets a ceiling, the team
@@ -20,36 +18,27 @@ const SPEC = {
 };
 
 describe("team quotas in the browser", () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let podspace: PodspaceProcess;
-  let browser: BrowserContext;
+  const stack = usePodspaceStack();
 
   beforeAll(async () => {
-    database = await createTestDatabase(inject("postgresAdminUrl"));
-    [podspace, browser] = await Promise.all([startPodspace({ env: { DATABASE_URL: database.url } }), launchBrowser()]);
-    const page = await browser.newPage();
+    const page = await stack.browser.newPage();
     // The first to sign in becomes a platform admin: Avery. Group sync puts all three in team demo.
-    for (const account of [/Avery Admin/, /Lee Lead/, /Dana Developer/]) await signIn(page, podspace.url, { provider: DEMO, account });
+    for (const account of [/Avery Admin/, /Lee Lead/, /Dana Developer/]) await signIn(page, stack.podspace.url, { provider: DEMO, account });
     await page.close();
 
     // Dana has a stopped 2-core workspace.
     const templateId = randomUUID();
     const versionId = randomUUID();
-    await query(database.url, `INSERT INTO "Template" (id, slug, name, tags, "updatedAt") VALUES ($1, $2, $3, '{}', now())`, [templateId, SPEC.slug, SPEC.name]);
-    await query(database.url, `INSERT INTO "TemplateVersion" (id, "templateId", version, spec) VALUES ($1, $2, 1, $3)`, [versionId, templateId, JSON.stringify(SPEC)]);
+    await query(stack.database.url, `INSERT INTO "Template" (id, slug, name, tags, "updatedAt") VALUES ($1, $2, $3, '{}', now())`, [templateId, SPEC.slug, SPEC.name]);
+    await query(stack.database.url, `INSERT INTO "TemplateVersion" (id, "templateId", version, spec) VALUES ($1, $2, 1, $3)`, [versionId, templateId, JSON.stringify(SPEC)]);
     await query(
-      database.url,
+      stack.database.url,
       `INSERT INTO "Workspace" (id, name, "ownerId", "teamId", "templateVersionId", parameters, state, "desiredState", "stoppedAt", "updatedAt")
        SELECT $1, 'e2e-box', u.id, t.id, $2, $3, 'STOPPED', 'STOPPED', now(), now() FROM "User" u, "Team" t WHERE u.email = 'dev@podspace.dev' AND t.slug = 'demo'`,
       [randomUUID().replaceAll("-", ""), versionId, JSON.stringify({ cpu: 2, memoryGiB: 1, diskGiB: 1, values: {} })],
     );
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await podspace?.stop();
-    await database?.drop();
-  });
 
   /** The field in the form titled `form`. */
   const field = (page: Page, form: string, label: string) => page.getByRole("form", { name: form }).getByLabel(label, { exact: true });
@@ -57,20 +46,20 @@ describe("team quotas in the browser", () => {
   const fieldError = async (page: Page, form: string, label: string) => page.locator(`[id="${await field(page, form, label).getAttribute("id")}-error"]`);
 
   it("a team admin lowers the CPU limit within the platform's ceiling, and a member's start is refused naming it", async () => {
-    const page = await browser.newPage();
+    const page = await stack.browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
 
     // The platform admin caps the team at 4 cores.
-    await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
-    await page.goto(`${podspace.url}/teams/demo/settings/quotas`);
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    await page.goto(`${stack.podspace.url}/teams/demo/settings/quotas`);
     await field(page, "Platform ceilings", "CPU (cores)").fill("4");
     await page.getByRole("button", { name: "Save ceilings" }).click();
     await page.getByRole("form", { name: "Platform ceilings" }).getByText("Saved the platform's ceilings for demo.").waitFor();
 
     // The team admin finds the page from the team's page.
-    await signIn(page, podspace.url, { provider: DEMO, account: /Lee Lead/ });
-    await page.goto(`${podspace.url}/teams/demo`);
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Lee Lead/ });
+    await page.goto(`${stack.podspace.url}/teams/demo`);
     await page.getByRole("link", { name: "Quotas" }).click();
     await page.waitForURL(/\/teams\/demo\/settings\/quotas$/);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Quotas");
@@ -97,7 +86,7 @@ describe("team quotas in the browser", () => {
     await cpu.fill("8");
     await page.getByRole("button", { name: "Save limits" }).click();
     await (await fieldError(page, "Team limits", "CPU (cores)")).getByText("The platform allows at most 4 CPU cores.").waitFor();
-    expect(await query(database.url, `SELECT 1 FROM "TeamQuota" WHERE scope = 'LIMIT'`)).toEqual([]);
+    expect(await query(stack.database.url, `SELECT 1 FROM "TeamQuota" WHERE scope = 'LIMIT'`)).toEqual([]);
 
     // Within the ceiling it is saved, and enforced from now on.
     await cpu.fill("1");
@@ -108,15 +97,15 @@ describe("team quotas in the browser", () => {
     expect(await field(page, "Team limits", "CPU (cores)").inputValue()).toBe("1");
 
     // The member's start is refused with the limit and the numbers.
-    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
-    await page.goto(`${podspace.url}/workspaces`);
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    await page.goto(`${stack.podspace.url}/workspaces`);
     await page.getByRole("button", { name: "Start e2e-box" }).click();
     await page.getByText("Team demo would use 2 of 1 CPU cores.").first().waitFor();
-    const [workspace] = await query<{ desiredState: string }>(database.url, `SELECT "desiredState" FROM "Workspace" WHERE name = 'e2e-box'`);
+    const [workspace] = await query<{ desiredState: string }>(stack.database.url, `SELECT "desiredState" FROM "Workspace" WHERE name = 'e2e-box'`);
     expect(workspace!.desiredState).toBe("STOPPED");
 
     // The catalog shows the same before any form is filled in.
-    await page.goto(`${podspace.url}/templates/${SPEC.slug}`);
+    await page.goto(`${stack.podspace.url}/templates/${SPEC.slug}`);
     const main = page.getByRole("main");
     await main.getByText("A workspace with the default settings doesn't fit in demo's quota right now.").waitFor();
     expect(await main.getByText("needs 2 CPU cores, but your team has only 1 of its 1 left").isVisible()).toBe(true);
@@ -125,8 +114,8 @@ describe("team quotas in the browser", () => {
   });
 
   it("shows owners the change in the audit log, before → after, filtered by action", async () => {
-    const page = await browser.newPage();
-    await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    const page = await stack.browser.newPage();
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).click();
     await page.waitForURL(/\/audit$/);
     await page.getByLabel("Action").selectOption("quota.limits-changed");
@@ -139,15 +128,15 @@ describe("team quotas in the browser", () => {
     expect(cells[5]).toBe("cpuMillicores: none → 1000");
 
     // A date range with nothing in it, and a bad one explained next to its field.
-    await page.goto(`${podspace.url}/audit?from=2000-01-01&to=2000-01-02`);
+    await page.goto(`${stack.podspace.url}/audit?from=2000-01-01&to=2000-01-02`);
     await page.getByText("Nothing audited matches these filters.").waitFor();
-    await page.goto(`${podspace.url}/audit?from=2030-01-02&to=2030-01-01`);
+    await page.goto(`${stack.podspace.url}/audit?from=2030-01-02&to=2030-01-01`);
     await page.getByText("The start date is after the end date.").waitFor();
 
     // A member sees neither the link nor the page.
-    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
     expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit log" }).count()).toBe(0);
-    const response = await page.goto(`${podspace.url}/audit`);
+    const response = await page.goto(`${stack.podspace.url}/audit`);
     expect(response!.status()).toBe(404);
   });
 });

@@ -1,11 +1,9 @@
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { Client } from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "@/lib/db/client";
 import { seedBuiltInTemplates } from "@/lib/templates/seed";
-import { createTestDatabase } from "../test/helpers/postgres-setup";
-import { launchBrowser } from "./browser";
-import { startPodspace, type PodspaceProcess } from "./harness";
+import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 
 // The template catalog in a browser: a member browses and sees the cost to
@@ -25,40 +23,31 @@ async function query<T>(url: string, text: string, params: unknown[] = []): Prom
 const cardNames = (page: Page) => page.getByRole("region", { name: "Templates" }).getByRole("heading", { level: 2 }).allTextContents();
 
 describe("the template catalog", () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let podspace: PodspaceProcess;
-  let browser: BrowserContext;
+  const stack = usePodspaceStack();
 
   beforeAll(async () => {
-    database = await createTestDatabase(inject("postgresAdminUrl"));
-    [podspace, browser] = await Promise.all([startPodspace({ env: { DATABASE_URL: database.url } }), launchBrowser()]);
     // server.ts may seed at startup too; seeding is idempotent either way.
-    const db = createPrismaClient({ kind: "postgres", url: database.url });
+    const db = createPrismaClient({ kind: "postgres", url: stack.database.url });
     try {
       await seedBuiltInTemplates(db);
     } finally {
       await db.$disconnect();
     }
   });
-  afterAll(async () => {
-    await browser?.close();
-    await podspace?.stop();
-    await database?.drop();
-  });
 
   it("lets a member browse, search and filter, and shows a template's cost against the team's quota", async () => {
-    const page = await browser.newPage();
+    const page = await stack.browser.newPage();
     // The first person to sign in becomes platform admin: let that be Avery.
-    await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
-    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
-    const [team] = await query<{ id: string }>(database.url, `SELECT id FROM "Team" WHERE slug = 'demo'`);
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    const [team] = await query<{ id: string }>(stack.database.url, `SELECT id FROM "Team" WHERE slug = 'demo'`);
     await query(
-      database.url,
+      stack.database.url,
       `INSERT INTO "TeamQuota" (id, "teamId", scope, "cpuMillicores", "memoryMiB", "updatedAt") VALUES ('q-e2e', $1, 'LIMIT', 6000, 16384, now())`,
       [team!.id],
     );
 
-    await page.goto(`${podspace.url}/templates`);
+    await page.goto(`${stack.podspace.url}/templates`);
     expect((await cardNames(page)).sort()).toEqual(["Go", "Node.js", "Python", "Universal"]);
     expect(await page.getByRole("link", { name: "New template" }).count()).toBe(0);
 
@@ -67,7 +56,7 @@ describe("the template catalog", () => {
     await page.waitForURL(/\/templates\?q=typescript/);
     expect(await cardNames(page)).toEqual(["Node.js"]);
 
-    await page.goto(`${podspace.url}/templates`);
+    await page.goto(`${stack.podspace.url}/templates`);
     await page.getByRole("navigation", { name: "Filter by tag" }).getByRole("link", { name: "python", exact: true }).click();
     await page.waitForURL(/tag=python/);
     expect(await cardNames(page)).toEqual(["Python"]);
@@ -83,15 +72,15 @@ describe("the template catalog", () => {
     expect(await main.getByRole("link", { name: "Edit", exact: true }).count()).toBe(0);
 
     // The editor is out of reach for members.
-    const response = await page.goto(`${podspace.url}/templates/python/edit`);
+    const response = await page.goto(`${stack.podspace.url}/templates/python/edit`);
     expect(response?.status()).toBe(404);
     await page.close();
   });
 
   it("lets the platform admin save a new version, with YAML errors shown at their line, and archive a template", async () => {
-    const page = await browser.newPage();
-    await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
-    await page.goto(`${podspace.url}/templates/go`);
+    const page = await stack.browser.newPage();
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    await page.goto(`${stack.podspace.url}/templates/go`);
     await page.getByRole("link", { name: "Edit", exact: true }).click();
     await page.waitForURL(/\/templates\/go\/edit$/);
 
@@ -115,7 +104,7 @@ describe("the template catalog", () => {
     expect(await page.getByRole("cell", { name: "Four cores by default" }).isVisible()).toBe(true);
 
     const versions = await query<{ version: number; cpu: number }>(
-      database.url,
+      stack.database.url,
       `SELECT v.version, (v.spec->'resources'->'cpu'->>'default')::int AS cpu FROM "TemplateVersion" v JOIN "Template" t ON t.id = v."templateId" WHERE t.slug = 'go' ORDER BY v.version`,
     );
     expect(versions).toEqual([
@@ -126,23 +115,23 @@ describe("the template catalog", () => {
     await page.getByRole("button", { name: "Archive", exact: true }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Archive template" }).click();
     await page.getByRole("main").getByText("Archived", { exact: true }).first().waitFor();
-    const audit = await query<{ action: string }>(database.url, `SELECT action FROM "AuditLog" WHERE "targetType" = 'template' AND action <> 'template.created' ORDER BY "createdAt"`);
+    const audit = await query<{ action: string }>(stack.database.url, `SELECT action FROM "AuditLog" WHERE "targetType" = 'template' AND action <> 'template.created' ORDER BY "createdAt"`);
     expect(audit.map((row) => row.action)).toEqual(["template.version-created", "template.archived"]);
 
     // Members no longer find it.
-    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
-    await page.goto(`${podspace.url}/templates`);
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    await page.goto(`${stack.podspace.url}/templates`);
     expect((await cardNames(page)).sort()).toEqual(["Node.js", "Python", "Universal"]);
-    expect((await page.goto(`${podspace.url}/templates/go`))?.status()).toBe(404);
+    expect((await page.goto(`${stack.podspace.url}/templates/go`))?.status()).toBe(404);
 
     // Until the platform admin makes Dana a template admin on Admin → Users.
-    await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
-    await page.goto(`${podspace.url}/admin/users`);
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    await page.goto(`${stack.podspace.url}/admin/users`);
     await page.getByRole("button", { name: "Make template admin: Dana Developer" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Make template admin" }).click();
     await page.getByRole("button", { name: "Remove template admin from Dana Developer" }).waitFor();
-    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
-    await page.goto(`${podspace.url}/templates`);
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    await page.goto(`${stack.podspace.url}/templates`);
     expect((await cardNames(page)).sort()).toEqual(["Go (edited)", "Node.js", "Python", "Universal"]);
     expect(await page.getByRole("link", { name: "New template" }).isVisible()).toBe(true);
     await page.close();

@@ -1,11 +1,8 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import type { BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createTestDatabase } from "../test/helpers/postgres-setup";
-import { launchBrowser } from "./browser";
+import { beforeAll, describe, expect, it } from "vitest";
 import { insertTemplate, query } from "./database";
-import { startPodspace, type PodspaceProcess } from "./harness";
+import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 
 // Usage end to end: a team member's workspace runs on the local runtime, is
@@ -23,32 +20,23 @@ const SPEC = {
 };
 
 describe("the usage dashboard", () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let podspace: PodspaceProcess;
-  let browser: BrowserContext;
+  const stack = usePodspaceStack();
 
   beforeAll(async () => {
-    database = await createTestDatabase(inject("postgresAdminUrl"));
-    [podspace, browser] = await Promise.all([startPodspace({ env: { DATABASE_URL: database.url } }), launchBrowser()]);
-    await insertTemplate(database.url, SPEC);
+    await insertTemplate(stack.database.url, SPEC);
     // The first user to sign in becomes a platform admin: let that be Avery, so Dana is a plain member.
-    const page = await browser.newPage();
-    await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    const page = await stack.browser.newPage();
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
     await page.close();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await podspace?.stop();
-    await database?.drop();
   });
 
   it("meters a running workspace, charts it by day and exports the period as CSV", { timeout: 240_000 }, async () => {
-    const page = await browser.newPage();
+    const page = await stack.browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
-    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
 
-    await page.goto(`${podspace.url}/workspaces/new?template=e2e-usage`);
+    await page.goto(`${stack.podspace.url}/workspaces/new?template=e2e-usage`);
     await page.getByLabel("Name", { exact: true }).fill("usage-box");
     await page.getByRole("button", { name: "Create workspace" }).click();
     await page.waitForURL(/\/workspaces\/(?!new)[^/?]+$/);
@@ -57,7 +45,7 @@ describe("the usage dashboard", () => {
 
     // Metered from the runtime's state: one open interval of each kind, with the workspace's resources.
     const open = await query<{ kind: string; cpuMillicores: number; memoryMiB: number; storageGiB: number }>(
-      database.url,
+      stack.database.url,
       `SELECT kind, "cpuMillicores", "memoryMiB", "storageGiB" FROM "UsageInterval" WHERE "workspaceId" = $1 AND "endedAt" IS NULL ORDER BY kind`,
       [workspaceId],
     );
@@ -67,9 +55,9 @@ describe("the usage dashboard", () => {
     ]);
 
     // The team page links to its usage.
-    await page.goto(`${podspace.url}/teams/demo`);
+    await page.goto(`${stack.podspace.url}/teams/demo`);
     await page.getByRole("navigation", { name: "Team" }).getByRole("link", { name: "Usage" }).click();
-    await page.waitForURL(`${podspace.url}/teams/demo/usage`);
+    await page.waitForURL(`${stack.podspace.url}/teams/demo/usage`);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Usage");
 
     // The leader's usage loop rolls up once a minute: reload until today's running time shows.
@@ -121,9 +109,9 @@ describe("the usage dashboard", () => {
     expect(storage! * 24).toBeGreaterThanOrEqual(hours! * 5 - 0.001);
 
     // Only platform admins export every team; nobody signed out exports anything.
-    expect((await page.request.get(`${podspace.url}/api/usage/export`)).status()).toBe(403);
-    expect((await fetch(`${podspace.url}/api/usage/export?team=demo`)).status).toBe(401);
-    expect((await page.request.get(`${podspace.url}/api/usage/export?team=demo&period=custom&from=2026-02-01&to=2026-01-01`)).status()).toBe(400);
+    expect((await page.request.get(`${stack.podspace.url}/api/usage/export`)).status()).toBe(403);
+    expect((await fetch(`${stack.podspace.url}/api/usage/export?team=demo`)).status).toBe(401);
+    expect((await page.request.get(`${stack.podspace.url}/api/usage/export?team=demo&period=custom&from=2026-02-01&to=2026-01-01`)).status()).toBe(400);
     expect(errors.join("\n")).toBe("");
     await page.close();
   });

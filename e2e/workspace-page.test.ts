@@ -2,13 +2,11 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CODE_SERVER_VERSION } from "../lib/runtime/local/code-server";
-import { createTestDatabase } from "../test/helpers/postgres-setup";
-import { launchBrowser } from "./browser";
 import { query } from "./database";
-import { startPodspace, type PodspaceProcess } from "./harness";
+import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 import {
   expectCommandAndScrollbackInPanel,
@@ -47,24 +45,20 @@ async function screenshot(page: Page, name: string) {
 }
 
 describe("the workspace page's terminal and IDE", () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let podspace: PodspaceProcess;
-  let browser: BrowserContext;
+  const stack = usePodspaceStack();
   let page: Page;
   const workspaceId = `e2e${randomBytes(6).toString("hex")}`;
 
   beforeAll(async () => {
-    database = await createTestDatabase(inject("postgresAdminUrl"));
-    [podspace, browser] = await Promise.all([startPodspace({ env: { DATABASE_URL: database.url } }), launchBrowser()]);
-    const templateVersionId = await seedTemplate(database.url, SPEC);
-    page = await browser.newPage();
-    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
-    await seedRunningWorkspace(database.url, podspace, { id: workspaceId, templateVersionId });
+    const templateVersionId = await seedTemplate(stack.database.url, SPEC);
+    page = await stack.browser.newPage();
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    await seedRunningWorkspace(stack.database.url, stack.podspace, { id: workspaceId, templateVersionId });
   }, 150_000);
-  afterAll(async () => {
-    await browser?.close();
+  // Runs before the stack's teardown (after-hooks run in reverse order).
+  afterAll(() => {
     // Stopping Podspace leaves workspaces running (as in production): end this one's processes.
-    const record = podspace && path.join(podspace.dataDir, "runtime", "local", `${workspaceId}.json`);
+    const record = stack.podspace && path.join(stack.podspace.dataDir, "runtime", "local", `${workspaceId}.json`);
     if (record && fs.existsSync(record)) {
       try {
         process.kill(-(JSON.parse(fs.readFileSync(record, "utf8")) as { pid: number }).pid, "SIGTERM");
@@ -72,19 +66,17 @@ describe("the workspace page's terminal and IDE", () => {
         // Already gone.
       }
     }
-    await podspace?.stop();
-    await database?.drop();
   });
 
   it("runs a command in the terminal, and a reloaded page gets the scrollback back", async () => {
-    await expectCommandAndScrollbackOverSocket(page, podspace, workspaceId, "e2e-tab");
+    await expectCommandAndScrollbackOverSocket(page, stack.podspace, workspaceId, "e2e-tab");
 
-    const [row] = await query<{ lastActivityAt: Date | null }>(database.url, `SELECT "lastActivityAt" FROM "Workspace" WHERE id = $1`, [workspaceId]);
+    const [row] = await query<{ lastActivityAt: Date | null }>(stack.database.url, `SELECT "lastActivityAt" FROM "Workspace" WHERE id = $1`, [workspaceId]);
     expect(row?.lastActivityAt).toBeInstanceOf(Date);
   });
 
   it("uses the terminal panel on the workspace page", async () => {
-    await expectCommandAndScrollbackInPanel(page, podspace, workspaceId);
+    await expectCommandAndScrollbackInPanel(page, stack.podspace, workspaceId);
     await screenshot(page, "tools-terminal");
 
     // Cut the socket under the page: the terminal reconnects by itself and
@@ -111,10 +103,10 @@ describe("the workspace page's terminal and IDE", () => {
   });
 
   it("shows the IDE through the proxy, and nobody else's", async () => {
-    await page.goto(`${podspace.url}/workspaces/${workspaceId}`);
+    await page.goto(`${stack.podspace.url}/workspaces/${workspaceId}`);
     await terminalInPage(page, { workspaceId, session: "e2e-file", command: "echo hi > hello-from-terminal.txt && echo wr$((1))tten", expected: "wr1tten" });
 
-    const response = await page.goto(`${podspace.url}/w/${workspaceId}/ide/`);
+    const response = await page.goto(`${stack.podspace.url}/w/${workspaceId}/ide/`);
     expect(response?.status()).toBe(200);
     // The proxy opened the workspace's home.
     expect(new URL(page.url()).searchParams.get("folder")).toMatch(new RegExp(`workspaces/${workspaceId}$`));
@@ -128,9 +120,9 @@ describe("the workspace page's terminal and IDE", () => {
     await screenshot(page, "tools-ide");
 
     // The team's lead may see the workspace but not open its IDE: 404, as for no workspace at all.
-    const other = await browser.newPage();
-    await signIn(other, podspace.url, { provider: DEMO, account: /Lee Lead/ });
-    expect((await other.goto(`${podspace.url}/w/${workspaceId}/ide/`))?.status()).toBe(404);
+    const other = await stack.browser.newPage();
+    await signIn(other, stack.podspace.url, { provider: DEMO, account: /Lee Lead/ });
+    expect((await other.goto(`${stack.podspace.url}/w/${workspaceId}/ide/`))?.status()).toBe(404);
     await other.close();
   });
 });

@@ -1,11 +1,9 @@
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createTestDatabase } from "../test/helpers/postgres-setup";
-import { launchBrowser } from "./browser";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { query } from "./database";
-import { startPodspace, type PodspaceProcess } from "./harness";
+import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 
 // A workspace's whole life through the browser, on the local runtime: the
@@ -47,57 +45,48 @@ async function screenshot(page: Page, name: string) {
 }
 
 describe("a workspace's life in the browser", () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let podspace: PodspaceProcess;
-  let browser: BrowserContext;
+  const stack = usePodspaceStack();
 
   beforeAll(async () => {
-    database = await createTestDatabase(inject("postgresAdminUrl"));
-    [podspace, browser] = await Promise.all([startPodspace({ env: { DATABASE_URL: database.url } }), launchBrowser()]);
     for (const spec of [SPEC, BROKEN_SPEC]) {
       const templateId = randomUUID();
-      await query(database.url, `INSERT INTO "Template" (id, slug, name, description, tags, "updatedAt") VALUES ($1, $2, $3, $4, '{}', now())`, [
+      await query(stack.database.url, `INSERT INTO "Template" (id, slug, name, description, tags, "updatedAt") VALUES ($1, $2, $3, $4, '{}', now())`, [
         templateId,
         spec.slug,
         spec.name,
         spec.description,
       ]);
-      await query(database.url, `INSERT INTO "TemplateVersion" (id, "templateId", version, spec) VALUES ($1, $2, 1, $3)`, [
+      await query(stack.database.url, `INSERT INTO "TemplateVersion" (id, "templateId", version, spec) VALUES ($1, $2, 1, $3)`, [
         randomUUID(),
         templateId,
         JSON.stringify(spec),
       ]);
     }
     // The first user to sign in becomes a platform admin: let that be Avery, so Dana is a plain member.
-    const page = await browser.newPage();
-    await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    const page = await stack.browser.newPage();
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
     await page.close();
   });
   /** Sets the demo team's CPU limit, in millicores. */
   async function setCpuQuota(millicores: number) {
     await query(
-      database.url,
+      stack.database.url,
       `INSERT INTO "TeamQuota" (id, "teamId", scope, "cpuMillicores", "updatedAt") SELECT $1, id, 'LIMIT', $2, now() FROM "Team" WHERE slug = 'demo'
         ON CONFLICT ("teamId", scope) DO UPDATE SET "cpuMillicores" = EXCLUDED."cpuMillicores"`,
       [randomUUID(), millicores],
     );
   }
 
-  afterAll(async () => {
-    await browser?.close();
-    await podspace?.stop();
-    await database?.drop();
-  });
 
   it("creates, starts live, stops and deletes a workspace", async () => {
-    const page = await browser.newPage();
+    const page = await stack.browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
-    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
     await setCpuQuota(6000);
 
     // From the catalog: find the template, read it, create from it.
-    await page.goto(`${podspace.url}/templates`);
+    await page.goto(`${stack.podspace.url}/templates`);
     await page.getByLabel("Search templates").fill("e2e");
     await page.getByRole("button", { name: "Search" }).click();
     await page.waitForURL(/\/templates\?q=e2e/);
@@ -168,7 +157,7 @@ describe("a workspace's life in the browser", () => {
 
     // A new template version is offered as an update; taking it restarts the workspace on it.
     await query(
-      database.url,
+      stack.database.url,
       `INSERT INTO "TemplateVersion" (id, "templateId", version, spec) SELECT $1, id, 2, $2 FROM "Template" WHERE slug = 'e2e-ide'`,
       [randomUUID(), JSON.stringify({ ...SPEC, description: "Version 2." })],
     );
@@ -185,7 +174,7 @@ describe("a workspace's life in the browser", () => {
     expect(await page.getByText("v2 available").count()).toBe(0);
 
     // The list shows it running, from the right template.
-    await page.goto(`${podspace.url}/workspaces`);
+    await page.goto(`${stack.podspace.url}/workspaces`);
     const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: "e2e-box" }) });
     expect(await row.textContent()).toMatch(/Running.*E2E IDE v2.*2 CPU/);
     await screenshot(page, "3-list");
@@ -216,15 +205,15 @@ describe("a workspace's life in the browser", () => {
     await dialog.getByLabel(/Type e2e-box to confirm/).fill("e2e-box");
     await screenshot(page, "5-delete-dialog");
     await confirm.click();
-    await page.waitForURL(`${podspace.url}/workspaces`);
+    await page.waitForURL(`${stack.podspace.url}/workspaces`);
     // The list follows the deletion until the workspace is gone.
     await page.getByRole("heading", { name: "No workspaces yet" }).waitFor({ timeout: 30_000 });
-    const [row2] = await query<{ state: string }>(database.url, `SELECT state FROM "Workspace" WHERE id = $1`, [workspaceId]);
+    const [row2] = await query<{ state: string }>(stack.database.url, `SELECT state FROM "Workspace" WHERE id = $1`, [workspaceId]);
     expect(row2).toEqual({ state: "DELETED" });
 
     // Its page and stream are gone with it.
     expect((await page.goto(workspaceUrl))?.status()).toBe(404);
-    const gone = await page.request.get(`${podspace.url}/api/workspaces/${workspaceId}/events`);
+    const gone = await page.request.get(`${stack.podspace.url}/api/workspaces/${workspaceId}/events`);
     expect(gone.status()).toBe(404);
     expect(await gone.json()).toEqual({ error: "Workspace not found." });
 
@@ -233,16 +222,16 @@ describe("a workspace's life in the browser", () => {
   });
 
   it("refuses a workspace over the team's quota with an alert, and says why a start failed, with Retry", async () => {
-    const page = await browser.newPage();
+    const page = await stack.browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
-    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
     // A member sees only her own workspaces: no team view.
-    await page.goto(`${podspace.url}/workspaces`);
+    await page.goto(`${stack.podspace.url}/workspaces`);
     expect(await page.getByRole("link", { name: /^Team / }).count()).toBe(0);
 
     await setCpuQuota(1000);
-    await page.goto(`${podspace.url}/workspaces/new?template=e2e-broken`);
+    await page.goto(`${stack.podspace.url}/workspaces/new?template=e2e-broken`);
     await page.getByLabel("CPU (cores)").selectOption("2");
     expect(await page.getByText(/^Needs 2 CPU cores/).textContent()).toBe("Needs 2 CPU cores, but demo has only 1 left.");
     await page.getByLabel("Name", { exact: true }).fill("broken-box");
@@ -262,7 +251,7 @@ describe("a workspace's life in the browser", () => {
     await failure.waitFor();
     // It gives the reason and the failure's own words, as recorded.
     const [error] = await query<{ message: string; stateReason: string }>(
-      database.url,
+      stack.database.url,
       `SELECT e.message, w."stateReason" FROM "WorkspaceEvent" e JOIN "Workspace" w ON w.id = e."workspaceId"
         WHERE w.name = 'broken-box' AND e.level = 'ERROR' ORDER BY e."createdAt" DESC LIMIT 1`,
     );
@@ -285,24 +274,24 @@ describe("a workspace's life in the browser", () => {
 
   it("lets a team admin stop several of the team's workspaces at once", async () => {
     await setCpuQuota(6000);
-    const page = await browser.newPage();
+    const page = await stack.browser.newPage();
     // Dana's workspaces, stopped by Avery, the demo team's owner.
-    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
-    const [dana] = await query<{ id: string }>(database.url, `SELECT id FROM "User" WHERE name = 'Dana Developer'`);
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    const [dana] = await query<{ id: string }>(stack.database.url, `SELECT id FROM "User" WHERE name = 'Dana Developer'`);
     const [version] = await query<{ id: string }>(
-      database.url,
+      stack.database.url,
       `SELECT v.id FROM "TemplateVersion" v JOIN "Template" t ON t.id = v."templateId" WHERE t.slug = 'e2e-ide' ORDER BY v.version DESC LIMIT 1`,
     );
     for (const name of ["bulk-1", "bulk-2"]) {
       await query(
-        database.url,
+        stack.database.url,
         `INSERT INTO "Workspace" (id, name, "ownerId", "teamId", "templateVersionId", parameters, "updatedAt")
           SELECT $1, $2, $3, id, $4, '{"cpu":1,"memoryGiB":1,"diskGiB":1,"values":{}}', now() FROM "Team" WHERE slug = 'demo'`,
         [randomUUID(), name, dana!.id, version!.id],
       );
     }
-    await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
-    await page.goto(`${podspace.url}/workspaces?scope=team`);
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    await page.goto(`${stack.podspace.url}/workspaces?scope=team`);
     const rowOf = (name: string) => page.getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });
     // The reconciler picks them up and starts them; the list follows.
     for (const name of ["bulk-1", "bulk-2"]) await rowOf(name).getByText("Running", { exact: true }).waitFor({ timeout: 60_000 });
@@ -321,19 +310,19 @@ describe("a workspace's life in the browser", () => {
   });
 
   it("answers the event stream with 401 without a session", async () => {
-    const response = await fetch(`${podspace.url}/api/workspaces/anything/events`);
+    const response = await fetch(`${stack.podspace.url}/api/workspaces/anything/events`);
     expect(response.status).toBe(401);
   });
 
   // Last: it stops the server.
   it("ends open event streams when the server shuts down, instead of holding up its exit", async () => {
-    const [workspace] = await query<{ id: string }>(database.url, `SELECT id FROM "Workspace" WHERE name = 'broken-box'`);
-    const page = await browser.newPage();
-    await signIn(page, podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    const [workspace] = await query<{ id: string }>(stack.database.url, `SELECT id FROM "Workspace" WHERE name = 'broken-box'`);
+    const page = await stack.browser.newPage();
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
     const stream = page.waitForResponse((response) => response.url().includes(`/api/workspaces/${workspace!.id}/events`));
-    await page.goto(`${podspace.url}/workspaces/${workspace!.id}`);
+    await page.goto(`${stack.podspace.url}/workspaces/${workspace!.id}`);
     await stream;
-    const { code, ms } = await podspace.stop();
+    const { code, ms } = await stack.podspace.stop();
     expect(code).toBe(0);
     expect(ms).toBeLessThan(5_000);
     await page.close();

@@ -12,7 +12,7 @@ import { PODSPACE_VERSION } from "@/lib/version";
 // registry: the metrics live on a global symbol, created by whichever loads
 // first.
 
-export type BackgroundLoop = "reconcile" | "policy";
+export type BackgroundLoop = "reconcile" | "policy" | "usage";
 
 function createMetrics() {
   const registry = new Registry();

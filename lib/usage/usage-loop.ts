@@ -1,3 +1,4 @@
+import { periodicPass, type PeriodicPass } from "@/lib/server/periodic-pass";
 import { getDb } from "@/lib/db/client";
 import { meterWorkspace, utcTimestamp, wholeSecond } from "./meter";
 import { rollUpUsage } from "./rollup";
@@ -8,12 +9,7 @@ import { rollUpUsage } from "./rollup";
 // safety net for what that can't see: workspaces that held resources before
 // metering existed, and intervals whose workspace row is gone.
 
-export interface UsageLoop {
-  start(): void;
-  stop(): Promise<void>;
-  /** Runs one pass (after any pass in flight). */
-  runOnce(): Promise<{ repaired: number; rolledUp: number }>;
-}
+export type UsageLoop = PeriodicPass<{ repaired: number; rolledUp: number }>;
 
 const PASS_INTERVAL_MS = 60_000;
 const METER_TRANSACTION = { maxWait: 30_000, timeout: 15_000 } as const;
@@ -53,9 +49,6 @@ export async function reconcileUsage(now: Date): Promise<number> {
 
 export function createUsageLoop(options: { now?: () => Date; intervalMs?: number } = {}): UsageLoop {
   const clock = options.now ?? (() => new Date());
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<{ repaired: number; rolledUp: number }> | null = null;
-
   async function pass() {
     const now = clock();
     const repaired = await reconcileUsage(now);
@@ -63,27 +56,5 @@ export function createUsageLoop(options: { now?: () => Date; intervalMs?: number
     return { repaired, rolledUp };
   }
 
-  function runOnce() {
-    const next = (current ?? Promise.resolve()).catch(() => {}).then(pass);
-    current = next;
-    void next.finally(() => current === next && (current = null)).catch(() => {});
-    return next;
-  }
-
-  return {
-    runOnce,
-    start() {
-      const tick = () => {
-        if (current) return;
-        void runOnce().catch((error: unknown) => console.error("podspace: usage pass failed", error));
-      };
-      tick();
-      timer = setInterval(tick, options.intervalMs ?? PASS_INTERVAL_MS);
-    },
-    async stop() {
-      clearInterval(timer);
-      timer = undefined;
-      await current?.catch(() => {});
-    },
-  };
+  return periodicPass("usage", pass, options.intervalMs ?? PASS_INTERVAL_MS);
 }

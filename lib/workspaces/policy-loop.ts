@@ -1,7 +1,7 @@
 import { recordAudit, type AuditAction } from "@/lib/audit";
 import { getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { forgetLoop, recordLoopPass } from "@/lib/observability/metrics";
+import { periodicPass, type PeriodicPass } from "@/lib/server/periodic-pass";
 import { teamsToStopAtBudget } from "@/lib/quotas/budget";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { EventLevel } from "@/lib/generated/prisma/enums";
@@ -25,14 +25,7 @@ import { requestReconcile } from "./reconcile-trigger";
 // system), in one transaction; the reconciler then does the stopping or
 // deleting. A pass is idempotent: what it changed is no longer a candidate.
 
-export interface PolicyLoop {
-  /** Runs a pass now and every intervalMs after. */
-  start(): void;
-  /** Stops the timer and waits for a pass in flight. */
-  stop(): Promise<void>;
-  /** Runs one pass (after any pass in flight) and returns what it changed. */
-  runOnce(): Promise<PolicyChange[]>;
-}
+export type PolicyLoop = PeriodicPass<PolicyChange[]>;
 
 export interface PolicyLoopOptions {
   /** The clock; tests pass a fake one. */
@@ -120,8 +113,6 @@ export function createPolicyLoop(options: PolicyLoopOptions = {}): PolicyLoop {
   const batchSize = options.batchSize ?? BATCH_SIZE;
   /** Template versions are immutable, so their settings are kept across passes. */
   const templates = new Map<string, TemplateLifecycle>();
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<PolicyChange[]> | null = null;
 
   /** Workspaces that may need something done at `now`; decideLifecycle has the final word. */
   async function candidates(now: Date): Promise<Candidate[]> {
@@ -251,32 +242,5 @@ export function createPolicyLoop(options: PolicyLoopOptions = {}): PolicyLoop {
     return changes;
   }
 
-  function runOnce(): Promise<PolicyChange[]> {
-    const next = (current ?? Promise.resolve([])).catch(() => []).then(pass);
-    current = next;
-    void next.finally(() => current === next && (current = null)).catch(() => {});
-    return next;
-  }
-
-  return {
-    runOnce,
-    start() {
-      const tick = () => {
-        // A slow pass is not queued behind: the next tick comes soon enough.
-        if (current) return;
-        void runOnce().then(
-          () => recordLoopPass("policy"),
-          (error: unknown) => console.error("podspace: lifecycle policy pass failed", error),
-        );
-      };
-      tick();
-      timer = setInterval(tick, options.intervalMs ?? PASS_INTERVAL_MS);
-    },
-    async stop() {
-      clearInterval(timer);
-      timer = undefined;
-      forgetLoop("policy");
-      await current?.catch(() => {});
-    },
-  };
+  return periodicPass("policy", pass, options.intervalMs ?? PASS_INTERVAL_MS);
 }

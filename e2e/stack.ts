@@ -1,0 +1,29 @@
+import type { BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, inject } from "vitest";
+import { createTestDatabase } from "../test/helpers/postgres-setup";
+import { launchBrowser } from "./browser";
+import { startPodspace, type PodspaceProcess } from "./harness";
+
+// What most browser tests need for a whole file: a fresh PostgreSQL
+// database, a production Podspace server on it and a browser, torn down after.
+
+export interface PodspaceStack {
+  database: Awaited<ReturnType<typeof createTestDatabase>>;
+  podspace: PodspaceProcess;
+  browser: BrowserContext;
+}
+
+/** Registers the file's setup and teardown; the returned object is filled in before the file's own beforeAll runs. */
+export function usePodspaceStack(env: Record<string, string> = {}): PodspaceStack {
+  const stack = {} as PodspaceStack;
+  beforeAll(async () => {
+    stack.database = await createTestDatabase(inject("postgresAdminUrl"));
+    [stack.podspace, stack.browser] = await Promise.all([startPodspace({ env: { DATABASE_URL: stack.database.url, ...env } }), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await stack.browser?.close();
+    await stack.podspace?.stop();
+    await stack.database?.drop();
+  });
+  return stack;
+}
