@@ -12,6 +12,7 @@
 # Output: ~/.cache/podspace/ttyd/ttyd. Override the cache root with
 # PODSPACE_CACHE_DIR.
 set -euo pipefail
+. "$(dirname "$0")/../lib/debian.sh"
 
 CACHE_ROOT="${PODSPACE_CACHE_DIR:-${HOME:-/root}/.cache/podspace}"
 OUT_DIR="$CACHE_ROOT/ttyd"
@@ -25,20 +26,11 @@ if [ -x "$BIN" ]; then
   exit 0
 fi
 
-if [ "$(id -u)" != 0 ]; then
-  echo "[build-ttyd] must run as root (it installs Debian packages)" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
+require_root build-ttyd
 
 # --- 1. apt source: sid's deb-src (only source packages; nothing installs from sid) ---
 # Use whatever mirror the machine's own sources use; fall back to deb.debian.org.
-MIRROR=$(
-  { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
-    grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2}'
-  } | grep -v -- '-security' | grep -m1 '/debian/\?$' || true
-)
-MIRROR="${MIRROR:-http://deb.debian.org/debian}"
+MIRROR=$(debian_mirror)
 KEYRING=$(grep -hs '^Signed-By:' /etc/apt/sources.list.d/debian.sources | awk '{print $2}' | head -n1 || true)
 KEYRING="${KEYRING:-/usr/share/keyrings/debian-archive-keyring.gpg}"
 SOURCES=/etc/apt/sources.list.d/podspace-ttyd.sources

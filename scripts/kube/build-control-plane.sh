@@ -16,6 +16,7 @@
 # kube-controller-manager,kube-scheduler,etcd} (etcd is a symlink to
 # /usr/bin/etcd). Override the cache root with PODSPACE_CACHE_DIR.
 set -euo pipefail
+. "$(dirname "$0")/../lib/debian.sh"
 
 VERSION=v1.20.2
 CACHE_ROOT="${PODSPACE_CACHE_DIR:-${HOME:-/root}/.cache/podspace}"
@@ -37,21 +38,12 @@ if have_all; then
   exit 0
 fi
 
-if [ "$(id -u)" != 0 ]; then
-  echo "[build-control-plane] must run as root (it installs Debian packages)" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
+require_root build-control-plane
 
 # --- 1. apt sources: bookworm-backports (Go 1.23) and deb-src (kubernetes) ---
 # Mirror whatever mirror the machine's own sources use, so a local mirror keeps
 # working; fall back to deb.debian.org.
-MIRROR=$(
-  { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}'
-    grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print $2}'
-  } | grep -v -- '-security' | grep -m1 '/debian/\?$' || true
-)
-MIRROR="${MIRROR:-http://deb.debian.org/debian}"
+MIRROR=$(debian_mirror)
 SOURCES=/etc/apt/sources.list.d/podspace-kube.sources
 if [ ! -f "$SOURCES" ]; then
   log "adding bookworm-backports and bookworm deb-src from $MIRROR to $SOURCES"
