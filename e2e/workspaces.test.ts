@@ -173,10 +173,24 @@ describe("a workspace's life in the browser", () => {
     expect(await page.getByText("E2E IDE v2", { exact: true }).isVisible()).toBe(true);
     expect(await page.getByText("v2 available").count()).toBe(0);
 
+    // Settings: out of range is refused at the field; a good change restarts it with the new size.
+    await page.getByRole("button", { name: "Settings of e2e-box" }).click();
+    const settings = page.getByRole("dialog");
+    await settings.getByLabel("Memory (GiB)").fill("9");
+    await settings.getByRole("button", { name: "Save and restart" }).click();
+    await settings.getByText("Memory must be at most 4").waitFor();
+    await settings.getByLabel("Memory (GiB)").fill("1");
+    await settings.getByLabel("CPU (cores)").selectOption("1");
+    await settings.getByRole("button", { name: "Save and restart" }).click();
+    await log.getByText("Settings changed: CPU 2 → 1; restarting").waitFor({ timeout: 30_000 });
+    await expect.poll(() => log.getByText("Stopped for the restart").count(), { timeout: 30_000 }).toBe(3);
+    await state.getByText("Running", { exact: true }).waitFor({ timeout: 30_000 });
+    expect(await page.getByText("1 CPU · 1 GiB RAM · 1 GiB disk").isVisible()).toBe(true);
+
     // The list shows it running, from the right template.
     await page.goto(`${stack.podspace.url}/workspaces`);
     const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: "e2e-box" }) });
-    expect(await row.textContent()).toMatch(/Running.*E2E IDE v2.*2 CPU/);
+    expect(await row.textContent()).toMatch(/Running.*E2E IDE v2.*1 CPU/);
     await screenshot(page, "3-list");
 
     // Stop keeps it, and says so live.

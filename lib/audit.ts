@@ -23,6 +23,7 @@ export type AuditAction =
   | "workspace.retry-requested"
   | "workspace.restart-requested"
   | "workspace.updated"
+  | "workspace.settings-changed"
   // Lifecycle policies (actor null: the system).
   | "workspace.auto-stopped"
   | "workspace.marked-dormant"

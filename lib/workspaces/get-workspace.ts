@@ -2,7 +2,8 @@ import { can, type Actor } from "@/lib/authz";
 import { getDb } from "@/lib/db/client";
 import type { Prisma, Workspace, WorkspaceEvent } from "@/lib/generated/prisma/client";
 import type { DesiredState, EventLevel, WorkspaceState } from "@/lib/generated/prisma/enums";
-import { templateSpec } from "@/lib/templates/spec";
+import type { WorkspaceParameters } from "@/lib/templates/parameters";
+import { templateSpec, type TemplateParameter, type TemplateSpec } from "@/lib/templates/spec";
 import { workspaceNotFound } from "./operate-workspace";
 import { toListItem, workspaceListInclude, type WorkspaceListItem } from "./list-workspaces";
 
@@ -40,9 +41,18 @@ export interface WorkspaceParameterView {
   value: string | number | boolean;
 }
 
+/** What the settings dialog offers: its version's resource choices and parameters, and the current values. */
+export interface WorkspaceSettings {
+  resources: TemplateSpec["resources"];
+  parameters: TemplateParameter[];
+  current: WorkspaceParameters;
+}
+
 export interface WorkspaceDetail extends WorkspaceListItem {
   /** The template's custom parameters with the values this workspace was created with. */
   parameters: WorkspaceParameterView[];
+  /** Null when its version's spec no longer parses (nothing to offer). */
+  settings: WorkspaceSettings | null;
   /** The latest events, oldest first. */
   events: WorkspaceEventView[];
 }
@@ -100,6 +110,12 @@ function parameterViews(spec: Prisma.JsonValue, parameters: Prisma.JsonValue): W
   });
 }
 
+function settingsOf(spec: Prisma.JsonValue, parameters: Prisma.JsonValue): WorkspaceSettings | null {
+  const parsed = templateSpec.safeParse(spec);
+  if (!parsed.success) return null;
+  return { resources: parsed.data.resources, parameters: parsed.data.parameters, current: parameters as unknown as WorkspaceParameters };
+}
+
 /** The workspace with its latest events; throws not_found when it doesn't exist, was deleted or is out of reach. */
 export async function getWorkspaceForActor(actor: Actor, id: string): Promise<WorkspaceDetail> {
   const db = getDb();
@@ -113,6 +129,7 @@ export async function getWorkspaceForActor(actor: Actor, id: string): Promise<Wo
   return {
     ...toListItem(actor, row),
     parameters: parameterViews(row.templateVersion.spec, row.parameters),
+    settings: settingsOf(row.templateVersion.spec, row.parameters),
     events: events.reverse().map(toEventView),
   };
 }

@@ -29,14 +29,24 @@ const lockedWorkspaceInclude = { team: true, templateVersion: { include: { templ
 
 export const workspaceNotFound = () => new AppError("not_found", "Workspace not found.");
 
+/**
+ * Locks the workspace's row for the rest of `tx` and loads it, if the actor
+ * may change it: not found when they can't see it, forbidden when they can
+ * only look.
+ */
+export async function lockWorkspaceToOperate(tx: Prisma.TransactionClient, actor: Actor, workspaceId: string): Promise<LockedWorkspace> {
+  await tx.$queryRaw`SELECT 1 FROM "Workspace" WHERE "id" = ${workspaceId} FOR UPDATE`;
+  const workspace = await tx.workspace.findUnique({ where: { id: workspaceId }, include: lockedWorkspaceInclude });
+  if (!workspace || workspace.state === "DELETED") throw workspaceNotFound();
+  const resource = { teamId: workspace.teamId, ownerId: workspace.ownerId };
+  if (!can(actor, "workspace:view", resource)) throw workspaceNotFound();
+  if (!can(actor, "workspace:operate", resource)) throw new AppError("forbidden", "You can't change this workspace.");
+  return workspace;
+}
+
 export async function operateWorkspace(actor: Actor, input: WorkspaceOperationInput): Promise<void> {
   await getDb().$transaction(async (tx) => {
-    await tx.$queryRaw`SELECT 1 FROM "Workspace" WHERE "id" = ${input.workspaceId} FOR UPDATE`;
-    const workspace = await tx.workspace.findUnique({ where: { id: input.workspaceId }, include: lockedWorkspaceInclude });
-    if (!workspace || workspace.state === "DELETED") throw workspaceNotFound();
-    const resource = { teamId: workspace.teamId, ownerId: workspace.ownerId };
-    if (!can(actor, "workspace:view", resource)) throw workspaceNotFound();
-    if (!can(actor, "workspace:operate", resource)) throw new AppError("forbidden", "You can't change this workspace.");
+    const workspace = await lockWorkspaceToOperate(tx, actor, input.workspaceId);
 
     let desiredState: DesiredState = workspace.desiredState;
     let state: WorkspaceState = workspace.state;
@@ -118,7 +128,7 @@ export async function operateWorkspace(actor: Actor, input: WorkspaceOperationIn
   requestReconcile(input.workspaceId);
 }
 
-type LockedWorkspace = Prisma.WorkspaceGetPayload<{ include: typeof lockedWorkspaceInclude }>;
+export type LockedWorkspace = Prisma.WorkspaceGetPayload<{ include: typeof lockedWorkspaceInclude }>;
 
 /**
  * The newest version of the workspace's template and its parameters carried

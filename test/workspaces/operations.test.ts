@@ -8,7 +8,9 @@ import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import type { WorkspaceRuntime } from "@/lib/runtime/types";
 import { createWorkspaceSchema } from "@/lib/schemas/workspaces";
 import type { TemplateSpec } from "@/lib/templates/spec";
+import { teamUsage } from "@/lib/quotas/usage";
 import { bulkStopWorkspaces } from "@/lib/workspaces/bulk-stop";
+import { changeWorkspaceSettings } from "@/lib/workspaces/change-settings";
 import { createWorkspace } from "@/lib/workspaces/create-workspace";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
 import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
@@ -187,6 +189,36 @@ describe("workspace operations", { timeout: 90_000 }, () => {
     const unchanged = await row(id);
     expect(unchanged.templateVersion.version).toBe(2);
     expect(unchanged.restartRequestedAt).toBeNull();
+  });
+
+  it("changes a running workspace's settings and restarts it to apply them, audited", async () => {
+    const { id } = await getDb().workspace.findFirstOrThrow({ where: { name: "updated" } });
+    const result = await changeWorkspaceSettings(owner, { workspaceId: id, parameters: { cpu: 1, memoryGiB: 1, diskGiB: 1, values: { editor: "nano" } } });
+    expect(result).toEqual({ changed: ["CPU 2 → 1", "Editor vim → nano"], restarts: true });
+    expect((await row(id)).parameters).toEqual({ cpu: 1, memoryGiB: 1, diskGiB: 1, values: { editor: "nano" } });
+    await expect.poll(async () => (await row(id)).restartRequestedAt, { timeout: 30_000 }).toBeNull();
+    await waitFor(id, "RUNNING");
+    const [audit] = (await auditLogFor(id)).filter((entry) => entry.action === "workspace.settings-changed");
+    expect(audit).toMatchObject({ before: { cpu: 2, values: { editor: "vim" } }, after: { cpu: 1, values: { editor: "nano" } } });
+  });
+
+  it("refuses settings the template or the quota doesn't allow, naming them, and changes nothing", async () => {
+    const { id } = await getDb().workspace.findFirstOrThrow({ where: { name: "updated" } });
+    const current = { cpu: 1, memoryGiB: 1, diskGiB: 1, values: { editor: "nano" } };
+    const attempt = (parameters: object) => changeWorkspaceSettings(owner, { workspaceId: id, parameters: { ...current, ...parameters } });
+    await expect(attempt({ diskGiB: 5 })).rejects.toMatchObject({ code: "invalid", field: "parameters.diskGiB", message: "The home volume's size is fixed at 1 GiB." });
+    await expect(attempt({ memoryGiB: 9 })).rejects.toMatchObject({ code: "invalid", field: "parameters.memoryGiB", message: "Memory must be at most 4" });
+    await expect(attempt({ values: { editor: "emacs" } })).rejects.toMatchObject({ code: "invalid", field: "parameters.values.editor" });
+    await expect(attempt({})).rejects.toMatchObject({ code: "conflict", message: "Nothing changed." });
+    await expect(changeWorkspaceSettings(teammate, { workspaceId: id, parameters: current })).rejects.toMatchObject({ code: "not_found" });
+
+    // The team is at its CPU limit: one more core is refused with the numbers.
+    const { cpuCores } = await teamUsage(teamId);
+    await getDb().teamQuota.create({ data: { teamId, scope: "LIMIT", cpuMillicores: cpuCores * 1000 } });
+    await expect(attempt({ cpu: 2 })).rejects.toMatchObject({ code: "quota", message: `Team ops would use ${cpuCores + 1} of ${cpuCores} CPU cores.` });
+    expect((await row(id)).parameters).toEqual(current);
+    expect((await row(id)).restartRequestedAt).toBeNull();
+    await getDb().teamQuota.deleteMany({ where: { teamId } });
   });
 
   it("lets a team admin stop several workspaces at once, and says which it couldn't stop and why", async () => {

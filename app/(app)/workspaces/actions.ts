@@ -7,8 +7,11 @@ import { z } from "zod";
 import { requireUser } from "@/lib/auth/current-user";
 import type { ActionState } from "@/lib/forms/action-state";
 import { runAction } from "@/lib/forms/run-action";
+import { parametersFromForm } from "@/lib/forms/workspace-parameters";
 import { bulkStopSchema, workspaceOperationSchema } from "@/lib/schemas/workspaces";
+import { idSchema } from "@/lib/schemas/fields";
 import { bulkStopWorkspaces } from "@/lib/workspaces/bulk-stop";
+import { changeWorkspaceSettings } from "@/lib/workspaces/change-settings";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
 
 const MESSAGES = {
@@ -53,4 +56,20 @@ export async function bulkStopAction(_previous: ActionState, formData: FormData)
     ...refused.map(({ name, message }) => `${name}: ${message}`),
   ];
   return { status: refused.length > 0 ? "error" : "ok", message: parts.filter(Boolean).join(" ") };
+}
+
+const settingsFormSchema = z.preprocess(
+  (values) => ({ workspaceId: (values as Record<string, string>).workspaceId, parameters: parametersFromForm(values as Record<string, string>) }),
+  z.object({ workspaceId: idSchema, parameters: z.unknown() }),
+);
+
+/** Changes CPU, memory and mutable parameters; a running workspace restarts to apply them. */
+export async function changeSettingsAction(_previous: ActionState, formData: FormData): Promise<ActionState> {
+  const user = await requireUser();
+  return runAction(settingsFormSchema, formData, async (input) => {
+    const { changed, restarts } = await changeWorkspaceSettings(user, input);
+    revalidatePath("/workspaces");
+    revalidatePath(`/workspaces/${input.workspaceId}`);
+    return `Changed ${changed.join(", ")}.${restarts ? " Restarting to apply." : ""}`;
+  });
 }

@@ -16,6 +16,7 @@ import {
 } from "@/components/workspaces/workspace-live";
 import { LiveWorkspaceTools } from "@/components/workspaces/live-workspace-tools";
 import { ResumeOnOpen } from "@/components/workspaces/resume-on-open";
+import { SettingsDialog } from "@/components/workspaces/settings-dialog";
 import { formatResources, updateOffer } from "@/components/workspaces/workspace-format";
 import { requireUser } from "@/lib/auth/current-user";
 import { AppError } from "@/lib/errors";
@@ -66,7 +67,15 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
               <LiveStateBadge />
               <LiveIndicator />
             </div>
-            <LiveActions workspace={{ id: workspace.id, name: workspace.name }} canOperate={workspace.canOperate} update={updateOffer(template)} />
+            <div className="flex flex-wrap items-center gap-2">
+              {workspace.canOperate && workspace.settings && workspace.desiredState !== "DELETED" ? (
+                <SettingsDialog
+                  workspace={{ id: workspace.id, name: workspace.name, running: workspace.desiredState === "RUNNING" }}
+                  settings={workspace.settings}
+                />
+              ) : null}
+              <LiveActions workspace={{ id: workspace.id, name: workspace.name }} canOperate={workspace.canOperate} update={updateOffer(template)} />
+            </div>
           </div>
           <dl className="grid grid-cols-2 gap-x-6 gap-y-3 sm:grid-cols-3 lg:grid-cols-6">
             <Detail term="Template">
