@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../test/helpers/net";
@@ -79,6 +80,7 @@ export async function startPodspace(options: StartOptions = {}): Promise<Podspac
         child.kill(signal);
         // Gone for good, so its port refuses connections from now on.
         for (const pid of server) while (running(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+        if (signal === "SIGKILL") while (await accepts(port)) await new Promise((resolve) => setTimeout(resolve, 20));
       }
       const code = await exited;
       return { code, ms: Date.now() - startedAt };
@@ -86,9 +88,24 @@ export async function startPodspace(options: StartOptions = {}): Promise<Podspac
   };
 }
 
+/** Whether something still accepts connections on the loopback port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Children of every thread of `pid`: a process may fork from any of its threads, and each thread lists only its own. */
 function childPids(pid: number): number[] {
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
-  return children ? children.split(" ").map(Number) : [];
+  return readdirSync(`/proc/${pid}/task`).flatMap((task) => {
+    const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+    return children ? children.split(" ").map(Number) : [];
+  });
 }
 
 /** True until the process has exited (a zombie has: its sockets are closed). */
