@@ -5,17 +5,9 @@ import * as React from "react";
 import { FormMessage } from "@/components/forms/form-message";
 import { HiddenFields } from "@/components/forms/hidden-fields";
 import { useFormAction } from "@/components/forms/use-form-action";
+import { DialogFormFooter } from "@/components/forms/dialog-form-footer";
 import { Button, type ButtonProps } from "@/components/ui/button";
-import {
-  Dialog,
-  DialogClose,
-  DialogContent,
-  DialogDescription,
-  DialogFooter,
-  DialogHeader,
-  DialogTitle,
-  DialogTrigger,
-} from "@/components/ui/dialog";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import type { FormAction } from "@/lib/forms/action-state";
 
 type ActionButtonProps = {
@@ -77,16 +69,12 @@ function ActionButton({ action, fields, children, variant = "outline", size = "s
           </DialogHeader>
           <HiddenFields fields={fields} />
           <FormMessage state={state} />
-          <DialogFooter>
-            <DialogClose asChild>
-              <Button type="button" variant="outline">
-                Cancel
-              </Button>
-            </DialogClose>
-            <Button type="submit" variant={destructive ? "destructive" : "default"} disabled={pending}>
-              {pending ? "Working…" : confirm.confirmLabel}
-            </Button>
-          </DialogFooter>
+          <DialogFormFooter
+            label={confirm.confirmLabel}
+            pendingLabel="Working…"
+            pending={pending}
+            variant={destructive ? "destructive" : "default"}
+          />
         </form>
       </DialogContent>
     </Dialog>

@@ -7,17 +7,9 @@ import { createTeamAction } from "@/app/(app)/teams/actions";
 import { FormField } from "@/components/forms/form-field";
 import { FormMessage } from "@/components/forms/form-message";
 import { useFormAction } from "@/components/forms/use-form-action";
+import { DialogFormFooter } from "@/components/forms/dialog-form-footer";
 import { Button } from "@/components/ui/button";
-import {
-  Dialog,
-  DialogClose,
-  DialogContent,
-  DialogDescription,
-  DialogFooter,
-  DialogHeader,
-  DialogTitle,
-  DialogTrigger,
-} from "@/components/ui/dialog";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 
 function CreateTeamDialog({ defaultOwnerEmail }: { defaultOwnerEmail: string }) {
@@ -73,16 +65,7 @@ function CreateTeamDialog({ defaultOwnerEmail }: { defaultOwnerEmail: string }) 
             )}
           </FormField>
           <FormMessage state={state} />
-          <DialogFooter>
-            <DialogClose asChild>
-              <Button type="button" variant="outline">
-                Cancel
-              </Button>
-            </DialogClose>
-            <Button type="submit" disabled={pending}>
-              {pending ? "Creating…" : "Create team"}
-            </Button>
-          </DialogFooter>
+          <DialogFormFooter label="Create team" pendingLabel="Creating…" pending={pending} />
         </form>
       </DialogContent>
     </Dialog>

@@ -8,8 +8,9 @@ import { FormField } from "@/components/forms/form-field";
 import { FormMessage } from "@/components/forms/form-message";
 import { HiddenFields } from "@/components/forms/hidden-fields";
 import { useFormAction } from "@/components/forms/use-form-action";
+import { DialogFormFooter } from "@/components/forms/dialog-form-footer";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import type { TemplateParameter } from "@/lib/templates/spec";
 import type { WorkspaceSettings } from "@/lib/workspaces/get-workspace";
 import { ParameterField, rangeHint, ResourceInput } from "./parameter-fields";
@@ -100,16 +101,7 @@ function SettingsDialog({ workspace, settings }: SettingsDialogProps) {
             {fixed.map((parameter) => `, ${parameter.label} ${String(settings.current.values[parameter.name] ?? parameter.default)}`).join("")}.
           </p>
           <FormMessage state={state.status === "error" && state.fieldErrors ? { status: "idle" } : state} />
-          <DialogFooter>
-            <DialogClose asChild>
-              <Button type="button" variant="outline">
-                Cancel
-              </Button>
-            </DialogClose>
-            <Button type="submit" disabled={pending}>
-              {pending ? "Saving…" : workspace.running ? "Save and restart" : "Save"}
-            </Button>
-          </DialogFooter>
+          <DialogFormFooter label={workspace.running ? "Save and restart" : "Save"} pendingLabel="Saving…" pending={pending} />
         </form>
       </DialogContent>
     </Dialog>

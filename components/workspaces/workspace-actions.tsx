@@ -9,17 +9,9 @@ import { FormField } from "@/components/forms/form-field";
 import { FormMessage } from "@/components/forms/form-message";
 import { HiddenFields } from "@/components/forms/hidden-fields";
 import { useFormAction } from "@/components/forms/use-form-action";
+import { DialogFormFooter } from "@/components/forms/dialog-form-footer";
 import { Button, type ButtonProps } from "@/components/ui/button";
-import {
-  Dialog,
-  DialogClose,
-  DialogContent,
-  DialogDescription,
-  DialogFooter,
-  DialogHeader,
-  DialogTitle,
-  DialogTrigger,
-} from "@/components/ui/dialog";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
 import { availableOperations } from "./workspace-format";
@@ -154,16 +146,13 @@ function DeleteWorkspaceDialog({
             )}
           </FormField>
           {state.status === "error" && !state.fieldErrors?.confirmName ? <FormMessage state={state} /> : null}
-          <DialogFooter>
-            <DialogClose asChild>
-              <Button type="button" variant="outline">
-                Cancel
-              </Button>
-            </DialogClose>
-            <Button type="submit" variant="destructive" disabled={pending || typed !== workspace.name}>
-              {pending ? "Deleting…" : "Delete workspace"}
-            </Button>
-          </DialogFooter>
+          <DialogFormFooter
+            label="Delete workspace"
+            pendingLabel="Deleting…"
+            pending={pending}
+            disabled={typed !== workspace.name}
+            variant="destructive"
+          />
         </form>
       </DialogContent>
     </Dialog>
