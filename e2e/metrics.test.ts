@@ -44,6 +44,10 @@ describe("metrics and logs", { timeout: 180_000 }, () => {
     expect(ide.status).toBe(200);
     expect((await fetch(`${podspace.url}/login`)).status).toBe(200);
 
+    // A request is timed when its response finishes on the server, which can be just after the client has it.
+    await expect
+      .poll(async () => sample(await scrapeMetrics(podspace.url), "podspace_http_request_duration_seconds_count", { route: "/login", method: "GET", status: "2xx" }))
+      .toBe(1);
     const text = await scrapeMetrics(podspace.url);
     expect(sample(text, "podspace_workspaces", { state: "RUNNING" })).toBe(1);
     expect(sample(text, "podspace_workspaces", { state: "STOPPED" })).toBe(0);
