@@ -73,11 +73,13 @@ export async function startPodspace(options: StartOptions = {}): Promise<Podspac
     async stop(signal = "SIGTERM") {
       const startedAt = Date.now();
       if (child.exitCode === null) {
-        // tsx runs server.ts in a child Node process and relays SIGTERM and
-        // SIGINT to it; SIGKILL can't be relayed, so the server gets it directly.
-        const server = signal === "SIGKILL" ? childPids(child.pid!) : [];
-        for (const pid of server) process.kill(pid, "SIGKILL");
-        child.kill(signal);
+        // tsx runs server.ts in a child Node process. Its relay of SIGTERM
+        // gives the child 60 ms to acknowledge before SIGKILLing it (exit 143),
+        // too little on a busy machine, and SIGKILL can't be relayed at all:
+        // so the server gets the signal directly, and tsx exits with its code.
+        const server = childPids(child.pid!);
+        for (const pid of server) signalIfAlive(pid, signal);
+        if (signal === "SIGKILL" || server.length === 0) child.kill(signal);
         // Gone for good, so its port refuses connections from now on.
         for (const pid of server) while (running(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
         if (signal === "SIGKILL") while (await accepts(port)) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -86,6 +88,14 @@ export async function startPodspace(options: StartOptions = {}): Promise<Podspac
       return { code, ms: Date.now() - startedAt };
     },
   };
+}
+
+function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // It exited meanwhile.
+  }
 }
 
 /** Whether something still accepts connections on the loopback port. */
@@ -102,10 +112,15 @@ function accepts(port: number): Promise<boolean> {
 
 /** Children of every thread of `pid`: a process may fork from any of its threads, and each thread lists only its own. */
 function childPids(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).flatMap((task) => {
-    const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
-    return children ? children.split(" ").map(Number) : [];
-  });
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) => {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+      return children ? children.split(" ").map(Number) : [];
+    });
+  } catch {
+    // Already gone (its exit not yet reported): nothing left to signal.
+    return [];
+  }
 }
 
 /** True until the process has exited (a zombie has: its sockets are closed). */
