@@ -11,7 +11,7 @@ import { closeRuntime, getRuntime } from "@/lib/runtime/runtime";
 import { electLeader } from "@/lib/server/leader";
 import { currentReplica } from "@/lib/server/replica";
 import { logger } from "@/lib/observability/logger";
-import { createRouteLabeler, instrumentRequests } from "@/lib/observability/http";
+import { createRouteLabeler, instrumentRequests, pathOf } from "@/lib/observability/http";
 import { handleMetricsRequest } from "@/lib/observability/metrics-endpoint";
 import { seedBuiltInTemplates } from "@/lib/templates/seed";
 import { exitGracefullyOnSignals } from "@/lib/server/shutdown";
@@ -20,7 +20,8 @@ import { createPolicyLoop } from "@/lib/workspaces/policy-loop";
 import { createReconciler } from "@/lib/workspaces/reconciler";
 import { createUsageLoop } from "@/lib/usage/usage-loop";
 import { WebSocketRouter } from "@/lib/server/websocket-router";
-import { handleIdeRequest, IDE_UPGRADE_PATH, ideUpgradeRoute } from "@/lib/ide/proxy";
+import { handleIdeRequest, registerIdeUpgradeRoutes } from "@/lib/ide/proxy";
+import { ideHost } from "@/lib/ide/ide-host";
 import { registerTerminalRoute } from "@/lib/terminal/route";
 
 // The one HTTP server for development and production: Next.js for pages and
@@ -69,23 +70,26 @@ async function main() {
 
   const router = new WebSocketRouter();
   if (dev) router.passThrough("/_next/", app.getUpgradeHandler());
-  // The workspace page's terminal and the IDE proxy (/w/<id>/ide/), outside Next.js.
+  // The IDE proxy (/w/<id>/ide/, or the IDE's own host) and the workspace page's terminal, outside Next.js.
+  registerIdeUpgradeRoutes(router);
   registerTerminalRoute(router, { runtime });
-  router.route(IDE_UPGRADE_PATH, ideUpgradeRoute);
 
   const identityProvider = bundledIdentityProvider();
   const labelRoute = createRouteLabeler(import.meta.dirname, [
     { regex: /^\/w\/[^/]+\/ide(\/|$)/, route: "/w/[id]/ide/*" },
     ...(identityProvider ? [{ regex: new RegExp(`^${identityProvider.mountPath}/`), route: `${identityProvider.mountPath}/*` }] : []),
   ]);
+  // Requests to a workspace's own IDE origin (wildcard-host mode) are all the IDE's.
+  const labelRequest = (request: http.IncomingMessage) =>
+    ideHost()?.workspaceIdOf(request.headers.host) ? "<ide host>/*" : labelRoute(pathOf(request));
   const server = http.createServer(
-    instrumentRequests(labelRoute, (request, response) => {
+    instrumentRequests(labelRequest, (request, response) => {
+      if (handleIdeRequest(request, response)) return;
       if (identityProvider && request.url?.startsWith(`${identityProvider.mountPath}/`)) {
         identityProvider.handle(request, response);
         return;
       }
       if (handleMetricsRequest(request, response)) return;
-      if (handleIdeRequest(request, response)) return;
       void handleRequest(request, response);
     }),
   );

@@ -135,6 +135,20 @@ export const envSchema = z.object({
   PODSPACE_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "expected fatal, error, warn, info, debug, trace or silent" })
     .default("info"),
+  /**
+   * Serve each workspace's IDE on its own origin, <workspace id>.<domain>, instead of under /w/<id>/ide/ on
+   * Podspace's: a wildcard host like *.ide.podspace.example.com whose DNS and TLS point at Podspace. Unset
+   * keeps the same-origin mode. Scheme and port are PODSPACE_URL's.
+   */
+  PODSPACE_IDE_HOST: z
+    .string()
+    .transform((host) => host.toLowerCase())
+    .pipe(
+      z
+        .string()
+        .regex(/^\*(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/, { error: "expected a wildcard host such as *.ide.podspace.example.com" }),
+    )
+    .optional(),
   /** Bearer token Prometheus sends to GET /api/metrics; unset turns the endpoint off (404). */
   PODSPACE_METRICS_TOKEN: z.string().min(16, { error: "expected at least 16 characters (openssl rand -hex 16)" }).optional(),
   /** How the other replicas reach this one (terminals are forwarded to the replica that holds them). Default: this host's first IPv4 address. */

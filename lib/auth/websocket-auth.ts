@@ -57,30 +57,23 @@ export function podspaceOrigin(): string {
   return new URL(env.PODSPACE_URL).origin;
 }
 
-/** A WebSocket handshake from Podspace's own pages (browsers always send Origin on these). */
-export function hasPodspaceOrigin(request: IncomingMessage): boolean {
-  return request.headers.origin === podspaceOrigin();
-}
-
-export interface Authenticated {
+export interface LiveSession {
   user: CurrentUser;
-  /** The session cookie's value, to check the session again later. */
-  token: string;
+  expires: Date;
 }
 
-/** The user behind a session token: the session must exist and be unexpired, the user active. */
-export async function userForToken(token: string): Promise<CurrentUser | null> {
+/** The session behind a token: it must exist and be unexpired, its user active. */
+export async function sessionForToken(token: string): Promise<LiveSession | null> {
   // The adapter is Auth.js's own reader: it also ends a deactivated user's sessions.
   const found = await podspaceAdapter().getSessionAndUser!(token);
   if (!found || found.session.expires.getTime() <= Date.now()) return null;
-  return loadCurrentUser(found.user.id);
+  const user = await loadCurrentUser(found.user.id);
+  return user && { user, expires: found.session.expires };
 }
 
-export async function authenticate(request: IncomingMessage): Promise<Authenticated | null> {
-  const token = sessionToken(request);
-  if (!token) return null;
-  const user = await userForToken(token);
-  return user && { user, token };
+/** The user behind a session token (see sessionForToken). */
+export async function userForToken(token: string): Promise<CurrentUser | null> {
+  return (await sessionForToken(token))?.user ?? null;
 }
 
 /** The workspace if `user` may open its terminal and IDE; null when it doesn't exist, is deleted or is out of reach. */
@@ -97,15 +90,22 @@ export type UpgradeDecision =
 /**
  * The checks for a WebSocket handshake to a workspace, in order: a foreign
  * Origin is 403, no valid session 401, and no access 404 (as for a
- * workspace that doesn't exist).
+ * workspace that doesn't exist). By default the page must be Podspace's and
+ * the session comes from its cookie; a workspace's own IDE origin passes
+ * its origin and the token behind its IDE cookie instead.
  */
-export async function authorizeUpgrade(request: IncomingMessage, workspaceId: string | undefined): Promise<UpgradeDecision> {
-  if (!hasPodspaceOrigin(request)) return { ok: false, status: 403 };
-  const authenticated = await authenticate(request);
-  if (!authenticated) return { ok: false, status: 401 };
-  const workspace = workspaceId ? await connectableWorkspace(authenticated.user, workspaceId) : null;
+export async function authorizeUpgrade(
+  request: IncomingMessage,
+  workspaceId: string | undefined,
+  credentials: { origin: string; token: string | null } = { origin: podspaceOrigin(), token: sessionToken(request) },
+): Promise<UpgradeDecision> {
+  if (request.headers.origin !== credentials.origin) return { ok: false, status: 403 };
+  const { token } = credentials;
+  const user = token ? await userForToken(token) : null;
+  if (!token || !user) return { ok: false, status: 401 };
+  const workspace = workspaceId ? await connectableWorkspace(user, workspaceId) : null;
   if (!workspace) return { ok: false, status: 404 };
-  return { ok: true, ...authenticated, workspace };
+  return { ok: true, user, token, workspace };
 }
 
 const STATUS_TEXT: Record<number, string> = {

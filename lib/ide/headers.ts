@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from "
 import { demoIdentityProviderEnabled } from "@/lib/auth/settings";
 import { isPodspaceCookie, parseCookies } from "@/lib/auth/websocket-auth";
 import { env } from "@/lib/env";
+import { isIdeCookie } from "./ide-credentials";
 
 // Header rules of the IDE reverse proxy, both ways: what of the browser's
 // request reaches the workspace, and what of the IDE's response reaches the
@@ -31,9 +32,9 @@ function hopByHop(headers: IncomingHttpHeaders): Set<string> {
 /** The bundled demo identity provider's cookies (oidc-provider's defaults), set on Podspace's origin when it runs. */
 const DEMO_IDP_COOKIE = /^_(session|interaction|interaction_resume|state)(\.|$)/;
 
-/** Cookies of Podspace itself: Auth.js's, and the bundled identity provider's when it is on. */
+/** Cookies of Podspace itself: Auth.js's, the IDE origin's, and the bundled identity provider's when it is on. */
 export function isOwnCookie(name: string): boolean {
-  return isPodspaceCookie(name) || (demoIdentityProviderEnabled() && DEMO_IDP_COOKIE.test(name));
+  return isPodspaceCookie(name) || isIdeCookie(name) || (demoIdentityProviderEnabled() && DEMO_IDP_COOKIE.test(name));
 }
 
 /** The Cookie header without Podspace's own cookies; undefined when nothing is left. */
@@ -68,16 +69,17 @@ export function upstreamRequestHeaders(request: IncomingMessage, prefix: string,
   headers["x-forwarded-for"] = forwardedFor ? `${String(forwardedFor)}, ${remote}` : remote;
   headers["x-forwarded-proto"] = new URL(env.PODSPACE_URL).protocol.replace(/:$/, "");
   if (request.headers.host) headers["x-forwarded-host"] = request.headers.host;
-  headers["x-forwarded-prefix"] = prefix;
+  if (prefix) headers["x-forwarded-prefix"] = prefix;
   return headers;
 }
 
 /**
  * The IDE's response headers for the browser: hop-by-hop ones removed,
- * redirects and cookies kept under the workspace's prefix, and no cookie
- * that would overwrite Podspace's own (the IDE is served on Podspace's origin).
+ * redirects and cookies kept under the workspace's prefix, no cookie that
+ * would overwrite Podspace's own, and framing allowed to `frameAncestors`
+ * only ('self' on Podspace's origin; Podspace's origin on an IDE host).
  */
-export function downstreamResponseHeaders(headers: IncomingHttpHeaders, prefix: string): OutgoingHttpHeaders {
+export function downstreamResponseHeaders(headers: IncomingHttpHeaders, prefix: string, frameAncestors = "'self'"): OutgoingHttpHeaders {
   const skip = hopByHop(headers);
   const result: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -94,7 +96,7 @@ export function downstreamResponseHeaders(headers: IncomingHttpHeaders, prefix: 
     result[name] = value;
   }
   // Only Podspace's own pages may frame the IDE.
-  if (!result["content-security-policy"] && !result["x-frame-options"]) result["content-security-policy"] = "frame-ancestors 'self'";
+  if (!result["content-security-policy"] && !result["x-frame-options"]) result["content-security-policy"] = `frame-ancestors ${frameAncestors}`;
   return result;
 }
 

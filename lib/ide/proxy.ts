@@ -5,30 +5,41 @@ import { WebSocket } from "ws";
 import {
   authorizeUpgrade,
   connectableWorkspace,
+  podspaceOrigin,
   refuseUpgrade,
   REVALIDATE_INTERVAL_MS,
   sessionToken,
   SessionRevalidator,
   userForToken,
+  type UpgradeDecision,
 } from "@/lib/auth/websocket-auth";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { env } from "@/lib/env";
 import { getRuntime } from "@/lib/runtime/runtime";
 import { RuntimeError, type IdeTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { metrics } from "@/lib/observability/metrics";
+import { sendPlain } from "@/lib/server/plain-response";
 import { relay } from "@/lib/server/websocket-relay";
-import type { WebSocketRoute } from "@/lib/server/websocket-router";
+import type { WebSocketRoute, WebSocketRouter } from "@/lib/server/websocket-router";
 import { recordActivity } from "@/lib/workspaces/activity";
 import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
+import { handleHandoffRequest, handoffUrl, isHandoffPath, sendHandoffPage } from "./handoff";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers";
+import { ideCookieSessionToken } from "./ide-credentials";
+import { ideHost as configuredIdeHost, type IdeHost } from "./ide-host";
 
-// The IDE reverse proxy: /w/<id>/ide/… on Podspace's own origin, HTTP and
-// WebSocket, to the IDE inside the workspace. The prefix is stripped (code-
-// server uses relative URLs, so it works under any prefix), bytes stream both
-// ways as they come, and only the workspace's owner (and platform admins) get
-// through; anyone else sees 404, as for a workspace that doesn't exist.
+// The IDE reverse proxy, HTTP and WebSocket, to the IDE inside the
+// workspace. Bytes stream both ways as they come, and only the workspace's
+// owner (and platform admins) get through; anyone else sees 404, as for a
+// workspace that doesn't exist. It serves the IDE in one of two modes:
+// - same-origin (the default): under /w/<id>/ide/ on Podspace's origin,
+//   authorized by the session cookie, with the prefix stripped (code-server
+//   uses relative URLs, so it works under any prefix);
+// - wildcard host (PODSPACE_IDE_HOST, see ./ide-host.ts): at the root of the
+//   workspace's own origin, authorized by that origin's IDE cookie, while
+//   /w/<id>/ide/… on Podspace's origin only hands the browser over to it.
 
-export const IDE_UPGRADE_PATH = "/w/:id/ide/*";
+const IDE_UPGRADE_PATH = "/w/:id/ide/*";
 const IDE_PATH = /^\/w\/([^/]+)\/ide(\/.*)?$/;
 
 /** Largest WebSocket message relayed either way (VS Code sends whole files in one message). */
@@ -40,13 +51,28 @@ export interface IdeProxyOptions {
   runtime: WorkspaceRuntime | (() => Promise<WorkspaceRuntime>);
   /** How long an HTTP request's authorization is reused for the next ones, and how often open sockets recheck it. */
   revalidateIntervalMs?: number;
+  /** The wildcard-host mode's settings; default PODSPACE_IDE_HOST's, null for the same-origin mode. */
+  ideHost?: IdeHost | null;
 }
 
 export interface IdeProxy {
-  /** Serves the request if it is for /w/<id>/ide…; false leaves it to the caller. */
+  /** Serves the request if it is for /w/<id>/ide… or an IDE host; false leaves it to the caller. */
   handleRequest(request: IncomingMessage, response: ServerResponse): boolean;
-  /** The WebSocketRouter route for IDE WebSockets, at IDE_UPGRADE_PATH. */
-  upgradeRoute: WebSocketRoute;
+  /** Registers the IDE's WebSocket routes. Register them first: on an IDE host, every upgrade is the IDE's. */
+  registerUpgradeRoutes(router: WebSocketRouter): void;
+}
+
+/** Where and how one request reaches a workspace's IDE. */
+interface Mount {
+  workspaceId: string;
+  /** The path the IDE is served under: /w/<id>/ide, or "" at the root of its own origin. */
+  prefix: string;
+  /** The session token the request carries (its cookie's), if any. */
+  token: string | null;
+  /** Where a browser without a valid session goes to get one, for a request of `target`. */
+  signInLocation(target: URL): string;
+  /** The CSP frame-ancestors value for the IDE's pages. */
+  frameAncestors: string;
 }
 
 export const idePrefix = (workspaceId: string) => `/w/${workspaceId}/ide`;
@@ -61,6 +87,7 @@ export function ideFolder(runtime: WorkspaceRuntime, workspaceId: string): strin
 }
 
 export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
+  const host = options.ideHost === undefined ? configuredIdeHost() : options.ideHost;
   const runtime = typeof options.runtime === "function" ? options.runtime : () => Promise.resolve(options.runtime as WorkspaceRuntime);
   const intervalMs = options.revalidateIntervalMs ?? REVALIDATE_INTERVAL_MS;
   /** Recent HTTP authorizations by session token and workspace: an IDE load is a hundred requests. */
@@ -94,22 +121,33 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     return target;
   }
 
-  async function serve(request: IncomingMessage, response: ServerResponse, workspaceId: string, target: URL) {
-    const prefix = idePrefix(workspaceId);
-    const token = sessionToken(request);
-    const { user, workspace } = token ? await authorize(token, workspaceId) : { user: null, workspace: null };
+  /** The user and workspace behind a request to `mount`; null once the response has said why not. */
+  async function admit(request: IncomingMessage, response: ServerResponse, mount: Mount, target: URL) {
+    const { user, workspace } = mount.token ? await authorize(mount.token, mount.workspaceId) : { user: null, workspace: null };
     if (!user) {
       const method = request.method ?? "GET";
       if ((method === "GET" || method === "HEAD") && String(request.headers.accept ?? "").includes("text/html")) {
-        const callbackUrl = `${prefix}${target.pathname}${target.search}`;
-        response.writeHead(303, { location: `/login?callbackUrl=${encodeURIComponent(callbackUrl)}`, "cache-control": "no-store" }).end();
+        response.writeHead(303, { location: mount.signInLocation(target), "cache-control": "no-store" }).end();
       } else {
-        plain(response, 401, "Sign in to Podspace first.");
+        sendPlain(response, 401, "Sign in to Podspace first.");
       }
-      return;
+      return null;
     }
-    if (!workspace) return plain(response, 404, "Not found.");
-    if (!CONNECTABLE_STATES.has(workspace.state)) return notRunning(response);
+    if (!workspace) {
+      sendPlain(response, 404, "Not found.");
+      return null;
+    }
+    if (!CONNECTABLE_STATES.has(workspace.state)) {
+      notRunning(response);
+      return null;
+    }
+    return workspace;
+  }
+
+  async function serve(request: IncomingMessage, response: ServerResponse, mount: Mount, target: URL) {
+    const { workspaceId, prefix } = mount;
+    const workspace = await admit(request, response, mount, target);
+    if (!workspace) return;
 
     const ide = await runtime();
     // Open the workspace's home when the URL names no folder.
@@ -136,7 +174,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
       createConnection: connectVia(ideTarget),
     });
     upstream.on("response", (reply) => {
-      response.writeHead(reply.statusCode ?? 502, reply.statusMessage, downstreamResponseHeaders(reply.headers, prefix));
+      response.writeHead(reply.statusCode ?? 502, reply.statusMessage, downstreamResponseHeaders(reply.headers, prefix, mount.frameAncestors));
       // Stream as it comes: event streams and long polls must not wait for a buffer to fill.
       response.flushHeaders();
       reply.on("data", (chunk: Buffer) => metrics.proxyBytes.inc({ channel: "ide", direction: "downstream" }, chunk.length));
@@ -151,7 +189,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
       // The IDE may have moved (a restart): look it up afresh next time.
       targets.delete(workspaceId);
       console.error(`podspace: IDE of workspace ${workspaceId} (${ideTarget.describe}) unreachable:`, error.message);
-      plain(response, 502, "The workspace's IDE is not answering. It may still be starting; try again in a moment.");
+      sendPlain(response, 502, "The workspace's IDE is not answering. It may still be starting; try again in a moment.");
     });
     response.on("close", () => {
       if (!response.writableFinished) upstream.destroy();
@@ -160,8 +198,63 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     request.pipe(upstream);
   }
 
+  /** Same-origin paths in the wildcard-host mode: a signed-in user with access is handed over to the IDE's own origin. */
+  async function handOff(request: IncomingMessage, response: ServerResponse, ideHost: IdeHost, mount: Mount, target: URL) {
+    if (request.method !== "GET" && request.method !== "HEAD") return sendPlain(response, 404, "Not found.");
+    const workspace = await admit(request, response, mount, target);
+    if (!workspace || !mount.token) return;
+    await sendHandoffPage(response, { ideOrigin: ideHost.originOf(workspace.id), sessionToken: mount.token, path: `${target.pathname}${target.search}` });
+  }
+
+  /** The same-origin mount of /w/<id>/ide…, authorized by Podspace's session cookie. */
+  function pathMount(request: IncomingMessage, workspaceId: string): Mount {
+    const prefix = idePrefix(workspaceId);
+    return {
+      workspaceId,
+      prefix,
+      token: sessionToken(request),
+      signInLocation: (target) => `/login?callbackUrl=${encodeURIComponent(`${prefix}${target.pathname}${target.search}`)}`,
+      frameAncestors: "'self'",
+    };
+  }
+
+  /** The mount at the root of a workspace's own IDE origin, authorized by that origin's cookie. */
+  async function hostMount(request: IncomingMessage, ideHost: IdeHost, workspaceId: string): Promise<Mount> {
+    return {
+      workspaceId,
+      prefix: "",
+      token: await ideCookieSessionToken(request, ideHost.originOf(workspaceId)),
+      signInLocation: (target) => handoffUrl(workspaceId, `${target.pathname}${target.search}`),
+      frameAncestors: podspaceOrigin(),
+    };
+  }
+
+  function run(response: ServerResponse, workspaceId: string, work: Promise<void>) {
+    work.catch((error: unknown) => {
+      console.error(`podspace: proxying to the IDE of workspace ${workspaceId} failed`, error);
+      if (!response.headersSent) sendPlain(response, 502, "Podspace could not reach the workspace's IDE.");
+      else response.destroy();
+    });
+  }
+
   const handleRequest = (request: IncomingMessage, response: ServerResponse): boolean => {
     const url = new URL(request.url ?? "/", "http://podspace.invalid");
+    // Appended, not resolved: a path starting with // must not turn into a host.
+    const targetOf = (path: string) => new URL(`http://workspace.invalid${path}${url.search}`);
+
+    const onIdeHost = host?.workspaceIdOf(request.headers.host);
+    if (host && onIdeHost) {
+      const ideOrigin = host.originOf(onIdeHost);
+      run(
+        response,
+        onIdeHost,
+        isHandoffPath(url.pathname)
+          ? handleHandoffRequest(request, response, onIdeHost, ideOrigin)
+          : hostMount(request, host, onIdeHost).then((mount) => serve(request, response, mount, targetOf(url.pathname))),
+      );
+      return true;
+    }
+
     const match = IDE_PATH.exec(url.pathname);
     if (!match) return false;
     const workspaceId = match[1]!;
@@ -170,22 +263,16 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
       response.writeHead(308, { location: `${idePrefix(workspaceId)}/${url.search}` }).end();
       return true;
     }
-    // Appended, not resolved: a path starting with // must not turn into a host.
-    const target = new URL(`http://workspace.invalid${rest}${url.search}`);
-    serve(request, response, workspaceId, target).catch((error: unknown) => {
-      console.error(`podspace: proxying to the IDE of workspace ${workspaceId} failed`, error);
-      if (!response.headersSent) plain(response, 502, "Podspace could not reach the workspace's IDE.");
-      else response.destroy();
-    });
+    const mount = pathMount(request, workspaceId);
+    run(response, workspaceId, host ? handOff(request, response, host, mount, targetOf(rest)) : serve(request, response, mount, targetOf(rest)));
     return true;
   };
 
-  const upgradeRoute: WebSocketRoute = async (request, params) => {
-    const decision = await authorizeUpgrade(request, params.id);
+  /** Opens the WebSocket through to the IDE once `decision` let it in; `prefix` is stripped from the path. */
+  async function connect(request: IncomingMessage, decision: UpgradeDecision, prefix: string): ReturnType<WebSocketRoute> {
     if (!decision.ok) return decision.status === 404 ? null : refuseUpgrade(request, decision.status);
     const { workspace, token } = decision;
     if (!CONNECTABLE_STATES.has(workspace.state)) return refuseUpgrade(request, 503);
-    const prefix = idePrefix(workspace.id);
     const url = new URL(request.url ?? "/", "http://podspace.invalid");
     const targetPath = `${url.pathname.slice(prefix.length) || "/"}${url.search}`;
 
@@ -219,9 +306,25 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
         onClientMessage: () => recordActivity(workspace.id),
       });
     };
+  }
+
+  // Same-origin: /w/<id>/ide/…, unless the IDE lives on its own origin (then 404, as for no such path).
+  const pathUpgradeRoute: WebSocketRoute = async (request, params) =>
+    host ? null : connect(request, await authorizeUpgrade(request, params.id), idePrefix(params.id ?? ""));
+
+  const registerUpgradeRoutes = (router: WebSocketRouter) => {
+    if (host) {
+      router.route({ hostname: `*.${host.domain}`, pathname: "*" }, async (request) => {
+        const workspaceId = host.workspaceIdOf(request.headers.host);
+        if (!workspaceId) return null;
+        const mount = await hostMount(request, host, workspaceId);
+        return connect(request, await authorizeUpgrade(request, workspaceId, { origin: host.originOf(workspaceId), token: mount.token }), "");
+      });
+    }
+    router.route(IDE_UPGRADE_PATH, pathUpgradeRoute);
   };
 
-  return { handleRequest, upgradeRoute };
+  return { handleRequest, registerUpgradeRoutes };
 }
 
 /** `http.request`'s createConnection over the runtime's stream to the IDE. */
@@ -276,12 +379,8 @@ function raiseMessageLimit(socket: WebSocket) {
   if (receiver && typeof Reflect.get(receiver, "_maxPayload") === "number") Reflect.set(receiver, "_maxPayload", MAX_MESSAGE_BYTES);
 }
 
-function plain(response: ServerResponse, status: number, text: string) {
-  response.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }).end(`${text}\n`);
-}
-
 function notRunning(response: ServerResponse) {
-  plain(response, 503, "This workspace is not running. Start it from its page in Podspace.");
+  sendPlain(response, 503, "This workspace is not running. Start it from its page in Podspace.");
 }
 
 let defaultProxy: IdeProxy | undefined;
@@ -292,5 +391,7 @@ export function handleIdeRequest(request: IncomingMessage, response: ServerRespo
   return proxy().handleRequest(request, response);
 }
 
-/** For server.ts: `router.route(IDE_UPGRADE_PATH, ideUpgradeRoute)`. */
-export const ideUpgradeRoute: WebSocketRoute = (request, params) => proxy().upgradeRoute(request, params);
+/** For server.ts: the IDE's WebSocket routes, before any other. */
+export function registerIdeUpgradeRoutes(router: WebSocketRouter): void {
+  proxy().registerUpgradeRoutes(router);
+}

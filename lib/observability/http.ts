@@ -53,8 +53,8 @@ function manifestRoutes(appDir: string): RoutePattern[] {
   return [];
 }
 
-/** Wraps `handler` with request ids, the access log and the latency histogram. */
-export function instrumentRequests(labelRoute: (pathname: string) => string, handler: RequestListener): RequestListener {
+/** Wraps `handler` with request ids, the access log and the latency histogram (labelled by `labelRequest`). */
+export function instrumentRequests(labelRequest: (request: IncomingMessage) => string, handler: RequestListener): RequestListener {
   const accessLog = pinoHttp({
     logger,
     genReqId(request, response) {
@@ -80,7 +80,7 @@ export function instrumentRequests(labelRoute: (pathname: string) => string, han
     response.once("close", () => {
       metrics.httpDuration.observe(
         {
-          route: labelRoute(pathOf(request)),
+          route: labelRequest(request),
           method: METHODS.has(request.method ?? "") ? request.method : "OTHER",
           status: `${Math.floor(response.statusCode / 100)}xx`,
         },
@@ -91,6 +91,7 @@ export function instrumentRequests(labelRoute: (pathname: string) => string, han
   };
 }
 
-function pathOf(request: IncomingMessage): string {
+/** The request's path, without its query string. */
+export function pathOf(request: IncomingMessage): string {
   return (request.url ?? "/").split("?")[0]!;
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { env } from "@/lib/env";
 import { logger } from "./logger";
 import { metrics } from "./metrics";
+import { sendPlain } from "@/lib/server/plain-response";
 
 // GET /api/metrics, Prometheus's text format. Metrics name teams' usage and
 // the deployment's shape, so they are not public: the endpoint answers only
@@ -16,19 +17,19 @@ export function handleMetricsRequest(request: IncomingMessage, response: ServerR
   if ((request.url ?? "").split("?")[0] !== METRICS_PATH) return false;
   const token = env.PODSPACE_METRICS_TOKEN;
   if (!token) {
-    plain(response, 404, "Not found.");
+    sendPlain(response, 404, "Not found.");
   } else if (!bearerMatches(request.headers.authorization, token)) {
     response.setHeader("www-authenticate", 'Bearer realm="podspace metrics"');
-    plain(response, 401, "Send Authorization: Bearer <PODSPACE_METRICS_TOKEN>.");
+    sendPlain(response, 401, "Send Authorization: Bearer <PODSPACE_METRICS_TOKEN>.");
   } else if (request.method !== "GET" && request.method !== "HEAD") {
     response.setHeader("allow", "GET, HEAD");
-    plain(response, 405, "Method not allowed.");
+    sendPlain(response, 405, "Method not allowed.");
   } else {
     metrics.registry.metrics().then(
       (body) => response.writeHead(200, { "content-type": metrics.registry.contentType, "cache-control": "no-store" }).end(body),
       (error: unknown) => {
         logger.error({ err: error }, "collecting metrics failed");
-        plain(response, 500, "Collecting metrics failed; see the server log.");
+        sendPlain(response, 500, "Collecting metrics failed; see the server log.");
       },
     );
   }
@@ -41,8 +42,4 @@ function bearerMatches(header: string | undefined, token: string): boolean {
   if (!match) return false;
   const digest = (value: string) => createHash("sha256").update(value).digest();
   return timingSafeEqual(digest(match[1]!), digest(token));
-}
-
-function plain(response: ServerResponse, status: number, text: string) {
-  response.writeHead(status, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" }).end(`${text}\n`);
 }

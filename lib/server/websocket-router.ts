@@ -17,15 +17,19 @@ export type WebSocketRoute = (
 /** Takes an upgrade as-is, such as Next.js's dev-server HMR socket. */
 export type RawUpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => unknown;
 
-/** Routes HTTP upgrades by path to registered handlers; everything else gets 404. */
+/** Routes HTTP upgrades by path (and host, where a route names one) to registered handlers; everything else gets 404. */
 export class WebSocketRouter {
   readonly #routes: { pattern: URLPattern; route: WebSocketRoute }[] = [];
   readonly #passThrough: { prefix: string; handler: RawUpgradeHandler }[] = [];
   readonly #server = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
 
-  /** `pathname` uses URLPattern syntax, e.g. `/api/workspaces/:id/terminal`. */
-  route(pathname: string, route: WebSocketRoute): this {
-    this.#routes.push({ pattern: new URLPattern({ pathname }), route });
+  /**
+   * URLPattern syntax: a pathname such as `/api/workspaces/:id/terminal`
+   * (any host), or a hostname and pathname. Routes are tried in the order
+   * they were added.
+   */
+  route(pattern: string | { hostname: string; pathname: string }, route: WebSocketRoute): this {
+    this.#routes.push({ pattern: new URLPattern(typeof pattern === "string" ? { pathname: pattern } : pattern), route });
     return this;
   }
 
@@ -44,10 +48,11 @@ export class WebSocketRouter {
       raw.handler(request, socket, head);
       return;
     }
+    const hostname = hostnameOf(request.headers.host);
     for (const { pattern, route } of this.#routes) {
-      const match = pattern.exec({ pathname });
+      const match = pattern.exec({ hostname, pathname });
       if (!match) continue;
-      route(request, match.pathname.groups).then(
+      route(request, { ...match.hostname.groups, ...match.pathname.groups }).then(
         (connect) => {
           if (!connect) return refuse(socket, 404, "Not Found");
           this.#server.handleUpgrade(request, socket, head, connect);
@@ -75,6 +80,15 @@ export class WebSocketRouter {
   /** Drops sockets whose peers did not finish the closing handshake. */
   terminateAll(): void {
     for (const client of this.#server.clients) client.terminate();
+  }
+}
+
+/** The Host header's name without its port; "invalid" when it is missing or malformed. */
+function hostnameOf(host: string | undefined): string {
+  try {
+    return new URL(`http://${host}`).hostname;
+  } catch {
+    return "invalid";
   }
 }
 

@@ -1,3 +1,4 @@
+import http from "node:http";
 import net from "node:net";
 
 /** A port nothing listens on right now. */
@@ -26,4 +27,24 @@ export function websocketOutcome(url: string, headers?: Record<string, string>):
         socket.once("error", reject);
       }),
   );
+}
+
+export interface HttpReply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** One HTTP request, the whole body read as text; redirects are not followed. */
+export function httpRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpReply> {
+  return new Promise((resolve, reject) => {
+    const outgoing = http.request(url, { method: options.method ?? "GET", headers: options.headers }, (response) => {
+      let body = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+    outgoing.once("error", reject);
+    outgoing.end(options.body);
+  });
 }

@@ -5,32 +5,13 @@ import { WebSocket } from "ws";
 import { getDb } from "@/lib/db/client";
 import { stripPodspaceCookies, scopeCookie } from "@/lib/ide/headers";
 import { useAppDatabase } from "../helpers/app-database";
-import { websocketOutcome } from "../helpers/net";
+import { httpRequest as request, websocketOutcome } from "../helpers/net";
 import { cookieFor, createPeople, ORIGIN, runningWorkspace, signIn, startHarness, type Harness, type People } from "../terminal/harness";
 
 // The IDE reverse proxy against a stand-in IDE (test/fixtures/ide-ws-server.mjs)
 // in a real local-runtime workspace: HTTP and WebSocket through /w/<id>/ide/.
 
 useAppDatabase();
-
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const outgoing = http.request(url, { method: options.method ?? "GET", headers: options.headers }, (response) => {
-      let body = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => (body += chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-    });
-    outgoing.once("error", reject);
-    outgoing.end(options.body);
-  });
-}
 
 interface Echo {
   method: string;

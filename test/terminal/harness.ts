@@ -7,7 +7,8 @@ import { WebSocket } from "ws";
 import { getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import type { User } from "@/lib/generated/prisma/client";
-import { createIdeProxy, IDE_UPGRADE_PATH, type IdeProxy } from "@/lib/ide/proxy";
+import type { IdeHost } from "@/lib/ide/ide-host";
+import { createIdeProxy, type IdeProxy } from "@/lib/ide/proxy";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import type { WorkspaceRuntime } from "@/lib/runtime/types";
 import { WebSocketRouter } from "@/lib/server/websocket-router";
@@ -35,15 +36,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: Omit<TerminalRouteOptions, "runtime"> = {}): Promise<Harness> {
+export async function startHarness(options: Omit<TerminalRouteOptions, "runtime"> & { ideHost?: IdeHost } = {}): Promise<Harness> {
   // The app's own data dir (a fresh one per test file, see test/helpers/isolated-env.ts),
   // as getRuntime() would use: the IDE proxy derives local homes from it.
   const dataDir = env.PODSPACE_DATA_DIR;
   const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache") });
   const router = new WebSocketRouter();
-  const terminals = registerTerminalRoute(router, { runtime, ...options });
-  const ide = createIdeProxy({ runtime, revalidateIntervalMs: options.revalidateIntervalMs });
-  router.route(IDE_UPGRADE_PATH, ide.upgradeRoute);
+  const { ideHost = null, ...terminalOptions } = options;
+  const ide = createIdeProxy({ runtime, revalidateIntervalMs: options.revalidateIntervalMs, ideHost });
+  ide.registerUpgradeRoutes(router);
+  const terminals = registerTerminalRoute(router, { runtime, ...terminalOptions });
   const server = http.createServer((request, response) => {
     if (ide.handleRequest(request, response)) return;
     response.writeHead(404).end("not podspace");

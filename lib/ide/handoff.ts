@@ -1,0 +1,137 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { connectableWorkspace, podspaceOrigin, sessionForToken } from "@/lib/auth/websocket-auth";
+import { env } from "@/lib/env";
+import { ideCookieHeader, ideCookieSessionToken, IDE_TICKET_TTL_SECONDS, openIdeCredential, sealIdeCredential } from "./ide-credentials";
+import { sendPlain } from "@/lib/server/plain-response";
+
+// Signing a browser in to a workspace's own IDE origin (wildcard-host mode)
+// without a token in any URL:
+// 1. /w/<id>/ide/… on Podspace's origin, where the session cookie is,
+//    answers with a page that POSTs a one-minute ticket to the IDE origin.
+// 2. The IDE origin's IDE_SESSION_PATH checks the ticket, the session and
+//    access, sets its own cookie and redirects to IDE_CHECK_PATH.
+// 3. IDE_CHECK_PATH sends the browser on to the IDE if the cookie stuck,
+//    or explains why not: a browser that refuses the cookie would otherwise
+//    bounce between the two origins forever.
+
+export const IDE_SESSION_PATH = "/__podspace/session";
+export const IDE_CHECK_PATH = "/__podspace/check";
+const RESERVED_PREFIX = "/__podspace/";
+
+/** The handoff form is tiny; anything bigger isn't one. */
+const MAX_FORM_BYTES = 16 * 1024;
+
+const SUBMIT_SCRIPT = "document.forms[0].submit();";
+const SUBMIT_SCRIPT_HASH = createHash("sha256").update(SUBMIT_SCRIPT).digest("base64");
+
+/** True for the IDE origin's own paths, which never reach the workspace. */
+export const isHandoffPath = (pathname: string) => pathname.startsWith(RESERVED_PREFIX);
+
+/** Where on Podspace's origin a browser gets (back) into a workspace's IDE at `path`. */
+export const handoffUrl = (workspaceId: string, path = "/") => `${env.PODSPACE_URL}/w/${workspaceId}/ide${path}`;
+
+/** Step 1, on Podspace's origin: the page that carries a fresh ticket to the IDE origin. */
+export async function sendHandoffPage(response: ServerResponse, options: { ideOrigin: string; sessionToken: string; path: string }): Promise<void> {
+  const { ideOrigin, sessionToken, path } = options;
+  const ticket = await sealIdeCredential("ticket", sessionToken, ideOrigin, new Date(Date.now() + IDE_TICKET_TTL_SECONDS * 1000));
+  const html = page(
+    "Opening the IDE…",
+    `<form method="post" action="${escapeHtml(ideOrigin + IDE_SESSION_PATH)}">
+<input type="hidden" name="ticket" value="${escapeHtml(ticket)}">
+<input type="hidden" name="path" value="${escapeHtml(path)}">
+<p>Opening the IDE…</p>
+<noscript><button type="submit">Continue to the IDE</button></noscript>
+</form>
+<script>${SUBMIT_SCRIPT}</script>`,
+  );
+  response
+    .writeHead(200, {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      "referrer-policy": "no-referrer",
+      "content-security-policy": `default-src 'none'; script-src 'sha256-${SUBMIT_SCRIPT_HASH}'; form-action ${ideOrigin}; base-uri 'none'; frame-ancestors 'self'`,
+    })
+    .end(html);
+}
+
+/** Steps 2 and 3, on the IDE origin of workspace `workspaceId`. */
+export async function handleHandoffRequest(request: IncomingMessage, response: ServerResponse, workspaceId: string, ideOrigin: string): Promise<void> {
+  const url = new URL(request.url ?? "/", ideOrigin);
+  if (url.pathname === IDE_SESSION_PATH && request.method === "POST") return acceptTicket(request, response, workspaceId, ideOrigin);
+  if (url.pathname === IDE_CHECK_PATH && request.method === "GET") {
+    const next = localPath(url.searchParams.get("next"));
+    if (await ideCookieSessionToken(request, ideOrigin)) {
+      response.writeHead(303, { location: next, "cache-control": "no-store" }).end();
+      return;
+    }
+    const html = page(
+      "The IDE needs a cookie",
+      `<h1>The IDE needs a cookie</h1>
+<p>This browser did not keep the sign-in cookie for ${escapeHtml(ideOrigin)}, where this workspace's IDE is served.
+Allow cookies for that site, or <a href="${escapeHtml(handoffUrl(workspaceId, next))}" target="_blank" rel="noopener">open the IDE in a new tab</a>.</p>`,
+    );
+    response.writeHead(403, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": "default-src 'none'" }).end(html);
+    return;
+  }
+  sendPlain(response, 404, "Not found.");
+}
+
+async function acceptTicket(request: IncomingMessage, response: ServerResponse, workspaceId: string, ideOrigin: string) {
+  // Only Podspace's handoff page may sign a browser in here: another site
+  // could otherwise post its own ticket and open its workspace in yours.
+  if (request.headers.origin !== podspaceOrigin()) return sendPlain(response, 403, "Forbidden.");
+  const form = await readForm(request);
+  if (!form) {
+    // Answer first, then drop the connection rather than read the rest.
+    response.setHeader("connection", "close");
+    response.once("finish", () => request.destroy());
+    return sendPlain(response, 413, "Too large.");
+  }
+  const path = localPath(form.get("path"));
+  const token = await openIdeCredential("ticket", form.get("ticket") ?? "", ideOrigin);
+  if (!token) {
+    // Expired (a page left open for a minute) or not ours: start over for a fresh one.
+    response.writeHead(303, { location: handoffUrl(workspaceId, path), "cache-control": "no-store" }).end();
+    return;
+  }
+  const session = await sessionForToken(token);
+  if (!session || !(await connectableWorkspace(session.user, workspaceId))) return sendPlain(response, 404, "Not found.");
+  const cookie = await sealIdeCredential("cookie", token, ideOrigin, session.expires);
+  response
+    .writeHead(303, {
+      location: `${IDE_CHECK_PATH}?${new URLSearchParams({ next: path })}`,
+      "set-cookie": ideCookieHeader(cookie, ideOrigin, session.expires),
+      "cache-control": "no-store",
+    })
+    .end();
+}
+
+function readForm(request: IncomingMessage): Promise<URLSearchParams | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_FORM_BYTES) return resolve(null);
+      chunks.push(chunk);
+    });
+    request.once("end", () => resolve(new URLSearchParams(Buffer.concat(chunks).toString("utf8"))));
+    request.once("error", reject);
+  });
+}
+
+/** A path on the same origin; anything else (//host, /\host, a URL) becomes "/". */
+function localPath(value: string | null): string {
+  return value && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/";
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title></head>
+<body>${body}</body></html>`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
