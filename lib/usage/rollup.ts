@@ -53,6 +53,11 @@ export async function rollUpBatch(db: Pick<PrismaClient, "$queryRaw">, now: Date
       SELECT gen_random_uuid()::text, "day", "workspaceId", "teamId", "userId", "templateId",
              SUM("cpu"), SUM("memory"), SUM("storage"), SUM("workspace"), SUM("sessions"), SUM("sessionSeconds"), now()
         FROM additions GROUP BY "day", "workspaceId", "teamId", "userId", "templateId"
+      -- No row of zeros: a STORAGE interval of 0 GiB (and no CPU or memory)
+      -- adds nothing, and the raw intervals it stands for have no usage that
+      -- day. Every sum is non-negative, so this keeps each row that adds
+      -- anything; COMPUTE time (even at 0 CPU and memory) and a session count.
+      HAVING SUM("cpu") + SUM("memory") + SUM("storage") + SUM("workspace") + SUM("sessions") > 0
       ON CONFLICT ("workspaceId", "day") DO UPDATE SET
         "cpuMillicoreSeconds" = "UsageDailyRollup"."cpuMillicoreSeconds" + EXCLUDED."cpuMillicoreSeconds",
         "memoryMiBSeconds" = "UsageDailyRollup"."memoryMiBSeconds" + EXCLUDED."memoryMiBSeconds",
