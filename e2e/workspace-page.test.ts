@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CODE_SERVER_VERSION } from "../lib/runtime/local/code-server";
 import { query } from "./database";
+import { CODE_SERVER_INSTALLED, endWorkspaceProcesses, IDE_TEMPLATE } from "./ide-template";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 import {
@@ -18,27 +16,9 @@ import {
 } from "./workspace-terminal";
 
 // The workspace page's terminal and IDE against the real production server
-// and Chromium, on the local runtime. The IDE is the real code-server when it
-// is installed in the cache (test/runtime/code-server.test.ts installs it),
-// otherwise the test IDE (test/fixtures/ide-ws-server.mjs).
+// and Chromium, on the local runtime, with the IDE of ./ide-template.ts.
 
-const CACHE_DIR = process.env.PODSPACE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "podspace");
-const CODE_SERVER_INSTALLED = fs.existsSync(path.join(CACHE_DIR, `code-server-${CODE_SERVER_VERSION}`, "node_modules", "code-server", "out", "node", "entry.js"));
-const TEST_IDE = path.resolve(import.meta.dirname, "../test/fixtures/ide-ws-server.mjs");
 const SCREENSHOTS = process.env.PODSPACE_E2E_SCREENSHOTS;
-
-const SPEC = {
-  slug: "e2e-tools",
-  name: "E2E tools",
-  description: "The terminal and the IDE.",
-  image: "podspace/test-ide:1",
-  resources: { cpu: { default: 1 }, memoryGiB: { default: 1 }, diskGiB: { default: 1 } },
-  parameters: [],
-  startupScript: "",
-  ide: CODE_SERVER_INSTALLED
-    ? { command: ["code-server", "--bind-addr", "{host}:{port}", "--auth", "none", "--disable-telemetry", "--disable-update-check", "."], healthPath: "/healthz" }
-    : { command: [process.execPath, TEST_IDE, "{host}", "{port}"], healthPath: "/healthz" },
-};
 
 async function screenshot(page: Page, name: string) {
   if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
@@ -50,23 +30,13 @@ describe("the workspace page's terminal and IDE", () => {
   const workspaceId = `e2e${randomBytes(6).toString("hex")}`;
 
   beforeAll(async () => {
-    const templateVersionId = await seedTemplate(stack.database.url, SPEC);
+    const templateVersionId = await seedTemplate(stack.database.url, IDE_TEMPLATE);
     page = await stack.browser.newPage();
     await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
     await seedRunningWorkspace(stack.database.url, stack.podspace, { id: workspaceId, templateVersionId });
   }, 150_000);
   // Runs before the stack's teardown (after-hooks run in reverse order).
-  afterAll(() => {
-    // Stopping Podspace leaves workspaces running (as in production): end this one's processes.
-    const record = stack.podspace && path.join(stack.podspace.dataDir, "runtime", "local", `${workspaceId}.json`);
-    if (record && fs.existsSync(record)) {
-      try {
-        process.kill(-(JSON.parse(fs.readFileSync(record, "utf8")) as { pid: number }).pid, "SIGTERM");
-      } catch {
-        // Already gone.
-      }
-    }
-  });
+  afterAll(() => endWorkspaceProcesses(stack.podspace, workspaceId));
 
   it("runs a command in the terminal, and a reloaded page gets the scrollback back", async () => {
     await expectCommandAndScrollbackOverSocket(page, stack.podspace, workspaceId, "e2e-tab");

@@ -49,7 +49,8 @@ export async function sendHandoffPage(response: ServerResponse, options: { ideOr
     .writeHead(200, {
       "content-type": "text/html; charset=utf-8",
       "cache-control": "no-store",
-      "referrer-policy": "no-referrer",
+      // Not no-referrer: browsers then send `Origin: null` with the POST, which acceptTicket must refuse.
+      "referrer-policy": "origin",
       "content-security-policy": `default-src 'none'; script-src 'sha256-${SUBMIT_SCRIPT_HASH}'; form-action ${ideOrigin}; base-uri 'none'; frame-ancestors 'self'`,
     })
     .end(html);

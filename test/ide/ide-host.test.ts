@@ -107,7 +107,7 @@ describe("the IDE on its own host", { timeout: 60_000 }, () => {
     expect(page.status).toBe(200);
     expect(page.headers["content-type"]).toMatch(/^text\/html/);
     expect(page.headers["cache-control"]).toBe("no-store");
-    expect(page.headers["referrer-policy"]).toBe("no-referrer");
+    expect(page.headers["referrer-policy"]).toBe("origin");
     const csp = String(page.headers["content-security-policy"]);
     expect(csp).toContain(`form-action ${ideOrigin()}`);
     expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);

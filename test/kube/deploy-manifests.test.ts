@@ -33,6 +33,8 @@ const SLOW = { timeout: 120_000 };
 const builds = {
   base: kustomize(K8S),
   production: kustomize(path.join(K8S, "overlays/production")),
+  // The same with k8s/components/ide-wildcard-host added, as its comment says to.
+  "production with IDE hosts": kustomize(path.resolve(import.meta.dirname, "../fixtures/kustomize/production-ide-host")),
 };
 
 function only<T extends KubernetesObject>(objects: KubernetesObject[], kind: string): T {
@@ -165,18 +167,27 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
     expect(policy.spec!.ingress).toEqual([{ ports: [{ port: "http", protocol: "TCP" }] }]);
   });
 
-  it("routes the Ingress for PODSPACE_URL's host with WebSocket timeouts and replica affinity", () => {
+  it("routes the Ingress for PODSPACE_URL's host (and PODSPACE_IDE_HOST's, when set) with WebSocket timeouts and replica affinity", () => {
     const ingress = only<V1Ingress>(objects, "Ingress");
     expect(ingress.metadata!.annotations).toMatchObject({
       "nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
       "nginx.ingress.kubernetes.io/proxy-send-timeout": "3600",
       "nginx.ingress.kubernetes.io/affinity": "cookie",
     });
-    const host = new URL(containerEnvironment(objects).PODSPACE_URL!).host;
-    expect(ingress.spec!.rules!.map((rule) => rule.host)).toEqual([host]);
-    expect(ingress.spec!.tls).toEqual([{ hosts: [host], secretName: "podspace-tls" }]);
-    const backend = ingress.spec!.rules![0]!.http!.paths[0]!.backend.service!;
-    expect(backend).toEqual({ name: only(objects, "Service").metadata!.name, port: { name: "http" } });
+    const environment = parseEnv(containerEnvironment(objects));
+    const host = new URL(environment.PODSPACE_URL).host;
+    const ideHost = environment.PODSPACE_IDE_HOST;
+    expect(ingress.spec!.rules!.map((rule) => rule.host)).toEqual(ideHost ? [host, ideHost] : [host]);
+    expect(ingress.spec!.tls).toEqual([
+      { hosts: [host], secretName: "podspace-tls" },
+      ...(ideHost ? [{ hosts: [ideHost], secretName: "podspace-ide-tls" }] : []),
+    ]);
+    for (const rule of ingress.spec!.rules!) {
+      expect(rule.http!.paths).toEqual([
+        { path: "/", pathType: "Prefix", backend: { service: { name: only(objects, "Service").metadata!.name, port: { name: "http" } } } },
+      ]);
+    }
+    expect(ideHost === undefined).toBe(name !== "production with IDE hosts");
   });
 
   it("binds the role to Podspace's service account", () => {
@@ -186,7 +197,7 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: account.metadata!.name, namespace: account.metadata!.namespace }]);
   });
 
-  if (name === "production") {
+  if (name !== "base") {
     it("sets the overlay's image, replicas, host and external database", () => {
       expect(deployment.spec!.replicas).toBe(3);
       expect(container.image).toBe("registry.corp.example/platform/podspace:1.0.0");

@@ -1,0 +1,37 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { CODE_SERVER_VERSION } from "../lib/runtime/local/code-server";
+import type { PodspaceProcess } from "./harness";
+
+// A template whose IDE is the real code-server when it is installed in the
+// cache (test/runtime/code-server.test.ts installs it), otherwise the test
+// IDE (test/fixtures/ide-ws-server.mjs), for the browser tests of the IDE.
+
+const CACHE_DIR = process.env.PODSPACE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "podspace");
+export const CODE_SERVER_INSTALLED = fs.existsSync(path.join(CACHE_DIR, `code-server-${CODE_SERVER_VERSION}`, "node_modules", "code-server", "out", "node", "entry.js"));
+const TEST_IDE = path.resolve(import.meta.dirname, "../test/fixtures/ide-ws-server.mjs");
+
+export const IDE_TEMPLATE = {
+  slug: "e2e-tools",
+  name: "E2E tools",
+  description: "The terminal and the IDE.",
+  image: "podspace/test-ide:1",
+  resources: { cpu: { default: 1 }, memoryGiB: { default: 1 }, diskGiB: { default: 1 } },
+  parameters: [],
+  startupScript: "",
+  ide: CODE_SERVER_INSTALLED
+    ? { command: ["code-server", "--bind-addr", "{host}:{port}", "--auth", "none", "--disable-telemetry", "--disable-update-check", "."], healthPath: "/healthz" }
+    : { command: [process.execPath, TEST_IDE, "{host}", "{port}"], healthPath: "/healthz" },
+};
+
+/** Stopping Podspace leaves workspaces running (as in production): this ends one's processes. */
+export function endWorkspaceProcesses(podspace: PodspaceProcess | undefined, workspaceId: string): void {
+  const record = podspace && path.join(podspace.dataDir, "runtime", "local", `${workspaceId}.json`);
+  if (!record || !fs.existsSync(record)) return;
+  try {
+    process.kill(-(JSON.parse(fs.readFileSync(record, "utf8")) as { pid: number }).pid, "SIGTERM");
+  } catch {
+    // Already gone.
+  }
+}
