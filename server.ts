@@ -15,6 +15,7 @@ import { createRouteLabeler, instrumentRequests, pathOf } from "@/lib/observabil
 import { handleMetricsRequest } from "@/lib/observability/metrics-endpoint";
 import { seedBuiltInTemplates } from "@/lib/templates/seed";
 import { exitGracefullyOnSignals } from "@/lib/server/shutdown";
+import { resolveLocalhostNames } from "@/lib/server/localhost-names";
 import { registerReconciler } from "@/lib/workspaces/reconcile-trigger";
 import { createPolicyLoop } from "@/lib/workspaces/policy-loop";
 import { createReconciler } from "@/lib/workspaces/reconciler";
@@ -30,6 +31,7 @@ import { registerTerminalRoute } from "@/lib/terminal/route";
 
 async function main() {
   const dev = env.NODE_ENV !== "production";
+  resolveLocalhostNames();
 
   const applied = await prepareDatabase(databaseTarget());
   if (applied.length > 0) logger.info({ migrations: applied }, `applied migrations ${applied.join(", ")}`);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Frame, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../test/helpers/net";
 import { launchBrowser } from "./browser";
 import { CODE_SERVER_INSTALLED, endWorkspaceProcesses, IDE_TEMPLATE } from "./ide-template";
 import { usePodspaceStack } from "./stack";
@@ -9,14 +10,21 @@ import { seedRunningWorkspace, seedTemplate, terminalInPage } from "./workspace-
 
 // The wildcard-host IDE mode (PODSPACE_IDE_HOST) in Chromium against the
 // production server: the workspace page frames the IDE from the workspace's
-// own origin, <id>.ide.localhost (Chromium resolves *.localhost to the
-// loopback by itself), signed in through the handoff, no token in any URL.
+// own origin, signed in through the handoff, no token in any URL. Laid out
+// as the README advises, on one site: Podspace at podspace.localhost, IDEs
+// at <id>.ide.podspace.localhost (Chromium resolves *.localhost to the
+// loopback by itself, the server through lib/server/localhost-names.ts). On
+// another site, browsers that block third-party storage (this Chromium
+// does) would deny code-server its localStorage and IndexedDB in the frame.
+
+const PORT = await freePort();
+const PODSPACE = `http://podspace.localhost:${PORT}`;
 
 describe("the IDE on its own origin (PODSPACE_IDE_HOST)", () => {
-  const stack = usePodspaceStack({ PODSPACE_IDE_HOST: "*.ide.localhost" });
+  const stack = usePodspaceStack({ PORT: String(PORT), PODSPACE_URL: PODSPACE, PODSPACE_IDE_HOST: "*.ide.podspace.localhost" });
   let page: Page;
   const workspaceId = `e2e${randomBytes(6).toString("hex")}`;
-  const ideOrigin = () => `http://${workspaceId}.ide.localhost:${stack.podspace.port}`;
+  const ideOrigin = () => `http://${workspaceId}.ide.podspace.localhost:${PORT}`;
   /** Every URL the browser requested, to show that no ticket or cookie value travels in one. */
   const requested: string[] = [];
 
@@ -34,13 +42,13 @@ describe("the IDE on its own origin (PODSPACE_IDE_HOST)", () => {
     const templateVersionId = await seedTemplate(stack.database.url, IDE_TEMPLATE);
     page = await stack.browser.newPage();
     stack.browser.on("request", (request) => requested.push(request.url()));
-    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    await signIn(page, PODSPACE, { provider: DEMO, account: /Dana Developer/ });
     await seedRunningWorkspace(stack.database.url, stack.podspace, { id: workspaceId, templateVersionId });
   }, 150_000);
   afterAll(() => endWorkspaceProcesses(stack.podspace, workspaceId));
 
   it("frames the IDE from the workspace's own origin, which can't reach into Podspace's page", async () => {
-    await page.goto(`${stack.podspace.url}/workspaces/${workspaceId}`);
+    await page.goto(`${PODSPACE}/workspaces/${workspaceId}`);
     await terminalInPage(page, { workspaceId, session: "e2e-file", command: "echo hi > from-the-terminal.txt && echo wr$((1))tten", expected: "wr1tten" });
     await page.reload();
 
@@ -59,13 +67,13 @@ describe("the IDE on its own origin (PODSPACE_IDE_HOST)", () => {
     // The handoff carried its ticket in a POST body; the IDE cookie lives on the IDE's host only.
     const cookies = await stack.browser.cookies();
     const ideCookie = cookies.find((cookie) => cookie.name === "podspace-ide");
-    expect(ideCookie).toMatchObject({ domain: `${workspaceId}.ide.localhost`, httpOnly: true, secure: true, sameSite: "None" });
+    expect(ideCookie).toMatchObject({ domain: `${workspaceId}.ide.podspace.localhost`, httpOnly: true, secure: true, sameSite: "None" });
     for (const url of requested) expect(url).not.toContain(ideCookie!.value.slice(0, 40));
     expect(requested.some((url) => /ticket=/.test(url))).toBe(false);
   });
 
   it("opens in a new tab through the same handoff", async () => {
-    await page.goto(`${stack.podspace.url}/workspaces/${workspaceId}`);
+    await page.goto(`${PODSPACE}/workspaces/${workspaceId}`);
     const [tab] = await Promise.all([stack.browser.waitForEvent("page"), page.getByRole("link", { name: "Open in new tab" }).click()]);
     await tab.waitForURL((url) => url.origin === ideOrigin() && url.searchParams.has("folder"), { timeout: 30_000 });
     await expectIdeWithFile(tab);
@@ -76,12 +84,12 @@ describe("the IDE on its own origin (PODSPACE_IDE_HOST)", () => {
     // A browser of Lee's own: Dana's IDE cookie in this one would still be Dana's.
     const other = await launchBrowser();
     const lee = await other.newPage();
-    await signIn(lee, stack.podspace.url, { provider: DEMO, account: /Lee Lead/ });
-    expect((await lee.goto(`${stack.podspace.url}/w/${workspaceId}/ide/`))?.status()).toBe(404);
+    await signIn(lee, PODSPACE, { provider: DEMO, account: /Lee Lead/ });
+    expect((await lee.goto(`${PODSPACE}/w/${workspaceId}/ide/`))?.status()).toBe(404);
     // Straight to the IDE's origin: no cookie there, so back to the handoff, which says 404.
     const direct = await lee.goto(`${ideOrigin()}/`);
     expect(direct?.status()).toBe(404);
-    expect(lee.url()).toBe(`${stack.podspace.url}/w/${workspaceId}/ide/`);
+    expect(lee.url()).toBe(`${PODSPACE}/w/${workspaceId}/ide/`);
     // Nor does a WebSocket to the IDE's origin open without its cookie.
     const opened = await lee.evaluate(
       (url) =>
