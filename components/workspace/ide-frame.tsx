@@ -5,8 +5,10 @@ import { Code, ExternalLink, RotateCw } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
 
-// code-server, served through Podspace's proxy at /w/<id>/ide/ (same origin,
-// so the page's session cookie is what authorizes it).
+// code-server through Podspace's proxy at /w/<id>/ide/: on Podspace's own
+// origin, authorized by the page's session cookie, or with PODSPACE_IDE_HOST
+// a page there that hands the frame over to the workspace's own origin
+// (lib/ide/handoff.ts). The frame points at the same URL either way.
 
 export interface IdeFrameProps {
   workspaceId: string;
