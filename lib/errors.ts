@@ -22,3 +22,13 @@ export class AppError extends Error {
 export function conflictOnUnique(error: unknown, conflict: AppError): unknown {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002" ? conflict : error;
 }
+
+/**
+ * Prisma couldn't run a transaction in time (P2028): every database
+ * connection was busy, or the transaction outlived its timeout. Either way
+ * it was rolled back, so nothing changed and the same request may simply be
+ * tried again.
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2028";
+}

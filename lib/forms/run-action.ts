@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { AppError } from "@/lib/errors";
+import { AppError, isDatabaseBusy } from "@/lib/errors";
+import { logger } from "@/lib/observability/logger";
 import type { ActionState } from "./action-state";
 
 function submittedValues(formData: FormData): Record<string, string> {
@@ -20,11 +21,14 @@ function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
   return errors;
 }
 
+export const BUSY_MESSAGE = "Podspace is too busy to do this right now, and nothing was changed. Try again in a moment.";
+
 /**
  * The shared middle of every form action: validates the form with `schema`,
  * runs `perform` with the parsed input and turns the outcome into a state.
- * `perform` returns the success message. AppErrors become error states;
- * anything else is a bug and is rethrown.
+ * `perform` returns the success message. AppErrors become error states, and
+ * so does a database too busy to run the transaction (a burst of starts
+ * queueing on the connection pool); anything else is a bug and is rethrown.
  */
 export async function runAction<S extends z.ZodType>(
   schema: S,
@@ -39,6 +43,10 @@ export async function runAction<S extends z.ZodType>(
   try {
     return { status: "ok", message: await perform(parsed.data) };
   } catch (error) {
+    if (isDatabaseBusy(error)) {
+      logger.warn({ err: error }, "a form action's transaction could not run in time; the user was asked to retry");
+      return { status: "error", message: BUSY_MESSAGE, values };
+    }
     if (!(error instanceof AppError)) throw error;
     return {
       status: "error",
