@@ -139,4 +139,29 @@ describe("team quotas in the browser", () => {
     const response = await page.goto(`${stack.podspace.url}/audit`);
     expect(response!.status()).toBe(404);
   });
+
+  it("warns of the monthly budget once on every page, the quotas page included", async () => {
+    const page = await stack.browser.newPage();
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Lee Lead/ });
+    await page.goto(`${stack.podspace.url}/teams/demo/settings/quotas`);
+    await field(page, "Team limits", "Monthly CPU budget (core-hours)").fill("1");
+    await page.getByRole("button", { name: "Save limits" }).click();
+    await page.getByRole("form", { name: "Team limits" }).getByText("Saved demo's limits.").waitFor();
+
+    // 0.9 core-hours this month: 54 cores for the last minute but one (as the meter writes it).
+    await query(
+      stack.database.url,
+      `INSERT INTO "UsageInterval" (id, kind, "workspaceId", "teamId", "userId", "templateId", "cpuMillicores", "startedAt", "endedAt", "rolledUpUntil")
+       SELECT $1, 'COMPUTE', w.id, w."teamId", w."ownerId", v."templateId", 54000, now() AT TIME ZONE 'utc' - interval '2 minutes',
+              now() AT TIME ZONE 'utc' - interval '1 minute', now() AT TIME ZONE 'utc' - interval '2 minutes'
+       FROM "Workspace" w JOIN "TemplateVersion" v ON v.id = w."templateVersionId" WHERE w.name = 'e2e-box'`,
+      [randomUUID()],
+    );
+    const warning = "demo has used 0.9 of its 1 CPU core-hours this month (90 %). At 100 % new workspaces won't start.";
+    for (const path of ["/workspaces", "/teams/demo/settings/quotas"]) {
+      await page.goto(`${stack.podspace.url}${path}`);
+      await page.getByRole("alert").filter({ hasText: warning }).waitFor();
+      expect(await page.locator("[data-budget]").count(), path).toBe(1);
+    }
+  });
 });

@@ -4,13 +4,12 @@
 // (server-side apply, base then the production overlay) to a real 1.20
 // control plane, whose controllers then create the Deployment's pods.
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   AppsV1Api,
   CoreV1Api,
   KubernetesObjectApi,
   PatchStrategy,
-  type KubeConfig,
   type KubernetesObject,
   type V1ClusterRoleBinding,
   type V1ConfigMap,
@@ -23,9 +22,8 @@ import {
 } from "@kubernetes/client-node";
 import { envSchema, parseEnv } from "@/lib/env";
 import { CONTROL_PLANE_NAMESPACE_LABEL } from "@/lib/runtime/kubernetes/manifests";
-import { startControlPlane, type ControlPlane } from "../helpers/kube/control-plane";
 import { kustomize } from "../helpers/kube/kustomize";
-import { schemaValidator, type SchemaValidator } from "../helpers/kube/openapi";
+import { useControlPlane } from "../helpers/kube/use-control-plane";
 
 const K8S = path.resolve(import.meta.dirname, "../../k8s");
 const SLOW = { timeout: 120_000 };
@@ -217,23 +215,11 @@ function for120(object: KubernetesObject): KubernetesObject {
 }
 
 describe("k8s kustomization on a real apiserver", () => {
-  let cp: ControlPlane;
-  let kc: KubeConfig;
-  let schema: SchemaValidator;
-
-  beforeAll(async () => {
-    cp = await startControlPlane();
-    kc = cp.kubeConfig();
-    schema = await schemaValidator(kc);
-  }, 120_000);
-
-  afterAll(async () => {
-    await cp?.stop();
-  }, 60_000);
+  const kube = useControlPlane();
 
   it.each(Object.keys(builds))("%s matches the apiserver's OpenAPI schema, with no unknown fields", (name) => {
     for (const object of builds[name as keyof typeof builds].map(for120)) {
-      expect({ object: `${object.kind} ${object.metadata?.name}`, errors: schema.errors(object) }).toEqual({
+      expect({ object: `${object.kind} ${object.metadata?.name}`, errors: kube.schema.errors(object) }).toEqual({
         object: `${object.kind} ${object.metadata?.name}`,
         errors: [],
       });
@@ -243,11 +229,11 @@ describe("k8s kustomization on a real apiserver", () => {
   it("catches an unknown field (the validation is strict)", () => {
     const deployment = structuredClone(builds.base.find((object) => object.kind === "Deployment")) as V1Deployment;
     (deployment.spec!.template.spec!.containers[0] as unknown as Record<string, unknown>).readinesProbe = {};
-    expect(schema.errors(deployment)).not.toEqual([]);
+    expect(kube.schema.errors(deployment)).not.toEqual([]);
   });
 
   it("is applied, base then the production overlay, and its pods are admitted", SLOW, async () => {
-    const api = KubernetesObjectApi.makeApiClient(kc);
+    const api = KubernetesObjectApi.makeApiClient(kube.kc);
     const apply = async (objects: KubernetesObject[]) => {
       // Namespace first, as kubectl orders it; the rest may go in any order.
       for (const object of objects.map(for120)) {
@@ -255,10 +241,10 @@ describe("k8s kustomization on a real apiserver", () => {
       }
     };
     await apply(builds.base);
-    await cp.waitForDefaultServiceAccount("podspace");
+    await kube.cp.waitForDefaultServiceAccount("podspace");
     await apply(builds.production);
 
-    const apps = kc.makeApiClient(AppsV1Api);
+    const apps = kube.kc.makeApiClient(AppsV1Api);
     const deployment = await apps.readNamespacedDeployment({ namespace: "podspace", name: "podspace" });
     expect(deployment.spec?.replicas).toBe(3);
     expect(deployment.spec?.template.spec?.containers[0]?.image).toBe("registry.corp.example/platform/podspace:1.0.0");
@@ -269,7 +255,7 @@ describe("k8s kustomization on a real apiserver", () => {
 
     // The ReplicaSet controller creates the pods through admission (service
     // account, limits, quota); they stay Pending, as this cluster has no node.
-    const core = kc.makeApiClient(CoreV1Api);
+    const core = kube.kc.makeApiClient(CoreV1Api);
     const deadline = Date.now() + 60_000;
     let pods = await core.listNamespacedPod({ namespace: "podspace", labelSelector: "app.kubernetes.io/name=podspace" });
     while (pods.items.length < 3 && Date.now() < deadline) {

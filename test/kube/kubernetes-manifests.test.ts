@@ -7,8 +7,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CoreV1Api, KubernetesObjectApi, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { CoreV1Api, KubernetesObjectApi, type KubernetesObject } from "@kubernetes/client-node";
 import { ObjectSerializer } from "@kubernetes/client-node/dist/serializer.js";
 import {
   CONTROL_PLANE_NAMESPACE_LABEL,
@@ -20,8 +20,7 @@ import {
   teamManifests,
 } from "@/lib/runtime/kubernetes/manifests";
 import type { TeamSpaceSpec, WorkspaceSpec } from "@/lib/runtime/types";
-import { startControlPlane, type ControlPlane } from "../helpers/kube/control-plane";
-import { schemaValidator, type SchemaValidator } from "../helpers/kube/openapi";
+import { useControlPlane } from "../helpers/kube/use-control-plane";
 
 const SLOW = { timeout: 120_000 };
 const options = { namespacePrefix: "podspace-", selfNamespace: "podspace", egressAllow: ["10.20.0.0/16"], storageClass: "fast" };
@@ -69,19 +68,7 @@ function onTheWire(object: KubernetesObject): unknown {
 }
 
 describe("kubernetes manifests against the apiserver", () => {
-  let cp: ControlPlane;
-  let kc: KubeConfig;
-  let schema: SchemaValidator;
-
-  beforeAll(async () => {
-    cp = await startControlPlane();
-    kc = cp.kubeConfig();
-    schema = await schemaValidator(kc);
-  }, 120_000);
-
-  afterAll(async () => {
-    await cp?.stop();
-  }, 60_000);
+  const kube = useControlPlane();
 
   it("sends every field it builds (nothing is dropped by client-node's serializer)", () => {
     for (const object of allManifests()) {
@@ -91,25 +78,25 @@ describe("kubernetes manifests against the apiserver", () => {
 
   it("matches the apiserver's OpenAPI schema, with no unknown fields", SLOW, () => {
     for (const object of allManifests()) {
-      expect({ kind: object.kind, errors: schema.errors(onTheWire(object)) }).toEqual({ kind: object.kind, errors: [] });
+      expect({ kind: object.kind, errors: kube.schema.errors(onTheWire(object)) }).toEqual({ kind: object.kind, errors: [] });
     }
   });
 
   it("catches an unknown field (the validation is strict)", SLOW, () => {
     const pod = onTheWire(podManifest(spec, options)) as { spec: { containers: Record<string, unknown>[] } };
     pod.spec.containers[0]!.imagePullPolicyy = "Always";
-    expect(schema.errors(pod)).toEqual([expect.objectContaining({ params: { additionalProperty: "imagePullPolicyy" } })]);
+    expect(kube.schema.errors(pod)).toEqual([expect.objectContaining({ params: { additionalProperty: "imagePullPolicyy" } })]);
   });
 
   it("is accepted by a dry-run create", SLOW, async () => {
-    const objects = KubernetesObjectApi.makeApiClient(kc);
+    const objects = KubernetesObjectApi.makeApiClient(kube.kc);
     const [namespace, ...namespaced] = allManifests();
     await objects.create(namespace!, undefined, "All");
     // The rest need the namespace to exist (and pods, its default ServiceAccount).
     await objects.create(namespace!);
-    await cp.waitForDefaultServiceAccount(namespace!.metadata!.name!);
+    await kube.cp.waitForDefaultServiceAccount(namespace!.metadata!.name!);
     for (const object of namespaced) await objects.create(object, undefined, "All");
-    const core = kc.makeApiClient(CoreV1Api);
+    const core = kube.kc.makeApiClient(CoreV1Api);
     expect((await core.listNamespacedPod({ namespace: "podspace-ml" })).items).toEqual([]);
   });
 });
