@@ -1,43 +1,56 @@
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
 
-export type AuditAction =
-  | "auth.sign-in"
-  | "auth.sign-out"
-  | "auth.sign-in-refused"
-  | "user.created"
-  | "user.deactivated"
-  | "user.reactivated"
-  | "user.platform-admin-granted"
-  | "user.platform-admin-revoked"
-  | "team.created"
-  | "team.archived"
-  | "team.unarchived"
-  | "membership.added"
-  | "membership.role-changed"
-  | "membership.removed"
-  | "workspace.created"
-  | "workspace.start-requested"
-  | "workspace.stop-requested"
-  | "workspace.delete-requested"
-  | "workspace.retry-requested"
-  | "workspace.restart-requested"
-  | "workspace.updated"
-  | "workspace.settings-changed"
+/** Every action the audit log records; also the audit page's filter choices. */
+export const AUDIT_ACTIONS = [
+  "auth.sign-in",
+  "auth.sign-out",
+  "auth.sign-in-refused",
+  "user.created",
+  "user.deactivated",
+  "user.reactivated",
+  "user.platform-admin-granted",
+  "user.platform-admin-revoked",
+  "user.template-admin-granted",
+  "user.template-admin-revoked",
+  "team.created",
+  "team.archived",
+  "team.unarchived",
+  "membership.added",
+  "membership.role-changed",
+  "membership.removed",
+  "template.created",
+  "template.version-created",
+  "template.archived",
+  "template.unarchived",
+  "workspace.created",
+  "workspace.start-requested",
+  "workspace.stop-requested",
+  "workspace.delete-requested",
+  "workspace.retry-requested",
+  "workspace.restart-requested",
+  "workspace.updated",
+  "workspace.settings-changed",
   // Lifecycle policies (actor null: the system).
-  | "workspace.auto-stopped"
-  | "workspace.marked-dormant"
-  | "workspace.deletion-scheduled"
-  | "workspace.deletion-cancelled"
-  | "workspace.auto-deleted"
-  | "quota.limits-changed"
-  | "quota.ceilings-changed";
+  "workspace.auto-stopped",
+  "workspace.marked-dormant",
+  "workspace.deletion-scheduled",
+  "workspace.deletion-cancelled",
+  "workspace.auto-deleted",
+  "quota.limits-changed",
+  "quota.ceilings-changed",
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Actions whose entries belong to a team (the rest, such as sign-ins and templates, to none). */
+export const TEAM_AUDIT_ACTIONS: readonly AuditAction[] = AUDIT_ACTIONS.filter((action) => /^(team|membership|workspace|quota)\./.test(action));
 
 export interface AuditEntry {
   action: AuditAction;
-  /** Null for the system itself (group sync, provisioning). */
+  /** Null for the system itself (group sync, provisioning, seeding the built-in templates). */
   actorId: string | null;
-  targetType: "user" | "team" | "membership" | "workspace";
+  targetType: "user" | "team" | "membership" | "workspace" | "template";
   targetId?: string | null;
   teamId?: string | null;
   before?: Prisma.InputJsonValue | null;

@@ -3,7 +3,7 @@ import { getDb } from "@/lib/db/client";
 import { AppError, conflictOnUnique } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { templateDenied, templateNotFound, withTemplateRole } from "./access";
-import { recordTemplateAudit } from "./audit";
+import { recordAudit } from "@/lib/audit";
 import { canonicalJson } from "./canonical";
 import { issuesFromZod, type TemplateIssue } from "./issues";
 import { describeIssues } from "./yaml";
@@ -207,8 +207,8 @@ export async function saveTemplate(actor: Actor, input: unknown, changelog: stri
         const version = await tx.templateVersion.create({
           data: { templateId: template.id, version: 1, spec: spec as Prisma.InputJsonValue, changelog: note || "First version", createdById: actor.id },
         });
-        await recordTemplateAudit(
-          { action: "template.created", actorId: actor.id, templateId: template.id, after: { version: 1, spec: spec as Prisma.InputJsonValue } },
+        await recordAudit(
+          { action: "template.created", actorId: actor.id, targetType: "template", targetId: template.id, after: { version: 1, spec: spec as Prisma.InputJsonValue } },
           tx,
         );
         return { id: template.id, slug: template.slug, name: template.name, version: 1, versionId: version.id };
@@ -234,11 +234,11 @@ export async function saveTemplate(actor: Actor, input: unknown, changelog: stri
     const version = await tx.templateVersion.create({
       data: { templateId: template.id, version: number, spec: spec as Prisma.InputJsonValue, changelog: note, createdById: actor.id },
     });
-    await recordTemplateAudit(
+    await recordAudit(
       {
         action: "template.version-created",
         actorId: actor.id,
-        templateId: template.id,
+        targetType: "template", targetId: template.id,
         before: latest ? { version: latest.version, spec: latest.spec as Prisma.InputJsonValue } : null,
         after: { version: number, spec: spec as Prisma.InputJsonValue, changelog: note },
       },
@@ -268,11 +268,11 @@ export async function setTemplateArchived(actor: Actor, input: { templateId: str
       data: { archivedAt: input.archived ? new Date() : null },
       select: summarySelect,
     });
-    await recordTemplateAudit(
+    await recordAudit(
       {
         action: input.archived ? "template.archived" : "template.unarchived",
         actorId: actor.id,
-        templateId: template.id,
+        targetType: "template", targetId: template.id,
         before: { archived: wasArchived },
         after: { archived: input.archived },
       },

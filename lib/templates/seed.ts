@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { getDb } from "@/lib/db/client";
 import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
-import { recordTemplateAudit } from "./audit";
+import { recordAudit } from "@/lib/audit";
 import { readSpec, sameSpec } from "./catalog";
 import { describeIssues, parseTemplateYaml } from "./yaml";
 import type { TemplateSpec } from "./spec";
@@ -98,7 +98,7 @@ async function seedOne(tx: Prisma.TransactionClient, file: string, spec: Templat
     await tx.templateVersion.create({
       data: { templateId: template.id, version: 1, spec: json, changelog: `Built-in template from ${file}` },
     });
-    await recordTemplateAudit({ action: "template.created", actorId: null, templateId: template.id, after: { version: 1, spec: json, file } }, tx);
+    await recordAudit({ action: "template.created", actorId: null, targetType: "template", targetId: template.id, after: { version: 1, spec: json, file } }, tx);
     return "created";
   }
   if (!existing.builtIn) return "skipped";
@@ -118,11 +118,11 @@ async function seedOne(tx: Prisma.TransactionClient, file: string, spec: Templat
     data: { templateId: existing.id, version: number, spec: json, changelog: `Updated from ${file}` },
   });
   await tx.template.update({ where: { id: existing.id }, data });
-  await recordTemplateAudit(
+  await recordAudit(
     {
       action: "template.version-created",
       actorId: null,
-      templateId: existing.id,
+      targetType: "template", targetId: existing.id,
       before: latest ? { version: latest.version, spec: latest.spec as Prisma.InputJsonValue } : null,
       after: { version: number, spec: json, file },
     },

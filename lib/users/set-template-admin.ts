@@ -4,6 +4,7 @@ import { getDb } from "@/lib/db/client";
 import { flagSchema, idSchema } from "@/lib/schemas/fields";
 import { assertAdministersUsers, userNotFound } from "./access";
 import { adminUserSelect, toAdminUserView, type AdminUserView } from "./admin-user-view";
+import { recordAudit } from "@/lib/audit";
 
 export const setTemplateAdminSchema = z.object({ userId: idSchema, isTemplateAdmin: flagSchema });
 export type SetTemplateAdminInput = z.output<typeof setTemplateAdminSchema>;
@@ -24,9 +25,8 @@ export async function setTemplateAdmin(actor: Actor, input: SetTemplateAdminInpu
       data: { isTemplateAdmin: input.isTemplateAdmin },
       select: adminUserSelect,
     });
-    // Written directly: lib/audit.ts's AuditAction doesn't list these actions yet.
-    await tx.auditLog.create({
-      data: {
+    await recordAudit(
+      {
         action: input.isTemplateAdmin ? "user.template-admin-granted" : "user.template-admin-revoked",
         actorId: actor.id,
         targetType: "user",
@@ -34,7 +34,8 @@ export async function setTemplateAdmin(actor: Actor, input: SetTemplateAdminInpu
         before: { isTemplateAdmin: user.isTemplateAdmin },
         after: { isTemplateAdmin: input.isTemplateAdmin },
       },
-    });
+      tx,
+    );
     return toAdminUserView(updated);
   });
 }
