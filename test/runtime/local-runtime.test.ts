@@ -1,9 +1,10 @@
+import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
-import { readLiveProcessRecord } from "@/lib/runtime/local/process-record";
+import { readLiveProcessRecord, WORKSPACE_PROCESS_VARIABLE } from "@/lib/runtime/local/process-record";
 import type { RuntimeEvent, WorkspaceRuntime } from "@/lib/runtime/types";
 import { contractSpec, waitForState } from "./contract";
 
@@ -61,6 +62,30 @@ describe("local runtime", { timeout: 60_000 }, () => {
     await runtime.start(spec);
     expect(await processesIn(path.join(dataDir, "workspaces", spec.id))).toHaveLength(1);
     await runtime.destroy(spec);
+  });
+
+  it("ends what a start cut short between spawning and recording left running, and starts one IDE", async () => {
+    const spec = contractSpec("interrupted");
+    const runtime = open();
+    await runtime.provision(spec);
+    const home = path.join(dataDir, "workspaces", spec.id);
+    // As a Podspace killed right after spawning would leave it: the marker, and a process nobody recorded.
+    await fs.mkdir(recordsDir(), { recursive: true });
+    await fs.writeFile(path.join(recordsDir(), `${spec.id}.spawning`), "");
+    const orphan = spawn("sleep", ["60"], { cwd: home, detached: true, stdio: "ignore", env: { ...process.env, [WORKSPACE_PROCESS_VARIABLE]: spec.id } });
+    orphan.unref();
+    const unrelated = spawn("sleep", ["60"], { cwd: home, detached: true, stdio: "ignore", env: { ...process.env, [WORKSPACE_PROCESS_VARIABLE]: "another" } });
+    unrelated.unref();
+    await expect.poll(() => processesIn(home)).toHaveLength(2);
+
+    await runtime.start(spec);
+    await waitForState(runtime, spec, "running");
+    expect(() => process.kill(orphan.pid!, 0)).toThrow();
+    const { pid } = (await readLiveProcessRecord(recordsDir(), spec.id))!;
+    expect((await processesIn(home)).sort()).toEqual([pid, unrelated.pid].sort());
+    await expect(fs.access(path.join(recordsDir(), `${spec.id}.spawning`))).rejects.toThrow();
+    process.kill(-unrelated.pid!, "SIGKILL");
+    await runtime.stop(spec);
   });
 
   it("reports an IDE that dies as a crash", async () => {

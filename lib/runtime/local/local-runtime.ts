@@ -15,7 +15,16 @@ import { workspaceEnv } from "./clean-env";
 import { ensureCodeServer, installedCodeServerBin } from "./code-server";
 import { waitForHealthy, isHealthy } from "./health";
 import { isAlive, startProcessGroup, stopProcessGroup } from "./process-group";
-import { hasProcessRecord, readLiveProcessRecord, removeProcessRecord, writeProcessRecord } from "./process-record";
+import {
+  clearSpawning,
+  hasProcessRecord,
+  interruptedSpawnProcesses,
+  markSpawning,
+  readLiveProcessRecord,
+  removeProcessRecord,
+  WORKSPACE_PROCESS_VARIABLE,
+  writeProcessRecord,
+} from "./process-record";
 import { spawnShell } from "./terminal";
 
 // The embedded default: a workspace is a directory on this host and an IDE
@@ -66,6 +75,12 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
 
   const liveProcess = (spec: WorkspaceSpec) => readLiveProcessRecord(recordsDir, spec.id);
 
+  /** Ends what a Podspace that died between spawning a workspace's process and recording it left running. */
+  async function endInterruptedSpawn(spec: WorkspaceSpec) {
+    for (const pid of await interruptedSpawnProcesses(recordsDir, spec.id)) await stopProcessGroup(pid, 1_000);
+    await clearSpawning(recordsDir, spec.id);
+  }
+
   async function runStart(spec: WorkspaceSpec): Promise<void> {
     const home = homeOf(spec);
     report(spec, { state: "starting", message: "Starting" });
@@ -81,13 +96,15 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     progress(spec, "image", `The local runtime does not pull ${spec.image}; the IDE runs on this host`);
 
     const logFile = path.join(recordsDir, `${spec.id}.log`);
+    await markSpawning(recordsDir, spec.id);
     const group = startProcessGroup({
       command: startupCommand(spec, ide),
       cwd: home,
-      env: environmentOf(spec),
+      env: { ...environmentOf(spec), [WORKSPACE_PROCESS_VARIABLE]: spec.id },
       logFile,
     });
     await writeProcessRecord(recordsDir, spec.id, { pid: group.pid, port });
+    await clearSpawning(recordsDir, spec.id);
     progress(spec, "ide", `Waiting for the IDE to answer ${spec.ide.healthPath} on port ${port}`);
 
     void group.exited.then((code) => {
@@ -121,6 +138,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
         if (!(await homeExists(spec))) throw new RuntimeError("not-found", `Workspace ${spec.name} has no home directory; provision it first`);
         if (starting.has(spec.id) || (await liveProcess(spec))) return;
         await fs.mkdir(recordsDir, { recursive: true });
+        await endInterruptedSpawn(spec);
         const run = runStart(spec)
           .catch((error: unknown) => {
             report(spec, { state: "failed", reason: "crashed", message: error instanceof Error ? error.message : String(error) });
@@ -137,6 +155,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
         stopping.add(spec.id);
         try {
           if (record) await stopProcessGroup(record.pid);
+          await endInterruptedSpawn(spec);
           await removeProcessRecord(recordsDir, spec.id);
         } finally {
           stopping.delete(spec.id);

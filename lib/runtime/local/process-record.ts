@@ -23,7 +23,39 @@ export async function processStartTime(pid: number): Promise<string | null> {
 
 export async function writeProcessRecord(dir: string, workspaceId: string, record: Omit<ProcessRecord, "startTime">): Promise<void> {
   const startTime = await processStartTime(record.pid);
-  await fs.writeFile(fileOf(dir, workspaceId), JSON.stringify({ ...record, startTime: startTime ?? "" }));
+  // Written aside and renamed: a crash mid-write must not leave half a record.
+  const file = fileOf(dir, workspaceId);
+  await fs.writeFile(`${file}.tmp`, JSON.stringify({ ...record, startTime: startTime ?? "" }));
+  await fs.rename(`${file}.tmp`, file);
+}
+
+// A crash between spawning a workspace's process and recording its pid
+// would leave a process nobody knows about, and the next start would add a
+// second IDE. So a marker is written before the spawn and removed once the
+// record is; the process carries WORKSPACE_PROCESS_VARIABLE in its
+// environment (inherited by everything it starts), by which a later start
+// finds and ends what an interrupted one left.
+
+/** Set in a workspace's main process's environment to the workspace's id. */
+export const WORKSPACE_PROCESS_VARIABLE = "PODSPACE_WORKSPACE_PROCESS";
+
+const spawnMarkerOf = (dir: string, workspaceId: string) => path.join(dir, `${workspaceId}.spawning`);
+
+export async function markSpawning(dir: string, workspaceId: string): Promise<void> {
+  await fs.writeFile(spawnMarkerOf(dir, workspaceId), "");
+}
+
+export async function clearSpawning(dir: string, workspaceId: string): Promise<void> {
+  await fs.rm(spawnMarkerOf(dir, workspaceId), { force: true });
+}
+
+/** Pids of the processes an interrupted start of the workspace left behind; empty when no start was interrupted. */
+export async function interruptedSpawnProcesses(dir: string, workspaceId: string): Promise<number[]> {
+  if (!(await fs.access(spawnMarkerOf(dir, workspaceId)).then(() => true, () => false))) return [];
+  const marker = `${WORKSPACE_PROCESS_VARIABLE}=${workspaceId}`;
+  const pids = (await fs.readdir("/proc")).filter((name) => /^\d+$/.test(name));
+  const environments = await Promise.all(pids.map((pid) => fs.readFile(`/proc/${pid}/environ`, "utf8").catch(() => "")));
+  return pids.filter((_, i) => environments[i]!.split("\0").includes(marker)).map(Number);
 }
 
 /** The record of a process that is still the one recorded; null otherwise. */
