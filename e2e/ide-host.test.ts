@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { Frame, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../test/helpers/net";
 import { launchBrowser } from "./browser";
-import { CODE_SERVER_INSTALLED, endWorkspaceProcesses, IDE_TEMPLATE } from "./ide-template";
+import { CODE_SERVER_INSTALLED, IDE_TEMPLATE } from "./ide-template";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 import { seedRunningWorkspace, seedTemplate, terminalInPage } from "./workspace-terminal";
@@ -45,7 +45,6 @@ describe("the IDE on its own origin (PODSPACE_IDE_HOST)", () => {
     await signIn(page, PODSPACE, { provider: DEMO, account: /Dana Developer/ });
     await seedRunningWorkspace(stack.database.url, stack.podspace, { id: workspaceId, templateVersionId });
   }, 150_000);
-  afterAll(() => endWorkspaceProcesses(stack.podspace, workspaceId));
 
   it("frames the IDE from the workspace's own origin, which can't reach into Podspace's page", async () => {
     await page.goto(`${PODSPACE}/workspaces/${workspaceId}`);

@@ -2,7 +2,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CODE_SERVER_VERSION } from "../lib/runtime/local/code-server";
-import type { PodspaceProcess } from "./harness";
 
 // A template whose IDE is the real code-server when it is installed in the
 // cache (test/runtime/code-server.test.ts installs it), otherwise the test
@@ -24,14 +23,3 @@ export const IDE_TEMPLATE = {
     ? { command: ["code-server", "--bind-addr", "{host}:{port}", "--auth", "none", "--disable-telemetry", "--disable-update-check", "."], healthPath: "/healthz" }
     : { command: [process.execPath, TEST_IDE, "{host}", "{port}"], healthPath: "/healthz" },
 };
-
-/** Stopping Podspace leaves workspaces running (as in production): this ends one's processes. */
-export function endWorkspaceProcesses(podspace: PodspaceProcess | undefined, workspaceId: string): void {
-  const record = podspace && path.join(podspace.dataDir, "runtime", "local", `${workspaceId}.json`);
-  if (!record || !fs.existsSync(record)) return;
-  try {
-    process.kill(-(JSON.parse(fs.readFileSync(record, "utf8")) as { pid: number }).pid, "SIGTERM");
-  } catch {
-    // Already gone.
-  }
-}

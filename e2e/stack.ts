@@ -1,5 +1,6 @@
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, inject } from "vitest";
+import { endLocalWorkspaces } from "../test/helpers/local-workspaces";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { launchBrowser } from "./browser";
 import { startPodspace, type PodspaceProcess } from "./harness";
@@ -23,6 +24,8 @@ export function usePodspaceStack(env: Record<string, string> = {}): PodspaceStac
   afterAll(async () => {
     await stack.browser?.close();
     await stack.podspace?.stop();
+    // Workspaces outlive the server, as in production: end the ones this file started.
+    if (stack.podspace) await endLocalWorkspaces(stack.podspace.dataDir);
     await stack.database?.drop();
   });
   return stack;

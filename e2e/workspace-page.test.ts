@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { query } from "./database";
-import { CODE_SERVER_INSTALLED, endWorkspaceProcesses, IDE_TEMPLATE } from "./ide-template";
+import { CODE_SERVER_INSTALLED, IDE_TEMPLATE } from "./ide-template";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 import {
@@ -35,8 +35,6 @@ describe("the workspace page's terminal and IDE", () => {
     await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
     await seedRunningWorkspace(stack.database.url, stack.podspace, { id: workspaceId, templateVersionId });
   }, 150_000);
-  // Runs before the stack's teardown (after-hooks run in reverse order).
-  afterAll(() => endWorkspaceProcesses(stack.podspace, workspaceId));
 
   it("runs a command in the terminal, and a reloaded page gets the scrollback back", async () => {
     await expectCommandAndScrollbackOverSocket(page, stack.podspace, workspaceId, "e2e-tab");

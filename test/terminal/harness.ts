@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import fs from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -17,6 +16,7 @@ import { registerTerminalRoute, type TerminalRouteOptions, type TerminalService 
 import type { ServerMessage } from "@/lib/terminal/protocol";
 import { toRuntimeSpec, runtimeSpecInclude } from "@/lib/workspaces/runtime-spec";
 import { createTeamWith, createUser } from "../helpers/identity";
+import { endLocalWorkspaces } from "../helpers/local-workspaces";
 import { waitForState } from "../runtime/contract";
 
 // A real HTTP server wired like server.ts (terminal route, IDE proxy), real
@@ -68,10 +68,7 @@ export async function startHarness(options: Omit<TerminalRouteOptions, "runtime"
       await new Promise((resolve) => server.close(resolve));
       await runtime.close();
       // Workspaces' processes end with their test file; their homes stay with the temp dir.
-      const records = path.join(dataDir, "runtime", "local");
-      for (const file of await fs.readdir(records).catch(() => [])) {
-        if (file.endsWith(".json")) await stopRecorded(path.join(records, file));
-      }
+      await endLocalWorkspaces(dataDir);
     },
   };
 }
@@ -230,14 +227,5 @@ export class TerminalClient {
   close() {
     this.socket.close();
     return this.closed;
-  }
-}
-
-async function stopRecorded(recordFile: string) {
-  const record = JSON.parse(await fs.readFile(recordFile, "utf8")) as { pid: number };
-  try {
-    process.kill(-record.pid, "SIGTERM");
-  } catch {
-    // Already gone.
   }
 }

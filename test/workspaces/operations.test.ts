@@ -17,6 +17,7 @@ import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
 import { useAppDatabase } from "../helpers/app-database";
 import { actorFor, auditLogFor, createTeamWith, createUser } from "../helpers/identity";
 import { contractSpec } from "../runtime/contract";
+import { endLocalWorkspaces } from "../helpers/local-workspaces";
 
 // What users do to workspaces beyond start and stop — restart, update to the
 // template's latest version, bulk stop — and the refusals of bad input, on a
@@ -78,6 +79,7 @@ describe("workspace operations", { timeout: 90_000 }, () => {
   afterAll(async () => {
     await reconciler?.stop();
     await runtime?.close();
+    await endLocalWorkspaces(dataDir);
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 

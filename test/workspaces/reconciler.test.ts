@@ -11,6 +11,7 @@ import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
 import { useAppDatabase } from "../helpers/app-database";
 import { createTeamWith, createUser } from "../helpers/identity";
 import { contractSpec } from "../runtime/contract";
+import { endLocalWorkspaces } from "../helpers/local-workspaces";
 
 // The reconciler against a real database and the real local runtime.
 
@@ -55,6 +56,7 @@ describe("reconciling workspaces on the local runtime", { timeout: 60_000 }, () 
   afterAll(async () => {
     await reconciler?.stop();
     await runtime?.close();
+    await endLocalWorkspaces(dataDir);
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
