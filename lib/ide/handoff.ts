@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
 import { connectableWorkspace, podspaceOrigin, sessionForToken } from "@/lib/auth/websocket-auth";
 import { env } from "@/lib/env";
 import { ideCookieHeader, ideCookieSessionToken, IDE_TICKET_TTL_SECONDS, openIdeCredential, sealIdeCredential } from "./ide-credentials";
@@ -21,6 +22,15 @@ const RESERVED_PREFIX = "/__podspace/";
 
 /** The handoff form is tiny; anything bigger isn't one. */
 const MAX_FORM_BYTES = 16 * 1024;
+
+/** A path on the same origin; anything else (//host, /\host, a URL, nothing) becomes "/". */
+const localPath = z
+  .string()
+  .refine((value) => value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\"))
+  .catch("/");
+
+/** What the handoff page posts; a missing ticket is an empty one, which opens as invalid. */
+const handoffForm = z.object({ ticket: z.string().catch(""), path: localPath });
 
 const SUBMIT_SCRIPT = "document.forms[0].submit();";
 const SUBMIT_SCRIPT_HASH = createHash("sha256").update(SUBMIT_SCRIPT).digest("base64");
@@ -61,7 +71,7 @@ export async function handleHandoffRequest(request: IncomingMessage, response: S
   const url = new URL(request.url ?? "/", ideOrigin);
   if (url.pathname === IDE_SESSION_PATH && request.method === "POST") return acceptTicket(request, response, workspaceId, ideOrigin);
   if (url.pathname === IDE_CHECK_PATH && request.method === "GET") {
-    const next = localPath(url.searchParams.get("next"));
+    const next = localPath.parse(url.searchParams.get("next"));
     if (await ideCookieSessionToken(request, ideOrigin)) {
       response.writeHead(303, { location: next, "cache-control": "no-store" }).end();
       return;
@@ -89,8 +99,8 @@ async function acceptTicket(request: IncomingMessage, response: ServerResponse, 
     response.once("finish", () => request.destroy());
     return sendPlain(response, 413, "Too large.");
   }
-  const path = localPath(form.get("path"));
-  const token = await openIdeCredential("ticket", form.get("ticket") ?? "", ideOrigin);
+  const { ticket, path } = handoffForm.parse(Object.fromEntries(form));
+  const token = await openIdeCredential("ticket", ticket, ideOrigin);
   if (!token) {
     // Expired (a page left open for a minute) or not ours: start over for a fresh one.
     response.writeHead(303, { location: handoffUrl(workspaceId, path), "cache-control": "no-store" }).end();
@@ -120,11 +130,6 @@ function readForm(request: IncomingMessage): Promise<URLSearchParams | null> {
     request.once("end", () => resolve(new URLSearchParams(Buffer.concat(chunks).toString("utf8"))));
     request.once("error", reject);
   });
-}
-
-/** A path on the same origin; anything else (//host, /\host, a URL) becomes "/". */
-function localPath(value: string | null): string {
-  return value && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/";
 }
 
 function page(title: string, body: string): string {

@@ -79,7 +79,7 @@ export function upstreamRequestHeaders(request: IncomingMessage, prefix: string,
  * would overwrite Podspace's own, and framing allowed to `frameAncestors`
  * only ('self' on Podspace's origin; Podspace's origin on an IDE host).
  */
-export function downstreamResponseHeaders(headers: IncomingHttpHeaders, prefix: string, frameAncestors = "'self'"): OutgoingHttpHeaders {
+export function downstreamResponseHeaders(headers: IncomingHttpHeaders, prefix: string, frameAncestors: string): OutgoingHttpHeaders {
   const skip = hopByHop(headers);
   const result: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {

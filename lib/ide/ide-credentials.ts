@@ -19,7 +19,9 @@ export type IdeCredentialKind = "ticket" | "cookie";
 
 export const IDE_TICKET_TTL_SECONDS = 60;
 
-const key = () => new Uint8Array(hkdfSync("sha256", env.AUTH_SECRET!, "", "podspace ide credential", 32));
+let derivedKey: Uint8Array | undefined;
+/** Derived once: every request to an IDE host opens its cookie with it. */
+const key = () => (derivedKey ??= new Uint8Array(hkdfSync("sha256", env.AUTH_SECRET!, "", "podspace ide credential", 32)));
 const type = (kind: IdeCredentialKind) => `podspace-ide-${kind}`;
 
 export async function sealIdeCredential(kind: IdeCredentialKind, sessionToken: string, ideOrigin: string, expiresAt: Date): Promise<string> {

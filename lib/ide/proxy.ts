@@ -317,8 +317,8 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
       router.route({ hostname: `*.${host.domain}`, pathname: "*" }, async (request) => {
         const workspaceId = host.workspaceIdOf(request.headers.host);
         if (!workspaceId) return null;
-        const mount = await hostMount(request, host, workspaceId);
-        return connect(request, await authorizeUpgrade(request, workspaceId, { origin: host.originOf(workspaceId), token: mount.token }), "");
+        const origin = host.originOf(workspaceId);
+        return connect(request, await authorizeUpgrade(request, workspaceId, { origin, token: await ideCookieSessionToken(request, origin) }), "");
       });
     }
     router.route(IDE_UPGRADE_PATH, pathUpgradeRoute);

@@ -74,7 +74,8 @@ describe("the IDE on its own host", { timeout: 60_000 }, () => {
 
   /** The handoff page's form fields, as the browser would post them. */
   function formOf(page: HttpReply) {
-    const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.body)?.[1]?.replaceAll("&#47;", "/").replaceAll("&#38;", "&").replaceAll("&#61;", "=");
+    const field = (name: string) =>
+      new RegExp(`name="${name}" value="([^"]*)"`).exec(page.body)?.[1]?.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
     return { action: /action="([^"]*)"/.exec(page.body)?.[1], ticket: field("ticket")!, path: field("path")! };
   }
 
