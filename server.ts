@@ -65,13 +65,19 @@ async function main() {
 
   // Next.js attaches its own 'upgrade' listener to the server it is given, or
   // else to the server of the first request it sees. Upgrades are routed here
-  // instead, so it gets a server object that never listens.
-  const app = next({ dev, dir: import.meta.dirname, hostname: env.HOST, port: env.PORT, httpServer: new http.Server() });
+  // instead, so it gets a server object that never listens, and the router
+  // hands it the development server's sockets (HMR, which Turbopack's client
+  // also loads chunks over: without it no page hydrates). Next attaches that
+  // listener at its first request, which comes before any page can open HMR.
+  // app.getUpgradeHandler() is not that listener: it reaches the page
+  // renderer, which ignores HMR and leaves the socket hanging.
+  const nextUpgrades = new http.Server();
+  const app = next({ dev, dir: import.meta.dirname, hostname: env.HOST, port: env.PORT, httpServer: nextUpgrades });
   await app.prepare();
   const handleRequest = app.getRequestHandler();
 
   const router = new WebSocketRouter();
-  if (dev) router.passThrough("/_next/", app.getUpgradeHandler());
+  if (dev) router.passThrough("/_next/", (request, socket, head) => nextUpgrades.emit("upgrade", request, socket, head));
   // The IDE proxy (/w/<id>/ide/, or the IDE's own host) and the workspace page's terminal, outside Next.js.
   registerIdeUpgradeRoutes(router);
   registerTerminalRoute(router, { runtime });
