@@ -1,4 +1,4 @@
-import type { Actor } from "@/lib/authz";
+import { can, type Actor } from "@/lib/authz";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { operateWorkspace } from "./operate-workspace";
@@ -9,13 +9,22 @@ import { operateWorkspace } from "./operate-workspace";
 
 export interface BulkStopResult {
   stopped: string[];
-  /** Workspaces left as they were, by name, with why. */
+  /**
+   * Workspaces left as they were, with why: by name when the actor can see
+   * the workspace, otherwise by the id they sent, so another team's
+   * workspace reads exactly like an id that doesn't exist.
+   */
   refused: { name: string; message: string }[];
 }
 
+/** The names of the workspaces among `ids` that the actor may see. */
+async function visibleNames(actor: Actor, ids: readonly string[]): Promise<Map<string, string>> {
+  const rows = await getDb().workspace.findMany({ where: { id: { in: [...ids] } }, select: { id: true, name: true, teamId: true, ownerId: true } });
+  return new Map(rows.filter((row) => can(actor, "workspace:view", row)).map((row) => [row.id, row.name]));
+}
+
 export async function bulkStopWorkspaces(actor: Actor, workspaceIds: readonly string[]): Promise<BulkStopResult> {
-  const rows = await getDb().workspace.findMany({ where: { id: { in: [...workspaceIds] } }, select: { id: true, name: true } });
-  const names = new Map(rows.map((row) => [row.id, row.name]));
+  const names = await visibleNames(actor, workspaceIds);
   const result: BulkStopResult = { stopped: [], refused: [] };
   // One at a time: each takes its workspace's row lock, and the reconciler is
   // asked to act on each as soon as its stop is recorded.

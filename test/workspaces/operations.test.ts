@@ -235,11 +235,11 @@ describe("workspace operations", { timeout: 90_000 }, () => {
       },
     });
 
-    // A member can't stop a teammate's workspaces, one at a time or in bulk.
-    expect(await bulkStopWorkspaces(teammate, [first.id])).toEqual({ stopped: [], refused: [{ name: "bulk-a", message: "Workspace not found." }] });
+    // A member can't stop a teammate's workspaces, one at a time or in bulk, nor learn their names.
+    expect(await bulkStopWorkspaces(teammate, [first.id])).toEqual({ stopped: [], refused: [{ name: first.id, message: "Workspace not found." }] });
 
     const result = await bulkStopWorkspaces(admin, [first.id, second.id, foreign.id, first.id]);
-    expect(result).toEqual({ stopped: ["bulk-a", "bulk-b"], refused: [{ name: "foreign", message: "Workspace not found." }] });
+    expect(result).toEqual({ stopped: ["bulk-a", "bulk-b"], refused: [{ name: foreign.id, message: "Workspace not found." }] });
     await waitFor(first.id, "STOPPED");
     await waitFor(second.id, "STOPPED");
     expect((await row(foreign.id)).desiredState).toBe("RUNNING");
