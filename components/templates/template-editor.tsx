@@ -40,7 +40,7 @@ const RESOURCE_PARTS = [
 
 function initialValues(yaml: string): TemplateFormValues {
   const read = readYamlDocument(yaml);
-  return formValuesFromSpec(read.ok ? read.document.toJS() : {});
+  return formValuesFromSpec(read.ok ? read.value : {});
 }
 
 /**
@@ -68,7 +68,7 @@ function TemplateEditor({ templateSlug, initialYaml, cancelHref }: TemplateEdito
     } else {
       const read = readYamlDocument(yaml);
       if (!read.ok) return setSwitchError(`Fix the YAML before switching to the form: ${read.issues.map(describeIssue).join(" ")}`);
-      setValues(formValuesFromSpec(read.document.toJS()));
+      setValues(formValuesFromSpec(read.value));
     }
     setSwitchError(null);
     setTab(next);
