@@ -77,8 +77,13 @@ export interface ObservedStatus {
   reason?: FailureReason;
 }
 
-/** The steps a start goes through, in order; the workspace page shows each with its timing. */
-export const PROGRESS_STEPS = ["volume", "scheduling", "image", "ide", "ready"] as const;
+/**
+ * The steps a start goes through, in order; the workspace page shows each with
+ * its timing. The workspace is running (its terminal works) once `shell` is
+ * done; `ide` and `ready` follow while it runs, so nobody waits on the IDE to
+ * type a command.
+ */
+export const PROGRESS_STEPS = ["volume", "scheduling", "image", "shell", "ide", "ready"] as const;
 export type ProgressStep = (typeof PROGRESS_STEPS)[number];
 
 export type RuntimeEvent =
