@@ -15,10 +15,14 @@ export function ideArgv(spec: WorkspaceSpec, bind: { host: string; port: number 
  * script, then the IDE exec'd in its place so that stopping the workspace
  * signals the IDE directly. A failing startup script is reported in the log
  * but does not keep the IDE from starting: users can fix things from it.
+ * With `waitFor`, both wait until that file exists: the workspace (and its
+ * terminal) runs while the IDE is still being installed.
  */
-export function startupCommand(spec: WorkspaceSpec, ide: string[]): string[] {
+export function startupCommand(spec: WorkspaceSpec, ide: string[], options: { waitFor?: string } = {}): string[] {
   const script = spec.startupScript.trim();
   const lines = [
+    // First, so that startup scripts that use the IDE (installing extensions) find it.
+    ...(options.waitFor ? [`until [ -x ${shellQuote(options.waitFor)} ]; do sleep 0.2; done`] : []),
     ...(script ? [`( ${script}\n) || echo "podspace: the startup script failed with exit code $?" >&2`] : []),
     `exec ${ide.map(shellQuote).join(" ")}`,
   ];

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import type { RuntimeEvent } from "@/lib/runtime/types";
-import { contractSpec, getThroughIde, waitForState } from "./contract";
+import { contractSpec, getThroughIde, waitForIdeReady, waitForState } from "./contract";
 
 // The real IDE on the local runtime. code-server is installed on first use
 // into the shared cache (minutes, once per machine), so this is the one test
@@ -39,10 +39,11 @@ describe("code-server on the local runtime", { timeout: 600_000 }, () => {
     local.watch((event) => events.push(event));
     await local.provision(spec);
     await local.start(spec);
-    const status = await waitForState(local, spec, "running", 540_000).catch((error: Error) => {
+    const status = await waitForState(local, spec, "running").catch((error: Error) => {
       throw new Error(`${error.message}\nevents: ${JSON.stringify(events, null, 1)}`);
     });
     expect(status.state).toBe("running");
+    await waitForIdeReady(events, spec, 540_000);
 
     const health = await getThroughIde(local, spec, "/healthz");
     expect(health.status).toBe(200);

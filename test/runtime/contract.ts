@@ -44,6 +44,19 @@ export async function waitForState(runtime: WorkspaceRuntime, spec: WorkspaceSpe
   return last;
 }
 
+/**
+ * Resolves once the runtime reports the workspace's IDE ready (the `ready`
+ * step): a running workspace's terminal works before its IDE answers.
+ */
+export async function waitForIdeReady(events: RuntimeEvent[], spec: WorkspaceSpec, timeoutMs = 120_000) {
+  const ready = () => events.some((event) => event.type === "progress" && event.workspaceId === spec.id && event.step === "ready");
+  const deadline = Date.now() + timeoutMs;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`the IDE of ${spec.id} was not reported ready; events: ${JSON.stringify(events.filter((e) => e.workspaceId === spec.id))}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Matches `text` as a whole line of terminal output. */
 export const outputLine = (text: string) => new RegExp(`(^|\\n)\\r*${text}\\r?\\n`);
 
@@ -115,10 +128,12 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Contr
       await target.runtime.provision(spec); // retried: still one
       await target.runtime.start(spec);
       await waitForState(target.runtime, spec, "running", 120_000);
+      await waitForIdeReady(events, spec);
 
       const steps = events.filter((e) => e.type === "progress" && e.workspaceId === spec.id).map((e) => e.type === "progress" && e.step);
-      expect(steps).toEqual(expect.arrayContaining(["volume", "scheduling", "ide", "ready"]));
-      expect(steps.indexOf("ready")).toBeGreaterThan(steps.indexOf("volume"));
+      expect(steps).toEqual(expect.arrayContaining(["volume", "scheduling", "shell", "ide", "ready"]));
+      expect(steps.indexOf("shell")).toBeGreaterThan(steps.indexOf("volume"));
+      expect(steps.indexOf("ready")).toBeGreaterThan(steps.indexOf("shell"));
     });
 
     it("attaches a terminal in the workspace's home with the workspace's environment", async () => {

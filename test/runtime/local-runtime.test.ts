@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import { readLiveProcessRecord, WORKSPACE_PROCESS_VARIABLE } from "@/lib/runtime/local/process-record";
 import type { RuntimeEvent, WorkspaceRuntime } from "@/lib/runtime/types";
-import { contractSpec, waitForState } from "./contract";
+import { contractSpec, outputLine, runInTerminal, waitForIdeReady, waitForState } from "./contract";
 
 // What only the local driver promises: processes survive a Podspace restart
 // and are found again, crashes are reported, and starts don't pile up.
@@ -111,9 +111,11 @@ describe("local runtime", { timeout: 60_000 }, () => {
   it("starts the IDE even when the startup script fails, and says so in the log", async () => {
     const spec = contractSpec("script", { startupScript: "echo before; false" });
     const runtime = open();
+    const events: RuntimeEvent[] = [];
+    runtime.watch((event) => events.push(event));
     await runtime.provision(spec);
     await runtime.start(spec);
-    await waitForState(runtime, spec, "running");
+    await waitForIdeReady(events, spec);
     const log = await fs.readFile(path.join(recordsDir(), `${spec.id}.log`), "utf8");
     expect(log).toMatch(/before\n.*startup script failed with exit code 1/s);
     await runtime.destroy(spec);
@@ -126,6 +128,61 @@ describe("local runtime", { timeout: 60_000 }, () => {
     await runtime.start(spec);
     const failed = await waitForState(runtime, spec, "failed");
     expect(failed.reason).toBe("crashed");
+  });
+
+  it("runs the terminal while the IDE is still starting, then reports the IDE ready", async () => {
+    const slowIde = ["/bin/sh", "-c", `sleep 3; exec ${contractSpec("x").ide.command.map((part) => `'${part}'`).join(" ")}`];
+    const spec = contractSpec("slowide", { ide: { command: slowIde, port: 13337, healthPath: "/healthz" } });
+    const runtime = open();
+    const events: RuntimeEvent[] = [];
+    runtime.watch((event) => events.push(event));
+    await runtime.provision(spec);
+    await runtime.start(spec);
+    await waitForState(runtime, spec, "running");
+
+    const terminal = await runtime.attachTerminal(spec, { cols: 80, rows: 24 });
+    try {
+      expect(await runInTerminal(terminal, "echo $((6*7))", outputLine("42"))).toBeTruthy();
+    } finally {
+      terminal.close();
+    }
+    const stepsOf = () => events.flatMap((event) => (event.type === "progress" && event.workspaceId === spec.id ? [event.step] : []));
+    expect(stepsOf()).toContain("shell");
+    expect(stepsOf()).not.toContain("ready");
+    await waitForIdeReady(events, spec);
+    expect((await runtime.status(spec)).state).toBe("running");
+    await runtime.destroy(spec);
+  });
+
+  it("fails the workspace once, with the install's reason, when code-server can't be installed", async () => {
+    // A registry nobody answers at: npm fails at once.
+    const saved = { registry: process.env.npm_config_registry, retries: process.env.npm_config_fetch_retries };
+    process.env.npm_config_registry = "http://127.0.0.1:9/";
+    process.env.npm_config_fetch_retries = "0";
+    try {
+      const spec = contractSpec("noinstall", { ide: { command: ["code-server", "--bind-addr", "{host}:{port}"], port: 13337, healthPath: "/healthz" } });
+      const runtime = open();
+      const events: RuntimeEvent[] = [];
+      runtime.watch((event) => events.push(event));
+      await runtime.provision(spec);
+      await runtime.start(spec);
+      // The shell runs while the install is attempted…
+      await waitForState(runtime, spec, "running");
+      // …which then fails the workspace, saying why, and stays failed.
+      const failed = await waitForState(runtime, spec, "failed", 120_000);
+      expect(failed.message).toMatch(/^code-server's install failed installing Node\.js 24: npm exited with code \d+\.\n/);
+      expect(failed.message).toMatch(/ECONNREFUSED|127\.0\.0\.1:9/);
+      expect(await runtime.status(spec)).toEqual(failed);
+      const attempts = events.filter((event) => event.type === "progress" && event.workspaceId === spec.id && /Installing Node/.test(event.message));
+      expect(attempts).toHaveLength(1);
+      await expect(runtime.attachTerminal(spec, { cols: 80, rows: 24 })).rejects.toMatchObject({ code: "not-running" });
+      await runtime.destroy(spec);
+    } finally {
+      for (const [name, value] of [["npm_config_registry", saved.registry], ["npm_config_fetch_retries", saved.retries]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
   });
 
   it("refuses to start a workspace that was never provisioned", async () => {

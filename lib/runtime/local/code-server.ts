@@ -3,40 +3,48 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { RuntimeError } from "../types";
+import { buildToolsHint, missingBuildTools } from "./prerequisites";
 
 // code-server is ~600 MB with native modules and takes minutes to install, so
 // the local runtime installs it on first use into the cache dir, together with
 // the Node 24 it runs on, and reuses it afterwards. A plain `npm install` of
 // Podspace never pulls it in.
+//
+// Its VS Code half declares the `kerberos` module (Kerberos proxy sign-in,
+// loaded only when a proxy asks for it), whose build needs Debian's
+// libkrb5-dev: a prerequisite nobody expects. The install makes it optional,
+// so it is built where the headers exist and skipped where they don't, and
+// code-server needs only what Podspace's own node-pty needs: a C++ toolchain.
 
 export const CODE_SERVER_VERSION = "4.139.1";
 const NODE_VERSION = "24";
+/** Lines of a failed tool's output kept in the failure message: enough to see why, short enough to read. */
+const OUTPUT_TAIL_LINES = 25;
 
-export interface CodeServerInstall {
-  /** argv prefix that runs code-server: the cached Node and code-server's entry point. */
-  command: string[];
+const installs = new Map<string, Promise<void>>();
+
+const installDir = (cacheDir: string) => path.join(cacheDir, `code-server-${CODE_SERVER_VERSION}`);
+
+/** The launcher of the cached install: a script that runs code-server on its Node; it exists once the install is complete. */
+export const codeServerLauncher = (cacheDir: string) => path.join(installDir(cacheDir), "bin", "code-server");
+
+/** The launcher dir of the cached install, once there is one. */
+export function installedCodeServerBin(cacheDir: string): string | null {
+  const launcher = codeServerLauncher(cacheDir);
+  return existsSync(launcher) ? path.dirname(launcher) : null;
 }
-
-const installs = new Map<string, Promise<CodeServerInstall>>();
 
 /**
  * Resolves the cached install, installing it first when missing. Concurrent
  * callers share one install; `onProgress` hears about it only when this call
- * actually waits for one.
+ * actually waits for one. A failed install rejects every waiter with the
+ * reason, and the next call tries afresh.
  */
-const installDir = (cacheDir: string) => path.join(cacheDir, `code-server-${CODE_SERVER_VERSION}`);
-
-/** The launcher dir of the cached install, once there is one. */
-export function installedCodeServerBin(cacheDir: string): string | null {
-  const binDir = path.join(installDir(cacheDir), "bin");
-  return existsSync(path.join(binDir, "code-server")) ? binDir : null;
-}
-
-export function ensureCodeServer(cacheDir: string, onProgress: (message: string) => void): Promise<CodeServerInstall> {
+export function ensureCodeServer(cacheDir: string, onProgress: (message: string) => void): Promise<void> {
   const dir = installDir(cacheDir);
   let install = installs.get(dir);
   if (!install) {
-    install = locate(dir).then((found) => found ?? installInto(dir, onProgress));
+    install = locate(dir).then((found) => (found ? undefined : installInto(dir, onProgress)));
     installs.set(dir, install);
     install.catch(() => installs.delete(dir));
   } else {
@@ -45,13 +53,14 @@ export function ensureCodeServer(cacheDir: string, onProgress: (message: string)
   return install;
 }
 
-async function locate(dir: string): Promise<CodeServerInstall | null> {
+/** Whether `dir` holds a complete install; (re)writes its launcher when it does. */
+async function locate(dir: string): Promise<boolean> {
   const node = path.join(dir, "node_modules", "node", "bin", "node");
   const entry = path.join(dir, "node_modules", "code-server", "out", "node", "entry.js");
   try {
     await Promise.all([fs.access(node), fs.access(entry)]);
   } catch {
-    return null;
+    return false;
   }
   // A launcher for workspace PATHs: templates that install code-server when
   // `command -v code-server` fails find this one instead of downloading
@@ -59,30 +68,40 @@ async function locate(dir: string): Promise<CodeServerInstall | null> {
   const binDir = path.join(dir, "bin");
   await fs.mkdir(binDir, { recursive: true });
   await fs.writeFile(path.join(binDir, "code-server"), `#!/bin/sh\nexec '${node}' '${entry}' "$@"\n`, { mode: 0o755 });
-  return { command: [node, entry] };
+  return true;
 }
 
-async function installInto(dir: string, onProgress: (message: string) => void): Promise<CodeServerInstall> {
+async function installInto(dir: string, onProgress: (message: string) => void): Promise<void> {
+  const missing = missingBuildTools();
+  if (missing.length > 0) {
+    throw new RuntimeError("unavailable", `code-server can't be installed: ${buildToolsHint(missing)}`);
+  }
   // Install beside the final dir and rename when complete, so a crash
   // mid-install never leaves a half-installed code-server that looks usable.
   const staging = `${dir}.partial-${process.pid}`;
   await fs.rm(staging, { recursive: true, force: true });
   await fs.mkdir(staging, { recursive: true });
   await fs.writeFile(path.join(staging, "package.json"), JSON.stringify({ private: true }));
+  const packageDir = path.join(staging, "node_modules", "code-server");
 
   const startedAt = Date.now();
-  onProgress(`Installing code-server ${CODE_SERVER_VERSION} (first use only; about 3 minutes)`);
-  const ticker = setInterval(
-    () => onProgress(`Still installing code-server (${Math.round((Date.now() - startedAt) / 1000)} s)`),
-    15_000,
-  );
   try {
-    // Node first: code-server's install scripts check the version of the
-    // `node` they find, and npm puts this prefix's node_modules/.bin first.
-    await npmInstall(staging, [`node@${NODE_VERSION}`]);
-    await npmInstall(staging, [`code-server@${CODE_SERVER_VERSION}`]);
-  } finally {
-    clearInterval(ticker);
+    // Node first: code-server's install script checks the version of the
+    // `node` it finds, and npm puts this prefix's node_modules/.bin first.
+    onProgress(`Installing Node.js ${NODE_VERSION} for code-server (first use only)`);
+    await run("npm", ["install", ...NPM_FLAGS, `node@${NODE_VERSION}`], { cwd: staging, step: `installing Node.js ${NODE_VERSION}` });
+    // Without its install script, which would build every native module at once.
+    onProgress(`Downloading code-server ${CODE_SERVER_VERSION} (first use only)`);
+    await run("npm", ["install", ...NPM_FLAGS, "--ignore-scripts", `code-server@${CODE_SERVER_VERSION}`], {
+      cwd: staging,
+      step: `downloading code-server ${CODE_SERVER_VERSION}`,
+    });
+    await makeKerberosOptional(path.join(packageDir, "lib", "vscode"));
+    onProgress("Building code-server's native modules (first use only; a few minutes)");
+    await run("sh", ["./postinstall.sh"], { cwd: packageDir, step: "building code-server's native modules", nodeBin: path.join(staging, "node_modules", ".bin") });
+  } catch (error) {
+    await fs.rm(staging, { recursive: true, force: true });
+    throw error;
   }
   await fs.rename(staging, dir).catch(async (error: NodeJS.ErrnoException) => {
     // Another Podspace process finished first: use its install.
@@ -90,45 +109,93 @@ async function installInto(dir: string, onProgress: (message: string) => void): 
     await fs.rm(staging, { recursive: true, force: true });
   });
   onProgress(`Installed code-server in ${Math.round((Date.now() - startedAt) / 1000)} s`);
-  const found = await locate(dir);
-  if (!found) throw new RuntimeError("unavailable", `code-server was installed into ${dir} but its entry point is missing`);
-  return found;
+  if (!(await locate(dir))) throw new RuntimeError("unavailable", `code-server was installed into ${dir} but its entry point is missing`);
 }
 
-function npmInstall(dir: string, packages: string[]): Promise<void> {
+const NPM_FLAGS = ["--no-audit", "--no-fund", "--omit=dev", "--loglevel=error"];
+
+/**
+ * Moves `kerberos` from VS Code's dependencies to its optional ones, in
+ * package.json and in the shrinkwrap npm installs from, so a failed build of
+ * it is skipped instead of failing the install.
+ */
+async function makeKerberosOptional(vscodeDir: string): Promise<void> {
+  const edit = async (file: string, change: (json: PackageJsonLike & { packages?: Record<string, PackageJsonLike> }) => void) => {
+    const json = JSON.parse(await fs.readFile(file, "utf8"));
+    change(json);
+    await fs.writeFile(file, JSON.stringify(json, null, 2));
+  };
+  const moveToOptional = (manifest: PackageJsonLike) => {
+    const version = manifest.dependencies?.kerberos;
+    if (!version) return;
+    delete manifest.dependencies!.kerberos;
+    manifest.optionalDependencies = { ...manifest.optionalDependencies, kerberos: version };
+  };
+  await edit(path.join(vscodeDir, "package.json"), moveToOptional);
+  await edit(path.join(vscodeDir, "npm-shrinkwrap.json"), (lock) => {
+    const root = lock.packages?.[""];
+    const kerberos = lock.packages?.["node_modules/kerberos"];
+    if (root) moveToOptional(root);
+    if (kerberos) kerberos.optional = true;
+  });
+}
+
+interface PackageJsonLike {
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  optional?: boolean;
+}
+
+/**
+ * Runs one install step; rejects with what failed and the tail of the tool's
+ * output, so the workspace page shows why instead of just that it failed.
+ */
+function run(command: string, args: string[], options: { cwd: string; step: string; nodeBin?: string }): Promise<void> {
   return new Promise((resolve, reject) => {
-    const env = npmEnvironment();
-    const child = spawn("npm", ["install", "--no-audit", "--no-fund", "--omit=dev", "--loglevel=error", ...packages], {
-      cwd: dir,
-      env,
-      stdio: ["ignore", "ignore", "pipe"],
+    const child = spawn(command, args, { cwd: options.cwd, env: installEnvironment(options.nodeBin), stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const keep = (chunk: Buffer) => (output = (output + chunk).slice(-16_000));
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.once("error", (error) => reject(new RuntimeError("unavailable", `code-server's install failed ${options.step}: could not run ${command}: ${error.message}`)));
+    child.once("exit", (code, signal) => {
+      if (code === 0) return resolve();
+      const tail = output.trim().split("\n").slice(-OUTPUT_TAIL_LINES).join("\n");
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      reject(new RuntimeError("unavailable", `code-server's install failed ${options.step}: ${command} ${how}.\n${tail}`));
     });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk).slice(-4000)));
-    child.once("error", (error) => reject(new RuntimeError("unavailable", `could not run npm to install code-server: ${error.message}`)));
-    child.once("exit", (code) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new RuntimeError(
-              "unavailable",
-              `installing code-server failed (npm exited with ${code}); it needs build tools and Debian's libkrb5-dev:\n${stderr.trim()}`,
-            ),
-          ),
-    );
   });
 }
 
 /**
- * Podspace's environment for npm, minus what an outer npm (the one running
- * `npm run dev`) left behind: code-server's install script reads the Node
- * version from npm_config_user_agent, which must describe this npm, not that
- * one. npm_config_* settings (nodedir, registry) carry over. Node 24 goes
- * first on PATH so native modules build for the Node that will run them.
+ * Podspace's environment for the install, minus what an outer npm (the one
+ * running `npm run dev`) left behind, with npm_config_user_agent naming Node
+ * 24: code-server's install script reads the Node version from it.
+ * npm_config_* settings (nodedir, registry) carry over. The Node that will
+ * run code-server goes first on PATH so native modules build for it.
  */
-function npmEnvironment(): NodeJS.ProcessEnv {
+function installEnvironment(nodeBin?: string): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name) || (/^npm_config_/i.test(name) && name.toLowerCase() !== "npm_config_user_agent")),
   );
-  return { ...env, NODE_ENV: process.env.NODE_ENV, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ""}` };
+  const path_ = [nodeBin, path.dirname(process.execPath), process.env.PATH].filter(Boolean).join(":");
+  const nodedir = nodeHeadersDir();
+  return {
+    ...env,
+    NODE_ENV: process.env.NODE_ENV,
+    PATH: path_,
+    npm_config_user_agent: `npm node/v${NODE_VERSION}.0.0 ${process.platform} ${process.arch}`,
+    // node-gyp would otherwise download Node's headers from nodejs.org.
+    ...(nodedir && { npm_config_nodedir: nodedir }),
+  };
+}
+
+/**
+ * Headers of the Node 24 Podspace runs on (same ABI as code-server's), which
+ * the `node` package ships beside its binary; null when not found.
+ */
+function nodeHeadersDir(): string | null {
+  const prefix = path.dirname(path.dirname(process.execPath));
+  const candidates = [prefix, path.join(prefix, "node_modules", `node-${process.platform}-${process.arch}`)];
+  return candidates.find((dir) => existsSync(path.join(dir, "include", "node", "common.gypi"))) ?? null;
 }

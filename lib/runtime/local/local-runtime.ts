@@ -12,8 +12,8 @@ import {
   type WorkspaceSpec,
 } from "../types";
 import { workspaceEnv } from "./clean-env";
-import { ensureCodeServer, installedCodeServerBin } from "./code-server";
-import { waitForHealthy, isHealthy } from "./health";
+import { codeServerLauncher, ensureCodeServer, installedCodeServerBin } from "./code-server";
+import { waitForHealthy } from "./health";
 import { isAlive, startProcessGroup, stopProcessGroup } from "./process-group";
 import {
   clearSpawning,
@@ -43,10 +43,18 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
   const events = new EventEmitter<{ event: [RuntimeEvent] }>();
   const recordsDir = path.join(options.dataDir, "runtime", "local");
   const homeOf = (spec: WorkspaceSpec) => path.join(options.dataDir, "workspaces", spec.id);
-  /** Starts in flight, so a second start of the same workspace joins the first. */
+  /** Starts in flight (until the workspace's process runs), so a second start of the same workspace joins the first. */
   const starting = new Map<string, Promise<void>>();
+  /** IDEs being installed or waited for after their workspace started, so close() can let them finish. */
+  const idesStarting = new Set<Promise<void>>();
   /** Workspaces this process is stopping: their IDE exiting is expected, not a crash. */
   const stopping = new Set<string>();
+  /**
+   * Why a workspace's last start failed, until it is started or stopped again:
+   * without it, a start that failed before spawning anything would look
+   * merely stopped, and be started again and again without anyone seeing why.
+   */
+  const failures = new Map<string, ObservedStatus>();
 
   /** Start and stop of one workspace run one at a time, so two clicks on Start start it once. */
   const locks = new Map<string, Promise<unknown>>();
@@ -57,11 +65,10 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     return next;
   }
 
-  /** The workspace's environment, with the cached code-server on PATH once it is installed. */
+  /** The workspace's environment, with the cached code-server on PATH (once it is installed, it is found there). */
   function environmentOf(spec: WorkspaceSpec): Record<string, string> {
     const env = workspaceEnv({ home: homeOf(spec), extra: spec.env });
-    const bin = installedCodeServerBin(options.cacheDir);
-    return bin ? { ...env, PATH: `${bin}:${env.PATH}` } : env;
+    return { ...env, PATH: `${path.dirname(codeServerLauncher(options.cacheDir))}:${env.PATH}` };
   }
 
   const emit = (event: RuntimeEvent) => events.emit("event", event);
@@ -81,46 +88,75 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     await clearSpawning(recordsDir, spec.id);
   }
 
+  /**
+   * Starts the workspace's process at once, so its terminal works within a
+   * second, and brings the IDE up while it runs: installing code-server on
+   * first use (the process waits for its launcher), then waiting until the IDE
+   * answers. A failed install or an IDE that never answers fails the start.
+   */
   async function runStart(spec: WorkspaceSpec): Promise<void> {
     const home = homeOf(spec);
     report(spec, { state: "starting", message: "Starting" });
     progress(spec, "volume", `Home directory ${home}`);
     progress(spec, "scheduling", "Runs on this host (the local runtime records CPU and memory but does not enforce them)");
+    progress(spec, "image", `The local runtime does not pull ${spec.image}; the workspace runs on this host`);
 
     const port = await freePort();
     let ide = ideArgv(spec, { host: "127.0.0.1", port });
-    if (ide[0] === "code-server") {
-      const install = await ensureCodeServer(options.cacheDir, (message) => progress(spec, "image", message));
-      ide = [...install.command, ...ide.slice(1)];
-    }
-    progress(spec, "image", `The local runtime does not pull ${spec.image}; the IDE runs on this host`);
+    const usesCodeServer = ide[0] === "code-server";
+    if (usesCodeServer) ide = [codeServerLauncher(options.cacheDir), ...ide.slice(1)];
+    const installed = !usesCodeServer || installedCodeServerBin(options.cacheDir) !== null;
 
     const logFile = path.join(recordsDir, `${spec.id}.log`);
     await markSpawning(recordsDir, spec.id);
     const group = startProcessGroup({
-      command: startupCommand(spec, ide),
+      command: startupCommand(spec, ide, { waitFor: installed ? undefined : ide[0] }),
       cwd: home,
       env: { ...environmentOf(spec), [WORKSPACE_PROCESS_VARIABLE]: spec.id },
       logFile,
     });
     await writeProcessRecord(recordsDir, spec.id, { pid: group.pid, port });
     await clearSpawning(recordsDir, spec.id);
-    progress(spec, "ide", `Waiting for the IDE to answer ${spec.ide.healthPath} on port ${port}`);
-
     void group.exited.then((code) => {
       if (stopping.has(spec.id)) return;
-      report(spec, { state: "failed", reason: "crashed", message: `The IDE exited with code ${code}; see ${logFile}` });
+      fail(spec, `The workspace's IDE exited with code ${code}; see ${logFile}`);
     });
-    const healthy = await waitForHealthy(`http://127.0.0.1:${port}${spec.ide.healthPath}`, {
-      timeoutMs: IDE_READY_TIMEOUT_MS,
-      givingUp: () => !isAlive(group.pid),
-    });
-    if (!healthy) {
-      if (isAlive(group.pid)) await stopProcessGroup(group.pid);
-      throw new RuntimeError("unavailable", `The IDE did not become ready within ${IDE_READY_TIMEOUT_MS / 1000} s; see ${logFile}`);
-    }
-    progress(spec, "ready", `IDE ready on 127.0.0.1:${port}`);
+    progress(spec, "shell", "Shell ready: the terminal works while the IDE starts");
     report(spec, { state: "running", message: "Running" });
+
+    const ideUp = bringUpIde(spec, { pid: group.pid, port, installed, logFile }).finally(() => idesStarting.delete(ideUp));
+    idesStarting.add(ideUp);
+  }
+
+  /**
+   * Installs code-server if the workspace waits for it, then waits until the
+   * IDE answers. Failing fails the workspace (stopping its process), unless it
+   * was stopped meanwhile or its IDE exited, which the exit handler reported.
+   */
+  async function bringUpIde(spec: WorkspaceSpec, ide: { pid: number; port: number; installed: boolean; logFile: string }) {
+    try {
+      if (!ide.installed) await ensureCodeServer(options.cacheDir, (message) => progress(spec, "ide", message));
+      progress(spec, "ide", `Waiting for the IDE to answer ${spec.ide.healthPath}`);
+      const healthy = await waitForHealthy(`http://127.0.0.1:${ide.port}${spec.ide.healthPath}`, {
+        timeoutMs: IDE_READY_TIMEOUT_MS,
+        givingUp: () => !isAlive(ide.pid),
+      });
+      if (healthy) progress(spec, "ready", "IDE ready");
+      else if (isAlive(ide.pid)) throw new RuntimeError("unavailable", `The IDE did not answer within ${IDE_READY_TIMEOUT_MS / 1000} s; see ${ide.logFile}`);
+    } catch (error) {
+      if (!isAlive(ide.pid)) return;
+      // Failed first, so that no status() in between sees just a dead process.
+      stopping.add(spec.id);
+      fail(spec, error instanceof Error ? error.message : String(error));
+      await stopProcessGroup(ide.pid).finally(() => stopping.delete(spec.id));
+    }
+  }
+
+  /** Records why the workspace failed, so status() keeps saying so until the next start or stop, and reports it. */
+  function fail(spec: WorkspaceSpec, message: string) {
+    const status: ObservedStatus = { state: "failed", reason: "crashed", message };
+    failures.set(spec.id, status);
+    report(spec, status);
   }
 
   return {
@@ -137,12 +173,11 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       return serialized(spec.id, async () => {
         if (!(await homeExists(spec))) throw new RuntimeError("not-found", `Workspace ${spec.name} has no home directory; provision it first`);
         if (starting.has(spec.id) || (await liveProcess(spec))) return;
+        failures.delete(spec.id);
         await fs.mkdir(recordsDir, { recursive: true });
         await endInterruptedSpawn(spec);
         const run = runStart(spec)
-          .catch((error: unknown) => {
-            report(spec, { state: "failed", reason: "crashed", message: error instanceof Error ? error.message : String(error) });
-          })
+          .catch((error: unknown) => fail(spec, error instanceof Error ? error.message : String(error)))
           .finally(() => starting.delete(spec.id));
         starting.set(spec.id, run);
       });
@@ -151,6 +186,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     stop(spec) {
       return serialized(spec.id, async () => {
         await starting.get(spec.id);
+        failures.delete(spec.id);
         const record = await liveProcess(spec);
         stopping.add(spec.id);
         try {
@@ -173,16 +209,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
 
     async status(spec) {
       if (!(await homeExists(spec))) return { state: "absent", message: "No home directory" };
+      const failure = failures.get(spec.id);
+      if (failure) return failure;
+      if (await liveProcess(spec)) return { state: "running", message: "Running" };
       if (starting.has(spec.id)) return { state: "starting", message: "Starting" };
-      const record = await liveProcess(spec);
-      if (!record) {
-        return (await hasProcessRecord(recordsDir, spec.id))
-          ? { state: "failed", reason: "crashed", message: "The IDE process is no longer running" }
-          : { state: "stopped", message: "Stopped" };
-      }
-      return (await isHealthy(`http://127.0.0.1:${record.port}${spec.ide.healthPath}`))
-        ? { state: "running", message: "Running" }
-        : { state: "starting", message: "The IDE is not answering yet" };
+      return (await hasProcessRecord(recordsDir, spec.id))
+        ? { state: "failed", reason: "crashed", message: "The workspace's process is no longer running" }
+        : { state: "stopped", message: "Stopped" };
     },
 
     watch(listener) {
@@ -219,7 +252,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
 
     async close() {
       events.removeAllListeners();
-      await Promise.allSettled(starting.values());
+      await Promise.allSettled([...starting.values(), ...idesStarting]);
     },
   };
 }
