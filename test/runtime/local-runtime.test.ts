@@ -185,6 +185,20 @@ describe("local runtime", { timeout: 60_000 }, () => {
     }
   });
 
+  it("names missing build tools, with the command that installs them, on /admin/health's probe", async () => {
+    const runtime = open();
+    await expect(runtime.probe()).resolves.toMatch(/processes on this host/);
+    const savedPath = process.env.PATH;
+    process.env.PATH = path.dirname(process.execPath);
+    try {
+      await expect(runtime.probe()).rejects.toThrow(
+        "building code-server's native modules needs c++, make, python3, missing on this machine; install with: sudo apt-get install -y g++ make python3",
+      );
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  });
+
   it("refuses to start a workspace that was never provisioned", async () => {
     await expect(open().start(contractSpec("ghost"))).rejects.toMatchObject({ code: "not-found" });
   });

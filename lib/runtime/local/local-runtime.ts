@@ -13,7 +13,9 @@ import {
 } from "../types";
 import { workspaceEnv } from "./clean-env";
 import { codeServerLauncher, ensureCodeServer, installedCodeServerBin } from "./code-server";
+import { logger } from "@/lib/observability/logger";
 import { waitForHealthy } from "./health";
+import { buildToolsHint, missingBuildTools } from "./prerequisites";
 import { isAlive, startProcessGroup, stopProcessGroup } from "./process-group";
 import {
   clearSpawning,
@@ -40,6 +42,14 @@ export interface LocalRuntimeOptions {
 const IDE_READY_TIMEOUT_MS = 120_000;
 
 export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRuntime {
+  /** What this machine lacks for the first workspace's IDE, in one line; null when nothing. */
+  const missingPrerequisites = () => {
+    const missing = installedCodeServerBin(options.cacheDir) ? [] : missingBuildTools();
+    return missing.length > 0 ? buildToolsHint(missing) : null;
+  };
+  const missing = missingPrerequisites();
+  if (missing) logger.warn(`local runtime: ${missing}`);
+
   const events = new EventEmitter<{ event: [RuntimeEvent] }>();
   const recordsDir = path.join(options.dataDir, "runtime", "local");
   const homeOf = (spec: WorkspaceSpec) => path.join(options.dataDir, "workspaces", spec.id);
@@ -247,6 +257,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       // Homes and process records are written under the data dir.
       await fs.mkdir(recordsDir, { recursive: true });
       await fs.access(recordsDir, fs.constants.W_OK);
+      const missing = missingPrerequisites();
+      if (missing) throw new Error(missing);
       return `processes on this host, homes in ${path.join(options.dataDir, "workspaces")}`;
     },
 
