@@ -32,3 +32,18 @@ export function conflictOnUnique(error: unknown, conflict: AppError): unknown {
 export function isDatabaseBusy(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2028";
 }
+
+/**
+ * An AppError with messages for several form fields at once (a template
+ * spec with three problems): `fieldErrors` maps each field to its messages.
+ */
+export class FormError extends AppError {
+  override name = "FormError";
+
+  constructor(
+    message: string,
+    readonly fieldErrors: Record<string, string[]>,
+  ) {
+    super("invalid", message);
+  }
+}

@@ -35,9 +35,8 @@ export const workspaceOperationSchema = z.object({
 });
 export type WorkspaceOperationInput = z.output<typeof workspaceOperationSchema>;
 
-export const bulkStopSchema = z.object({
-  workspaceIds: z
-    .array(idSchema, { error: "Choose the workspaces to stop." })
-    .min(1, { error: "Choose the workspaces to stop." })
-    .max(200, { error: "Stop at most 200 workspaces at a time." }),
-});
+/** The workspaces a bulk stop names; its problems are the form's as a whole. */
+export const bulkStopSchema = z
+  .array(idSchema, { error: "Choose the workspaces to stop." })
+  .min(1, { error: "Choose the workspaces to stop." })
+  .max(200, { error: "Stop at most 200 workspaces at a time." });

@@ -21,6 +21,19 @@ export async function managesTemplates(actor: Actor): Promise<boolean> {
   return can(await withTemplateRole(actor), "template:manage");
 }
 
+const TEMPLATE_ADMINS_ONLY = "Only template admins can change templates.";
+
+/**
+ * Refuses anyone but template admins, whatever template they name: for
+ * checks made before the request is read (a template's YAML is costly to
+ * parse). Returns the actor with their role.
+ */
+export async function assertManagesTemplates(actor: Actor): Promise<TemplateActor> {
+  const templateActor = await withTemplateRole(actor);
+  if (!can(templateActor, "template:manage")) throw new AppError("forbidden", TEMPLATE_ADMINS_ONLY);
+  return templateActor;
+}
+
 export function templateNotFound(): AppError {
   return new AppError("not_found", "Template not found.");
 }
@@ -31,5 +44,5 @@ export function templateNotFound(): AppError {
  * admins), "forbidden" when they can see it in the catalog.
  */
 export function templateDenied(template: { archivedAt: Date | null } | null): AppError {
-  return !template || template.archivedAt ? templateNotFound() : new AppError("forbidden", "Only template admins can change templates.");
+  return !template || template.archivedAt ? templateNotFound() : new AppError("forbidden", TEMPLATE_ADMINS_ONLY);
 }

@@ -4,15 +4,17 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 
-import { requireUser } from "@/lib/auth/current-user";
-import type { ActionState } from "@/lib/forms/action-state";
-import { runAction } from "@/lib/forms/run-action";
+import { AppError } from "@/lib/errors";
+import { formAction } from "@/lib/forms/form-action";
 import { parametersFromForm } from "@/lib/forms/workspace-parameters";
 import { bulkStopSchema, workspaceOperationSchema } from "@/lib/schemas/workspaces";
 import { idSchema } from "@/lib/schemas/fields";
 import { bulkStopWorkspaces } from "@/lib/workspaces/bulk-stop";
 import { changeWorkspaceSettings } from "@/lib/workspaces/change-settings";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
+
+// Whether the user may act on a workspace depends on the workspace, so the
+// domain functions decide.
 
 const MESSAGES = {
   start: "Starting the workspace.",
@@ -23,40 +25,41 @@ const MESSAGES = {
   delete: "Deleting the workspace and its home.",
 } as const;
 
-const operationFormSchema = workspaceOperationSchema.extend({
-  /** Where to go afterwards: the workspace page sends its user back to the list on delete. */
-  redirectTo: z.literal("/workspaces").optional(),
-});
-
 /** Start, stop, retry or delete (confirmed by typing the name): records the wish; the reconciler acts on it. */
-export async function operateWorkspaceAction(_previous: ActionState, formData: FormData): Promise<ActionState> {
-  const user = await requireUser();
-  const state = await runAction(operationFormSchema, formData, async (input) => {
+export const operateWorkspaceAction = formAction({
+  schema: workspaceOperationSchema.extend({
+    /** Where to go afterwards: the workspace page sends its user back to the list on delete. */
+    redirectTo: z.literal("/workspaces").optional(),
+  }),
+  async perform(user, input) {
     await operateWorkspace(user, input);
     revalidatePath("/");
     revalidatePath("/workspaces");
     if (input.operation !== "delete") revalidatePath(`/workspaces/${input.workspaceId}`);
+    if (input.redirectTo) redirect(input.redirectTo);
     return MESSAGES[input.operation];
-  });
-  // Outside runAction: redirect() works by throwing.
-  if (state.status === "ok" && formData.get("redirectTo") === "/workspaces") redirect("/workspaces");
-  return state;
-}
+  },
+});
 
 /** Stops every checked workspace of the team list (team owners and admins); says which it couldn't and why. */
-export async function bulkStopAction(_previous: ActionState, formData: FormData): Promise<ActionState> {
-  const user = await requireUser();
-  const parsed = bulkStopSchema.safeParse({ workspaceIds: formData.getAll("workspaceId") });
-  if (!parsed.success) return { status: "error", message: parsed.error.issues[0]!.message };
-  const { stopped, refused } = await bulkStopWorkspaces(user, parsed.data.workspaceIds);
-  revalidatePath("/");
-  revalidatePath("/workspaces");
-  const parts = [
-    stopped.length > 0 ? `Stopping ${stopped.length === 1 ? "1 workspace" : `${stopped.length} workspaces`}: ${stopped.join(", ")}.` : "",
-    ...refused.map(({ name, message }) => `${name}: ${message}`),
-  ];
-  return { status: refused.length > 0 ? "error" : "ok", message: parts.filter(Boolean).join(" ") };
-}
+export const bulkStopAction = formAction({
+  // A checkbox per row, each named workspaceId.
+  lists: ["workspaceId"],
+  schema: z.preprocess((values) => (values as { workspaceId?: string[] }).workspaceId ?? [], bulkStopSchema),
+  async perform(user, workspaceIds) {
+    const { stopped, refused } = await bulkStopWorkspaces(user, workspaceIds);
+    revalidatePath("/");
+    revalidatePath("/workspaces");
+    const parts = [
+      stopped.length > 0 ? `Stopping ${stopped.length === 1 ? "1 workspace" : `${stopped.length} workspaces`}: ${stopped.join(", ")}.` : "",
+      ...refused.map(({ name, message }) => `${name}: ${message}`),
+    ];
+    const message = parts.filter(Boolean).join(" ");
+    // Some were stopped all the same: the message says which.
+    if (refused.length > 0) throw new AppError("conflict", message);
+    return message;
+  },
+});
 
 const settingsFormSchema = z.preprocess(
   (values) => ({ workspaceId: (values as Record<string, string>).workspaceId, parameters: parametersFromForm(values as Record<string, string>) }),
@@ -64,12 +67,12 @@ const settingsFormSchema = z.preprocess(
 );
 
 /** Changes CPU, memory and mutable parameters; a running workspace restarts to apply them. */
-export async function changeSettingsAction(_previous: ActionState, formData: FormData): Promise<ActionState> {
-  const user = await requireUser();
-  return runAction(settingsFormSchema, formData, async (input) => {
+export const changeSettingsAction = formAction({
+  schema: settingsFormSchema,
+  async perform(user, input) {
     const { changed, restarts } = await changeWorkspaceSettings(user, input);
     revalidatePath("/workspaces");
     revalidatePath(`/workspaces/${input.workspaceId}`);
     return `Changed ${changed.join(", ")}.${restarts ? " Restarting to apply." : ""}`;
-  });
-}
+  },
+});

@@ -2,17 +2,17 @@
 
 import { revalidatePath } from "next/cache";
 
-import { requireUser } from "@/lib/auth/current-user";
-import type { ActionState } from "@/lib/forms/action-state";
-import { runAction } from "@/lib/forms/run-action";
+import { formAction } from "@/lib/forms/form-action";
 import { setTeamQuota } from "@/lib/quotas/set-quota";
 import { syncTeamSpace } from "@/lib/quotas/team-space";
 import { getRuntime } from "@/lib/runtime/runtime";
 import { quotaFormSchema } from "@/lib/schemas/quotas";
 
-export async function saveQuotaAction(_previous: ActionState, formData: FormData): Promise<ActionState> {
-  const user = await requireUser();
-  return runAction(quotaFormSchema, formData, async (input) => {
+// Owners and admins set their team's limits, platform admins its ceilings:
+// which one the form is for is only known from its fields, so setTeamQuota decides.
+export const saveQuotaAction = formAction({
+  schema: quotaFormSchema,
+  async perform(user, input) {
     const { team, changed } = await setTeamQuota(user, input);
     if (!changed) return "Nothing changed.";
     // The saved quota already binds every start; the runtime's own copy
@@ -23,5 +23,5 @@ export async function saveQuotaAction(_previous: ActionState, formData: FormData
       .catch((error: unknown) => console.error(`podspace: syncing team ${team.slug}'s quota to the runtime failed`, error));
     revalidatePath(`/teams/${team.slug}/settings/quotas`);
     return input.scope === "LIMIT" ? `Saved ${team.name}'s limits.` : `Saved the platform's ceilings for ${team.name}.`;
-  });
-}
+  },
+});
