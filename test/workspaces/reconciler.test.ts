@@ -72,10 +72,13 @@ describe("reconciling workspaces on the local runtime", { timeout: 60_000 }, () 
     const workspace = await createWorkspace("first");
     await reconciler.reconcile(workspace.id);
     await waitFor(workspace.id, "RUNNING");
+    // The IDE comes up while the workspace runs.
+    const eventsOf = () => getDb().workspaceEvent.findMany({ where: { workspaceId: workspace.id }, orderBy: { createdAt: "asc" } });
+    await expect.poll(async () => (await eventsOf()).map((event) => event.step), { timeout: 30_000 }).toContain("ready");
 
-    const events = await getDb().workspaceEvent.findMany({ where: { workspaceId: workspace.id }, orderBy: { createdAt: "asc" } });
+    const events = await eventsOf();
     const steps = events.map((event) => event.step);
-    expect(steps).toEqual(expect.arrayContaining(["state", "volume", "scheduling", "ide", "ready"]));
+    expect(steps).toEqual(expect.arrayContaining(["state", "volume", "scheduling", "shell", "ide", "ready"]));
     expect(events.find((event) => event.step === "ready")?.durationMs).toBeGreaterThanOrEqual(0);
     expect(events.filter((event) => event.step === "state").map((event) => (event.data as { to: string }).to)).toEqual(["STARTING", "RUNNING"]);
   });
