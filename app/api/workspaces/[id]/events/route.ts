@@ -1,4 +1,4 @@
-import { getCurrentUser } from "@/lib/auth/current-user";
+import { streamSession } from "@/lib/auth/stream-access";
 import { AppError } from "@/lib/errors";
 import { watchWorkspace, type WorkspaceUpdate } from "@/lib/workspaces/get-workspace";
 
@@ -49,8 +49,9 @@ function format(update: WorkspaceUpdate): string {
 }
 
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
-  const user = await getCurrentUser();
-  if (!user) return json(401, "Sign in to follow this workspace.");
+  const session = await streamSession(request);
+  if (!session) return json(401, "Sign in to follow this workspace.");
+  const { user } = session;
   const { id } = await params;
 
   const since = parseSince(request.headers.get("last-event-id")) ?? parseSince(new URL(request.url).searchParams.get("since"));
