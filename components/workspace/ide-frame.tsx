@@ -1,7 +1,7 @@
 "use client";
 
 import * as React from "react";
-import { Code, ExternalLink, RotateCw } from "lucide-react";
+import { Code, ExternalLink, Loader2, RotateCw } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
 
@@ -10,9 +10,19 @@ import { cn } from "@/lib/utils";
 // a page there that hands the frame over to the workspace's own origin
 // (lib/ide/handoff.ts). The frame points at the same URL either way.
 
+/**
+ * Where the workspace's IDE is. It starts after the workspace's shell, so a
+ * running workspace may still be installing or starting it.
+ */
+export type IdeStatus =
+  | { kind: "offline" }
+  /** `message` is the latest phase ("Installing code-server …"), under way since `since` (ISO time). */
+  | { kind: "starting"; message: string; since: string }
+  | { kind: "ready" };
+
 export interface IdeFrameProps {
   workspaceId: string;
-  running: boolean;
+  status: IdeStatus;
   /**
    * The folder to open. Unset: the proxy opens the workspace's home
    * (/home/coder in a pod, the workspace's directory on the local runtime).
@@ -30,9 +40,10 @@ export function ideUrl(workspaceId: string, folder?: string): string {
   return folder ? `${base}?folder=${encodeURIComponent(folder)}` : base;
 }
 
-export function IdeFrame({ workspaceId, running, folder, inert, actions, className }: IdeFrameProps) {
+export function IdeFrame({ workspaceId, status, folder, inert, actions, className }: IdeFrameProps) {
   const src = ideUrl(workspaceId, folder);
   const [reloads, setReloads] = React.useState(0);
+  const ready = status.kind === "ready";
 
   return (
     <div className={cn("flex min-h-0 flex-col", className)}>
@@ -48,12 +59,12 @@ export function IdeFrame({ workspaceId, running, folder, inert, actions, classNa
             className="size-7"
             aria-label="Reload the IDE"
             title="Reload the IDE"
-            disabled={!running}
+            disabled={!ready}
             onClick={() => setReloads((count) => count + 1)}
           >
             <RotateCw aria-hidden="true" />
           </Button>
-          {running ? (
+          {ready ? (
             <Button asChild variant="ghost" size="sm" className="h-7">
               <a href={src} target="_blank" rel="noopener">
                 <ExternalLink aria-hidden="true" /> Open in new tab
@@ -67,7 +78,7 @@ export function IdeFrame({ workspaceId, running, folder, inert, actions, classNa
           {actions}
         </div>
       </div>
-      {running ? (
+      {ready ? (
         <iframe
           key={reloads}
           src={src}
@@ -75,6 +86,8 @@ export function IdeFrame({ workspaceId, running, folder, inert, actions, classNa
           className={cn("min-h-0 w-full flex-1 border-0 bg-background", inert && "pointer-events-none")}
           allow="clipboard-read; clipboard-write"
         />
+      ) : status.kind === "starting" ? (
+        <IdeProgress message={status.message} since={status.since} />
       ) : (
         <div className="flex flex-1 items-center justify-center p-6 text-sm text-muted-foreground" role="status">
           The IDE opens here when the workspace is running.
@@ -82,4 +95,33 @@ export function IdeFrame({ workspaceId, running, folder, inert, actions, classNa
       )}
     </div>
   );
+}
+
+/** The IDE's latest phase while it gets ready, with the seconds it has taken so far. */
+function IdeProgress({ message, since }: { message: string; since: string }) {
+  const seconds = useSecondsSince(since);
+  return (
+    <section aria-label="IDE progress" className="flex flex-1 flex-col items-center justify-center gap-2 p-6 text-center text-sm">
+      <p className="flex items-center gap-2 font-medium">
+        <Loader2 aria-hidden="true" className="size-4 animate-spin text-sky-600 motion-reduce:animate-none dark:text-sky-400" />
+        {/* Only the phase is announced; the counter ticking every second is not. */}
+        <span role="status">{message}</span>
+        <span className="text-muted-foreground tabular-nums" suppressHydrationWarning data-testid="ide-elapsed">
+          {seconds} s
+        </span>
+      </p>
+      <p className="text-muted-foreground">The terminal works meanwhile; the IDE opens here when it is ready.</p>
+    </section>
+  );
+}
+
+/** Whole seconds from `since` to now, ticking every second. */
+function useSecondsSince(since: string): number {
+  const [now, setNow] = React.useState(() => Date.now());
+  React.useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  // The server's clock and the browser's may disagree a little: never count below zero.
+  return Math.max(0, Math.floor((now - new Date(since).getTime()) / 1000));
 }

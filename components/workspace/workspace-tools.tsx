@@ -4,16 +4,19 @@ import * as React from "react";
 import { ChevronDown, ChevronUp } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
-import { IdeFrame } from "./ide-frame";
+import { IdeFrame, type IdeStatus } from "./ide-frame";
 import { TerminalTabs } from "./terminal-tabs";
 
 // The workspace page's tools: the IDE on top, a collapsible terminal panel
 // below, and a divider between them that drags (pointer) or steps (arrow
-// keys). The split is remembered per browser.
+// keys). The split is remembered per browser. The terminal connects as soon
+// as the workspace runs; the IDE may still be getting ready then.
 
 export interface WorkspaceToolsProps {
   workspaceId: string;
+  /** The workspace is running: its terminal can connect. */
   running: boolean;
+  ide: IdeStatus;
   /** Passed on to IdeFrame; unset opens the workspace's home. */
   ideFolder?: string;
   /** Sizes the whole area; by default it fills most of the viewport's height. */
@@ -67,7 +70,7 @@ function subscribeLayout(listener: () => void) {
   return () => layoutListeners.delete(listener);
 }
 
-export function WorkspaceTools({ workspaceId, running, ideFolder, className }: WorkspaceToolsProps) {
+export function WorkspaceTools({ workspaceId, running, ide, ideFolder, className }: WorkspaceToolsProps) {
   const layout = React.useSyncExternalStore(subscribeLayout, readLayout, () => DEFAULT_LAYOUT);
   const containerRef = React.useRef<HTMLDivElement>(null);
   const [dragging, setDragging] = React.useState(false);
@@ -119,7 +122,7 @@ export function WorkspaceTools({ workspaceId, running, ideFolder, className }: W
       ref={containerRef}
       className={cn("flex h-[calc(100dvh-11rem)] min-h-[26rem] flex-col overflow-hidden rounded-lg border bg-background", className)}
     >
-      <IdeFrame workspaceId={workspaceId} running={running} folder={ideFolder} inert={dragging} className="min-h-32 flex-1" />
+      <IdeFrame workspaceId={workspaceId} status={ide} folder={ideFolder} inert={dragging} className="min-h-32 flex-1" />
 
       <div
         role="separator"

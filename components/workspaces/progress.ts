@@ -1,22 +1,36 @@
 import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
-import type { WorkspaceEventView } from "@/lib/workspaces/get-workspace";
+import { PROGRESS_STEPS, type ProgressStep } from "@/lib/runtime/types";
+import type { IdeStatus } from "@/components/workspace/ide-frame";
+import type { WorkspaceEventView, WorkspaceStateView } from "@/lib/workspaces/get-workspace";
 
 // Turns a workspace's event log into the start's steps, each done, under
 // way, failed or still to come. An attempt begins with the move to STARTING;
-// the steps show the latest attempt.
+// the steps show the latest attempt. The workspace runs once its shell is up;
+// the IDE's steps go on while it runs.
 
-export const PROGRESS_STEPS = [
-  { step: "volume", label: "Home volume" },
-  { step: "scheduling", label: "Scheduling" },
-  { step: "image", label: "Image" },
-  { step: "ide", label: "IDE starting" },
-  { step: "ready", label: "Ready" },
-] as const;
+const STEP_LABELS: Record<ProgressStep, string> = {
+  volume: "Home volume",
+  scheduling: "Scheduling",
+  image: "Image",
+  shell: "Shell ready",
+  ide: "IDE starting",
+  ready: "IDE ready",
+};
+
+export const PROGRESS_STEP_LABELS = PROGRESS_STEPS.map((step) => ({ step, label: STEP_LABELS[step] }));
+
+/**
+ * The step whose events report phases of work still going on, rather than
+ * work done: it is under way until the next step (ready) reports.
+ */
+const ONGOING_STEP: ProgressStep = "ide";
+/** The last step a workspace must pass to be RUNNING; the ones after it happen while it runs. */
+const RUNNING_AFTER: ProgressStep = "shell";
 
 export type StepStatus = "done" | "active" | "failed" | "waiting";
 
 export interface StepView {
-  step: string;
+  step: ProgressStep;
   label: string;
   status: StepStatus;
   /** The step's latest message. */
@@ -25,18 +39,33 @@ export interface StepView {
   durationMs?: number;
 }
 
-/** The events of the latest start attempt (after its move to STARTING), oldest first. */
+/**
+ * The events of the latest start attempt (after its move to STARTING), oldest
+ * first. `events` are the newest ones, contiguous: when the move to STARTING
+ * is no longer among them, every one of them came after it.
+ */
 export function latestAttempt(events: readonly WorkspaceEventView[]): WorkspaceEventView[] {
-  for (let index = events.length - 1; index >= 0; index--) {
-    const event = events[index]!;
-    if (event.step === "state" && event.data?.to === "STARTING") return events.slice(index + 1);
-  }
-  return [];
+  const start = events.findLastIndex((event) => event.step === "state" && event.data?.to === "STARTING");
+  return events.slice(start + 1);
 }
 
-export function progressSteps(events: readonly WorkspaceEventView[], state: WorkspaceState, desiredState: DesiredState): StepView[] {
+/**
+ * The IDE panel's view: ready once the IDE reported so since the workspace
+ * last started (a ready from an earlier run doesn't count); until then,
+ * while the workspace runs, the IDE's latest phase and since when it is under way.
+ */
+export function ideStatus(workspace: Pick<WorkspaceStateView, "state" | "stateChangedAt">, events: readonly WorkspaceEventView[]): IdeStatus {
+  if (workspace.state !== "RUNNING") return { kind: "offline" };
   const attempt = latestAttempt(events);
-  const steps: StepView[] = PROGRESS_STEPS.map(({ step, label }) => {
+  if (attempt.some((event) => event.step === "ready")) return { kind: "ready" };
+  const phase = attempt.findLast((event) => event.step === ONGOING_STEP);
+  return phase
+    ? { kind: "starting", message: phase.message, since: phase.createdAt }
+    : { kind: "starting", message: "Starting the IDE", since: workspace.stateChangedAt };
+}
+
+function reportedSteps(attempt: readonly WorkspaceEventView[]): StepView[] {
+  return PROGRESS_STEP_LABELS.map(({ step, label }): StepView => {
     const reports = attempt.filter((event) => event.step === step);
     if (reports.length === 0) return { step, label, status: "waiting" };
     const durations = reports.flatMap((event) => (event.durationMs === null ? [] : [event.durationMs]));
@@ -48,19 +77,41 @@ export function progressSteps(events: readonly WorkspaceEventView[], state: Work
       durationMs: durations.length > 0 ? durations.reduce((sum, ms) => sum + ms, 0) : undefined,
     };
   });
+}
 
-  if (state === "RUNNING") return steps.map((step) => ({ ...step, status: "done" }));
-  const lastDone = steps.findLastIndex((step) => step.status === "done");
+export function progressSteps(events: readonly WorkspaceEventView[], state: WorkspaceState, desiredState: DesiredState): StepView[] {
+  const steps = reportedSteps(latestAttempt(events));
+  let lastReported = steps.findLastIndex((step) => step.status === "done");
+  // Running means the shell is up, whether or not the runtime reports that step.
+  if (state === "RUNNING") lastReported = Math.max(lastReported, steps.findIndex((step) => step.step === RUNNING_AFTER));
+
+  // The step under way: the one after the last reported, or the IDE's own while it reports phases.
+  const underway = steps[lastReported]?.step === ONGOING_STEP ? lastReported : lastReported + 1;
   // Steps a runtime skipped on the way to a later one are done too.
-  for (let index = 0; index < lastDone; index++) steps[index]!.status = "done";
-  const next = steps[lastDone + 1];
-  const starting = state === "STARTING" || (state === "PENDING" && desiredState === "RUNNING");
-  if (next && starting) next.status = "active";
-  if (next && state === "FAILED") next.status = "failed";
+  for (let index = 0; index < Math.min(underway, steps.length); index++) steps[index]!.status = "done";
+
+  const current = steps[underway];
+  if (!current) return steps;
+  const starting = state === "STARTING" || state === "RUNNING" || (state === "PENDING" && desiredState === "RUNNING");
+  if (starting) current.status = "active";
+  else if (state === "FAILED") current.status = "failed";
+  else if (current.status === "done") current.status = "waiting";
   return steps;
 }
 
-/** The message of the latest ERROR event: what the failure was, in words. */
+/** The latest ERROR event: what the failure was, in words. */
 export function latestError(events: readonly WorkspaceEventView[]): WorkspaceEventView | undefined {
   return events.findLast((event) => event.level === "ERROR");
+}
+
+/**
+ * A failure's message split for showing: its first line says what went wrong,
+ * the lines after it (the tail of a tool's output, when there is one) go in a
+ * block of their own.
+ */
+export function splitFailureMessage(message: string): { summary: string; output?: string } {
+  const newline = message.indexOf("\n");
+  if (newline === -1) return { summary: message.trim() };
+  const output = message.slice(newline + 1).replace(/^\s*\n/, "").trimEnd();
+  return { summary: message.slice(0, newline).trim(), ...(output ? { output } : {}) };
 }

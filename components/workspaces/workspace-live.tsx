@@ -8,7 +8,8 @@ import { operateWorkspaceAction } from "@/app/(app)/workspaces/actions";
 import { ActionButton } from "@/components/forms/action-button";
 import type { WorkspaceEventView, WorkspaceStateView } from "@/lib/workspaces/get-workspace";
 import { cn } from "@/lib/utils";
-import { progressSteps, latestError, type StepStatus } from "./progress";
+import { eventRows, type EventRow } from "./event-log";
+import { latestError, progressSteps, splitFailureMessage, type StepStatus } from "./progress";
 import { StateBadge } from "./state-badge";
 import { WorkspaceActions } from "./workspace-actions";
 import { failureReason, formatDuration, formatTime, formatUptime, isTransitional } from "./workspace-format";
@@ -189,17 +190,33 @@ function LiveGone() {
   );
 }
 
-/** Why the workspace failed, with a Retry button. */
+/** The tail of a tool's output that came with a failure: scrollable, bounded in height. */
+function OutputTail({ output, className }: { output: string; className?: string }) {
+  return (
+    // Focusable so the keyboard can scroll it.
+    <pre
+      tabIndex={0}
+      aria-label="Output"
+      className={cn("max-h-64 overflow-auto rounded-md border bg-background p-2 font-mono text-xs whitespace-pre text-foreground", className)}
+    >
+      {output}
+    </pre>
+  );
+}
+
+/** Why the workspace failed, in its own words and the tail of the output behind them, with a Retry button. */
 function LiveFailure({ workspaceId, canOperate }: { workspaceId: string; canOperate: boolean }) {
   const { workspace, events, gone } = useLive();
   if (gone || workspace.state !== "FAILED") return null;
   const error = latestError(events);
+  const details = error ? splitFailureMessage(error.message) : null;
   return (
     <div role="alert" className="flex flex-col gap-3 rounded-lg border border-destructive/40 bg-destructive/10 p-4 text-sm sm:flex-row sm:items-start">
       <AlertCircle aria-hidden="true" className="mt-0.5 size-4 shrink-0 text-destructive" />
-      <div className="flex flex-1 flex-col gap-1">
+      <div className="flex min-w-0 flex-1 flex-col gap-1">
         <p className="font-semibold text-destructive">{failureReason(workspace.stateReason)}</p>
-        {error ? <p className="text-foreground">{error.message}</p> : null}
+        {details ? <p className="text-foreground">{details.summary}</p> : null}
+        {details?.output ? <OutputTail output={details.output} className="mt-1" /> : null}
         {workspace.stateReason ? <p className="text-xs text-muted-foreground">Reason: {workspace.stateReason}</p> : null}
       </div>
       {canOperate && workspace.desiredState !== "DELETED" ? (
@@ -221,11 +238,17 @@ const STEP_ICONS: Record<StepStatus, React.ReactNode> = {
 
 const STEP_STATUS_TEXT: Record<StepStatus, string> = { done: "done", active: "in progress", failed: "failed", waiting: "not started" };
 
-/** The start's steps: volume → scheduling → image → IDE → ready, each with its message and time. */
+/**
+ * The start's steps: volume → scheduling → image → shell → IDE → ready, each
+ * with its message and time; a failed step says why (the failure alert above
+ * has the details and Retry).
+ */
 function LiveProgress() {
   const { workspace, events, gone } = useLive();
   if (gone) return null;
   const steps = progressSteps(events, workspace.state, workspace.desiredState);
+  const error = workspace.state === "FAILED" ? latestError(events) : undefined;
+  const failure = error ? splitFailureMessage(error.message).summary : undefined;
   const stopped = workspace.state === "STOPPED" || workspace.state === "STOPPING" || workspace.state === "DELETING";
 
   return (
@@ -253,6 +276,7 @@ function LiveProgress() {
                 ) : null}
               </div>
               {step.message ? <p className="text-xs break-words text-muted-foreground">{step.message}</p> : null}
+              {step.status === "failed" && failure ? <p className="text-xs break-words text-destructive">{failure}</p> : null}
             </div>
           </li>
         ))}
@@ -272,36 +296,60 @@ const STEP_LABELS: Record<string, string> = {
   volume: "Volume",
   scheduling: "Scheduling",
   image: "Image",
+  shell: "Shell",
   ide: "IDE",
   ready: "Ready",
 };
 
-/** Every event, newest first. */
+/** One row of the log: an event, or the latest of several alike in a row with their count. */
+function EventLogRow({ row: { event, count } }: { row: EventRow }) {
+  const { summary, output } = splitFailureMessage(event.message);
+  return (
+    <li data-level={event.level.toLowerCase()} className="flex items-start gap-3 border-b px-3 py-2 last:border-0">
+      <span className="mt-0.5">{LEVEL_ICONS[event.level]}</span>
+      <time dateTime={event.createdAt} suppressHydrationWarning className="shrink-0 font-mono text-xs text-muted-foreground tabular-nums">
+        {formatTime(event.createdAt)}
+      </time>
+      <span className="w-20 shrink-0 text-xs font-medium text-muted-foreground">{STEP_LABELS[event.step] ?? event.step}</span>
+      <div className={cn("min-w-0 flex-1 break-words", event.level === "ERROR" && "text-destructive")}>
+        {summary}
+        {event.data?.from && event.data.to ? (
+          <span className="text-xs text-muted-foreground">
+            {" "}
+            ({event.data.from.toLowerCase()} → {event.data.to.toLowerCase()})
+          </span>
+        ) : null}
+        {output ? (
+          <details className="mt-1 text-xs text-muted-foreground">
+            <summary className="cursor-pointer">Output</summary>
+            <OutputTail output={output} className="mt-1" />
+          </details>
+        ) : null}
+      </div>
+      {count > 1 ? (
+        <span
+          className="shrink-0 rounded-full bg-muted px-1.5 text-xs font-medium text-muted-foreground tabular-nums"
+          title={`${count} times in a row; the time is the latest's`}
+          data-testid="event-count"
+        >
+          ×{count}
+        </span>
+      ) : null}
+      {event.durationMs !== null ? (
+        <span className="shrink-0 text-xs text-muted-foreground tabular-nums">{formatDuration(event.durationMs)}</span>
+      ) : null}
+    </li>
+  );
+}
+
+/** Every event, newest first; consecutive repeats are one row with their count. */
 function LiveEventLog() {
   const { events } = useLive();
   if (events.length === 0) return <p className="text-sm text-muted-foreground">Nothing has happened yet.</p>;
   return (
     <ol aria-label="Workspace events" className="flex max-h-96 flex-col overflow-y-auto rounded-lg border text-sm">
-      {[...events].reverse().map((event) => (
-        <li key={event.id} data-level={event.level.toLowerCase()} className="flex items-start gap-3 border-b px-3 py-2 last:border-0">
-          <span className="mt-0.5">{LEVEL_ICONS[event.level]}</span>
-          <time dateTime={event.createdAt} suppressHydrationWarning className="shrink-0 font-mono text-xs text-muted-foreground tabular-nums">
-            {formatTime(event.createdAt)}
-          </time>
-          <span className="w-20 shrink-0 text-xs font-medium text-muted-foreground">{STEP_LABELS[event.step] ?? event.step}</span>
-          <span className={cn("min-w-0 flex-1 break-words", event.level === "ERROR" && "text-destructive")}>
-            {event.message}
-            {event.data?.from && event.data.to ? (
-              <span className="text-xs text-muted-foreground">
-                {" "}
-                ({event.data.from.toLowerCase()} → {event.data.to.toLowerCase()})
-              </span>
-            ) : null}
-          </span>
-          {event.durationMs !== null ? (
-            <span className="shrink-0 text-xs text-muted-foreground tabular-nums">{formatDuration(event.durationMs)}</span>
-          ) : null}
-        </li>
+      {eventRows(events).map((row) => (
+        <EventLogRow key={row.event.id} row={row} />
       ))}
     </ol>
   );
