@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { loadCurrentUser, type CurrentUser } from "@/lib/auth/current-user";
 import { getDb } from "@/lib/db/client";
 import type { Team, User } from "@/lib/generated/prisma/client";
@@ -25,3 +26,13 @@ export async function actorFor(user: Pick<User, "id">): Promise<CurrentUser> {
 export function auditLogFor(targetId: string) {
   return getDb().auditLog.findMany({ where: { targetId }, orderBy: { createdAt: "asc" } });
 }
+
+/** A database session for `user`, as Auth.js creates at sign-in; returns its token, the session cookie's value. */
+export async function createSession(user: Pick<User, "id">, expiresInMs = 24 * 3600_000): Promise<string> {
+  const sessionToken = randomBytes(24).toString("base64url");
+  await getDb().session.create({ data: { sessionToken, userId: user.id, expires: new Date(Date.now() + expiresInMs) } });
+  return sessionToken;
+}
+
+/** The Cookie header a browser signed in with `token` sends (over http). */
+export const sessionCookie = (token: string) => `authjs.session-token=${token}`;

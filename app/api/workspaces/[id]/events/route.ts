@@ -1,15 +1,16 @@
-import { streamSession } from "@/lib/auth/stream-access";
+import { mayStillView, streamSession, watchAccess } from "@/lib/auth/stream-access";
 import { AppError } from "@/lib/errors";
 import { watchWorkspace, type WorkspaceUpdate } from "@/lib/workspaces/get-workspace";
 
 // Server-Sent Events for the workspace page: the workspace's state, then each
 // new WorkspaceEvent and state change as the reconciler writes them. The
 // browser's EventSource reconnects on its own, sending the id of the last
-// event it got (Last-Event-ID), from which the stream resumes.
+// event it got (Last-Event-ID), from which the stream resumes. An open stream
+// keeps checking its session's access, and ends once it is gone.
 
 /** Comments keep proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
-/** Streams end after this long; the reconnect checks access afresh. */
+/** Streams end after this long anyway; the reconnect starts afresh. */
 const MAX_STREAM_MS = 10 * 60_000;
 
 // Open streams end when the server shuts down, so they don't hold up its
@@ -51,7 +52,7 @@ function format(update: WorkspaceUpdate): string {
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const session = await streamSession(request);
   if (!session) return json(401, "Sign in to follow this workspace.");
-  const { user } = session;
+  const { user, token } = session;
   const { id } = await params;
 
   const since = parseSince(request.headers.get("last-event-id")) ?? parseSince(new URL(request.url).searchParams.get("since"));
@@ -72,6 +73,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     if (error instanceof AppError && error.code === "not_found") return json(404, "Workspace not found.");
     throw error;
   }
+
+  watchAccess({ allowed: () => mayStillView(token, id), onRevoked: abort, signal: stop.signal });
 
   const encoder = new TextEncoder();
   let keepalive: NodeJS.Timeout | undefined;
@@ -100,7 +103,11 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
 
       void (async () => {
         try {
-          for await (const update of updates) send(format(update));
+          for await (const update of updates) {
+            // Nothing more once the stream is ending (access revoked): not even what a query in flight found.
+            if (stop.signal.aborted) break;
+            send(format(update));
+          }
         } catch (error) {
           console.error(`podspace: streaming workspace ${id} failed`, error);
         } finally {
