@@ -30,7 +30,8 @@ export async function serveRoute(pattern: string, handler: Handler): Promise<Rou
     try {
       const response = await handler(new Request(url, { headers, signal: gone.signal }), { params: Promise.resolve(params) });
       outgoing.writeHead(response.status, Object.fromEntries(response.headers));
-      if (response.body) for await (const chunk of response.body) outgoing.write(chunk);
+      const reader = response.body?.getReader();
+      for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) outgoing.write(read.value);
       outgoing.end();
     } catch (error) {
       console.error("route-server: the handler failed", error);
