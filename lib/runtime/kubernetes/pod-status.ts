@@ -36,7 +36,11 @@ export function observedStatus(objects: WorkspaceObjects): ObservedStatus {
   if (pod.metadata?.deletionTimestamp) return { state: "stopped", message: "Stopping" };
   const failure = podFailure(pod, claim);
   if (failure) return { state: "failed", ...failure };
-  if (condition(pod, "Ready")?.status === "True") return { state: "running", message: "Running" };
+  // Running as soon as the container is: the terminal (an exec) works from
+  // then on, and nobody should wait on the IDE's readiness to type a command.
+  if (workspaceContainer(pod)?.state?.running) {
+    return { state: "running", message: isReady(pod) ? "Running" : "Running; the IDE is not ready" };
+  }
   return { state: "starting", message: progressOf(objects).at(-1)?.message ?? "Starting" };
 }
 
@@ -68,10 +72,12 @@ export function progressOf(objects: WorkspaceObjects): Progress[] {
   else add("image", events.findLast(isImageEvent)?.message ?? (started ? `Image ${container?.image} ready` : undefined));
 
   if (container?.state?.running) {
+    add("shell", "Container running; the terminal is ready");
+    // Reached, not current: the message stays the same once the IDE is ready, so the step is reported once.
     const probe = pod.spec?.containers.find((c) => c.name === CONTAINER_NAME)?.readinessProbe?.httpGet;
-    add("ide", `The IDE started; waiting for it to answer ${probe?.path ?? "its health check"} on port ${probe?.port ?? "?"}`);
+    add("ide", `Waiting for the IDE to answer ${probe?.path ?? "its health check"}`);
   }
-  if (condition(pod, "Ready")?.status === "True") add("ready", "The IDE is ready");
+  if (isReady(pod)) add("ready", "IDE ready");
   return steps;
 }
 
@@ -117,6 +123,11 @@ function waitsForVolume(scheduled: V1PodCondition, claim: V1PersistentVolumeClai
 
 function workspaceContainer(pod: V1Pod): V1ContainerStatus | undefined {
   return pod.status?.containerStatuses?.find((status) => status.name === CONTAINER_NAME);
+}
+
+/** The pod's Ready condition: its readiness probe, the IDE's health check, passes. */
+function isReady(pod: V1Pod): boolean {
+  return condition(pod, "Ready")?.status === "True";
 }
 
 function condition(pod: V1Pod, type: string): V1PodCondition | undefined {

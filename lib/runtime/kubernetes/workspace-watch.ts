@@ -6,10 +6,10 @@ import {
   type V1PersistentVolumeClaim,
   type V1Pod,
 } from "@kubernetes/client-node";
-import type { ObservedStatus, ProgressStep, RuntimeEvent } from "../types";
+import { PROGRESS_STEPS, type ObservedStatus, type ProgressStep, type RuntimeEvent } from "../types";
 import { startListWatch, type ListWatchHandle, type WatchEventType } from "./list-watch";
 import { MANAGED_SELECTOR, WORKSPACE_LABEL, podName } from "./names";
-import { observedStatus, progressOf } from "./pod-status";
+import { observedStatus, progressOf, type Progress } from "./pod-status";
 
 // Turns the cluster's view of every workspace (its pod, home volume and the
 // pod's events, in every team namespace) into RuntimeEvents. It keeps what it
@@ -27,11 +27,16 @@ export interface WorkspaceWatchOptions {
 
 interface Reported {
   status?: ObservedStatus;
-  /** The pod the steps belong to: a new pod starts its progress afresh. */
+  /** The pod the steps belong to: a start makes a new pod, whose progress starts afresh. */
   podUid?: string;
+  /** Each step reported for that pod, with its message: a re-list or an update that changes no step reports nothing again. */
   steps: Map<ProgressStep, string>;
-  /** The first pod seen was ready already: its start happened before this watch, so its steps are not news. */
-  quiet: boolean;
+  /**
+   * The steps up to the furthest the pod had reached when this watch first
+   * saw it running: its start began before the watch, so they are history,
+   * not news, even when a later list (of its volume or events) adds to them.
+   */
+  history: Set<ProgressStep>;
   /** The pod vanished without Podspace deleting it; that failure stands until a new pod appears. */
   deletedOutOfBand: boolean;
 }
@@ -163,27 +168,36 @@ export class WorkspaceWatch {
     const reported = this.reportedFor(id);
     if (!pod && reported.deletedOutOfBand && claim) return;
     const objects = { pod, claim, events: pod ? this.events.get(pod.metadata?.uid ?? "") : undefined };
+    const status = observedStatus(objects);
     if (pod) {
       reported.deletedOutOfBand = false;
-      if (reported.podUid !== pod.metadata?.uid) {
-        reported.quiet = reported.podUid === undefined && observedStatus(objects).state === "running";
-        reported.podUid = pod.metadata?.uid;
-        reported.steps.clear();
-      }
-      for (const { step, message } of progressOf(objects)) {
-        if (reported.steps.get(step) === message) continue;
-        reported.steps.set(step, message);
-        if (!reported.quiet) this.options.emit({ type: "progress", workspaceId: id, step, message });
-      }
+      this.reportProgress(id, reported, pod, progressOf(objects), status);
     }
-    this.report(id, reported, observedStatus(objects));
+    this.report(id, reported, status);
     if (!pod && !claim) this.reported.delete(id);
+  }
+
+  /** Emits the steps of `pod`'s start that are news: each once per pod, again only when its message changes. */
+  private reportProgress(id: string, reported: Reported, pod: V1Pod, progress: Progress[], status: ObservedStatus): void {
+    if (reported.podUid !== pod.metadata?.uid) {
+      // The steps still to come of a pod that started before the watch (the IDE getting ready) are news all the same.
+      const startedBeforeWatch = reported.podUid === undefined && status.state === "running";
+      const reached = startedBeforeWatch ? PROGRESS_STEPS.indexOf(progress.at(-1)!.step) : -1;
+      reported.history = new Set(PROGRESS_STEPS.slice(0, reached + 1));
+      reported.podUid = pod.metadata?.uid;
+      reported.steps.clear();
+    }
+    for (const { step, message } of progress) {
+      if (reported.steps.get(step) === message) continue;
+      reported.steps.set(step, message);
+      if (!reported.history.has(step)) this.options.emit({ type: "progress", workspaceId: id, step, message });
+    }
   }
 
   private reportedFor(id: string): Reported {
     let reported = this.reported.get(id);
     if (!reported) {
-      reported = { steps: new Map(), quiet: false, deletedOutOfBand: false };
+      reported = { steps: new Map(), history: new Set(), deletedOutOfBand: false };
       this.reported.set(id, reported);
     }
     return reported;
