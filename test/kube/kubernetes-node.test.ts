@@ -2,15 +2,16 @@
 // test node agent (a fake kubelet running pods as local processes). Runs the
 // runtime contract every driver meets, then what only a cluster does:
 // scheduler refusals, image pull failures, OOM kills, crash loops, pods
-// deleted behind Podspace's back, exec exit codes and backpressure.
+// deleted behind Podspace's back, exec exit codes and backpressure, and a
+// workspace whose terminal works before its IDE answers.
 // Needs root (the agent uses network namespaces) and the control-plane binaries.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { createKubernetesRuntime } from "@/lib/runtime/kubernetes/driver";
-import type { RuntimeEvent, TerminalSession, WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
+import { createKubernetesRuntime, type KubernetesRuntimeOptions } from "@/lib/runtime/kubernetes/driver";
+import { PROGRESS_STEPS, type ProgressStep, type RuntimeEvent, type TerminalSession, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
 import { startControlPlane, type ControlPlane } from "../helpers/kube/control-plane";
 import { startNodeAgent, TEST_STORAGE_CLASS, type NodeAgent } from "../helpers/kube/node-agent";
-import { contractSpec, describeRuntimeContract, waitForState } from "../runtime/contract";
+import { contractSpec, describeRuntimeContract, outputLine, runInTerminal, waitForState } from "../runtime/contract";
 
 const SLOW = { timeout: 120_000 };
 
@@ -23,14 +24,7 @@ beforeAll(async () => {
   cp = await startControlPlane();
   kc = cp.kubeConfig();
   agent = await startNodeAgent({ kubeConfig: kc });
-  runtime = createKubernetesRuntime({
-    kubeConfig: kc,
-    namespacePrefix: "podspace-",
-    storageClass: TEST_STORAGE_CLASS,
-    egressAllow: [],
-    selfNamespace: "podspace",
-    inCluster: false,
-  });
+  runtime = createKubernetesRuntime(runtimeOptions());
 }, 120_000);
 
 afterAll(async () => {
@@ -38,6 +32,18 @@ afterAll(async () => {
   await agent?.stop();
   await cp?.stop();
 }, 60_000);
+
+function runtimeOptions(): KubernetesRuntimeOptions {
+  return { kubeConfig: kc, namespacePrefix: "podspace-", storageClass: TEST_STORAGE_CLASS, egressAllow: [], selfNamespace: "podspace", inCluster: false };
+}
+
+async function eventually(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 /** The workspace's pods, services and claims, and the volumes bound for them. */
 async function objectsOf(spec: WorkspaceSpec) {
@@ -90,18 +96,25 @@ describe("kubernetes driver on a node", () => {
     return workspace;
   }
 
-  function eventFor(id: string, predicate: (event: RuntimeEvent) => boolean, timeoutMs = 60_000): Promise<RuntimeEvent> {
+  /** The first event in `seen` about workspace `id` that matches, once there is one. */
+  function eventIn(seen: RuntimeEvent[], id: string, predicate: (event: RuntimeEvent) => boolean, timeoutMs = 60_000): Promise<RuntimeEvent> {
     return new Promise((resolve, reject) => {
       const deadline = Date.now() + timeoutMs;
       const check = () => {
-        const found = events.find((event) => event.workspaceId === id && predicate(event));
+        const found = seen.find((event) => event.workspaceId === id && predicate(event));
         if (found) resolve(found);
-        else if (Date.now() > deadline) reject(new Error(`no such event for ${id}; got ${JSON.stringify(events.filter((e) => e.workspaceId === id))}`));
+        else if (Date.now() > deadline) reject(new Error(`no such event for ${id}; got ${JSON.stringify(seen.filter((e) => e.workspaceId === id))}`));
         else setTimeout(check, 200);
       };
       check();
     });
   }
+
+  const eventFor = (id: string, predicate: (event: RuntimeEvent) => boolean, timeoutMs?: number) => eventIn(events, id, predicate, timeoutMs);
+
+  /** The progress steps reported for workspace `id`, in order, repeats included. */
+  const stepsOf = (id: string, seen = events) =>
+    seen.flatMap((event) => (event.workspaceId === id && event.type === "progress" ? [event.step] : []));
 
   const failedWith = (reason: string) => (event: RuntimeEvent) =>
     event.type === "status" && event.status.state === "failed" && event.status.reason === reason;
@@ -110,8 +123,8 @@ describe("kubernetes driver on a node", () => {
     const workspace = await started(spec("steps1"));
     await waitForState(runtime, workspace, "running", 90_000);
     await eventFor(workspace.id, (event) => event.type === "progress" && event.step === "ready");
-    const steps = events.flatMap((event) => (event.workspaceId === workspace.id && event.type === "progress" ? [event.step] : []));
-    const firsts = ["volume", "scheduling", "image", "ide", "ready"].map((step) => steps.indexOf(step as never));
+    const steps = stepsOf(workspace.id);
+    const firsts = PROGRESS_STEPS.map((step) => steps.indexOf(step));
     expect(firsts.every((index) => index >= 0)).toBe(true);
     expect([...firsts].sort((a, b) => a - b)).toEqual(firsts);
     const image = events.find((event) => event.workspaceId === workspace.id && event.type === "progress" && event.step === "image");
@@ -206,6 +219,77 @@ describe("kubernetes driver on a node", () => {
         expect(received - before).toBeGreaterThan(20_000_000);
       } finally {
         terminal.close();
+      }
+    });
+  });
+
+  describe("an IDE slower than its shell", () => {
+    // The startup script runs before the IDE, so for this long the container
+    // (and with it the terminal) runs while the IDE's health check fails.
+    const slowIde = (id: string) => spec(id, { startupScript: "sleep 8" });
+    const isRunning = (event: RuntimeEvent) => event.type === "status" && event.status.state === "running";
+    const isStep = (step: ProgressStep) => (event: RuntimeEvent) => event.type === "progress" && event.step === step;
+    /** The steps that follow the container's start; each must be reported once. */
+    const laterSteps = (id: string, seen = events) => stepsOf(id, seen).filter((step) => ["shell", "ide", "ready"].includes(step));
+
+    it("is running, with a working terminal, before the IDE is ready", SLOW, async () => {
+      const workspace = await started(slowIde("slowide1"));
+      await eventFor(workspace.id, isRunning, 90_000);
+      expect(stepsOf(workspace.id)).not.toContain("ready");
+      expect(await runtime.status(workspace)).toMatchObject({ state: "running" });
+
+      const terminal = await runtime.attachTerminal(workspace, { cols: 80, rows: 24 });
+      try {
+        await runInTerminal(terminal, "echo $((6*7))", outputLine("42"));
+      } finally {
+        terminal.close();
+      }
+      expect(stepsOf(workspace.id)).not.toContain("ready");
+
+      const ready = await eventFor(workspace.id, isStep("ready"), 60_000);
+      expect(ready).toMatchObject({ message: "IDE ready" });
+      expect(laterSteps(workspace.id)).toEqual(["shell", "ide", "ready"]);
+      expect(events.filter((event) => event.workspaceId === workspace.id && isStep("shell")(event))).toEqual([
+        { type: "progress", workspaceId: workspace.id, step: "shell", message: "Container running; the terminal is ready" },
+      ]);
+      expect(events.find((event) => event.workspaceId === workspace.id && isStep("ide")(event))).toMatchObject({
+        message: "Waiting for the IDE to answer /healthz",
+      });
+    });
+
+    it("reports none of those steps again when the watch lists everything anew", SLOW, async () => {
+      const before = laterSteps("slowide1");
+      expect(before).toEqual(["shell", "ide", "ready"]);
+      const retries = vi.spyOn(console, "warn");
+      try {
+        // Cuts every watch; the driver lists pods, volumes and events again.
+        await cp.restartApiServer();
+        await eventually("the watch to fail and list again", () => retries.mock.calls.some(([line]) => /listing and watching again/.test(String(line))));
+        // A pod made after the restart is seen only once the watch is back, so after that list.
+        const marker = await started(spec("marker1"));
+        await eventFor(marker.id, (event) => event.type === "status", 90_000);
+        expect(laterSteps("slowide1")).toEqual(before);
+        await runtime.destroy(marker);
+      } finally {
+        retries.mockRestore();
+      }
+    });
+
+    it("reports the IDE ready to a watch that began after the container started, and not the steps before", SLOW, async () => {
+      const workspace = await started(slowIde("slowide2"));
+      await eventFor(workspace.id, isRunning, 90_000);
+      // Another Podspace process (a restart, another replica) starts watching now.
+      const late = createKubernetesRuntime(runtimeOptions());
+      const seen: RuntimeEvent[] = [];
+      const stop = late.watch((event) => seen.push(event));
+      try {
+        await eventIn(seen, workspace.id, isRunning);
+        expect(stepsOf(workspace.id)).not.toContain("ready");
+        await eventIn(seen, workspace.id, isStep("ready"), 60_000);
+        expect(stepsOf(workspace.id, seen)).toEqual(["ready"]);
+      } finally {
+        stop();
+        await late.close();
       }
     });
   });
