@@ -12,7 +12,6 @@ import { electLeader } from "@/lib/server/leader";
 import { currentReplica } from "@/lib/server/replica";
 import { logger } from "@/lib/observability/logger";
 import { createRouteLabeler, instrumentRequests, pathOf } from "@/lib/observability/http";
-import { handleMetricsRequest } from "@/lib/observability/metrics-endpoint";
 import { seedBuiltInTemplates } from "@/lib/templates/seed";
 import { exitGracefullyOnSignals } from "@/lib/server/shutdown";
 import { resolveLocalhostNames } from "@/lib/server/localhost-names";
@@ -20,10 +19,9 @@ import { registerReconciler } from "@/lib/workspaces/reconcile-trigger";
 import { createPolicyLoop } from "@/lib/workspaces/policy-loop";
 import { createReconciler } from "@/lib/workspaces/reconciler";
 import { createUsageLoop } from "@/lib/usage/usage-loop";
-import { WebSocketRouter } from "@/lib/server/websocket-router";
-import { handleIdeRequest, registerIdeUpgradeRoutes } from "@/lib/ide/proxy";
-import { ideHost } from "@/lib/ide/ide-host";
-import { registerTerminalRoute } from "@/lib/terminal/route";
+import { createGateway, podspaceRoutes } from "@/lib/server/gateway";
+import { createIdeProxy } from "@/lib/ide/proxy";
+import { createTerminalService } from "@/lib/terminal/route";
 
 // The one HTTP server for development and production: Next.js for pages and
 // routes, plus WebSocket upgrades (terminal, IDE proxy) that Next.js's own
@@ -76,36 +74,26 @@ async function main() {
   await app.prepare();
   const handleRequest = app.getRequestHandler();
 
-  const router = new WebSocketRouter();
-  if (dev) router.passThrough("/_next/", (request, socket, head) => nextUpgrades.emit("upgrade", request, socket, head));
-  // The IDE proxy (/w/<id>/ide/, or the IDE's own host) and the workspace page's terminal, outside Next.js.
-  registerIdeUpgradeRoutes(router);
-  registerTerminalRoute(router, { runtime });
-
-  const identityProvider = bundledIdentityProvider();
-  const labelRoute = createRouteLabeler(import.meta.dirname, [
-    { regex: /^\/w\/[^/]+\/ide(\/|$)/, route: "/w/[id]/ide/*" },
-    ...(identityProvider ? [{ regex: new RegExp(`^${identityProvider.mountPath}/`), route: `${identityProvider.mountPath}/*` }] : []),
-  ]);
-  // Requests to a workspace's own IDE origin (wildcard-host mode) are all the IDE's.
-  const labelRequest = (request: http.IncomingMessage) =>
-    ideHost()?.workspaceIdOf(request.headers.host) ? "<ide host>/*" : labelRoute(pathOf(request));
-  const server = http.createServer(
-    instrumentRequests(labelRequest, (request, response) => {
-      if (handleIdeRequest(request, response)) return;
-      if (identityProvider && request.url?.startsWith(`${identityProvider.mountPath}/`)) {
-        identityProvider.handle(request, response);
-        return;
-      }
-      if (handleMetricsRequest(request, response)) return;
-      void handleRequest(request, response);
+  // Everything outside Next.js, and who may use it, is in lib/server/gateway.ts's table.
+  const gateway = createGateway(
+    podspaceRoutes({
+      ide: createIdeProxy({ runtime }),
+      terminal: createTerminalService({ runtime }).route,
+      identityProvider: bundledIdentityProvider(),
+      next: {
+        handle: (request, response) => void handleRequest(request, response),
+        upgrade: dev ? (request, socket, head) => nextUpgrades.emit("upgrade", request, socket, head) : undefined,
+      },
     }),
   );
-  server.on("upgrade", router.handleUpgrade);
+  const labelRoute = createRouteLabeler(import.meta.dirname);
+  const labelRequest = (request: http.IncomingMessage) => gateway.nameOf(request) ?? labelRoute(pathOf(request));
+  const server = http.createServer(instrumentRequests(labelRequest, gateway.handleRequest));
+  server.on("upgrade", gateway.sockets.handleUpgrade);
   await listen(server);
   exitGracefullyOnSignals({
     server,
-    router,
+    router: gateway.sockets,
     cleanup: async () => {
       await leadership.stop();
       await Promise.all([closeRuntime(), closeDb()]);

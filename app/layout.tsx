@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 
 import { ThemeProvider } from "@/components/shell/theme-provider";
 import { Toaster } from "@/components/ui/toast";
@@ -13,13 +14,16 @@ export const metadata: Metadata = {
   description: "Self-hosted cloud development environments.",
 };
 
-export default function RootLayout({ children }: Readonly<{ children: React.ReactNode }>) {
+export default async function RootLayout({ children }: Readonly<{ children: React.ReactNode }>) {
+  // The page CSP's nonce (lib/server/security-headers.ts), for next-themes' inline script. Reading
+  // it renders every page per request, which nonces need: a prerendered page's scripts have none.
+  const nonce = (await headers()).get("x-nonce") ?? undefined;
   return (
     // next-themes sets the theme class on <html> before hydration, so React must not flag the diff.
     <html lang="en" suppressHydrationWarning>
       <body>
         {/* The inline script that applies the theme before paint is not hydrated on the client. */}
-        <ThemeProvider attribute="class" defaultTheme="system" enableSystem disableTransitionOnChange scriptProps={{ suppressHydrationWarning: true }}>
+        <ThemeProvider nonce={nonce} attribute="class" defaultTheme="system" enableSystem disableTransitionOnChange scriptProps={{ suppressHydrationWarning: true }}>
           {children}
           <Toaster />
         </ThemeProvider>

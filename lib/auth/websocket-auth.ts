@@ -12,9 +12,9 @@ import { loadCurrentUser, type CurrentUser } from "./current-user";
 // WebSocket and the IDE reverse proxy. Same rules as pages: the Auth.js
 // database session from its httpOnly cookie (never a token in the URL), the
 // user loaded fresh, permission from lib/authz.ts, and "no access" answered
-// like "no such workspace". WebSockets also need a same-origin Origin header:
-// browsers send cookies with cross-site WebSocket handshakes, so without it
-// any site could open a shell as its visitor.
+// like "no such workspace". WebSockets also need a same-origin Origin header
+// (browsers send cookies with cross-site WebSocket handshakes): each route
+// declares the origin it takes, and lib/server/websocket-router.ts checks it.
 
 /** Close code for a socket whose session ended or whose user lost access. */
 export const CLOSE_SIGNED_OUT = 4401;
@@ -85,22 +85,17 @@ export async function connectableWorkspace(user: CurrentUser, workspaceId: strin
 
 export type UpgradeDecision =
   | { ok: true; user: CurrentUser; token: string; workspace: WorkspaceForRuntime }
-  | { ok: false; status: 401 | 403 | 404 };
+  | { ok: false; status: 401 | 404 };
 
 /**
- * The checks for a WebSocket handshake to a workspace, in order: a foreign
- * Origin is 403, no valid session 401, and no access 404 (as for a
- * workspace that doesn't exist). By default the page must be Podspace's and
- * the session comes from its cookie; a workspace's own IDE origin passes
- * its origin and the token behind its IDE cookie instead.
+ * The checks for a WebSocket handshake to a workspace, in order: no valid
+ * session is 401, and no access 404 (as for a workspace that doesn't
+ * exist). The session comes from Podspace's cookie by default; a
+ * workspace's own IDE origin passes the token behind its IDE cookie. The
+ * handshake's Origin was checked before, by the route's origin rule
+ * (lib/server/gateway.ts).
  */
-export async function authorizeUpgrade(
-  request: IncomingMessage,
-  workspaceId: string | undefined,
-  credentials: { origin: string; token: string | null } = { origin: podspaceOrigin(), token: sessionToken(request) },
-): Promise<UpgradeDecision> {
-  if (request.headers.origin !== credentials.origin) return { ok: false, status: 403 };
-  const { token } = credentials;
+export async function authorizeUpgrade(request: IncomingMessage, workspaceId: string | undefined, token = sessionToken(request)): Promise<UpgradeDecision> {
   const user = token ? await userForToken(token) : null;
   if (!token || !user) return { ok: false, status: 401 };
   const workspace = workspaceId ? await connectableWorkspace(user, workspaceId) : null;

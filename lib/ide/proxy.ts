@@ -15,12 +15,11 @@ import {
 } from "@/lib/auth/websocket-auth";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { env } from "@/lib/env";
-import { getRuntime } from "@/lib/runtime/runtime";
 import { RuntimeError, type IdeTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { metrics } from "@/lib/observability/metrics";
 import { sendPlain } from "@/lib/server/plain-response";
 import { relay } from "@/lib/server/websocket-relay";
-import type { WebSocketRoute, WebSocketRouter } from "@/lib/server/websocket-router";
+import type { WebSocketRoute } from "@/lib/server/websocket-router";
 import { recordActivity } from "@/lib/workspaces/activity";
 import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
 import { handleHandoffRequest, handoffUrl, isHandoffPath, sendHandoffPage } from "./handoff";
@@ -39,9 +38,6 @@ import { ideHost as configuredIdeHost, type IdeHost } from "./ide-host";
 //   workspace's own origin, authorized by that origin's IDE cookie, while
 //   /w/<id>/ide/… on Podspace's origin only hands the browser over to it.
 
-const IDE_UPGRADE_PATH = "/w/:id/ide/*";
-const IDE_PATH = /^\/w\/([^/]+)\/ide(\/.*)?$/;
-
 /** Largest WebSocket message relayed either way (VS Code sends whole files in one message). */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -55,11 +51,18 @@ export interface IdeProxyOptions {
   ideHost?: IdeHost | null;
 }
 
+/** The IDE's handlers; lib/server/gateway.ts says where each is mounted, and who may use it. */
 export interface IdeProxy {
-  /** Serves the request if it is for /w/<id>/ide… or an IDE host; false leaves it to the caller. */
-  handleRequest(request: IncomingMessage, response: ServerResponse): boolean;
-  /** Registers the IDE's WebSocket routes. Register them first: on an IDE host, every upgrade is the IDE's. */
-  registerUpgradeRoutes(router: WebSocketRouter): void;
+  /** The wildcard-host mode's settings; null in the same-origin mode. */
+  host: IdeHost | null;
+  /** HTTP under /w/<id>/ide on Podspace's origin: the IDE, or in the wildcard-host mode the handoff to its own origin. */
+  servePath(request: IncomingMessage, response: ServerResponse, params: Record<string, string | undefined>): void;
+  /** HTTP on a workspace's own IDE origin (wildcard-host mode): the IDE at the root, and the handoff's landing paths. */
+  serveHost(request: IncomingMessage, response: ServerResponse): void;
+  /** WebSockets under /w/<id>/ide/ (same-origin mode). */
+  pathSocket: WebSocketRoute;
+  /** WebSockets on a workspace's own IDE origin (wildcard-host mode). */
+  hostSocket: WebSocketRoute;
 }
 
 /** Where and how one request reaches a workspace's IDE. */
@@ -237,35 +240,30 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     });
   }
 
-  const handleRequest = (request: IncomingMessage, response: ServerResponse): boolean => {
-    const url = new URL(request.url ?? "/", "http://podspace.invalid");
-    // Appended, not resolved: a path starting with // must not turn into a host.
-    const targetOf = (path: string) => new URL(`http://workspace.invalid${path}${url.search}`);
+  const serveHost = (request: IncomingMessage, response: ServerResponse) => {
+    const workspaceId = host?.workspaceIdOf(request.headers.host);
+    if (!host || !workspaceId) return sendPlain(response, 404, "Not found.");
+    const url = requestUrl(request);
+    run(
+      response,
+      workspaceId,
+      isHandoffPath(url.pathname)
+        ? handleHandoffRequest(request, response, workspaceId, host.originOf(workspaceId))
+        : hostMount(request, host, workspaceId).then((mount) => serve(request, response, mount, targetOf(url, url.pathname))),
+    );
+  };
 
-    const onIdeHost = host?.workspaceIdOf(request.headers.host);
-    if (host && onIdeHost) {
-      const ideOrigin = host.originOf(onIdeHost);
-      run(
-        response,
-        onIdeHost,
-        isHandoffPath(url.pathname)
-          ? handleHandoffRequest(request, response, onIdeHost, ideOrigin)
-          : hostMount(request, host, onIdeHost).then((mount) => serve(request, response, mount, targetOf(url.pathname))),
-      );
-      return true;
-    }
-
-    const match = IDE_PATH.exec(url.pathname);
-    if (!match) return false;
-    const workspaceId = match[1]!;
-    const rest = match[2];
-    if (rest === undefined) {
+  const servePath = (request: IncomingMessage, response: ServerResponse, params: Record<string, string | undefined>) => {
+    const workspaceId = params.id!;
+    const url = requestUrl(request);
+    const rest = url.pathname.slice(idePrefix(workspaceId).length);
+    if (rest === "") {
       response.writeHead(308, { location: `${idePrefix(workspaceId)}/${url.search}` }).end();
-      return true;
+      return;
     }
     const mount = pathMount(request, workspaceId);
-    run(response, workspaceId, host ? handOff(request, response, host, mount, targetOf(rest)) : serve(request, response, mount, targetOf(rest)));
-    return true;
+    const target = targetOf(url, rest);
+    run(response, workspaceId, host ? handOff(request, response, host, mount, target) : serve(request, response, mount, target));
   };
 
   /** Opens the WebSocket through to the IDE once `decision` let it in; `prefix` is stripped from the path. */
@@ -273,7 +271,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     if (!decision.ok) return decision.status === 404 ? null : refuseUpgrade(request, decision.status);
     const { workspace, token } = decision;
     if (!CONNECTABLE_STATES.has(workspace.state)) return refuseUpgrade(request, 503);
-    const url = new URL(request.url ?? "/", "http://podspace.invalid");
+    const url = requestUrl(request);
     const targetPath = `${url.pathname.slice(prefix.length) || "/"}${url.search}`;
 
     let ideTarget: IdeTarget;
@@ -308,24 +306,23 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     };
   }
 
-  // Same-origin: /w/<id>/ide/…, unless the IDE lives on its own origin (then 404, as for no such path).
-  const pathUpgradeRoute: WebSocketRoute = async (request, params) =>
+  // Unless the IDE lives on its own origin: then 404, as for no such path.
+  const pathSocket: WebSocketRoute = async (request, params) =>
     host ? null : connect(request, await authorizeUpgrade(request, params.id), idePrefix(params.id ?? ""));
 
-  const registerUpgradeRoutes = (router: WebSocketRouter) => {
-    if (host) {
-      router.route({ hostname: `*.${host.domain}`, pathname: "*" }, async (request) => {
-        const workspaceId = host.workspaceIdOf(request.headers.host);
-        if (!workspaceId) return null;
-        const origin = host.originOf(workspaceId);
-        return connect(request, await authorizeUpgrade(request, workspaceId, { origin, token: await ideCookieSessionToken(request, origin) }), "");
-      });
-    }
-    router.route(IDE_UPGRADE_PATH, pathUpgradeRoute);
+  const hostSocket: WebSocketRoute = async (request) => {
+    const workspaceId = host?.workspaceIdOf(request.headers.host);
+    if (!host || !workspaceId) return null;
+    return connect(request, await authorizeUpgrade(request, workspaceId, await ideCookieSessionToken(request, host.originOf(workspaceId))), "");
   };
 
-  return { handleRequest, registerUpgradeRoutes };
+  return { host, servePath, serveHost, pathSocket, hostSocket };
 }
+
+const requestUrl = (request: IncomingMessage) => new URL(request.url ?? "/", "http://podspace.invalid");
+
+/** Where in the IDE a request goes: `path` with the request's query. Appended, not resolved: a path starting with // must not turn into a host. */
+const targetOf = (url: URL, path: string) => new URL(`http://workspace.invalid${path}${url.search}`);
 
 /** `http.request`'s createConnection over the runtime's stream to the IDE. */
 function connectVia(target: IdeTarget) {
@@ -381,17 +378,4 @@ function raiseMessageLimit(socket: WebSocket) {
 
 function notRunning(response: ServerResponse) {
   sendPlain(response, 503, "This workspace is not running. Start it from its page in Podspace.");
-}
-
-let defaultProxy: IdeProxy | undefined;
-const proxy = () => (defaultProxy ??= createIdeProxy({ runtime: getRuntime }));
-
-/** For server.ts: serves /w/<id>/ide… over HTTP (true), or leaves the request alone (false). */
-export function handleIdeRequest(request: IncomingMessage, response: ServerResponse): boolean {
-  return proxy().handleRequest(request, response);
-}
-
-/** For server.ts: the IDE's WebSocket routes, before any other. */
-export function registerIdeUpgradeRoutes(router: WebSocketRouter): void {
-  proxy().registerUpgradeRoutes(router);
 }

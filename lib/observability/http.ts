@@ -17,18 +17,18 @@ const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIO
 /** Probes and static assets: counted in the latency histogram, not worth a log line each. */
 const QUIET = /^\/(_next\/|api\/health$|api\/ready$|api\/metrics$|favicon\.ico$)/;
 
-export interface RoutePattern {
+interface RoutePattern {
   regex: RegExp;
   route: string;
 }
 
 /**
- * The app's route patterns from the build's routes manifest, plus `extra`
- * (paths server.ts serves itself, such as the IDE proxy). Paths matching
- * none are labelled "other".
+ * The app's route patterns from the build's routes manifest (what server.ts
+ * serves itself is labelled by lib/server/gateway.ts). Paths matching none
+ * are labelled "other".
  */
-export function createRouteLabeler(appDir: string, extra: RoutePattern[]): (pathname: string) => string {
-  const patterns = [...extra, ...manifestRoutes(appDir)];
+export function createRouteLabeler(appDir: string): (pathname: string) => string {
+  const patterns = manifestRoutes(appDir);
   return (pathname) => {
     if (pathname.startsWith("/_next/")) return "/_next/*";
     return patterns.find(({ regex }) => regex.test(pathname))?.route ?? "other";
@@ -74,13 +74,15 @@ export function instrumentRequests(labelRequest: (request: IncomingMessage) => s
 
   return (request: IncomingMessage, response: ServerResponse) => {
     const started = performance.now();
+    // Now: handlers may rewrite request.url (the identity provider does).
+    const route = labelRequest(request);
     accessLog(request, response);
     // Route handlers and pages can log with the same id.
     request.headers["x-request-id"] = String(request.id);
     response.once("close", () => {
       metrics.httpDuration.observe(
         {
-          route: labelRequest(request),
+          route,
           method: METHODS.has(request.method ?? "") ? request.method : "OTHER",
           status: `${Math.floor(response.statusCode / 100)}xx`,
         },

@@ -12,9 +12,8 @@ import { sendPlain } from "@/lib/server/plain-response";
 
 export const METRICS_PATH = "/api/metrics";
 
-/** Serves /api/metrics (true), or leaves the request to the caller (false). */
-export function handleMetricsRequest(request: IncomingMessage, response: ServerResponse): boolean {
-  if ((request.url ?? "").split("?")[0] !== METRICS_PATH) return false;
+/** Serves a request to METRICS_PATH. */
+export function serveMetrics(request: IncomingMessage, response: ServerResponse): void {
   const token = env.PODSPACE_METRICS_TOKEN;
   if (!token) {
     sendPlain(response, 404, "Not found.");
@@ -33,7 +32,6 @@ export function handleMetricsRequest(request: IncomingMessage, response: ServerR
       },
     );
   }
-  return true;
 }
 
 /** Constant-time comparison (of digests, so lengths don't leak either). */

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import { podspaceOrigin } from "@/lib/auth/websocket-auth";
 import { logger } from "@/lib/observability/logger";
 
 /**
@@ -17,48 +18,70 @@ export type WebSocketRoute = (
 /** Takes an upgrade as-is, such as Next.js's dev-server HMR socket. */
 export type RawUpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => unknown;
 
-/** Routes HTTP upgrades by path (and host, where a route names one) to registered handlers; everything else gets 404. */
+/**
+ * The Origin a handshake must come from: the origin it returns (null: none
+ * will do), or "any" for a route that checks its callers otherwise. Browsers
+ * send cookies with cross-site WebSocket handshakes and no CORS applies, so
+ * without this any site could open a cookie-authenticated socket as its
+ * visitor.
+ */
+export type OriginRule = "any" | ((request: IncomingMessage) => string | null);
+
+/** URLPattern syntax: a pathname such as `/api/workspaces/:id/terminal` (any host), or a hostname and pathname. */
+export type RoutePattern = string | { hostname: string; pathname: string };
+
+export interface RouteOptions {
+  /** Default: Podspace's own pages (PODSPACE_URL's origin). */
+  origin?: OriginRule;
+}
+
+/** The request's host name and path, as URLPatterns match them; null for a request no pattern can match. */
+export function matchRequest(pattern: URLPattern, request: IncomingMessage): Record<string, string | undefined> | null {
+  const match = pattern.exec({ hostname: hostnameOf(request.headers.host), pathname: pathnameOf(request) });
+  return match && { ...match.hostname.groups, ...match.pathname.groups };
+}
+
+export const compilePattern = (pattern: RoutePattern) => new URLPattern(typeof pattern === "string" ? { pathname: pattern } : pattern);
+
+interface Entry {
+  pattern: URLPattern;
+  origin: OriginRule;
+  accept: { route: WebSocketRoute } | { raw: RawUpgradeHandler };
+}
+
+/** Routes HTTP upgrades by path (and host, where a route names one) to registered handlers, in the order they were added; everything else gets 404. */
 export class WebSocketRouter {
-  readonly #routes: { pattern: URLPattern; route: WebSocketRoute }[] = [];
-  readonly #passThrough: { prefix: string; handler: RawUpgradeHandler }[] = [];
+  readonly #routes: Entry[] = [];
   readonly #server = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
 
-  /**
-   * URLPattern syntax: a pathname such as `/api/workspaces/:id/terminal`
-   * (any host), or a hostname and pathname. Routes are tried in the order
-   * they were added.
-   */
-  route(pattern: string | { hostname: string; pathname: string }, route: WebSocketRoute): this {
-    this.#routes.push({ pattern: new URLPattern(typeof pattern === "string" ? { pathname: pattern } : pattern), route });
+  route(pattern: RoutePattern, route: WebSocketRoute, options: RouteOptions = {}): this {
+    this.#routes.push({ pattern: compilePattern(pattern), origin: options.origin ?? podspaceOrigin, accept: { route } });
     return this;
   }
 
-  passThrough(prefix: string, handler: RawUpgradeHandler): this {
-    this.#passThrough.push({ prefix, handler });
+  passThrough(pattern: RoutePattern, handler: RawUpgradeHandler, options: RouteOptions = {}): this {
+    this.#routes.push({ pattern: compilePattern(pattern), origin: options.origin ?? podspaceOrigin, accept: { raw: handler } });
     return this;
   }
 
   /** The listener for the HTTP server's 'upgrade' event. */
   readonly handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on("error", () => socket.destroy());
-    const pathname = new URL(request.url ?? "/", "http://localhost").pathname;
-
-    const raw = this.#passThrough.find(({ prefix }) => pathname.startsWith(prefix));
-    if (raw) {
-      raw.handler(request, socket, head);
-      return;
-    }
-    const hostname = hostnameOf(request.headers.host);
-    for (const { pattern, route } of this.#routes) {
-      const match = pattern.exec({ hostname, pathname });
-      if (!match) continue;
-      route(request, { ...match.hostname.groups, ...match.pathname.groups }).then(
+    for (const { pattern, origin, accept } of this.#routes) {
+      const params = matchRequest(pattern, request);
+      if (!params) continue;
+      if (!originAllowed(origin, request)) return refuse(socket, 403, "Forbidden");
+      if ("raw" in accept) {
+        accept.raw(request, socket, head);
+        return;
+      }
+      accept.route(request, params).then(
         (connect) => {
           if (!connect) return refuse(socket, 404, "Not Found");
           this.#server.handleUpgrade(request, socket, head, connect);
         },
         (error: unknown) => {
-          logger.error({ err: error, path: pathname }, "websocket upgrade failed");
+          logger.error({ err: error, path: pathnameOf(request) }, "websocket upgrade failed");
           refuse(socket, 500, "Internal Server Error");
         },
       );
@@ -81,6 +104,16 @@ export class WebSocketRouter {
   terminateAll(): void {
     for (const client of this.#server.clients) client.terminate();
   }
+}
+
+function originAllowed(rule: OriginRule, request: IncomingMessage): boolean {
+  if (rule === "any") return true;
+  const expected = rule(request);
+  return expected !== null && request.headers.origin === expected;
+}
+
+function pathnameOf(request: IncomingMessage): string {
+  return new URL(request.url ?? "/", "http://localhost").pathname;
 }
 
 /** The Host header's name without its port; "invalid" when it is missing or malformed. */

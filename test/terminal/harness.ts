@@ -10,16 +10,18 @@ import type { IdeHost } from "@/lib/ide/ide-host";
 import { createIdeProxy, type IdeProxy } from "@/lib/ide/proxy";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import type { WorkspaceRuntime } from "@/lib/runtime/types";
-import { WebSocketRouter } from "@/lib/server/websocket-router";
+import { createGateway, podspaceRoutes } from "@/lib/server/gateway";
+import type { WebSocketRouter } from "@/lib/server/websocket-router";
 import type { TemplateSpec } from "@/lib/templates/spec";
-import { registerTerminalRoute, type TerminalRouteOptions, type TerminalService } from "@/lib/terminal/route";
+import { createTerminalService, type TerminalRouteOptions, type TerminalService } from "@/lib/terminal/route";
 import type { ServerMessage } from "@/lib/terminal/protocol";
 import { toRuntimeSpec, runtimeSpecInclude } from "@/lib/workspaces/runtime-spec";
 import { createTeamWith, createUser } from "../helpers/identity";
 import { endLocalWorkspaces } from "../helpers/local-workspaces";
 import { waitForState } from "../runtime/contract";
 
-// A real HTTP server wired like server.ts (terminal route, IDE proxy), real
+// A real HTTP server wired like server.ts (its route table, with the terminal
+// and the IDE proxy, and a 404 for Next.js), real
 // local-runtime workspaces, and users with real database sessions.
 
 export const IDE_WS_SERVER = path.resolve(import.meta.dirname, "../fixtures/ide-ws-server.mjs");
@@ -41,15 +43,14 @@ export async function startHarness(options: Omit<TerminalRouteOptions, "runtime"
   // as getRuntime() would use: the IDE proxy derives local homes from it.
   const dataDir = env.PODSPACE_DATA_DIR;
   const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache") });
-  const router = new WebSocketRouter();
   const { ideHost = null, ...terminalOptions } = options;
   const ide = createIdeProxy({ runtime, revalidateIntervalMs: options.revalidateIntervalMs, ideHost });
-  ide.registerUpgradeRoutes(router);
-  const terminals = registerTerminalRoute(router, { runtime, ...terminalOptions });
-  const server = http.createServer((request, response) => {
-    if (ide.handleRequest(request, response)) return;
-    response.writeHead(404).end("not podspace");
-  });
+  const terminals = createTerminalService({ runtime, ...terminalOptions });
+  const gateway = createGateway(
+    podspaceRoutes({ ide, terminal: terminals.route, identityProvider: null, next: { handle: (_request, response) => response.writeHead(404).end("not podspace") } }),
+  );
+  const router = gateway.sockets;
+  const server = http.createServer(gateway.handleRequest);
   server.on("upgrade", router.handleUpgrade);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
