@@ -1,18 +1,14 @@
-import { can } from "@/lib/authz";
-import { getDb } from "@/lib/db/client";
 import { logger } from "@/lib/observability/logger";
 import type { CurrentUser } from "./current-user";
-import { parseCookies, sessionCookieName, userForToken } from "./websocket-auth";
+import { parseCookies, REVALIDATE_INTERVAL_MS, sessionCookieName, userForToken } from "./websocket-auth";
 
 // Streamed responses from route handlers (the workspace page's Server-Sent
 // Events) outlive the request that was allowed to open them. Like the
 // terminal and IDE sockets (./websocket-auth.ts), they hold on to the
 // session token from the request's cookie, and check again while they are
-// open that it still grants access: a user removed from the team,
-// deactivated or signed out stops receiving within seconds.
-
-/** How often an open stream checks its access again: a user who loses it stops receiving within 5 s. */
-export const ACCESS_RECHECK_MS = 4_000;
+// open that it still grants access (sessionMayStill), every
+// REVALIDATE_INTERVAL_MS: a user removed from the team, deactivated or
+// signed out stops receiving within 5 s.
 
 /** The session token in a Fetch API request's cookies. */
 export function requestSessionToken(request: Request): string | null {
@@ -27,16 +23,8 @@ export async function streamSession(request: Request): Promise<{ user: CurrentUs
   return user && token ? { user, token } : null;
 }
 
-/** Whether the session behind `token` is still live and its user may still see the workspace. */
-export async function mayStillView(token: string, workspaceId: string): Promise<boolean> {
-  const user = await userForToken(token);
-  if (!user) return false;
-  const workspace = await getDb().workspace.findUnique({ where: { id: workspaceId }, select: { teamId: true, ownerId: true } });
-  return workspace !== null && can(user, "workspace:view", workspace);
-}
-
 export interface AccessWatch {
-  /** Answers whether access still holds; see mayStillView. */
+  /** Answers whether access still holds, e.g. with sessionMayStill. */
   allowed: () => Promise<boolean>;
   /** Called once, the first time `allowed` answers no; the stream should end. */
   onRevoked: () => void;
@@ -50,7 +38,7 @@ export interface AccessWatch {
  * check at a time. A check that fails (the database briefly unreachable) is
  * not a revocation: the stream stays open until the next one.
  */
-export function watchAccess({ allowed, onRevoked, signal, intervalMs = ACCESS_RECHECK_MS }: AccessWatch): void {
+export function watchAccess({ allowed, onRevoked, signal, intervalMs = REVALIDATE_INTERVAL_MS }: AccessWatch): void {
   let timer: NodeJS.Timeout | undefined;
   const check = async () => {
     let stillAllowed = true;

@@ -18,8 +18,11 @@ import { loadCurrentUser, type CurrentUser } from "./current-user";
 
 /** Close code for a socket whose session ended or whose user lost access. */
 export const CLOSE_SIGNED_OUT = 4401;
-/** How often an open socket's session is checked again, at most. */
-export const REVALIDATE_INTERVAL_MS = 5_000;
+/**
+ * How often an open socket or stream checks its session and permission
+ * again: a user who loses access is cut off within 5 s.
+ */
+export const REVALIDATE_INTERVAL_MS = 4_000;
 
 const AUTHJS_COOKIE = /^(__Secure-|__Host-)?authjs\./;
 
@@ -74,6 +77,18 @@ export async function sessionForToken(token: string): Promise<LiveSession | null
 /** The user behind a session token (see sessionForToken). */
 export async function userForToken(token: string): Promise<CurrentUser | null> {
   return (await sessionForToken(token))?.user ?? null;
+}
+
+/**
+ * Whether the session behind `token` is still live and its user may still
+ * view (or connect to) the workspace, which must not be deleted. Reads only
+ * what the decision needs: open sockets and streams ask every few seconds.
+ */
+export async function sessionMayStill(token: string, action: "workspace:view" | "workspace:connect", workspaceId: string): Promise<boolean> {
+  const user = await userForToken(token);
+  if (!user) return false;
+  const workspace = await getDb().workspace.findUnique({ where: { id: workspaceId }, select: { teamId: true, ownerId: true, state: true, deletedAt: true } });
+  return workspace !== null && workspace.state !== "DELETED" && !workspace.deletedAt && can(user, action, workspace);
 }
 
 /** The workspace if `user` may open its terminal and IDE; null when it doesn't exist, is deleted or is out of reach. */
@@ -138,21 +153,19 @@ export function refuseUpgrade(request: IncomingMessage, status: number): Promise
   });
 }
 
-/** An open socket that sends nothing (someone watching a build scroll by) is still checked this often. */
-export const IDLE_REVALIDATE_MS = 60_000;
-
 /**
- * Keeps an open socket honest: at most every `intervalMs`, before the next
- * incoming message is handled, the session is looked up again and the
- * workspace's permission rechecked. Messages wait while a check runs, so
- * none gets through once the session is gone. A quiet socket is checked
- * every minute all the same. On failure the socket is closed with 4401
- * "signed out".
+ * Keeps an open socket honest: every `intervalMs` the session is looked up
+ * again and the workspace's permission rechecked, whether or not the socket
+ * sends anything (someone watching a build scroll by sends nothing, yet
+ * receives). An incoming message that finds a check due waits for it, and
+ * messages wait while a check runs, so none gets through once the session
+ * is gone. On failure the socket is closed with 4401 "signed out".
  */
 export class SessionRevalidator {
   #checkedAt = Date.now();
   #chain: Promise<boolean> = Promise.resolve(true);
   #revoked = false;
+  #next: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Pick<WebSocket, "close" | "once">,
@@ -160,8 +173,8 @@ export class SessionRevalidator {
     private readonly workspaceId: string,
     private readonly intervalMs = REVALIDATE_INTERVAL_MS,
   ) {
-    const idle = setInterval(() => this.gate(() => {}), Math.max(intervalMs, IDLE_REVALIDATE_MS)).unref();
-    socket.once("close", () => clearInterval(idle));
+    this.#scheduleCheck();
+    socket.once("close", () => clearTimeout(this.#next));
   }
 
   get revoked(): boolean {
@@ -171,23 +184,30 @@ export class SessionRevalidator {
   /** Runs `handle` once the session is known to be valid (now, or after a due check). */
   gate(handle: () => void): void {
     if (this.#revoked) return;
-    const due = Date.now() - this.#checkedAt >= this.intervalMs;
-    if (due) {
-      this.#checkedAt = Date.now();
-      this.#chain = this.#chain.then(() => this.#stillAllowed());
-    }
+    if (Date.now() - this.#checkedAt >= this.intervalMs) this.#check();
     this.#chain = this.#chain.then((allowed) => {
       if (allowed && !this.#revoked) handle();
       return allowed;
     });
   }
 
+  /** Queues a check now; the next one is due `intervalMs` from now, message or not. */
+  #check(): void {
+    this.#checkedAt = Date.now();
+    this.#scheduleCheck();
+    this.#chain = this.#chain.then(() => this.#stillAllowed());
+  }
+
+  #scheduleCheck(): void {
+    clearTimeout(this.#next);
+    this.#next = setTimeout(() => this.#check(), this.intervalMs).unref();
+  }
+
   async #stillAllowed(): Promise<boolean> {
     if (this.#revoked) return false;
     let allowed: boolean;
     try {
-      const user = await userForToken(this.token);
-      allowed = user !== null && (await connectableWorkspace(user, this.workspaceId)) !== null;
+      allowed = await sessionMayStill(this.token, "workspace:connect", this.workspaceId);
     } catch (error) {
       // The database being briefly unreachable is not a sign-out; check again next time.
       console.error("podspace: rechecking a socket's session failed", error);
@@ -196,6 +216,7 @@ export class SessionRevalidator {
     }
     if (!allowed) {
       this.#revoked = true;
+      clearTimeout(this.#next);
       this.socket.close(CLOSE_SIGNED_OUT, "signed out");
     }
     return allowed;

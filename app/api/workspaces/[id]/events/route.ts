@@ -1,4 +1,5 @@
-import { mayStillView, streamSession, watchAccess } from "@/lib/auth/stream-access";
+import { streamSession, watchAccess } from "@/lib/auth/stream-access";
+import { sessionMayStill } from "@/lib/auth/websocket-auth";
 import { AppError } from "@/lib/errors";
 import { watchWorkspace, type WorkspaceUpdate } from "@/lib/workspaces/get-workspace";
 
@@ -74,7 +75,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     throw error;
   }
 
-  watchAccess({ allowed: () => mayStillView(token, id), onRevoked: abort, signal: stop.signal });
+  watchAccess({ allowed: () => sessionMayStill(token, "workspace:view", id), onRevoked: abort, signal: stop.signal });
 
   const encoder = new TextEncoder();
   let keepalive: NodeJS.Timeout | undefined;

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "@/lib/db/client";
+import { removeMember } from "@/lib/teams/remove-member";
+import { useAppDatabase } from "../helpers/app-database";
+import { actorFor } from "../helpers/identity";
+import { cookieFor, createPeople, runningWorkspace, signIn, startHarness, TerminalClient, type Harness, type People } from "./harness";
+
+// An open terminal whose user loses access closes within 5 s, with the
+// server's default recheck interval, even while its browser sends nothing
+// (someone watching a build scroll by): the shell's output must stop too.
+
+useAppDatabase();
+
+const REVOCATION_DEADLINE_MS = 5_000;
+
+describe("an idle terminal whose user loses access", { timeout: 60_000 }, () => {
+  let harness: Harness;
+  let people: People;
+  let workspace: { id: string };
+
+  beforeAll(async () => {
+    harness = await startHarness({ hub: { keepAliveMs: 60_000 } });
+    people = await createPeople("revoke");
+    workspace = await runningWorkspace(harness, people, "revoked-shell");
+  }, 60_000);
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  /** A terminal opened as the owner, printing a line every 200 ms and sent nothing more. */
+  async function scrollingTerminal(session: string) {
+    const token = await signIn(people.owner);
+    const terminal = new TerminalClient(`${harness.wsBase}/api/workspaces/${workspace.id}/terminal?session=${session}`, { cookie: cookieFor(token) });
+    await terminal.ready();
+    await terminal.run("while :; do echo tick-$((1+1)); sleep 0.2; done", "tick-2");
+    return { terminal, token };
+  }
+
+  /** How long after `since` the socket closed, and with what; rejects if it is still open after the deadline and a second. */
+  async function closedWithin(terminal: TerminalClient, since: number) {
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the terminal is still open")), REVOCATION_DEADLINE_MS + 1_000).unref());
+    const closed = await Promise.race([terminal.closed, timeout]);
+    return { ...closed, ms: Date.now() - since };
+  }
+
+  it("closes with 4401 when its user is removed from the team", async () => {
+    const { terminal } = await scrollingTerminal("removed");
+    await removeMember(await actorFor(people.teamAdmin), { teamId: people.teamId, userId: people.owner.id });
+    try {
+      const closed = await closedWithin(terminal, Date.now());
+      expect(closed).toMatchObject({ code: 4401, reason: "signed out" });
+      expect(closed.ms).toBeLessThan(REVOCATION_DEADLINE_MS);
+    } finally {
+      terminal.socket.terminate();
+      await getDb().membership.create({ data: { teamId: people.teamId, userId: people.owner.id, role: "MEMBER" } });
+    }
+  });
+
+  it("closes with 4401 when its session signs out", async () => {
+    const { terminal, token } = await scrollingTerminal("signed-out");
+    await getDb().session.delete({ where: { sessionToken: token } });
+    try {
+      const closed = await closedWithin(terminal, Date.now());
+      expect(closed).toMatchObject({ code: 4401, reason: "signed out" });
+      expect(closed.ms).toBeLessThan(REVOCATION_DEADLINE_MS);
+    } finally {
+      terminal.socket.terminate();
+    }
+  });
+});
