@@ -23,3 +23,22 @@ export const IDE_TEMPLATE = {
     ? { command: ["code-server", "--bind-addr", "{host}:{port}", "--auth", "none", "--disable-telemetry", "--disable-update-check", "."], healthPath: "/healthz" }
     : { command: [process.execPath, TEST_IDE, "{host}", "{port}"], healthPath: "/healthz" },
 };
+
+/** The file in the workspace's home that lets GATED_IDE_TEMPLATE's IDE start. */
+export const IDE_GATE_FILE = "ide-gate";
+
+/**
+ * The test IDE, held back until IDE_GATE_FILE appears in the workspace's
+ * home: the test decides when the IDE gets ready, and can use the terminal
+ * of a workspace whose IDE is still on its way.
+ */
+export const GATED_IDE_TEMPLATE = {
+  ...IDE_TEMPLATE,
+  slug: "e2e-gated-ide",
+  name: "E2E gated IDE",
+  description: "An IDE that starts once the terminal says so.",
+  ide: {
+    command: ["/bin/sh", "-c", `until [ -e ${IDE_GATE_FILE} ]; do sleep 0.2; done; exec "$0" "$@"`, process.execPath, TEST_IDE, "{host}", "{port}"],
+    healthPath: "/healthz",
+  },
+};

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { query } from "./database";
-import { CODE_SERVER_INSTALLED, IDE_TEMPLATE } from "./ide-template";
+import { CODE_SERVER_INSTALLED, GATED_IDE_TEMPLATE, IDE_GATE_FILE, IDE_TEMPLATE } from "./ide-template";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 import {
@@ -13,6 +13,7 @@ import {
   seedTemplate,
   terminalInPage,
   typeInTerminalPanel,
+  waitForIdeReady,
 } from "./workspace-terminal";
 
 // The workspace page's terminal and IDE against the real production server
@@ -70,10 +71,50 @@ describe("the workspace page's terminal and IDE", () => {
     expect(await page.getByRole("status").filter({ hasText: /Connected|Connecting|Reconnecting/ }).count()).toBeGreaterThan(0);
   });
 
+  it("works in the terminal while the IDE is still starting, and opens the IDE the moment it is ready", async () => {
+    const gatedId = `e2e${randomBytes(6).toString("hex")}`;
+    const templateVersionId = await seedTemplate(stack.database.url, GATED_IDE_TEMPLATE);
+    await seedRunningWorkspace(stack.database.url, stack.podspace, { id: gatedId, name: "gated", templateVersionId });
+    await page.goto(`${stack.podspace.url}/workspaces/${gatedId}`);
+    // Gone if the page is ever reloaded: what follows must arrive over the page's own event stream.
+    await page.evaluate(() => Object.assign(window, { loadedOnce: true }));
+
+    // The IDE panel shows the IDE's own progress, its seconds ticking, and no frame yet.
+    const tools = page.getByRole("region", { name: "Workspace tools" });
+    const ideProgress = tools.getByRole("region", { name: "IDE progress" });
+    await ideProgress.waitFor();
+    expect(await ideProgress.getByRole("status").textContent()).toMatch(/Waiting for the IDE to answer \/healthz/);
+    const elapsed = ideProgress.getByTestId("ide-elapsed");
+    const before = await elapsed.textContent();
+    await expect.poll(() => elapsed.textContent(), { timeout: 5_000 }).not.toBe(before);
+    expect(await tools.locator("iframe").count()).toBe(0);
+    const steps = page.getByRole("list", { name: "Start progress" });
+    expect(await steps.locator('[data-step="shell"]').getAttribute("data-status")).toBe("done");
+    expect(await steps.locator('[data-step="ide"]').getAttribute("data-status")).toBe("active");
+    await screenshot(page, "tools-ide-starting");
+
+    // The terminal works meanwhile; from it, let the IDE start.
+    await tools.getByText("Connected", { exact: true }).waitFor({ timeout: 20_000 });
+    await typeInTerminalPanel(page, `echo $((6*7)) && touch ${IDE_GATE_FILE}`, "42");
+
+    // The ready event reaches the open page over its event stream: the frame loads without a reload.
+    const frame = tools.locator('iframe[title="IDE (code-server) for this workspace"]');
+    await frame.waitFor({ timeout: 30_000 });
+    expect(await ideProgress.count()).toBe(0);
+    expect(await page.evaluate(() => "loadedOnce" in window)).toBe(true);
+    await expect.poll(() => steps.locator('[data-step="ready"]').getAttribute("data-status")).toBe("done");
+
+    // A page loaded once the IDE is ready opens it at once.
+    await page.reload();
+    await frame.waitFor({ timeout: 10_000 });
+    expect(await ideProgress.count()).toBe(0);
+  });
+
   it("shows the IDE through the proxy, and nobody else's", async () => {
     await page.goto(`${stack.podspace.url}/workspaces/${workspaceId}`);
     await terminalInPage(page, { workspaceId, session: "e2e-file", command: "echo hi > hello-from-terminal.txt && echo wr$((1))tten", expected: "wr1tten" });
 
+    await waitForIdeReady(stack.database.url, stack.podspace, workspaceId);
     const response = await page.goto(`${stack.podspace.url}/w/${workspaceId}/ide/`);
     expect(response?.status()).toBe(200);
     // The proxy opened the workspace's home.

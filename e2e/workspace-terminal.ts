@@ -36,18 +36,19 @@ export async function seedTemplate(databaseUrl: string, template: TemplateSeed):
 
 /**
  * Dana's workspace in the demo team, written as the create form would; the
- * server's reconciler starts it on its runtime. Resolves once it is RUNNING.
+ * server's reconciler starts it on its runtime. Resolves once it is RUNNING
+ * (its terminal works; for its IDE, see waitForIdeReady).
  */
 export async function seedRunningWorkspace(
   databaseUrl: string,
   podspace: PodspaceProcess,
-  workspace: { id: string; templateVersionId: string; timeoutMs?: number },
+  workspace: { id: string; templateVersionId: string; name?: string; timeoutMs?: number },
 ): Promise<void> {
   await query(
     databaseUrl,
     `INSERT INTO "Workspace" (id, name, "ownerId", "teamId", "templateVersionId", parameters, "updatedAt")
-       SELECT $1, 'tools', u.id, t.id, $2, $3, now() FROM "User" u, "Team" t WHERE u.email = 'dev@podspace.dev' AND t.slug = 'demo'`,
-    [workspace.id, workspace.templateVersionId, JSON.stringify({ cpu: 1, memoryGiB: 1, diskGiB: 1, values: {} })],
+       SELECT $1, $4, u.id, t.id, $2, $3, now() FROM "User" u, "Team" t WHERE u.email = 'dev@podspace.dev' AND t.slug = 'demo'`,
+    [workspace.id, workspace.templateVersionId, JSON.stringify({ cpu: 1, memoryGiB: 1, diskGiB: 1, values: {} }), workspace.name ?? "tools"],
   );
   const deadline = Date.now() + (workspace.timeoutMs ?? 100_000);
   for (;;) {
@@ -56,6 +57,29 @@ export async function seedRunningWorkspace(
     ]);
     if (row?.state === "RUNNING") return;
     if (row?.state === "FAILED" || Date.now() > deadline) throw new Error(`workspace did not start: ${JSON.stringify(row)}\n${podspace.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * Resolves once the workspace's IDE reported ready since its latest start.
+ * A workspace is RUNNING as soon as its shell is; its IDE comes up after.
+ */
+export async function waitForIdeReady(databaseUrl: string, podspace: PodspaceProcess, workspaceId: string, timeoutMs = 100_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await query<{ state: string; ready: boolean }>(
+      databaseUrl,
+      `SELECT w.state, EXISTS (
+         SELECT 1 FROM "WorkspaceEvent" e WHERE e."workspaceId" = w.id AND e.step = 'ready' AND e."createdAt" > COALESCE(
+           (SELECT max(s."createdAt") FROM "WorkspaceEvent" s WHERE s."workspaceId" = w.id AND s.step = 'state' AND s.data->>'to' = 'STARTING'),
+           'epoch')
+       ) AS ready
+       FROM "Workspace" w WHERE w.id = $1`,
+      [workspaceId],
+    );
+    if (row?.ready) return;
+    if (row?.state === "FAILED" || Date.now() > deadline) throw new Error(`the IDE did not get ready: ${JSON.stringify(row)}\n${podspace.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }

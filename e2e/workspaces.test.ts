@@ -30,14 +30,14 @@ const SPEC = {
   ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
 };
 
-/** Its IDE exits at once, so every start fails. */
+/** Its IDE says why on stderr and exits at once, so every start fails. */
 const BROKEN_SPEC = {
   ...SPEC,
   slug: "e2e-broken",
   name: "E2E Broken",
   description: "An IDE that exits at once.",
   parameters: [],
-  ide: { command: [process.execPath, "-e", "process.exit(3)"], healthPath: "/healthz" },
+  ide: { command: [process.execPath, "-e", 'console.error("broken-ide: no config at ~/.broken"); process.exit(3)'], healthPath: "/healthz" },
 };
 
 async function screenshot(page: Page, name: string) {
@@ -134,10 +134,13 @@ describe("a workspace's life in the browser", () => {
     const state = page.getByTestId("workspace-state");
     await state.getByText("Running", { exact: true }).waitFor({ timeout: 60_000 });
     const steps = page.getByRole("list", { name: "Start progress" });
-    for (const step of ["volume", "scheduling", "image", "ide", "ready"]) {
+    // Running once the shell is; the IDE's ready follows, over the same stream.
+    await expect.poll(() => steps.locator('[data-step="ready"]').getAttribute("data-status"), { timeout: 30_000 }).toBe("done");
+    for (const step of ["volume", "scheduling", "image", "shell", "ide", "ready"]) {
       expect(await steps.locator(`[data-step="${step}"]`).getAttribute("data-status")).toBe("done");
     }
-    expect(await steps.locator('[data-step="ready"]').textContent()).toMatch(/IDE ready on 127\.0\.0\.1:\d+/);
+    expect(await steps.locator('[data-step="shell"]').textContent()).toMatch(/Shell ready/);
+    expect(await steps.locator('[data-step="ready"]').textContent()).toMatch(/IDE ready/);
     expect(await steps.locator('[data-step="ready"]').textContent()).toMatch(/\d+(\.\d)? (ms|s)/);
     expect(await steps.locator('[data-step="ide"]').textContent()).toMatch(/IDE starting/);
     // All of that arrived over the stream: the page was never reloaded.
@@ -270,7 +273,12 @@ describe("a workspace's life in the browser", () => {
         WHERE w.name = 'broken-box' AND e.level = 'ERROR' ORDER BY e."createdAt" DESC LIMIT 1`,
     );
     expect(error!.stateReason).toBe("crashed");
-    expect(await failure.textContent()).toContain(error!.message);
+    // The sentence, then the tail of the IDE's output (when the runtime gave one) in a block of its own.
+    const [sentence, ...tail] = error!.message.split("\n");
+    expect(await failure.textContent()).toContain(sentence);
+    const output = failure.getByLabel("Output");
+    if (tail.join("").trim()) expect((await output.textContent())?.trim()).toBe(tail.join("\n").trim());
+    else expect(await output.count()).toBe(0);
     expect(await page.getByRole("list", { name: "Start progress" }).locator('[data-status="failed"]').count()).toBe(1);
     await screenshot(page, "7-failed");
 
