@@ -81,14 +81,16 @@ export async function userForToken(token: string): Promise<CurrentUser | null> {
 
 /**
  * Whether the session behind `token` is still live and its user may still
- * view (or connect to) the workspace, which must not be deleted. Reads only
- * what the decision needs: open sockets and streams ask every few seconds.
+ * view (or connect to) the workspace. Only the user's access: what happens
+ * to the workspace itself (stopped, deleted) is for each stream to report in
+ * its own way. Reads only what the decision needs: open sockets and streams
+ * ask every few seconds.
  */
 export async function sessionMayStill(token: string, action: "workspace:view" | "workspace:connect", workspaceId: string): Promise<boolean> {
   const user = await userForToken(token);
   if (!user) return false;
-  const workspace = await getDb().workspace.findUnique({ where: { id: workspaceId }, select: { teamId: true, ownerId: true, state: true, deletedAt: true } });
-  return workspace !== null && workspace.state !== "DELETED" && !workspace.deletedAt && can(user, action, workspace);
+  const workspace = await getDb().workspace.findUnique({ where: { id: workspaceId }, select: { teamId: true, ownerId: true } });
+  return workspace !== null && can(user, action, workspace);
 }
 
 /** The workspace if `user` may open its terminal and IDE; null when it doesn't exist, is deleted or is out of reach. */
