@@ -78,7 +78,8 @@ function readFields(formData: FormData, { limits = {}, lists = [] }: Pick<FormAc
   for (const [key, value] of formData) {
     // Next.js adds its own $ACTION_* fields to progressively enhanced forms; no form takes files.
     if (typeof value !== "string" || key.startsWith("$ACTION")) continue;
-    const limit = limits[key] ?? FIELD_LIMIT_BYTES;
+    // Own keys only: a field named "constructor" must not find Object's.
+    const limit = Object.hasOwn(limits, key) ? limits[key]! : FIELD_LIMIT_BYTES;
     if (Buffer.byteLength(value) > limit) {
       tooLong[key] = [`Too long: at most ${+(limit / 1024).toFixed(1)} KiB.`];
     } else if (lists.includes(key)) {

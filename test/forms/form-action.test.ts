@@ -58,6 +58,10 @@ describe("formAction's steps", () => {
     expect(tooLong).toEqual({ status: "error", message: "Check the highlighted fields.", fieldErrors: { name: ["Too long: at most 8 KiB."] }, values: { note: "fine" } });
     expect(steps).toEqual([]);
 
+    // Any field, whatever its name.
+    expect((await runFormAction(user, definition, form({ constructor: "x".repeat(FIELD_LIMIT_BYTES + 1) }))).fieldErrors).toEqual({
+      constructor: ["Too long: at most 8 KiB."],
+    });
     // Bytes, not characters: "é" is two.
     expect((await runFormAction(user, definition, form({ name: "ok", note: "é".repeat(8 * 1024 + 1) }))).fieldErrors).toEqual({ note: ["Too long: at most 16 KiB."] });
     expect(await runFormAction(user, definition, form({ name: "ok", note: "é".repeat(8 * 1024) }))).toEqual({ status: "ok", message: "done" });
