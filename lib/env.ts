@@ -106,6 +106,12 @@ export const envSchema = z.object({
   PODSPACE_RUNTIME: z.enum(["local", "kubernetes"], { error: "expected local or kubernetes" }).default("local"),
   /** Downloads reused across restarts (code-server for the local runtime). Default ~/.cache/podspace. */
   PODSPACE_CACHE_DIR: z.string().min(1).optional(),
+  /** Host paths every local workspace sees read-only at the same path (a shared toolchain), colon-separated. */
+  PODSPACE_LOCAL_SHARED_PATHS: z
+    .string()
+    .default("")
+    .transform((value) => value.split(":").filter(Boolean))
+    .refine((paths) => paths.every((shared) => shared.startsWith("/")), "expected absolute paths separated by colons"),
   /** Kubernetes: a kubeconfig file; unset uses the in-cluster service account. */
   KUBECONFIG: z.string().min(1).optional(),
   /** Set by Kubernetes in every pod; tells Podspace it runs in a cluster. */

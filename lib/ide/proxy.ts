@@ -1,5 +1,4 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import path from "node:path";
 import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
 import {
@@ -14,7 +13,6 @@ import {
   type UpgradeDecision,
 } from "@/lib/auth/websocket-auth";
 import type { CurrentUser } from "@/lib/auth/current-user";
-import { env } from "@/lib/env";
 import { RuntimeError, type IdeTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { metrics } from "@/lib/observability/metrics";
 import { sendPlain } from "@/lib/server/plain-response";
@@ -81,13 +79,10 @@ interface Mount {
 export const idePrefix = (workspaceId: string) => `/w/${workspaceId}/ide`;
 
 /**
- * The folder code-server opens when the URL names none: the workspace's home.
- * On Kubernetes that is /home/coder in the pod; the local runtime's home is a
- * directory under the data dir (see lib/runtime/local/local-runtime.ts).
+ * The folder code-server opens when the URL names none: the workspace's home,
+ * /home/coder in a pod and in a local workspace's sandbox alike.
  */
-export function ideFolder(runtime: WorkspaceRuntime, workspaceId: string): string {
-  return runtime.kind === "local" ? path.join(env.PODSPACE_DATA_DIR, "workspaces", workspaceId) : "/home/coder";
-}
+const IDE_FOLDER = "/home/coder";
 
 export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
   const host = options.ideHost === undefined ? configuredIdeHost() : options.ideHost;
@@ -152,11 +147,10 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     const workspace = await admit(request, response, mount, target);
     if (!workspace) return;
 
-    const ide = await runtime();
     // Open the workspace's home when the URL names no folder.
     if (target.pathname === "/" && request.method === "GET" && !target.searchParams.has("folder") && !target.searchParams.has("workspace")) {
       const query = new URLSearchParams(target.searchParams);
-      query.set("folder", ideFolder(ide, workspaceId));
+      query.set("folder", IDE_FOLDER);
       response.writeHead(302, { location: `${prefix}/?${query}`, "cache-control": "no-store" }).end();
       return;
     }

@@ -26,6 +26,7 @@ async function createRuntime(): Promise<WorkspaceRuntime> {
     return createLocalRuntime({
       dataDir: env.PODSPACE_DATA_DIR,
       cacheDir: env.PODSPACE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "podspace"),
+      sharedPaths: env.PODSPACE_LOCAL_SHARED_PATHS,
     });
   }
   // Loaded only when used: the local default never pays for the client.

@@ -1,5 +1,4 @@
 import http from "node:http";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { getDb } from "@/lib/db/client";
@@ -56,8 +55,8 @@ describe("the IDE reverse proxy", { timeout: 60_000 }, () => {
     expect(echo.headers["x-forwarded-proto"]).toBe("http");
     expect(echo.headers["x-forwarded-prefix"]).toBe(`/w/${workspace.id}/ide`);
     expect(echo.headers["x-forwarded-for"]).toBe("127.0.0.1");
-    // The test IDE runs in the workspace's home.
-    expect(echo.cwd).toBe(path.join(harness.dataDir, "workspaces", workspace.id));
+    // The test IDE runs in the workspace's home, /home/coder in its sandbox.
+    expect(echo.cwd).toBe("/home/coder");
   });
 
   it("keeps a path that starts with // as a path", async () => {
@@ -104,7 +103,7 @@ describe("the IDE reverse proxy", { timeout: 60_000 }, () => {
     expect(bare.headers.location).toBe(`/w/${workspace.id}/ide/?a=1`);
     const root = await request(ide("/"), { headers: { cookie } });
     expect(root.status).toBe(302);
-    const home = path.join(harness.dataDir, "workspaces", workspace.id);
+    const home = "/home/coder";
     expect(root.headers.location).toBe(`/w/${workspace.id}/ide/?folder=${encodeURIComponent(home)}`);
     const opened = await request(`${harness.base}${root.headers.location}`, { headers: { cookie } });
     expect((JSON.parse(opened.body) as Echo).url).toBe(`/?folder=${encodeURIComponent(home)}`);

@@ -14,7 +14,15 @@ export interface ContractTarget {
   teardown(): Promise<void>;
 }
 
-const IDE_SERVER = path.resolve(import.meta.dirname, "../fixtures/ide-server.mjs");
+const FIXTURES = path.resolve(import.meta.dirname, "../fixtures");
+const IDE_SERVER = path.join(FIXTURES, "ide-server.mjs");
+
+/**
+ * What the test IDEs need inside a local workspace's sandbox: this Node.js,
+ * the fixtures and the one package they import (ws), read-only at their own
+ * paths (PODSPACE_LOCAL_SHARED_PATHS).
+ */
+export const TEST_SHARED_PATHS = [path.dirname(process.execPath), FIXTURES, path.resolve(import.meta.dirname, "../../node_modules/ws")];
 
 export function contractSpec(id: string, overrides: Partial<WorkspaceSpec> = {}): WorkspaceSpec {
   return {
@@ -54,6 +62,15 @@ export async function waitForIdeReady(events: RuntimeEvent[], spec: WorkspaceSpe
   while (!ready()) {
     if (Date.now() > deadline) throw new Error(`the IDE of ${spec.id} was not reported ready; events: ${JSON.stringify(events.filter((e) => e.workspaceId === spec.id))}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Resolves once the workspace's IDE answers its health path through the runtime's target. */
+export async function waitForIdeAnswer(runtime: WorkspaceRuntime, spec: WorkspaceSpec, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while ((await getThroughIde(runtime, spec, spec.ide.healthPath).catch(() => null))?.status !== 200) {
+    if (Date.now() > deadline) throw new Error(`the IDE of ${spec.id} did not answer ${spec.ide.healthPath}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

@@ -3,11 +3,11 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
-import { describeRuntimeContract } from "./contract";
+import { describeRuntimeContract, TEST_SHARED_PATHS } from "./contract";
 
 describeRuntimeContract("local", async () => {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-local-runtime-"));
-  const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache") });
+  const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
   return {
     runtime,
     async assertNothingLeft(spec) {

@@ -6,23 +6,29 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import { readLiveProcessRecord, WORKSPACE_PROCESS_VARIABLE } from "@/lib/runtime/local/process-record";
 import type { RuntimeEvent, WorkspaceRuntime } from "@/lib/runtime/types";
-import { contractSpec, outputLine, runInTerminal, waitForIdeReady, waitForState } from "./contract";
+import { contractSpec, outputLine, runInTerminal, TEST_SHARED_PATHS, waitForIdeReady, waitForState } from "./contract";
 
 // What only the local driver promises: processes survive a Podspace restart
 // and are found again, crashes are reported, and starts don't pile up.
 
-/** Pids of the processes whose working directory is `dir`. */
-async function processesIn(dir: string): Promise<number[]> {
+/**
+ * Pids of the outermost processes carrying the workspace's marker in their
+ * environment: one per sandbox (its bwrap), or per stray process.
+ */
+async function workspaceProcesses(workspaceId: string): Promise<number[]> {
+  const marker = `${WORKSPACE_PROCESS_VARIABLE}=${workspaceId}`;
+  const marked = async (pid: string) => (await fs.readFile(`/proc/${pid}/environ`, "utf8").catch(() => "")).split("\0").includes(marker);
+  const parentOf = async (pid: string) => (await fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => "")).split(") ")[1]?.split(" ")[1] ?? "";
   const pids = (await fs.readdir("/proc")).filter((name) => /^\d+$/.test(name));
-  const cwds = await Promise.all(pids.map((pid) => fs.readlink(`/proc/${pid}/cwd`).catch(() => null)));
-  return pids.filter((_, i) => cwds[i] === dir).map(Number);
+  const outermost = await Promise.all(pids.map(async (pid) => (await marked(pid)) && !(await marked(await parentOf(pid)))));
+  return pids.filter((_, i) => outermost[i]).map(Number);
 }
 
 describe("local runtime", { timeout: 60_000 }, () => {
   let dataDir: string;
   let runtimes: WorkspaceRuntime[];
   const open = () => {
-    const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache") });
+    const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
     runtimes.push(runtime);
     return runtime;
   };
@@ -60,7 +66,7 @@ describe("local runtime", { timeout: 60_000 }, () => {
     await Promise.all([runtime.start(spec), runtime.start(spec)]);
     await waitForState(runtime, spec, "running");
     await runtime.start(spec);
-    expect(await processesIn(path.join(dataDir, "workspaces", spec.id))).toHaveLength(1);
+    expect(await workspaceProcesses(spec.id)).toHaveLength(1);
     await runtime.destroy(spec);
   });
 
@@ -76,13 +82,14 @@ describe("local runtime", { timeout: 60_000 }, () => {
     orphan.unref();
     const unrelated = spawn("sleep", ["60"], { cwd: home, detached: true, stdio: "ignore", env: { ...process.env, [WORKSPACE_PROCESS_VARIABLE]: "another" } });
     unrelated.unref();
-    await expect.poll(() => processesIn(home)).toHaveLength(2);
+    await expect.poll(() => workspaceProcesses(spec.id)).toEqual([orphan.pid]);
 
     await runtime.start(spec);
     await waitForState(runtime, spec, "running");
     expect(() => process.kill(orphan.pid!, 0)).toThrow();
     const { pid } = (await readLiveProcessRecord(recordsDir(), spec.id))!;
-    expect((await processesIn(home)).sort()).toEqual([pid, unrelated.pid].sort());
+    expect(await workspaceProcesses(spec.id)).toEqual([pid]);
+    expect(() => process.kill(unrelated.pid!, 0)).not.toThrow();
     await expect(fs.access(path.join(recordsDir(), `${spec.id}.spawning`))).rejects.toThrow();
     process.kill(-unrelated.pid!, "SIGKILL");
     await runtime.stop(spec);

@@ -18,7 +18,7 @@ import type { ServerMessage } from "@/lib/terminal/protocol";
 import { toRuntimeSpec, runtimeSpecInclude } from "@/lib/workspaces/runtime-spec";
 import { createTeamWith, createUser } from "../helpers/identity";
 import { endLocalWorkspaces } from "../helpers/local-workspaces";
-import { waitForState } from "../runtime/contract";
+import { TEST_SHARED_PATHS, waitForIdeAnswer, waitForState } from "../runtime/contract";
 
 // A real HTTP server wired like server.ts (its route table, with the terminal
 // and the IDE proxy, and a 404 for Next.js), real
@@ -42,7 +42,7 @@ export async function startHarness(options: Omit<TerminalRouteOptions, "runtime"
   // The app's own data dir (a fresh one per test file, see test/helpers/isolated-env.ts),
   // as getRuntime() would use: the IDE proxy derives local homes from it.
   const dataDir = env.PODSPACE_DATA_DIR;
-  const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache") });
+  const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
   const { ideHost = null, ...terminalOptions } = options;
   const ide = createIdeProxy({ runtime, revalidateIntervalMs: options.revalidateIntervalMs, ideHost });
   const terminals = createTerminalService({ runtime, ...terminalOptions });
@@ -141,6 +141,7 @@ export async function runningWorkspace(harness: Harness, people: People, name: s
   await harness.runtime.provision(spec);
   await harness.runtime.start(spec);
   await waitForState(harness.runtime, spec, "running", 30_000);
+  await waitForIdeAnswer(harness.runtime, spec);
   await db.workspace.update({ where: { id: created.id }, data: { state: "RUNNING" } });
   return { id: created.id, spec };
 }

@@ -16,7 +16,7 @@ import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
 import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
 import { useAppDatabase } from "../helpers/app-database";
 import { actorFor, auditLogFor, createTeamWith, createUser } from "../helpers/identity";
-import { contractSpec } from "../runtime/contract";
+import { contractSpec, TEST_SHARED_PATHS } from "../runtime/contract";
 import { endLocalWorkspaces } from "../helpers/local-workspaces";
 
 // What users do to workspaces beyond start and stop — restart, update to the
@@ -60,7 +60,7 @@ describe("workspace operations", { timeout: 90_000 }, () => {
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-operations-"));
-    runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache") });
+    runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
     reconciler = createReconciler(runtime, { intervalMs: 300 });
     reconciler.start();
     const [ownerUser, adminUser, teammateUser, outsider] = await Promise.all(

@@ -10,7 +10,7 @@ import type { TemplateSpec } from "@/lib/templates/spec";
 import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
 import { useAppDatabase } from "../helpers/app-database";
 import { createTeamWith, createUser } from "../helpers/identity";
-import { contractSpec } from "../runtime/contract";
+import { contractSpec, TEST_SHARED_PATHS } from "../runtime/contract";
 import { endLocalWorkspaces } from "../helpers/local-workspaces";
 
 // The reconciler against a real database and the real local runtime.
@@ -42,7 +42,7 @@ describe("reconciling workspaces on the local runtime", { timeout: 60_000 }, () 
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-reconcile-"));
-    runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache") });
+    runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
     reconciler = createReconciler(runtime, { intervalMs: 300 });
     reconciler.start();
     const owner = await createUser("owner@reconcile.test");
@@ -127,7 +127,7 @@ describe("reconciling workspaces on the local runtime", { timeout: 60_000 }, () 
     await waitFor(workspace.id, "RUNNING");
 
     // A new Podspace process (new runtime, new reconciler) finds it running.
-    const restarted = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache") });
+    const restarted = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
     const second = createReconciler(restarted);
     await second.reconcile(workspace.id);
     expect(await stateOf(workspace.id)).toBe("RUNNING");

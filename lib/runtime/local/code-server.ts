@@ -64,10 +64,12 @@ async function locate(dir: string): Promise<boolean> {
   }
   // A launcher for workspace PATHs: templates that install code-server when
   // `command -v code-server` fails find this one instead of downloading
-  // their own into every home.
+  // their own into every home. Its paths are relative to itself: workspaces
+  // see the cache at another path than Podspace does.
   const binDir = path.join(dir, "bin");
   await fs.mkdir(binDir, { recursive: true });
-  await fs.writeFile(path.join(binDir, "code-server"), `#!/bin/sh\nexec '${node}' '${entry}' "$@"\n`, { mode: 0o755 });
+  const launcher = `#!/bin/sh\ninstall=$(dirname "$0")/..\nexec "$install/${path.relative(dir, node)}" "$install/${path.relative(dir, entry)}" "$@"\n`;
+  await fs.writeFile(path.join(binDir, "code-server"), launcher, { mode: 0o755 });
   return true;
 }
 

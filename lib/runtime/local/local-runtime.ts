@@ -1,7 +1,9 @@
+import { execFile } from "node:child_process";
 import { EventEmitter } from "node:events";
 import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
+import { promisify } from "node:util";
 import { ideArgv, startupCommand } from "../startup-command";
 import {
   RuntimeError,
@@ -16,7 +18,8 @@ import { codeServerLauncher, ensureCodeServer, installedCodeServerBin } from "./
 import { logger } from "@/lib/observability/logger";
 import { waitForHealthy } from "./health";
 import { buildToolsHint, missingBuildTools } from "./prerequisites";
-import { isAlive, startProcessGroup, stopProcessGroup } from "./process-group";
+import { launchSandbox } from "./launch-sandbox";
+import { isAlive, stopProcessGroup } from "./process-group";
 import {
   clearSpawning,
   hasProcessRecord,
@@ -27,25 +30,31 @@ import {
   WORKSPACE_PROCESS_VARIABLE,
   writeProcessRecord,
 } from "./process-record";
+import { enterSandbox, hostUidOf, IDE_SOCKET, SANDBOX, sandboxUnavailable, type SandboxLayout } from "./sandbox";
 import { spawnShell } from "./terminal";
 
-// The embedded default: a workspace is a directory on this host and an IDE
-// process serving it. Resource parameters are recorded but not enforced.
+// The embedded default: a workspace is a sandbox on this host (sandbox.ts)
+// around a home directory, with an IDE process serving it. Resource
+// parameters are recorded but not enforced.
 
 export interface LocalRuntimeOptions {
   /** Podspace's data dir: homes go to workspaces/<id>, process records to runtime/local/. */
   dataDir: string;
   /** Where code-server is installed on first use. */
   cacheDir: string;
+  /** Host paths every workspace sees read-only at the same path. */
+  sharedPaths?: readonly string[];
 }
 
 const IDE_READY_TIMEOUT_MS = 120_000;
 
 export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRuntime {
-  /** What this machine lacks for the first workspace's IDE, in one line; null when nothing. */
+  /** Why no workspace can start here, in one line with what to do; null when they can. Tried once. */
+  const noSandbox = sandboxUnavailable();
+  /** What this machine lacks for workspaces and their IDE, in one line; null when nothing. */
   const missingPrerequisites = () => {
     const missing = installedCodeServerBin(options.cacheDir) ? [] : missingBuildTools();
-    return missing.length > 0 ? buildToolsHint(missing) : null;
+    return noSandbox ?? (missing.length > 0 ? buildToolsHint(missing) : null);
   };
   const missing = missingPrerequisites();
   if (missing) logger.warn(`local runtime: ${missing}`);
@@ -53,6 +62,11 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
   const events = new EventEmitter<{ event: [RuntimeEvent] }>();
   const recordsDir = path.join(options.dataDir, "runtime", "local");
   const homeOf = (spec: WorkspaceSpec) => path.join(options.dataDir, "workspaces", spec.id);
+  /** The workspace's runtime dir, its /run/podspace: the IDE's socket. */
+  const runDirOf = (spec: WorkspaceSpec) => path.join(recordsDir, `${spec.id}.run`);
+  const ideSocketOf = (spec: WorkspaceSpec) => path.join(runDirOf(spec), IDE_SOCKET);
+  /** The code-server launcher as the sandbox sees it. */
+  const sandboxedLauncher = path.join(SANDBOX.cache, path.relative(options.cacheDir, codeServerLauncher(options.cacheDir)));
   /** Starts in flight (until the workspace's process runs), so a second start of the same workspace joins the first. */
   const starting = new Map<string, Promise<void>>();
   /** IDEs being installed or waited for after their workspace started, so close() can let them finish. */
@@ -65,6 +79,9 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
    * merely stopped, and be started again and again without anyone seeing why.
    */
   const failures = new Map<string, ObservedStatus>();
+  /** The shells this process opened in each workspace, so a stop can tell their end from an exit. */
+  const shells = new Map<string, Set<{ endedByStop: boolean }>>();
+  const shellsOf = (workspaceId: string) => shells.get(workspaceId) ?? shells.set(workspaceId, new Set()).get(workspaceId)!;
 
   /** Start and stop of one workspace run one at a time, so two clicks on Start start it once. */
   const locks = new Map<string, Promise<unknown>>();
@@ -77,8 +94,19 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
 
   /** The workspace's environment, with the cached code-server on PATH (once it is installed, it is found there). */
   function environmentOf(spec: WorkspaceSpec): Record<string, string> {
-    const env = workspaceEnv({ home: homeOf(spec), extra: spec.env });
-    return { ...env, PATH: `${path.dirname(codeServerLauncher(options.cacheDir))}:${env.PATH}` };
+    const env = workspaceEnv({ home: SANDBOX.home, extra: spec.env });
+    return { ...env, PATH: `${path.dirname(sandboxedLauncher)}:${env.PATH}` };
+  }
+
+  /** The home and runtime dir, owned by the workspace's own uid when Podspace is root; nobody else may enter them. */
+  async function prepareDirs(spec: WorkspaceSpec) {
+    const uid = hostUidOf(spec.id);
+    await fs.mkdir(runDirOf(spec), { recursive: true, mode: 0o700 });
+    await fs.mkdir(options.cacheDir, { recursive: true });
+    for (const dir of [homeOf(spec), runDirOf(spec)]) {
+      await fs.chmod(dir, 0o700);
+      if (uid !== null && (await fs.stat(dir)).uid !== uid) await execFileAsync("chown", ["-R", `${uid}:${uid}`, dir]);
+    }
   }
 
   const emit = (event: RuntimeEvent) => events.emit("event", event);
@@ -111,30 +139,35 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     progress(spec, "scheduling", "Runs on this host (the local runtime records CPU and memory but does not enforce them)");
     progress(spec, "image", `The local runtime does not pull ${spec.image}; the workspace runs on this host`);
 
-    const port = await freePort();
-    let ide = ideArgv(spec, { host: "127.0.0.1", port });
+    if (noSandbox) throw new RuntimeError("unavailable", noSandbox);
+    await prepareDirs(spec);
+    // The IDE listens on the sandbox's own loopback, at the template's port.
+    let ide = ideArgv(spec, { host: "127.0.0.1", port: spec.ide.port });
     const usesCodeServer = ide[0] === "code-server";
-    if (usesCodeServer) ide = [codeServerLauncher(options.cacheDir), ...ide.slice(1)];
+    if (usesCodeServer) ide = [sandboxedLauncher, ...ide.slice(1)];
     const installed = !usesCodeServer || installedCodeServerBin(options.cacheDir) !== null;
+    // Installed: resolves at once, having (re)written its launcher for this version of Podspace.
+    if (usesCodeServer && installed) await ensureCodeServer(options.cacheDir, () => {});
 
     const logFile = path.join(recordsDir, `${spec.id}.log`);
     await markSpawning(recordsDir, spec.id);
-    const group = startProcessGroup({
+    const { group, sandboxPid } = await launchSandbox({
+      layout: layoutOf(spec),
       command: startupCommand(spec, ide, { waitFor: installed ? undefined : ide[0] }),
-      cwd: home,
+      idePort: spec.ide.port,
       env: { ...environmentOf(spec), [WORKSPACE_PROCESS_VARIABLE]: spec.id },
       logFile,
     });
-    await writeProcessRecord(recordsDir, spec.id, { pid: group.pid, port });
+    await writeProcessRecord(recordsDir, spec.id, { pid: group.pid, sandboxPid });
     await clearSpawning(recordsDir, spec.id);
-    void group.exited.then((code) => {
+    void group.exited.then(async (code) => {
       if (stopping.has(spec.id)) return;
-      fail(spec, `The workspace's IDE exited with code ${code}; see ${logFile}`);
+      fail(spec, `The workspace's IDE exited with code ${code}.\n${await logTail(logFile)}`);
     });
     progress(spec, "shell", "Shell ready: the terminal works while the IDE starts");
     report(spec, { state: "running", message: "Running" });
 
-    const ideUp = bringUpIde(spec, { pid: group.pid, port, installed, logFile }).finally(() => idesStarting.delete(ideUp));
+    const ideUp = bringUpIde(spec, { pid: group.pid, installed, logFile }).finally(() => idesStarting.delete(ideUp));
     idesStarting.add(ideUp);
   }
 
@@ -143,16 +176,18 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
    * IDE answers. Failing fails the workspace (stopping its process), unless it
    * was stopped meanwhile or its IDE exited, which the exit handler reported.
    */
-  async function bringUpIde(spec: WorkspaceSpec, ide: { pid: number; port: number; installed: boolean; logFile: string }) {
+  async function bringUpIde(spec: WorkspaceSpec, ide: { pid: number; installed: boolean; logFile: string }) {
     try {
       if (!ide.installed) await ensureCodeServer(options.cacheDir, (message) => progress(spec, "ide", message));
       progress(spec, "ide", `Waiting for the IDE to answer ${spec.ide.healthPath}`);
-      const healthy = await waitForHealthy(`http://127.0.0.1:${ide.port}${spec.ide.healthPath}`, {
+      const healthy = await waitForHealthy(ideSocketOf(spec), spec.ide.healthPath, {
         timeoutMs: IDE_READY_TIMEOUT_MS,
         givingUp: () => !isAlive(ide.pid),
       });
       if (healthy) progress(spec, "ready", "IDE ready");
-      else if (isAlive(ide.pid)) throw new RuntimeError("unavailable", `The IDE did not answer within ${IDE_READY_TIMEOUT_MS / 1000} s; see ${ide.logFile}`);
+      else if (isAlive(ide.pid)) {
+        throw new RuntimeError("unavailable", `The IDE did not answer within ${IDE_READY_TIMEOUT_MS / 1000} s.\n${await logTail(ide.logFile)}`);
+      }
     } catch (error) {
       if (!isAlive(ide.pid)) return;
       // Failed first, so that no status() in between sees just a dead process.
@@ -160,6 +195,17 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       fail(spec, error instanceof Error ? error.message : String(error));
       await stopProcessGroup(ide.pid).finally(() => stopping.delete(spec.id));
     }
+  }
+
+  function layoutOf(spec: WorkspaceSpec): SandboxLayout {
+    return {
+      home: homeOf(spec),
+      runDir: runDirOf(spec),
+      cacheDir: options.cacheDir,
+      sharedPaths: options.sharedPaths ?? [],
+      hostname: spec.name,
+      hostUid: hostUidOf(spec.id),
+    };
   }
 
   /** Records why the workspace failed, so status() keeps saying so until the next start or stop, and reports it. */
@@ -199,6 +245,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
         failures.delete(spec.id);
         const record = await liveProcess(spec);
         stopping.add(spec.id);
+        for (const shell of shellsOf(spec.id)) shell.endedByStop = true;
         try {
           if (record) await stopProcessGroup(record.pid);
           await endInterruptedSpawn(spec);
@@ -213,6 +260,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     async destroy(spec) {
       await this.stop(spec);
       await fs.rm(homeOf(spec), { recursive: true, force: true });
+      await fs.rm(runDirOf(spec), { recursive: true, force: true });
       await fs.rm(path.join(recordsDir, `${spec.id}.log`), { force: true });
       report(spec, { state: "absent", message: "Deleted" });
     },
@@ -234,19 +282,33 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     },
 
     async attachTerminal(spec, terminal) {
-      if (!(await liveProcess(spec))) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
-      const home = homeOf(spec);
-      return spawnShell({ ...terminal, cwd: home, env: environmentOf(spec) });
+      const record = await liveProcess(spec);
+      if (!record) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
+      const command = enterSandbox(record.sandboxPid, hostUidOf(spec.id), ["/bin/bash", "-l"]);
+      const shell = spawnShell({ ...terminal, command, env: environmentOf(spec) });
+      // A shell ended by stopping its workspace ends with the stop (the
+      // "stopped" status), not as a shell that exited on its own.
+      const entry = { endedByStop: false };
+      const shells = shellsOf(spec.id);
+      shells.add(entry);
+      return {
+        ...shell,
+        onExit: (listener) =>
+          shell.onExit((exit) => {
+            shells.delete(entry);
+            if (!entry.endedByStop) listener(exit);
+          }),
+      };
     },
 
     async ideTarget(spec) {
-      const record = await liveProcess(spec);
-      if (!record) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
+      if (!(await liveProcess(spec))) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
+      const socketPath = ideSocketOf(spec);
       return {
-        describe: `127.0.0.1:${record.port}`,
+        describe: `the IDE socket of workspace ${spec.name}`,
         connect: () =>
           new Promise((resolve, reject) => {
-            const socket = net.connect(record.port, "127.0.0.1");
+            const socket = net.connect(socketPath);
             socket.once("connect", () => resolve(socket));
             socket.once("error", reject);
           }),
@@ -259,7 +321,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       await fs.access(recordsDir, fs.constants.W_OK);
       const missing = missingPrerequisites();
       if (missing) throw new Error(missing);
-      return `processes on this host, homes in ${path.join(options.dataDir, "workspaces")}`;
+      return `sandboxed processes on this host, homes in ${path.join(options.dataDir, "workspaces")}`;
     },
 
     async close() {
@@ -269,13 +331,10 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+const execFileAsync = promisify(execFile);
+
+/** The last lines a workspace's processes wrote to its log, for a failure message people can act on. */
+async function logTail(logFile: string, lines = 20): Promise<string> {
+  const text = await fs.readFile(logFile, "utf8").catch(() => "");
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
 }

@@ -1,5 +1,6 @@
 import { spawn, type StdioOptions } from "node:child_process";
 import fs from "node:fs";
+import type { Readable } from "node:stream";
 
 // A workspace process runs in its own process group so that stopping it
 // stops everything it started (a shell, a language server, a build), and
@@ -10,6 +11,8 @@ export interface ProcessGroup {
   pid: number;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
+  /** The pipe the process was given as `pipeFd`, when it asked for one. */
+  pipe?: Readable;
 }
 
 export function startProcessGroup(options: {
@@ -17,11 +20,13 @@ export function startProcessGroup(options: {
   cwd: string;
   env: Record<string, string>;
   logFile: string;
+  /** An fd after stdio (3) to give the process as a pipe, to read from. */
+  pipeFd?: 3;
 }): ProcessGroup {
   const log = fs.openSync(options.logFile, "a");
   try {
     const [file = "", ...args] = options.command;
-    const stdio: StdioOptions = ["ignore", log, log];
+    const stdio: StdioOptions = ["ignore", log, log, ...(options.pipeFd ? ["pipe" as const] : [])];
     // Next's types declare NODE_ENV required in every ProcessEnv; a workspace
     // gets exactly the environment it is given, without Podspace's NODE_ENV.
     const env = options.env as NodeJS.ProcessEnv;
@@ -30,7 +35,8 @@ export function startProcessGroup(options: {
     if (child.pid === undefined) throw new Error(`could not start ${file} in ${options.cwd}`);
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.unref();
-    return { pid: child.pid, exited };
+    const pipe = options.pipeFd ? (child.stdio[options.pipeFd] as Readable) : undefined;
+    return { pid: child.pid, exited, pipe };
   } finally {
     fs.closeSync(log);
   }

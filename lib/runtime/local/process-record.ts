@@ -5,7 +5,8 @@ import { z } from "zod";
 // What the local runtime knows about a running workspace, on disk, so a
 // restarted Podspace finds its IDE processes again instead of orphaning them.
 
-const processRecord = z.object({ pid: z.number().int().positive(), port: z.number().int().positive(), startTime: z.string() });
+/** pid: the workspace's bwrap (its process group); sandboxPid: the first process inside, whose namespaces terminals enter. */
+const processRecord = z.object({ pid: z.number().int().positive(), sandboxPid: z.number().int().positive(), startTime: z.string() });
 export type ProcessRecord = z.infer<typeof processRecord>;
 
 const fileOf = (dir: string, workspaceId: string) => path.join(dir, `${workspaceId}.json`);

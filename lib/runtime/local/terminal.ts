@@ -1,13 +1,15 @@
 import * as pty from "node-pty";
 import type { TerminalOptions, TerminalSession } from "../types";
 
-/** A login shell on a pseudo-terminal, in the workspace's home with its clean environment. */
-export function spawnShell(options: TerminalOptions & { cwd: string; env: Record<string, string> }): TerminalSession {
-  const shell = pty.spawn("/bin/bash", ["-l"], {
+/** `command` (a login shell, entering the workspace's sandbox) on a pseudo-terminal, with the workspace's clean environment. */
+export function spawnShell(options: TerminalOptions & { command: string[]; env: Record<string, string> }): TerminalSession {
+  const [file = "", ...args] = options.command;
+  const shell = pty.spawn(file, args, {
     name: "xterm-256color",
     cols: options.cols,
     rows: options.rows,
-    cwd: options.cwd,
+    // Where the command starts on the host; it then enters the sandbox's home.
+    cwd: "/",
     env: options.env,
     // Bytes, not strings: a multi-byte character split across reads must
     // reach the browser intact.

@@ -1,0 +1,157 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import path from "node:path";
+
+// Each local workspace runs in a bubblewrap sandbox: its own mount, PID,
+// network, IPC and UTS namespaces, the host's system directories read-only,
+// and nothing of the host's but its own home (writable) and code-server's
+// cache (read-only). So code in a workspace can't read Podspace's
+// environment, its data dir or its database, can't see its processes or
+// another workspace's, and can't reach anything listening on the host's
+// loopback (PostgreSQL, another workspace's IDE or dev server).
+//
+// When Podspace runs as root, bwrap sets the sandbox up as root and the
+// workspace then runs as a uid of its own, with every capability dropped
+// and no way to gain one (setpriv): its files on the host are not
+// Podspace's either. As an ordinary user, bwrap uses an unprivileged user
+// namespace instead, the workspace's uid 1000 mapping to Podspace's uid.
+
+/** Where things are inside every sandbox. */
+export const SANDBOX = {
+  /** The workspace's uid inside a user namespace (Podspace not root). */
+  uid: 1000,
+  home: "/home/coder",
+  /** The workspace's runtime dir: the IDE's Unix socket. */
+  run: "/run/podspace",
+  /** Podspace's code-server cache, read-only. */
+  cache: "/opt/podspace/cache",
+  /** The Node.js that runs the IDE relay (Podspace's own), read-only. */
+  node: "/opt/podspace/node/bin/node",
+  relay: "/opt/podspace/ide-relay.mjs",
+} as const;
+
+export const IDE_SOCKET = "ide.sock";
+
+/** Host directories every workspace sees read-only, as on the host; symlinks (merged /usr) are recreated. */
+const SYSTEM_PATHS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"];
+
+/** Workspace uids on the host when Podspace runs as root: above the ranges of people and of subordinate ids. */
+const WORKSPACE_UID_BASE = 2_000_000;
+const WORKSPACE_UID_SPAN = 1_000_000;
+
+/** The host uid the workspace runs as: its own when Podspace is root, Podspace's otherwise (null: don't switch). */
+export function hostUidOf(workspaceId: string): number | null {
+  if (process.getuid?.() !== 0) return null;
+  let hash = 0;
+  for (const char of workspaceId) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0;
+  return WORKSPACE_UID_BASE + (hash % WORKSPACE_UID_SPAN);
+}
+
+export interface SandboxLayout {
+  /** Host paths: the workspace's home (writable), its runtime dir (writable), the code-server cache (read-only). */
+  home: string;
+  runDir: string;
+  cacheDir: string;
+  /** Host paths every workspace sees read-only at the same path (PODSPACE_LOCAL_SHARED_PATHS). */
+  sharedPaths: readonly string[];
+  hostname: string;
+  /** The workspace's own uid on the host when Podspace is root (hostUidOf). */
+  hostUid: number | null;
+}
+
+/** The fd bwrap writes its JSON info to (the sandbox's pid): the one after stdio. */
+export const INFO_FD = 3;
+
+/**
+ * bwrap's argv for a sandbox running `command`, with the IDE relay started
+ * first: it forwards the runtime dir's Unix socket to `idePort` on the
+ * sandbox's own loopback, where the IDE listens.
+ */
+export function sandboxArgs(layout: SandboxLayout, command: string[], idePort: number): string[] {
+  const system = SYSTEM_PATHS.filter((dir) => existsSync(dir)).flatMap((dir) =>
+    lstatSync(dir).isSymbolicLink() ? ["--symlink", readlinkSync(dir), dir] : ["--ro-bind", dir, dir],
+  );
+  const mounts: [flag: "--bind" | "--ro-bind", host: string, inside: string][] = [
+    ["--bind", layout.home, SANDBOX.home],
+    ["--bind", layout.runDir, SANDBOX.run],
+    ["--ro-bind", layout.cacheDir, SANDBOX.cache],
+    ["--ro-bind", path.dirname(realpathSync(process.execPath)), path.dirname(SANDBOX.node)],
+    ["--ro-bind", path.join(import.meta.dirname, "ide-relay.mjs"), SANDBOX.relay],
+    ...layout.sharedPaths.map((shared) => ["--ro-bind", shared, shared] as ["--ro-bind", string, string]),
+  ];
+  // bwrap makes missing parents of a mount point private (0700); these are
+  // made first, readable, so the workspace's user can reach its mounts.
+  const parents = [...new Set(mounts.flatMap(([, , inside]) => ancestorsOf(inside)))].filter((dir) => !SYSTEM_PATHS.includes(dir));
+  const user =
+    layout.hostUid === null
+      ? ["--unshare-user", "--uid", String(SANDBOX.uid), "--gid", String(SANDBOX.uid)]
+      : [];
+  const dropToWorkspaceUser =
+    layout.hostUid === null
+      ? []
+      : ["setpriv", `--reuid=${layout.hostUid}`, `--regid=${layout.hostUid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"];
+  const relay = `${SANDBOX.node} ${SANDBOX.relay} ${SANDBOX.run}/${IDE_SOCKET} ${idePort} &\nexec "$@"`;
+  return [
+    ...user,
+    "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+    // Ends the sandbox when its bwrap is stopped (the workspace's process group).
+    "--die-with-parent",
+    // No TIOCSTI into a terminal outside.
+    "--new-session",
+    "--hostname", layout.hostname,
+    ...system,
+    "--proc", "/proc",
+    "--dev", "/dev",
+    "--tmpfs", "/tmp",
+    "--tmpfs", "/var/tmp",
+    ...parents.flatMap((dir) => ["--dir", dir]),
+    ...mounts.flat(),
+    "--chdir", SANDBOX.home,
+    "--info-fd", String(INFO_FD),
+    "--",
+    ...dropToWorkspaceUser,
+    "/bin/sh", "-c", relay, "sh",
+    ...command,
+  ];
+}
+
+/** "/a/b/c" → ["/a", "/a/b"]. */
+function ancestorsOf(dir: string): string[] {
+  const parts = dir.split("/").filter(Boolean).slice(0, -1);
+  return parts.map((_, i) => `/${parts.slice(0, i + 1).join("/")}`);
+}
+
+/** argv that runs `command` inside the running sandbox whose first process is `sandboxPid`, as the workspace's user, in its home. */
+export function enterSandbox(sandboxPid: number, hostUid: number | null, command: string[]): string[] {
+  const uid = hostUid ?? SANDBOX.uid;
+  return [
+    "nsenter",
+    `--target=${sandboxPid}`,
+    ...(hostUid === null ? ["--user"] : []),
+    "--mount", "--pid", "--net", "--ipc", "--uts",
+    `--setuid=${uid}`,
+    `--setgid=${uid}`,
+    // The sandbox's working directory: its home.
+    "--wd",
+    "--",
+    ...command,
+  ];
+}
+
+/**
+ * Whether sandboxes can be made here, tried once with the real thing; null
+ * when they can, else one line saying why and what to do.
+ */
+export function sandboxUnavailable(): string | null {
+  const user = process.getuid?.() === 0 ? [] : ["--unshare-user"];
+  const probe = spawnSync("bwrap", [...user, "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/", "--", "true"], { encoding: "utf8", timeout: 10_000 });
+  if (probe.error) {
+    return (probe.error as NodeJS.ErrnoException).code === "ENOENT"
+      ? "workspaces run in a bubblewrap sandbox, and bwrap is missing on this machine; install with: sudo apt-get install -y bubblewrap"
+      : `the workspace sandbox could not be tried: ${probe.error.message}`;
+  }
+  if (probe.status !== 0) {
+    return `workspaces run in a bubblewrap sandbox, which this machine refuses (${probe.stderr.trim()}); it needs unprivileged user namespaces: sudo sysctl -w kernel.unprivileged_userns_clone=1`;
+  }
+  return null;
+}
