@@ -6,8 +6,9 @@ import { freePort } from "../test/helpers/net";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { startRoundRobinProxy, type RoundRobinProxy } from "../test/helpers/round-robin-proxy";
 import { query } from "./database";
+import { workspaceProcesses } from "../test/helpers/local-workspaces";
 import { startPodspace, type PodspaceProcess } from "./harness";
-import { METRICS_TOKEN, openTerminal, processesIn, sample, scrapeMetrics, seedWorkspace, workspaceState } from "./replicas";
+import { METRICS_TOKEN, openTerminal, sample, scrapeMetrics, seedWorkspace, workspaceState } from "./replicas";
 
 // Two replicas behind a round-robin proxy with no session affinity. A
 // terminal opened through one replica and resumed through the other gets its
@@ -28,7 +29,7 @@ describe("terminals across replicas", { timeout: 240_000 }, () => {
   afterAll(async () => {
     await Promise.all(replicas.map((replica) => replica.stop()));
     await proxy?.close();
-    for (const pid of await processesIn(path.join(dataDir, "workspaces", "termws"))) process.kill(pid, "SIGKILL");
+    for (const pid of await workspaceProcesses("termws")) process.kill(pid, "SIGKILL");
     await database?.drop();
     await fs.rm(dataDir, { recursive: true, force: true });
   });

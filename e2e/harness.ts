@@ -5,6 +5,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../test/helpers/net";
+import { TEST_SHARED_PATHS } from "../test/runtime/contract";
 
 // Boots the real server.ts (production mode, on the build from `next build`)
 // on a free port with a fresh data dir, exactly as `npm start` would.
@@ -32,6 +33,8 @@ function spawnServer(env: Record<string, string>): { child: ChildProcess; output
       AUTH_SECRET: "e2e-secret-that-is-long-enough-for-auth-js",
       // Production refuses the demo IdP unless it is asked for explicitly.
       PODSPACE_DEMO_IDP: "true",
+      // The test IDEs (this Node.js, the fixtures) inside local workspaces' sandboxes.
+      PODSPACE_LOCAL_SHARED_PATHS: TEST_SHARED_PATHS.join(":"),
       ...env,
     },
   });

@@ -3,8 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
+import { workspaceProcesses } from "../test/helpers/local-workspaces";
 import { startPodspace, type PodspaceProcess } from "./harness";
-import { METRICS_TOKEN, openTerminal, processesIn, sample, scrapeMetrics, seedWorkspace, workspaceState } from "./replicas";
+import { METRICS_TOKEN, openTerminal, sample, scrapeMetrics, seedWorkspace, workspaceState } from "./replicas";
 
 // /api/metrics on the real production server, after the things it measures
 // happened for real: a workspace started by the reconciler, a terminal, IDE
@@ -23,7 +24,7 @@ describe("metrics and logs", { timeout: 180_000 }, () => {
   });
   afterAll(async () => {
     await podspace?.stop();
-    for (const pid of await processesIn(path.join(dataDir, "workspaces", "metricsws"))) process.kill(pid, "SIGKILL");
+    for (const pid of await workspaceProcesses("metricsws")) process.kill(pid, "SIGKILL");
     await database?.drop();
     await fs.rm(dataDir, { recursive: true, force: true });
   });

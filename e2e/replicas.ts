@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import fs from "node:fs/promises";
 import path from "node:path";
 import { WebSocket } from "ws";
 import { query } from "./database";
@@ -49,13 +48,6 @@ export async function seedWorkspace(databaseUrl: string, prefix: string) {
 
 export async function workspaceState(databaseUrl: string, workspaceId: string): Promise<string> {
   return (await query<{ state: string }>(databaseUrl, `SELECT state FROM "Workspace" WHERE id = $1`, [workspaceId]))[0]!.state;
-}
-
-/** Pids of processes whose working directory is `dir` (a local workspace's home): IDEs outlive the server by design. */
-export async function processesIn(dir: string): Promise<number[]> {
-  const pids = (await fs.readdir("/proc")).filter((name) => /^\d+$/.test(name));
-  const cwds = await Promise.all(pids.map((pid) => fs.readlink(`/proc/${pid}/cwd`).catch(() => null)));
-  return pids.filter((_, i) => cwds[i] === dir).map(Number);
 }
 
 export interface TerminalClient {

@@ -6,23 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import { readLiveProcessRecord, WORKSPACE_PROCESS_VARIABLE } from "@/lib/runtime/local/process-record";
 import type { RuntimeEvent, WorkspaceRuntime } from "@/lib/runtime/types";
+import { workspaceProcesses } from "../helpers/local-workspaces";
 import { contractSpec, outputLine, runInTerminal, TEST_SHARED_PATHS, waitForIdeReady, waitForState } from "./contract";
 
 // What only the local driver promises: processes survive a Podspace restart
 // and are found again, crashes are reported, and starts don't pile up.
-
-/**
- * Pids of the outermost processes carrying the workspace's marker in their
- * environment: one per sandbox (its bwrap), or per stray process.
- */
-async function workspaceProcesses(workspaceId: string): Promise<number[]> {
-  const marker = `${WORKSPACE_PROCESS_VARIABLE}=${workspaceId}`;
-  const marked = async (pid: string) => (await fs.readFile(`/proc/${pid}/environ`, "utf8").catch(() => "")).split("\0").includes(marker);
-  const parentOf = async (pid: string) => (await fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => "")).split(") ")[1]?.split(" ")[1] ?? "";
-  const pids = (await fs.readdir("/proc")).filter((name) => /^\d+$/.test(name));
-  const outermost = await Promise.all(pids.map(async (pid) => (await marked(pid)) && !(await marked(await parentOf(pid)))));
-  return pids.filter((_, i) => outermost[i]).map(Number);
-}
 
 describe("local runtime", { timeout: 60_000 }, () => {
   let dataDir: string;
