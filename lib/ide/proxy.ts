@@ -255,6 +255,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
       response.writeHead(308, { location: `${idePrefix(workspaceId)}/${url.search}` }).end();
       return;
     }
+    if (!host && servesWorkspaceApps(rest)) return sendPlain(response, 404, APPS_REFUSED);
     const mount = pathMount(request, workspaceId);
     const target = targetOf(url, rest);
     run(response, workspaceId, host ? handOff(request, response, host, mount, target) : serve(request, response, mount, target));
@@ -301,8 +302,11 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
   }
 
   // Unless the IDE lives on its own origin: then 404, as for no such path.
-  const pathSocket: WebSocketRoute = async (request, params) =>
-    host ? null : connect(request, await authorizeUpgrade(request, params.id), idePrefix(params.id ?? ""));
+  const pathSocket: WebSocketRoute = async (request, params) => {
+    const prefix = idePrefix(params.id ?? "");
+    if (host || servesWorkspaceApps(requestUrl(request).pathname.slice(prefix.length))) return null;
+    return connect(request, await authorizeUpgrade(request, params.id), prefix);
+  };
 
   const hostSocket: WebSocketRoute = async (request) => {
     const workspaceId = host?.workspaceIdOf(request.headers.host);
@@ -312,6 +316,15 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
 
   return { host, servePath, serveHost, pathSocket, hostSocket };
 }
+
+/**
+ * code-server's port proxy (/proxy/<port>/, /absproxy/<port>/) serves
+ * whatever a workspace's processes listen on. On Podspace's own origin that
+ * would be the workspace's content scripting Podspace's pages, so the
+ * same-origin mount refuses it; an IDE on its own origin keeps it.
+ */
+const servesWorkspaceApps = (idePath: string) => /^\/(abs)?proxy(\/|$)/.test(idePath);
+const APPS_REFUSED = "Apps in a workspace are not served on Podspace's origin; set PODSPACE_IDE_HOST to serve the IDE on its own.";
 
 const requestUrl = (request: IncomingMessage) => new URL(request.url ?? "/", "http://podspace.invalid");
 

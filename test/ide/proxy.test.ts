@@ -128,6 +128,18 @@ describe("the IDE reverse proxy", { timeout: 60_000 }, () => {
     expect((await request(`${harness.base}/w/nosuchworkspace/ide/`, { headers: { cookie } })).status).toBe(404);
   });
 
+  it("serves none of a workspace's apps on Podspace's origin: code-server's /proxy/ and /absproxy/ answer 404, over HTTP and WebSocket", async () => {
+    // What a workspace's process serves there would run as Podspace's origin.
+    for (const rest of ["/proxy/8765/evil.html", "/absproxy/8765/evil.html", "/proxy/8765"]) {
+      const reply = await request(ide(rest), { headers: { cookie, accept: "text/html" } });
+      expect(reply.status).toBe(404);
+      expect(reply.body).toMatch(/not served on Podspace's origin/);
+      expect(await websocketOutcome(wsIde(rest), { cookie, origin: ORIGIN })).toBe(404);
+    }
+    // The IDE's own paths that merely start alike still reach it.
+    expect((await request(ide("/proxyish"), { headers: { cookie } })).status).toBe(200);
+  });
+
   it("leaves other paths to the next handler", async () => {
     const reply = await request(`${harness.base}/w/${workspace.id}/ideas`, { headers: { cookie } });
     expect(reply.body).toBe("not podspace");
