@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import { readLiveProcessRecord, WORKSPACE_PROCESS_VARIABLE } from "@/lib/runtime/local/process-record";
-import type { RuntimeEvent, WorkspaceRuntime } from "@/lib/runtime/types";
+import type { RuntimeEvent, WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
 import { workspaceProcesses } from "../helpers/local-workspaces";
 import { contractSpec, outputLine, runInTerminal, TEST_SHARED_PATHS, waitForIdeReady, waitForState } from "./contract";
 
@@ -21,6 +21,15 @@ describe("local runtime", { timeout: 60_000 }, () => {
     return runtime;
   };
   const recordsDir = () => path.join(dataDir, "runtime", "local");
+  /** A runtime that records its events, with `spec` provisioned and started on it. */
+  const startWatched = async (spec: WorkspaceSpec) => {
+    const runtime = open();
+    const events: RuntimeEvent[] = [];
+    runtime.watch((event) => events.push(event));
+    await runtime.provision(spec);
+    await runtime.start(spec);
+    return { runtime, events };
+  };
 
   beforeEach(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-local-"));
@@ -85,11 +94,7 @@ describe("local runtime", { timeout: 60_000 }, () => {
 
   it("reports an IDE that dies as a crash", async () => {
     const spec = contractSpec("crash");
-    const runtime = open();
-    const events: RuntimeEvent[] = [];
-    runtime.watch((event) => events.push(event));
-    await runtime.provision(spec);
-    await runtime.start(spec);
+    const { runtime, events } = await startWatched(spec);
     await waitForState(runtime, spec, "running");
     const { pid } = (await readLiveProcessRecord(recordsDir(), spec.id))!;
     process.kill(-pid, "SIGKILL");
@@ -105,11 +110,7 @@ describe("local runtime", { timeout: 60_000 }, () => {
 
   it("starts the IDE even when the startup script fails, and says so in the log", async () => {
     const spec = contractSpec("script", { startupScript: "echo before; false" });
-    const runtime = open();
-    const events: RuntimeEvent[] = [];
-    runtime.watch((event) => events.push(event));
-    await runtime.provision(spec);
-    await runtime.start(spec);
+    const { runtime, events } = await startWatched(spec);
     await waitForIdeReady(events, spec);
     const log = await fs.readFile(path.join(recordsDir(), `${spec.id}.log`), "utf8");
     expect(log).toMatch(/before\n.*startup script failed with exit code 1/s);
@@ -128,11 +129,7 @@ describe("local runtime", { timeout: 60_000 }, () => {
   it("runs the terminal while the IDE is still starting, then reports the IDE ready", async () => {
     const slowIde = ["/bin/sh", "-c", `sleep 3; exec ${contractSpec("x").ide.command.map((part) => `'${part}'`).join(" ")}`];
     const spec = contractSpec("slowide", { ide: { command: slowIde, port: 13337, healthPath: "/healthz" } });
-    const runtime = open();
-    const events: RuntimeEvent[] = [];
-    runtime.watch((event) => events.push(event));
-    await runtime.provision(spec);
-    await runtime.start(spec);
+    const { runtime, events } = await startWatched(spec);
     await waitForState(runtime, spec, "running");
 
     const terminal = await runtime.attachTerminal(spec, { cols: 80, rows: 24 });
@@ -156,11 +153,7 @@ describe("local runtime", { timeout: 60_000 }, () => {
     process.env.npm_config_fetch_retries = "0";
     try {
       const spec = contractSpec("noinstall", { ide: { command: ["code-server", "--bind-addr", "{host}:{port}"], port: 13337, healthPath: "/healthz" } });
-      const runtime = open();
-      const events: RuntimeEvent[] = [];
-      runtime.watch((event) => events.push(event));
-      await runtime.provision(spec);
-      await runtime.start(spec);
+      const { runtime, events } = await startWatched(spec);
       // The shell runs while the install is attempted…
       await waitForState(runtime, spec, "running");
       // …which then fails the workspace, saying why, and stays failed.
