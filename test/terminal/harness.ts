@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -115,14 +114,8 @@ export async function createPeople(suffix: string): Promise<People> {
   return { owner, stranger, teamAdmin, teamId: team.id, templateVersionId: template.versions[0]!.id };
 }
 
-/** A database session for `user`, as Auth.js creates at sign-in; returns its cookie value. */
-export async function signIn(user: Pick<User, "id">, expiresInMs = 24 * 3600_000): Promise<string> {
-  const sessionToken = randomBytes(24).toString("base64url");
-  await getDb().session.create({ data: { sessionToken, userId: user.id, expires: new Date(Date.now() + expiresInMs) } });
-  return sessionToken;
-}
-
-export const cookieFor = (token: string) => `authjs.session-token=${token}`;
+// Sessions as the terminal and IDE tests call them: a database session for a user, and its cookie.
+export { createSession as signIn, sessionCookie as cookieFor } from "../helpers/identity";
 
 /** Creates a workspace owned by `people.owner` and starts it on the runtime; its row says RUNNING. */
 export async function runningWorkspace(harness: Harness, people: People, name: string) {
