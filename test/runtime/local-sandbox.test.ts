@@ -83,6 +83,11 @@ describe("the local runtime's sandbox", { timeout: 60_000 }, () => {
     await expect(fs.readFile(path.join(dataDir, "workspaces", attacker.id, "mine.txt"), "utf8")).resolves.toBe("written\n");
   });
 
+  it("is user coder, in a passwd that lists none of the host's users", async () => {
+    expect(await run("whoami")).toMatch(outputLine("coder"));
+    expect(await run("getent passwd | wc -l")).toMatch(outputLine("2"));
+  });
+
   it("runs as a uid that isn't Podspace's when Podspace is root", async ({ skip }) => {
     if (process.getuid?.() !== 0) skip("Podspace runs as an ordinary user: the workspace's uid maps to Podspace's own");
     const output = await run("id -u");

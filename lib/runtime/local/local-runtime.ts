@@ -30,7 +30,7 @@ import {
   WORKSPACE_PROCESS_VARIABLE,
   writeProcessRecord,
 } from "./process-record";
-import { enterSandbox, hostUidOf, IDE_SOCKET, SANDBOX, sandboxUnavailable, type SandboxLayout } from "./sandbox";
+import { enterSandbox, hostUidOf, IDE_SOCKET, identityFiles, SANDBOX, sandboxUnavailable, type SandboxLayout } from "./sandbox";
 import { spawnShell } from "./terminal";
 
 // The embedded default: a workspace is a sandbox on this host (sandbox.ts)
@@ -98,11 +98,20 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     return { ...env, PATH: `${path.dirname(sandboxedLauncher)}:${env.PATH}` };
   }
 
+  /** Where the sandbox's /etc/passwd and /etc/group come from: Podspace's, outside what the workspace can write. */
+  const identityOf = (spec: WorkspaceSpec) => ({
+    passwd: path.join(recordsDir, `${spec.id}.passwd`),
+    group: path.join(recordsDir, `${spec.id}.group`),
+  });
+
   /** The home and runtime dir, owned by the workspace's own uid when Podspace is root; nobody else may enter them. */
   async function prepareDirs(spec: WorkspaceSpec) {
     const uid = hostUidOf(spec.id);
     await fs.mkdir(runDirOf(spec), { recursive: true, mode: 0o700 });
     await fs.mkdir(options.cacheDir, { recursive: true });
+    const identity = identityFiles(uid);
+    await fs.writeFile(identityOf(spec).passwd, identity.passwd);
+    await fs.writeFile(identityOf(spec).group, identity.group);
     for (const dir of [homeOf(spec), runDirOf(spec)]) {
       await fs.chmod(dir, 0o700);
       if (uid !== null && (await fs.stat(dir)).uid !== uid) await execFileAsync("chown", ["-R", `${uid}:${uid}`, dir]);
@@ -205,6 +214,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       sharedPaths: options.sharedPaths ?? [],
       hostname: spec.name,
       hostUid: hostUidOf(spec.id),
+      identity: identityOf(spec),
     };
   }
 
@@ -261,6 +271,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       await this.stop(spec);
       await fs.rm(homeOf(spec), { recursive: true, force: true });
       await fs.rm(runDirOf(spec), { recursive: true, force: true });
+      await Promise.all(Object.values(identityOf(spec)).map((file) => fs.rm(file, { force: true })));
       await fs.rm(path.join(recordsDir, `${spec.id}.log`), { force: true });
       report(spec, { state: "absent", message: "Deleted" });
     },

@@ -57,6 +57,17 @@ export interface SandboxLayout {
   hostname: string;
   /** The workspace's own uid on the host when Podspace is root (hostUidOf). */
   hostUid: number | null;
+  /** Host files seen as /etc/passwd and /etc/group: the workspace's user is `coder`, and the host's users stay unlisted. */
+  identity: { passwd: string; group: string };
+}
+
+/** The /etc/passwd and /etc/group a sandbox sees. */
+export function identityFiles(hostUid: number | null): { passwd: string; group: string } {
+  const uid = hostUid ?? SANDBOX.uid;
+  return {
+    passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\ncoder:x:${uid}:${uid}:coder:${SANDBOX.home}:/bin/bash\n`,
+    group: `root:x:0:\ncoder:x:${uid}:\n`,
+  };
 }
 
 /** The fd bwrap writes its JSON info to (the sandbox's pid): the one after stdio. */
@@ -77,6 +88,8 @@ export function sandboxArgs(layout: SandboxLayout, command: string[], idePort: n
     ["--ro-bind", layout.cacheDir, SANDBOX.cache],
     ["--ro-bind", path.dirname(realpathSync(process.execPath)), path.dirname(SANDBOX.node)],
     ["--ro-bind", path.join(import.meta.dirname, "ide-relay.mjs"), SANDBOX.relay],
+    ["--ro-bind", layout.identity.passwd, "/etc/passwd"],
+    ["--ro-bind", layout.identity.group, "/etc/group"],
     ...layout.sharedPaths.map((shared) => ["--ro-bind", shared, shared] as ["--ro-bind", string, string]),
   ];
   // bwrap makes missing parents of a mount point private (0700); these are
