@@ -9,7 +9,7 @@ import { metrics } from "@/lib/observability/metrics";
 import { RuntimeError, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { currentReplica, type Replica } from "@/lib/server/replica";
 import { relay } from "@/lib/server/websocket-relay";
-import type { WebSocketRoute, WebSocketRouter } from "@/lib/server/websocket-router";
+import type { WebSocketRoute } from "@/lib/server/websocket-router";
 import { recordActivity } from "@/lib/workspaces/activity";
 import { toRuntimeSpec } from "@/lib/workspaces/runtime-spec";
 import { forwardTerminal, isForwarded } from "./forward";
@@ -207,13 +207,6 @@ export function createTerminalService(options: TerminalRouteOptions): TerminalSe
       hub.closeAll();
     },
   };
-}
-
-/** Registers the terminal WebSocket on `router`; returns the service (its hub, and close for shutdown). */
-export function registerTerminalRoute(router: WebSocketRouter, options: TerminalRouteOptions): TerminalService {
-  const service = createTerminalService(options);
-  router.route(TERMINAL_PATH, service.route);
-  return service;
 }
 
 function terminalQuery(request: IncomingMessage): { session: string; cols: number; rows: number } | null {
