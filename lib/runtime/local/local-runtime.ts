@@ -30,7 +30,7 @@ import {
   WORKSPACE_PROCESS_VARIABLE,
   writeProcessRecord,
 } from "./process-record";
-import { enterSandbox, hostUidOf, IDE_SOCKET, identityFiles, SANDBOX, sandboxUnavailable, type SandboxLayout } from "./sandbox";
+import { hostUidOf, IDE_SOCKET, identityFiles, SANDBOX, sandboxUnavailable, shellCommand, type SandboxLayout } from "./sandbox";
 import { spawnShell } from "./terminal";
 
 // The embedded default: a workspace is a sandbox on this host (sandbox.ts)
@@ -295,7 +295,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     async attachTerminal(spec, terminal) {
       const record = await liveProcess(spec);
       if (!record) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
-      const command = enterSandbox(record.sandboxPid, hostUidOf(spec.id), ["/bin/bash", "-l"]);
+      const command = shellCommand(layoutOf(spec), record.sandboxPid, ["/bin/bash", "-l"]);
       const shell = spawnShell({ ...terminal, command, env: environmentOf(spec) });
       // A shell ended by stopping its workspace ends with the stop (the
       // "stopped" status), not as a shell that exited on its own.

@@ -14,12 +14,10 @@ import path from "node:path";
 // workspace then runs as a uid of its own, with every capability dropped
 // and no way to gain one (setpriv): its files on the host are not
 // Podspace's either. As an ordinary user, bwrap uses an unprivileged user
-// namespace instead, the workspace's uid 1000 mapping to Podspace's uid.
+// namespace instead, in which the workspace runs as Podspace's uid.
 
 /** Where things are inside every sandbox. */
 export const SANDBOX = {
-  /** The workspace's uid inside a user namespace (Podspace not root). */
-  uid: 1000,
   home: "/home/coder",
   /** The workspace's runtime dir: the IDE's Unix socket. */
   run: "/run/podspace",
@@ -63,7 +61,7 @@ export interface SandboxLayout {
 
 /** The /etc/passwd and /etc/group a sandbox sees. */
 export function identityFiles(hostUid: number | null): { passwd: string; group: string } {
-  const uid = hostUid ?? SANDBOX.uid;
+  const uid = hostUid ?? process.getuid?.() ?? 0;
   return {
     passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\ncoder:x:${uid}:${uid}:coder:${SANDBOX.home}:/bin/bash\n`,
     group: `root:x:0:\ncoder:x:${uid}:\n`,
@@ -79,6 +77,33 @@ export const INFO_FD = 3;
  * sandbox's own loopback, where the IDE listens.
  */
 export function sandboxArgs(layout: SandboxLayout, command: string[], idePort: number): string[] {
+  const relay = `${SANDBOX.node} ${SANDBOX.relay} ${SANDBOX.run}/${IDE_SOCKET} ${idePort} &\nexec "$@"`;
+  return [
+    ...isolation(layout),
+    // No TIOCSTI into a terminal outside (a terminal sandbox keeps its own pty as its controlling terminal).
+    "--new-session",
+    // Ends the sandbox when its bwrap is stopped (the workspace's process group).
+    "--die-with-parent",
+    "--info-fd", String(INFO_FD),
+    "--",
+    ...dropToWorkspaceUser(layout),
+    "/bin/sh", "-c", relay, "sh",
+    ...command,
+  ];
+}
+
+/**
+ * bwrap's argv for a terminal of its own beside the workspace's sandbox: the
+ * same filesystem (home, tools), namespaces of its own. For Podspace as an
+ * ordinary user, where joining the running sandbox's namespaces (nsenter) is
+ * refused; the shell then doesn't see the IDE's processes or ports.
+ */
+export function shellSandboxArgs(layout: SandboxLayout, command: string[]): string[] {
+  return [...isolation(layout), "--die-with-parent", "--", ...dropToWorkspaceUser(layout), ...command];
+}
+
+/** The namespaces and the filesystem every sandbox of the workspace gets. */
+function isolation(layout: SandboxLayout): string[] {
   const system = SYSTEM_PATHS.filter((dir) => existsSync(dir)).flatMap((dir) =>
     lstatSync(dir).isSymbolicLink() ? ["--symlink", readlinkSync(dir), dir] : ["--ro-bind", dir, dir],
   );
@@ -95,22 +120,11 @@ export function sandboxArgs(layout: SandboxLayout, command: string[], idePort: n
   // bwrap makes missing parents of a mount point private (0700); these are
   // made first, readable, so the workspace's user can reach its mounts.
   const parents = [...new Set(mounts.flatMap(([, , inside]) => ancestorsOf(inside)))].filter((dir) => !SYSTEM_PATHS.includes(dir));
-  const user =
-    layout.hostUid === null
-      ? ["--unshare-user", "--uid", String(SANDBOX.uid), "--gid", String(SANDBOX.uid)]
-      : [];
-  const dropToWorkspaceUser =
-    layout.hostUid === null
-      ? []
-      : ["setpriv", `--reuid=${layout.hostUid}`, `--regid=${layout.hostUid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"];
-  const relay = `${SANDBOX.node} ${SANDBOX.relay} ${SANDBOX.run}/${IDE_SOCKET} ${idePort} &\nexec "$@"`;
+  // Podspace's own uid inside: another would make bwrap nest a second user namespace.
+  const user = layout.hostUid === null ? ["--unshare-user"] : [];
   return [
     ...user,
     "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-    // Ends the sandbox when its bwrap is stopped (the workspace's process group).
-    "--die-with-parent",
-    // No TIOCSTI into a terminal outside.
-    "--new-session",
     "--hostname", layout.hostname,
     ...system,
     "--proc", "/proc",
@@ -120,12 +134,13 @@ export function sandboxArgs(layout: SandboxLayout, command: string[], idePort: n
     ...parents.flatMap((dir) => ["--dir", dir]),
     ...mounts.flat(),
     "--chdir", SANDBOX.home,
-    "--info-fd", String(INFO_FD),
-    "--",
-    ...dropToWorkspaceUser,
-    "/bin/sh", "-c", relay, "sh",
-    ...command,
   ];
+}
+
+/** As root, the workspace runs as its own uid, with no capability and no way to gain one. */
+function dropToWorkspaceUser(layout: SandboxLayout): string[] {
+  if (layout.hostUid === null) return [];
+  return ["setpriv", `--reuid=${layout.hostUid}`, `--regid=${layout.hostUid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"];
 }
 
 /** "/a/b/c" → ["/a", "/a/b"]. */
@@ -134,16 +149,19 @@ function ancestorsOf(dir: string): string[] {
   return parts.map((_, i) => `/${parts.slice(0, i + 1).join("/")}`);
 }
 
-/** argv that runs `command` inside the running sandbox whose first process is `sandboxPid`, as the workspace's user, in its home. */
-export function enterSandbox(sandboxPid: number, hostUid: number | null, command: string[]): string[] {
-  const uid = hostUid ?? SANDBOX.uid;
+/**
+ * argv that runs `command` in the workspace's sandbox, as its user, in its
+ * home: as root, inside the running sandbox whose first process is
+ * `sandboxPid` (nsenter); as an ordinary user, in a terminal sandbox of its own.
+ */
+export function shellCommand(layout: SandboxLayout, sandboxPid: number, command: string[]): string[] {
+  if (layout.hostUid === null) return ["bwrap", ...shellSandboxArgs(layout, command)];
   return [
     "nsenter",
     `--target=${sandboxPid}`,
-    ...(hostUid === null ? ["--user"] : []),
     "--mount", "--pid", "--net", "--ipc", "--uts",
-    `--setuid=${uid}`,
-    `--setgid=${uid}`,
+    `--setuid=${layout.hostUid}`,
+    `--setgid=${layout.hostUid}`,
     // The sandbox's working directory: its home.
     "--wd",
     "--",
