@@ -8,6 +8,15 @@ import { INFO_FD, sandboxArgs, type SandboxLayout } from "./sandbox";
 
 const INFO_TIMEOUT_MS = 10_000;
 
+/**
+ * bwrap's --die-with-parent ends the sandbox when bwrap's parent dies, which
+ * must not be Podspace: workspaces outlive a Podspace restart. So a shell
+ * starts bwrap and waits for it, the parent whose death (the workspace's
+ * process group stopped) does end the sandbox. It lets go of the info pipe
+ * at once, so that bwrap closing it is its end.
+ */
+const KEEPER = `"$@" & exec ${INFO_FD}>&-; wait $!`;
+
 export interface LaunchedSandbox {
   group: ProcessGroup;
   sandboxPid: number;
@@ -21,7 +30,7 @@ export async function launchSandbox(options: {
   logFile: string;
 }): Promise<LaunchedSandbox> {
   const group = startProcessGroup({
-    command: ["bwrap", ...sandboxArgs(options.layout, options.command, options.idePort)],
+    command: ["/bin/sh", "-c", KEEPER, "sh", "bwrap", ...sandboxArgs(options.layout, options.command, options.idePort)],
     cwd: "/",
     env: options.env,
     logFile: options.logFile,
