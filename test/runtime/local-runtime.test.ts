@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
-import { readLiveProcessRecord, WORKSPACE_PROCESS_VARIABLE } from "@/lib/runtime/local/process-record";
+import { processStartTime, readLiveProcessRecord, WORKSPACE_PROCESS_VARIABLE } from "@/lib/runtime/local/process-record";
 import type { RuntimeEvent, WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
 import { workspaceProcesses } from "../helpers/local-workspaces";
 import { contractSpec, outputLine, runInTerminal, TEST_SHARED_PATHS, waitForIdeReady, waitForState } from "./contract";
@@ -185,6 +185,25 @@ describe("local runtime", { timeout: 60_000 }, () => {
     } finally {
       process.env.PATH = savedPath;
     }
+  });
+
+  it("ends a workspace an unsandboxed Podspace left running, so that its next start is sandboxed", async () => {
+    const spec = contractSpec("legacy");
+    await open().provision(spec);
+    // As a Podspace from before the sandbox left it: an IDE process on the host, recorded with its port.
+    const ide = spawn("sleep", ["60"], { detached: true, stdio: "ignore" });
+    ide.unref();
+    await fs.mkdir(recordsDir(), { recursive: true });
+    const startTime = await processStartTime(ide.pid!);
+    await fs.writeFile(path.join(recordsDir(), `${spec.id}.json`), JSON.stringify({ pid: ide.pid, port: 41234, startTime }));
+
+    const runtime = open();
+    expect((await runtime.status(spec)).state).toBe("stopped");
+    expect(() => process.kill(ide.pid!, 0)).toThrow();
+    await runtime.start(spec);
+    await waitForState(runtime, spec, "running");
+    expect((await readLiveProcessRecord(recordsDir(), spec.id))?.sandboxPid).toBeGreaterThan(0);
+    await runtime.destroy(spec);
   });
 
   it("refuses to start a workspace that was never provisioned", async () => {

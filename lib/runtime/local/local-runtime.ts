@@ -27,6 +27,7 @@ import {
   markSpawning,
   readLiveProcessRecord,
   removeProcessRecord,
+  unsandboxedProcessRecords,
   WORKSPACE_PROCESS_VARIABLE,
   writeProcessRecord,
 } from "./process-record";
@@ -127,7 +128,22 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     return fs.stat(homeOf(spec)).then((stat) => stat.isDirectory(), () => false);
   }
 
-  const liveProcess = (spec: WorkspaceSpec) => readLiveProcessRecord(recordsDir, spec.id);
+  /**
+   * Ends the unsandboxed workspaces an earlier Podspace left running and
+   * forgets them, so each reads as stopped and its next start (the
+   * reconciler's, for one that should run) is sandboxed.
+   */
+  const legacyEnded = (async () => {
+    for (const { workspaceId, livePid } of await unsandboxedProcessRecords(recordsDir)) {
+      if (livePid !== null) await stopProcessGroup(livePid);
+      await removeProcessRecord(recordsDir, workspaceId);
+      logger.warn({ workspaceId }, "ended a workspace started without a sandbox; its next start is sandboxed");
+    }
+  })();
+  const liveProcess = async (spec: WorkspaceSpec) => {
+    await legacyEnded;
+    return readLiveProcessRecord(recordsDir, spec.id);
+  };
 
   /** Ends what a Podspace that died between spawning a workspace's process and recording it left running. */
   async function endInterruptedSpawn(spec: WorkspaceSpec) {

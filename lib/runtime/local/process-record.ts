@@ -67,6 +67,25 @@ export async function readLiveProcessRecord(dir: string, workspaceId: string): P
   return (await processStartTime(parsed.data.pid)) === parsed.data.startTime ? parsed.data : null;
 }
 
+/**
+ * Workspaces a Podspace from before the sandbox started: their records name
+ * a process (an IDE on an open loopback port) but no sandbox. Resolves with
+ * each one's workspace id and, when it still runs, its pid.
+ */
+export async function unsandboxedProcessRecords(dir: string): Promise<{ workspaceId: string; livePid: number | null }[]> {
+  const legacy = z.object({ pid: z.number().int().positive(), port: z.number().int().positive(), startTime: z.string() });
+  const files = (await fs.readdir(dir).catch(() => [])).filter((file) => file.endsWith(".json"));
+  const found = await Promise.all(
+    files.map(async (file) => {
+      const parsed = legacy.safeParse(parseJson(await fs.readFile(path.join(dir, file), "utf8").catch(() => null)));
+      if (!parsed.success) return [];
+      const live = (await processStartTime(parsed.data.pid)) === parsed.data.startTime;
+      return [{ workspaceId: file.slice(0, -".json".length), livePid: live ? parsed.data.pid : null }];
+    }),
+  );
+  return found.flat();
+}
+
 export async function hasProcessRecord(dir: string, workspaceId: string): Promise<boolean> {
   return fs.access(fileOf(dir, workspaceId)).then(() => true, () => false);
 }
