@@ -206,6 +206,17 @@ describe("local runtime", { timeout: 60_000 }, () => {
     await runtime.destroy(spec);
   });
 
+  it("fails a sandbox that can't be made with bubblewrap's own reason", async () => {
+    const spec = contractSpec("nosandbox");
+    const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: ["/no/such/toolchain"] });
+    runtimes.push(runtime);
+    await runtime.provision(spec);
+    await runtime.start(spec);
+    const failed = await waitForState(runtime, spec, "failed");
+    // Whether bwrap fails before or after reporting its pid, its own words end the message.
+    expect(failed.message).toMatch(/exited with code 1.*\nbwrap: Can't find source path \/no\/such\/toolchain/s);
+  });
+
   it("refuses to start a workspace that was never provisioned", async () => {
     await expect(open().start(contractSpec("ghost"))).rejects.toMatchObject({ code: "not-found" });
   });

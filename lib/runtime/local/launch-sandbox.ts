@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { startProcessGroup, type ProcessGroup } from "./process-group";
+import { logTail, startProcessGroup, type ProcessGroup } from "./process-group";
 import { INFO_FD, sandboxArgs, type SandboxLayout } from "./sandbox";
 
 // Starts a workspace's sandbox as its own detached process group (so it
@@ -38,7 +38,9 @@ export async function launchSandbox(options: {
   });
   const sandboxPid = await Promise.race([
     readChildPid(group.pipe!),
-    group.exited.then((code) => Promise.reject(new Error(`the workspace's sandbox exited with code ${code} as it started`))),
+    group.exited.then(async (code) =>
+      Promise.reject(new Error(`The workspace's sandbox exited with code ${code} as it started.\n${await logTail(options.logFile)}`)),
+    ),
   ]);
   return { group, sandboxPid };
 }

@@ -19,7 +19,7 @@ import { logger } from "@/lib/observability/logger";
 import { waitForHealthy } from "./health";
 import { buildToolsHint, missingBuildTools } from "./prerequisites";
 import { launchSandbox } from "./launch-sandbox";
-import { isAlive, stopProcessGroup } from "./process-group";
+import { isAlive, logTail, stopProcessGroup } from "./process-group";
 import {
   clearSpawning,
   hasProcessRecord,
@@ -359,9 +359,3 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
 }
 
 const execFileAsync = promisify(execFile);
-
-/** The last lines a workspace's processes wrote to its log, for a failure message people can act on. */
-async function logTail(logFile: string, lines = 20): Promise<string> {
-  const text = await fs.readFile(logFile, "utf8").catch(() => "");
-  return text.trimEnd().split("\n").slice(-lines).join("\n");
-}

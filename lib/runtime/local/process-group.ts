@@ -75,3 +75,9 @@ function groupAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** The last lines a workspace's processes wrote to their log, for a failure message people can act on. */
+export async function logTail(logFile: string, lines = 20): Promise<string> {
+  const text = await fs.promises.readFile(logFile, "utf8").catch(() => "");
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
+}
