@@ -100,7 +100,7 @@ async function main() {
     },
   });
   // e2e/harness.ts waits for this message.
-  logger.info({ replica: replica.id, internalUrl: replica.internalUrl }, `podspace: ready on http://localhost:${env.PORT} (${dev ? "development" : "production"})`);
+  logger.info({ replica: replica.id, internalUrl: replica.internalUrl }, `podspace: ready on ${env.PODSPACE_URL} (${dev ? "development" : "production"})`);
 }
 
 /** The demo OpenID provider, mounted on this server when no company IdP is configured. */

@@ -28,6 +28,7 @@ export default defineConfig({
           name: "e2e",
           include: ["e2e/**/*.test.ts"],
           globalSetup: ["test/helpers/postgres-setup.ts"],
+          setupFiles: ["test/helpers/localhost-names-setup.ts"],
           // Each file boots real servers; on two cores they run one file at a time.
           fileParallelism: false,
           testTimeout: 90_000,

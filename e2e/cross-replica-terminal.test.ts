@@ -7,7 +7,7 @@ import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { startRoundRobinProxy, type RoundRobinProxy } from "../test/helpers/round-robin-proxy";
 import { query } from "./database";
 import { workspaceProcesses } from "../test/helpers/local-workspaces";
-import { startPodspace, type PodspaceProcess } from "./harness";
+import { podspaceUrl, startPodspace, type PodspaceProcess } from "./harness";
 import { METRICS_TOKEN, openTerminal, sample, scrapeMetrics, seedWorkspace, workspaceState } from "./replicas";
 
 // Two replicas behind a round-robin proxy with no session affinity. A
@@ -37,7 +37,7 @@ describe("terminals across replicas", { timeout: 240_000 }, () => {
   it("resumes a session through either replica, and says so when its replica died", async () => {
     const ports = [await freePort(), await freePort()];
     proxy = await startRoundRobinProxy(ports);
-    const publicUrl = `http://localhost:${proxy.port}`;
+    const publicUrl = podspaceUrl(proxy.port);
     const env = { DATABASE_URL: database.url, PODSPACE_DATA_DIR: dataDir, PODSPACE_URL: publicUrl, PODSPACE_METRICS_TOKEN: METRICS_TOKEN };
     const [first, second] = await Promise.all(ports.map((port) => startPodspace({ env: { ...env, PORT: String(port) }, dataDir })));
     replicas.push(first!, second!);

@@ -44,6 +44,9 @@ function spawnServer(env: Record<string, string>): { child: ChildProcess; output
   return { child, output: () => output };
 }
 
+/** Where a server the tests start is, by default: the default PODSPACE_URL on its port. */
+export const podspaceUrl = (port: number) => `http://podspace.localhost:${port}`;
+
 export async function startPodspace(options: StartOptions = {}): Promise<PodspaceProcess> {
   // A test that must know the port before the server starts (to register an
   // OIDC redirect URI) passes PORT in env.
@@ -68,8 +71,8 @@ export async function startPodspace(options: StartOptions = {}): Promise<Podspac
   });
 
   return {
-    // localhost, not 127.0.0.1: OIDC callback URLs must match the configured app URL.
-    url: `http://localhost:${port}`,
+    // PODSPACE_URL's, not 127.0.0.1: OIDC callback URLs must match it.
+    url: options.env?.PODSPACE_URL ?? podspaceUrl(port),
     port,
     dataDir,
     output,

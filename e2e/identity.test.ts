@@ -5,7 +5,7 @@ import { freePort } from "../test/helpers/net";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { launchBrowser } from "./browser";
 import { query } from "./database";
-import { startPodspace, type PodspaceProcess } from "./harness";
+import { podspaceUrl, startPodspace, type PodspaceProcess } from "./harness";
 import { DEMO, signIn, signInError } from "./sign-in";
 
 const STACK_TRACE = /\n\s+at \S+ \(|node_modules|Error: /;
@@ -117,7 +117,7 @@ describe("sign-in through a company identity provider", () => {
     database = await createTestDatabase(inject("postgresAdminUrl"));
     const [idpPort, appPort, unreachablePort] = await Promise.all([freePort(), freePort(), freePort()]);
     idp = spawn("tsx", ["e2e/fixtures/company-idp.ts"], {
-      env: { ...process.env, IDP_PORT: String(idpPort), IDP_REDIRECT_URI: `http://localhost:${appPort}/api/auth/callback/corp` },
+      env: { ...process.env, IDP_PORT: String(idpPort), IDP_REDIRECT_URI: `${podspaceUrl(appPort)}/api/auth/callback/corp` },
     });
     await new Promise<void>((resolve, reject) => {
       idp.stdout!.on("data", (chunk: Buffer) => String(chunk).includes("company idp ready") && resolve());

@@ -20,7 +20,8 @@ describe("metrics and logs", { timeout: 180_000 }, () => {
   beforeAll(async () => {
     database = await createTestDatabase(inject("postgresAdminUrl"));
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-metrics-"));
-    podspace = await startPodspace({ env: { DATABASE_URL: database.url, PODSPACE_METRICS_TOKEN: METRICS_TOKEN }, dataDir });
+    // The IDE on Podspace's origin, so one cookie reaches it and its proxied bytes are counted in one request.
+    podspace = await startPodspace({ env: { DATABASE_URL: database.url, PODSPACE_METRICS_TOKEN: METRICS_TOKEN, PODSPACE_IDE_HOST: "same-origin" }, dataDir });
   });
   afterAll(async () => {
     await podspace?.stop();

@@ -115,14 +115,14 @@ async function runQuickStart(command: string, cwd: string): Promise<QuickStart> 
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
-  const started = { child, output: () => output, url: `http://localhost:${port}`, dataDir };
-
-  await new Promise<void>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`"${command}" did not say "podspace: ready on" in time:\n${output.slice(-8000)}`)), INSTALL_AND_BOOT_TIMEOUT_MS);
+    // The address it prints is the one a newcomer opens.
     const onData = () => {
-      if (!output.includes("podspace: ready on")) return;
+      const ready = /podspace: ready on (\S+)/.exec(output);
+      if (!ready) return;
       clearTimeout(timer);
-      resolve();
+      resolve(ready[1]!);
     };
     child.stdout!.on("data", onData);
     child.once("exit", (code) => {
@@ -130,7 +130,7 @@ async function runQuickStart(command: string, cwd: string): Promise<QuickStart> 
       reject(new Error(`"${command}" exited with ${code}:\n${output.slice(-8000)}`));
     });
   });
-  return started;
+  return { child, output: () => output, url, dataDir };
 }
 
 describe("a newcomer's first run", () => {

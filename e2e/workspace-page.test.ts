@@ -117,7 +117,8 @@ describe("the workspace page's terminal and IDE", () => {
     await waitForIdeReady(stack.database.url, stack.podspace, workspaceId);
     const response = await page.goto(`${stack.podspace.url}/w/${workspaceId}/ide/`);
     expect(response?.status()).toBe(200);
-    // The proxy opened the workspace's home.
+    // Handed over to the IDE's own origin (the default), which opened the workspace's home.
+    await page.waitForURL((url) => url.host === `${workspaceId}.ide.${new URL(stack.podspace.url).host}`);
     expect(new URL(page.url()).searchParams.get("folder")).toBe("/home/coder");
     if (CODE_SERVER_INSTALLED) {
       // code-server's workbench lists the folder over its WebSocket, through the proxy.

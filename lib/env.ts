@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -83,7 +84,7 @@ export const envSchema = z.object({
   DATABASE_URL: postgresUrl,
   /** Where embedded state lives: the PGlite database and, later, local workspaces. */
   PODSPACE_DATA_DIR: z.string().min(1).default(".data"),
-  /** The URL users reach Podspace at; OIDC callbacks are built from it. Default http://localhost:$PORT. */
+  /** The URL users reach Podspace at; OIDC callbacks are built from it. Default http://podspace.localhost:$PORT. */
   PODSPACE_URL: z.url({ protocol: /^https?$/, error: "expected an http(s):// URL" }).optional(),
   /** Encrypts sign-in cookies. Required in production; generated per process otherwise. */
   AUTH_SECRET: z.string().min(32, { error: "expected at least 32 characters (openssl rand -base64 32)" }).optional(),
@@ -142,9 +143,10 @@ export const envSchema = z.object({
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "expected fatal, error, warn, info, debug, trace or silent" })
     .default("info"),
   /**
-   * Serve each workspace's IDE on its own origin, <workspace id>.<domain>, instead of under /w/<id>/ide/ on
-   * Podspace's: a wildcard host like *.ide.podspace.example.com whose DNS and TLS point at Podspace. Unset
-   * keeps the same-origin mode. Scheme and port are PODSPACE_URL's.
+   * Where each workspace's IDE is served: a wildcard host like *.ide.podspace.example.com whose DNS and TLS
+   * point at Podspace gives each its own origin, <workspace id>.<domain> (scheme and port are PODSPACE_URL's).
+   * Unset: *.ide.<PODSPACE_URL's host>. `same-origin` serves it under /w/<id>/ide/ on Podspace's own origin
+   * instead, for installs without wildcard DNS, at a cost the README's Security model spells out.
    */
   PODSPACE_IDE_HOST: z
     .string()
@@ -152,7 +154,9 @@ export const envSchema = z.object({
     .pipe(
       z
         .string()
-        .regex(/^\*(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/, { error: "expected a wildcard host such as *.ide.podspace.example.com" }),
+        .regex(/^(same-origin|\*(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+)$/, {
+          error: "expected a wildcard host such as *.ide.podspace.example.com, or same-origin",
+        }),
     )
     .optional(),
   /** Bearer token Prometheus sends to GET /api/metrics; unset turns the endpoint off (404). */
@@ -161,7 +165,11 @@ export const envSchema = z.object({
   PODSPACE_INTERNAL_URL: z.url({ protocol: /^http$/, error: "expected an http:// URL such as http://10.1.2.3:3000" }).optional(),
 });
 
-export type Env = Omit<z.infer<typeof envSchema>, "PODSPACE_URL"> & { PODSPACE_URL: string };
+export type Env = Omit<z.infer<typeof envSchema>, "PODSPACE_URL" | "PODSPACE_IDE_HOST"> & {
+  PODSPACE_URL: string;
+  /** The IDE's wildcard host, or null for the same-origin mode. */
+  PODSPACE_IDE_HOST: string | null;
+};
 
 export class EnvError extends Error {
   constructor(readonly problems: string[]) {
@@ -188,10 +196,12 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
         "PODSPACE_OIDC_PROVIDERS: required in production; the demo identity provider runs there only with PODSPACE_DEMO_IDP=true",
       ]);
     }
+    const podspaceUrl = (data.PODSPACE_URL ?? `http://podspace.localhost:${data.PORT}`).replace(/\/$/, "");
     return {
       ...data,
       PODSPACE_DATA_DIR: path.resolve(data.PODSPACE_DATA_DIR),
-      PODSPACE_URL: (data.PODSPACE_URL ?? `http://localhost:${data.PORT}`).replace(/\/$/, ""),
+      PODSPACE_URL: podspaceUrl,
+      PODSPACE_IDE_HOST: ideHostSetting(data.PODSPACE_IDE_HOST, podspaceUrl),
     };
   }
   throw new EnvError(
@@ -201,6 +211,27 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       return `${name}: ${issue.message}${got === undefined ? "" : `, got ${JSON.stringify(redact(got))}`}`;
     }),
   );
+}
+
+/**
+ * The IDE's wildcard host: the one set, else *.ide.<PODSPACE_URL's host>.
+ * That default must be on Podspace's site, or browsers that block
+ * third-party storage leave the IDE blank in Podspace's iframe; a host that
+ * has no subdomains of its own site (localhost, an IP address) can't have it.
+ */
+function ideHostSetting(setting: string | undefined, podspaceUrl: string): string | null {
+  if (setting === "same-origin") return null;
+  if (setting) return setting;
+  const { hostname, port } = new URL(podspaceUrl);
+  if (hostname === "localhost" || isIP(hostname.replace(/^\[|\]$/g, "")) !== 0) {
+    const suggestion = `http://podspace.localhost${port ? `:${port}` : ""}`;
+    throw new EnvError([
+      `PODSPACE_URL: ${hostname} can't give each workspace's IDE an origin of its own on Podspace's site; ` +
+        `use a name such as ${suggestion} (browsers resolve *.localhost to this machine), ` +
+        `or set PODSPACE_IDE_HOST to a wildcard host, or to same-origin (see the README's Security model for what that risks)`,
+    ]);
+  }
+  return `*.ide.${hostname}`;
 }
 
 /** Hides the password in a connection string before it is printed. */

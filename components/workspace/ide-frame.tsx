@@ -5,10 +5,10 @@ import { Code, ExternalLink, Loader2, RotateCw } from "lucide-react";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
 
-// code-server through Podspace's proxy at /w/<id>/ide/: on Podspace's own
-// origin, authorized by the page's session cookie, or with PODSPACE_IDE_HOST
-// a page there that hands the frame over to the workspace's own origin
-// (lib/ide/handoff.ts). The frame points at the same URL either way.
+// code-server through Podspace's proxy at /w/<id>/ide/: a page there that
+// hands the frame over to the workspace's own origin (lib/ide/handoff.ts),
+// or with PODSPACE_IDE_HOST=same-origin the IDE itself, authorized by the
+// page's session cookie. The frame points at the same URL either way.
 
 /**
  * Where the workspace's IDE is. It starts after the workspace's shell, so a

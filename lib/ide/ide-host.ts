@@ -1,8 +1,8 @@
 import { env } from "@/lib/env";
 
-// The wildcard-host IDE mode (PODSPACE_IDE_HOST=*.ide.example.com): each
-// workspace's IDE on an origin of its own, <workspace id>.ide.example.com,
-// as Coder serves apps on a wildcard host. Code running in one workspace's
+// The wildcard-host IDE mode, the default (PODSPACE_IDE_HOST=*.ide.example.com,
+// else *.ide.<Podspace's host>): each workspace's IDE on an origin of its
+// own, <workspace id>.ide.example.com, as Coder serves apps on a wildcard host. Code running in one workspace's
 // IDE (extensions, webviews, a page the user previews) then can't script
 // Podspace's pages or another workspace's IDE, which the same-origin mode
 // under /w/<id>/ide/ can't promise. The price is a wildcard DNS record and
@@ -39,7 +39,7 @@ export function createIdeHost(pattern: string, podspaceUrl: string): IdeHost {
 
 let configured: IdeHost | null | undefined;
 
-/** The wildcard-host mode's settings, or null in the same-origin mode (the default). */
+/** The wildcard-host mode's settings, or null in the same-origin mode (PODSPACE_IDE_HOST=same-origin). */
 export function ideHost(): IdeHost | null {
   if (configured === undefined) configured = env.PODSPACE_IDE_HOST ? createIdeHost(env.PODSPACE_IDE_HOST, env.PODSPACE_URL) : null;
   return configured;

@@ -29,12 +29,14 @@ import { ideHost as configuredIdeHost, type IdeHost } from "./ide-host";
 // workspace. Bytes stream both ways as they come, and only the workspace's
 // owner (and platform admins) get through; anyone else sees 404, as for a
 // workspace that doesn't exist. It serves the IDE in one of two modes:
-// - same-origin (the default): under /w/<id>/ide/ on Podspace's origin,
-//   authorized by the session cookie, with the prefix stripped (code-server
-//   uses relative URLs, so it works under any prefix);
-// - wildcard host (PODSPACE_IDE_HOST, see ./ide-host.ts): at the root of the
-//   workspace's own origin, authorized by that origin's IDE cookie, while
-//   /w/<id>/ide/… on Podspace's origin only hands the browser over to it.
+// - wildcard host (the default, PODSPACE_IDE_HOST, see ./ide-host.ts): at
+//   the root of the workspace's own origin, authorized by that origin's IDE
+//   cookie, while /w/<id>/ide/… on Podspace's origin only hands the browser
+//   over to it;
+// - same-origin (PODSPACE_IDE_HOST=same-origin, an explicit opt-in): under
+//   /w/<id>/ide/ on Podspace's origin, authorized by the session cookie, with
+//   the prefix stripped (code-server uses relative URLs, so it works under
+//   any prefix).
 
 /** Largest WebSocket message relayed either way (VS Code sends whole files in one message). */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;

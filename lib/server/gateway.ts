@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { podspaceOrigin } from "@/lib/auth/websocket-auth";
+import { env } from "@/lib/env";
 import type { IdeProxy } from "@/lib/ide/proxy";
 import { METRICS_PATH, serveMetrics } from "@/lib/observability/metrics-endpoint";
 import { TERMINAL_PATH } from "@/lib/terminal/route";
@@ -104,7 +105,7 @@ export function podspaceRoutes({ ide, terminal, identityProvider, next }: Podspa
   const headers = createSecurityHeaders(securityHeaderSettings(host));
   const podspacePages: OriginRule = podspaceOrigin;
   const routes: (GatewayRoute | false)[] = [
-    // In the wildcard-host mode (PODSPACE_IDE_HOST) a workspace's IDE has its
+    // In the wildcard-host mode (the default) a workspace's IDE has its
     // own origin, all of it: the IDE at the root and the handoff's landing
     // paths. Its sockets come from its own pages.
     !!host && {
@@ -138,7 +139,29 @@ export function podspaceRoutes({ ide, terminal, identityProvider, next }: Podspa
       http: identityProvider.handle,
     },
     !!next.upgrade && { match: "/_next/*", auth: "none", origin: "any", rawUpgrade: next.upgrade },
+    localhostAlias(env.PODSPACE_URL, { ...next, headers: headers.page }),
     { match: "*", auth: "per page", headers: headers.page, http: next.handle },
   ];
   return routes.filter((route) => route !== false);
+}
+
+/**
+ * Podspace on a .localhost name (the embedded default, podspace.localhost,
+ * whose subdomains are the IDEs' origins) is still typed as localhost:3000
+ * out of habit. A browser that does is sent on to Podspace's name, where its
+ * cookies are; anything else (scripts, health checks) is answered as usual.
+ */
+function localhostAlias(podspaceUrl: string, next: { handle: RequestListener; headers: HeaderPolicy }): GatewayRoute | false {
+  if (!new URL(podspaceUrl).hostname.endsWith(".localhost")) return false;
+  return {
+    match: { hostname: "localhost", pathname: "*" },
+    auth: "per page",
+    headers: next.headers,
+    http(request, response) {
+      const navigation = (request.method === "GET" || request.method === "HEAD") && String(request.headers.accept ?? "").includes("text/html");
+      if (!navigation) return next.handle(request, response);
+      const path = request.url?.startsWith("/") ? request.url : "/";
+      response.writeHead(308, { location: `${podspaceUrl}${path}`, "cache-control": "no-store" }).end();
+    },
+  };
 }

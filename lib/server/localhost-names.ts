@@ -7,13 +7,18 @@ import dns from "node:dns";
  * own bundled identity provider when PODSPACE_URL is a .localhost name, such
  * as http://podspace.localhost:3000 for trying the wildcard-host IDE mode
  * on one machine (*.ide.podspace.localhost). Node's http and fetch both look
- * names up through dns.lookup; other names are left to it untouched.
+ * names up through dns.lookup (Playwright's request API through
+ * dns.promises.lookup); other names are left to them untouched.
  */
 export function resolveLocalhostNames(): void {
-  const lookup = dns.lookup;
-  const patched = function (this: unknown, hostname: string, ...rest: unknown[]) {
-    const name = /\.localhost\.?$/i.test(hostname) ? "localhost" : hostname;
-    return Reflect.apply(lookup, this, [name, ...rest]) as unknown;
-  };
-  dns.lookup = patched as typeof dns.lookup;
+  dns.lookup = toLoopback(dns.lookup);
+  dns.promises.lookup = toLoopback(dns.promises.lookup);
+}
+
+const loopbackName = (hostname: string) => (/\.localhost\.?$/i.test(hostname) ? "localhost" : hostname);
+
+function toLoopback<F extends (hostname: string, ...rest: never[]) => unknown>(lookup: F): F {
+  return function (this: unknown, hostname: string, ...rest: unknown[]) {
+    return Reflect.apply(lookup, this, [loopbackName(hostname), ...rest]) as unknown;
+  } as unknown as F;
 }

@@ -35,10 +35,24 @@ describe("IDE host settings", () => {
     expect(createIdeHost("*.ide.localhost", "http://localhost").originOf("w1")).toBe("http://w1.ide.localhost");
   });
 
-  it("takes PODSPACE_IDE_HOST only as a wildcard host", () => {
+  it("takes PODSPACE_IDE_HOST as a wildcard host, or same-origin", () => {
     expect(parseEnv({ PODSPACE_IDE_HOST: "*.IDE.Example.com" }).PODSPACE_IDE_HOST).toBe("*.ide.example.com");
-    for (const bad of ["ide.example.com", "*.", "*.ex ample.com", "https://*.example.com", "*.-bad.example.com", "*.*.example.com"]) {
-      expect(() => parseEnv({ PODSPACE_IDE_HOST: bad }), bad).toThrow(/PODSPACE_IDE_HOST: expected a wildcard host such as \*\.ide\.podspace\.example\.com/);
+    expect(parseEnv({ PODSPACE_IDE_HOST: "same-origin" }).PODSPACE_IDE_HOST).toBeNull();
+    for (const bad of ["ide.example.com", "*.", "*.ex ample.com", "https://*.example.com", "*.-bad.example.com", "*.*.example.com", "same"]) {
+      expect(() => parseEnv({ PODSPACE_IDE_HOST: bad }), bad).toThrow(/PODSPACE_IDE_HOST: expected a wildcard host such as \*\.ide\.podspace\.example\.com, or same-origin/);
+    }
+  });
+
+  it("gives the IDE its own origins under Podspace's host unless told otherwise", () => {
+    expect(parseEnv({}).PODSPACE_URL).toBe("http://podspace.localhost:3000");
+    expect(parseEnv({}).PODSPACE_IDE_HOST).toBe("*.ide.podspace.localhost");
+    expect(parseEnv({ PODSPACE_URL: "https://dev.corp.example/" }).PODSPACE_IDE_HOST).toBe("*.ide.dev.corp.example");
+  });
+
+  it("refuses a PODSPACE_URL whose host can't have IDE origins on its site, naming the ways out", () => {
+    for (const url of ["http://localhost:3000", "http://127.0.0.1:3000", "http://[::1]:3000"]) {
+      expect(() => parseEnv({ PODSPACE_URL: url }), url).toThrow(/PODSPACE_URL: .* use a name such as http:\/\/podspace\.localhost:3000 .* or to same-origin/);
+      expect(parseEnv({ PODSPACE_URL: url, PODSPACE_IDE_HOST: "same-origin" }).PODSPACE_IDE_HOST).toBeNull();
     }
   });
 });

@@ -31,8 +31,8 @@ const SLOW = { timeout: 120_000 };
 const builds = {
   base: kustomize(K8S),
   production: kustomize(path.join(K8S, "overlays/production")),
-  // The same with k8s/components/ide-wildcard-host added, as its comment says to.
-  "production with IDE hosts": kustomize(path.resolve(import.meta.dirname, "../fixtures/kustomize/production-ide-host")),
+  // The same with k8s/components/ide-same-origin added, as its comment says to.
+  "production, IDE on the same origin": kustomize(path.resolve(import.meta.dirname, "../fixtures/kustomize/production-same-origin")),
 };
 
 function only<T extends KubernetesObject>(objects: KubernetesObject[], kind: string): T {
@@ -165,7 +165,7 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
     expect(policy.spec!.ingress).toEqual([{ ports: [{ port: "http", protocol: "TCP" }] }]);
   });
 
-  it("routes the Ingress for PODSPACE_URL's host (and PODSPACE_IDE_HOST's, when set) with WebSocket timeouts and replica affinity", () => {
+  it("routes the Ingress for PODSPACE_URL's host and the IDEs' (unless same-origin) with WebSocket timeouts and replica affinity", () => {
     const ingress = only<V1Ingress>(objects, "Ingress");
     expect(ingress.metadata!.annotations).toMatchObject({
       "nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
@@ -185,7 +185,8 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
         { path: "/", pathType: "Prefix", backend: { service: { name: only(objects, "Service").metadata!.name, port: { name: "http" } } } },
       ]);
     }
-    expect(ideHost === undefined).toBe(name !== "production with IDE hosts");
+    expect(ideHost === null).toBe(name === "production, IDE on the same origin");
+    if (ideHost) expect(ideHost).toBe(`*.ide.${new URL(environment.PODSPACE_URL).hostname}`);
   });
 
   it("binds the role to Podspace's service account", () => {

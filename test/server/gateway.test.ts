@@ -129,6 +129,19 @@ describe("the gateway's route table", () => {
     expect((await httpRequest(`${base}/w/ws1/ide/`)).body).toBe("ide path ws1");
   });
 
+  it("sends a browser that opened plain localhost on to Podspace's .localhost name, and answers anything else there", async () => {
+    expect(new URL(env.PODSPACE_URL).hostname).toBe("podspace.localhost");
+    const { base } = await start();
+    const habit = { host: "localhost:3000", accept: "text/html,application/xhtml+xml" };
+    const navigation = await httpRequest(`${base}/workspaces?team=demo`, { headers: habit });
+    expect([navigation.status, navigation.headers.location]).toEqual([308, `${env.PODSPACE_URL}/workspaces?team=demo`]);
+    // A health check, a script's fetch and a form post keep their answers.
+    for (const request of [{ headers: { host: "localhost:3000" } }, { method: "POST", headers: habit }]) {
+      const reply = await httpRequest(`${base}/api/health`, request);
+      expect([reply.status, reply.body.startsWith("next ")]).toEqual([200, true]);
+    }
+  });
+
   it("refuses a route that answers HTTP without headers, or takes WebSockets without an origin", () => {
     const handler = () => {};
     expect(() => createGateway([{ match: "/a", auth: "none", http: handler }])).toThrow(/\/a answers HTTP: declare its headers/);
