@@ -5,15 +5,27 @@
 // wires it, a running local-runtime workspace, and its owner signed in with a
 // database session.
 //
+// With --unsandboxed, the bridge's shells are opened outside the workspace's
+// sandbox (./unsandboxed-shell.ts), everything else the same: the sandbox's
+// cost is the difference between the two.
+//
 // The parent sets PODSPACE_DATA_DIR to a throwaway dir (its embedded database
 // lives there). Prints one JSON line, {url, cookie, origin}, then serves until
 // SIGTERM.
+import fs from "node:fs";
+import path from "node:path";
 import { closeDb, databaseTarget } from "@/lib/db/client";
 import { prepareDatabase } from "@/lib/db/prepare";
+import { env } from "@/lib/env";
 import { cookieFor, createPeople, ORIGIN, runningWorkspace, signIn, startHarness } from "../test/terminal/harness";
+import { unsandboxedShell } from "./unsandboxed-shell";
 
 await prepareDatabase(databaseTarget());
-const harness = await startHarness();
+/** The unsandboxed shells' HOME: in the data dir, which the parent removes. */
+const home = path.join(env.PODSPACE_DATA_DIR, "unsandboxed-home");
+const unsandboxed = process.argv.includes("--unsandboxed");
+if (unsandboxed) fs.mkdirSync(home);
+const harness = await startHarness(unsandboxed ? { openShell: async (_spec, terminal) => unsandboxedShell(home, terminal) } : {});
 const people = await createPeople("bench");
 const workspace = await runningWorkspace(harness, people, "bench-shell");
 const cookie = cookieFor(await signIn(people.owner));

@@ -1,11 +1,19 @@
 // Terminal benchmark: the same shell workloads, side by side, through
 //
-//   raw pty   node-pty bash spawned in this process: the floor
+//   raw pty   node-pty bash spawned in this process as the local runtime
+//             spawns it, without the sandbox (./unsandboxed-shell.ts): the floor
+//   raw pty   the same, in a local-runtime workspace's sandbox: the runtime's
+//   in the    own attachTerminal (nsenter as root, a bwrap of its own
+//   sandbox   otherwise), in this process
 //   Podspace  a `ws` client -> Podspace's terminal WebSocket bridge (lib/terminal,
 //             in a server process of its own: bench/terminal-bridge-server.ts)
-//             -> node-pty bash in a local-runtime workspace
+//             -> node-pty bash in a local-runtime workspace's sandbox; and the
+//             same bridge onto the unsandboxed shell
 //   ttyd      a `ws` client -> ttyd (the C web terminal: libwebsockets + libuv)
 //             -> its bash; built by scripts/bench/build-ttyd.sh when missing
+//
+// Sandboxed vs not is measured twice, each pair with all else equal and run
+// one after the other: what the sandbox costs is each pair's difference.
 //
 // Per target:
 //   throughput  `head -c 50000000 /dev/zero | tr '\0' x` and a sentinel: MB/s
@@ -20,14 +28,20 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
-import * as pty from "node-pty";
 import { WebSocket } from "ws";
+import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
+import type { TerminalSession } from "@/lib/runtime/types";
 import { freePort } from "../test/helpers/net";
+import { contractSpec, TEST_SHARED_PATHS, waitForIdeAnswer, waitForState } from "../test/runtime/contract";
 import { summarize, type Summary } from "./stats";
+import { unsandboxedShell } from "./unsandboxed-shell";
 
 const THROUGHPUT_BYTES = Number(process.env.BENCH_THROUGHPUT_BYTES ?? 50_000_000);
 const THROUGHPUT_RUNS = Number(process.env.BENCH_THROUGHPUT_RUNS ?? 3);
 const KEYSTROKES = Number(process.env.BENCH_KEYSTROKES ?? 500);
+/** The keystrokes are typed in this many rounds, taking turns with the other terminals. */
+const KEYSTROKE_ROUNDS = 5;
+const KEYSTROKES_PER_ROUND = Math.ceil(KEYSTROKES / KEYSTROKE_ROUNDS);
 const WARMUP_KEYSTROKES = 20;
 const STALL_MS = 30_000;
 /** Pause between keystrokes, like (very fast) typing: each is measured on an idle terminal. */
@@ -45,17 +59,30 @@ interface Target {
   close(): Promise<void>;
 }
 
-export async function benchTerminal(): Promise<Record<string, Summary>> {
-  const results: [string, Measured][] = [];
-  results.push(["raw pty (node-pty)", await measure(rawPty)]);
-  results.push(["Podspace bridge", await measureBridge()]);
-  const ttyd = ensureTtyd();
-  results.push([ttyd.ok ? ttyd.name : "ttyd", ttyd.ok ? await measure(() => ttydTarget(ttyd.bin)) : failed(ttyd.reason)]);
+/** Opens fresh terminals of one kind until ended; or why it can't. */
+type Terminals = { open: () => Promise<Target>; end(): Promise<void> } | { error: string };
 
-  // Each measure for the three targets together: the comparison is the point.
+export async function benchTerminal(): Promise<Record<string, Summary>> {
+  const ttyd = ensureTtyd();
+  // Each set up (a workspace, a server) before any is measured: they are measured in turns.
+  const terminals: [string, Terminals][] = [
+    ["raw pty (node-pty), no sandbox", { open: rawPty, end: async () => {} }],
+    ["raw pty (node-pty) in the sandbox", await sandboxedPty()],
+    ["Podspace bridge, no sandbox", await bridge({ sandboxed: false })],
+    ["Podspace bridge (sandboxed: as shipped)", await bridge({ sandboxed: true })],
+    [ttyd.ok ? ttyd.name : "ttyd", ttyd.ok ? { open: () => ttydTarget(ttyd.bin), end: async () => {} } : { error: ttyd.reason }],
+  ];
+  let results: Measured[];
+  try {
+    results = await measureInTurns(terminals.map(([, kind]) => kind));
+  } finally {
+    for (const [, kind] of terminals) if ("end" in kind) await kind.end();
+  }
+
+  // Each measure for all targets together: the comparison is the point.
   const rows: Record<string, Summary> = {};
-  for (const [name, { throughput }] of results) {
-    rows[`throughput ${THROUGHPUT_BYTES / 1e6} MB, ${name}`] =
+  for (const [i, { throughput }] of results.entries()) {
+    rows[`throughput ${THROUGHPUT_BYTES / 1e6} MB, ${terminals[i]![0]}`] =
       "error" in throughput
         ? { kind: "unavailable", reason: throughput.error }
         : {
@@ -65,37 +92,61 @@ export async function benchTerminal(): Promise<Record<string, Summary>> {
             note: throughput.stalled > 0 ? `${throughput.stalled} more stalled: no output for ${STALL_MS / 1000} s` : undefined,
           };
   }
-  for (const [name, { echo }] of results) {
-    rows[`keystroke echo n=${KEYSTROKES}, ${name}`] = "error" in echo ? { kind: "unavailable", reason: echo.error } : summarize(echo);
+  for (const [i, { echo }] of results.entries()) {
+    rows[`keystroke echo n=${KEYSTROKE_ROUNDS * KEYSTROKES_PER_ROUND}, ${terminals[i]![0]}`] =
+      "error" in echo ? { kind: "unavailable", reason: echo.error } : summarize(echo);
   }
   return rows;
 }
 
 type Measured = { throughput: { runs: number[]; stalled: number } | { error: string }; echo: number[] | { error: string } };
 
-const failed = (error: string): Measured => ({ throughput: { error }, echo: { error } });
-
 /**
- * Throughput, each run on a fresh terminal (a run that stalls can't take the
- * next ones down with it), then echo latency on another fresh one. A stall is
+ * Every kind of terminal in turns: the first throughput run of each, then the
+ * second of each, and so on, then the keystrokes in rounds likewise; so load
+ * from elsewhere on the (shared) machine falls on all of them alike rather
+ * than on whichever ran at the time. Each run and round on a fresh terminal
+ * (a run that stalls can't take the next ones down with it). A stall is
  * counted and reported with the runs that completed; any other error makes
  * the row unavailable.
  */
-async function measure(open: () => Promise<Target>): Promise<Measured> {
-  const runs: number[] = [];
-  let stalled = 0;
+async function measureInTurns(terminals: Terminals[]): Promise<Measured[]> {
+  const tallies = terminals.map((kind) => {
+    const error = "error" in kind ? kind.error : undefined;
+    return { runs: [] as number[], stalled: 0, throughputError: error, echo: [] as number[], echoError: error };
+  });
   for (let run = 0; run < THROUGHPUT_RUNS; run++) {
-    const result = await withTarget(open, async (target) => {
-      // Warm-up (JIT, page cache, socket buffers), not counted.
-      await measureThroughput(target, 99, Math.min(THROUGHPUT_BYTES, 5_000_000));
-      return measureThroughput(target, run);
-    });
-    if (typeof result === "number") runs.push(result);
-    else if (result.stalled) stalled++;
-    else return { throughput: result, echo: await withTarget(open, measureEcho) };
+    for (const [i, kind] of terminals.entries()) {
+      const tally = tallies[i]!;
+      if ("error" in kind || tally.throughputError !== undefined) continue;
+      const result = await withTarget(kind.open, async (target) => {
+        // Warm-up (JIT, page cache, socket buffers), not counted.
+        await measureThroughput(target, 99, Math.min(THROUGHPUT_BYTES, 5_000_000));
+        return measureThroughput(target, run);
+      });
+      if (typeof result === "number") tally.runs.push(result);
+      else if (result.stalled) tally.stalled++;
+      else tally.throughputError = result.error;
+    }
   }
-  const throughput = runs.length > 0 ? { runs, stalled } : { error: `all ${stalled} runs stalled (no output for ${STALL_MS / 1000} s)` };
-  return { throughput, echo: await withTarget(open, measureEcho) };
+  for (let round = 0; round < KEYSTROKE_ROUNDS; round++) {
+    for (const [i, kind] of terminals.entries()) {
+      const tally = tallies[i]!;
+      if ("error" in kind || tally.echoError !== undefined) continue;
+      const result = await withTarget(kind.open, measureEcho);
+      if (Array.isArray(result)) tally.echo.push(...result);
+      else tally.echoError = result.error;
+    }
+  }
+  return tallies.map(({ runs, stalled, throughputError, echo, echoError }) => ({
+    throughput:
+      throughputError !== undefined
+        ? { error: throughputError }
+        : runs.length > 0
+          ? { runs, stalled }
+          : { error: `all ${stalled} runs stalled (no output for ${STALL_MS / 1000} s)` },
+    echo: echoError !== undefined ? { error: echoError } : echo,
+  }));
 }
 
 async function withTarget<T>(open: () => Promise<Target>, run: (target: Target) => Promise<T>): Promise<T | { error: string; stalled: boolean }> {
@@ -178,7 +229,7 @@ async function measureEcho(target: Target): Promise<number[]> {
   await started;
   await sleep(300);
   const samples: number[] = [];
-  for (let i = 0; i < WARMUP_KEYSTROKES + KEYSTROKES; i++) {
+  for (let i = 0; i < WARMUP_KEYSTROKES + KEYSTROKES_PER_ROUND; i++) {
     const key = String.fromCharCode(97 + (i % 26));
     const echoed = waitFor(target, key, 10_000);
     const sentAt = performance.now();
@@ -200,45 +251,77 @@ async function measureEcho(target: Target): Promise<number[]> {
 
 async function rawPty(): Promise<Target> {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "podspace-bench-pty-"));
-  const shell = pty.spawn("/bin/bash", ["-l"], {
-    name: "xterm-256color",
-    cols: 80,
-    rows: 24,
-    cwd: home,
-    env: { HOME: home, PATH: process.env.PATH ?? "/usr/bin:/bin", TERM: "xterm-256color", LANG: "C.UTF-8" },
-    encoding: null,
-  });
+  return sessionTarget(unsandboxedShell(home, TERMINAL_SIZE), () => fs.rmSync(home, { recursive: true, force: true }));
+}
+
+/** Shells the runtime opens in a running workspace of its own, in this process, on a throwaway data dir. */
+function sandboxedPty(): Promise<Terminals> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "podspace-bench-sandbox-"));
+  // As the terminal tests' harness makes it: the test IDE needs this Node.js and the fixtures in the sandbox.
+  const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
+  const spec = contractSpec("benchpty");
+  return setUp(
+    async () => {
+      await runtime.provision(spec);
+      await runtime.start(spec);
+      await waitForState(runtime, spec, "running", 30_000);
+      // Its IDE started too, and is idle before the measuring starts, as in the bridge's workspace.
+      await waitForIdeAnswer(runtime, spec);
+      return async () => sessionTarget(await runtime.attachTerminal(spec, TERMINAL_SIZE));
+    },
+    async () => {
+      await runtime.stop(spec);
+      await runtime.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  );
+}
+
+/** `start` sets up what `open` needs; `end` undoes it, after the measuring or at once if `start` fails. */
+async function setUp(start: () => Promise<() => Promise<Target>>, end: () => Promise<void>): Promise<Terminals> {
+  try {
+    return { open: await start(), end };
+  } catch (error) {
+    await end();
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+const TERMINAL_SIZE = { cols: 80, rows: 24 };
+
+/** A runtime's shell (node-pty underneath) as the benchmark drives it; `cleanup` runs when it is closed. */
+function sessionTarget(session: TerminalSession, cleanup = () => {}): Target {
   const listeners = new Set<(chunk: Buffer) => void>();
-  shell.onData((data) => {
-    const chunk = data as unknown as Buffer;
+  session.onData((data) => {
+    const chunk = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     for (const listener of listeners) listener(chunk);
   });
-  const exited = new Promise<void>((resolve) => shell.onExit(() => resolve()));
+  const exited = new Promise<void>((resolve) => session.onExit(() => resolve()));
   return {
-    send: (data) => shell.write(data),
+    send: (data) => session.write(data),
     onData: (listener) => (listeners.add(listener), () => listeners.delete(listener)),
     async close() {
-      shell.kill("SIGHUP");
+      session.close();
       await Promise.race([exited, sleep(2000)]);
-      fs.rmSync(home, { recursive: true, force: true });
+      cleanup();
     },
   };
 }
 
-/** Podspace's bridge in its own server process, on a throwaway data dir and embedded database. */
-async function measureBridge(): Promise<Measured> {
+/** Podspace's bridge in its own server process, on a throwaway data dir and embedded database; its shells sandboxed or not. */
+function bridge({ sandboxed }: { sandboxed: boolean }): Promise<Terminals> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "podspace-bench-"));
   // Nothing from the developer's shell: the embedded database in dataDir, the demo sign-in.
   const serverEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "test", PODSPACE_DATA_DIR: dataDir };
   delete serverEnv.DATABASE_URL;
   delete serverEnv.PODSPACE_OIDC_PROVIDERS;
-  const server = spawn("tsx", [BRIDGE_SERVER], {
+  const server = spawn("tsx", [BRIDGE_SERVER, ...(sandboxed ? [] : ["--unsandboxed"])], {
     env: serverEnv,
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
-  try {
-    const bridge = await new Promise<{ url: string; cookie: string; origin: string }>((resolve, reject) => {
+  return setUp(async () => {
+    const endpoint = await new Promise<{ url: string; cookie: string; origin: string }>((resolve, reject) => {
       // Migrating a fresh embedded database and starting a workspace: slow on a busy machine.
       const timer = setTimeout(() => reject(new Error("the bridge server did not start in 180 s")), 180_000);
       void exited.then(() => reject(new Error(`the bridge server exited with ${server.exitCode} before it was ready`)));
@@ -248,9 +331,9 @@ async function measureBridge(): Promise<Measured> {
       });
     });
     let sessions = 0;
-    return await measure(async () => {
+    return async () => {
       // A session of its own per connection: the previous one is still closing.
-      const socket = new WebSocket(`${bridge.url}?session=bench-${sessions++}&cols=80&rows=24`, { headers: { cookie: bridge.cookie }, origin: bridge.origin });
+      const socket = new WebSocket(`${endpoint.url}?session=bench-${sessions++}&cols=80&rows=24`, { headers: { cookie: endpoint.cookie }, origin: endpoint.origin });
       const target = webSocketTarget(socket, (data, isBinary) => (isBinary ? data : null));
       // The `ready` control message comes first: the shell is attached.
       await new Promise<void>((resolve, reject) => {
@@ -269,14 +352,12 @@ async function measureBridge(): Promise<Measured> {
           await target.close();
         },
       };
-    });
-  } catch (error) {
-    return failed(error instanceof Error ? error.message : String(error));
-  } finally {
+    };
+  }, async () => {
     server.kill("SIGTERM");
     await Promise.race([exited, sleep(10_000)]);
     fs.rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Output from a socket, after `unframe` (null: not terminal output). */

@@ -37,14 +37,20 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: Omit<TerminalRouteOptions, "runtime"> & { ideHost?: IdeHost } = {}): Promise<Harness> {
+export async function startHarness(
+  options: Omit<TerminalRouteOptions, "runtime"> & {
+    ideHost?: IdeHost;
+    /** Opens the terminals' shells instead of the runtime (bench/terminal.ts: a shell outside the sandbox, to measure the sandbox's cost). */
+    openShell?: WorkspaceRuntime["attachTerminal"];
+  } = {},
+): Promise<Harness> {
   // The app's own data dir (a fresh one per test file, see test/helpers/isolated-env.ts),
   // as getRuntime() would use: the IDE proxy derives local homes from it.
   const dataDir = env.PODSPACE_DATA_DIR;
   const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
-  const { ideHost = null, ...terminalOptions } = options;
+  const { ideHost = null, openShell, ...terminalOptions } = options;
   const ide = createIdeProxy({ runtime, revalidateIntervalMs: options.revalidateIntervalMs, ideHost });
-  const terminals = createTerminalService({ runtime, ...terminalOptions });
+  const terminals = createTerminalService({ runtime: openShell ? { ...runtime, attachTerminal: openShell } : runtime, ...terminalOptions });
   const gateway = createGateway(
     podspaceRoutes({ ide, terminal: terminals.route, identityProvider: null, next: { handle: (_request, response) => response.writeHead(404).end("not podspace") } }),
   );
