@@ -28,10 +28,26 @@ export async function endLocalWorkspaces(dataDir: string): Promise<void> {
  * with the marker.
  */
 export async function workspaceProcesses(workspaceId: string): Promise<number[]> {
-  const marker = `${WORKSPACE_PROCESS_VARIABLE}=${workspaceId}`;
-  const marked = async (pid: string) => (await fs.readFile(`/proc/${pid}/environ`, "utf8").catch(() => "")).split("\0").includes(marker);
+  const marked = (pid: string) => carriesMarker(pid, workspaceId);
   const parentOf = async (pid: string) => (await fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => "")).split(") ")[1]?.split(" ")[1] ?? "";
-  const pids = (await fs.readdir("/proc")).filter((name) => /^\d+$/.test(name));
+  const pids = await allPids();
   const outermost = await Promise.all(pids.map(async (pid) => (await marked(pid)) && !(await marked(await parentOf(pid)))));
   return pids.filter((_, i) => outermost[i]).map(Number);
+}
+
+/** Pids of the workspace's running slirp4netns processes: what gives its sandbox outbound network. */
+export async function egressProcesses(workspaceId: string): Promise<number[]> {
+  const isEgress = async (pid: string) =>
+    (await fs.readFile(`/proc/${pid}/comm`, "utf8").catch(() => "")).trim() === "slirp4netns" && (await carriesMarker(pid, workspaceId));
+  const pids = await allPids();
+  const found = await Promise.all(pids.map(isEgress));
+  return pids.filter((_, i) => found[i]).map(Number);
+}
+
+const allPids = async () => (await fs.readdir("/proc")).filter((name) => /^\d+$/.test(name));
+
+/** Whether the process has the workspace's marker in its environment, which everything its start spawned inherits. */
+async function carriesMarker(pid: string, workspaceId: string): Promise<boolean> {
+  const environ = await fs.readFile(`/proc/${pid}/environ`, "utf8").catch(() => "");
+  return environ.split("\0").includes(`${WORKSPACE_PROCESS_VARIABLE}=${workspaceId}`);
 }

@@ -14,10 +14,11 @@ import {
   type WorkspaceSpec,
 } from "../types";
 import { workspaceEnv } from "./clean-env";
+import { EGRESS_NEEDS_ROOT } from "./egress";
 import { codeServerLauncher, ensureCodeServer, installedCodeServerBin } from "./code-server";
 import { logger } from "@/lib/observability/logger";
 import { waitForHealthy } from "./health";
-import { buildToolsHint, missingBuildTools } from "./prerequisites";
+import { buildToolsHint, egressToolsHint, missingBuildTools, missingEgressTools } from "./prerequisites";
 import { launchSandbox } from "./launch-sandbox";
 import { isAlive, logTail, stopProcessGroup } from "./process-group";
 import {
@@ -31,7 +32,7 @@ import {
   WORKSPACE_PROCESS_VARIABLE,
   writeProcessRecord,
 } from "./process-record";
-import { hostUidOf, IDE_SOCKET, identityFiles, SANDBOX, sandboxUnavailable, shellCommand, type SandboxLayout } from "./sandbox";
+import { ETC_FILES, etcFiles, hostUidOf, IDE_SOCKET, SANDBOX, sandboxUnavailable, shellCommand, type EtcFiles, type SandboxLayout } from "./sandbox";
 import { spawnShell } from "./terminal";
 
 // The embedded default: a workspace is a sandbox on this host (sandbox.ts)
@@ -59,6 +60,14 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
   };
   const missing = missingPrerequisites();
   if (missing) logger.warn(`local runtime: ${missing}`);
+  /** Why workspaces here start without outbound network, in one line with what to do; null when they have it. */
+  const noEgress = () => {
+    if (process.getuid?.() !== 0) return EGRESS_NEEDS_ROOT;
+    const missing = missingEgressTools();
+    return missing.length > 0 ? egressToolsHint(missing) : null;
+  };
+  const offline = noEgress();
+  if (offline) logger.warn(`local runtime: ${offline}`);
 
   const events = new EventEmitter<{ event: [RuntimeEvent] }>();
   const recordsDir = path.join(options.dataDir, "runtime", "local");
@@ -99,20 +108,17 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     return { ...env, PATH: `${path.dirname(sandboxedLauncher)}:${env.PATH}` };
   }
 
-  /** Where the sandbox's /etc/passwd and /etc/group come from: Podspace's, outside what the workspace can write. */
-  const identityOf = (spec: WorkspaceSpec) => ({
-    passwd: path.join(recordsDir, `${spec.id}.passwd`),
-    group: path.join(recordsDir, `${spec.id}.group`),
-  });
+  /** Where the sandbox's own /etc files (passwd, group, resolv.conf) come from: Podspace's, outside what the workspace can write. */
+  const etcOf = (spec: WorkspaceSpec) =>
+    Object.fromEntries(ETC_FILES.map((name) => [name, path.join(recordsDir, `${spec.id}.${name}`)])) as EtcFiles;
 
   /** The home and runtime dir, owned by the workspace's own uid when Podspace is root; nobody else may enter them. */
   async function prepareDirs(spec: WorkspaceSpec) {
     const uid = hostUidOf(spec.id);
     await fs.mkdir(runDirOf(spec), { recursive: true, mode: 0o700 });
     await fs.mkdir(options.cacheDir, { recursive: true });
-    const identity = identityFiles(uid);
-    await fs.writeFile(identityOf(spec).passwd, identity.passwd);
-    await fs.writeFile(identityOf(spec).group, identity.group);
+    const contents = etcFiles(uid);
+    for (const name of ETC_FILES) await fs.writeFile(etcOf(spec)[name], contents[name]);
     for (const dir of [homeOf(spec), runDirOf(spec)]) {
       await fs.chmod(dir, 0o700);
       if (uid !== null && (await fs.stat(dir)).uid !== uid) await execFileAsync("chown", ["-R", `${uid}:${uid}`, dir]);
@@ -175,13 +181,15 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     if (usesCodeServer && installed) await ensureCodeServer(options.cacheDir, () => {});
 
     const logFile = path.join(recordsDir, `${spec.id}.log`);
+    const withoutEgress = noEgress();
     await markSpawning(recordsDir, spec.id);
-    const { group, sandboxPid } = await launchSandbox({
+    const { group, sandboxPid, egress } = await launchSandbox({
       layout: layoutOf(spec),
       command: startupCommand(spec, ide, { waitFor: installed ? undefined : ide[0] }),
       idePort: spec.ide.port,
       env: { ...environmentOf(spec), [WORKSPACE_PROCESS_VARIABLE]: spec.id },
       logFile,
+      egress: withoutEgress === null,
     });
     await writeProcessRecord(recordsDir, spec.id, { pid: group.pid, sandboxPid });
     await clearSpawning(recordsDir, spec.id);
@@ -189,7 +197,10 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       if (stopping.has(spec.id)) return;
       fail(spec, `The workspace's IDE exited with code ${code}.\n${await logTail(logFile)}`);
     });
-    progress(spec, "shell", "Shell ready: the terminal works while the IDE starts");
+    const offline = egress ? null : (withoutEgress ?? `slirp4netns did not bring it up.\n${await logTail(logFile)}`);
+    if (offline) logger.warn({ workspaceId: spec.id }, `workspace without outbound network: ${offline}`);
+    const shellReady = "Shell ready: the terminal works while the IDE starts";
+    progress(spec, "shell", offline ? `${shellReady}. No outbound network: ${offline}` : shellReady);
     report(spec, { state: "running", message: "Running" });
 
     const ideUp = bringUpIde(spec, { pid: group.pid, installed, logFile }).finally(() => idesStarting.delete(ideUp));
@@ -230,7 +241,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       sharedPaths: options.sharedPaths ?? [],
       hostname: spec.name,
       hostUid: hostUidOf(spec.id),
-      identity: identityOf(spec),
+      etc: etcOf(spec),
     };
   }
 
@@ -287,7 +298,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       await this.stop(spec);
       await fs.rm(homeOf(spec), { recursive: true, force: true });
       await fs.rm(runDirOf(spec), { recursive: true, force: true });
-      await Promise.all(Object.values(identityOf(spec)).map((file) => fs.rm(file, { force: true })));
+      await Promise.all(Object.values(etcOf(spec)).map((file) => fs.rm(file, { force: true })));
       await fs.rm(path.join(recordsDir, `${spec.id}.log`), { force: true });
       report(spec, { state: "absent", message: "Deleted" });
     },

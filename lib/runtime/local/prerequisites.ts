@@ -13,6 +13,9 @@ const BUILD_TOOLS = [
   { command: "python3", debianPackage: "python3" },
 ] as const;
 
+/** What gives a workspace outbound network (egress.ts); without it, workspaces run offline. */
+const EGRESS_TOOLS = [{ command: "slirp4netns", debianPackage: "slirp4netns" }] as const;
+
 export interface MissingTool {
   command: string;
   debianPackage: string;
@@ -32,6 +35,7 @@ function onPath(command: string): boolean {
 const missingOf = (tools: readonly MissingTool[]) => tools.filter((tool) => !onPath(tool.command));
 
 export const missingBuildTools = () => missingOf(BUILD_TOOLS);
+export const missingEgressTools = () => missingOf(EGRESS_TOOLS);
 
 /** One line naming what is missing and the command that installs it. */
 export function installHint(missing: readonly MissingTool[], purpose: string): string {
@@ -41,3 +45,4 @@ export function installHint(missing: readonly MissingTool[], purpose: string): s
 }
 
 export const buildToolsHint = (missing: readonly MissingTool[]) => installHint(missing, "building code-server's native modules");
+export const egressToolsHint = (missing: readonly MissingTool[]) => installHint(missing, "outbound network from workspaces");

@@ -1,6 +1,6 @@
 import { spawn, type StdioOptions } from "node:child_process";
 import fs from "node:fs";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 // A workspace process runs in its own process group so that stopping it
 // stops everything it started (a shell, a language server, a build), and
@@ -13,6 +13,8 @@ export interface ProcessGroup {
   exited: Promise<number | null>;
   /** The pipe the process was given as `pipeFd`, when it asked for one. */
   pipe?: Readable;
+  /** Its stdin, when it asked for a pipe there. */
+  input?: Writable;
 }
 
 export function startProcessGroup(options: {
@@ -22,11 +24,13 @@ export function startProcessGroup(options: {
   logFile: string;
   /** An fd after stdio (3) to give the process as a pipe, to read from. */
   pipeFd?: 3;
+  /** Whether its stdin is a pipe to write to, rather than nothing. */
+  input?: boolean;
 }): ProcessGroup {
   const log = fs.openSync(options.logFile, "a");
   try {
     const [file = "", ...args] = options.command;
-    const stdio: StdioOptions = ["ignore", log, log, ...(options.pipeFd ? ["pipe" as const] : [])];
+    const stdio: StdioOptions = [options.input ? "pipe" : "ignore", log, log, ...(options.pipeFd ? ["pipe" as const] : [])];
     // Next's types declare NODE_ENV required in every ProcessEnv; a workspace
     // gets exactly the environment it is given, without Podspace's NODE_ENV.
     const env = options.env as NodeJS.ProcessEnv;
@@ -36,7 +40,7 @@ export function startProcessGroup(options: {
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.unref();
     const pipe = options.pipeFd ? (child.stdio[options.pipeFd] as Readable) : undefined;
-    return { pid: child.pid, exited, pipe };
+    return { pid: child.pid, exited, pipe, input: options.input ? child.stdin! : undefined };
   } finally {
     fs.closeSync(log);
   }

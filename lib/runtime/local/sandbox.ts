@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
+import { SANDBOX_DNS } from "./egress";
 
 // Each local workspace runs in a bubblewrap sandbox: its own mount, PID,
 // network, IPC and UTS namespaces, the host's system directories read-only,
@@ -8,7 +9,8 @@ import path from "node:path";
 // cache (read-only). So code in a workspace can't read Podspace's
 // environment, its data dir or its database, can't see its processes or
 // another workspace's, and can't reach anything listening on the host's
-// loopback (PostgreSQL, another workspace's IDE or dev server).
+// loopback (PostgreSQL, another workspace's IDE or dev server); its way out
+// is slirp4netns (egress.ts), which keeps that loopback closed.
 //
 // When Podspace runs as root, bwrap sets the sandbox up as root and the
 // workspace then runs as a uid of its own, with every capability dropped
@@ -55,17 +57,39 @@ export interface SandboxLayout {
   hostname: string;
   /** The workspace's own uid on the host when Podspace is root (hostUidOf). */
   hostUid: number | null;
-  /** Host files seen as /etc/passwd and /etc/group: the workspace's user is `coder`, and the host's users stay unlisted. */
-  identity: { passwd: string; group: string };
+  /** Host files seen in place of the host's /etc/<name> (etcFiles), by name. */
+  etc: EtcFiles;
 }
 
-/** The /etc/passwd and /etc/group a sandbox sees. */
-export function identityFiles(hostUid: number | null): { passwd: string; group: string } {
+/** Files of /etc that a sandbox sees as Podspace writes them, not the host's. */
+export const ETC_FILES = ["passwd", "group", "resolv.conf"] as const;
+export type EtcFiles = Record<(typeof ETC_FILES)[number], string>;
+
+/**
+ * The contents of a sandbox's own /etc files: a passwd and group where the
+ * workspace's user is `coder` and the host's users stay unlisted, and a
+ * resolv.conf naming slirp's DNS forwarder, the only resolver it can reach.
+ */
+export function etcFiles(hostUid: number | null): EtcFiles {
   const uid = hostUid ?? process.getuid?.() ?? 0;
   return {
     passwd: `root:x:0:0:root:/root:/usr/sbin/nologin\ncoder:x:${uid}:${uid}:coder:${SANDBOX.home}:/bin/bash\n`,
     group: `root:x:0:\ncoder:x:${uid}:\n`,
+    "resolv.conf": `nameserver ${SANDBOX_DNS}\n`,
   };
+}
+
+/**
+ * Where to mount over the host's /etc/<name>: the file itself, or where its
+ * symlink leads (resolv.conf often into /run, which the sandbox doesn't
+ * have), since bwrap can't mount over a symlink whose target is missing.
+ */
+function etcMountPoint(name: string): string {
+  let file = path.join("/etc", name);
+  for (let hops = 0; hops < 10 && lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink(); hops++) {
+    file = path.resolve(path.dirname(file), readlinkSync(file));
+  }
+  return file;
 }
 
 /** The fd bwrap writes its JSON info to (the sandbox's pid): the one after stdio. */
@@ -96,7 +120,9 @@ export function sandboxArgs(layout: SandboxLayout, command: string[], idePort: n
  * bwrap's argv for a terminal of its own beside the workspace's sandbox: the
  * same filesystem (home, tools), namespaces of its own. For Podspace as an
  * ordinary user, where joining the running sandbox's namespaces (nsenter) is
- * refused; the shell then doesn't see the IDE's processes or ports.
+ * refused: bwrap nests a second user namespace in it (to mount /dev's devpts
+ * first), which owns none of them. The shell then doesn't see the IDE's
+ * processes or ports, and has no network either (egress.ts).
  */
 export function shellSandboxArgs(layout: SandboxLayout, command: string[]): string[] {
   return [...isolation(layout), "--die-with-parent", "--", ...dropToWorkspaceUser(layout), ...command];
@@ -113,8 +139,7 @@ function isolation(layout: SandboxLayout): string[] {
     ["--ro-bind", layout.cacheDir, SANDBOX.cache],
     ["--ro-bind", path.dirname(realpathSync(process.execPath)), path.dirname(SANDBOX.node)],
     ["--ro-bind", path.join(import.meta.dirname, "ide-relay.mjs"), SANDBOX.relay],
-    ["--ro-bind", layout.identity.passwd, "/etc/passwd"],
-    ["--ro-bind", layout.identity.group, "/etc/group"],
+    ...Object.entries(layout.etc).map(([name, file]) => ["--ro-bind", file, etcMountPoint(name)] as ["--ro-bind", string, string]),
     ...layout.sharedPaths.map((shared) => ["--ro-bind", shared, shared] as ["--ro-bind", string, string]),
   ];
   // bwrap makes missing parents of a mount point private (0700); these are
