@@ -20,6 +20,11 @@ describe("startup refuses bad configuration with one line naming the setting", (
     ["PORT", { PORT: "eighty" }, /^podspace: invalid setting PORT: expected an integer from 1 to 65535, got "eighty"$/],
     ["DATABASE_URL", { DATABASE_URL: "mysql://root@localhost/podspace" }, /^podspace: invalid setting DATABASE_URL: expected a postgresql:\/\//],
     [
+      "a PODSPACE_URL whose host can't have IDE origins",
+      { PODSPACE_URL: "http://localhost:3000" },
+      /^podspace: invalid setting PODSPACE_URL: localhost can't give each workspace's IDE an origin of its own .* http:\/\/podspace\.localhost:3000 .* same-origin/,
+    ],
+    [
       "an unreachable DATABASE_URL",
       { PORT: "3999", DATABASE_URL: "postgresql://podspace:s3cret@127.0.0.1:1/podspace" },
       /^podspace: DATABASE_URL: cannot connect to postgresql:\/\/podspace:\*\*\*@127\.0\.0\.1:1\/podspace \(ECONNREFUSED/,
