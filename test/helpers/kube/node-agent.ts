@@ -1,10 +1,13 @@
 // A fake kubelet for tests ("node agent"): registers a Ready Node with the
 // test control plane (control-plane.ts), provisions hostPath volumes for
 // PersistentVolumeClaims, runs the pods the real scheduler binds to it as
-// local processes (each in its own network namespace), reports their status
-// and events, and serves exec, port-forward and logs to the apiserver, so
+// local processes (each in its own network namespace, on the agent's pod
+// network: a bridge and a /24, pod-network.ts), enforces NetworkPolicies
+// there with nftables (policy-enforcer.ts), reports the pods' status and
+// events, and serves exec, port-forward and logs to the apiserver, so
 // terminal and IDE traffic takes the production path: client → apiserver →
-// node agent → process. Needs root (unshare/nsenter) and socat and openssl.
+// node agent → process. Needs root (unshare/nsenter, ip, nft, with
+// br_netfilter loaded) and socat and openssl.
 //
 // Under dir (a temp dir unless given): node-agent.log (errors),
 // kubelet-requests.log (what the apiserver sent), volumes/<pv>/ (volume
@@ -18,7 +21,9 @@ import { EventRecorder } from "./node-agent/events";
 import { startKubeletServer } from "./node-agent/kubelet-server";
 import { registerNode } from "./node-agent/node-registration";
 import { OrphanGuard } from "./node-agent/orphan-guard";
-import { startPodRunner } from "./node-agent/pod-runner";
+import { startPodNetwork } from "./node-agent/pod-network";
+import { startPodRunner, type PodRunner } from "./node-agent/pod-runner";
+import { startPolicyEnforcer } from "./node-agent/policy-enforcer";
 import { startVolumeProvisioner } from "./node-agent/volume-provisioner";
 
 export { TEST_STORAGE_CLASS } from "./node-agent/volume-provisioner";
@@ -27,7 +32,14 @@ export interface NodeAgent {
   nodeName: string;
   /** Holds node-agent.log, kubelet-requests.log, volumes/ and pods/. */
   dir: string;
-  /** Stops every pod's processes, the watches and the server, and deletes the Node. */
+  /** Every pod of this node has an IP in `cidr`, on `bridge`; `nftTable` (inet) enforces NetworkPolicies. */
+  podNetwork: { cidr: string; bridge: string; nftTable: string };
+  /**
+   * A process in the pod's network namespace (nsenter --net=/proc/<pid>/ns/net),
+   * while the pod has one.
+   */
+  sandboxPid(namespace: string, name: string): number | undefined;
+  /** Stops every pod's processes, the watches and the server, removes the pod network, and deletes the Node. */
   stop(): Promise<void>;
 }
 
@@ -58,15 +70,23 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     guard.dispose();
     if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
   };
+  let pods: PodRunner;
+  let podNetwork: NodeAgent["podNetwork"];
   try {
     const provisioner = await startVolumeProvisioner({ kubeConfig, dir: path.join(dir, "volumes"), log });
     stops.push(() => provisioner.stop());
-    const pods = startPodRunner({
+    const network = await startPodNetwork(guard);
+    podNetwork = { cidr: network.cidr, bridge: network.bridge, nftTable: `podspace_${network.bridge}` };
+    stops.push(() => network.stop());
+    const enforcer = await startPolicyEnforcer({ kubeConfig, nodeName, table: podNetwork.nftTable, guard, log });
+    stops.push(() => enforcer.stop());
+    pods = startPodRunner({
       kubeConfig,
       nodeName,
       dir: path.join(dir, "pods"),
       events: new EventRecorder(kubeConfig, nodeName, log),
       guard,
+      network,
       log,
     });
     stops.push(() => pods.stop());
@@ -78,5 +98,11 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
     await stop();
     throw error;
   }
-  return { nodeName, dir, stop };
+  return {
+    nodeName,
+    dir,
+    podNetwork,
+    sandboxPid: (namespace, name) => pods.find(namespace, name)?.sandboxPid,
+    stop,
+  };
 }

@@ -1,18 +1,13 @@
 // The kubelet's pod loop: watches the pods bound to this node and keeps one
 // PodWorker per pod uid, and polls the memory of every limited container.
-//
-// Pod IPs: each pod gets its own loopback address, 127.1.x.y. Inside the
-// pod's network namespace the whole of 127.0.0.0/8 is local, so the address
-// works there (for probes, as the kubelet probes the pod IP) while the pods
-// stay distinct in the API, like a real cluster's. From the host it reaches
-// nothing of the pod's: all traffic goes through the apiserver
-// (port-forward/exec), never to the pod IP directly.
+// Each pod's IP comes from the node's pod network (pod-network.ts).
 import path from "node:path";
 import { CoreV1Api, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { describeError } from "./api";
 import type { EventRecorder } from "./events";
 import { groupRss } from "./memory";
 import type { OrphanGuard } from "./orphan-guard";
+import type { PodNetwork } from "./pod-network";
 import { PodWorker, type PodHandle } from "./pod-worker";
 import { startWatchLoop } from "./watch-loop";
 
@@ -33,13 +28,13 @@ export function startPodRunner(options: {
   dir: string;
   events: EventRecorder;
   guard: OrphanGuard;
+  network: PodNetwork;
   log(line: string): void;
 }): PodRunner {
   const core = options.kubeConfig.makeApiClient(CoreV1Api);
   const workers = new Map<string, PodWorker>(); // by pod uid
   const byName = new Map<string, string>(); // namespace/name → uid
   const removals = new Set<Promise<void>>();
-  let podCount = 0;
 
   function upsert(pod: V1Pod) {
     const uid = pod.metadata!.uid!;
@@ -47,7 +42,6 @@ export function startPodRunner(options: {
     if (existing) return existing.update(pod);
     // A pod that already ended (before this agent started) has nothing left to run.
     if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return;
-    podCount++;
     let worker: PodWorker;
     try {
       worker = new PodWorker(pod, {
@@ -56,7 +50,7 @@ export function startPodRunner(options: {
         events: options.events,
         guard: options.guard,
         podDir: path.join(options.dir, `${pod.metadata!.namespace}_${pod.metadata!.name}_${uid}`),
-        podIP: `127.1.${Math.floor(podCount / 250)}.${(podCount % 250) + 1}`,
+        network: options.network,
         log: options.log,
       });
     } catch (error) {

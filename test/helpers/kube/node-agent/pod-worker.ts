@@ -14,6 +14,7 @@ import type { EventRecorder, EventType } from "./events";
 import { pullError } from "./images";
 import { parseMemoryQuantity } from "./memory";
 import type { OrphanGuard } from "./orphan-guard";
+import type { PodNetwork } from "./pod-network";
 import { resolveHomeDir } from "./pod-home";
 import { buildPodStatus, StatusWriter, TransitionClock, type PodView } from "./pod-status";
 import { watchReadiness } from "./readiness";
@@ -26,7 +27,7 @@ export interface PodWorkerDeps {
   guard: OrphanGuard;
   /** This pod's directory on the host (logs, scratch home, emptyDirs). */
   podDir: string;
-  podIP: string;
+  network: PodNetwork;
   log(line: string): void;
 }
 
@@ -174,8 +175,8 @@ export class PodWorker {
     const signal = this.stopping.signal;
     try {
       await this.publish();
-      this.sandbox = await startSandbox(path.join(this.deps.podDir, "sandbox.log"), this.deps.guard);
-      this.view.podIP = this.deps.podIP;
+      this.sandbox = await startSandbox(path.join(this.deps.podDir, "sandbox.log"), this.deps.guard, this.deps.network);
+      this.view.podIP = this.sandbox.ip;
       await this.pullImage(signal);
       await this.prepareHome(signal);
       await this.runContainer(signal);
@@ -280,7 +281,7 @@ export class PodWorker {
       {
         container: this.container,
         sandboxPid: this.sandbox!.pid,
-        podIP: this.deps.podIP,
+        podIP: this.sandbox!.ip,
         setReady: (ready) => {
           this.view.ready = ready;
           void this.publish();

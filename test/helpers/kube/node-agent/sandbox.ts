@@ -1,36 +1,22 @@
 // A pod's network namespace: what the kubelet's "pause" container is for.
-// `unshare --net` gives it a namespace of its own with only a loopback
-// interface, so every pod can listen on the same port (the IDE's 13337) and
-// nothing in one pod can reach another. A sleeping process holds the
+// `unshare --net` gives it a namespace of its own, so every pod can listen
+// on the same port (the IDE's 13337), and the pod network (pod-network.ts)
+// gives it an eth0 with the pod's IP. A sleeping process holds the
 // namespace open, so it outlives container restarts, and the container,
 // exec sessions, port-forward connections and probes all enter it with
 // nsenter --net=/proc/<sandbox pid>/ns/net. (Needs root, as the tests run.)
 import fs from "node:fs";
-import path from "node:path";
 import { startProcessGroup, stopProcessGroup } from "@/lib/runtime/local/process-group";
 import { sleep } from "./api";
+import { tool, TOOL_PATH } from "./host-tools";
 import type { OrphanGuard } from "./orphan-guard";
+import type { PodNetwork } from "./pod-network";
 
 export interface Sandbox {
   pid: number;
+  /** The pod's IP on the pod network. */
+  ip: string;
   stop(): Promise<void>;
-}
-
-// Resolved here rather than through the pod's env: a container may set its
-// own PATH, which must apply to its command and not to these tools.
-const TOOL_PATH = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
-
-function tool(name: string): string {
-  for (const dir of TOOL_PATH) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  throw new Error(`the node agent needs ${name} on PATH`);
 }
 
 const UNSHARE = tool("unshare");
@@ -43,7 +29,7 @@ export function inSandbox(sandboxPid: number, command: string[]): string[] {
   return [NSENTER, `--net=/proc/${sandboxPid}/ns/net`, "--", ...command];
 }
 
-export async function startSandbox(logFile: string, guard: OrphanGuard): Promise<Sandbox> {
+export async function startSandbox(logFile: string, guard: OrphanGuard, network: PodNetwork): Promise<Sandbox> {
   // `ip link set lo up` before `exec sleep`: once the process is sleep, the
   // loopback is up and the namespace is ready to enter.
   const group = startProcessGroup({
@@ -53,7 +39,7 @@ export async function startSandbox(logFile: string, guard: OrphanGuard): Promise
     logFile,
   });
   guard.track(group.pid);
-  const stop = async () => {
+  const stopGroup = async () => {
     await stopProcessGroup(group.pid, 1_000);
     guard.untrack(group.pid);
   };
@@ -65,12 +51,22 @@ export async function startSandbox(logFile: string, guard: OrphanGuard): Promise
   const deadline = Date.now() + 5_000;
   while (!(await isSleeping(group.pid))) {
     if (ended || Date.now() > deadline) {
-      await stop();
+      await stopGroup();
       throw new Error(`could not create a network namespace (see ${logFile})`);
     }
     await sleep(20);
   }
-  return { pid: group.pid, stop };
+  try {
+    const link = await network.attach(group.pid);
+    const stop = async () => {
+      await link.detach();
+      await stopGroup();
+    };
+    return { pid: group.pid, ip: link.ip, stop };
+  } catch (error) {
+    await stopGroup();
+    throw error;
+  }
 }
 
 async function isSleeping(pid: number): Promise<boolean> {

@@ -16,6 +16,12 @@ export interface WatchLoopOptions<T extends KubernetesObject> {
   fieldSelector?: string;
   /** Lists the same collection with the same field selector. */
   list(fieldSelector: string | undefined): Promise<KubernetesListObject<T>>;
+  /**
+   * For kinds whose client model renames fields (NetworkPolicy's `from` is
+   * `_from`): watch events carry the API's JSON as sent, while list()
+   * returns model objects, so each watched object is decoded with this.
+   */
+  decode?(object: T): T;
   onUpsert(object: T): void;
   onDelete(object: T): void;
   log(line: string): void;
@@ -77,12 +83,13 @@ export function startWatchLoop<T extends KubernetesObject>(options: WatchLoopOpt
         }
         resourceVersion = object.metadata?.resourceVersion ?? resourceVersion;
         if (type === "BOOKMARK") return;
+        const decoded = options.decode ? options.decode(object) : object;
         if (type === "DELETED") {
-          known.delete(keyOf(object));
-          options.onDelete(object);
+          known.delete(keyOf(decoded));
+          options.onDelete(decoded);
         } else {
-          known.set(keyOf(object), object);
-          options.onUpsert(object);
+          known.set(keyOf(decoded), decoded);
+          options.onUpsert(decoded);
         }
       };
       const onDone = (error: unknown) => {
