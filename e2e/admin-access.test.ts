@@ -21,6 +21,7 @@ const SPEC = {
 
 describe("admin access to a workspace", () => {
   const stack = usePodspaceStack();
+  let workspaceId: string;
   let workspaceUrl: string;
 
   beforeAll(async () => {
@@ -29,7 +30,7 @@ describe("admin access to a workspace", () => {
     for (const account of [/Avery Admin/, /Dana Developer/]) await signIn(page, stack.podspace.url, { provider: DEMO, account });
     await page.close();
     await insertTemplate(stack.database.url, SPEC);
-    const id = randomUUID();
+    workspaceId = randomUUID();
     // Stopped, and meant to stay so: the reconciler leaves it alone.
     const inserted = await query(
       stack.database.url,
@@ -37,10 +38,10 @@ describe("admin access to a workspace", () => {
         SELECT $1, 'danas-box', u.id, t.id, v.id, '{"cpu":1,"memoryGiB":1,"diskGiB":1,"values":{}}', 'STOPPED', 'STOPPED', now()
         FROM "User" u, "Team" t, "TemplateVersion" v JOIN "Template" tp ON tp.id = v."templateId"
         WHERE u.name = 'Dana Developer' AND t.slug = 'demo' AND tp.slug = 'e2e-grant' RETURNING id`,
-      [id],
+      [workspaceId],
     );
     expect(inserted).toHaveLength(1);
-    workspaceUrl = `${stack.podspace.url}/workspaces/${id}`;
+    workspaceUrl = `${stack.podspace.url}/workspaces/${workspaceId}`;
   });
 
   it("takes a reason, opens the tools to the admin, and shows the owner who and why until they end it", async () => {
@@ -56,6 +57,9 @@ describe("admin access to a workspace", () => {
     await dialog.getByLabel("Why do you need access?").fill(REASON);
     await dialog.getByRole("button", { name: "Get access" }).click();
     await page.getByRole("region", { name: "Workspace tools" }).waitFor();
+    // Opening it is not starting it: that is its owner's visit only.
+    expect(await page.getByText("Resuming this workspace…").count()).toBe(0);
+    expect(await query(stack.database.url, `SELECT "desiredState" FROM "Workspace" WHERE id = $1`, [workspaceId])).toEqual([{ desiredState: "STOPPED" }]);
 
     await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
     await page.goto(workspaceUrl);

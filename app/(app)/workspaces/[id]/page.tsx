@@ -54,6 +54,7 @@ function Detail({ term, children }: { term: string; children: React.ReactNode })
 export default async function WorkspacePage({ params }: WorkspacePageProps) {
   const workspace = await workspaceForRequest((await params).id);
   if (!workspace) notFound();
+  const user = await requireUser();
   const { template } = workspace;
   const notice = await lifecycleNotice(workspace.id);
 
@@ -111,7 +112,8 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
               started.
             </p>
           ) : null}
-          {workspace.canConnect ? (
+          {/* Only its owner's visit starts it: an admin with access who needs it running presses Start. */}
+          {workspace.canConnect && workspace.owner.id === user.id ? (
             <ResumeOnOpen workspaceId={workspace.id} stopped={workspace.state === "STOPPED" && workspace.desiredState === "STOPPED"} />
           ) : null}
           <LiveFailure workspaceId={workspace.id} canOperate={workspace.canOperate} />
