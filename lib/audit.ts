@@ -31,6 +31,9 @@ export const AUDIT_ACTIONS = [
   "workspace.restart-requested",
   "workspace.updated",
   "workspace.settings-changed",
+  // A platform admin's time-limited access to the terminal and IDE, and its early end.
+  "workspace.access-granted",
+  "workspace.access-ended",
   // Lifecycle policies (actor null: the system).
   "workspace.auto-stopped",
   "workspace.marked-dormant",

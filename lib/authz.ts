@@ -36,8 +36,10 @@ export type Action =
   | "workspace:view"
   /** Start, stop, restart, update and delete it. */
   | "workspace:operate"
-  /** Open its terminal and IDE: a shell as its owner, so only the owner (and platform admins). */
-  | "workspace:connect";
+  /** Open its terminal and IDE: a shell as its owner, so only the owner, or a holder of an access grant. */
+  | "workspace:connect"
+  /** Grant oneself time-limited, audited access to a workspace's terminal and IDE. */
+  | "workspace:get-admin-access";
 
 interface TeamResource {
   teamId: string;
@@ -47,30 +49,50 @@ interface WorkspaceResource extends TeamResource {
   ownerId: string;
 }
 
+/**
+ * A workspace with the users who hold an access grant to it in force now,
+ * loaded with it by the data layer (lib/workspaces/access-grants.ts): a
+ * grant expires or is ended at a moment `can` mustn't have to know about.
+ */
+export interface ConnectableResource extends WorkspaceResource {
+  granteeIds: readonly string[];
+}
+
 /** For membership changes: the role the target has now and the role it would get. */
 interface MembershipChange extends TeamResource {
   currentRole?: TeamRole;
   newRole?: TeamRole;
 }
 
-type ResourceFor<A extends Action> = A extends "team:create" | "user:administer" | "usage:view-all" | "template:manage" | "team:set-quota-ceilings"
+type ResourceFor<A extends Action> = A extends
+  | "team:create"
+  | "user:administer"
+  | "usage:view-all"
+  | "template:manage"
+  | "team:set-quota-ceilings"
+  | "workspace:get-admin-access"
   ? undefined
   : A extends "team:manage-members"
     ? MembershipChange
-    : A extends "workspace:view" | "workspace:operate" | "workspace:connect"
-      ? WorkspaceResource
-      : TeamResource;
+    : A extends "workspace:connect"
+      ? ConnectableResource
+      : A extends "workspace:view" | "workspace:operate"
+        ? WorkspaceResource
+        : TeamResource;
 
 const RANK: Record<TeamRole, number> = { MEMBER: 1, ADMIN: 2, OWNER: 3 };
 
 export function can<A extends Action>(actor: Actor, action: A, ...[resource]: ResourceFor<A> extends undefined ? [] : [ResourceFor<A>]): boolean {
-  if (actor.isPlatformAdmin) return true;
+  // A shell in a workspace is its owner's: platform admins get in only
+  // through a grant, which is audited, time-limited and shown to the owner.
+  if (actor.isPlatformAdmin && action !== "workspace:connect") return true;
   switch (action) {
     case "team:create":
     case "team:archive":
     case "team:set-quota-ceilings":
     case "user:administer":
     case "usage:view-all":
+    case "workspace:get-admin-access":
       return false;
     case "template:manage":
       return actor.isTemplateAdmin === true;
@@ -92,8 +114,11 @@ export function can<A extends Action>(actor: Actor, action: A, ...[resource]: Re
       return role !== undefined && (workspace.ownerId === actor.id || role !== "MEMBER");
     }
     case "workspace:connect": {
-      const workspace = resource as WorkspaceResource;
-      return workspace.ownerId === actor.id && actor.roles.has(workspace.teamId);
+      const workspace = resource as ConnectableResource;
+      if (workspace.ownerId === actor.id && actor.roles.has(workspace.teamId)) return true;
+      // Grants are how platform admins get in; one whose role was taken away
+      // loses the grants they took with it.
+      return actor.isPlatformAdmin && workspace.granteeIds.includes(actor.id);
     }
     case "team:manage-members": {
       const change = resource as MembershipChange;

@@ -4,6 +4,7 @@ import type { WebSocket } from "ws";
 import { can } from "@/lib/authz";
 import { getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { connectResource, granteesInForce } from "@/lib/workspaces/access-grants";
 import { runtimeSpecInclude, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
 import { podspaceAdapter } from "./adapter";
 import { loadCurrentUser, type CurrentUser } from "./current-user";
@@ -89,15 +90,19 @@ export async function userForToken(token: string): Promise<CurrentUser | null> {
 export async function sessionMayStill(token: string, action: "workspace:view" | "workspace:connect", workspaceId: string): Promise<boolean> {
   const user = await userForToken(token);
   if (!user) return false;
-  const workspace = await getDb().workspace.findUnique({ where: { id: workspaceId }, select: { teamId: true, ownerId: true } });
-  return workspace !== null && can(user, action, workspace);
+  const workspace = await getDb().workspace.findUnique({
+    where: { id: workspaceId },
+    select: { teamId: true, ownerId: true, accessGrants: granteesInForce() },
+  });
+  if (!workspace) return false;
+  return action === "workspace:connect" ? can(user, action, connectResource(workspace)) : can(user, action, workspace);
 }
 
 /** The workspace if `user` may open its terminal and IDE; null when it doesn't exist, is deleted or is out of reach. */
 export async function connectableWorkspace(user: CurrentUser, workspaceId: string): Promise<WorkspaceForRuntime | null> {
-  const workspace = await getDb().workspace.findUnique({ where: { id: workspaceId }, include: runtimeSpecInclude });
+  const workspace = await getDb().workspace.findUnique({ where: { id: workspaceId }, include: { ...runtimeSpecInclude, accessGrants: granteesInForce() } });
   if (!workspace || workspace.state === "DELETED" || workspace.deletedAt) return null;
-  return can(user, "workspace:connect", { teamId: workspace.teamId, ownerId: workspace.ownerId }) ? workspace : null;
+  return can(user, "workspace:connect", connectResource(workspace)) ? workspace : null;
 }
 
 export type UpgradeDecision =

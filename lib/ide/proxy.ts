@@ -27,7 +27,7 @@ import { ideHost as configuredIdeHost, type IdeHost } from "./ide-host";
 
 // The IDE reverse proxy, HTTP and WebSocket, to the IDE inside the
 // workspace. Bytes stream both ways as they come, and only the workspace's
-// owner (and platform admins) get through; anyone else sees 404, as for a
+// owner (and holders of an access grant) get through; anyone else sees 404, as for a
 // workspace that doesn't exist. It serves the IDE in one of two modes:
 // - wildcard host (the default, PODSPACE_IDE_HOST, see ./ide-host.ts): at
 //   the root of the workspace's own origin, authorized by that origin's IDE

@@ -40,3 +40,17 @@ export const bulkStopSchema = z
   .array(idSchema, { error: "Choose the workspaces to stop." })
   .min(1, { error: "Choose the workspaces to stop." })
   .max(200, { error: "Stop at most 200 workspaces at a time." });
+
+/** A platform admin's request for access to a workspace's terminal and IDE: the reason is shown to its owner. */
+export const adminAccessSchema = z.object({
+  workspaceId: idSchema,
+  reason: z
+    .string({ error: "Say why you need access." })
+    .trim()
+    .min(10, { error: "Say why you need access, in at least 10 characters." })
+    .max(500, { error: "Keep the reason to 500 characters." }),
+});
+export type AdminAccessInput = z.output<typeof adminAccessSchema>;
+
+export const endAccessSchema = z.object({ grantId: idSchema });
+export type EndAccessInput = z.output<typeof endAccessSchema>;

@@ -4,6 +4,7 @@ import type { Prisma, Workspace, WorkspaceEvent } from "@/lib/generated/prisma/c
 import type { DesiredState, EventLevel, WorkspaceState } from "@/lib/generated/prisma/enums";
 import type { WorkspaceParameters } from "@/lib/templates/parameters";
 import { templateSpec, type TemplateParameter, type TemplateSpec } from "@/lib/templates/spec";
+import { grantsInForce } from "./access-grants";
 import { workspaceNotFound } from "./operate-workspace";
 import { toListItem, workspaceListInclude, type WorkspaceListItem } from "./list-workspaces";
 
@@ -48,6 +49,15 @@ export interface WorkspaceSettings {
   current: WorkspaceParameters;
 }
 
+/** Someone's access grant in force, as the workspace page lists it for whoever looks after the workspace. */
+export interface AccessGrantView {
+  id: string;
+  grantee: { name: string | null; email: string };
+  reason: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
 export interface WorkspaceDetail extends WorkspaceListItem {
   /** The template's custom parameters with the values this workspace was created with. */
   parameters: WorkspaceParameterView[];
@@ -55,6 +65,10 @@ export interface WorkspaceDetail extends WorkspaceListItem {
   settings: WorkspaceSettings | null;
   /** The latest events, oldest first. */
   events: WorkspaceEventView[];
+  /** Who else may open its terminal and IDE now, and why; whoever may operate it may end their access. */
+  accessGrants: AccessGrantView[];
+  /** Whether the actor, a platform admin without access, may give themself access (lib/workspaces/admin-access.ts). */
+  canGetAdminAccess: boolean;
 }
 
 /** How many events the page loads up front; the stream adds newer ones. */
@@ -119,18 +133,31 @@ function settingsOf(spec: Prisma.JsonValue, parameters: Prisma.JsonValue): Works
 /** The workspace with its latest events; throws not_found when it doesn't exist, was deleted or is out of reach. */
 export async function getWorkspaceForActor(actor: Actor, id: string): Promise<WorkspaceDetail> {
   const db = getDb();
-  const row = await db.workspace.findUnique({ where: { id }, include: detailInclude });
+  const row = await db.workspace.findUnique({
+    where: { id },
+    include: {
+      ...detailInclude,
+      accessGrants: {
+        where: grantsInForce(),
+        orderBy: { createdAt: "asc" },
+        select: { id: true, userId: true, reason: true, createdAt: true, expiresAt: true, user: { select: { name: true, email: true } } },
+      },
+    },
+  });
   if (!row || !inReach(actor, row)) throw workspaceNotFound();
+  const item = toListItem(actor, row);
   const events = await db.workspaceEvent.findMany({
     where: { workspaceId: id },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: EVENT_PAGE,
   });
   return {
-    ...toListItem(actor, row),
+    ...item,
     parameters: parameterViews(row.templateVersion.spec, row.parameters),
     settings: settingsOf(row.templateVersion.spec, row.parameters),
     events: events.reverse().map(toEventView),
+    accessGrants: row.accessGrants.map(({ id, user, reason, createdAt, expiresAt }) => ({ id, grantee: user, reason, createdAt, expiresAt })),
+    canGetAdminAccess: !item.canConnect && can(actor, "workspace:get-admin-access"),
   };
 }
 

@@ -3,6 +3,7 @@ import { getDb } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
 import { AppError } from "@/lib/errors";
+import { connectResource, granteesInForce } from "./access-grants";
 
 // The workspaces a user sees on /workspaces: their own, and the whole team's
 // for team owners and admins. Every row passes `can(actor, "workspace:view")`,
@@ -42,7 +43,7 @@ export interface WorkspaceListItem {
   };
   /** Whether the actor may start, stop, retry and delete it. */
   canOperate: boolean;
-  /** Whether the actor may open its terminal and IDE (its owner). */
+  /** Whether the actor may open its terminal and IDE (its owner, or a holder of an access grant). */
   canConnect: boolean;
 }
 
@@ -67,7 +68,8 @@ export const workspaceListInclude = {
   },
 } satisfies Prisma.WorkspaceInclude;
 
-type WorkspaceRow = Prisma.WorkspaceGetPayload<{ include: typeof workspaceListInclude }>;
+/** A row of workspaceListInclude's, with its grants in force (granteesInForce) loaded as `accessGrants`. */
+type WorkspaceRow = Prisma.WorkspaceGetPayload<{ include: typeof workspaceListInclude }> & { accessGrants: readonly { userId: string }[] };
 
 /** The resources in Workspace.parameters ({ cpu, memoryGiB, diskGiB, values }); unknown shapes read as zero. */
 export function resourcesOf(parameters: Prisma.JsonValue): WorkspaceResources {
@@ -102,7 +104,7 @@ export function toListItem(actor: Actor, row: WorkspaceRow): WorkspaceListItem {
       archived: template.archivedAt !== null,
     },
     canOperate: can(actor, "workspace:operate", resource),
-    canConnect: can(actor, "workspace:connect", resource),
+    canConnect: can(actor, "workspace:connect", connectResource(row)),
   };
 }
 
@@ -136,7 +138,7 @@ export async function listWorkspacesFor(actor: Actor, input: ListWorkspacesInput
   };
   const rows = await getDb().workspace.findMany({
     where,
-    include: workspaceListInclude,
+    include: { ...workspaceListInclude, accessGrants: granteesInForce() },
     orderBy: [{ createdAt: "desc" }, { id: "asc" }],
   });
   return rows.filter((row) => can(actor, "workspace:view", { teamId: row.teamId, ownerId: row.ownerId })).map((row) => toListItem(actor, row));

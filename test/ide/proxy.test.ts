@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { getDb } from "@/lib/db/client";
 import { stripPodspaceCookies, scopeCookie } from "@/lib/ide/headers";
+import { getAdminAccess } from "@/lib/workspaces/admin-access";
+import { endAccess } from "@/lib/workspaces/end-access";
 import { useAppDatabase } from "../helpers/app-database";
+import { actorFor } from "../helpers/identity";
 import { httpRequest as request, websocketOutcome } from "../helpers/net";
 import { cookieFor, createPeople, ORIGIN, runningWorkspace, signIn, startHarness, type Harness, type People } from "../terminal/harness";
 
@@ -117,8 +120,8 @@ describe("the IDE reverse proxy", { timeout: 60_000 }, () => {
     expect((await request(ide("/page"), { headers: { cookie: cookieFor("forged") } })).status).toBe(401);
   });
 
-  it("answers 404 to a stranger and to the team's admin, over HTTP and WebSocket", async () => {
-    for (const user of [people.stranger, people.teamAdmin]) {
+  it("answers 404 to a stranger, to the team's admin and to a platform admin without an access grant, over HTTP and WebSocket", async () => {
+    for (const user of [people.stranger, people.teamAdmin, people.platformAdmin]) {
       const other = cookieFor(await signIn(user));
       const reply = await request(ide("/page"), { headers: { cookie: other, accept: "text/html" } });
       expect(reply.status).toBe(404);
@@ -126,6 +129,17 @@ describe("the IDE reverse proxy", { timeout: 60_000 }, () => {
       expect(await websocketOutcome(wsIde("/socket"), { cookie: other, origin: ORIGIN })).toBe(404);
     }
     expect((await request(`${harness.base}/w/nosuchworkspace/ide/`, { headers: { cookie } })).status).toBe(404);
+  });
+
+  it("lets a platform admin in over HTTP while their access grant is in force, and not after it ends", async () => {
+    const admin = cookieFor(await signIn(people.platformAdmin));
+    await getAdminAccess(await actorFor(people.platformAdmin), { workspaceId: workspace.id, reason: "Checking the IDE answers, as asked." });
+    expect((await request(ide("/page"), { headers: { cookie: admin } })).status).toBe(200);
+    const grant = await getDb().workspaceAccessGrant.findFirstOrThrow({ where: { workspaceId: workspace.id, userId: people.platformAdmin.id } });
+    await endAccess(await actorFor(people.owner), { grantId: grant.id });
+    // After the proxy's reuse of an authorization (300 ms here) runs out.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await request(ide("/page"), { headers: { cookie: admin } })).status).toBe(404);
   });
 
   it("serves none of a workspace's apps on Podspace's origin: code-server's /proxy/ and /absproxy/ answer 404, over HTTP and WebSocket", async () => {

@@ -26,6 +26,7 @@ function ask(actor: Actor, action: Action, change: Change = {}): boolean {
     case "usage:view-all":
     case "template:manage":
     case "team:set-quota-ceilings":
+    case "workspace:get-admin-access":
       return can(actor, action);
     case "team:view":
     case "team:archive":
@@ -35,9 +36,11 @@ function ask(actor: Actor, action: Action, change: Change = {}): boolean {
       return can(actor, action, { teamId: TEAM });
     case "workspace:view":
     case "workspace:operate":
-    case "workspace:connect":
       // The member's own workspace.
       return can(actor, action, { teamId: TEAM, ownerId: "m" });
+    case "workspace:connect":
+      // The member's own workspace, with nobody holding an access grant.
+      return can(actor, action, { teamId: TEAM, ownerId: "m", granteeIds: [] });
     case "team:manage-members":
       return can(actor, action, { teamId: TEAM, ...change });
   }
@@ -69,7 +72,9 @@ const cases: Array<[label: string, action: Action, change: Change | undefined, a
   ["create a workspace in the team", "workspace:create", undefined, ["platform admin", "owner", "admin", "member", "template admin"]],
   ["see a member's workspace", "workspace:view", undefined, ["platform admin", "owner", "admin", "member"]],
   ["start, stop or delete a member's workspace", "workspace:operate", undefined, ["platform admin", "owner", "admin", "member"]],
-  ["open a member's terminal and IDE", "workspace:connect", undefined, ["platform admin", "member"]],
+  // Platform admins too need a grant (below).
+  ["open a member's terminal and IDE", "workspace:connect", undefined, ["member"]],
+  ["get admin access to a workspace", "workspace:get-admin-access", undefined, ["platform admin"]],
 ];
 
 const rows = cases.flatMap(([label, action, change, allowed]) =>
@@ -97,6 +102,7 @@ describe("can", () => {
       "workspace:view": true,
       "workspace:operate": true,
       "workspace:connect": true,
+      "workspace:get-admin-access": true,
     };
     expect(new Set(cases.map(([, action]) => action))).toEqual(new Set(Object.keys(actions)));
   });
@@ -106,6 +112,30 @@ describe("can", () => {
     expect(can(owner, "team:view", { teamId: OTHER })).toBe(false);
     expect(can(owner, "team:manage-members", { teamId: OTHER, newRole: "MEMBER" })).toBe(false);
     expect(can(owner, "workspace:view", { teamId: OTHER, ownerId: owner.id })).toBe(false);
-    expect(can(owner, "workspace:connect", { teamId: OTHER, ownerId: owner.id })).toBe(false);
+    expect(can(owner, "workspace:connect", { teamId: OTHER, ownerId: owner.id, granteeIds: [] })).toBe(false);
+  });
+});
+
+describe("can workspace:connect with access grants", () => {
+  const admin = actors["platform admin"]!;
+  // The member's workspace, with the users holding a grant to it in force (the data layer leaves out expired and ended ones).
+  const workspace = (granteeIds: string[]) => ({ teamId: TEAM, ownerId: "m", granteeIds });
+
+  it("lets a platform admin in only while they hold a grant to that workspace", () => {
+    expect(can(admin, "workspace:connect", workspace([]))).toBe(false);
+    expect(can(admin, "workspace:connect", workspace([admin.id]))).toBe(true);
+    // A grant to another workspace (or someone else's grant) doesn't open this one.
+    expect(can(admin, "workspace:connect", workspace(["someone-else"]))).toBe(false);
+  });
+
+  it("ignores a grant held by someone who is no longer a platform admin", () => {
+    const demoted = { ...admin, isPlatformAdmin: false };
+    expect(can(demoted, "workspace:connect", workspace([demoted.id]))).toBe(false);
+    const teamAdmin = actors.admin!;
+    expect(can(teamAdmin, "workspace:connect", workspace([teamAdmin.id]))).toBe(false);
+  });
+
+  it("leaves the owner's own access alone", () => {
+    expect(can(actors.member!, "workspace:connect", workspace([admin.id]))).toBe(true);
   });
 });

@@ -100,6 +100,8 @@ export interface People {
   stranger: User;
   /** Admin of the owner's team: may operate its workspaces, but not open a shell in them. */
   teamAdmin: User;
+  /** May operate every workspace, but opens a shell in one only with an access grant. */
+  platformAdmin: User;
   teamId: string;
   templateVersionId: string;
 }
@@ -108,6 +110,7 @@ export async function createPeople(suffix: string): Promise<People> {
   const owner = await createUser(`owner-${suffix}@terminal.test`);
   const stranger = await createUser(`stranger-${suffix}@terminal.test`);
   const teamAdmin = await createUser(`admin-${suffix}@terminal.test`);
+  const platformAdmin = await createUser(`root-${suffix}@terminal.test`, { isPlatformAdmin: true });
   const team = await createTeamWith(`t-${suffix}`, [
     [owner, "MEMBER"],
     [teamAdmin, "ADMIN"],
@@ -117,7 +120,7 @@ export async function createPeople(suffix: string): Promise<People> {
     data: { slug: `tpl-${suffix}`, name: "Test", versions: { create: { version: 1, spec: TEMPLATE as object } } },
     include: { versions: true },
   });
-  return { owner, stranger, teamAdmin, teamId: team.id, templateVersionId: template.versions[0]!.id };
+  return { owner, stranger, teamAdmin, platformAdmin, teamId: team.id, templateVersionId: template.versions[0]!.id };
 }
 
 // Sessions as the terminal and IDE tests call them: a database session for a user, and its cookie.

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
+import type { User } from "@/lib/generated/prisma/client";
 import { removeMember } from "@/lib/teams/remove-member";
+import { getAdminAccess } from "@/lib/workspaces/admin-access";
+import { endAccess } from "@/lib/workspaces/end-access";
 import { useAppDatabase } from "../helpers/app-database";
 import { actorFor } from "../helpers/identity";
 import { cookieFor, createPeople, runningWorkspace, signIn, startHarness, TerminalClient, type Harness, type People } from "./harness";
@@ -27,9 +30,9 @@ describe("an idle terminal whose user loses access", { timeout: 60_000 }, () => 
     await harness?.close();
   });
 
-  /** A terminal opened as the owner, printing a line every 200 ms and sent nothing more. */
-  async function scrollingTerminal(session: string) {
-    const token = await signIn(people.owner);
+  /** A terminal opened as `user` (the owner by default), printing a line every 200 ms and sent nothing more. */
+  async function scrollingTerminal(session: string, user: User = people.owner) {
+    const token = await signIn(user);
     const terminal = new TerminalClient(`${harness.wsBase}/api/workspaces/${workspace.id}/terminal?session=${session}`, { cookie: cookieFor(token) });
     await terminal.ready();
     await terminal.run("while :; do echo tick-$((1+1)); sleep 0.2; done", "tick-2");
@@ -54,6 +57,19 @@ describe("an idle terminal whose user loses access", { timeout: 60_000 }, () => 
     } finally {
       terminal.socket.terminate();
       await getDb().membership.create({ data: { teamId: people.teamId, userId: people.owner.id, role: "MEMBER" } });
+    }
+  });
+
+  it("closes with 4401 when a platform admin's access grant is ended", async () => {
+    const root = people.platformAdmin;
+    await getAdminAccess(await actorFor(root), { workspaceId: workspace.id, reason: "Looking into a stuck build, as asked." });
+    const { terminal } = await scrollingTerminal("granted", root);
+    const grant = await getDb().workspaceAccessGrant.findFirstOrThrow({ where: { workspaceId: workspace.id, userId: root.id } });
+    await endAccess(await actorFor(people.owner), { grantId: grant.id });
+    try {
+      await expectSignedOutInTime(terminal);
+    } finally {
+      terminal.socket.terminate();
     }
   });
 

@@ -7,10 +7,12 @@ import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { formAction } from "@/lib/forms/form-action";
 import { parametersFromForm } from "@/lib/forms/workspace-parameters";
-import { bulkStopSchema, workspaceOperationSchema } from "@/lib/schemas/workspaces";
+import { bulkStopSchema, endAccessSchema, workspaceOperationSchema } from "@/lib/schemas/workspaces";
 import { idSchema } from "@/lib/schemas/fields";
+import { adminAccessForm, getAdminAccess } from "@/lib/workspaces/admin-access";
 import { bulkStopWorkspaces } from "@/lib/workspaces/bulk-stop";
 import { changeWorkspaceSettings } from "@/lib/workspaces/change-settings";
+import { endAccess } from "@/lib/workspaces/end-access";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
 
 // Whether the user may act on a workspace depends on the workspace, so the
@@ -74,5 +76,25 @@ export const changeSettingsAction = formAction({
     revalidatePath("/workspaces");
     revalidatePath(`/workspaces/${input.workspaceId}`);
     return `Changed ${changed.join(", ")}.${restarts ? " Restarting to apply." : ""}`;
+  },
+});
+
+/** A platform admin's access to the workspace's terminal and IDE, with a reason, for an hour; audited. */
+export const getAdminAccessAction = formAction({
+  ...adminAccessForm,
+  async perform(user, input) {
+    await getAdminAccess(user, input);
+    revalidatePath(`/workspaces/${input.workspaceId}`);
+    return "You can open this workspace's terminal and IDE for the next hour. Its owner can see that, and why.";
+  },
+});
+
+/** Ends someone's access grant before it runs out; their open terminals and IDE close within seconds. */
+export const endAccessAction = formAction({
+  schema: endAccessSchema,
+  async perform(user, input) {
+    const { workspaceId, granteeEmail } = await endAccess(user, input);
+    revalidatePath(`/workspaces/${workspaceId}`);
+    return `Ended ${granteeEmail}'s access.`;
   },
 });

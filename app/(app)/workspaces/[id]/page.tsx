@@ -14,6 +14,7 @@ import {
   LiveUptime,
   WorkspaceLiveProvider,
 } from "@/components/workspaces/workspace-live";
+import { AccessGrantList, AdminAccessDialog } from "@/components/workspaces/access-grants";
 import { LiveWorkspaceTools } from "@/components/workspaces/live-workspace-tools";
 import { ResumeOnOpen } from "@/components/workspaces/resume-on-open";
 import { SettingsDialog } from "@/components/workspaces/settings-dialog";
@@ -53,6 +54,7 @@ function Detail({ term, children }: { term: string; children: React.ReactNode })
 export default async function WorkspacePage({ params }: WorkspacePageProps) {
   const workspace = await workspaceForRequest((await params).id);
   if (!workspace) notFound();
+  const user = await requireUser();
   const { template } = workspace;
   const notice = await lifecycleNotice(workspace.id);
 
@@ -110,21 +112,25 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
               started.
             </p>
           ) : null}
-          {workspace.canConnect ? (
+          {/* Only its owner's visit starts it: an admin with access who needs it running presses Start. */}
+          {workspace.canConnect && workspace.owner.id === user.id ? (
             <ResumeOnOpen workspaceId={workspace.id} stopped={workspace.state === "STOPPED" && workspace.desiredState === "STOPPED"} />
           ) : null}
           <LiveFailure workspaceId={workspace.id} canOperate={workspace.canOperate} />
           <LiveGone />
         </header>
 
+        {workspace.accessGrants.length > 0 ? <AccessGrantList grants={workspace.accessGrants} canEnd={workspace.canOperate} /> : null}
+
         {workspace.canConnect ? (
           <section aria-label="Workspace tools">
             <LiveWorkspaceTools workspaceId={workspace.id} />
           </section>
         ) : (
-          <p className="rounded-lg border border-dashed p-6 text-sm text-muted-foreground">
-            Only the owner opens this workspace&apos;s terminal and IDE.
-          </p>
+          <div className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-dashed p-6">
+            <p className="text-sm text-muted-foreground">Only the owner opens this workspace&apos;s terminal and IDE.</p>
+            {workspace.canGetAdminAccess ? <AdminAccessDialog workspace={{ id: workspace.id, name: workspace.name }} /> : null}
+          </div>
         )}
 
         <div className="grid gap-8 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
