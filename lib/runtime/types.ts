@@ -129,6 +129,13 @@ export interface WorkspaceRuntime {
   destroy(spec: WorkspaceSpec): Promise<void>;
   /** The runtime's truth about one workspace, for reconciling. */
   status(spec: WorkspaceSpec): Promise<ObservedStatus>;
+  /**
+   * In one call, the status of every workspace the runtime holds compute for
+   * (starting, running, stopping, or failed and not stopped since), by
+   * workspace id: what a reconcile pass compares with the database. A
+   * workspace left out is stopped or absent.
+   */
+  listActive(): Promise<Map<string, ObservedStatus>>;
   /** Every status change and progress step, for every workspace. Returns the unsubscribe function. */
   watch(listener: (event: RuntimeEvent) => void): () => void;
   attachTerminal(spec: WorkspaceSpec, options: TerminalOptions): Promise<TerminalSession>;

@@ -1,0 +1,160 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "@/lib/db/client";
+import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
+import { metrics } from "@/lib/observability/metrics";
+import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
+import { RuntimeError, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
+import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
+import { holdAllConnections } from "../helpers/busy-pool";
+import { createTeamWith, createUser } from "../helpers/identity";
+import { usePostgresAppDatabase } from "../helpers/postgres-app-database";
+import { queryCountingClient } from "../helpers/query-counter";
+import { TEST_TEMPLATE } from "../helpers/test-template";
+import { TEST_SHARED_PATHS } from "../runtime/contract";
+
+// The reconcile loop against a fleet of workspaces on PostgreSQL, whose
+// pool (10 connections) a busy replica exhausts: a pass costs what changed,
+// not the fleet, and a database or runtime API failure is never recorded as
+// the workspace's.
+
+let queries: () => number;
+usePostgresAppDatabase({
+  createClient(url) {
+    const counting = queryCountingClient(url);
+    queries = counting.queries;
+    return counting.client;
+  },
+});
+
+const FLEET = 2_000;
+/** Short, so a test can wait out a workspace's backoff after an infrastructure failure. */
+const RETRY_DELAY_MS = 500;
+
+describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
+  let dataDir: string;
+  let local: WorkspaceRuntime;
+  let runtime: WorkspaceRuntime;
+  let reconciler: Reconciler;
+  let fixtures: { ownerId: string; teamId: string; templateVersionId: string };
+  /** Runs before each runtime.status: a test's way to make the database busy or the runtime fail at that moment. */
+  let beforeStatus: (spec: WorkspaceSpec) => Promise<void> = async () => {};
+  const listings = { now: 0, most: 0 };
+
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-reconcile-scale-"));
+    local = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
+    runtime = {
+      ...local,
+      async status(spec) {
+        await beforeStatus(spec);
+        return local.status(spec);
+      },
+      async listActive() {
+        listings.most = Math.max(listings.most, ++listings.now);
+        try {
+          return await local.listActive();
+        } finally {
+          listings.now -= 1;
+        }
+      },
+    };
+    reconciler = createReconciler(runtime, { retryDelayMs: RETRY_DELAY_MS });
+    const owner = await createUser("owner@reconcile-scale.test");
+    const team = await createTeamWith("reconcile-scale", [[owner, "OWNER"]]);
+    const version = await getDb().templateVersion.create({ data: { version: 1, spec: TEST_TEMPLATE as object, template: { create: { slug: "test", name: "Test" } } } });
+    fixtures = { ownerId: owner.id, teamId: team.id, templateVersionId: version.id };
+    await seed("stopped", FLEET, "STOPPED", "STOPPED");
+  });
+  afterAll(async () => {
+    await reconciler?.stop();
+    await local?.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** `count` workspaces named `<prefix>-<n>`, in one INSERT. */
+  async function seed(prefix: string, count: number, state: WorkspaceState, desiredState: DesiredState) {
+    const { ownerId, teamId, templateVersionId } = fixtures;
+    await getDb().$executeRaw`
+      INSERT INTO "Workspace" ("id", "name", "ownerId", "teamId", "templateVersionId", "parameters", "state", "desiredState", "updatedAt")
+      SELECT ${prefix} || n, ${prefix} || '-' || n, ${ownerId}, ${teamId}, ${templateVersionId},
+             '{"cpu": 1, "memoryGiB": 1, "diskGiB": 1, "values": {}}'::jsonb,
+             ${state}::"WorkspaceState", ${desiredState}::"DesiredState", now()
+      FROM generate_series(1, ${count}::int) AS n`;
+  }
+  const fleet = async () => ({
+    states: await getDb().workspace.groupBy({ by: ["state"], _count: true, orderBy: { state: "asc" } }),
+    events: await getDb().workspaceEvent.count(),
+  });
+  const eventsOf = (workspaceId: string) => getDb().workspaceEvent.findMany({ where: { workspaceId } });
+  const reconcileErrors = async () => (await metrics.reconcileErrors.get()).values[0]?.value ?? 0;
+
+  it("leaves a stopped fleet alone while every connection is busy, and once they free up", async () => {
+    const before = await fleet();
+    expect(before).toEqual({ states: [{ state: "STOPPED", _count: FLEET }], events: 0 });
+
+    const busy = await holdAllConnections(getDb());
+    const passes = [reconciler.reconcileAll(), reconciler.reconcileAll(), reconciler.reconcileAll()];
+    // Longer than a transaction waits for a connection (Prisma's maxWait, 2 s), where the old pass failed thousands at once.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await busy.release();
+    await Promise.all(passes);
+
+    expect(await fleet()).toEqual(before);
+    // The passes queued behind each other instead of overlapping.
+    expect(listings.most).toBe(1);
+  });
+
+  it("makes the same few queries for a pass with nothing to do, whatever the fleet's size", async () => {
+    const queriesOfPass = async () => {
+      const before = queries();
+      await reconciler.reconcileAll();
+      return queries() - before;
+    };
+    const atFleet = await queriesOfPass();
+    await seed("more", FLEET, "STOPPED", "STOPPED");
+    const atTwiceTheFleet = await queriesOfPass();
+    // One: the query for the workspaces whose desired and observed states differ; none of them do.
+    expect([atFleet, atTwiceTheFleet]).toEqual([1, 1]);
+  });
+
+  it("leaves a workspace as it was when the database is too busy to record its move, and moves it on a later pass", async () => {
+    await seed("stopping", 1, "STOPPING", "STOPPED");
+    const errorsBefore = await reconcileErrors();
+    // The database becomes busy between reading the workspace and recording its move.
+    let busy: Awaited<ReturnType<typeof holdAllConnections>> | undefined;
+    beforeStatus = async () => void (busy = await holdAllConnections(getDb()));
+    await reconciler.reconcileAll();
+    beforeStatus = async () => {};
+    await busy?.release();
+
+    expect(busy).toBeDefined();
+    expect(await getDb().workspace.findUniqueOrThrow({ where: { id: "stopping1" } })).toMatchObject({ state: "STOPPING", stateReason: null });
+    expect(await eventsOf("stopping1")).toEqual([]);
+    expect(await reconcileErrors()).toBe(errorsBefore + 1);
+
+    // Backing off: the next pass leaves it for later.
+    await reconciler.reconcileAll();
+    expect((await getDb().workspace.findUniqueOrThrow({ where: { id: "stopping1" } })).state).toBe("STOPPING");
+    await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+    await reconciler.reconcileAll();
+    expect((await getDb().workspace.findUniqueOrThrow({ where: { id: "stopping1" } })).state).toBe("STOPPED");
+    expect((await eventsOf("stopping1")).map((event) => event.data)).toEqual([{ from: "STOPPING", to: "STOPPED" }]);
+  });
+
+  it("retries a workspace when the runtime's API is unavailable, and fails it only for what the runtime says is wrong with it", async () => {
+    await seed("unreachable", 1, "STOPPING", "STOPPED");
+    beforeStatus = () => Promise.reject(new RuntimeError("unavailable", "Could not read Pod: the Kubernetes API answered 503"));
+    await reconciler.reconcile("unreachable1");
+    expect((await getDb().workspace.findUniqueOrThrow({ where: { id: "unreachable1" } })).state).toBe("STOPPING");
+    expect(await eventsOf("unreachable1")).toEqual([]);
+
+    beforeStatus = () => Promise.reject(new RuntimeError("invalid", "Kubernetes rejected it as invalid: bad image"));
+    await reconciler.reconcile("unreachable1");
+    beforeStatus = async () => {};
+    expect(await getDb().workspace.findUniqueOrThrow({ where: { id: "unreachable1" } })).toMatchObject({ state: "FAILED", stateReason: "invalid" });
+    expect((await eventsOf("unreachable1")).map((event) => [event.level, event.message])).toEqual([["ERROR", "Kubernetes rejected it as invalid: bad image"]]);
+  });
+});
