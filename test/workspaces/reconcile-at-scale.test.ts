@@ -3,16 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
-import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
 import { metrics } from "@/lib/observability/metrics";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import { RuntimeError, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
 import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
 import { holdAllConnections } from "../helpers/busy-pool";
-import { createTeamWith, createUser } from "../helpers/identity";
+import { createFleetOwner, seedWorkspaces, type FleetOwner } from "../helpers/fleet";
 import { usePostgresAppDatabase } from "../helpers/postgres-app-database";
 import { queryCountingClient } from "../helpers/query-counter";
-import { TEST_TEMPLATE } from "../helpers/test-template";
 import { TEST_SHARED_PATHS } from "../runtime/contract";
 
 // The reconcile loop against a fleet of workspaces on PostgreSQL, whose
@@ -38,7 +36,7 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
   let local: WorkspaceRuntime;
   let runtime: WorkspaceRuntime;
   let reconciler: Reconciler;
-  let fixtures: { ownerId: string; teamId: string; templateVersionId: string };
+  let owner: FleetOwner;
   /** Runs before each runtime.status: a test's way to make the database busy or the runtime fail at that moment. */
   let beforeStatus: (spec: WorkspaceSpec) => Promise<void> = async () => {};
   const listings = { now: 0, most: 0 };
@@ -62,11 +60,8 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
       },
     };
     reconciler = createReconciler(runtime, { retryDelayMs: RETRY_DELAY_MS });
-    const owner = await createUser("owner@reconcile-scale.test");
-    const team = await createTeamWith("reconcile-scale", [[owner, "OWNER"]]);
-    const version = await getDb().templateVersion.create({ data: { version: 1, spec: TEST_TEMPLATE as object, template: { create: { slug: "test", name: "Test" } } } });
-    fixtures = { ownerId: owner.id, teamId: team.id, templateVersionId: version.id };
-    await seed("stopped", FLEET, "STOPPED", "STOPPED");
+    owner = await createFleetOwner("reconcile-scale");
+    await seedWorkspaces(owner, "stopped", FLEET, "STOPPED", "STOPPED");
   });
   afterAll(async () => {
     await reconciler?.stop();
@@ -74,16 +69,6 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  /** `count` workspaces named `<prefix>-<n>`, in one INSERT. */
-  async function seed(prefix: string, count: number, state: WorkspaceState, desiredState: DesiredState) {
-    const { ownerId, teamId, templateVersionId } = fixtures;
-    await getDb().$executeRaw`
-      INSERT INTO "Workspace" ("id", "name", "ownerId", "teamId", "templateVersionId", "parameters", "state", "desiredState", "updatedAt")
-      SELECT ${prefix} || n, ${prefix} || '-' || n, ${ownerId}, ${teamId}, ${templateVersionId},
-             '{"cpu": 1, "memoryGiB": 1, "diskGiB": 1, "values": {}}'::jsonb,
-             ${state}::"WorkspaceState", ${desiredState}::"DesiredState", now()
-      FROM generate_series(1, ${count}::int) AS n`;
-  }
   const fleet = async () => ({
     states: await getDb().workspace.groupBy({ by: ["state"], _count: true, orderBy: { state: "asc" } }),
     events: await getDb().workspaceEvent.count(),
@@ -114,14 +99,14 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
       return queries() - before;
     };
     const atFleet = await queriesOfPass();
-    await seed("more", FLEET, "STOPPED", "STOPPED");
+    await seedWorkspaces(owner, "more", FLEET, "STOPPED", "STOPPED");
     const atTwiceTheFleet = await queriesOfPass();
     // One: the query for the workspaces whose desired and observed states differ; none of them do.
     expect([atFleet, atTwiceTheFleet]).toEqual([1, 1]);
   });
 
   it("leaves a workspace as it was when the database is too busy to record its move, and moves it on a later pass", async () => {
-    await seed("stopping", 1, "STOPPING", "STOPPED");
+    await seedWorkspaces(owner, "stopping", 1, "STOPPING", "STOPPED");
     const errorsBefore = await reconcileErrors();
     // The database becomes busy between reading the workspace and recording its move.
     let busy: Awaited<ReturnType<typeof holdAllConnections>> | undefined;
@@ -145,7 +130,7 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
   });
 
   it("retries a workspace when the runtime's API is unavailable, and fails it only for what the runtime says is wrong with it", async () => {
-    await seed("unreachable", 1, "STOPPING", "STOPPED");
+    await seedWorkspaces(owner, "unreachable", 1, "STOPPING", "STOPPED");
     beforeStatus = () => Promise.reject(new RuntimeError("unavailable", "Could not read Pod: the Kubernetes API answered 503"));
     await reconciler.reconcile("unreachable1");
     expect((await getDb().workspace.findUniqueOrThrow({ where: { id: "unreachable1" } })).state).toBe("STOPPING");
