@@ -5,7 +5,7 @@ import type { WorkspaceState } from "@/lib/generated/prisma/enums";
 import { logger } from "@/lib/observability/logger";
 import { metrics } from "@/lib/observability/metrics";
 import { teamSpaceLimits } from "@/lib/quotas/team-space";
-import { RuntimeError, type ObservedStatus, type RuntimeEvent, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
+import { holdsCompute, RuntimeError, type ObservedStatus, type RuntimeEvent, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
 import { periodicPass } from "@/lib/server/periodic-pass";
 import { workspacesToReconcile } from "./reconcile-candidates";
 import { RetryBackoff } from "./retry-backoff";
@@ -180,8 +180,8 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
         await move("DELETED", { message: "Deleted" });
         return;
       case "STOPPED": {
-        const observed = await runtime.status(spec);
-        if (observed.state === "running" || observed.state === "starting") {
+        // A failed workspace is stopped too, clearing what is left of it (a crashed pod, a process record).
+        if (holdsCompute((await runtime.status(spec)).state)) {
           // A workspace already recorded as stopped (or never started) is stopped without a detour through STOPPING.
           if (canTransition(workspace.state, "STOPPING")) await move("STOPPING", { message: "Stopping; the home volume is kept" });
           await runtime.stop(spec);
@@ -221,10 +221,9 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
 
   async function pass() {
     // The runtime's side first, in one call: what it runs that the database may not know about.
-    const observed = await runtime.listActive();
-    const active = [...observed].filter(([, status]) => status.state === "running" || status.state === "starting").map(([id]) => id);
+    const listed = await runtime.listActive();
     const now = Date.now();
-    const due = (await workspacesToReconcile(db, active)).filter((workspaceId) => backoff.due(workspaceId, now));
+    const due = (await workspacesToReconcile(db, listed)).filter((workspaceId) => backoff.due(workspaceId, now));
     await forEachConcurrently(due, PASS_CONCURRENCY, reconcile);
   }
 

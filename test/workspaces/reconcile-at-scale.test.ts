@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
 import { metrics } from "@/lib/observability/metrics";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
-import { RuntimeError, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
+import { RuntimeError, type ObservedStatus, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
 import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
 import { holdAllConnections } from "../helpers/busy-pool";
 import { createFleetOwner, seedWorkspaces, type FleetOwner } from "../helpers/fleet";
@@ -37,8 +37,15 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
   let runtime: WorkspaceRuntime;
   let reconciler: Reconciler;
   let owner: FleetOwner;
-  /** Runs before each runtime.status: a test's way to make the database busy or the runtime fail at that moment. */
-  let beforeStatus: (spec: WorkspaceSpec) => Promise<void> = async () => {};
+  /**
+   * Runs first in each runtime.status: a test's way to make the database busy
+   * or the runtime fail at that moment, or to answer for the runtime.
+   */
+  let statusOf: (spec: WorkspaceSpec) => Promise<ObservedStatus | void> = async () => {};
+  /** Workspaces the runtime lists besides the local runtime's own. */
+  const listedToo = new Map<string, ObservedStatus>();
+  const statusAsked: string[] = [];
+  const stopped: string[] = [];
   const listings = { now: 0, most: 0 };
 
   beforeAll(async () => {
@@ -47,16 +54,20 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
     runtime = {
       ...local,
       async status(spec) {
-        await beforeStatus(spec);
-        return local.status(spec);
+        statusAsked.push(spec.id);
+        return (await statusOf(spec)) ?? local.status(spec);
       },
       async listActive() {
         listings.most = Math.max(listings.most, ++listings.now);
         try {
-          return await local.listActive();
+          return new Map([...(await local.listActive()), ...listedToo]);
         } finally {
           listings.now -= 1;
         }
+      },
+      async stop(spec) {
+        stopped.push(spec.id);
+        await local.stop(spec);
       },
     };
     reconciler = createReconciler(runtime, { retryDelayMs: RETRY_DELAY_MS });
@@ -105,14 +116,36 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
     expect([atFleet, atTwiceTheFleet]).toEqual([1, 1]);
   });
 
+  it("converges only what differs from the runtime's one list: a workspace it runs that should be stopped, one it lost", async () => {
+    await seedWorkspaces(owner, "stray", 1, "STOPPED", "STOPPED");
+    await seedWorkspaces(owner, "lost", 1, "RUNNING", "RUNNING");
+    await seedWorkspaces(owner, "fine", 1, "RUNNING", "RUNNING");
+    const running: ObservedStatus = { state: "running", message: "Running" };
+    listedToo.set("stray1", running).set("fine1", running);
+    statusOf = async (spec) => (spec.id === "lost1" ? { state: "failed", reason: "crashed", message: "The workspace's process is no longer running" } : running);
+    statusAsked.length = 0;
+    await reconciler.reconcileAll();
+    statusOf = async () => {};
+    // Stopped now; fine1 runs on, in both, for the rest of the file.
+    listedToo.delete("stray1");
+
+    // One status call each for the two that differ; none for the fleet, nor for the one running in both.
+    expect(statusAsked.sort()).toEqual(["lost1", "stray1"]);
+    expect(stopped).toEqual(["stray1"]);
+    // Already STOPPED in the database: stopped in the runtime without a state change.
+    expect(await eventsOf("stray1")).toEqual([]);
+    expect(await getDb().workspace.findUniqueOrThrow({ where: { id: "lost1" } })).toMatchObject({ state: "FAILED", stateReason: "crashed" });
+    expect((await getDb().workspace.findUniqueOrThrow({ where: { id: "fine1" } })).state).toBe("RUNNING");
+  });
+
   it("leaves a workspace as it was when the database is too busy to record its move, and moves it on a later pass", async () => {
     await seedWorkspaces(owner, "stopping", 1, "STOPPING", "STOPPED");
     const errorsBefore = await reconcileErrors();
     // The database becomes busy between reading the workspace and recording its move.
     let busy: Awaited<ReturnType<typeof holdAllConnections>> | undefined;
-    beforeStatus = async () => void (busy = await holdAllConnections(getDb()));
+    statusOf = async () => void (busy = await holdAllConnections(getDb()));
     await reconciler.reconcileAll();
-    beforeStatus = async () => {};
+    statusOf = async () => {};
     await busy?.release();
 
     expect(busy).toBeDefined();
@@ -131,14 +164,14 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
 
   it("retries a workspace when the runtime's API is unavailable, and fails it only for what the runtime says is wrong with it", async () => {
     await seedWorkspaces(owner, "unreachable", 1, "STOPPING", "STOPPED");
-    beforeStatus = () => Promise.reject(new RuntimeError("unavailable", "Could not read Pod: the Kubernetes API answered 503"));
+    statusOf = () => Promise.reject(new RuntimeError("unavailable", "Could not read Pod: the Kubernetes API answered 503"));
     await reconciler.reconcile("unreachable1");
     expect((await getDb().workspace.findUniqueOrThrow({ where: { id: "unreachable1" } })).state).toBe("STOPPING");
     expect(await eventsOf("unreachable1")).toEqual([]);
 
-    beforeStatus = () => Promise.reject(new RuntimeError("invalid", "Kubernetes rejected it as invalid: bad image"));
+    statusOf = () => Promise.reject(new RuntimeError("invalid", "Kubernetes rejected it as invalid: bad image"));
     await reconciler.reconcile("unreachable1");
-    beforeStatus = async () => {};
+    statusOf = async () => {};
     expect(await getDb().workspace.findUniqueOrThrow({ where: { id: "unreachable1" } })).toMatchObject({ state: "FAILED", stateReason: "invalid" });
     expect((await eventsOf("unreachable1")).map((event) => [event.level, event.message])).toEqual([["ERROR", "Kubernetes rejected it as invalid: bad image"]]);
   });
