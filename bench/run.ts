@@ -11,6 +11,7 @@ const BENCHMARKS: Record<string, { title: string; run: () => Promise<Record<stri
   "quota-decisions": { title: "Quota decisions: concurrent starts against PostgreSQL (row-locked check)", run: () => benchQuotaDecisions() },
   "local-start": { title: "Local start with code-server installed: Start clicked -> terminal usable, -> IDE ready (PGlite, reconciler, local runtime)", run: async () => (await import("./local-start")).benchLocalStart() },
   "usage-dashboard": { title: "Usage dashboard over 1,000,000 intervals, 200 teams (PostgreSQL)", run: () => benchUsageDashboard() },
+  scale: { title: "Reconcile passes with nothing to change over 10,000 workspaces (PostgreSQL)", run: async () => (await import("./scale")).benchScale() },
 };
 
 const chosen = process.argv.slice(2);

@@ -34,6 +34,25 @@ export function isDatabaseBusy(error: unknown): boolean {
 }
 
 /**
+ * Prisma's codes for a database that could not serve the request at all:
+ * unreachable (P1001), timed out connecting (P1002) or in an operation
+ * (P1008), connection closed (P1017), no connection from the pool in time
+ * (P2024), a transaction that could not start (P2028, see isDatabaseBusy).
+ */
+const UNAVAILABLE_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2028"]);
+
+/**
+ * The database, not the request, failed: nothing was decided, and the same
+ * request may succeed once the database is reachable and has connections.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return (
+    error instanceof Prisma.PrismaClientInitializationError ||
+    (error instanceof Prisma.PrismaClientKnownRequestError && UNAVAILABLE_CODES.has(error.code))
+  );
+}
+
+/**
  * An AppError with messages for several form fields at once (a template
  * spec with three problems): `fieldErrors` maps each field to its messages.
  */

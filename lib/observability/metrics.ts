@@ -80,7 +80,7 @@ function createMetrics() {
     }),
     reconcileErrors: new Counter({
       name: "podspace_reconcile_errors_total",
-      help: "Reconcile attempts that failed (the workspace is marked FAILED) and reconcile passes that could not run.",
+      help: "Reconcile attempts that failed (the workspace marked FAILED for its own failure, or retried later after a database or runtime API failure) and reconcile passes that could not run.",
       registers,
     }),
     loopLag: new Gauge({

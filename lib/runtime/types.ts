@@ -70,6 +70,13 @@ export type ObservedState = "absent" | "stopped" | "starting" | "running" | "fai
 /** Why a workspace failed, so the UI can say what to do about it. */
 export type FailureReason = "quota" | "scheduling" | "image" | "oom" | "crashed" | "deleted" | "invalid";
 
+/**
+ * Whether the runtime still holds compute for a workspace in this state: a
+ * failed one keeps its crashed pod or process record until it is stopped.
+ * A stopped one may still be on its way out (a pod terminating), not held.
+ */
+export const holdsCompute = (state: ObservedState): boolean => state === "starting" || state === "running" || state === "failed";
+
 export interface ObservedStatus {
   state: ObservedState;
   /** A sentence for people, e.g. "Pulling image ubuntu:24.04". */
@@ -129,6 +136,13 @@ export interface WorkspaceRuntime {
   destroy(spec: WorkspaceSpec): Promise<void>;
   /** The runtime's truth about one workspace, for reconciling. */
   status(spec: WorkspaceSpec): Promise<ObservedStatus>;
+  /**
+   * In one call, the status of every workspace the runtime holds compute for
+   * (starting, running, stopping, or failed and not stopped since), by
+   * workspace id: what a reconcile pass compares with the database. A
+   * workspace left out is stopped or absent.
+   */
+  listActive(): Promise<Map<string, ObservedStatus>>;
   /** Every status change and progress step, for every workspace. Returns the unsubscribe function. */
   watch(listener: (event: RuntimeEvent) => void): () => void;
   attachTerminal(spec: WorkspaceSpec, options: TerminalOptions): Promise<TerminalSession>;

@@ -1,47 +1,99 @@
+import { forEachConcurrently } from "@/lib/concurrency";
 import { getDb } from "@/lib/db/client";
-import { forgetLoop, metrics, recordLoopPass } from "@/lib/observability/metrics";
+import { isDatabaseUnavailable } from "@/lib/errors";
 import type { WorkspaceState } from "@/lib/generated/prisma/enums";
+import { logger } from "@/lib/observability/logger";
+import { metrics } from "@/lib/observability/metrics";
 import { teamSpaceLimits } from "@/lib/quotas/team-space";
-import { RuntimeError, type ObservedStatus, type RuntimeEvent, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
+import { holdsCompute, RuntimeError, type ObservedStatus, type RuntimeEvent, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
+import { periodicPass } from "@/lib/server/periodic-pass";
+import { workspacesToReconcile } from "./reconcile-candidates";
+import { RetryBackoff } from "./retry-backoff";
 import { runtimeSpecInclude, toRuntimeSpec } from "./runtime-spec";
-import { transition, type TransitionOptions } from "./state-machine";
+import { canTransition, transition, type TransitionOptions } from "./state-machine";
 
 // Converges what users asked for (desiredState) with what the runtime has
 // (observed state). It is the only code that calls the runtime's lifecycle
 // methods, and it runs on one replica at a time (see lib/server/leader.ts).
 // Every step is idempotent, so after a crash mid-provision the next pass
 // picks up where the last one stopped: nothing is orphaned, nothing sticks.
+//
+// A pass looks only at what differs between the database and the runtime
+// (reconcile-candidates.ts), a few workspaces at a time, so its cost follows
+// what changed, not the size of the fleet. A failure of the database or the
+// runtime's API is never the workspace's: the workspace is left as it is and
+// tried again on a later pass, with backoff (retry-backoff.ts).
 
 export interface Reconciler {
   /** Converges one workspace now (serialized with any pass already running for it). */
   reconcile(workspaceId: string): Promise<void>;
-  /** Converges every workspace that may need it. */
+  /** One pass: converges every workspace whose desired and observed states differ (after any pass already running). */
   reconcileAll(): Promise<void>;
   start(): void;
   stop(): Promise<void>;
 }
 
 const PASS_INTERVAL_MS = 10_000;
+/** Workspaces reconciled at once in a pass: each holds at most one database connection, well under the pool's 10. */
+const PASS_CONCURRENCY = 8;
+const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
-export function createReconciler(runtime: WorkspaceRuntime, options: { intervalMs?: number } = {}): Reconciler {
+export interface ReconcilerOptions {
+  intervalMs?: number;
+  /** The wait after a workspace's first infrastructure failure; it doubles with each failure in a row. One interval by default. */
+  retryDelayMs?: number;
+}
+
+/** Moves the workspace through the lifecycle from `state`; a move to the state it is already in writes nothing. */
+type Move = (to: WorkspaceState, options: TransitionOptions) => Promise<void>;
+
+/** The runtime says the workspace itself can't run (quota, invalid spec, …), as opposed to the runtime's API being unavailable. */
+const isWorkspaceFailure = (error: unknown): error is RuntimeError => error instanceof RuntimeError && error.code !== "unavailable";
+const isInfrastructureFailure = (error: unknown) =>
+  (error instanceof RuntimeError && error.code === "unavailable") || isDatabaseUnavailable(error);
+
+export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerOptions = {}): Reconciler {
   const db = getDb();
+  const intervalMs = options.intervalMs ?? PASS_INTERVAL_MS;
   const chains = new Map<string, Promise<void>>();
   /** When each workspace's previous progress step ended, to time the next one. */
   const lastStepAt = new Map<string, number>();
-  let timer: NodeJS.Timeout | undefined;
+  const backoff = new RetryBackoff({ firstDelayMs: options.retryDelayMs ?? intervalMs, maxDelayMs: MAX_RETRY_DELAY_MS });
   let unwatch: (() => void) | undefined;
 
-  const move = (workspaceId: string, to: WorkspaceState, transitionOptions: TransitionOptions) =>
-    db.$transaction((tx) => transition(tx, workspaceId, to, transitionOptions));
+  function mover(workspaceId: string, from: WorkspaceState): Move {
+    let state = from;
+    return async (to, transitionOptions) => {
+      if (state === to) return;
+      await db.$transaction((tx) => transition(tx, workspaceId, to, transitionOptions));
+      state = to;
+    };
+  }
 
-  async function fail(workspaceId: string, error: unknown) {
+  /**
+   * A failure the runtime reports about the workspace itself fails it, with
+   * its reason. Anything else (the database or the runtime's API down or
+   * overloaded, or a bug) leaves the workspace and its events alone and
+   * retries it on a later pass.
+   */
+  async function onFailure(workspaceId: string, error: unknown) {
     metrics.reconcileErrors.inc();
-    const runtimeError = error instanceof RuntimeError ? error : null;
-    if (!runtimeError) console.error(`podspace: reconciling workspace ${workspaceId} failed`, error);
-    await move(workspaceId, "FAILED", {
-      message: runtimeError?.message ?? "Podspace could not reach the workspace runtime. Retry, or tell your platform team.",
-      reason: runtimeError?.code ?? "internal",
-    });
+    if (!isWorkspaceFailure(error)) return retryLater(workspaceId, error);
+    try {
+      await db.$transaction((tx) => transition(tx, workspaceId, "FAILED", { message: error.message, reason: error.code }));
+      backoff.succeeded(workspaceId);
+    } catch (failure) {
+      retryLater(workspaceId, failure);
+    }
+  }
+
+  function retryLater(workspaceId: string, error: unknown) {
+    const retryInMs = backoff.failed(workspaceId);
+    const infrastructure = isInfrastructureFailure(error);
+    logger[infrastructure ? "warn" : "error"](
+      { err: error, workspaceId, retryInMs },
+      infrastructure ? "reconciling a workspace failed on infrastructure; retrying later" : "reconciling a workspace failed unexpectedly; retrying later",
+    );
   }
 
   async function prepareTeam(spec: WorkspaceSpec, teamId: string) {
@@ -55,12 +107,13 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
     observed: ObservedStatus,
   ) {
     const { id: workspaceId, teamId, state } = workspace;
-    const starting = () => move(workspaceId, "STARTING", { message: "Starting" });
+    const move = mover(workspaceId, state);
+    const starting = () => move("STARTING", { message: "Starting" });
     switch (observed.state) {
       case "running":
         if (state === "RUNNING") return;
-        if (state !== "STARTING") await starting();
-        await move(workspaceId, "RUNNING", { message: "Running" });
+        await starting();
+        await move("RUNNING", { message: "Running" });
         if (state === "STARTING") metrics.startDuration.observe((Date.now() - workspace.stateChangedAt.getTime()) / 1000);
         return;
       case "starting":
@@ -69,7 +122,7 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
         return;
       case "failed":
         if (state !== "PENDING") {
-          await move(workspaceId, "FAILED", { message: observed.message, reason: observed.reason });
+          await move("FAILED", { message: observed.message, reason: observed.reason });
           return;
         }
         // A retry: clear what is left of the failed attempt, then start afresh.
@@ -103,7 +156,7 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
    */
   async function stopForRestart(workspaceId: string, state: WorkspaceState, spec: WorkspaceSpec, requestedAt: Date): Promise<WorkspaceState> {
     const holdsRuntime = state === "RUNNING" || state === "STARTING" || state === "STOPPING";
-    if (holdsRuntime) await move(workspaceId, "STOPPING", { message: "Restarting: stopping; the home volume is kept" });
+    if (holdsRuntime) await mover(workspaceId, state)("STOPPING", { message: "Restarting: stopping; the home volume is kept" });
     const observed = await runtime.status(spec);
     if (observed.state === "running" || observed.state === "starting") await runtime.stop(spec);
     await db.$transaction(async (tx) => {
@@ -114,40 +167,48 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
     return holdsRuntime ? "STOPPED" : state;
   }
 
-  async function reconcileNow(workspaceId: string) {
+  /** Takes the workspace toward its desired state; throws whatever stopped it. */
+  async function reconcileOrThrow(workspaceId: string) {
     const workspace = await db.workspace.findUnique({ where: { id: workspaceId }, include: runtimeSpecInclude });
     if (!workspace || workspace.state === "DELETED") return;
     const spec = toRuntimeSpec(workspace);
-    try {
-      switch (workspace.desiredState) {
-        case "DELETED":
-          await move(workspaceId, "DELETING", { message: "Deleting the workspace and its home volume" });
-          await runtime.destroy(spec);
-          await move(workspaceId, "DELETED", { message: "Deleted" });
-          return;
-        case "STOPPED": {
-          const observed = await runtime.status(spec);
-          if (observed.state === "running" || observed.state === "starting") {
-            await move(workspaceId, "STOPPING", { message: "Stopping; the home volume is kept" });
-            await runtime.stop(spec);
-          }
-          await move(workspaceId, "STOPPED", { message: "Stopped" });
-          return;
+    const move = mover(workspaceId, workspace.state);
+    switch (workspace.desiredState) {
+      case "DELETED":
+        await move("DELETING", { message: "Deleting the workspace and its home volume" });
+        await runtime.destroy(spec);
+        await move("DELETED", { message: "Deleted" });
+        return;
+      case "STOPPED": {
+        // A failed workspace is stopped too, clearing what is left of it (a crashed pod, a process record).
+        if (holdsCompute((await runtime.status(spec)).state)) {
+          // A workspace already recorded as stopped (or never started) is stopped without a detour through STOPPING.
+          if (canTransition(workspace.state, "STOPPING")) await move("STOPPING", { message: "Stopping; the home volume is kept" });
+          await runtime.stop(spec);
         }
-        case "RUNNING": {
-          // A failed start waits for the user's retry instead of looping.
-          if (workspace.state === "FAILED") return;
-          if (workspace.restartRequestedAt) {
-            const state = await stopForRestart(workspaceId, workspace.state, spec, workspace.restartRequestedAt);
-            await converge({ ...workspace, state, stateChangedAt: new Date() }, spec, await runtime.status(spec));
-            return;
-          }
-          await converge(workspace, spec, await runtime.status(spec));
-          return;
-        }
+        await move("STOPPED", { message: "Stopped" });
+        return;
       }
+      case "RUNNING": {
+        // A failed start waits for the user's retry instead of looping.
+        if (workspace.state === "FAILED") return;
+        if (workspace.restartRequestedAt) {
+          const state = await stopForRestart(workspaceId, workspace.state, spec, workspace.restartRequestedAt);
+          await converge({ ...workspace, state, stateChangedAt: new Date() }, spec, await runtime.status(spec));
+          return;
+        }
+        await converge(workspace, spec, await runtime.status(spec));
+        return;
+      }
+    }
+  }
+
+  async function reconcileNow(workspaceId: string) {
+    try {
+      await reconcileOrThrow(workspaceId);
+      backoff.succeeded(workspaceId);
     } catch (error) {
-      await fail(workspaceId, error).catch((failure: unknown) => console.error("podspace: recording a failure failed", failure));
+      await onFailure(workspaceId, error).catch((failure: unknown) => logger.error({ err: failure, workspaceId }, "recording a reconcile failure failed"));
     }
   }
 
@@ -158,13 +219,23 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
     return next;
   }
 
-  async function reconcileAll() {
-    const workspaces = await db.workspace.findMany({
-      where: { state: { not: "DELETED" }, NOT: { state: "FAILED", desiredState: "RUNNING" } },
-      select: { id: true },
-    });
-    await Promise.all(workspaces.map((workspace) => reconcile(workspace.id)));
+  async function pass() {
+    // The runtime's side first, in one call: what it runs that the database may not know about.
+    const listed = await runtime.listActive();
+    const now = Date.now();
+    const due = (await workspacesToReconcile(db, listed)).filter((workspaceId) => backoff.due(workspaceId, now));
+    await forEachConcurrently(due, PASS_CONCURRENCY, reconcile);
   }
+
+  const loop = periodicPass(
+    "reconcile",
+    () =>
+      pass().catch((error: unknown) => {
+        metrics.reconcileErrors.inc();
+        throw error;
+      }),
+    intervalMs,
+  );
 
   async function record(event: RuntimeEvent) {
     const workspaceId = event.workspaceId;
@@ -188,23 +259,13 @@ export function createReconciler(runtime: WorkspaceRuntime, options: { intervalM
 
   return {
     reconcile,
-    reconcileAll,
+    reconcileAll: loop.runOnce,
     start() {
       unwatch = runtime.watch((event) => void record(event).catch((error: unknown) => console.error("podspace: recording a runtime event failed", error)));
-      const pass = () =>
-        void reconcileAll().then(
-          () => recordLoopPass("reconcile"),
-          (error: unknown) => {
-            metrics.reconcileErrors.inc();
-            console.error("podspace: reconcile pass failed", error);
-          },
-        );
-      pass();
-      timer = setInterval(pass, options.intervalMs ?? PASS_INTERVAL_MS);
+      loop.start();
     },
     async stop() {
-      clearInterval(timer);
-      forgetLoop("reconcile");
+      await loop.stop();
       unwatch?.();
       await Promise.allSettled(chains.values());
     },

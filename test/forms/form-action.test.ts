@@ -5,6 +5,7 @@ import { getDb } from "@/lib/db/client";
 import { AppError, FormError } from "@/lib/errors";
 import { BUSY_MESSAGE, FIELD_LIMIT_BYTES, runFormAction, type FormActionDefinition } from "@/lib/forms/form-action";
 import { assertManagesTemplates } from "@/lib/templates/access";
+import { holdAllConnections } from "../helpers/busy-pool";
 import { actorFor, createUser } from "../helpers/identity";
 import { usePostgresAppDatabase } from "../helpers/postgres-app-database";
 
@@ -13,9 +14,6 @@ import { usePostgresAppDatabase } from "../helpers/postgres-app-database";
 // the way a pool can).
 
 usePostgresAppDatabase();
-
-/** @prisma/adapter-pg's pool: pg's default size. */
-const POOL_SIZE = 10;
 
 const schema = z.object({ name: z.string().min(2, { error: "At least 2 characters." }) });
 const form = (values: Record<string, string | string[]>) => {
@@ -104,21 +102,7 @@ describe("formAction's steps", () => {
 
   it("asks the user to retry when every database connection is busy, and nothing is written", async () => {
     const db = getDb();
-    // A burst of other requests: transactions holding each of the pool's connections (pg's default, 10).
-    let release = () => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let started = 0;
-    const holders = Array.from({ length: POOL_SIZE }, () =>
-      db.$transaction(
-        async (tx) => {
-          await tx.$queryRaw`SELECT 1`;
-          started += 1;
-          await released;
-        },
-        { timeout: 30_000, maxWait: 30_000 },
-      ),
-    );
-    await expect.poll(() => started, { timeout: 20_000 }).toBe(POOL_SIZE);
+    const busy = await holdAllConnections(db);
 
     const { definition } = traced({
       schema,
@@ -128,8 +112,7 @@ describe("formAction's steps", () => {
       },
     });
     const state = await runFormAction(user, definition, form({ name: "busy-team" }));
-    release();
-    await Promise.all(holders);
+    await busy.release();
     expect(state).toEqual({ status: "error", message: BUSY_MESSAGE, values: { name: "busy-team" } });
     expect(await db.team.count({ where: { slug: "busy-team" } })).toBe(0);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, inject } from "vitest";
 import { createPrismaClient } from "@/lib/db/client";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { prepareDatabase } from "@/lib/db/prepare";
 import { createTestDatabase } from "./postgres-setup";
 
@@ -7,9 +8,10 @@ import { createTestDatabase } from "./postgres-setup";
  * Points this test file's getDb() at a fresh, migrated PostgreSQL database
  * instead of the embedded one: for behaviour that needs real concurrency
  * (row locks under parallel transactions), which PGlite's single connection
- * cannot show.
+ * cannot show. `createClient` makes the client instead of the app's own
+ * (e.g. one that counts its queries).
  */
-export function usePostgresAppDatabase(): void {
+export function usePostgresAppDatabase(options: { createClient?: (url: string) => PrismaClient } = {}): void {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   // The slot lib/db/client.ts keeps its per-process client in.
   const slot = Symbol.for("podspace.prisma");
@@ -19,7 +21,7 @@ export function usePostgresAppDatabase(): void {
     database = await createTestDatabase(inject("postgresAdminUrl"));
     const target = { kind: "postgres" as const, url: database.url };
     await prepareDatabase(target);
-    store[slot] = createPrismaClient(target);
+    store[slot] = options.createClient?.(database.url) ?? createPrismaClient(target);
   });
   afterAll(async () => {
     const client = store[slot] as { $disconnect(): Promise<void> } | undefined;

@@ -185,6 +185,8 @@ describe("kubernetes driver: workspace lifecycle", () => {
     const spec = workspace("stop1", "beta");
     await runtime.provision(spec);
     await runtime.start(spec);
+    // Its pod is in the one list a reconcile pass asks for, until it is gone.
+    expect((await runtime.listActive()).has(spec.id)).toBe(true);
     await runtime.stop(spec);
     await runtime.stop(spec); // retried
     const left = await eventually("the pod to go", async () => {
@@ -192,6 +194,7 @@ describe("kubernetes driver: workspace lifecycle", () => {
       return objects.pods.length === 0 ? objects : undefined;
     });
     expect([left.services.length, left.claims.length]).toEqual([1, 1]);
+    expect((await runtime.listActive()).has(spec.id)).toBe(false);
     expect(await runtime.status(spec)).toEqual({ state: "stopped", message: "Stopped" });
     await eventFor(spec.id, isStatus("stopped"));
     expect(events.filter((e) => e.workspaceId === spec.id).some(isStatus("failed", "deleted"))).toBe(false);

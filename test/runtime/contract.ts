@@ -145,6 +145,8 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Contr
       await target.runtime.provision(spec); // retried: still one
       await target.runtime.start(spec);
       await waitForState(target.runtime, spec, "running", 120_000);
+      // The reconciler's one call per pass sees it too.
+      expect((await target.runtime.listActive()).get(spec.id)?.state).toBe("running");
       await waitForIdeReady(events, spec);
 
       const steps = events.filter((e) => e.type === "progress" && e.workspaceId === spec.id).map((e) => e.type === "progress" && e.step);
@@ -180,6 +182,8 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Contr
       await target.runtime.stop(spec);
       await target.runtime.stop(spec); // retried
       expect((await target.runtime.status(spec)).state).toBe("stopped");
+      // Left out of the list, or listed while its pod terminates: either way not holding compute.
+      expect((await target.runtime.listActive()).get(spec.id)?.state ?? "stopped").toBe("stopped");
       await expect(target.runtime.ideTarget(spec)).rejects.toMatchObject({ code: "not-running" });
 
       await target.runtime.start(spec);

@@ -6,33 +6,16 @@ import { getDb } from "@/lib/db/client";
 import type { WorkspaceState } from "@/lib/generated/prisma/enums";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import type { WorkspaceRuntime } from "@/lib/runtime/types";
-import type { TemplateSpec } from "@/lib/templates/spec";
 import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
 import { useAppDatabase } from "../helpers/app-database";
 import { createTeamWith, createUser } from "../helpers/identity";
 import { contractSpec, TEST_SHARED_PATHS } from "../runtime/contract";
 import { endLocalWorkspaces } from "../helpers/local-workspaces";
+import { TEST_TEMPLATE } from "../helpers/test-template";
 
 // The reconciler against a real database and the real local runtime.
 
 useAppDatabase();
-
-const ide = contractSpec("unused").ide;
-const TEMPLATE: TemplateSpec = {
-  slug: "test",
-  name: "Test",
-  description: "",
-  icon: "box",
-  tags: [],
-  image: "podspace/test:1",
-  resources: { cpu: { default: 1 }, memoryGiB: { default: 1 }, diskGiB: { default: 1 } },
-  parameters: [],
-  env: {},
-  startupScript: "",
-  ide,
-  idleTimeoutMinutes: 60,
-  maxLifetimeHours: 24,
-};
 
 describe("reconciling workspaces on the local runtime", { timeout: 60_000 }, () => {
   let dataDir: string;
@@ -48,7 +31,7 @@ describe("reconciling workspaces on the local runtime", { timeout: 60_000 }, () 
     const owner = await createUser("owner@reconcile.test");
     const team = await createTeamWith("reconcile", [[owner, "OWNER"]]);
     const template = await getDb().template.create({
-      data: { slug: "test", name: "Test", versions: { create: { version: 1, spec: TEMPLATE as object } } },
+      data: { slug: "test", name: "Test", versions: { create: { version: 1, spec: TEST_TEMPLATE as object } } },
       include: { versions: true },
     });
     fixtures = { ownerId: owner.id, teamId: team.id, templateVersionId: template.versions[0]!.id };

@@ -1,11 +1,11 @@
 import { CoreV1Api, KubernetesObjectApi, VersionApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
-import { RuntimeError, type RuntimeEvent, type TeamSpaceSpec, type WorkspaceRuntime, type WorkspaceSpec } from "../types";
+import { RuntimeError, type ObservedStatus, type RuntimeEvent, type TeamSpaceSpec, type WorkspaceRuntime, type WorkspaceSpec } from "../types";
 import { convergeClaim, convergeNamespace, convergePod, convergeService, replaceInPlace } from "./convergence";
 import { isNotFound, toRuntimeError } from "./errors";
 import { portForwardTarget, serviceTarget } from "./ide-target";
 import { isValidImageReference } from "./image-reference";
 import { homeClaimManifest, podManifest, serviceManifest, teamManifests } from "./manifests";
-import { workspaceRef } from "./names";
+import { MANAGED_SELECTOR, WORKSPACE_LABEL, isTeamNamespace, workspaceRef } from "./names";
 import { ObjectStore, describe } from "./object-store";
 import { observedStatus } from "./pod-status";
 import { pollUntil } from "./poll";
@@ -155,6 +155,19 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       const objects = workspaceObjects(spec);
       const [pod, claim] = await Promise.all([store.read(objects.pod), store.read(objects.claim)]);
       return observedStatus({ pod, claim });
+    },
+
+    async listActive() {
+      // One list of every workspace pod; a workspace without a pod holds no compute.
+      const pods = await core.listPodForAllNamespaces({ labelSelector: MANAGED_SELECTOR }).catch((error: unknown) => {
+        throw toRuntimeError(error, "list workspace pods");
+      });
+      const statuses = new Map<string, ObservedStatus>();
+      for (const pod of pods.items) {
+        const id = pod.metadata?.labels?.[WORKSPACE_LABEL];
+        if (id && isTeamNamespace(pod.metadata?.namespace, options)) statuses.set(id, observedStatus({ pod }));
+      }
+      return statuses;
     },
 
     watch(listener) {

@@ -24,6 +24,11 @@ export function teamNamespace(prefix: string, teamSlug: string): string {
   return `${prefix}${teamSlug}`;
 }
 
+/** Whether `namespace` is a team's: it has the prefix and is not the one Podspace itself runs in. */
+export function isTeamNamespace(namespace: string | undefined, options: { namespacePrefix: string; selfNamespace: string }): boolean {
+  return Boolean(namespace?.startsWith(options.namespacePrefix)) && namespace !== options.selfNamespace;
+}
+
 export function podName(workspaceId: string): string {
   return `ws-${workspaceId}`;
 }

@@ -8,7 +8,7 @@ import {
 } from "@kubernetes/client-node";
 import { PROGRESS_STEPS, type ObservedStatus, type ProgressStep, type RuntimeEvent } from "../types";
 import { startListWatch, type ListWatchHandle, type WatchEventType } from "./list-watch";
-import { MANAGED_SELECTOR, WORKSPACE_LABEL, podName } from "./names";
+import { MANAGED_SELECTOR, WORKSPACE_LABEL, isTeamNamespace, podName } from "./names";
 import { observedStatus, progressOf, type Progress } from "./pod-status";
 
 // Turns the cluster's view of every workspace (its pod, home volume and the
@@ -103,7 +103,7 @@ export class WorkspaceWatch {
   }
 
   private isWorkspaceNamespace(namespace: string | undefined): boolean {
-    return Boolean(namespace?.startsWith(this.options.namespacePrefix)) && namespace !== this.options.selfNamespace;
+    return isTeamNamespace(namespace, this.options);
   }
 
   private replaceAll<T extends KubernetesObject>(known: Map<string, T>, items: T[], gone: (object: T) => void): void {

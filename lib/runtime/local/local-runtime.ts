@@ -27,6 +27,7 @@ import {
   interruptedSpawnProcesses,
   markSpawning,
   readLiveProcessRecord,
+  recordedWorkspaceIds,
   removeProcessRecord,
   unsandboxedProcessRecords,
   WORKSPACE_PROCESS_VARIABLE,
@@ -146,7 +147,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       logger.warn({ workspaceId }, "ended a workspace started without a sandbox; its next start is sandboxed");
     }
   })();
-  const liveProcess = async (spec: WorkspaceSpec) => {
+  const liveProcess = async (spec: Pick<WorkspaceSpec, "id">) => {
     await legacyEnded;
     return readLiveProcessRecord(recordsDir, spec.id);
   };
@@ -245,6 +246,17 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     };
   }
 
+  /** What the workspace's process is doing; null when it has none (stopped, or never started). */
+  async function processStatus(spec: Pick<WorkspaceSpec, "id">): Promise<ObservedStatus | null> {
+    const failure = failures.get(spec.id);
+    if (failure) return failure;
+    if (await liveProcess(spec)) return { state: "running", message: "Running" };
+    if (starting.has(spec.id)) return { state: "starting", message: "Starting" };
+    return (await hasProcessRecord(recordsDir, spec.id))
+      ? { state: "failed", reason: "crashed", message: "The workspace's process is no longer running" }
+      : null;
+  }
+
   /** Records why the workspace failed, so status() keeps saying so until the next start or stop, and reports it. */
   function fail(spec: WorkspaceSpec, message: string) {
     const status: ObservedStatus = { state: "failed", reason: "crashed", message };
@@ -305,13 +317,14 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
 
     async status(spec) {
       if (!(await homeExists(spec))) return { state: "absent", message: "No home directory" };
-      const failure = failures.get(spec.id);
-      if (failure) return failure;
-      if (await liveProcess(spec)) return { state: "running", message: "Running" };
-      if (starting.has(spec.id)) return { state: "starting", message: "Starting" };
-      return (await hasProcessRecord(recordsDir, spec.id))
-        ? { state: "failed", reason: "crashed", message: "The workspace's process is no longer running" }
-        : { state: "stopped", message: "Stopped" };
+      return (await processStatus(spec)) ?? { state: "stopped", message: "Stopped" };
+    },
+
+    async listActive() {
+      // A workspace holds compute here only while it has a process record, a start in flight or a failure to report.
+      const ids = new Set([...(await recordedWorkspaceIds(recordsDir)), ...starting.keys(), ...failures.keys()]);
+      const statuses = await Promise.all([...ids].map(async (id) => [id, await processStatus({ id })] as const));
+      return new Map(statuses.filter((entry): entry is readonly [string, ObservedStatus] => entry[1] !== null));
     },
 
     watch(listener) {

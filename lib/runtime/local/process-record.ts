@@ -86,6 +86,12 @@ export async function unsandboxedProcessRecords(dir: string): Promise<{ workspac
   return found.flat();
 }
 
+/** The workspaces with a process record in `dir`, live or not. */
+export async function recordedWorkspaceIds(dir: string): Promise<string[]> {
+  const files = await fs.readdir(dir).catch(() => []);
+  return files.filter((file) => file.endsWith(".json")).map((file) => file.slice(0, -".json".length));
+}
+
 export async function hasProcessRecord(dir: string, workspaceId: string): Promise<boolean> {
   return fs.access(fileOf(dir, workspaceId)).then(() => true, () => false);
 }

@@ -1,0 +1,19 @@
+import type { TemplateSpec } from "@/lib/templates/spec";
+import { contractSpec } from "../runtime/contract";
+
+/** A valid template whose IDE is the contract tests' test IDE, for workspaces the reconciler turns into runtime specs. */
+export const TEST_TEMPLATE: TemplateSpec = {
+  slug: "test",
+  name: "Test",
+  description: "",
+  icon: "box",
+  tags: [],
+  image: "podspace/test:1",
+  resources: { cpu: { default: 1 }, memoryGiB: { default: 1 }, diskGiB: { default: 1 } },
+  parameters: [],
+  env: {},
+  startupScript: "",
+  ide: contractSpec("unused").ide,
+  idleTimeoutMinutes: 60,
+  maxLifetimeHours: 24,
+};

@@ -1,0 +1,178 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "@/lib/db/client";
+import { metrics } from "@/lib/observability/metrics";
+import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
+import { RuntimeError, type ObservedStatus, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
+import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
+import { holdAllConnections } from "../helpers/busy-pool";
+import { createFleetOwner, seedWorkspaces, type FleetOwner } from "../helpers/fleet";
+import { usePostgresAppDatabase } from "../helpers/postgres-app-database";
+import { queryCountingClient } from "../helpers/query-counter";
+import { TEST_SHARED_PATHS } from "../runtime/contract";
+
+// The reconcile loop against a fleet of workspaces on PostgreSQL, whose
+// pool (10 connections) a busy replica exhausts: a pass costs what changed,
+// not the fleet, and a database or runtime API failure is never recorded as
+// the workspace's.
+
+let queries: () => number;
+usePostgresAppDatabase({
+  createClient(url) {
+    const counting = queryCountingClient(url);
+    queries = counting.queries;
+    return counting.client;
+  },
+});
+
+const FLEET = 2_000;
+/** Short, so a test can wait out a workspace's backoff after an infrastructure failure. */
+const RETRY_DELAY_MS = 500;
+
+describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
+  let dataDir: string;
+  let local: WorkspaceRuntime;
+  let runtime: WorkspaceRuntime;
+  let reconciler: Reconciler;
+  let owner: FleetOwner;
+  /**
+   * Runs first in each runtime.status: a test's way to make the database busy
+   * or the runtime fail at that moment, or to answer for the runtime.
+   */
+  let statusOf: (spec: WorkspaceSpec) => Promise<ObservedStatus | void> = async () => {};
+  /** Workspaces the runtime lists besides the local runtime's own. */
+  const listedToo = new Map<string, ObservedStatus>();
+  const statusAsked: string[] = [];
+  const stopped: string[] = [];
+  const listings = { now: 0, most: 0 };
+
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-reconcile-scale-"));
+    local = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
+    runtime = {
+      ...local,
+      async status(spec) {
+        statusAsked.push(spec.id);
+        return (await statusOf(spec)) ?? local.status(spec);
+      },
+      async listActive() {
+        listings.most = Math.max(listings.most, ++listings.now);
+        try {
+          return new Map([...(await local.listActive()), ...listedToo]);
+        } finally {
+          listings.now -= 1;
+        }
+      },
+      async stop(spec) {
+        stopped.push(spec.id);
+        await local.stop(spec);
+      },
+    };
+    reconciler = createReconciler(runtime, { retryDelayMs: RETRY_DELAY_MS });
+    owner = await createFleetOwner("reconcile-scale");
+    await seedWorkspaces(owner, "stopped", FLEET, "STOPPED", "STOPPED");
+  });
+  afterAll(async () => {
+    await reconciler?.stop();
+    await local?.close();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  const fleet = async () => ({
+    states: await getDb().workspace.groupBy({ by: ["state"], _count: true, orderBy: { state: "asc" } }),
+    events: await getDb().workspaceEvent.count(),
+  });
+  const eventsOf = (workspaceId: string) => getDb().workspaceEvent.findMany({ where: { workspaceId } });
+  const reconcileErrors = async () => (await metrics.reconcileErrors.get()).values[0]?.value ?? 0;
+
+  it("leaves a stopped fleet alone while every connection is busy, and once they free up", async () => {
+    const before = await fleet();
+    expect(before).toEqual({ states: [{ state: "STOPPED", _count: FLEET }], events: 0 });
+
+    const busy = await holdAllConnections(getDb());
+    const passes = [reconciler.reconcileAll(), reconciler.reconcileAll(), reconciler.reconcileAll()];
+    // Longer than a transaction waits for a connection (Prisma's maxWait, 2 s), where the old pass failed thousands at once.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await busy.release();
+    await Promise.all(passes);
+
+    expect(await fleet()).toEqual(before);
+    // The passes queued behind each other instead of overlapping.
+    expect(listings.most).toBe(1);
+  });
+
+  it("makes the same few queries for a pass with nothing to do, whatever the fleet's size", async () => {
+    const queriesOfPass = async () => {
+      const before = queries();
+      await reconciler.reconcileAll();
+      return queries() - before;
+    };
+    const atFleet = await queriesOfPass();
+    await seedWorkspaces(owner, "more", FLEET, "STOPPED", "STOPPED");
+    const atTwiceTheFleet = await queriesOfPass();
+    // One: the query for the workspaces whose desired and observed states differ; none of them do.
+    expect([atFleet, atTwiceTheFleet]).toEqual([1, 1]);
+  });
+
+  it("converges only what differs from the runtime's one list: a workspace it runs that should be stopped, one it lost", async () => {
+    await seedWorkspaces(owner, "stray", 1, "STOPPED", "STOPPED");
+    await seedWorkspaces(owner, "lost", 1, "RUNNING", "RUNNING");
+    await seedWorkspaces(owner, "fine", 1, "RUNNING", "RUNNING");
+    const running: ObservedStatus = { state: "running", message: "Running" };
+    listedToo.set("stray1", running).set("fine1", running);
+    statusOf = async (spec) => (spec.id === "lost1" ? { state: "failed", reason: "crashed", message: "The workspace's process is no longer running" } : running);
+    statusAsked.length = 0;
+    await reconciler.reconcileAll();
+    statusOf = async () => {};
+    // Stopped now; fine1 runs on, in both, for the rest of the file.
+    listedToo.delete("stray1");
+
+    // One status call each for the two that differ; none for the fleet, nor for the one running in both.
+    expect(statusAsked.sort()).toEqual(["lost1", "stray1"]);
+    expect(stopped).toEqual(["stray1"]);
+    // Already STOPPED in the database: stopped in the runtime without a state change.
+    expect(await eventsOf("stray1")).toEqual([]);
+    expect(await getDb().workspace.findUniqueOrThrow({ where: { id: "lost1" } })).toMatchObject({ state: "FAILED", stateReason: "crashed" });
+    expect((await getDb().workspace.findUniqueOrThrow({ where: { id: "fine1" } })).state).toBe("RUNNING");
+  });
+
+  it("leaves a workspace as it was when the database is too busy to record its move, and moves it on a later pass", async () => {
+    await seedWorkspaces(owner, "stopping", 1, "STOPPING", "STOPPED");
+    const errorsBefore = await reconcileErrors();
+    // The database becomes busy between reading the workspace and recording its move.
+    let busy: Awaited<ReturnType<typeof holdAllConnections>> | undefined;
+    statusOf = async () => void (busy = await holdAllConnections(getDb()));
+    await reconciler.reconcileAll();
+    statusOf = async () => {};
+    await busy?.release();
+
+    expect(busy).toBeDefined();
+    expect(await getDb().workspace.findUniqueOrThrow({ where: { id: "stopping1" } })).toMatchObject({ state: "STOPPING", stateReason: null });
+    expect(await eventsOf("stopping1")).toEqual([]);
+    expect(await reconcileErrors()).toBe(errorsBefore + 1);
+
+    // Backing off: the next pass leaves it for later.
+    await reconciler.reconcileAll();
+    expect((await getDb().workspace.findUniqueOrThrow({ where: { id: "stopping1" } })).state).toBe("STOPPING");
+    await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+    await reconciler.reconcileAll();
+    expect((await getDb().workspace.findUniqueOrThrow({ where: { id: "stopping1" } })).state).toBe("STOPPED");
+    expect((await eventsOf("stopping1")).map((event) => event.data)).toEqual([{ from: "STOPPING", to: "STOPPED" }]);
+  });
+
+  it("retries a workspace when the runtime's API is unavailable, and fails it only for what the runtime says is wrong with it", async () => {
+    await seedWorkspaces(owner, "unreachable", 1, "STOPPING", "STOPPED");
+    statusOf = () => Promise.reject(new RuntimeError("unavailable", "Could not read Pod: the Kubernetes API answered 503"));
+    await reconciler.reconcile("unreachable1");
+    expect((await getDb().workspace.findUniqueOrThrow({ where: { id: "unreachable1" } })).state).toBe("STOPPING");
+    expect(await eventsOf("unreachable1")).toEqual([]);
+
+    statusOf = () => Promise.reject(new RuntimeError("invalid", "Kubernetes rejected it as invalid: bad image"));
+    await reconciler.reconcile("unreachable1");
+    statusOf = async () => {};
+    expect(await getDb().workspace.findUniqueOrThrow({ where: { id: "unreachable1" } })).toMatchObject({ state: "FAILED", stateReason: "invalid" });
+    expect((await eventsOf("unreachable1")).map((event) => [event.level, event.message])).toEqual([["ERROR", "Kubernetes rejected it as invalid: bad image"]]);
+  });
+});
