@@ -88,12 +88,20 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
   }
 
   function retryLater(workspaceId: string, error: unknown) {
-    const retryInMs = backoff.failed(workspaceId);
+    const { delayMs: retryInMs, failures } = backoff.failed(workspaceId);
     const infrastructure = isInfrastructureFailure(error);
     logger[infrastructure ? "warn" : "error"](
       { err: error, workspaceId, retryInMs },
       infrastructure ? "reconciling a workspace failed on infrastructure; retrying later" : "reconciling a workspace failed unexpectedly; retrying later",
     );
+    // The runtime's reason (its API down, a permission missing) is the
+    // workspace's owner's to see, once per outage, while the state stays. A
+    // database that is down can't take the note; the log has it.
+    if (failures === 1 && error instanceof RuntimeError && error.code === "unavailable") {
+      void db.workspaceEvent
+        .create({ data: { workspaceId, step: "state", level: "WARNING", message: `${error.message} Podspace keeps trying.` } })
+        .catch(() => {});
+    }
   }
 
   async function prepareTeam(spec: WorkspaceSpec, teamId: string) {

@@ -8,12 +8,12 @@ export class RetryBackoff {
 
   constructor(private readonly options: { firstDelayMs: number; maxDelayMs: number }) {}
 
-  /** Records a failure; returns how long until the next try. */
-  failed(workspaceId: string, now = Date.now()): number {
+  /** Records a failure; returns how long until the next try, and how many failures in a row this one makes. */
+  failed(workspaceId: string, now = Date.now()): { delayMs: number; failures: number } {
     const failures = (this.waiting.get(workspaceId)?.failures ?? 0) + 1;
     const delayMs = Math.min(this.options.maxDelayMs, this.options.firstDelayMs * 2 ** (failures - 1));
     this.waiting.set(workspaceId, { failures, notBefore: now + delayMs });
-    return delayMs;
+    return { delayMs, failures };
   }
 
   succeeded(workspaceId: string): void {
