@@ -71,8 +71,10 @@ export async function startPodspace(options: StartOptions = {}): Promise<Podspac
   });
 
   return {
-    // PODSPACE_URL's, not 127.0.0.1: OIDC callback URLs must match it.
-    url: options.env?.PODSPACE_URL ?? podspaceUrl(port),
+    // This server itself under the default PODSPACE_URL's name, not 127.0.0.1:
+    // OIDC callback URLs must match it (a test that sets PODSPACE_URL to a
+    // proxy in front still reaches this one server here).
+    url: podspaceUrl(port),
     port,
     dataDir,
     output,
