@@ -6,6 +6,7 @@ import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { workspaceProcesses } from "../test/helpers/local-workspaces";
 import { startPodspace, type PodspaceProcess } from "./harness";
 import { METRICS_TOKEN, openTerminal, sample, scrapeMetrics, seedWorkspace, workspaceState } from "./replicas";
+import { waitForIdeReady } from "./workspace-terminal";
 
 // /api/metrics on the real production server, after the things it measures
 // happened for real: a workspace started by the reconciler, a terminal, IDE
@@ -42,6 +43,8 @@ describe("metrics and logs", { timeout: 180_000 }, () => {
     const terminal = await openTerminal(podspace.url, seeded.workspaceId, "m1", seeded.cookie);
     terminal.type("echo metered\r");
     await terminal.waitFor(/^metered\r*$/m);
+    // RUNNING is the shell's; the IDE comes up after it.
+    await waitForIdeReady(database.url, podspace, seeded.workspaceId);
     const ide = await fetch(`${podspace.url}/w/${seeded.workspaceId}/ide/healthz`, { headers: { cookie: seeded.cookie } });
     expect(ide.status).toBe(200);
     expect((await fetch(`${podspace.url}/login`)).status).toBe(200);
