@@ -17,6 +17,7 @@ import type { ServerMessage } from "@/lib/terminal/protocol";
 import { toRuntimeSpec, runtimeSpecInclude } from "@/lib/workspaces/runtime-spec";
 import { createTeamWith, createUser } from "../helpers/identity";
 import { endLocalWorkspaces } from "../helpers/local-workspaces";
+import { TEST_TEMPLATE } from "../helpers/test-template";
 import { TEST_SHARED_PATHS, waitForIdeAnswer, waitForState } from "../runtime/contract";
 
 // A real HTTP server wired like server.ts (its route table, with the terminal
@@ -80,19 +81,10 @@ export async function startHarness(
 }
 
 const TEMPLATE: TemplateSpec = {
+  ...TEST_TEMPLATE,
   slug: "terminal-test",
   name: "Terminal test",
-  description: "",
-  icon: "box",
-  tags: [],
-  image: "podspace/test:1",
-  resources: { cpu: { default: 1 }, memoryGiB: { default: 1 }, diskGiB: { default: 1 } },
-  parameters: [],
-  env: {},
-  startupScript: "",
   ide: { command: [process.execPath, IDE_WS_SERVER, "{host}", "{port}"], port: 13337, healthPath: "/healthz" },
-  idleTimeoutMinutes: 60,
-  maxLifetimeHours: 24,
 };
 
 export interface People {
