@@ -21,8 +21,17 @@ export interface Unavailable {
   reason: string;
 }
 
+/** A quantity sampled over a run (memory, say): where it started, its highest, where it ended. */
+export interface Level {
+  kind: "level";
+  unit: string;
+  start: number;
+  peak: number;
+  end: number;
+}
+
 /** What a benchmark reports on one row of its table. */
-export type Summary = Latency | Throughput | Unavailable;
+export type Summary = Latency | Throughput | Level | Unavailable;
 
 /** Nearest-rank percentiles of durations in milliseconds. */
 export function summarize(samples: number[]): Latency {
@@ -44,6 +53,9 @@ export function printTable(title: string, rows: Record<string, Summary>): void {
       const sorted = [...row.runs].sort((a, b) => a - b);
       const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
       console.log(`${label} median ${rate(median)}   min ${rate(sorted[0] ?? NaN)}   max ${rate(sorted.at(-1) ?? NaN)}   (${row.runs.length} runs${row.note ? `; ${row.note}` : ""})`);
+    } else if (row.kind === "level") {
+      const level = (value: number) => `${value.toFixed(0)} ${row.unit}`.padStart(9);
+      console.log(`${label} start ${level(row.start)}   peak ${level(row.peak)}   end ${level(row.end)}`);
     } else {
       console.log(`${label} UNAVAILABLE: ${row.reason}`);
     }

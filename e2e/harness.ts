@@ -15,6 +15,8 @@ export interface PodspaceProcess {
   port: number;
   dataDir: string;
   output(): string;
+  /** The pid of server.ts's own Node process (tsx runs it in a child); for reading its memory. */
+  serverPid(): number;
   /** Sends `signal` and resolves with the exit code and how long exiting took. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
 }
@@ -78,6 +80,11 @@ export async function startPodspace(options: StartOptions = {}): Promise<Podspac
     port,
     dataDir,
     output,
+    serverPid() {
+      const [pid] = childPids(child.pid!);
+      if (pid === undefined) throw new Error("the server process has exited");
+      return pid;
+    },
     async stop(signal = "SIGTERM") {
       const startedAt = Date.now();
       if (child.exitCode === null) {
