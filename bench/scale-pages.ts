@@ -103,7 +103,7 @@ function ensureBuild(): void {
 }
 
 /** Seeds the install with set-based INSERTs; returns a workspace of user1's for the workspace page. */
-async function seed(url: string): Promise<string> {
+export async function seed(url: string): Promise<string> {
   const db = new Client({ connectionString: url });
   await db.connect();
   try {
@@ -144,6 +144,12 @@ async function seed(url: string): Promise<string> {
               now() - interval '1 hour', now() - n * interval '1 minute', now()
        FROM w`,
       [WORKSPACES, BIG_TEAM_WORKSPACES, TEAMS, membersPerTeam, TEMPLATES],
+    );
+    // Every existing workspace holds its volume, metered as an open storage interval.
+    await db.query(
+      `INSERT INTO "UsageInterval" ("id", "kind", "workspaceId", "teamId", "userId", "templateId", "storageGiB", "startedAt", "rolledUpUntil")
+       SELECT 'ui' || w."id", 'STORAGE', w."id", w."teamId", w."ownerId", tv."templateId", 1, w."createdAt", now() - interval '10 minutes'
+       FROM "Workspace" w JOIN "TemplateVersion" tv ON tv."id" = w."templateVersionId"`,
     );
     await db.query(
       `INSERT INTO "WorkspaceEvent" ("id", "workspaceId", "step", "message", "createdAt")
