@@ -39,11 +39,11 @@ import { canTransition, transition, type TransitionOptions } from "./state-machi
 // (CONCURRENCY), one reconcile per workspace at a time, and the requests that
 // pile up for a workspace while its reconcile runs make one more, not one
 // each. A failure of the database or the runtime's API is never the
-// workspace's: the workspace is left as it is and tried again when its
-// backoff is over (retry-backoff.ts), whenever the next pass comes.
+// workspace's: the workspace is left as it is and tried again as soon as its
+// backoff is over (retry-backoff.ts), not at the next pass.
 
 export interface Reconciler {
-  /** Converges one workspace now: after its reconcile under way, if any, sharing a run with the requests made meanwhile. */
+  /** Converges one workspace now, after its reconcile under way if any; requests made before that next run begins share it. */
   reconcile(workspaceId: string): Promise<void>;
   /** One pass: converges every workspace whose desired and observed states differ (after any pass already running). */
   reconcileAll(): Promise<void>;
