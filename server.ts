@@ -18,6 +18,7 @@ import { resolveLocalhostNames } from "@/lib/server/localhost-names";
 import { registerReconciler } from "@/lib/workspaces/reconcile-trigger";
 import { createPolicyLoop } from "@/lib/workspaces/policy-loop";
 import { createReconciler } from "@/lib/workspaces/reconciler";
+import { reconcileWakeups } from "@/lib/workspaces/reconcile-wakeups";
 import { createUsageLoop } from "@/lib/usage/usage-loop";
 import { createGateway, podspaceRoutes } from "@/lib/server/gateway";
 import { createIdeProxy } from "@/lib/ide/proxy";
@@ -40,7 +41,7 @@ async function main() {
   // Created now so that a runtime misconfiguration stops startup, not the first workspace.
   const runtime = await getRuntime();
   logger.info({ runtime: runtime.kind }, `workspaces run on the ${runtime.kind} runtime`);
-  const reconciler = createReconciler(runtime);
+  const reconciler = createReconciler(runtime, { wakeups: reconcileWakeups(databaseTarget()) });
   const policyLoop = createPolicyLoop();
   const replica = currentReplica();
   const usageLoop = createUsageLoop();

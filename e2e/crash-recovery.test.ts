@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
-import { query } from "./database";
+import { query, wakeReconciler } from "./database";
 import { workspaceProcesses } from "../test/helpers/local-workspaces";
 import { startPodspace, type PodspaceProcess } from "./harness";
 
@@ -57,9 +57,10 @@ describe("crash recovery", { timeout: 180_000 }, () => {
       [owner!.id],
     );
 
-    // The leader's reconcile pass picks it up within its interval; Podspace
-    // dies while the workspace's startup script still runs (its shell is
-    // usable by then, its IDE not yet).
+    // The leader's reconciler, woken as by a user's change, starts it;
+    // Podspace dies while the workspace's startup script still runs (its
+    // shell is usable by then, its IDE not yet).
+    await wakeReconciler(database.url, workspace!.id);
     await expect.poll(() => workspaceProcesses(workspace!.id), { timeout: 30_000, interval: 50 }).not.toEqual([]);
     expect((await podspace.stop("SIGKILL")).code).toBeNull();
 

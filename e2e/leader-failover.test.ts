@@ -7,12 +7,13 @@ import { METRICS_TOKEN, sample, scrapeMetrics } from "./replicas";
 // Two replicas on one PostgreSQL database: exactly one runs the background
 // loops, and when it is killed with SIGKILL the other takes over within 15 s.
 
-/** The replica holding the leader lock, by the connection name lib/server/leader.ts gives it. */
+/** The replica holding this database's leader lock (others on the server have their own), by the connection name lib/server/leader.ts gives it. */
 async function lockHolder(databaseUrl: string): Promise<string | null> {
   const rows = await query<{ name: string }>(
     databaseUrl,
     `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.locktype = 'advisory' AND l.granted AND l.objid = $1`,
+     WHERE l.locktype = 'advisory' AND l.granted AND l.objid = $1
+       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     [0x706f_6473],
   );
   return rows[0]?.name ?? null;

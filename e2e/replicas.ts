@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { WebSocket } from "ws";
-import { query } from "./database";
+import { query, wakeReconciler } from "./database";
 
 // Helpers for tests that run several Podspace processes on one PostgreSQL
 // database: a signed-in user with a running workspace seeded through SQL,
@@ -43,6 +43,7 @@ export async function seedWorkspace(databaseUrl: string, prefix: string) {
      VALUES ($1, 'replicas', $2, $3, $4, '{"cpu":1,"memoryGiB":1,"diskGiB":1,"values":{}}', now())`,
     [workspaceId, userId, `${prefix}-team`, `${prefix}-v`],
   );
+  await wakeReconciler(databaseUrl, workspaceId);
   return { userId, workspaceId, cookie: `authjs.session-token=${sessionToken}` };
 }
 

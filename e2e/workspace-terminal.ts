@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
-import { query } from "./database";
+import { query, wakeReconciler } from "./database";
 import type { PodspaceProcess } from "./harness";
 
 // The workspace terminal as a person uses it, shared by the e2e tests that run
@@ -50,6 +50,7 @@ export async function seedRunningWorkspace(
        SELECT $1, $4, u.id, t.id, $2, $3, now() FROM "User" u, "Team" t WHERE u.email = 'dev@podspace.dev' AND t.slug = 'demo'`,
     [workspace.id, workspace.templateVersionId, JSON.stringify({ cpu: 1, memoryGiB: 1, diskGiB: 1, values: {} }), workspace.name ?? "tools"],
   );
+  await wakeReconciler(databaseUrl, workspace.id);
   const deadline = Date.now() + (workspace.timeoutMs ?? 100_000);
   for (;;) {
     const [row] = await query<{ state: string; stateReason: string | null }>(databaseUrl, `SELECT state, "stateReason" FROM "Workspace" WHERE id = $1`, [

@@ -2,7 +2,7 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { query } from "./database";
+import { query, wakeReconciler } from "./database";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 
@@ -305,12 +305,14 @@ describe("a workspace's life in the browser", () => {
       `SELECT v.id FROM "TemplateVersion" v JOIN "Template" t ON t.id = v."templateId" WHERE t.slug = 'e2e-ide' ORDER BY v.version DESC LIMIT 1`,
     );
     for (const name of ["bulk-1", "bulk-2"]) {
+      const id = randomUUID();
       await query(
         stack.database.url,
         `INSERT INTO "Workspace" (id, name, "ownerId", "teamId", "templateVersionId", parameters, "updatedAt")
           SELECT $1, $2, $3, id, $4, '{"cpu":1,"memoryGiB":1,"diskGiB":1,"values":{}}', now() FROM "Team" WHERE slug = 'demo'`,
-        [randomUUID(), name, dana!.id, version!.id],
+        [id, name, dana!.id, version!.id],
       );
+      await wakeReconciler(stack.database.url, id);
     }
     await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
     await page.goto(`${stack.podspace.url}/workspaces?scope=team`);

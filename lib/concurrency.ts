@@ -1,3 +1,5 @@
+import pLimit from "p-limit";
+
 /**
  * Calls `each` on every item, at most `limit` at a time, and resolves once
  * all are done: a fixed number of workers take the next item as they free
@@ -9,4 +11,43 @@ export async function forEachConcurrently<T>(items: readonly T[], limit: number,
     while (next < items.length) await each(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export interface CoalescingRunner {
+  /** Asks for a run for `key`; settles with a run that began after this call. */
+  request(key: string): Promise<void>;
+  /** Resolves once every run asked for so far has ended. */
+  settled(): Promise<void>;
+}
+
+/**
+ * Runs `run(key)` when asked, for many keys: one run per key at a time, at
+ * most `limit` runs at once overall, and the requests for a key that arrive
+ * before its next run begins share that run. A burst of requests for one key
+ * therefore costs the run under way and one more, never one each.
+ */
+export function coalescingRunner(limit: number, run: (key: string) => Promise<void>): CoalescingRunner {
+  const slots = pLimit(limit);
+  /** Per key, the latest run asked for: under way, or waiting for the previous one or a slot. */
+  const latest = new Map<string, { begun: boolean; ended: Promise<void> }>();
+
+  return {
+    request(key) {
+      const previous = latest.get(key);
+      if (previous && !previous.begun) return previous.ended;
+      const next = { begun: false, ended: Promise.resolve() };
+      const begin = () =>
+        slots(() => {
+          next.begun = true;
+          return run(key);
+        });
+      next.ended = previous ? previous.ended.then(begin, begin) : begin();
+      latest.set(key, next);
+      void next.ended.finally(() => latest.get(key) === next && latest.delete(key)).catch(() => {});
+      return next.ended;
+    },
+    async settled() {
+      await Promise.allSettled([...latest.values()].map((entry) => entry.ended));
+    },
+  };
 }

@@ -1,9 +1,13 @@
+import { getDb } from "@/lib/db/client";
+import { logger } from "@/lib/observability/logger";
 import type { Reconciler } from "./reconciler";
+import { sendReconcileWakeup } from "./reconcile-wakeups";
 
 // Server actions run in the Next.js bundle, the reconciler in server.ts's
-// module graph; both share this process's global. On a replica that isn't the
-// leader there is no reconciler here, and the leader's next pass (within
-// seconds) picks the change up from the database.
+// module graph; both share this process's global. On the leader the request
+// goes straight to its reconciler; on a replica that isn't the leader there is
+// no reconciler here, and the request reaches the leader's as a PostgreSQL
+// notification (reconcile-wakeups.ts).
 
 const RECONCILER = Symbol.for("podspace.reconciler");
 const globalStore = globalThis as { [RECONCILER]?: Reconciler };
@@ -12,7 +16,9 @@ export function registerReconciler(reconciler: Reconciler | undefined): void {
   globalStore[RECONCILER] = reconciler;
 }
 
-/** Asks for a pass over one workspace now, without waiting for it. */
+/** Asks for a pass over one workspace now, without waiting for it; call it once the change is committed. */
 export function requestReconcile(workspaceId: string): void {
-  void globalStore[RECONCILER]?.reconcile(workspaceId).catch((error: unknown) => console.error("podspace: reconcile failed", error));
+  const reconciler = globalStore[RECONCILER];
+  const requested = reconciler ? reconciler.reconcile(workspaceId) : sendReconcileWakeup(getDb(), workspaceId);
+  void requested.catch((error: unknown) => logger.error({ err: error, workspaceId }, "asking for a workspace's reconcile failed"));
 }

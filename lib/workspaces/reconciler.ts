@@ -1,4 +1,4 @@
-import { forEachConcurrently } from "@/lib/concurrency";
+import { coalescingRunner, forEachConcurrently } from "@/lib/concurrency";
 import { getDb } from "@/lib/db/client";
 import { isDatabaseUnavailable } from "@/lib/errors";
 import type { WorkspaceState } from "@/lib/generated/prisma/enums";
@@ -8,6 +8,7 @@ import { teamSpaceLimits } from "@/lib/quotas/team-space";
 import { holdsCompute, RuntimeError, type ObservedStatus, type RuntimeEvent, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
 import { periodicPass } from "@/lib/server/periodic-pass";
 import { workspacesToReconcile } from "./reconcile-candidates";
+import type { WakeupSource } from "./reconcile-wakeups";
 import { RetryBackoff } from "./retry-backoff";
 import { runtimeSpecInclude, toRuntimeSpec } from "./runtime-spec";
 import { canTransition, transition, type TransitionOptions } from "./state-machine";
@@ -18,14 +19,31 @@ import { canTransition, transition, type TransitionOptions } from "./state-machi
 // Every step is idempotent, so after a crash mid-provision the next pass
 // picks up where the last one stopped: nothing is orphaned, nothing sticks.
 //
-// A pass looks only at what differs between the database and the runtime
-// (reconcile-candidates.ts), a few workspaces at a time, so its cost follows
-// what changed, not the size of the fleet. A failure of the database or the
-// runtime's API is never the workspace's: the workspace is left as it is and
-// tried again on a later pass, with backoff (retry-backoff.ts).
+// It acts when something points at a workspace: a user's change (in this
+// process, or from another replica as a PostgreSQL notification:
+// reconcile-wakeups.ts), a runtime event (runtime.watch: a start's progress,
+// a crash, a pod deleted out of band, the IDE ready) or a retry coming due.
+// A periodic pass is the safety net for whatever that misses, and looks only
+// at what differs between the database and the runtime
+// (reconcile-candidates.ts), so its cost follows what changed, not the size
+// of the fleet. It comes every 30 s, not more often, because little relies
+// on it: the Kubernetes runtime's watch reports every pod change, re-listing
+// after a dropped watch, and the local runtime reports the exit of every
+// process it started. What it leaves to the pass: a local workspace started
+// by an earlier Podspace process that dies (nobody waits on its exit any
+// more), a notification lost to a replica's crash between its commit and its
+// NOTIFY, and changes made straight in the database. A pass also runs when
+// leadership is taken and whenever the wake-ups' connection is back.
+//
+// All of it goes through one queue: a few workspaces at a time
+// (CONCURRENCY), one reconcile per workspace at a time, and the requests that
+// pile up for a workspace while its reconcile runs make one more, not one
+// each. A failure of the database or the runtime's API is never the
+// workspace's: the workspace is left as it is and tried again as soon as its
+// backoff is over (retry-backoff.ts), not at the next pass.
 
 export interface Reconciler {
-  /** Converges one workspace now (serialized with any pass already running for it). */
+  /** Converges one workspace now, after its reconcile under way if any; requests made before that next run begins share it. */
   reconcile(workspaceId: string): Promise<void>;
   /** One pass: converges every workspace whose desired and observed states differ (after any pass already running). */
   reconcileAll(): Promise<void>;
@@ -33,15 +51,19 @@ export interface Reconciler {
   stop(): Promise<void>;
 }
 
-const PASS_INTERVAL_MS = 10_000;
-/** Workspaces reconciled at once in a pass: each holds at most one database connection, well under the pool's 10. */
-const PASS_CONCURRENCY = 8;
+const PASS_INTERVAL_MS = 30_000;
+/** Workspaces reconciled at once, whatever asked: each holds at most one database connection, well under the pool's 10. */
+const CONCURRENCY = 8;
+const RETRY_DELAY_MS = 10_000;
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
 export interface ReconcilerOptions {
+  /** Between periodic passes, the safety net. */
   intervalMs?: number;
-  /** The wait after a workspace's first infrastructure failure; it doubles with each failure in a row. One interval by default. */
+  /** The wait after a workspace's first infrastructure failure; it doubles with each failure in a row. */
   retryDelayMs?: number;
+  /** Wake-ups from the replicas that aren't the leader, heard while started (reconcile-wakeups.ts). */
+  wakeups?: WakeupSource;
 }
 
 /** Moves the workspace through the lifecycle from `state`; a move to the state it is already in writes nothing. */
@@ -55,11 +77,20 @@ const isInfrastructureFailure = (error: unknown) =>
 export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerOptions = {}): Reconciler {
   const db = getDb();
   const intervalMs = options.intervalMs ?? PASS_INTERVAL_MS;
-  const chains = new Map<string, Promise<void>>();
+  const queue = coalescingRunner(CONCURRENCY, reconcileNow);
   /** When each workspace's previous progress step ended, to time the next one. */
   const lastStepAt = new Map<string, number>();
-  const backoff = new RetryBackoff({ firstDelayMs: options.retryDelayMs ?? intervalMs, maxDelayMs: MAX_RETRY_DELAY_MS });
+  let started = false;
+  const backoff = new RetryBackoff({
+    firstDelayMs: options.retryDelayMs ?? RETRY_DELAY_MS,
+    maxDelayMs: MAX_RETRY_DELAY_MS,
+    // A reconciler that isn't started does only what it is asked.
+    onDue: (workspaceId) => {
+      if (started) void reconcile(workspaceId);
+    },
+  });
   let unwatch: (() => void) | undefined;
+  let stopWakeups: (() => Promise<void>) | undefined;
 
   function mover(workspaceId: string, from: WorkspaceState): Move {
     let state = from;
@@ -221,10 +252,7 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
   }
 
   function reconcile(workspaceId: string): Promise<void> {
-    const next = (chains.get(workspaceId) ?? Promise.resolve()).then(() => reconcileNow(workspaceId));
-    chains.set(workspaceId, next);
-    void next.finally(() => chains.get(workspaceId) === next && chains.delete(workspaceId));
-    return next;
+    return queue.request(workspaceId);
   }
 
   async function pass() {
@@ -232,7 +260,8 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
     const listed = await runtime.listActive();
     const now = Date.now();
     const due = (await workspacesToReconcile(db, listed)).filter((workspaceId) => backoff.due(workspaceId, now));
-    await forEachConcurrently(due, PASS_CONCURRENCY, reconcile);
+    // A few at a time into the queue, so that a user's request waits for a free slot, not for the whole pass.
+    await forEachConcurrently(due, CONCURRENCY, reconcile);
   }
 
   const loop = periodicPass(
@@ -269,13 +298,21 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
     reconcile,
     reconcileAll: loop.runOnce,
     start() {
+      started = true;
       unwatch = runtime.watch((event) => void record(event).catch((error: unknown) => console.error("podspace: recording a runtime event failed", error)));
+      stopWakeups = options.wakeups?.({
+        onWakeup: (workspaceId) => void reconcile(workspaceId),
+        onListening: () => void loop.runOnce().catch((error: unknown) => logger.error({ err: error }, "reconcile pass failed")),
+      });
       loop.start();
     },
     async stop() {
+      started = false;
+      await stopWakeups?.();
       await loop.stop();
       unwatch?.();
-      await Promise.allSettled(chains.values());
+      backoff.clear();
+      await queue.settled();
     },
   };
 }

@@ -9,9 +9,10 @@ import { createTestDatabase } from "./postgres-setup";
  * instead of the embedded one: for behaviour that needs real concurrency
  * (row locks under parallel transactions), which PGlite's single connection
  * cannot show. `createClient` makes the client instead of the app's own
- * (e.g. one that counts its queries).
+ * (e.g. one that counts its queries). Returns the database's URL, once set
+ * up, for connections of the test's own.
  */
-export function usePostgresAppDatabase(options: { createClient?: (url: string) => PrismaClient } = {}): void {
+export function usePostgresAppDatabase(options: { createClient?: (url: string) => PrismaClient } = {}): { url(): string } {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   // The slot lib/db/client.ts keeps its per-process client in.
   const slot = Symbol.for("podspace.prisma");
@@ -29,4 +30,5 @@ export function usePostgresAppDatabase(options: { createClient?: (url: string) =
     await client?.$disconnect();
     await database?.drop();
   });
+  return { url: () => database.url };
 }
