@@ -22,6 +22,11 @@ const days = z.coerce
   .int({ error: "expected a whole number of days" })
   .min(1, { error: "expected a whole number of days, at least 1" });
 
+const connections = z.coerce
+  .number({ error: "expected a whole number of connections, at least 1" })
+  .int({ error: "expected a whole number of connections, at least 1" })
+  .min(1, { error: "expected a whole number of connections, at least 1" });
+
 const jsonArray = <T extends z.ZodType>(item: T, example: string) =>
   z
     .string()
@@ -82,6 +87,13 @@ export const envSchema = z.object({
   HOST: z.string().min(1).optional(),
   /** PostgreSQL connection string. When unset, an embedded PGlite database is used. */
   DATABASE_URL: postgresUrl,
+  /** PostgreSQL: connections per replica for pages, server actions and routes. */
+  PODSPACE_DB_POOL_SIZE: connections.default(10),
+  /**
+   * PostgreSQL: connections per replica for background work (reconcile, lifecycle and usage loops, metrics that scan
+   * the database), a pool of its own so that pages never queue behind it. The reconciler works on this many workspaces at once.
+   */
+  PODSPACE_DB_BACKGROUND_POOL_SIZE: connections.default(3),
   /** Where embedded state lives: the PGlite database and, later, local workspaces. */
   PODSPACE_DATA_DIR: z.string().min(1).default(".data"),
   /** The URL users reach Podspace at; OIDC callbacks are built from it. Default http://podspace.localhost:$PORT. */

@@ -3,6 +3,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { env, type Env } from "@/lib/env";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { closeAllPglite, openPglite } from "./pglite";
+import { createPool, type PoolName } from "./pool";
 import type { DatabaseTarget } from "./sql";
 
 /** PostgreSQL when DATABASE_URL is set, otherwise PGlite under the data dir. */
@@ -12,28 +13,53 @@ export function databaseTarget(config: Pick<Env, "DATABASE_URL" | "PODSPACE_DATA
     : { kind: "pglite", dir: `${config.PODSPACE_DATA_DIR}/db` };
 }
 
-export function createPrismaClient(target: DatabaseTarget): PrismaClient {
-  const adapter =
-    target.kind === "postgres"
-      ? new PrismaPg({ connectionString: target.url })
-      : new PrismaPGlite(openPglite(target.dir));
-  return new PrismaClient({ adapter });
+const POOL_SIZES: Record<PoolName, number> = {
+  pages: env.PODSPACE_DB_POOL_SIZE,
+  background: env.PODSPACE_DB_BACKGROUND_POOL_SIZE,
+};
+
+/** The driver adapter a client of that pool uses: on PostgreSQL, a pool of its own, ended with the client. */
+export function createAdapter(target: DatabaseTarget, pool: PoolName = "pages") {
+  return target.kind === "postgres"
+    ? new PrismaPg(createPool(pool, target.url, POOL_SIZES[pool]), { disposeExternalPool: true })
+    : new PrismaPGlite(openPglite(target.dir));
 }
 
-// One client per process, shared by server.ts and the Next.js bundle (which
-// load this module separately), and created on first use so that merely
-// importing it (as `next build` does) opens no database.
-const CLIENT = Symbol.for("podspace.prisma");
-const globalStore = globalThis as { [CLIENT]?: PrismaClient };
+export function createPrismaClient(target: DatabaseTarget, pool: PoolName = "pages"): PrismaClient {
+  return new PrismaClient({ adapter: createAdapter(target, pool) });
+}
 
+// One client per pool and process, shared by server.ts and the Next.js bundle
+// (which load this module separately), and created on first use so that
+// merely importing it (as `next build` does) opens no database.
+const CLIENTS: Record<PoolName, symbol> = {
+  pages: Symbol.for("podspace.prisma"),
+  background: Symbol.for("podspace.prisma.background"),
+};
+const globalStore = globalThis as Record<symbol, PrismaClient | undefined>;
+
+/** The client of pages, server actions and routes (PODSPACE_DB_POOL_SIZE connections). */
 export function getDb(): PrismaClient {
-  return (globalStore[CLIENT] ??= createPrismaClient(databaseTarget()));
+  return (globalStore[CLIENTS.pages] ??= createPrismaClient(databaseTarget()));
 }
 
-/** Closes the shared client and any embedded database. */
+/**
+ * The client of background work: the reconciler, the lifecycle and usage
+ * loops, metrics that scan tables. Its pool of PODSPACE_DB_BACKGROUND_POOL_SIZE
+ * connections is its own, so pages never queue behind that work, nor it
+ * behind a burst of pages. Code both share (transition(), meterWorkspace())
+ * takes the client or transaction it is given rather than choosing one.
+ * PGlite is one connection in all: there this is getDb()'s client.
+ */
+export function getBackgroundDb(): PrismaClient {
+  const target = databaseTarget();
+  return (globalStore[CLIENTS.background] ??= target.kind === "postgres" ? createPrismaClient(target, "background") : getDb());
+}
+
+/** Closes the shared clients and any embedded database. */
 export async function closeDb(): Promise<void> {
-  const client = globalStore[CLIENT];
-  delete globalStore[CLIENT];
-  await client?.$disconnect();
+  const clients = new Set(Object.values(CLIENTS).map((slot) => globalStore[slot]));
+  for (const slot of Object.values(CLIENTS)) delete globalStore[slot];
+  await Promise.all([...clients].map((client) => client?.$disconnect()));
   await closeAllPglite();
 }

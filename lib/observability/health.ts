@@ -1,4 +1,4 @@
-import { databaseTarget } from "@/lib/db/client";
+import { databaseTarget, getDb } from "@/lib/db/client";
 import { checkReadiness } from "@/lib/db/readiness";
 import { getRuntime } from "@/lib/runtime/runtime";
 import { currentLeader } from "@/lib/server/leader";
@@ -22,11 +22,12 @@ const CHECK_TIMEOUT_MS = 5_000;
 export async function platformHealth(): Promise<HealthCheck[]> {
   const target = databaseTarget();
   const replica = currentReplica();
-  const readiness = checkReadiness(target);
+  const readiness = checkReadiness(target, getDb());
   return Promise.all([
     check("Database", async () => {
       const report = await readiness;
       if (!report.database.ok) throw new Error(report.database.error ?? "unreachable");
+      if (!report.pool.ok) throw new Error(report.pool.error ?? "the pages' pool serves no query");
       return target.kind === "postgres" ? "PostgreSQL (DATABASE_URL) answers" : "embedded PGlite answers";
     }),
     check("Migrations", async () => {

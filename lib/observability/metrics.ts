@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { getDb } from "@/lib/db/client";
+import { getBackgroundDb } from "@/lib/db/client";
+import { POOL_NAMES, poolUsage } from "@/lib/db/pool";
 import { WorkspaceState } from "@/lib/generated/prisma/enums";
 import { PODSPACE_VERSION } from "@/lib/version";
 
@@ -42,7 +43,7 @@ function createMetrics() {
       labelNames: ["state"],
       registers,
       async collect() {
-        const counts = await getDb().workspace.groupBy({ by: ["state"], where: { state: { not: "DELETED" } }, _count: { _all: true } });
+        const counts = await getBackgroundDb().workspace.groupBy({ by: ["state"], where: { state: { not: "DELETED" } }, _count: { _all: true } });
         const byState = new Map(counts.map((row) => [row.state, row._count._all]));
         for (const state of Object.values(WorkspaceState)) {
           if (state !== "DELETED") this.set({ state }, byState.get(state) ?? 0);
@@ -91,6 +92,41 @@ function createMetrics() {
       collect() {
         this.reset();
         for (const [loop, at] of lastPass) this.set({ loop }, (Date.now() - at) / 1000);
+      },
+    }),
+    dbPoolWait: new Histogram({
+      name: "podspace_db_pool_wait_seconds",
+      help: "Time from asking a database pool (pages, background) for a connection to getting one, including opening it.",
+      labelNames: ["pool"],
+      buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    }),
+    dbPoolConnections: new Gauge({
+      name: "podspace_db_pool_connections",
+      help: "Connections of this replica's database pools (pages, background), in use or idle.",
+      labelNames: ["pool", "state"],
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of POOL_NAMES) {
+          const usage = poolUsage(pool);
+          if (!usage) continue;
+          this.set({ pool, state: "in_use" }, usage.inUse);
+          this.set({ pool, state: "idle" }, usage.idle);
+        }
+      },
+    }),
+    dbPoolWaiting: new Gauge({
+      name: "podspace_db_pool_waiting_requests",
+      help: "Requests waiting for a connection from this replica's database pools (pages, background); above 0, the pool is exhausted.",
+      labelNames: ["pool"],
+      registers,
+      collect() {
+        this.reset();
+        for (const pool of POOL_NAMES) {
+          const usage = poolUsage(pool);
+          if (usage) this.set({ pool }, usage.waiting);
+        }
       },
     }),
     httpDuration: new Histogram({

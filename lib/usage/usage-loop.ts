@@ -1,5 +1,5 @@
 import { periodicPass, type PeriodicPass } from "@/lib/server/periodic-pass";
-import { getDb } from "@/lib/db/client";
+import { getBackgroundDb } from "@/lib/db/client";
 import { meterWorkspace, utcTimestamp, wholeSecond } from "./meter";
 import { rollUpUsage } from "./rollup";
 
@@ -21,7 +21,7 @@ const METER_TRANSACTION = { maxWait: 30_000, timeout: 15_000 } as const;
  * workspaces it repaired.
  */
 export async function reconcileUsage(now: Date): Promise<number> {
-  const db = getDb();
+  const db = getBackgroundDb();
   // Indexed by the partial "one open interval" index and Workspace(state, …); both sides are small.
   const mismatched = await db.$queryRaw<{ id: string }[]>`
     SELECT w."id" FROM "Workspace" w
@@ -52,7 +52,7 @@ export function createUsageLoop(options: { now?: () => Date; intervalMs?: number
   async function pass() {
     const now = clock();
     const repaired = await reconcileUsage(now);
-    const rolledUp = await rollUpUsage(getDb(), now);
+    const rolledUp = await rollUpUsage(getBackgroundDb(), now);
     return { repaired, rolledUp };
   }
 

@@ -1,5 +1,5 @@
 import { recordAudit, type AuditAction } from "@/lib/audit";
-import { getDb } from "@/lib/db/client";
+import { getBackgroundDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { periodicPass, type PeriodicPass } from "@/lib/server/periodic-pass";
 import { teamsToStopAtBudget } from "@/lib/quotas/budget";
@@ -104,7 +104,7 @@ function snapshot(workspace: Pick<WorkspaceFacts, "state" | "desiredState" | "do
 }
 
 export function createPolicyLoop(options: PolicyLoopOptions = {}): PolicyLoop {
-  const db = getDb();
+  const db = getBackgroundDb();
   const clock = options.now ?? (() => new Date());
   const dormancy: DormancySettings = options.dormancy ?? {
     dormantAfterDays: env.PODSPACE_DORMANT_AFTER_DAYS,
@@ -211,7 +211,7 @@ export function createPolicyLoop(options: PolicyLoopOptions = {}): PolicyLoop {
     const running = found.filter((w) => w.desiredState === "RUNNING").map((w) => w.teamId);
     const [caps, overBudget] = await Promise.all([
       loadTeamCaps(found.map((w) => w.teamId)),
-      teamsToStopAtBudget(running, now),
+      teamsToStopAtBudget(running, now, db),
       loadTemplates(found.map((w) => w.templateVersionId)),
     ]);
 

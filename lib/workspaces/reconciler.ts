@@ -1,5 +1,6 @@
 import { coalescingRunner, forEachConcurrently } from "@/lib/concurrency";
-import { getDb } from "@/lib/db/client";
+import { getBackgroundDb } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { isDatabaseUnavailable } from "@/lib/errors";
 import type { WorkspaceState } from "@/lib/generated/prisma/enums";
 import { logger } from "@/lib/observability/logger";
@@ -52,8 +53,14 @@ export interface Reconciler {
 }
 
 const PASS_INTERVAL_MS = 30_000;
-/** Workspaces reconciled at once, whatever asked: each holds at most one database connection, well under the pool's 10. */
-const CONCURRENCY = 8;
+/**
+ * Workspaces reconciled at once, whatever asked: each holds at most one
+ * database connection at a time, so as many as the background pool has.
+ * (The other loops share that pool: a move that can't get a connection
+ * within Prisma's 2 s is an infrastructure failure, retried once its backoff
+ * is over.)
+ */
+const CONCURRENCY = env.PODSPACE_DB_BACKGROUND_POOL_SIZE;
 const RETRY_DELAY_MS = 10_000;
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
 
@@ -75,7 +82,7 @@ const isInfrastructureFailure = (error: unknown) =>
   (error instanceof RuntimeError && error.code === "unavailable") || isDatabaseUnavailable(error);
 
 export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerOptions = {}): Reconciler {
-  const db = getDb();
+  const db = getBackgroundDb();
   const intervalMs = options.intervalMs ?? PASS_INTERVAL_MS;
   const queue = coalescingRunner(CONCURRENCY, reconcileNow);
   /** When each workspace's previous progress step ended, to time the next one. */

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { getDb } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { AppError, FormError } from "@/lib/errors";
 import { BUSY_MESSAGE, FIELD_LIMIT_BYTES, runFormAction, type FormActionDefinition } from "@/lib/forms/form-action";
 import { assertManagesTemplates } from "@/lib/templates/access";
@@ -102,7 +103,7 @@ describe("formAction's steps", () => {
 
   it("asks the user to retry when every database connection is busy, and nothing is written", async () => {
     const db = getDb();
-    const busy = await holdAllConnections(db);
+    const busy = await holdAllConnections(db, env.PODSPACE_DB_POOL_SIZE);
 
     const { definition } = traced({
       schema,

@@ -2,7 +2,8 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getDb } from "@/lib/db/client";
+import { getBackgroundDb, getDb } from "@/lib/db/client";
+import { env } from "@/lib/env";
 import { metrics } from "@/lib/observability/metrics";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import { RuntimeError, type ObservedStatus, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
@@ -14,18 +15,21 @@ import { queryCountingClient } from "../helpers/query-counter";
 import { TEST_SHARED_PATHS } from "../runtime/contract";
 
 // The reconcile loop against a fleet of workspaces on PostgreSQL, whose
-// pool (10 connections) a busy replica exhausts: a pass costs what changed,
-// not the fleet, and a database or runtime API failure is never recorded as
-// the workspace's.
+// background pool a busy leader exhausts: a pass costs what changed, not the
+// fleet, and a database or runtime API failure is never recorded as the
+// workspace's.
 
+/** The statements the background pool's client (the reconciler's) sent. */
 let queries: () => number;
 usePostgresAppDatabase({
-  createClient(url) {
-    const counting = queryCountingClient(url);
-    queries = counting.queries;
+  createClient(url, pool) {
+    const counting = queryCountingClient(url, pool);
+    if (pool === "background") queries = counting.queries;
     return counting.client;
   },
 });
+/** Every connection the reconciler could use, held by other background work. */
+const holdBackgroundPool = () => holdAllConnections(getBackgroundDb(), env.PODSPACE_DB_BACKGROUND_POOL_SIZE);
 
 const FLEET = 2_000;
 /** Short, so a test can wait out a workspace's backoff after an infrastructure failure. */
@@ -91,7 +95,7 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
     const before = await fleet();
     expect(before).toEqual({ states: [{ state: "STOPPED", _count: FLEET }], events: 0 });
 
-    const busy = await holdAllConnections(getDb());
+    const busy = await holdBackgroundPool();
     const passes = [reconciler.reconcileAll(), reconciler.reconcileAll(), reconciler.reconcileAll()];
     // Longer than a transaction waits for a connection (Prisma's maxWait, 2 s), where the old pass failed thousands at once.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
@@ -143,7 +147,7 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
     const errorsBefore = await reconcileErrors();
     // The database becomes busy between reading the workspace and recording its move.
     let busy: Awaited<ReturnType<typeof holdAllConnections>> | undefined;
-    statusOf = async () => void (busy = await holdAllConnections(getDb()));
+    statusOf = async () => void (busy = await holdBackgroundPool());
     await reconciler.reconcileAll();
     statusOf = async () => {};
     await busy?.release();
