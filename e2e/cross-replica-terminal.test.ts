@@ -2,13 +2,14 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { sample } from "../test/helpers/metrics-text";
 import { freePort } from "../test/helpers/net";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { startRoundRobinProxy, type RoundRobinProxy } from "../test/helpers/round-robin-proxy";
 import { query } from "./database";
 import { workspaceProcesses } from "../test/helpers/local-workspaces";
 import { podspaceUrl, startPodspace, type PodspaceProcess } from "./harness";
-import { METRICS_TOKEN, openTerminal, sample, scrapeMetrics, seedWorkspace, workspaceState } from "./replicas";
+import { METRICS_TOKEN, openTerminal, scrapeMetrics, seedWorkspace, workspaceState } from "./replicas";
 
 // Two replicas behind a round-robin proxy with no session affinity. A
 // terminal opened through one replica and resumed through the other gets its

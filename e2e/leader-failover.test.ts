@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { sample } from "../test/helpers/metrics-text";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { query } from "./database";
 import { startPodspace, type PodspaceProcess } from "./harness";
-import { METRICS_TOKEN, sample, scrapeMetrics } from "./replicas";
+import { METRICS_TOKEN, scrapeMetrics } from "./replicas";
 
 // Two replicas on one PostgreSQL database: exactly one runs the background
 // loops, and when it is killed with SIGKILL the other takes over within 15 s.

@@ -2,10 +2,11 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { sample } from "../test/helpers/metrics-text";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { workspaceProcesses } from "../test/helpers/local-workspaces";
 import { startPodspace, type PodspaceProcess } from "./harness";
-import { METRICS_TOKEN, openTerminal, sample, scrapeMetrics, seedWorkspace, workspaceState } from "./replicas";
+import { METRICS_TOKEN, openTerminal, scrapeMetrics, seedWorkspace, workspaceState } from "./replicas";
 import { waitForIdeReady } from "./workspace-terminal";
 
 // /api/metrics on the real production server, after the things it measures

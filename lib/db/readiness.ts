@@ -49,7 +49,7 @@ async function checkPool(pagesDb: PrismaClient): Promise<ReadinessReport["pool"]
     // A query given up on stays queued and runs once a connection frees up: one SELECT 1 per probe, harmless.
     await withTimeout(pagesDb.$queryRaw`SELECT 1`, POOL_TIMEOUT_MS, () => {
       const usage = poolUsage("pages");
-      const counts = usage ? ` (${usage.inUse} of ${usage.size} connections in use, ${usage.waiting} requests waiting)` : "";
+      const counts = usage ? ` (${usage.inUse} of ${usage.size} connections in use, ${usage.waiting} waiting)` : "";
       return `no answer within ${POOL_TIMEOUT_MS} ms${counts}`;
     });
     return { ok: true };
