@@ -68,6 +68,16 @@ describe("metrics and logs", { timeout: 180_000 }, () => {
     expect(sample(text, "podspace_reconcile_errors_total")).toBe(0);
     expect(sample(text, "podspace_loop_lag_seconds", { loop: "reconcile" })).toBeGreaterThanOrEqual(0);
     expect(sample(text, "podspace_loop_lag_seconds", { loop: "policy" })).toBeGreaterThanOrEqual(0);
+    expect(sample(text, "podspace_loop_lag_seconds", { loop: "usage" })).toBeGreaterThanOrEqual(0);
+    // Each pool (at its default size) timed its checkouts: pages for the requests above, background for the loops' passes.
+    for (const [pool, size] of [["pages", 10], ["background", 3]] as const) {
+      expect(sample(text, "podspace_db_pool_wait_seconds_count", { pool })).toBeGreaterThan(0);
+      expect(sample(text, "podspace_db_pool_waiting_requests", { pool })).toBe(0);
+      const connections = (state: string) => sample(text, "podspace_db_pool_connections", { pool, state });
+      expect(connections("in_use")).toBeGreaterThanOrEqual(0);
+      expect(connections("idle")).toBeGreaterThanOrEqual(0);
+      expect(connections("in_use")! + connections("idle")!).toBeLessThanOrEqual(size);
+    }
     expect(sample(text, "podspace_leader")).toBe(1);
     expect(sample(text, "podspace_build_info")).toBe(1);
     expect(sample(text, "podspace_http_request_duration_seconds_count", { route: "/login", method: "GET", status: "2xx" })).toBe(1);
