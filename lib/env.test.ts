@@ -14,7 +14,7 @@ const problemsOf = (source: Record<string, string | undefined>) => {
 describe("parseEnv", () => {
   it("fills in the embedded defaults", () => {
     const env = parseEnv({});
-    expect(env).toMatchObject({ NODE_ENV: "development", PORT: 3000 });
+    expect(env).toMatchObject({ NODE_ENV: "development", PORT: 3000, PODSPACE_DB_POOL_SIZE: 10, PODSPACE_DB_BACKGROUND_POOL_SIZE: 3 });
     expect(env.DATABASE_URL).toBeUndefined();
     expect(env.PODSPACE_DATA_DIR).toMatch(/\/\.data$/);
   });
@@ -38,6 +38,8 @@ describe("parseEnv", () => {
     [{ DATABASE_URL: "mysql://localhost/db" }, /^DATABASE_URL: expected a postgresql:\/\/.* URL, got "mysql/],
     [{ DATABASE_URL: "not a url" }, /^DATABASE_URL: expected a postgresql:\/\//],
     [{ NODE_ENV: "staging" }, /^NODE_ENV: expected development, production or test, got "staging"$/],
+    [{ PODSPACE_DB_POOL_SIZE: "0" }, /^PODSPACE_DB_POOL_SIZE: expected a whole number of connections, at least 1, got "0"$/],
+    [{ PODSPACE_DB_BACKGROUND_POOL_SIZE: "two" }, /^PODSPACE_DB_BACKGROUND_POOL_SIZE: expected a whole number of connections, at least 1, got "two"$/],
   ])("names the variable and what it expects for %o", (source, message) => {
     const problems = problemsOf(source);
     expect(problems).toHaveLength(1);

@@ -29,7 +29,7 @@ type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefi
 const OPEN = Symbol.for("podspace.db.pools");
 const openPools = ((globalThis as Record<symbol, unknown>)[OPEN] ??= new Map<PoolName, Set<pg.Pool>>()) as Map<PoolName, Set<pg.Pool>>;
 
-/** pg's pool, timing every checkout (pg's own queries go through connect() too). */
+/** pg's pool, timing every checkout (pool.query(), which Prisma uses outside transactions, checks out through connect() too). */
 class MeasuredPool extends pg.Pool {
   constructor(
     readonly poolName: PoolName,
