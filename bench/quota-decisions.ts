@@ -9,7 +9,7 @@
 //   npm run bench -- quota-decisions        (BENCH_STARTS=1000, BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres)
 import { randomUUID } from "node:crypto";
 import type { Actor } from "@/lib/authz";
-import { createPrismaClient, getDb } from "@/lib/db/client";
+import { createPrismaClient, getDb, installDbClients } from "@/lib/db/client";
 import { prepareDatabase } from "@/lib/db/prepare";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
@@ -25,14 +25,12 @@ interface Scenario {
   concurrent: boolean;
 }
 
-const CLIENT = Symbol.for("podspace.prisma");
-
 export async function benchQuotaDecisions(starts = Number(process.env.BENCH_STARTS ?? 1000)): Promise<Record<string, Summary>> {
   const database = await createTestDatabase(process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
   const target = { kind: "postgres" as const, url: database.url };
   await prepareDatabase(target);
   // The app's own client (lib/db/client.ts), with its default pool, pointed at the throwaway database.
-  (globalThis as Record<symbol, unknown>)[CLIENT] = createPrismaClient(target);
+  const uninstallClients = installDbClients({ pages: createPrismaClient(target), background: createPrismaClient(target, "background") });
   const scenarios: Scenario[] = [
     { label: "baseline: one team, 200 starts one at a time", teams: 1, runningLimit: 100, starts: 200, concurrent: false },
     { label: `one team, ${starts} starts at once`, teams: 1, runningLimit: Math.floor(starts / 4), starts, concurrent: true },
@@ -83,8 +81,7 @@ export async function benchQuotaDecisions(starts = Number(process.env.BENCH_STAR
     }
     return rows;
   } finally {
-    await getDb().$disconnect();
-    delete (globalThis as Record<symbol, unknown>)[CLIENT];
+    await uninstallClients();
     await database.drop();
   }
 }

@@ -10,6 +10,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { installDbClients } from "@/lib/db/client";
 import { prepareDatabase } from "@/lib/db/prepare";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import type { ObservedStatus, WorkspaceRuntime } from "@/lib/runtime/types";
@@ -19,17 +20,15 @@ import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { queryCountingClient } from "../test/helpers/query-counter";
 import { summarize, type Summary } from "./stats";
 
-const CLIENT = Symbol.for("podspace.prisma");
-
 export async function benchScale(
   workspaces = Number(process.env.BENCH_WORKSPACES ?? 10_000),
   passes = Number(process.env.BENCH_PASSES ?? 50),
 ): Promise<Record<string, Summary>> {
   const database = await createTestDatabase(process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
   await prepareDatabase({ kind: "postgres", url: database.url });
-  // A client like the app's (same adapter and pool) that counts its statements, pointed at the throwaway database.
-  const counting = queryCountingClient(database.url);
-  (globalThis as Record<symbol, unknown>)[CLIENT] = counting.client;
+  // A client like the app's background one (same adapter and pool) that counts its statements, pointed at the throwaway database.
+  const counting = queryCountingClient(database.url, "background");
+  const uninstallClients = installDbClients({ pages: counting.client, background: counting.client });
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-bench-scale-"));
   const local = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache") });
   /** What the stand-in runtime runs: the local runtime's own list is of real processes. */
@@ -67,8 +66,7 @@ export async function benchScale(
   } finally {
     await reconciler.stop();
     await local.close();
-    await counting.client.$disconnect();
-    delete (globalThis as Record<symbol, unknown>)[CLIENT];
+    await uninstallClients();
     await database.drop();
     await fs.rm(dataDir, { recursive: true, force: true });
   }

@@ -11,7 +11,7 @@
 //
 //   npm run bench -- usage-dashboard     (BENCH_USAGE_SAMPLES=200 to change N;
 //   PODSPACE_TEST_POSTGRES_URL for another server)
-import { createPrismaClient } from "@/lib/db/client";
+import { createPrismaClient, installDbClients } from "@/lib/db/client";
 import { prepareDatabase } from "@/lib/db/prepare";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { periodOf, usageQuerySchema } from "@/lib/usage/period";
@@ -71,8 +71,8 @@ export async function benchUsageDashboard(samples = Number(process.env.BENCH_USA
   const target = { kind: "postgres" as const, url: database.url };
   await prepareDatabase(target);
   const db = createPrismaClient(target);
-  // lib/usage reads getDb(), which uses the client in this slot (as test/helpers/postgres-app-database.ts does).
-  (globalThis as Record<symbol, unknown>)[Symbol.for("podspace.prisma")] = db;
+  // lib/usage reads getDb() (the pages) and getBackgroundDb() (the rollup loop): both this database.
+  const uninstallClients = installDbClients({ pages: db, background: db });
   try {
     const now = new Date();
     const [seedMs] = await time(() => seed(db, now));
@@ -113,8 +113,7 @@ export async function benchUsageDashboard(samples = Number(process.env.BENCH_USA
       [`initial rollup of 1,000,000 intervals (n=1)`]: summarize([rollupMs]),
     };
   } finally {
-    delete (globalThis as Record<symbol, unknown>)[Symbol.for("podspace.prisma")];
-    await db.$disconnect();
+    await uninstallClients();
     await database.drop();
   }
 }

@@ -14,7 +14,7 @@ const problemsOf = (source: Record<string, string | undefined>) => {
 describe("parseEnv", () => {
   it("fills in the embedded defaults", () => {
     const env = parseEnv({});
-    expect(env).toMatchObject({ NODE_ENV: "development", PORT: 3000, PODSPACE_DB_POOL_SIZE: 10, PODSPACE_DB_BACKGROUND_POOL_SIZE: 3 });
+    expect(env).toMatchObject({ NODE_ENV: "development", PORT: 3000, PODSPACE_DB_POOL_SIZE: 10, PODSPACE_DB_BACKGROUND_POOL_SIZE: 5 });
     expect(env.DATABASE_URL).toBeUndefined();
     expect(env.PODSPACE_DATA_DIR).toMatch(/\/\.data$/);
   });

@@ -93,7 +93,7 @@ export const envSchema = z.object({
    * PostgreSQL: connections per replica for background work (reconcile, lifecycle and usage loops, metrics that scan
    * the database), a pool of its own so that pages never queue behind it. The reconciler works on this many workspaces at once.
    */
-  PODSPACE_DB_BACKGROUND_POOL_SIZE: connections.default(3),
+  PODSPACE_DB_BACKGROUND_POOL_SIZE: connections.default(5),
   /** Where embedded state lives: the PGlite database and, later, local workspaces. */
   PODSPACE_DATA_DIR: z.string().min(1).default(".data"),
   /** The URL users reach Podspace at; OIDC callbacks are built from it. Default http://podspace.localhost:$PORT. */

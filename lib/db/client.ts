@@ -56,6 +56,19 @@ export function getBackgroundDb(): PrismaClient {
   return (globalStore[CLIENTS.background] ??= target.kind === "postgres" ? createPrismaClient(target, "background") : getDb());
 }
 
+/**
+ * Points this process's getDb() and getBackgroundDb() at the given clients
+ * (a test's or benchmark's own database) instead of the environment's.
+ * Returns a function that takes them out again and disconnects them.
+ */
+export function installDbClients(clients: Record<PoolName, PrismaClient>): () => Promise<void> {
+  for (const pool of Object.keys(CLIENTS) as PoolName[]) globalStore[CLIENTS[pool]] = clients[pool];
+  return async () => {
+    for (const slot of Object.values(CLIENTS)) delete globalStore[slot];
+    await Promise.all([...new Set(Object.values(clients))].map((client) => client.$disconnect()));
+  };
+}
+
 /** Closes the shared clients and any embedded database. */
 export async function closeDb(): Promise<void> {
   const clients = new Set(Object.values(CLIENTS).map((slot) => globalStore[slot]));

@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, inject } from "vitest";
-import { createPrismaClient } from "@/lib/db/client";
+import { createPrismaClient, installDbClients } from "@/lib/db/client";
 import type { PoolName } from "@/lib/db/pool";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { prepareDatabase } from "@/lib/db/prepare";
 import { createTestDatabase } from "./postgres-setup";
-
-/** The slots lib/db/client.ts keeps its per-process clients in. */
-const SLOTS: Record<PoolName, symbol> = { pages: Symbol.for("podspace.prisma"), background: Symbol.for("podspace.prisma.background") };
 
 /**
  * Points this test file's getDb() and getBackgroundDb() at a fresh, migrated
@@ -19,20 +16,17 @@ const SLOTS: Record<PoolName, symbol> = { pages: Symbol.for("podspace.prisma"), 
  */
 export function usePostgresAppDatabase(options: { createClient?: (url: string, pool: PoolName) => PrismaClient } = {}): { url(): string } {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  const store = globalThis as Record<symbol, PrismaClient | undefined>;
+  let uninstall: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase(inject("postgresAdminUrl"));
     const target = { kind: "postgres" as const, url: database.url };
     await prepareDatabase(target);
-    for (const [pool, slot] of Object.entries(SLOTS) as [PoolName, symbol][]) {
-      store[slot] = options.createClient?.(database.url, pool) ?? createPrismaClient(target, pool);
-    }
+    const client = (pool: PoolName) => options.createClient?.(database.url, pool) ?? createPrismaClient(target, pool);
+    uninstall = installDbClients({ pages: client("pages"), background: client("background") });
   });
   afterAll(async () => {
-    const clients = Object.values(SLOTS).map((slot) => store[slot]);
-    for (const slot of Object.values(SLOTS)) delete store[slot];
-    await Promise.all(clients.map((client) => client?.$disconnect()));
+    await uninstall?.();
     await database?.drop();
   });
   return { url: () => database.url };
