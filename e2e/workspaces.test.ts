@@ -333,6 +333,59 @@ describe("a workspace's life in the browser", () => {
     await page.close();
   });
 
+  it("shows a team's workspaces a page at a time, and searches and filters them", async () => {
+    // Sixty of Avery's, stopped, older than everything else in the team: a day old, a minute apart, paged-1 the newest.
+    await query(
+      stack.database.url,
+      `INSERT INTO "Workspace" (id, name, "ownerId", "teamId", "templateVersionId", parameters, state, "desiredState", "createdAt", "updatedAt")
+        SELECT 'paged' || n, 'paged-' || n, u.id, t.id, v.id, '{"cpu":1,"memoryGiB":1,"diskGiB":1,"values":{}}', 'STOPPED', 'STOPPED',
+               now() - interval '1 day' - n * interval '1 minute', now()
+        FROM generate_series(1, 60) AS n, "User" u, "Team" t, "TemplateVersion" v
+        WHERE u.name = 'Avery Admin' AND t.slug = 'demo' AND v."templateId" = (SELECT id FROM "Template" WHERE slug = 'e2e-ide') AND v.version = 1`,
+    );
+    const [{ count }] = (await query<{ count: number }>(
+      stack.database.url,
+      `SELECT count(*)::int AS count FROM "Workspace" WHERE "teamId" = (SELECT id FROM "Team" WHERE slug = 'demo') AND state <> 'DELETED'`,
+    )) as [{ count: number }];
+    const page = await stack.browser.newPage();
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    await page.goto(`${stack.podspace.url}/workspaces?scope=team`);
+    const names = () => page.getByRole("table", { name: "Workspaces" }).locator("tbody tr").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-workspace")));
+    const pages = page.getByRole("navigation", { name: "Pages" });
+
+    // The first page: the newest fifty, how many there are in all, and no way to newer ones.
+    const first = await names();
+    expect(first).toHaveLength(50);
+    expect(first.at(-1)).toBe(`paged-${50 - (count - 60)}`);
+    expect(await pages.getByText(`${count} workspaces`, { exact: true }).isVisible()).toBe(true);
+    expect(await pages.getByRole("link", { name: "Newer" }).count()).toBe(0);
+    await screenshot(page, "9-team-pages");
+
+    // Older: the rest, down to the oldest; Newer: the first page again.
+    await pages.getByRole("link", { name: "Older" }).click();
+    await page.waitForURL(/scope=team&cursor=/);
+    await expect.poll(names).toEqual(Array.from({ length: count - 50 }, (_, n) => `paged-${n + 51 - (count - 60)}`));
+    expect(await pages.getByRole("link", { name: "Older" }).count()).toBe(0);
+    await pages.getByRole("link", { name: "Newer" }).click();
+    await expect.poll(names).toEqual(first);
+
+    // A search with a state filter: a URL of its own, on the team tab still.
+    const search = page.getByRole("search", { name: "Search workspaces" });
+    await search.getByLabel("Search", { exact: true }).fill("PAGED-1");
+    await search.getByLabel("State").selectOption("stopped");
+    await search.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/scope=team&q=PAGED-1&state=stopped/);
+    await expect.poll(names).toEqual(["paged-1", ...Array.from({ length: 10 }, (_, n) => `paged-${n + 10}`)]);
+    expect(await pages.getByText("11 workspaces match", { exact: true }).isVisible()).toBe(true);
+    await search.getByLabel("State").selectOption("running");
+    await search.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("heading", { name: "No workspaces match" }).waitFor();
+    await page.getByRole("link", { name: "Clear the search" }).click();
+    await page.waitForURL(/\/workspaces\?scope=team$/);
+    await expect.poll(names).toEqual(first);
+    await page.close();
+  });
+
   it("answers the event stream with 401 without a session", async () => {
     const response = await fetch(`${stack.podspace.url}/api/workspaces/anything/events`);
     expect(response.status).toBe(401);

@@ -4,5 +4,5 @@ import { requireUser } from "@/lib/auth/current-user";
 // Home is the workspace list, the same as /workspaces.
 export default async function HomePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser();
-  return <WorkspacesView user={user} basePath="/" scope={(await searchParams).scope} />;
+  return <WorkspacesView user={user} basePath="/" searchParams={await searchParams} />;
 }

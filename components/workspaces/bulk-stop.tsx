@@ -57,14 +57,14 @@ function BulkStopForm({ formId }: { formId: string }) {
   );
 }
 
-/** The header box: checks or clears every row box of the form. */
+/** The header box: checks or clears every row box of the form, which are the running workspaces of the page shown. */
 function SelectAllCheckbox({ formId }: { formId: string }) {
   const { selected, total } = useSelection(formId);
 
   return (
     <input
       type="checkbox"
-      aria-label="Select every running workspace"
+      aria-label="Select every running workspace on this page"
       className="size-4 accent-primary"
       disabled={total === 0}
       checked={total > 0 && selected === total}

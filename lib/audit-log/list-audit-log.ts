@@ -3,11 +3,14 @@ import { can, type Actor } from "@/lib/authz";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { keysetPage, type Page } from "@/lib/pagination/keyset";
+import { newestFirstKey, newestFirstSlice } from "@/lib/pagination/newest-first";
 import { AUDIT_PAGE_SIZE, type AuditFilter } from "@/lib/schemas/audit";
 
 // The audit log as its readers may see it: platform admins everything, team
 // owners the entries of the teams they own (and nothing without a team, such
-// as sign-ins and user administration).
+// as sign-ins and user administration). Newest first, a page at a time from a
+// cursor: no count and no offset, which grow with the log.
 
 export interface AuditEntryView {
   id: string;
@@ -21,11 +24,7 @@ export interface AuditEntryView {
   after: Prisma.JsonValue;
 }
 
-export interface AuditPage {
-  entries: AuditEntryView[];
-  total: number;
-  page: number;
-  pages: number;
+export interface AuditPage extends Page<AuditEntryView> {
   /** Filter choices: the teams and actions this reader can see. */
   teams: Array<{ slug: string; name: string }>;
   actions: string[];
@@ -48,12 +47,17 @@ export async function listAuditLog(actor: Actor, filter: AuditFilter): Promise<A
   const teamIds = readableTeamIds(actor);
   if (teamIds !== null && teamIds.length === 0) throw new AppError("forbidden", "Only platform admins and team owners can read the audit log.");
   const db = getDb();
-  const scope: Prisma.AuditLogWhereInput = teamIds === null ? {} : { teamId: { in: teamIds } };
-
+  const teams = await db.team.findMany({
+    where: teamIds === null ? {} : { id: { in: teamIds } },
+    select: { id: true, slug: true, name: true },
+    orderBy: { name: "asc" },
+  });
+  const chosen = filter.team ? teams.find((team) => team.slug === filter.team) : undefined;
   const where: Prisma.AuditLogWhereInput = {
-    ...scope,
+    // The chosen team by its id, which the (teamId, createdAt, id) index serves: one
+    // of the readable teams, or nothing when out of reach. Otherwise every readable team.
+    ...(filter.team ? { teamId: chosen?.id ?? { in: [] } } : teamIds === null ? {} : { teamId: { in: teamIds } }),
     ...(filter.action ? { action: filter.action } : {}),
-    ...(filter.team ? { team: { slug: filter.team } } : {}),
     ...(filter.actor
       ? { actor: { OR: [{ email: { contains: filter.actor, mode: "insensitive" } }, { name: { contains: filter.actor, mode: "insensitive" } }] } }
       : {}),
@@ -68,23 +72,25 @@ export async function listAuditLog(actor: Actor, filter: AuditFilter): Promise<A
       : {}),
   };
 
-  const [total, teams] = await Promise.all([
-    db.auditLog.count({ where }),
-    db.team.findMany({ where: teamIds === null ? {} : { id: { in: teamIds } }, select: { slug: true, name: true }, orderBy: { name: "asc" } }),
-  ]);
+  const page = await keysetPage({
+    cursor: filter.cursor,
+    size: AUDIT_PAGE_SIZE,
+    fetch: (cursor, take) => {
+      const slice = newestFirstSlice(cursor);
+      return db.auditLog.findMany({
+        where: { AND: [where, slice.where] },
+        orderBy: slice.orderBy,
+        take,
+        include: { actor: { select: { email: true, name: true } }, team: { select: { slug: true, name: true } } },
+      });
+    },
+    keyOf: newestFirstKey,
+  });
   // The known actions, not a scan of the log for the ones it holds; a team owner sees only teams' entries.
   const actions = [...(teamIds === null ? AUDIT_ACTIONS : TEAM_AUDIT_ACTIONS)].sort();
-  const pages = Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE));
-  const page = Math.min(filter.page ?? 1, pages);
-  const rows = await db.auditLog.findMany({
-    where,
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    skip: (page - 1) * AUDIT_PAGE_SIZE,
-    take: AUDIT_PAGE_SIZE,
-    include: { actor: { select: { email: true, name: true } }, team: { select: { slug: true, name: true } } },
-  });
   return {
-    entries: rows.map((row) => ({
+    ...page,
+    items: page.items.map((row) => ({
       id: row.id,
       createdAt: row.createdAt,
       action: row.action,
@@ -95,10 +101,7 @@ export async function listAuditLog(actor: Actor, filter: AuditFilter): Promise<A
       before: row.before,
       after: row.after,
     })),
-    total,
-    page,
-    pages,
-    teams,
+    teams: teams.map(({ slug, name }) => ({ slug, name })),
     actions,
   };
 }

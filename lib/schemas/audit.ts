@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { newestFirstCursor } from "@/lib/pagination/newest-first";
 import { teamSlugSchema } from "./teams";
 
-// The audit log's filters, from the page's query string. Every field is
-// optional; an empty one doesn't filter.
+// The audit log's filters, from the page's query string, and the page's
+// cursor. Every field is optional; an empty one doesn't filter.
 
 const empty = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(empty, schema.optional());
@@ -18,7 +19,7 @@ export const auditFilterSchema = z
     team: optional(teamSlugSchema),
     from: optional(day),
     to: optional(day),
-    page: optional(z.coerce.number().int().min(1).max(100_000)).catch(undefined),
+    cursor: newestFirstCursor,
   })
   .refine((filter) => !filter.from || !filter.to || filter.from <= filter.to, { error: "The start date is after the end date.", path: ["to"] });
 export type AuditFilter = z.output<typeof auditFilterSchema>;

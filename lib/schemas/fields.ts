@@ -11,3 +11,10 @@ export const emailSchema = z
 
 /** "true"/"false" from a form field, as a boolean. */
 export const flagSchema = z.stringbool({ error: "Expected true or false." });
+
+/** A search box's text from the query string. A search never errors: anything unusable searches for everything. */
+export const searchTextSchema = z
+  .string()
+  .trim()
+  .transform((q) => q.slice(0, 200))
+  .catch("");

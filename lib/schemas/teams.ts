@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { TeamRole } from "@/lib/generated/prisma/enums";
-import { emailSchema, flagSchema, idSchema } from "./fields";
+import { cursorParam } from "@/lib/pagination/cursor";
+import { emailSchema, flagSchema, idSchema, searchTextSchema } from "./fields";
 
 export const TEAM_ROLES = [TeamRole.OWNER, TeamRole.ADMIN, TeamRole.MEMBER] as const;
 
@@ -42,3 +43,10 @@ export const removeMemberSchema = z.object({ teamId: idSchema, userId: idSchema 
 export type RemoveMemberInput = z.output<typeof removeMemberSchema>;
 
 export const selectTeamSchema = z.object({ slug: teamSlugSchema });
+
+/** A team page's member list: a search by name or email, and the page's cursor (members are listed by role, then email). */
+export const memberListQuerySchema = z.object({
+  q: searchTextSchema,
+  cursor: cursorParam(z.tuple([teamRoleSchema, z.string().max(254)])),
+});
+export type MemberListQuery = z.output<typeof memberListQuerySchema>;

@@ -1,13 +1,11 @@
 import { z } from "zod";
-import { flagSchema, idSchema } from "./fields";
+import { cursorParam } from "@/lib/pagination/cursor";
+import { flagSchema, idSchema, searchTextSchema } from "./fields";
 
-// A search box never errors: anything unusable searches for everything.
 export const searchUsersSchema = z.object({
-  q: z
-    .string()
-    .trim()
-    .transform((q) => q.slice(0, 200))
-    .catch(""),
+  q: searchTextSchema,
+  // Users are listed by email, which is unique: the email is the whole sort key.
+  cursor: cursorParam(z.tuple([z.string().max(254)])),
 });
 export type SearchUsersInput = z.output<typeof searchUsersSchema>;
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { idSchema } from "./fields";
+import { newestFirstCursor } from "@/lib/pagination/newest-first";
+import { idSchema, searchTextSchema } from "./fields";
 
 // A DNS label: the name can appear in hostnames (wildcard IDE mode) as is.
 export const workspaceNameSchema = z
@@ -54,3 +55,16 @@ export type AdminAccessInput = z.output<typeof adminAccessSchema>;
 
 export const endAccessSchema = z.object({ grantId: idSchema });
 export type EndAccessInput = z.output<typeof endAccessSchema>;
+
+/** The workspace list's state filter: "in-progress" is on its way somewhere (starting, stopping, deleting). */
+export const WORKSPACE_STATE_FILTERS = ["all", "running", "stopped", "failed", "in-progress"] as const;
+export type WorkspaceStateFilter = (typeof WORKSPACE_STATE_FILTERS)[number];
+
+/** The workspace list's query string (/ and /workspaces): which tab, the search, the state filter and the page. */
+export const workspaceListQuerySchema = z.object({
+  scope: z.literal("team").optional().catch(undefined),
+  q: searchTextSchema,
+  state: z.enum(WORKSPACE_STATE_FILTERS).catch("all"),
+  cursor: newestFirstCursor,
+});
+export type WorkspaceListQuery = z.output<typeof workspaceListQuerySchema>;

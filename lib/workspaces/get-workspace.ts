@@ -71,8 +71,8 @@ export interface WorkspaceDetail extends WorkspaceListItem {
   canGetAdminAccess: boolean;
 }
 
-/** How many events the page loads up front; the stream adds newer ones. */
-const EVENT_PAGE = 200;
+/** How many events the page loads up front, the latest; the stream adds newer ones. */
+export const EVENT_PAGE = 200;
 
 const detailInclude = {
   ...workspaceListInclude,

@@ -22,15 +22,15 @@ describe("reading the audit log", () => {
 
     const all = await listAuditLog(admin, auditFilterSchema.parse({}));
     expect(all.actions).toEqual([...AUDIT_ACTIONS].sort());
-    expect(all.entries.map((entry) => entry.action)).toEqual(expect.arrayContaining(["quota.limits-changed", "template.created"]));
+    expect(all.items.map((entry) => entry.action)).toEqual(expect.arrayContaining(["quota.limits-changed", "template.created"]));
 
     const mine = await listAuditLog(ownerActor, auditFilterSchema.parse({}));
     expect(mine.actions).toContain("quota.limits-changed");
     expect(mine.actions).not.toContain("template.created");
     expect(mine.actions).not.toContain("auth.sign-in");
-    expect(mine.entries.map((entry) => [entry.action, entry.team?.slug])).toEqual([["quota.limits-changed", "audited"]]);
+    expect(mine.items.map((entry) => [entry.action, entry.team?.slug])).toEqual([["quota.limits-changed", "audited"]]);
 
     const filtered = await listAuditLog(admin, auditFilterSchema.parse({ action: "template.created" }));
-    expect(filtered.entries.map((entry) => entry.targetId)).toEqual(["tpl"]);
+    expect(filtered.items.map((entry) => entry.targetId)).toEqual(["tpl"]);
   });
 });

@@ -3,11 +3,14 @@ import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { createTeam } from "@/lib/teams/create-team";
 import { getTeamForActor } from "@/lib/teams/get-team";
-import { listMembers } from "@/lib/teams/list-members";
+import type { TeamRole } from "@/lib/generated/prisma/enums";
+import { memberListQuerySchema, TEAM_ROLES } from "@/lib/schemas/teams";
+import { listMembers, MEMBER_PAGE_SIZE } from "@/lib/teams/list-members";
 import { listTeamsFor } from "@/lib/teams/list-teams";
 import { setTeamArchived } from "@/lib/teams/set-team-archived";
 import { useAppDatabase } from "../helpers/app-database";
 import { actorFor, auditLogFor, createTeamWith, createUser } from "../helpers/identity";
+import { walkPages } from "../helpers/pages";
 
 useAppDatabase();
 
@@ -90,11 +93,43 @@ describe("seeing teams", () => {
       [owner, "OWNER"],
     ]);
     const members = await listMembers(await actorFor(member), team.id);
-    expect(members.map(({ email, name, role, source }) => ({ email, name, role, source }))).toEqual([
+    expect(members.total).toBe(3);
+    expect(members.items.map(({ email, name, role, source }) => ({ email, name, role, source }))).toEqual([
       { email: "zed@list.test", name: "Zed", role: "OWNER", source: "MANUAL" },
       { email: "amy@list.test", name: "Amy", role: "ADMIN", source: "MANUAL" },
       { email: "bea@list.test", name: null, role: "MEMBER", source: "MANUAL" },
     ]);
+  });
+});
+
+describe("paging through a team's members", () => {
+  it("lists owners, admins, then members, by email, a page at a time both ways, and searches names and emails", async () => {
+    const roles = [...Array(2).fill("OWNER"), ...Array(3).fill("ADMIN"), ...Array(MEMBER_PAGE_SIZE + 20).fill("MEMBER")] as TeamRole[];
+    const people = await Promise.all(
+      roles.map((role, n) => createUser(`m${String(roles.length - n).padStart(3, "0")}@pages.test`, { name: n % 2 ? `Odd ${n}` : undefined }).then((user) => [user, role] as const)),
+    );
+    const team = await createTeamWith("paged-members", people);
+    const viewer = await actorFor(people.at(-1)![0]);
+    const rank = (role: TeamRole) => TEAM_ROLES.indexOf(role);
+    const line = (member: { role: TeamRole; email: string }) => `${member.role} ${member.email}`;
+    const expected = people
+      .map(([user, role]) => ({ role, email: user.email }))
+      .sort((a, b) => rank(a.role) - rank(b.role) || a.email.localeCompare(b.email))
+      .map(line);
+
+    const { forward, backward } = await walkPages((cursor) => listMembers(viewer, team.id, memberListQuerySchema.parse({ cursor })));
+    const pages = forward.map((page) => page.items.map(line));
+    expect(pages.map((page) => page.length)).toEqual([MEMBER_PAGE_SIZE, 25]);
+    expect(pages.flat()).toEqual(expected);
+    expect(backward.map((page) => page.items.map(line))).toEqual(pages);
+    expect(forward.every((page) => page.total === roles.length)).toBe(true);
+
+    const odd = await listMembers(viewer, team.id, memberListQuerySchema.parse({ q: "ODD" }));
+    expect(odd.items.map((member) => member.name)).toEqual(expect.arrayContaining(["Odd 1", "Odd 73"]));
+    expect(odd.items.every((member) => member.name?.startsWith("Odd "))).toBe(true);
+    expect(odd.items).toHaveLength(Math.floor(roles.length / 2));
+    expect(odd.total).toBe(roles.length);
+    expect((await listMembers(viewer, team.id, memberListQuerySchema.parse({ q: "m007@pages" }))).items.map((member) => member.email)).toEqual(["m007@pages.test"]);
   });
 });
 

@@ -16,7 +16,7 @@ describe("the template-admin role", () => {
 
     expect(await setTemplateAdmin(root, { userId: dev.id, isTemplateAdmin: true })).toMatchObject({ isTemplateAdmin: true, isPlatformAdmin: false });
     expect(await managesTemplates(await actorFor(dev))).toBe(true);
-    expect((await searchUsers(root, { q: "dev@ta.test" })).users[0]).toMatchObject({ isTemplateAdmin: true });
+    expect((await searchUsers(root, { q: "dev@ta.test" })).items[0]).toMatchObject({ isTemplateAdmin: true });
     // Granting twice changes (and audits) nothing.
     await setTemplateAdmin(root, { userId: dev.id, isTemplateAdmin: true });
     await setTemplateAdmin(root, { userId: dev.id, isTemplateAdmin: false });

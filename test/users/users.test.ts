@@ -2,11 +2,13 @@ import { describe, expect, it } from "vitest";
 import { loadCurrentUser } from "@/lib/auth/current-user";
 import { getDb } from "@/lib/db/client";
 import type { User } from "@/lib/generated/prisma/client";
-import { searchUsers } from "@/lib/users/search-users";
+import { searchUsersSchema } from "@/lib/schemas/users";
+import { SEARCH_LIMIT, searchUsers } from "@/lib/users/search-users";
 import { setPlatformAdmin } from "@/lib/users/set-platform-admin";
 import { setUserDeactivated } from "@/lib/users/set-user-deactivated";
 import { useAppDatabase } from "../helpers/app-database";
 import { actorFor, auditLogFor, createTeamWith, createUser } from "../helpers/identity";
+import { walkPages } from "../helpers/pages";
 
 useAppDatabase();
 
@@ -23,18 +25,38 @@ describe("searching users", () => {
     await createTeamWith("search", [[grace, "MEMBER"]]);
     const actor = await actorFor(root);
 
-    const { users, truncated } = await searchUsers(actor, { q: "HOPPER" });
-    expect(truncated).toBe(false);
+    const { items: users, next } = await searchUsers(actor, { q: "HOPPER" });
+    expect(next).toBeNull();
     expect(users.map((u) => u.email)).toEqual(["grace@search.test", "hopper@search.test"]);
     expect(users[0]).toMatchObject({ name: "Grace Hopper", teamCount: 1, hasSignedIn: false, isPlatformAdmin: false, deactivatedAt: null });
 
-    expect((await searchUsers(actor, { q: "" })).users.map((u) => u.email)).toEqual([
+    expect((await searchUsers(actor, { q: "" })).items.map((u) => u.email)).toEqual([
       "alan@search.test",
       "grace@search.test",
       "hopper@search.test",
       "root@search.test",
     ]);
-    expect((await searchUsers(actor, { q: "100%_" })).users).toEqual([]);
+    expect((await searchUsers(actor, { q: "100%_" })).items).toEqual([]);
+  });
+
+  it("lists a page at a time by email, each user once, both ways, with or without a search", async () => {
+    const actor = await actorFor(await createUser("root@pages.test", { isPlatformAdmin: true }));
+    const emails = Array.from({ length: 2 * SEARCH_LIMIT + 20 }, (_, n) => `person-${String(n).padStart(3, "0")}@pages.test`);
+    // Written out of order, with names that sort otherwise.
+    await getDb().user.createMany({ data: emails.toReversed().map((email, n) => ({ email, name: `Name ${n}` })) });
+
+    const everyone = (await getDb().user.findMany({ select: { email: true }, orderBy: { email: "asc" } })).map((user) => user.email);
+    for (const [q, expected] of [["", everyone], ["PERSON-", emails]] as const) {
+      const { forward, backward } = await walkPages((cursor) => searchUsers(actor, searchUsersSchema.parse({ q, cursor })));
+      const pages = forward.map((page) => page.items.map((user) => user.email));
+      expect(pages.flat()).toEqual(expected);
+      expect(pages.slice(0, -1).every((page) => page.length === SEARCH_LIMIT)).toBe(true);
+      expect(backward.map((page) => page.items.map((user) => user.email))).toEqual(pages);
+    }
+    // A link from another search, or no cursor at all, is the first page of this one.
+    const first = await searchUsers(actor, searchUsersSchema.parse({ q: "person-1" }));
+    expect(first.items[0]!.email).toBe("person-100@pages.test");
+    expect((await searchUsers(actor, searchUsersSchema.parse({ q: "person-1", cursor: "not-a-cursor" }))).items).toEqual(first.items);
   });
 
   it("is out of reach (not_found) for anyone but platform admins, team owners included", async () => {

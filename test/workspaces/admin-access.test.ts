@@ -103,7 +103,7 @@ describe("asking for admin access", () => {
     expect(audit).toMatchObject({ actorId: users.root.id, teamId: expect.any(String), after: { granteeId: users.root.id, reason: REASON } });
     expect(TEAM_AUDIT_ACTIONS).toEqual(expect.arrayContaining(["workspace.access-granted", "workspace.access-ended"]));
     const teamLog = await listAuditLog(actors.teamOwner, { action: "workspace.access-granted" });
-    expect(teamLog.entries.map((entry) => entry.targetId)).toContain(workspaces.a);
+    expect(teamLog.items.map((entry) => entry.targetId)).toContain(workspaces.a);
   });
 
   it("shows the grant on the workspace page to those who look after it, and the admin's list and page can connect", async () => {
@@ -119,7 +119,7 @@ describe("asking for admin access", () => {
     }
     expect(await getWorkspaceForActor(actors.root, workspaces.a)).toMatchObject({ canConnect: true, canGetAdminAccess: false });
     const listed = await listWorkspacesFor(actors.root, { scope: "team" });
-    expect(Object.fromEntries(listed.map((item) => [item.id, item.canConnect]))).toMatchObject({ [workspaces.a]: true, [workspaces.b]: false });
+    expect(Object.fromEntries(listed.items.map((item) => [item.id, item.canConnect]))).toMatchObject({ [workspaces.a]: true, [workspaces.b]: false });
   });
 
   it("refuses a second grant while one is in force", async () => {

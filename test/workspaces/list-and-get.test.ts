@@ -3,7 +3,7 @@ import type { CurrentUser } from "@/lib/auth/current-user";
 import { getDb } from "@/lib/db/client";
 import type { Team, User } from "@/lib/generated/prisma/client";
 import type { WorkspaceState } from "@/lib/generated/prisma/enums";
-import { getWorkspaceForActor, watchWorkspace, type WorkspaceUpdate } from "@/lib/workspaces/get-workspace";
+import { EVENT_PAGE, getWorkspaceForActor, watchWorkspace, type WorkspaceUpdate } from "@/lib/workspaces/get-workspace";
 import { listWorkspacesFor } from "@/lib/workspaces/list-workspaces";
 import { useAppDatabase } from "../helpers/app-database";
 import { actorFor, createTeamWith, createUser } from "../helpers/identity";
@@ -41,7 +41,8 @@ async function workspace(owner: User, team: Team, name: string, data: { state?: 
   });
 }
 
-const names = (list: { name: string }[]) => list.map((item) => item.name).sort();
+/** The names on a list's first page, sorted. */
+const names = (page: { items: { name: string }[] }) => page.items.map((item) => item.name).sort();
 
 beforeAll(async () => {
   const template = await getDb().template.create({
@@ -96,17 +97,19 @@ describe("listing workspaces", () => {
 
   it("lets platform admins see every team's", async () => {
     expect(names(await listWorkspacesFor(actors.platform, { scope: "team" }))).toEqual(["admin-one", "bea-one", "mia-one", "mia-two", "other-one"]);
-    expect(await listWorkspacesFor(actors.platform, { scope: "mine" })).toEqual([]);
+    expect(await listWorkspacesFor(actors.platform, { scope: "mine" })).toEqual({ items: [], previous: null, next: null, total: 0 });
   });
 
   it("leaves deleted workspaces out", async () => {
     const all = await listWorkspacesFor(actors.platform, { scope: "team" });
-    expect(all.some((item) => item.state === "DELETED")).toBe(false);
+    expect(all.items.some((item) => item.state === "DELETED")).toBe(false);
+    expect(all.total).toBe(5);
   });
 
   it("describes each with owner, team, template version, the newest version and resources", async () => {
-    const [two] = (await listWorkspacesFor(actors.ownerA, { scope: "team", teamId: teamA.id })).filter((item) => item.name === "mia-two");
-    const [one] = (await listWorkspacesFor(actors.ownerA, { scope: "team", teamId: teamA.id })).filter((item) => item.name === "mia-one");
+    const { items } = await listWorkspacesFor(actors.ownerA, { scope: "team", teamId: teamA.id });
+    const two = items.find((item) => item.name === "mia-two");
+    const one = items.find((item) => item.name === "mia-one");
     expect(one).toMatchObject({
       state: "RUNNING",
       desiredState: "RUNNING",
@@ -164,6 +167,18 @@ describe("getting one workspace", () => {
       { step: "state", level: "ERROR", data: { to: "FAILED", reason: "crashed" } },
     ]);
     expect(detail.parameters).toEqual([{ name: "editor", label: "Editor", value: "emacs" }]);
+  });
+
+  it("loads only the latest events, however many there are", async () => {
+    const { id } = await workspace(users.memberA, teamA, "chatty");
+    const t0 = Date.now() - 3_600_000;
+    await getDb().workspaceEvent.createMany({
+      data: Array.from({ length: EVENT_PAGE + 50 }, (_, n) => ({ workspaceId: id, step: "state", message: `Event ${n}`, createdAt: new Date(t0 + n * 1000) })),
+    });
+    const { events } = await getWorkspaceForActor(actors.memberA, id);
+    expect(events).toHaveLength(EVENT_PAGE);
+    expect(events[0]!.message).toBe("Event 50");
+    expect(events.at(-1)!.message).toBe(`Event ${EVENT_PAGE + 49}`);
   });
 });
 

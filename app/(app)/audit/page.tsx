@@ -8,6 +8,7 @@ import { FormField } from "@/components/forms/form-field";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
+import { Pagination, pageHref } from "@/components/ui/pagination";
 import { Select } from "@/components/ui/select";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { auditChanges, canReadAuditLog, listAuditLog } from "@/lib/audit-log/list-audit-log";
@@ -31,16 +32,13 @@ function parseFilter(params: SearchParams): { filter: AuditFilter; errors: Recor
   return { filter: auditFilterSchema.safeParse(valid).data ?? {}, errors, raw };
 }
 
-function pageHref(raw: Record<string, string>, page: number): string {
-  const query = new URLSearchParams(Object.entries({ ...raw, page: String(page) }).filter(([, value]) => value !== ""));
-  return `/audit?${query.toString()}`;
-}
-
 export default async function AuditPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const actor = await requireUser();
   if (!canReadAuditLog(actor)) notFound();
   const { filter, errors, raw } = parseFilter(await searchParams);
   const log = await listAuditLog(actor, filter);
+  // What every page link keeps: the filters as typed, not the cursor.
+  const filters = { actor: raw.actor, action: raw.action, team: raw.team, from: raw.from, to: raw.to };
 
   return (
     <div className="flex flex-col gap-6">
@@ -91,8 +89,19 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         </Button>
       </Form>
 
-      {log.entries.length === 0 ? (
-        <EmptyState icon={ScrollText} title="No entries" description="Nothing audited matches these filters." />
+      {log.items.length === 0 ? (
+        <EmptyState
+          icon={ScrollText}
+          title="No entries"
+          description={filter.cursor ? "Nothing further back matches these filters." : "Nothing audited matches these filters."}
+          action={
+            filter.cursor ? (
+              <Button asChild variant="outline">
+                <Link href={pageHref("/audit", filters, null)}>Newest entries</Link>
+              </Button>
+            ) : null
+          }
+        />
       ) : (
         <div className="flex flex-col gap-3">
           <Table>
@@ -107,7 +116,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               </TableRow>
             </TableHeader>
             <TableBody>
-              {log.entries.map((entry) => (
+              {log.items.map((entry) => (
                 <TableRow key={entry.id}>
                   <TableCell className="whitespace-nowrap text-muted-foreground">
                     <time dateTime={entry.createdAt.toISOString()}>{timeFormat.format(entry.createdAt)}</time>
@@ -133,23 +142,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               ))}
             </TableBody>
           </Table>
-          <nav aria-label="Pages" className="flex items-center justify-between gap-3 text-sm">
-            <p className="text-muted-foreground">
-              Page {log.page} of {log.pages} · {log.total} {log.total === 1 ? "entry" : "entries"}
-            </p>
-            <div className="flex gap-2">
-              {log.page > 1 ? (
-                <Button asChild variant="outline" size="sm">
-                  <Link href={pageHref(raw, log.page - 1)}>Newer</Link>
-                </Button>
-              ) : null}
-              {log.page < log.pages ? (
-                <Button asChild variant="outline" size="sm">
-                  <Link href={pageHref(raw, log.page + 1)}>Older</Link>
-                </Button>
-              ) : null}
-            </div>
-          </nav>
+          <Pagination path="/audit" query={filters} previous={log.previous} next={log.next} labels={{ previous: "Newer", next: "Older" }} />
         </div>
       )}
     </div>

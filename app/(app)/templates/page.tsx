@@ -10,6 +10,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { requireUser } from "@/lib/auth/current-user";
+import { searchTextSchema } from "@/lib/schemas/fields";
 import { managesTemplates } from "@/lib/templates/access";
 import { listTemplateTags, listTemplates } from "@/lib/templates/catalog";
 import { cn } from "@/lib/utils";
@@ -20,7 +21,7 @@ export const metadata: Metadata = {
 
 // A search box never errors: anything unusable searches for everything.
 const catalogQuerySchema = z.object({
-  q: z.string().trim().transform((q) => q.slice(0, 200)).catch(""),
+  q: searchTextSchema,
   tag: z.string().trim().toLowerCase().transform((tag) => tag.slice(0, 60)).catch(""),
 });
 

@@ -9,5 +9,5 @@ export const metadata: Metadata = {
 
 export default async function WorkspacesPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser();
-  return <WorkspacesView user={user} basePath="/workspaces" scope={(await searchParams).scope} />;
+  return <WorkspacesView user={user} basePath="/workspaces" searchParams={await searchParams} />;
 }

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Form from "next/form";
+import Link from "next/link";
 import { notFound } from "next/navigation";
 import { Search, UserX } from "lucide-react";
 
@@ -10,12 +11,13 @@ import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { Pagination, pageHref } from "@/components/ui/pagination";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/current-user";
 import { can } from "@/lib/authz";
 import { searchUsersSchema } from "@/lib/schemas/users";
 import type { AdminUserView } from "@/lib/users/admin-user-view";
-import { SEARCH_LIMIT, searchUsers } from "@/lib/users/search-users";
+import { searchUsers } from "@/lib/users/search-users";
 
 export const metadata: Metadata = {
   title: "Users",
@@ -126,8 +128,9 @@ export default async function AdminUsersPage({
 }) {
   const actor = await requireUser();
   if (!can(actor, "user:administer")) notFound();
-  const { q } = searchUsersSchema.parse(await searchParams);
-  const { users, truncated } = await searchUsers(actor, { q });
+  const input = searchUsersSchema.parse(await searchParams);
+  const { q } = input;
+  const { items: users, previous, next } = await searchUsers(actor, input);
 
   return (
     <div className="flex flex-col gap-6">
@@ -153,7 +156,14 @@ export default async function AdminUsersPage({
         <EmptyState
           icon={UserX}
           title="No users found"
-          description={q ? `Nobody's email or name contains “${q}”.` : "Nobody has signed in yet."}
+          description={q ? `Nobody's email or name contains “${q}”.` : input.cursor ? "Nobody further on." : "Nobody has signed in yet."}
+          action={
+            input.cursor ? (
+              <Button asChild variant="outline">
+                <Link href={pageHref("/admin/users", { q }, null)}>First page</Link>
+              </Button>
+            ) : null
+          }
         />
       ) : (
         <div className="flex flex-col gap-3">
@@ -200,11 +210,7 @@ export default async function AdminUsersPage({
               ))}
             </TableBody>
           </Table>
-          {truncated ? (
-            <p className="text-sm text-muted-foreground">
-              Showing the first {SEARCH_LIMIT} matches. Search to narrow the list.
-            </p>
-          ) : null}
+          <Pagination path="/admin/users" query={{ q }} previous={previous} next={next} />
         </div>
       )}
     </div>

@@ -1,25 +1,32 @@
 import { cache } from "react";
 import type { Metadata } from "next";
+import Form from "next/form";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { Search, UserX } from "lucide-react";
 
 import { removeMemberAction } from "@/app/(app)/teams/actions";
 import { ActionButton } from "@/components/forms/action-button";
 import { AddMemberForm } from "@/components/teams/add-member-form";
 import { MemberRoleForm } from "@/components/teams/member-role-form";
 import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
 import { Card, CardContent } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { Pagination } from "@/components/ui/pagination";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/current-user";
 import { can, type Actor } from "@/lib/authz";
 import type { TeamRole } from "@/lib/generated/prisma/enums";
-import { ROLE_LABELS, TEAM_ROLES } from "@/lib/schemas/teams";
+import { memberListQuerySchema, ROLE_LABELS, TEAM_ROLES } from "@/lib/schemas/teams";
 import { getTeamForActor } from "@/lib/teams/get-team";
 import { listMembers } from "@/lib/teams/list-members";
 import type { MemberView } from "@/lib/teams/member-view";
 import { BackLink } from "@/components/ui/back-link";
 
-type TeamPageProps = { params: Promise<{ slug: string }> };
+type TeamPageProps = { params: Promise<{ slug: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
 // Shared by the metadata and the page within one request.
 const teamForRequest = cache(async (slug: string) => getTeamForActor(await requireUser(), slug));
@@ -89,11 +96,12 @@ function MemberRow({ member, teamId, actor }: { member: MemberView; teamId: stri
   );
 }
 
-export default async function TeamPage({ params }: TeamPageProps) {
+export default async function TeamPage({ params, searchParams }: TeamPageProps) {
   const user = await requireUser();
   const team = await teamForRequest((await params).slug);
   if (!team) notFound();
-  const members = await listMembers(user, team.id);
+  const query = memberListQuerySchema.parse(await searchParams);
+  const members = await listMembers(user, team.id, query);
   const canManage = can(user, "team:manage-members", { teamId: team.id });
 
   return (
@@ -107,7 +115,7 @@ export default async function TeamPage({ params }: TeamPageProps) {
         <p className="text-sm text-muted-foreground">
           <span className="font-mono">{team.slug}</span>
           {team.role ? ` · Your role: ${ROLE_LABELS[team.role]}` : null}
-          {` · ${members.length} ${members.length === 1 ? "member" : "members"}`}
+          {` · ${members.total} ${members.total === 1 ? "member" : "members"}`}
           {" · "}
           <Link href={`/teams/${team.slug}/settings/quotas`} className="font-medium text-foreground underline underline-offset-4">
             Quotas
@@ -129,27 +137,55 @@ export default async function TeamPage({ params }: TeamPageProps) {
       ) : null}
 
       <section aria-labelledby="members-heading" className="flex flex-col gap-3">
-        <h2 id="members-heading" className="text-base font-semibold">
-          Members
-        </h2>
-        <Table>
-          <TableHeader>
-            <TableRow>
-              <TableHead>Name</TableHead>
-              <TableHead>Email</TableHead>
-              <TableHead>Role</TableHead>
-              <TableHead>Source</TableHead>
-              <TableHead>
-                <span className="sr-only">Actions</span>
-              </TableHead>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {members.map((member) => (
-              <MemberRow key={member.userId} member={member} teamId={team.id} actor={user} />
-            ))}
-          </TableBody>
-        </Table>
+        <div className="flex flex-wrap items-end justify-between gap-3">
+          <h2 id="members-heading" className="text-base font-semibold">
+            Members
+          </h2>
+          <Form action={`/teams/${team.slug}`} role="search" aria-label="Search members" className="flex items-end gap-2">
+            <Label htmlFor="member-search" className="sr-only">
+              Search members by name or email
+            </Label>
+            <Input id="member-search" name="q" type="search" defaultValue={query.q} placeholder="Name or email" className="w-56" />
+            <Button type="submit" variant="secondary" size="sm">
+              <Search aria-hidden="true" />
+              Search
+            </Button>
+          </Form>
+        </div>
+        {members.items.length === 0 ? (
+          <EmptyState
+            icon={UserX}
+            title="No members found"
+            description={query.q ? `Nobody in ${team.name} has a name or email containing “${query.q}”.` : "Nobody further on."}
+            action={
+              <Button asChild variant="outline">
+                <Link href={`/teams/${team.slug}`}>Every member</Link>
+              </Button>
+            }
+          />
+        ) : (
+          <>
+            <Table>
+              <TableHeader>
+                <TableRow>
+                  <TableHead>Name</TableHead>
+                  <TableHead>Email</TableHead>
+                  <TableHead>Role</TableHead>
+                  <TableHead>Source</TableHead>
+                  <TableHead>
+                    <span className="sr-only">Actions</span>
+                  </TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {members.items.map((member) => (
+                  <MemberRow key={member.userId} member={member} teamId={team.id} actor={user} />
+                ))}
+              </TableBody>
+            </Table>
+            <Pagination path={`/teams/${team.slug}`} query={{ q: query.q }} previous={members.previous} next={members.next} />
+          </>
+        )}
       </section>
     </div>
   );
