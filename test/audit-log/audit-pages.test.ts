@@ -16,7 +16,7 @@ import { pageQuery, planOf } from "../helpers/query-plan";
 // cursor; and each page is read from an index, with no count and no sort.
 
 const sent: Prisma.QueryEvent[] = [];
-usePostgresAppDatabase({ createClient: (url) => queryObservingClient(url, (event) => sent.push(event)) });
+usePostgresAppDatabase({ createClient: (url, pool) => queryObservingClient(url, (event) => sent.push(event), pool) });
 
 const ENTRIES = 30_000;
 let admin: CurrentUser;

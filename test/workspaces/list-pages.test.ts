@@ -18,7 +18,7 @@ import { pageQuery, planOf } from "../helpers/query-plan";
 // index rather than sorted out of the whole team.
 
 const sent: Prisma.QueryEvent[] = [];
-usePostgresAppDatabase({ createClient: (url) => queryObservingClient(url, (event) => sent.push(event)) });
+usePostgresAppDatabase({ createClient: (url, pool) => queryObservingClient(url, (event) => sent.push(event), pool) });
 
 const TEAM_SIZE = 2_000;
 let team: FleetOwner;
