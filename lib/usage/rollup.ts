@@ -11,10 +11,28 @@ import { utcTimestamp, wholeSecond } from "./meter";
 // FOR UPDATE SKIP LOCKED and every addition moves its own watermark in the
 // same transaction, so no second of usage is counted twice or dropped,
 // whatever crashes or overlapping passes happen.
+//
+// Which intervals a pass takes (it counts each of them up to `now`):
+// - closed ones not yet done, every pass: they are few, each done at once;
+// - the open ones of workspaces that hold compute (STARTING or RUNNING: few),
+//   COMPUTE and STORAGE alike, every pass, so a running workspace's figures
+//   are at most a pass behind and agree with each other;
+// - every other open STORAGE interval (the volumes of stopped workspaces,
+//   most of the fleet) once an hour: when a pass finds it rolled up to before
+//   the current UTC hour. Rolling those every minute would cost a write per
+//   workspace per minute for a figure that grows slowly.
+// So today's storage of a stopped workspace on the dashboard and in the CSV
+// export (report.ts, export.ts: both read the rollups) is up to an hour
+// behind, and a day's figures are complete at the first pass after midnight,
+// as before. Stopping, resizing or deleting closes an interval, which then
+// rolls up at the next pass. The monthly CPU budget (lib/quotas/budget.ts)
+// reads the COMPUTE intervals themselves, not the rollups. Each of these is a
+// range of a partial index (the UsageInterval model), so a pass reads what is
+// due, not every workspace's volume.
 
 const DEFAULT_BATCH = 5_000;
 
-/** Rolls up one batch; returns how many intervals it took (fewer than `batchSize`: the backlog is empty). */
+/** Rolls up one batch of what is due at `now`; returns how many intervals it took (fewer than `batchSize`: nothing more is due). */
 export async function rollUpBatch(db: Pick<PrismaClient, "$queryRaw">, now: Date, batchSize = DEFAULT_BATCH): Promise<number> {
   const until = utcTimestamp(wholeSecond(now));
   const [result] = await db.$queryRaw<{ taken: bigint }[]>`
@@ -23,7 +41,13 @@ export async function rollUpBatch(db: Pick<PrismaClient, "$queryRaw">, now: Date
              "startedAt", "endedAt", "rolledUpUntil" AS "from", LEAST(COALESCE("endedAt", ${until}), ${until}) AS "to",
              ("endedAt" IS NOT NULL AND "endedAt" <= ${until}) AS "finished"
         FROM "UsageInterval"
-       WHERE NOT "rolledUp" AND ("rolledUpUntil" < ${until} OR "endedAt" <= ${until})
+       -- One arm per index range (see above), so that the planner ORs index scans.
+       WHERE NOT "rolledUp" AND (
+               ("endedAt" IS NOT NULL AND ("rolledUpUntil" < ${until} OR "endedAt" <= ${until}))
+               OR ("endedAt" IS NULL AND "kind" = 'COMPUTE' AND "rolledUpUntil" < ${until})
+               OR ("endedAt" IS NULL AND "kind" = 'STORAGE' AND "rolledUpUntil" < ${until}
+                   AND "workspaceId" = ANY(ARRAY(SELECT "workspaceId" FROM "UsageInterval" WHERE "endedAt" IS NULL AND "kind" = 'COMPUTE')))
+               OR ("endedAt" IS NULL AND "kind" = 'STORAGE' AND "rolledUpUntil" < date_trunc('hour', ${until})))
        ORDER BY "rolledUpUntil"
        LIMIT ${batchSize}
          FOR UPDATE SKIP LOCKED
@@ -77,7 +101,7 @@ export async function rollUpBatch(db: Pick<PrismaClient, "$queryRaw">, now: Date
   return Number(result?.taken ?? 0);
 }
 
-/** Rolls up batches until the backlog up to `now` is empty; returns the number of intervals taken. */
+/** Rolls up batches until nothing is due at `now`; returns the number of intervals taken. */
 export async function rollUpUsage(db: Pick<PrismaClient, "$queryRaw">, now: Date, batchSize = DEFAULT_BATCH): Promise<number> {
   let total = 0;
   for (;;) {

@@ -7,9 +7,11 @@ import { createTeamWith, createUser } from "../helpers/identity";
 import { usePostgresAppDatabase } from "../helpers/postgres-app-database";
 
 // Property: however intervals open, close and get rolled up (passes at any
-// times, in small batches, interleaved with closes), once everything is
-// rolled up to T the daily rollups equal the raw intervals, clipped at T and
-// split at UTC midnights, to the second.
+// times, in small batches, interleaved with closes), once everything due at T
+// is rolled up, the daily rollups equal the raw intervals, each clipped where
+// its watermark says and split at UTC midnights, to the second; and every
+// watermark is at T, but a stopped workspace's volume's at the start of T's
+// hour (rollup.ts: those roll up once an hour).
 
 usePostgresAppDatabase();
 
@@ -42,8 +44,10 @@ const seconds = (s: number) => new Date((EPOCH + s) * 1000);
 type Totals = { cpu: bigint; memory: bigint; storage: bigint; workspace: bigint; sessions: number; sessionSeconds: bigint };
 const zero = (): Totals => ({ cpu: 0n, memory: 0n, storage: 0n, workspace: 0n, sessions: 0, sessionSeconds: 0n });
 
-/** The raw truth: each interval's time up to `until`, split at UTC midnights, keyed "workspace day". */
-function expected(intervals: Array<{ workspaceId: string; kind: string; cpuMillicores: number; memoryMiB: number; storageGiB: number; startedAt: Date; endedAt: Date | null }>, until: Date) {
+type Interval = { workspaceId: string; kind: string; cpuMillicores: number; memoryMiB: number; storageGiB: number; startedAt: Date; endedAt: Date | null };
+
+/** The raw truth: each interval's time up to its watermark, split at UTC midnights, keyed "workspace day"; a session once it is done. */
+function expected(intervals: Array<Interval & { rolledUpUntil: Date; rolledUp: boolean }>) {
   const byKey = new Map<string, Totals>();
   const add = (workspace: string, dayStart: number, change: (t: Totals) => void) => {
     const key = `${workspace} ${new Date(dayStart * 1000).toISOString().slice(0, 10)}`;
@@ -53,7 +57,7 @@ function expected(intervals: Array<{ workspaceId: string; kind: string; cpuMilli
   };
   for (const interval of intervals) {
     const start = interval.startedAt.getTime() / 1000;
-    const end = Math.min((interval.endedAt ?? until).getTime(), until.getTime()) / 1000;
+    const end = interval.rolledUpUntil.getTime() / 1000;
     for (let day = Math.floor(start / DAY) * DAY; day < end; day += DAY) {
       const piece = BigInt(Math.min(end, day + DAY) - Math.max(start, day));
       add(interval.workspaceId, day, (t) => {
@@ -63,8 +67,8 @@ function expected(intervals: Array<{ workspaceId: string; kind: string; cpuMilli
         if (interval.kind === "COMPUTE") t.workspace += piece;
       });
     }
-    if (interval.kind === "COMPUTE" && interval.endedAt && interval.endedAt <= until) {
-      const ended = interval.endedAt.getTime() / 1000;
+    if (interval.kind === "COMPUTE" && interval.rolledUp) {
+      const ended = interval.endedAt!.getTime() / 1000;
       add(interval.workspaceId, Math.floor(ended / DAY) * DAY, (t) => {
         t.sessions += 1;
         t.sessionSeconds += BigInt(ended - start);
@@ -90,7 +94,9 @@ describe("daily rollups", () => {
         // Rollup passes at arbitrary times (not in order), with a small batch size.
         fc.array(fc.integer({ min: 0, max: 8 * DAY }), { maxLength: 6 }),
         fc.integer({ min: 1, max: 7 }),
-        async (cases: IntervalCase[], passes: number[], batchSize: number) => {
+        // The final passes: at the start of an hour of the last day, then at any second of that hour.
+        fc.integer({ min: 0, max: DAY - 1 }),
+        async (cases: IntervalCase[], passes: number[], batchSize: number, last: number) => {
           const db = getDb();
           await db.usageDailyRollup.deleteMany();
           await db.usageInterval.deleteMany();
@@ -121,11 +127,12 @@ describe("daily rollups", () => {
           }
           for (const event of events) await rollUpBatch(db, seconds(event.pass), batchSize);
 
-          const until = seconds(9 * DAY);
-          while ((await rollUpBatch(db, until, batchSize)) === batchSize);
+          const until = seconds(9 * DAY + last);
+          const hour = new Date(Math.floor(until.getTime() / 3_600_000) * 3_600_000);
+          for (const at of [hour, until]) while ((await rollUpBatch(db, at, batchSize)) === batchSize);
 
           const intervals = await db.usageInterval.findMany();
-          const want = expected(intervals, until);
+          const want = expected(intervals);
           const got = new Map(
             (await db.usageDailyRollup.findMany()).map((r) => [
               `${r.workspaceId} ${r.day.toISOString().slice(0, 10)}`,
@@ -140,7 +147,12 @@ describe("daily rollups", () => {
             ]),
           );
           expect(Object.fromEntries(got)).toEqual(Object.fromEntries(want));
-          expect(await db.usageInterval.count({ where: { rolledUp: false, endedAt: { not: null } } })).toBe(0);
+          expect(intervals.filter((i) => i.endedAt !== null && !i.rolledUp)).toEqual([]);
+          const running = new Set(intervals.filter((i) => i.kind === "COMPUTE" && i.endedAt === null).map((i) => i.workspaceId));
+          for (const open of intervals.filter((i) => i.endedAt === null)) {
+            const stoppedVolume = open.kind === "STORAGE" && !running.has(open.workspaceId);
+            expect(open.rolledUpUntil).toEqual(stoppedVolume ? hour : until);
+          }
         },
       ),
       { numRuns: 60 },
