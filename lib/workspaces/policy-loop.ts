@@ -127,14 +127,15 @@ export function createPolicyLoop(options: PolicyLoopOptions = {}): PolicyLoop {
         orderBy: { stoppedAt: "asc" },
         take: batchSize,
       }),
-      // Deletion due, or (deletion turned off) schedules to cancel (index desiredState, deletionScheduledAt).
+      // Deletion due, or (deletion turned off) schedules to cancel (index desiredState, deletionScheduledAt, …).
       db.workspace.findMany({
         where: { desiredState: "STOPPED", deletionScheduledAt: dormancy.deleteAfterDays === null ? { not: null } : { lte: now } },
         select: FACTS,
         orderBy: { deletionScheduledAt: "asc" },
         take: batchSize,
       }),
-      // Deletion turned on after they became dormant: schedule it.
+      // Deletion turned on after they became dormant: schedule it (index desiredState, deletionScheduledAt, dormantAt:
+      // without dormantAt in it, this read every stopped workspace at every pass).
       dormancy.deleteAfterDays === null
         ? Promise.resolve([])
         : db.workspace.findMany({
