@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { coalescingRunner } from "./concurrency";
+import { coalescingRunner, keyedBatcher } from "./concurrency";
 
 /** A promise the test settles when it chooses. */
 function gate() {
@@ -50,5 +50,37 @@ describe("coalescingRunner", () => {
     await runner.settled();
     expect(ended.sort()).toEqual(["bad", "good"]);
     await expect(failed).rejects.toThrow("failed");
+  });
+});
+
+describe("keyedBatcher", () => {
+  it("hands a burst over as one batch, the latest value per key, and what arrives meanwhile as the next", async () => {
+    const batches: Array<Record<string, number>> = [];
+    const first = gate();
+    const batcher = keyedBatcher<number>(async (batch) => {
+      batches.push(Object.fromEntries(batch));
+      if (batches.length === 1) await first.opened;
+    });
+    for (let n = 0; n < 1000; n++) batcher.add(`k${n % 3}`, n);
+    await expect.poll(() => batches.length).toBe(1);
+    batcher.add("k0", 1000);
+    batcher.add("k3", 1001);
+    batcher.add("k0", 1002);
+    first.open();
+    await batcher.settled();
+    expect(batches).toEqual([
+      { k0: 999, k1: 997, k2: 998 },
+      { k0: 1002, k3: 1001 },
+    ]);
+  });
+
+  it("starts afresh after it settled", async () => {
+    const batches: string[][] = [];
+    const batcher = keyedBatcher<null>(async (batch) => void batches.push([...batch.keys()]));
+    batcher.add("a", null);
+    await batcher.settled();
+    batcher.add("b", null);
+    await batcher.settled();
+    expect(batches).toEqual([["a"], ["b"]]);
   });
 });

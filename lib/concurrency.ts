@@ -51,3 +51,43 @@ export function coalescingRunner(limit: number, run: (key: string) => Promise<vo
     },
   };
 }
+
+export interface KeyedBatcher<T> {
+  /** Adds a value for `key` to the next batch; a later value for the same key replaces it. */
+  add(key: string, value: T): void;
+  /** Resolves once every batch with a value added so far has been handled. */
+  settled(): Promise<void>;
+}
+
+/**
+ * Hands what is added to `handle` in batches, one batch at a time: the first
+ * on the event loop's next turn, so that a burst of adds in one turn makes
+ * one batch, and then whatever was added while the previous one was handled.
+ * `handle` must not reject: it deals with its own failures.
+ */
+export function keyedBatcher<T>(handle: (batch: ReadonlyMap<string, T>) => Promise<void>): KeyedBatcher<T> {
+  let waiting = new Map<string, T>();
+  let draining: Promise<void> | null = null;
+
+  async function drain() {
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      while (waiting.size > 0) {
+        const batch = waiting;
+        waiting = new Map();
+        await handle(batch);
+      }
+    } finally {
+      // In the same turn as the last look at `waiting`, so an add can't be left behind.
+      draining = null;
+    }
+  }
+
+  return {
+    add(key, value) {
+      waiting.set(key, value);
+      draining ??= drain();
+    },
+    settled: () => draining ?? Promise.resolve(),
+  };
+}

@@ -1,4 +1,4 @@
-import type { PrismaClient } from "@/lib/generated/prisma/client";
+import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import { holdsCompute, type ObservedStatus } from "@/lib/runtime/types";
 
 /**
@@ -7,13 +7,21 @@ import { holdsCompute, type ObservedStatus } from "@/lib/runtime/types";
  * listed (WorkspaceRuntime.listActive). A workspace stopped in both the
  * database and the runtime, or running in both, is not among them, so a
  * pass costs what changed, not the size of the fleet.
+ *
+ * With `among`, it looks only at those workspaces, and `listed` holds the
+ * status of each of them (what runtime events reported): those whose status
+ * agrees with the database are left out.
  */
-export async function workspacesToReconcile(db: PrismaClient, listed: ReadonlyMap<string, ObservedStatus>): Promise<string[]> {
+export async function workspacesToReconcile(
+  db: PrismaClient,
+  listed: ReadonlyMap<string, ObservedStatus>,
+  among?: readonly string[],
+): Promise<string[]> {
   const held = [...listed].filter(([, status]) => holdsCompute(status.state)).map(([id]) => id);
   const running = [...listed].filter(([, status]) => status.state === "running" || status.state === "starting").map(([id]) => id);
   const rows = await db.$queryRaw<{ id: string }[]>`
     SELECT "id" FROM "Workspace"
-    WHERE "state" <> 'DELETED' AND (
+    WHERE "state" <> 'DELETED' ${among ? Prisma.sql`AND "id" = ANY(${among}::text[])` : Prisma.empty} AND (
       "desiredState" = 'DELETED'
       OR ("desiredState" = 'STOPPED' AND "state" <> 'STOPPED')
       -- A failed start waits for the user's retry instead of looping.

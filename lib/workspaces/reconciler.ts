@@ -1,4 +1,4 @@
-import { coalescingRunner, forEachConcurrently } from "@/lib/concurrency";
+import { coalescingRunner, forEachConcurrently, keyedBatcher } from "@/lib/concurrency";
 import { getBackgroundDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { isDatabaseUnavailable } from "@/lib/errors";
@@ -23,7 +23,8 @@ import { canTransition, transition, type TransitionOptions } from "./state-machi
 // It acts when something points at a workspace: a user's change (in this
 // process, or from another replica as a PostgreSQL notification:
 // reconcile-wakeups.ts), a runtime event (runtime.watch: a start's progress,
-// a crash, a pod deleted out of band, the IDE ready) or a retry coming due.
+// a crash, a pod deleted out of band, the IDE ready) whose status differs
+// from the database's, or a retry coming due.
 // A periodic pass is the safety net for whatever that misses, and looks only
 // at what differs between the database and the runtime
 // (reconcile-candidates.ts), so its cost follows what changed, not the size
@@ -281,6 +282,22 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
     intervalMs,
   );
 
+  /**
+   * Runtime statuses to compare with the database, a burst at a time: the
+   * Kubernetes watch reports every workspace with a pod or volume when it
+   * starts, and one query picks the few that need a reconcile instead of a
+   * reconcile (a read and an API call) each. A failed check leaves them to
+   * the next pass, which compares the same with the runtime's list.
+   */
+  const reported = keyedBatcher<ObservedStatus>(async (statuses) => {
+    try {
+      for (const workspaceId of await workspacesToReconcile(db, statuses, [...statuses.keys()])) void reconcile(workspaceId);
+    } catch (error) {
+      metrics.reconcileErrors.inc();
+      logger.warn({ err: error, workspaces: statuses.size }, "checking runtime events against the database failed; the next reconcile pass covers them");
+    }
+  });
+
   async function record(event: RuntimeEvent) {
     const workspaceId = event.workspaceId;
     if (event.type === "progress") {
@@ -294,11 +311,11 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
       return;
     }
     // The runtime changed on its own (a crash, a pod deleted out of band, the
-    // IDE becoming ready): converge from its truth.
+    // IDE becoming ready): converge from its truth, if it differs from the database's.
     if (event.status.state === "failed" && event.status.reason === "deleted") {
       await db.workspaceEvent.create({ data: { workspaceId, step: "state", level: "WARNING", message: event.status.message } }).catch(() => {});
     }
-    await reconcile(workspaceId);
+    reported.add(workspaceId, event.status);
   }
 
   return {
@@ -318,6 +335,7 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
       await stopWakeups?.();
       await loop.stop();
       unwatch?.();
+      await reported.settled();
       backoff.clear();
       await queue.settled();
     },

@@ -6,7 +6,7 @@ import { getBackgroundDb, getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { metrics } from "@/lib/observability/metrics";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
-import { RuntimeError, type ObservedStatus, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
+import { RuntimeError, type ObservedStatus, type RuntimeEvent, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
 import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
 import { holdAllConnections } from "../helpers/busy-pool";
 import { createFleetOwner, seedWorkspaces, type FleetOwner } from "../helpers/fleet";
@@ -15,9 +15,9 @@ import { queryCountingClient } from "../helpers/query-counter";
 import { TEST_SHARED_PATHS } from "../runtime/contract";
 
 // The reconcile loop against a fleet of workspaces on PostgreSQL, whose
-// background pool a busy leader exhausts: a pass costs what changed, not the
-// fleet, and a database or runtime API failure is never recorded as the
-// workspace's.
+// background pool a busy leader exhausts: a pass, or a burst of runtime
+// events, costs what changed, not the fleet, and a database or runtime API
+// failure is never recorded as the workspace's.
 
 /** The statements the background pool's client (the reconciler's) sent. */
 let queries: () => number;
@@ -51,6 +51,8 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
   const statusAsked: string[] = [];
   const stopped: string[] = [];
   const listings = { now: 0, most: 0 };
+  /** The reconciler's watch while it is started, which the tests report runtime events to. */
+  const watchers = new Set<(event: RuntimeEvent) => void>();
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-reconcile-scale-"));
@@ -72,6 +74,14 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
       async stop(spec) {
         stopped.push(spec.id);
         await local.stop(spec);
+      },
+      watch(listener) {
+        watchers.add(listener);
+        const unwatch = local.watch(listener);
+        return () => {
+          watchers.delete(listener);
+          unwatch();
+        };
       },
     };
     reconciler = createReconciler(runtime, { retryDelayMs: RETRY_DELAY_MS });
@@ -181,5 +191,45 @@ describe("reconciling a large fleet on PostgreSQL", { timeout: 60_000 }, () => {
     statusOf = async () => {};
     expect(await getDb().workspace.findUniqueOrThrow({ where: { id: "unreachable1" } })).toMatchObject({ state: "FAILED", stateReason: "invalid" });
     expect((await eventsOf("unreachable1")).map((event) => [event.level, event.message])).toEqual([unreachable, ["ERROR", "Kubernetes rejected it as invalid: bad image"]]);
+  });
+
+  it("checks a burst of runtime events against the database in one query, and reconciles only the workspaces they disagree with", async () => {
+    await seedWorkspaces(owner, "crashing", 1, "RUNNING", "RUNNING");
+    const running: ObservedStatus = { state: "running", message: "Running" };
+    const crashed: ObservedStatus = { state: "failed", reason: "crashed", message: "The workspace's process is no longer running" };
+    listedToo.set("crashing1", running);
+    const report = (workspaceId: string, status: ObservedStatus) => watchers.forEach((listener) => listener({ type: "status", workspaceId, status }));
+    /** Starts the reconciler as a new leader does, waits out the pass that begins it, then reports `events`; returns the statements they cost. */
+    async function asLeader(events: () => void): Promise<number> {
+      reconciler.start();
+      await reconciler.reconcileAll();
+      statusAsked.length = 0;
+      const before = queries();
+      events();
+      // Stopping waits for what the events set off.
+      await reconciler.stop();
+      return queries() - before;
+    }
+
+    // What the Kubernetes watch reports when it starts: every workspace with a pod or volume, each as the database has it.
+    const statements = await asLeader(() => {
+      for (let n = 1; n <= FLEET; n++) report(`stopped${n}`, { state: "stopped", message: "Stopped" });
+      for (let n = 1; n <= FLEET; n++) report(`more${n}`, { state: "stopped", message: "Stopped" });
+      report("fine1", running);
+      report("crashing1", running);
+    });
+    expect(statements).toBe(1);
+    expect(statusAsked).toEqual([]);
+
+    // One that disagrees among them: reconciled, from the runtime's truth.
+    statusOf = async (spec) => (spec.id === "crashing1" ? crashed : undefined);
+    await asLeader(() => {
+      report("stopped1", { state: "stopped", message: "Stopped" });
+      report("crashing1", crashed);
+    });
+    statusOf = async () => {};
+    listedToo.delete("crashing1");
+    expect(statusAsked).toEqual(["crashing1"]);
+    expect(await getDb().workspace.findUniqueOrThrow({ where: { id: "crashing1" } })).toMatchObject({ state: "FAILED", stateReason: "crashed" });
   });
 });
