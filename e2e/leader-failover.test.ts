@@ -1,24 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { currentLeader } from "@/lib/server/leader";
 import { sample } from "../test/helpers/metrics-text";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
-import { query } from "./database";
 import { startPodspace, type PodspaceProcess } from "./harness";
 import { METRICS_TOKEN, scrapeMetrics } from "./replicas";
 
 // Two replicas on one PostgreSQL database: exactly one runs the background
 // loops, and when it is killed with SIGKILL the other takes over within 15 s.
-
-/** The replica holding this database's leader lock (others on the server have their own), by the connection name lib/server/leader.ts gives it. */
-async function lockHolder(databaseUrl: string): Promise<string | null> {
-  const rows = await query<{ name: string }>(
-    databaseUrl,
-    `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE l.locktype = 'advisory' AND l.granted AND l.objid = $1
-       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    [0x706f_6473],
-  );
-  return rows[0]?.name ?? null;
-}
 
 /** The replica id a server logged in its ready line. */
 function replicaId(podspace: PodspaceProcess): string {
@@ -47,12 +35,12 @@ describe("leader election across replicas", { timeout: 180_000 }, () => {
     const env = { DATABASE_URL: database.url, PODSPACE_METRICS_TOKEN: METRICS_TOKEN };
     replicas.push(...(await Promise.all([startPodspace({ env }), startPodspace({ env })])));
 
-    // Exactly one leads, and the lock's holder is that one.
+    // Exactly one leads, and the lock's holder (as /admin/health names it) is that one.
     await expect.poll(async () => (await Promise.all(replicas.map(leads))).sort(), { timeout: 15_000 }).toEqual([0, 1]);
     const values = await Promise.all(replicas.map(leads));
     const leader = replicas[values.indexOf(1)]!;
     const follower = replicas[values.indexOf(0)]!;
-    expect(await lockHolder(database.url)).toBe(`podspace leader ${replicaId(leader)}`);
+    expect(await currentLeader({ kind: "postgres", url: database.url })).toBe(replicaId(leader));
     // Only the leader runs the reconcile loop, so only it reports that loop's lag.
     await expect.poll(async () => sample(await scrapeMetrics(leader.url), "podspace_loop_lag_seconds", { loop: "reconcile" }), { timeout: 15_000 }).toBeDefined();
     expect(sample(await scrapeMetrics(follower.url), "podspace_loop_lag_seconds", { loop: "reconcile" })).toBeUndefined();
@@ -63,7 +51,7 @@ describe("leader election across replicas", { timeout: 180_000 }, () => {
     const tookOverMs = Date.now() - killedAt;
     console.log(`leadership moved ${tookOverMs} ms after the leader's SIGKILL`);
 
-    expect(await lockHolder(database.url)).toBe(`podspace leader ${replicaId(follower)}`);
+    expect(await currentLeader({ kind: "postgres", url: database.url })).toBe(replicaId(follower));
     expect(follower.output()).toContain("elected leader");
     await expect.poll(async () => sample(await scrapeMetrics(follower.url), "podspace_loop_lag_seconds", { loop: "reconcile" }), { timeout: 15_000 }).toBeDefined();
   });

@@ -130,9 +130,11 @@ export async function currentLeader(target: DatabaseTarget): Promise<string | nu
   client.on("error", () => {});
   await client.connect();
   try {
+    // pg_locks lists the whole server's locks; an advisory lock belongs to its database, as does each installation's leader.
     const { rows } = await client.query<{ name: string }>(
       `SELECT a.application_name AS name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1`,
+       WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1
+         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       [LEADER_LOCK_KEY],
     );
     const name = rows[0]?.name;

@@ -1,10 +1,11 @@
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { electLeader, type Leadership } from "@/lib/server/leader";
+import { currentLeader, electLeader, type Leadership } from "@/lib/server/leader";
 import { createTestDatabase } from "../helpers/postgres-setup";
 
-// Leadership over a real PostgreSQL: one leader at a time, and a quick
-// hand-over when the leader's connection dies.
+// Leadership over a real PostgreSQL: one leader at a time, a quick
+// hand-over when the leader's connection dies, and each database on a server
+// with a leader of its own.
 
 describe("leader election", { timeout: 30_000 }, () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -15,11 +16,11 @@ describe("leader election", { timeout: 30_000 }, () => {
     await database?.drop();
   });
 
-  function candidate(name: string, log: string[]): Leadership {
+  function candidate(name: string, log: string[], url = database.url): Leadership {
     return electLeader(
-      { kind: "postgres", url: database.url },
+      { kind: "postgres", url },
       { onElected: () => log.push(`${name} elected`), onDemoted: async () => void log.push(`${name} demoted`) },
-      { retryMs: 200 },
+      { retryMs: 200, replicaId: name },
     );
   }
 
@@ -31,11 +32,12 @@ describe("leader election", { timeout: 30_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 800));
     expect(log).toEqual(["first elected"]);
 
-    // Kill the leader's session the way a crashed process loses it.
+    // Kill the leader's session the way a crashed process loses it (this database's: other tests run on the server).
     const admin = new Client({ connectionString: database.url });
     await admin.connect();
     await admin.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`,
+      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     );
     await admin.end();
 
@@ -43,6 +45,25 @@ describe("leader election", { timeout: 30_000 }, () => {
     await first.stop();
     await second.stop();
     expect(log.at(-1)).toBe("second demoted");
+  });
+
+  it("names the leader of its own database, not another installation's on the same server", async () => {
+    const other = await createTestDatabase(inject("postgresAdminUrl"));
+    const log: string[] = [];
+    try {
+      const here = candidate("here", log);
+      await expect.poll(() => log).toEqual(["here elected"]);
+      expect(await currentLeader({ kind: "postgres", url: other.url })).toBeNull();
+
+      const there = candidate("there", log, other.url);
+      await expect.poll(() => log).toEqual(["here elected", "there elected"]);
+      expect(await currentLeader({ kind: "postgres", url: database.url })).toBe("here");
+      expect(await currentLeader({ kind: "postgres", url: other.url })).toBe("there");
+      await here.stop();
+      await there.stop();
+    } finally {
+      await other.drop();
+    }
   });
 
   it("always elects the single process that owns an embedded database", async () => {
