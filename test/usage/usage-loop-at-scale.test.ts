@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
 import { createUsageLoop, type UsageLoop } from "@/lib/usage/usage-loop";
 import { createFleetOwner, seedVolumes, seedWorkspaces, type FleetOwner } from "../helpers/fleet";
-import { usePostgresAppDatabase } from "../helpers/postgres-app-database";
-import { queryCountingClient } from "../helpers/query-counter";
+import { usePostgresAppDatabaseCounting } from "../helpers/query-counter";
 
 // The usage loop over a fleet of stopped workspaces on PostgreSQL, each
 // holding its volume as an open STORAGE interval: a pass costs what is due
@@ -11,14 +10,7 @@ import { queryCountingClient } from "../helpers/query-counter";
 // volumes), not the fleet, and every second is still counted once.
 
 /** The statements the background pool's client (the usage loop's) sent. */
-let queries: () => number;
-usePostgresAppDatabase({
-  createClient(url, pool) {
-    const counting = queryCountingClient(url, pool);
-    if (pool === "background") queries = counting.queries;
-    return counting.client;
-  },
-});
+const queries = usePostgresAppDatabaseCounting("background");
 
 const FLEET = 2_000;
 const MINUTE_MS = 60_000;

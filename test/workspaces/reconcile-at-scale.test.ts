@@ -10,8 +10,7 @@ import { RuntimeError, type ObservedStatus, type RuntimeEvent, type WorkspaceRun
 import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
 import { holdAllConnections } from "../helpers/busy-pool";
 import { createFleetOwner, seedWorkspaces, type FleetOwner } from "../helpers/fleet";
-import { usePostgresAppDatabase } from "../helpers/postgres-app-database";
-import { queryCountingClient } from "../helpers/query-counter";
+import { usePostgresAppDatabaseCounting } from "../helpers/query-counter";
 import { TEST_SHARED_PATHS } from "../runtime/contract";
 
 // The reconcile loop against a fleet of workspaces on PostgreSQL, whose
@@ -20,14 +19,7 @@ import { TEST_SHARED_PATHS } from "../runtime/contract";
 // failure is never recorded as the workspace's.
 
 /** The statements the background pool's client (the reconciler's) sent. */
-let queries: () => number;
-usePostgresAppDatabase({
-  createClient(url, pool) {
-    const counting = queryCountingClient(url, pool);
-    if (pool === "background") queries = counting.queries;
-    return counting.client;
-  },
-});
+const queries = usePostgresAppDatabaseCounting("background");
 /** Every connection the reconciler could use, held by other background work. */
 const holdBackgroundPool = () => holdAllConnections(getBackgroundDb(), env.PODSPACE_DB_BACKGROUND_POOL_SIZE);
 
