@@ -22,6 +22,7 @@ import { reconcileWakeups } from "@/lib/workspaces/reconcile-wakeups";
 import { createUsageLoop } from "@/lib/usage/usage-loop";
 import { createGateway, podspaceRoutes } from "@/lib/server/gateway";
 import { createIdeProxy } from "@/lib/ide/proxy";
+import { createPortProxy } from "@/lib/ports/port-proxy";
 import { createTerminalService } from "@/lib/terminal/route";
 
 // The one HTTP server for development and production: Next.js for pages and
@@ -79,6 +80,7 @@ async function main() {
   const gateway = createGateway(
     podspaceRoutes({
       ide: createIdeProxy({ runtime }),
+      ports: createPortProxy({ runtime }),
       terminal: createTerminalService({ runtime }).route,
       identityProvider: bundledIdentityProvider(),
       next: {

@@ -65,6 +65,17 @@ const groupMapping = z.object({
   role: z.enum(["OWNER", "ADMIN", "MEMBER"]).default("MEMBER"),
 });
 
+/** A wildcard host such as *.ide.example.com, lowercased; `alternative` is one more word it may be instead. */
+const wildcardHost = (example: string, alternative?: string) =>
+  z
+    .string()
+    .transform((host) => host.toLowerCase())
+    .pipe(
+      z.string().regex(new RegExp(`^(${alternative ? `${alternative}|` : ""}\\*(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+)$`), {
+        error: `expected a wildcard host such as ${example}${alternative ? `, or ${alternative}` : ""}`,
+      }),
+    );
+
 const regex = z.string().refine(
   (source) => {
     try {
@@ -160,27 +171,25 @@ export const envSchema = z.object({
    * Unset: *.ide.<PODSPACE_URL's host>. `same-origin` serves it under /w/<id>/ide/ on Podspace's own origin
    * instead, for installs without wildcard DNS, at a cost the README's Security model spells out.
    */
-  PODSPACE_IDE_HOST: z
-    .string()
-    .transform((host) => host.toLowerCase())
-    .pipe(
-      z
-        .string()
-        .regex(/^(same-origin|\*(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+)$/, {
-          error: "expected a wildcard host such as *.ide.podspace.example.com, or same-origin",
-        }),
-    )
-    .optional(),
+  PODSPACE_IDE_HOST: wildcardHost("*.ide.podspace.example.com", "same-origin").optional(),
+  /**
+   * Where apps listening in workspaces are served (preview URLs): a wildcard host like *.preview.podspace.example.com
+   * whose DNS and TLS point at Podspace gives each port its own origin, p<port>-<workspace id>.<domain>.
+   * Unset: *.preview.<PODSPACE_URL's host>. A domain of its own (not under Podspace's) keeps apps off Podspace's site.
+   */
+  PODSPACE_PREVIEW_HOST: wildcardHost("*.preview.podspace.example.com").optional(),
   /** Bearer token Prometheus sends to GET /api/metrics; unset turns the endpoint off (404). */
   PODSPACE_METRICS_TOKEN: z.string().min(16, { error: "expected at least 16 characters (openssl rand -hex 16)" }).optional(),
   /** How the other replicas reach this one (terminals are forwarded to the replica that holds them). Default: this host's first IPv4 address. */
   PODSPACE_INTERNAL_URL: z.url({ protocol: /^http$/, error: "expected an http:// URL such as http://10.1.2.3:3000" }).optional(),
 });
 
-export type Env = Omit<z.infer<typeof envSchema>, "PODSPACE_URL" | "PODSPACE_IDE_HOST"> & {
+export type Env = Omit<z.infer<typeof envSchema>, "PODSPACE_URL" | "PODSPACE_IDE_HOST" | "PODSPACE_PREVIEW_HOST"> & {
   PODSPACE_URL: string;
   /** The IDE's wildcard host, or null for the same-origin mode. */
   PODSPACE_IDE_HOST: string | null;
+  /** The preview URLs' wildcard host. */
+  PODSPACE_PREVIEW_HOST: string;
 };
 
 export class EnvError extends Error {
@@ -214,6 +223,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       PODSPACE_DATA_DIR: path.resolve(data.PODSPACE_DATA_DIR),
       PODSPACE_URL: podspaceUrl,
       PODSPACE_IDE_HOST: ideHostSetting(data.PODSPACE_IDE_HOST, podspaceUrl),
+      PODSPACE_PREVIEW_HOST: data.PODSPACE_PREVIEW_HOST ?? previewHostDefault(podspaceUrl),
     };
   }
   throw new EnvError(
@@ -244,6 +254,13 @@ function ideHostSetting(setting: string | undefined, podspaceUrl: string): strin
     ]);
   }
   return `*.ide.${hostname}`;
+}
+
+/** *.preview.<PODSPACE_URL's host>, or *.preview.localhost for a host with no subdomains (localhost, an IP address). */
+function previewHostDefault(podspaceUrl: string): string {
+  const { hostname } = new URL(podspaceUrl);
+  const bare = hostname === "localhost" || isIP(hostname.replace(/^\[|\]$/g, "")) !== 0;
+  return `*.preview.${bare ? "localhost" : hostname}`;
 }
 
 /** Hides the password in a connection string before it is printed. */

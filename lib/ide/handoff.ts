@@ -1,20 +1,23 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import type { CurrentUser } from "@/lib/auth/current-user";
 import { connectableWorkspace, podspaceOrigin, sessionForToken } from "@/lib/auth/websocket-auth";
 import { env } from "@/lib/env";
-import { ideCookieHeader, ideCookieSessionToken, IDE_TICKET_TTL_SECONDS, openIdeCredential, sealIdeCredential } from "./ide-credentials";
+import { IDE_TICKET_TTL_SECONDS, openIdeCredential, originCookieHeader, originCookieSessionToken, sealIdeCredential, type OriginScope } from "./ide-credentials";
 import { sendPlain } from "@/lib/server/plain-response";
 
-// Signing a browser in to a workspace's own IDE origin (wildcard-host mode)
-// without a token in any URL:
-// 1. /w/<id>/ide/… on Podspace's origin, where the session cookie is,
-//    answers with a page that POSTs a one-minute ticket to the IDE origin.
-// 2. The IDE origin's IDE_SESSION_PATH checks the ticket, the session and
+// Signing a browser in to a workspace's own origin (its IDE's in the
+// wildcard-host mode, or one of its ports', lib/ports/) without a token in
+// any URL:
+// 1. A path on Podspace's origin (/w/<id>/ide/…, /w/<id>/ports/<port>/…),
+//    where the session cookie is, answers with a page that POSTs a
+//    one-minute ticket to the workspace's origin.
+// 2. That origin's IDE_SESSION_PATH checks the ticket, the session and
 //    access, sets its own cookie and redirects to IDE_CHECK_PATH.
-// 3. IDE_CHECK_PATH sends the browser on to the IDE if the cookie stuck,
-//    or explains why not: a browser that refuses the cookie would otherwise
-//    bounce between the two origins forever.
+// 3. IDE_CHECK_PATH sends the browser on if the cookie stuck, or explains
+//    why not: a browser that refuses the cookie would otherwise bounce
+//    between the two origins forever.
 
 export const IDE_SESSION_PATH = "/__podspace/session";
 export const IDE_CHECK_PATH = "/__podspace/check";
@@ -41,17 +44,44 @@ export const isHandoffPath = (pathname: string) => pathname.startsWith(RESERVED_
 /** Where on Podspace's origin a browser gets (back) into a workspace's IDE at `path`. */
 export const handoffUrl = (workspaceId: string, path = "/") => `${env.PODSPACE_URL}/w/${workspaceId}/ide${path}`;
 
-/** Step 1, on Podspace's origin: the page that carries a fresh ticket to the IDE origin. */
-export async function sendHandoffPage(response: ServerResponse, options: { ideOrigin: string; sessionToken: string; path: string }): Promise<void> {
-  const { ideOrigin, sessionToken, path } = options;
-  const ticket = await sealIdeCredential("ticket", sessionToken, ideOrigin, new Date(Date.now() + IDE_TICKET_TTL_SECONDS * 1000));
+/** The workspace origin a handoff signs in to. */
+export interface HandoffDestination {
+  scope: OriginScope;
+  origin: string;
+  /** What is there, for people: "the IDE", "port 3000 of my-workspace". */
+  title: string;
+  /** Where on Podspace's origin a browser starts (over) for `path` there. */
+  startUrl(path: string): string;
+  /** Whether the session's user may be signed in there. */
+  admits(user: CurrentUser): Promise<boolean>;
+  /** When the cookie ends, given when the session does. */
+  cookieExpiry(sessionExpires: Date): Date;
+}
+
+/** A workspace's IDE on its own origin. */
+export function ideDestination(workspaceId: string, ideOrigin: string): HandoffDestination {
+  return {
+    scope: "ide",
+    origin: ideOrigin,
+    title: "the IDE",
+    startUrl: (path) => handoffUrl(workspaceId, path),
+    admits: async (user) => (await connectableWorkspace(user, workspaceId)) !== null,
+    cookieExpiry: (sessionExpires) => sessionExpires,
+  };
+}
+
+/** Step 1, on Podspace's origin: the page that carries a fresh ticket to the destination's origin. */
+export async function sendHandoffPage(response: ServerResponse, options: { destination: HandoffDestination; sessionToken: string; path: string }): Promise<void> {
+  const { destination, sessionToken, path } = options;
+  const { origin } = destination;
+  const ticket = await sealIdeCredential("ticket", sessionToken, origin, new Date(Date.now() + IDE_TICKET_TTL_SECONDS * 1000));
   const html = page(
-    "Opening the IDE…",
-    `<form method="post" action="${escapeHtml(ideOrigin + IDE_SESSION_PATH)}">
+    `Opening ${destination.title}…`,
+    `<form method="post" action="${escapeHtml(origin + IDE_SESSION_PATH)}">
 <input type="hidden" name="ticket" value="${escapeHtml(ticket)}">
 <input type="hidden" name="path" value="${escapeHtml(path)}">
-<p>Opening the IDE…</p>
-<noscript><button type="submit">Continue to the IDE</button></noscript>
+<p>Opening ${escapeHtml(destination.title)}…</p>
+<noscript><button type="submit">Continue</button></noscript>
 </form>
 <script>${SUBMIT_SCRIPT}</script>`,
   );
@@ -61,26 +91,27 @@ export async function sendHandoffPage(response: ServerResponse, options: { ideOr
       "cache-control": "no-store",
       // Not no-referrer: browsers then send `Origin: null` with the POST, which acceptTicket must refuse.
       "referrer-policy": "origin",
-      "content-security-policy": `default-src 'none'; script-src 'sha256-${SUBMIT_SCRIPT_HASH}'; form-action ${ideOrigin}; base-uri 'none'; frame-ancestors 'self'`,
+      "content-security-policy": `default-src 'none'; script-src 'sha256-${SUBMIT_SCRIPT_HASH}'; form-action ${origin}; base-uri 'none'; frame-ancestors 'self'`,
     })
     .end(html);
 }
 
-/** Steps 2 and 3, on the IDE origin of workspace `workspaceId`. */
-export async function handleHandoffRequest(request: IncomingMessage, response: ServerResponse, workspaceId: string, ideOrigin: string): Promise<void> {
-  const url = new URL(request.url ?? "/", ideOrigin);
-  if (url.pathname === IDE_SESSION_PATH && request.method === "POST") return acceptTicket(request, response, workspaceId, ideOrigin);
+/** Steps 2 and 3, on the destination's origin. */
+export async function handleHandoffRequest(request: IncomingMessage, response: ServerResponse, destination: HandoffDestination): Promise<void> {
+  const { origin } = destination;
+  const url = new URL(request.url ?? "/", origin);
+  if (url.pathname === IDE_SESSION_PATH && request.method === "POST") return acceptTicket(request, response, destination);
   if (url.pathname === IDE_CHECK_PATH && request.method === "GET") {
     const next = localPath.parse(url.searchParams.get("next"));
-    if (await ideCookieSessionToken(request, ideOrigin)) {
+    if (await originCookieSessionToken(destination.scope, request, origin)) {
       response.writeHead(303, { location: next, "cache-control": "no-store" }).end();
       return;
     }
     const html = page(
-      "The IDE needs a cookie",
-      `<h1>The IDE needs a cookie</h1>
-<p>This browser did not keep the sign-in cookie for ${escapeHtml(ideOrigin)}, where this workspace's IDE is served.
-Allow cookies for that site, or <a href="${escapeHtml(handoffUrl(workspaceId, next))}" target="_blank" rel="noopener">open the IDE in a new tab</a>.</p>`,
+      "A cookie is needed",
+      `<h1>A cookie is needed</h1>
+<p>This browser did not keep the sign-in cookie for ${escapeHtml(origin)}, where ${escapeHtml(destination.title)} is served.
+Allow cookies for that site, or <a href="${escapeHtml(destination.startUrl(next))}" target="_blank" rel="noopener">open it in a new tab</a>.</p>`,
     );
     response.writeHead(403, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": "default-src 'none'" }).end(html);
     return;
@@ -88,7 +119,8 @@ Allow cookies for that site, or <a href="${escapeHtml(handoffUrl(workspaceId, ne
   sendPlain(response, 404, "Not found.");
 }
 
-async function acceptTicket(request: IncomingMessage, response: ServerResponse, workspaceId: string, ideOrigin: string) {
+async function acceptTicket(request: IncomingMessage, response: ServerResponse, destination: HandoffDestination) {
+  const { origin } = destination;
   // Only Podspace's handoff page may sign a browser in here: another site
   // could otherwise post its own ticket and open its workspace in yours.
   if (request.headers.origin !== podspaceOrigin()) return sendPlain(response, 403, "Forbidden.");
@@ -100,19 +132,20 @@ async function acceptTicket(request: IncomingMessage, response: ServerResponse, 
     return sendPlain(response, 413, "Too large.");
   }
   const { ticket, path } = handoffForm.parse(Object.fromEntries(form));
-  const token = await openIdeCredential("ticket", ticket, ideOrigin);
+  const token = await openIdeCredential("ticket", ticket, origin);
   if (!token) {
     // Expired (a page left open for a minute) or not ours: start over for a fresh one.
-    response.writeHead(303, { location: handoffUrl(workspaceId, path), "cache-control": "no-store" }).end();
+    response.writeHead(303, { location: destination.startUrl(path), "cache-control": "no-store" }).end();
     return;
   }
   const session = await sessionForToken(token);
-  if (!session || !(await connectableWorkspace(session.user, workspaceId))) return sendPlain(response, 404, "Not found.");
-  const cookie = await sealIdeCredential("cookie", token, ideOrigin, session.expires);
+  if (!session || !(await destination.admits(session.user))) return sendPlain(response, 404, "Not found.");
+  const expires = destination.cookieExpiry(session.expires);
+  const cookie = await sealIdeCredential("cookie", token, origin, expires);
   response
     .writeHead(303, {
       location: `${IDE_CHECK_PATH}?${new URLSearchParams({ next: path })}`,
-      "set-cookie": ideCookieHeader(cookie, ideOrigin, session.expires),
+      "set-cookie": originCookieHeader(destination.scope, cookie, origin, expires),
       "cache-control": "no-store",
     })
     .end();
@@ -132,12 +165,12 @@ function readForm(request: IncomingMessage): Promise<URLSearchParams | null> {
   });
 }
 
-function page(title: string, body: string): string {
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title></head>
 <body>${body}</body></html>`;
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

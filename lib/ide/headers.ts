@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from "
 import { demoIdentityProviderEnabled } from "@/lib/auth/settings";
 import { isPodspaceCookie, parseCookies } from "@/lib/auth/websocket-auth";
 import { env } from "@/lib/env";
-import { isIdeCookie } from "./ide-credentials";
+import { isOriginCookie } from "./ide-credentials";
 
 // Header rules of the IDE reverse proxy, both ways: what of the browser's
 // request reaches the workspace, and what of the IDE's response reaches the
@@ -32,9 +32,9 @@ function hopByHop(headers: IncomingHttpHeaders): Set<string> {
 /** The bundled demo identity provider's cookies (oidc-provider's defaults), set on Podspace's origin when it runs. */
 const DEMO_IDP_COOKIE = /^_(session|interaction|interaction_resume|state)(\.|$)/;
 
-/** Cookies of Podspace itself: Auth.js's, the IDE origin's, and the bundled identity provider's when it is on. */
+/** Cookies of Podspace itself: Auth.js's, the IDE's and ports' origins', and the bundled identity provider's when it is on. */
 export function isOwnCookie(name: string): boolean {
-  return isPodspaceCookie(name) || isIdeCookie(name) || (demoIdentityProviderEnabled() && DEMO_IDP_COOKIE.test(name));
+  return isPodspaceCookie(name) || isOriginCookie(name) || (demoIdentityProviderEnabled() && DEMO_IDP_COOKIE.test(name));
 }
 
 /** The Cookie header without Podspace's own cookies; undefined when nothing is left. */

@@ -5,7 +5,8 @@ import { parseCookies } from "@/lib/auth/websocket-auth";
 import { env } from "@/lib/env";
 
 // What authorizes a browser on a workspace's own IDE origin (wildcard-host
-// mode), where Podspace's session cookie is never sent. Both carry the
+// mode) or a port's (preview URLs), where Podspace's session cookie is never
+// sent. Both carry the
 // user's Podspace session token, encrypted (JWE, A256GCM, a key derived from
 // AUTH_SECRET) and bound to that one IDE origin, so every request is checked
 // against the live session like the same-origin proxy does: signing out or
@@ -43,37 +44,48 @@ export async function openIdeCredential(kind: IdeCredentialKind, value: string, 
   }
 }
 
+/** Which workspace origin a cookie signs a browser in to: an IDE's, or a port's (preview URLs, lib/ports/). */
+export type OriginScope = "ide" | "port";
+
+/** How long a port's cookie lasts at most: a preview tab open longer signs in again through Podspace, unseen, on its next navigation. */
+export const PORT_COOKIE_MAX_SECONDS = 60 * 60;
+
 /**
- * The IDE cookie's attributes. A secure IDE origin (https, or *.localhost,
+ * The cookie's attributes. A secure IDE origin (https, or *.localhost,
  * which browsers treat as secure) gets a partitioned SameSite=None cookie,
  * which works in Podspace's iframe even on another site and in browsers that
  * block third-party cookies; `__Host-` pins it to that one host. A plain-http
  * origin can only have SameSite=Lax, which works in the iframe when the
- * wildcard domain is a subdomain of Podspace's.
+ * wildcard domain is a subdomain of Podspace's. A port is never framed by
+ * Podspace: SameSite=Lax, so other sites' requests to the app don't carry it.
  */
-function cookieShape(ideOrigin: string) {
-  const url = new URL(ideOrigin);
-  const secure = url.protocol === "https:" || url.hostname === "localhost" || url.hostname.endsWith(".localhost");
-  return {
-    name: url.protocol === "https:" ? "__Host-podspace-ide" : "podspace-ide",
-    attributes: secure ? "Path=/; HttpOnly; Secure; SameSite=None; Partitioned" : "Path=/; HttpOnly; SameSite=Lax",
-  };
+function cookieShape(scope: OriginScope, origin: string) {
+  const url = new URL(origin);
+  const https = url.protocol === "https:";
+  const secure = https || url.hostname === "localhost" || url.hostname.endsWith(".localhost");
+  const attributes =
+    scope === "port"
+      ? `Path=/; HttpOnly; SameSite=Lax${https ? "; Secure" : ""}`
+      : secure
+        ? "Path=/; HttpOnly; Secure; SameSite=None; Partitioned"
+        : "Path=/; HttpOnly; SameSite=Lax";
+  return { name: `${https ? "__Host-" : ""}podspace-${scope}`, attributes };
 }
 
-/** True for the IDE cookie's name in either shape: it must never reach the workspace. */
-export function isIdeCookie(name: string): boolean {
-  return name === "podspace-ide" || name === "__Host-podspace-ide";
+/** True for an IDE or port cookie's name in either shape: it must never reach the workspace. */
+export function isOriginCookie(name: string): boolean {
+  return /^(__Host-)?podspace-(ide|port)$/.test(name);
 }
 
-export function ideCookieHeader(value: string, ideOrigin: string, expiresAt: Date): string {
-  const { name, attributes } = cookieShape(ideOrigin);
+export function originCookieHeader(scope: OriginScope, value: string, origin: string, expiresAt: Date): string {
+  const { name, attributes } = cookieShape(scope, origin);
   const maxAge = Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
   return `${name}=${value}; Max-Age=${maxAge}; ${attributes}`;
 }
 
-/** The session token behind the request's IDE cookie for `ideOrigin`, or null. */
-export async function ideCookieSessionToken(request: IncomingMessage, ideOrigin: string): Promise<string | null> {
-  const { name } = cookieShape(ideOrigin);
+/** The session token behind the request's cookie of `scope` for `origin`, or null. */
+export async function originCookieSessionToken(scope: OriginScope, request: IncomingMessage, origin: string): Promise<string | null> {
+  const { name } = cookieShape(scope, origin);
   const found = parseCookies(request.headers.cookie).find(([cookie]) => cookie === name);
-  return found?.[1] ? openIdeCredential("cookie", found[1], ideOrigin) : null;
+  return found?.[1] ? openIdeCredential("cookie", found[1], origin) : null;
 }

@@ -1,4 +1,5 @@
 import { env } from "@/lib/env";
+import { createWildcardHost } from "@/lib/server/wildcard-host";
 
 // The wildcard-host IDE mode, the default (PODSPACE_IDE_HOST=*.ide.example.com,
 // else *.ide.<Podspace's host>): each workspace's IDE on an origin of its
@@ -21,19 +22,14 @@ export interface IdeHost {
 }
 
 export function createIdeHost(pattern: string, podspaceUrl: string): IdeHost {
-  const domain = pattern.replace(/^\*\./, "");
-  const base = new URL(podspaceUrl);
-  const port = base.port ? `:${base.port}` : "";
+  const host = createWildcardHost(pattern, podspaceUrl);
   return {
-    domain,
+    domain: host.domain,
     workspaceIdOf(hostHeader) {
-      if (!hostHeader) return null;
-      const hostname = hostHeader.toLowerCase().replace(/:\d+$/, "");
-      if (!hostname.endsWith(`.${domain}`)) return null;
-      const label = hostname.slice(0, -domain.length - 1);
-      return WORKSPACE_LABEL.test(label) ? label : null;
+      const label = host.labelOf(hostHeader);
+      return label && WORKSPACE_LABEL.test(label) ? label : null;
     },
-    originOf: (workspaceId) => `${base.protocol}//${workspaceId}.${domain}${port}`,
+    originOf: host.originOf,
   };
 }
 

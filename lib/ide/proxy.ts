@@ -1,28 +1,26 @@
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { Duplex } from "node:stream";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { WebSocket } from "ws";
 import {
   authorizeUpgrade,
-  connectableWorkspace,
   podspaceOrigin,
   refuseUpgrade,
   REVALIDATE_INTERVAL_MS,
   sessionToken,
   SessionRevalidator,
-  userForToken,
   type UpgradeDecision,
 } from "@/lib/auth/websocket-auth";
-import type { CurrentUser } from "@/lib/auth/current-user";
-import { RuntimeError, type IdeTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
-import { metrics } from "@/lib/observability/metrics";
+import { createCachedAuthorization } from "@/lib/auth/cached-authorization";
+import { RuntimeError, type PortTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
+import { isNavigation } from "@/lib/server/navigation";
 import { sendPlain } from "@/lib/server/plain-response";
+import { forwardHttp, onceBrowserOpens, openUpstreamSocket } from "@/lib/server/stream-proxy";
 import { relay } from "@/lib/server/websocket-relay";
 import type { WebSocketRoute } from "@/lib/server/websocket-router";
 import { recordActivity } from "@/lib/workspaces/activity";
 import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
-import { handleHandoffRequest, handoffUrl, isHandoffPath, sendHandoffPage } from "./handoff";
+import { handleHandoffRequest, handoffUrl, ideDestination, isHandoffPath, sendHandoffPage } from "./handoff";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "./headers";
-import { ideCookieSessionToken } from "./ide-credentials";
+import { originCookieSessionToken } from "./ide-credentials";
 import { ideHost as configuredIdeHost, type IdeHost } from "./ide-host";
 
 // The IDE reverse proxy, HTTP and WebSocket, to the IDE inside the
@@ -90,30 +88,12 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
   const host = options.ideHost === undefined ? configuredIdeHost() : options.ideHost;
   const runtime = typeof options.runtime === "function" ? options.runtime : () => Promise.resolve(options.runtime as WorkspaceRuntime);
   const intervalMs = options.revalidateIntervalMs ?? REVALIDATE_INTERVAL_MS;
-  /** Recent HTTP authorizations by session token and workspace: an IDE load is a hundred requests. */
-  const authorized = new Map<string, { at: number; user: CurrentUser; workspace: WorkspaceForRuntime }>();
-
-  async function authorize(token: string, workspaceId: string) {
-    const key = `${token}\0${workspaceId}`;
-    const cached = authorized.get(key);
-    if (cached && Date.now() - cached.at < intervalMs) return cached;
-    authorized.delete(key);
-    if (authorized.size > 10_000) {
-      for (const [other, entry] of authorized) if (Date.now() - entry.at >= intervalMs) authorized.delete(other);
-    }
-    const user = await userForToken(token);
-    if (!user) return { user: null, workspace: null };
-    const workspace = await connectableWorkspace(user, workspaceId);
-    if (!workspace) return { user, workspace: null };
-    const entry = { at: Date.now(), user, workspace };
-    authorized.set(key, entry);
-    return entry;
-  }
+  const authorize = createCachedAuthorization(intervalMs);
 
   /** Where each workspace's IDE is, for the same period: resolving it may read the runtime's state. */
-  const targets = new Map<string, { at: number; target: IdeTarget }>();
+  const targets = new Map<string, { at: number; target: PortTarget }>();
 
-  async function targetFor(workspace: WorkspaceForRuntime): Promise<IdeTarget> {
+  async function targetFor(workspace: WorkspaceForRuntime): Promise<PortTarget> {
     const cached = targets.get(workspace.id);
     if (cached && Date.now() - cached.at < intervalMs) return cached.target;
     const target = await (await runtime()).ideTarget(toRuntimeSpec(workspace));
@@ -125,8 +105,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
   async function admit(request: IncomingMessage, response: ServerResponse, mount: Mount, target: URL) {
     const { user, workspace } = mount.token ? await authorize(mount.token, mount.workspaceId) : { user: null, workspace: null };
     if (!user) {
-      const method = request.method ?? "GET";
-      if ((method === "GET" || method === "HEAD") && String(request.headers.accept ?? "").includes("text/html")) {
+      if (isNavigation(request)) {
         response.writeHead(303, { location: mount.signInLocation(target), "cache-control": "no-store" }).end();
       } else {
         sendPlain(response, 401, "Sign in to Podspace first.");
@@ -157,7 +136,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
       return;
     }
 
-    let ideTarget: IdeTarget;
+    let ideTarget: PortTarget;
     try {
       ideTarget = await targetFor(workspace);
     } catch (error) {
@@ -166,35 +145,19 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     }
     recordActivity(workspaceId);
 
-    const upstream = http.request({
-      method: request.method,
+    forwardHttp(request, response, {
+      target: ideTarget,
       path: `${target.pathname}${target.search}`,
       headers: upstreamRequestHeaders(request, prefix),
-      createConnection: connectVia(ideTarget),
+      responseHeaders: (headers) => downstreamResponseHeaders(headers, prefix, mount.frameAncestors),
+      channel: "ide",
+      onUnreachable(error) {
+        // The IDE may have moved (a restart): look it up afresh next time.
+        targets.delete(workspaceId);
+        console.error(`podspace: IDE of workspace ${workspaceId} (${ideTarget.describe}) unreachable:`, error.message);
+        sendPlain(response, 502, "The workspace's IDE is not answering. It may still be starting; try again in a moment.");
+      },
     });
-    upstream.on("response", (reply) => {
-      response.writeHead(reply.statusCode ?? 502, reply.statusMessage, downstreamResponseHeaders(reply.headers, prefix, mount.frameAncestors));
-      // Stream as it comes: event streams and long polls must not wait for a buffer to fill.
-      response.flushHeaders();
-      reply.on("data", (chunk: Buffer) => metrics.proxyBytes.inc({ channel: "ide", direction: "downstream" }, chunk.length));
-      reply.pipe(response);
-      reply.on("error", () => response.destroy());
-    });
-    upstream.on("error", (error) => {
-      if (response.headersSent) {
-        response.destroy();
-        return;
-      }
-      // The IDE may have moved (a restart): look it up afresh next time.
-      targets.delete(workspaceId);
-      console.error(`podspace: IDE of workspace ${workspaceId} (${ideTarget.describe}) unreachable:`, error.message);
-      sendPlain(response, 502, "The workspace's IDE is not answering. It may still be starting; try again in a moment.");
-    });
-    response.on("close", () => {
-      if (!response.writableFinished) upstream.destroy();
-    });
-    request.on("data", (chunk: Buffer) => metrics.proxyBytes.inc({ channel: "ide", direction: "upstream" }, chunk.length));
-    request.pipe(upstream);
   }
 
   /** Same-origin paths in the wildcard-host mode: a signed-in user with access is handed over to the IDE's own origin. */
@@ -202,7 +165,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     if (request.method !== "GET" && request.method !== "HEAD") return sendPlain(response, 404, "Not found.");
     const workspace = await admit(request, response, mount, target);
     if (!workspace || !mount.token) return;
-    await sendHandoffPage(response, { ideOrigin: ideHost.originOf(workspace.id), sessionToken: mount.token, path: `${target.pathname}${target.search}` });
+    await sendHandoffPage(response, { destination: ideDestination(workspace.id, ideHost.originOf(workspace.id)), sessionToken: mount.token, path: `${target.pathname}${target.search}` });
   }
 
   /** The same-origin mount of /w/<id>/ide…, authorized by Podspace's session cookie. */
@@ -222,7 +185,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     return {
       workspaceId,
       prefix: "",
-      token: await ideCookieSessionToken(request, ideHost.originOf(workspaceId)),
+      token: await originCookieSessionToken("ide", request, ideHost.originOf(workspaceId)),
       signInLocation: (target) => handoffUrl(workspaceId, `${target.pathname}${target.search}`),
       frameAncestors: podspaceOrigin(),
     };
@@ -244,7 +207,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
       response,
       workspaceId,
       isHandoffPath(url.pathname)
-        ? handleHandoffRequest(request, response, workspaceId, host.originOf(workspaceId))
+        ? handleHandoffRequest(request, response, ideDestination(workspaceId, host.originOf(workspaceId)))
         : hostMount(request, host, workspaceId).then((mount) => serve(request, response, mount, targetOf(url, url.pathname))),
     );
   };
@@ -271,7 +234,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     const url = requestUrl(request);
     const targetPath = `${url.pathname.slice(prefix.length) || "/"}${url.search}`;
 
-    let ideTarget: IdeTarget;
+    let ideTarget: PortTarget;
     try {
       ideTarget = await targetFor(workspace);
     } catch (error) {
@@ -279,20 +242,17 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
       throw error;
     }
     // The IDE's handshake first, so a refusal reaches the browser as a refusal.
-    const upstream = await openUpstream(ideTarget, targetPath, request, prefix);
+    const upstream = await openUpstreamSocket(ideTarget, {
+      path: targetPath,
+      request,
+      headers: upstreamRequestHeaders(request, prefix, { websocket: true }),
+      maxPayload: MAX_MESSAGE_BYTES,
+    });
     if (!(upstream instanceof WebSocket)) {
       targets.delete(workspace.id);
       return refuseUpgrade(request, upstream.status);
     }
-    // The browser may be gone by now, and then the router never hands over its socket.
-    let connected = false;
-    request.socket.once("close", () => {
-      if (!connected) upstream.terminate();
-    });
-    if (request.socket.destroyed) upstream.terminate();
-
-    return (socket) => {
-      connected = true;
+    return onceBrowserOpens(request, upstream, (socket) => {
       raiseMessageLimit(socket);
       const revalidator = new SessionRevalidator(socket, token, workspace.id, intervalMs);
       relay(socket, upstream, {
@@ -300,7 +260,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
         gate: (forward) => revalidator.gate(forward),
         onClientMessage: () => recordActivity(workspace.id),
       });
-    };
+    });
   }
 
   // Unless the IDE lives on its own origin: then 404, as for no such path.
@@ -313,7 +273,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
   const hostSocket: WebSocketRoute = async (request) => {
     const workspaceId = host?.workspaceIdOf(request.headers.host);
     if (!host || !workspaceId) return null;
-    return connect(request, await authorizeUpgrade(request, workspaceId, await ideCookieSessionToken(request, host.originOf(workspaceId))), "");
+    return connect(request, await authorizeUpgrade(request, workspaceId, await originCookieSessionToken("ide", request, host.originOf(workspaceId))), "");
   };
 
   return { host, servePath, serveHost, pathSocket, hostSocket };
@@ -332,46 +292,6 @@ const requestUrl = (request: IncomingMessage) => new URL(request.url ?? "/", "ht
 
 /** Where in the IDE a request goes: `path` with the request's query. Appended, not resolved: a path starting with // must not turn into a host. */
 const targetOf = (url: URL, path: string) => new URL(`http://workspace.invalid${path}${url.search}`);
-
-/** `http.request`'s createConnection over the runtime's stream to the IDE. */
-function connectVia(target: IdeTarget) {
-  return (_options: unknown, onCreate: (error: Error | null, stream: Duplex) => void) => {
-    target.connect().then(
-      (stream) => onCreate(null, stream),
-      (error: Error) => onCreate(error, undefined as never),
-    );
-    return undefined;
-  };
-}
-
-function openUpstream(target: IdeTarget, targetPath: string, request: IncomingMessage, prefix: string): Promise<WebSocket | { status: number }> {
-  const protocols = String(request.headers["sec-websocket-protocol"] ?? "")
-    .split(",")
-    .map((protocol) => protocol.trim())
-    .filter(Boolean);
-  return new Promise((resolve) => {
-    const upstream = new WebSocket(`ws://workspace.invalid${targetPath}`, protocols, {
-      headers: upstreamRequestHeaders(request, prefix, { websocket: true }) as Record<string, string>,
-      createConnection: connectVia(target) as never,
-      perMessageDeflate: false,
-      maxPayload: MAX_MESSAGE_BYTES,
-      handshakeTimeout: 15_000,
-      followRedirects: false,
-    });
-    upstream.once("open", () => {
-      // Hold the IDE's first messages until the browser's socket is open.
-      upstream.pause();
-      resolve(upstream);
-    });
-    upstream.once("unexpected-response", (upstreamRequest, response) => {
-      const status = response.statusCode ?? 502;
-      response.resume();
-      upstreamRequest.destroy();
-      resolve({ status: status >= 400 && status < 600 ? status : 502 });
-    });
-    upstream.once("error", () => resolve({ status: 502 }));
-  });
-}
 
 /**
  * The router's WebSocket server caps incoming messages at 1 MiB, which suits

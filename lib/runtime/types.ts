@@ -115,8 +115,9 @@ export interface TerminalOptions {
   rows: number;
 }
 
-/** How the reverse proxy reaches a workspace's IDE: a fresh byte stream to its port per connection. */
-export interface IdeTarget {
+/** How a reverse proxy reaches a port in a workspace (its IDE's, an app's): a fresh byte stream to it per connection. */
+export interface PortTarget {
+  /** Rejects with RuntimeError "not-listening" when nothing listens on the port. */
   connect(): Promise<Duplex>;
   /** For logs and errors, e.g. "127.0.0.1:41234" or "pod podspace-ml/ws-abc port 13337". */
   describe: string;
@@ -146,14 +147,16 @@ export interface WorkspaceRuntime {
   /** Every status change and progress step, for every workspace. Returns the unsubscribe function. */
   watch(listener: (event: RuntimeEvent) => void): () => void;
   attachTerminal(spec: WorkspaceSpec, options: TerminalOptions): Promise<TerminalSession>;
-  ideTarget(spec: WorkspaceSpec): Promise<IdeTarget>;
+  ideTarget(spec: WorkspaceSpec): Promise<PortTarget>;
+  /** Any TCP port inside the running workspace (preview URLs); rejects with "not-running" when it isn't. */
+  portTarget(spec: WorkspaceSpec, port: number): Promise<PortTarget>;
   /** Checks that the runtime can be reached (for /admin/health): resolves with what it reached, or throws why not. */
   probe(): Promise<string>;
   /** Releases watches and processes held by this instance (not the workspaces). */
   close(): Promise<void>;
 }
 
-export type RuntimeErrorCode = "quota" | "invalid" | "not-found" | "not-running" | "unavailable";
+export type RuntimeErrorCode = "quota" | "invalid" | "not-found" | "not-running" | "not-listening" | "unavailable";
 
 /** A failure the user can act on; the message names what went wrong in their terms. */
 export class RuntimeError extends Error {

@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { podspaceOrigin } from "@/lib/auth/websocket-auth";
 import { env } from "@/lib/env";
 import type { IdeProxy } from "@/lib/ide/proxy";
+import type { PortProxy } from "@/lib/ports/port-proxy";
 import { METRICS_PATH, serveMetrics } from "@/lib/observability/metrics-endpoint";
 import { TERMINAL_PATH } from "@/lib/terminal/route";
 import { sendPlain } from "./plain-response";
@@ -23,6 +24,8 @@ export type Authentication =
   | "session cookie"
   /** The IDE origin's own cookie, bound to a session (lib/ide/ide-credentials.ts). */
   | "IDE cookie"
+  /** A port's origin's own cookie, bound to a session (lib/ports/port-proxy.ts). */
+  | "port cookie"
   /** Authorization: Bearer $PODSPACE_METRICS_TOKEN. */
   | "metrics token"
   /** The bundled identity provider's own sign-in, for its demo accounts. */
@@ -91,6 +94,8 @@ export function createGateway(routes: GatewayRoute[]): Gateway {
 
 export interface PodspaceServices {
   ide: IdeProxy;
+  /** Preview URLs: apps listening in workspaces. */
+  ports: PortProxy;
   /** The terminal WebSocket (lib/terminal/route.ts). */
   terminal: WebSocketRoute;
   /** The bundled demo identity provider, when it runs. */
@@ -100,7 +105,7 @@ export interface PodspaceServices {
 }
 
 /** Podspace's route table. */
-export function podspaceRoutes({ ide, terminal, identityProvider, next }: PodspaceServices): GatewayRoute[] {
+export function podspaceRoutes({ ide, ports, terminal, identityProvider, next }: PodspaceServices): GatewayRoute[] {
   const { host } = ide;
   const headers = createSecurityHeaders(securityHeaderSettings(host));
   const podspacePages: OriginRule = podspaceOrigin;
@@ -120,6 +125,23 @@ export function podspaceRoutes({ ide, terminal, identityProvider, next }: Podspa
       },
       upgrade: ide.hostSocket,
     },
+    // Each port a workspace listens on has an origin of its own, all of it
+    // the app's but the handoff's landing paths. Its sockets come from its
+    // own pages, which is also what its dev server's hot reload uses.
+    {
+      name: "<preview host>/*",
+      match: { hostname: `*.${ports.host.domain}`, pathname: "*" },
+      auth: "port cookie",
+      headers: headers.port,
+      http: ports.serveHost,
+      origin: (request) => {
+        const address = ports.host.addressOf(request.headers.host);
+        return address && ports.host.originOf(address);
+      },
+      upgrade: ports.hostSocket,
+    },
+    // Opening a port: the handoff from Podspace's origin to the port's.
+    { name: "/w/[id]/ports/[port]/*", match: "/w/:id/ports/:port{/*}?", auth: "session cookie", headers: headers.plain, http: ports.serveOpen },
     // The IDE on Podspace's origin; in the wildcard-host mode only the handoff to its own.
     {
       name: "/w/[id]/ide/*",

@@ -32,6 +32,8 @@ export interface SecurityHeaders {
   plain: HeaderPolicy;
   /** The IDE proxy: the IDE's own policy stands (code-server needs its own CSP); the proxy limits framing (lib/ide/headers.ts). */
   ide: HeaderPolicy;
+  /** Preview URLs: an app's own policy stands, on an origin of its own; the proxy limits framing to that origin. */
+  port: HeaderPolicy;
 }
 
 export function createSecurityHeaders(settings: SecurityHeaderSettings): SecurityHeaders {
@@ -90,6 +92,7 @@ export function createSecurityHeaders(settings: SecurityHeaderSettings): Securit
     }),
     plain: () => ({ ...common, "content-security-policy": "default-src 'none'; frame-ancestors 'none'" }),
     ide: () => common,
+    port: () => common,
   };
 }
 

@@ -2,15 +2,15 @@ import { WebSocket, type RawData } from "ws";
 import { metrics } from "@/lib/observability/metrics";
 
 // Relays one WebSocket to another, message by message: the IDE proxy
-// (browser ↔ code-server) and terminal forwarding (browser ↔ the replica
+// (browser ↔ code-server), preview URLs (browser ↔ an app in a workspace) and terminal forwarding (browser ↔ the replica
 // that holds the shell). Bytes are counted in podspace_proxy_bytes_total.
 
 const HIGH_WATERMARK = 4 * 1024 * 1024;
 const LOW_WATERMARK = 1024 * 1024;
 
 export interface RelayOptions {
-  /** The metrics channel: what is being relayed (terminal-forward: between replicas). */
-  channel: "ide" | "terminal-forward";
+  /** The metrics channel: what is being relayed (port: a preview URL's app; terminal-forward: between replicas). */
+  channel: "ide" | "port" | "terminal-forward";
   /** Runs each of the client's messages, e.g. after its session is checked again. */
   gate?: (forward: () => void) => void;
   onClientMessage?: () => void;

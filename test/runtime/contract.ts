@@ -94,7 +94,7 @@ export async function runInTerminal(terminal: TerminalSession, command: string, 
   });
 }
 
-/** GET over a stream from `IdeTarget.connect()`, as the reverse proxy does. */
+/** GET over a stream from `PortTarget.connect()`, as the reverse proxy does. */
 export async function getThroughIde(runtime: WorkspaceRuntime, spec: WorkspaceSpec, urlPath: string) {
   const target = await runtime.ideTarget(spec);
   return new Promise<{ status: number; body: string }>((resolve, reject) => {

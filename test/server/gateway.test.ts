@@ -4,6 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { env } from "@/lib/env";
 import { createIdeHost, type IdeHost } from "@/lib/ide/ide-host";
 import type { IdeProxy } from "@/lib/ide/proxy";
+import { createPreviewHost } from "@/lib/ports/preview-host";
+import type { PortProxy } from "@/lib/ports/port-proxy";
 import { createGateway, podspaceRoutes, type PodspaceServices } from "@/lib/server/gateway";
 import { httpRequest, websocketOutcome } from "../helpers/net";
 
@@ -25,6 +27,16 @@ function ideStandIn(host: IdeHost | null): IdeProxy {
   };
 }
 
+/** A stand-in port proxy on *.preview.podspace.test that answers with which of its handlers ran. */
+function portsStandIn(): PortProxy {
+  return {
+    host: createPreviewHost("*.preview.podspace.test", env.PODSPACE_URL),
+    serveHost: (request, response) => response.end(`port host ${request.headers.host}`),
+    hostSocket: async () => () => {},
+    serveOpen: (_request, response, params) => response.end(`open ${params.id} ${params.port}`),
+  };
+}
+
 describe("the gateway's route table", () => {
   let server: http.Server | undefined;
 
@@ -32,6 +44,7 @@ describe("the gateway's route table", () => {
     const gateway = createGateway(
       podspaceRoutes({
         ide: ideStandIn(null),
+        ports: portsStandIn(),
         terminal: async () => () => {},
         identityProvider: { mountPath: "/oidc", handle: (_request, response) => response.end("identity provider") },
         next: {
@@ -127,6 +140,26 @@ describe("the gateway's route table", () => {
     // On Podspace's origin the IDE path only hands over: no sockets there.
     expect(await websocketOutcome(`${wsBase}/w/ws1/ide/socket`, { origin: PODSPACE })).toBe(404);
     expect((await httpRequest(`${base}/w/ws1/ide/`)).body).toBe("ide path ws1");
+  });
+
+  it("gives a port's origin to the port proxy, whose sockets come from that origin only, and opens ports from Podspace's", async () => {
+    const { base, wsBase, gateway } = await start();
+    const ports = portsStandIn();
+    const address = { workspaceId: "ws1", port: 5173 };
+    const onHost = { host: `p5173-ws1.preview.podspace.test:${new URL(env.PODSPACE_URL).port}` };
+    const reply = await httpRequest(`${base}/src/main.ts`, { headers: onHost });
+    expect(reply.body).toBe(`port host ${onHost.host}`);
+    expect(reply.headers["x-content-type-options"]).toBe("nosniff");
+    // An app's page has no Podspace page policy imposed (its own stands), and no Podspace cookie.
+    expect(reply.headers["content-security-policy"]).toBeUndefined();
+    expect(reply.headers["set-cookie"]).toBeUndefined();
+    expect(gateway.nameOf({ url: "/", headers: onHost } as http.IncomingMessage)).toBe("<preview host>/*");
+
+    expect(await websocketOutcome(`${wsBase}/hmr`, { ...onHost, origin: ports.host.originOf(address) })).toBe("open");
+    for (const origin of [ports.host.originOf({ ...address, port: 3000 }), PODSPACE, "https://evil.example"]) {
+      expect(await websocketOutcome(`${wsBase}/hmr`, { ...onHost, origin }), origin).toBe(403);
+    }
+    expect((await httpRequest(`${base}/w/ws1/ports/5173/docs?x=1`)).body).toBe("open ws1 5173");
   });
 
   it("sends a browser that opened plain localhost on to Podspace's .localhost name, and answers anything else there", async () => {

@@ -7,6 +7,8 @@ import { env } from "@/lib/env";
 import type { User } from "@/lib/generated/prisma/client";
 import type { IdeHost } from "@/lib/ide/ide-host";
 import { createIdeProxy, type IdeProxy } from "@/lib/ide/proxy";
+import { createPortProxy, type PortProxy } from "@/lib/ports/port-proxy";
+import type { PreviewHost } from "@/lib/ports/preview-host";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import type { WorkspaceRuntime } from "@/lib/runtime/types";
 import { createGateway, podspaceRoutes } from "@/lib/server/gateway";
@@ -34,6 +36,7 @@ export interface Harness {
   dataDir: string;
   terminals: TerminalService;
   ide: IdeProxy;
+  ports: PortProxy;
   router: WebSocketRouter;
   close(): Promise<void>;
 }
@@ -41,6 +44,7 @@ export interface Harness {
 export async function startHarness(
   options: Omit<TerminalRouteOptions, "runtime"> & {
     ideHost?: IdeHost;
+    previewHost?: PreviewHost;
     /** Opens the terminals' shells instead of the runtime (bench/terminal.ts: a shell outside the sandbox, to measure the sandbox's cost). */
     openShell?: WorkspaceRuntime["attachTerminal"];
   } = {},
@@ -49,11 +53,12 @@ export async function startHarness(
   // as getRuntime() would use: the IDE proxy derives local homes from it.
   const dataDir = env.PODSPACE_DATA_DIR;
   const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
-  const { ideHost = null, openShell, ...terminalOptions } = options;
+  const { ideHost = null, previewHost, openShell, ...terminalOptions } = options;
   const ide = createIdeProxy({ runtime, revalidateIntervalMs: options.revalidateIntervalMs, ideHost });
+  const ports = createPortProxy({ runtime, revalidateIntervalMs: options.revalidateIntervalMs, previewHost });
   const terminals = createTerminalService({ runtime: openShell ? { ...runtime, attachTerminal: openShell } : runtime, ...terminalOptions });
   const gateway = createGateway(
-    podspaceRoutes({ ide, terminal: terminals.route, identityProvider: null, next: { handle: (_request, response) => response.writeHead(404).end("not podspace") } }),
+    podspaceRoutes({ ide, ports, terminal: terminals.route, identityProvider: null, next: { handle: (_request, response) => response.writeHead(404).end("not podspace") } }),
   );
   const router = gateway.sockets;
   const server = http.createServer(gateway.handleRequest);
@@ -67,6 +72,7 @@ export async function startHarness(
     dataDir,
     terminals,
     ide,
+    ports,
     router,
     async close() {
       terminals.close();

@@ -205,6 +205,13 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       return options.inCluster ? serviceTarget(ref, spec.ide.port) : portForwardTarget(kubeConfig, ref, spec.ide.port);
     },
 
+    async portTarget(spec, port) {
+      await requireRunning(spec);
+      // In the cluster the workspace's Service carries the IDE's port only; other ports are not reachable that way yet.
+      if (options.inCluster) throw new RuntimeError("unavailable", "Preview URLs are not served from inside the cluster yet");
+      return portForwardTarget(kubeConfig, workspaceRef(namespacePrefix, spec), port);
+    },
+
     async probe() {
       const version = await kubeConfig.makeApiClient(VersionApi).getCode();
       return `Kubernetes ${version.gitVersion} at ${kubeConfig.getCurrentCluster()?.server ?? "the current cluster"}`;

@@ -2,7 +2,7 @@ import net from "node:net";
 import { Duplex, PassThrough, Writable } from "node:stream";
 import { PortForward, type KubeConfig } from "@kubernetes/client-node";
 import type WebSocket from "ws";
-import { RuntimeError, type IdeTarget } from "../types";
+import { RuntimeError, type PortTarget } from "../types";
 import { socketErrorMessage } from "./errors";
 import type { WorkspaceRef } from "./names";
 
@@ -11,7 +11,7 @@ import type { WorkspaceRef } from "./names";
 // Podspace's namespace). Outside it (development, or Podspace running
 // elsewhere), through a port-forward via the apiserver, one per connection.
 
-export function serviceTarget(ref: WorkspaceRef, port: number): IdeTarget {
+export function serviceTarget(ref: WorkspaceRef, port: number): PortTarget {
   const host = `${ref.service}.${ref.namespace}.svc`;
   return {
     describe: `service ${host} port ${port}`,
@@ -27,7 +27,7 @@ export function serviceTarget(ref: WorkspaceRef, port: number): IdeTarget {
   };
 }
 
-export function portForwardTarget(kubeConfig: KubeConfig, ref: WorkspaceRef, port: number): IdeTarget {
+export function portForwardTarget(kubeConfig: KubeConfig, ref: WorkspaceRef, port: number): PortTarget {
   const describe = `pod ${ref.namespace}/${ref.pod} port ${port}`;
   return { describe, connect: () => forward(kubeConfig, ref, port, describe) };
 }

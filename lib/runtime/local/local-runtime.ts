@@ -33,7 +33,8 @@ import {
   WORKSPACE_PROCESS_VARIABLE,
   writeProcessRecord,
 } from "./process-record";
-import { ETC_FILES, etcFiles, hostUidOf, IDE_SOCKET, SANDBOX, sandboxUnavailable, shellCommand, type EtcFiles, type SandboxLayout } from "./sandbox";
+import { ETC_FILES, etcFiles, hostUidOf, IDE_SOCKET, PORTS_SOCKET, SANDBOX, sandboxUnavailable, shellCommand, type EtcFiles, type SandboxLayout } from "./sandbox";
+import { connectToPort } from "./port-connection";
 import { spawnShell } from "./terminal";
 
 // The embedded default: a workspace is a sandbox on this host (sandbox.ts)
@@ -364,6 +365,12 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
             socket.once("error", reject);
           }),
       };
+    },
+
+    async portTarget(spec, port) {
+      if (!(await liveProcess(spec))) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
+      const socketPath = path.join(runDirOf(spec), PORTS_SOCKET);
+      return { describe: `port ${port} of workspace ${spec.name}`, connect: () => connectToPort(socketPath, port, spec.name) };
     },
 
     async probe() {

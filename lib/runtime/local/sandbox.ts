@@ -21,16 +21,18 @@ import { SANDBOX_DNS } from "./egress";
 /** Where things are inside every sandbox. */
 export const SANDBOX = {
   home: "/home/coder",
-  /** The workspace's runtime dir: the IDE's Unix socket. */
+  /** The workspace's runtime dir: the relay's Unix sockets. */
   run: "/run/podspace",
   /** Podspace's code-server cache, read-only. */
   cache: "/opt/podspace/cache",
-  /** The Node.js that runs the IDE relay (Podspace's own), read-only. */
+  /** The Node.js that runs the relay (Podspace's own), read-only. */
   node: "/opt/podspace/node/bin/node",
-  relay: "/opt/podspace/ide-relay.mjs",
+  relay: "/opt/podspace/sandbox-relay.mjs",
 } as const;
 
 export const IDE_SOCKET = "ide.sock";
+/** The socket that reaches any port on the sandbox's loopback (sandbox-relay.mjs). */
+export const PORTS_SOCKET = "ports.sock";
 
 /** Host directories every workspace sees read-only, as on the host; symlinks (merged /usr) are recreated. */
 const SYSTEM_PATHS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"];
@@ -96,12 +98,13 @@ function etcMountPoint(name: string): string {
 export const INFO_FD = 3;
 
 /**
- * bwrap's argv for a sandbox running `command`, with the IDE relay started
- * first: it forwards the runtime dir's Unix socket to `idePort` on the
- * sandbox's own loopback, where the IDE listens.
+ * bwrap's argv for a sandbox running `command`, with the relay started
+ * first: it forwards the runtime dir's Unix sockets to `idePort` on the
+ * sandbox's own loopback, where the IDE listens, and to any port there
+ * (sandbox-relay.mjs).
  */
 export function sandboxArgs(layout: SandboxLayout, command: string[], idePort: number): string[] {
-  const relay = `${SANDBOX.node} ${SANDBOX.relay} ${SANDBOX.run}/${IDE_SOCKET} ${idePort} &\nexec "$@"`;
+  const relay = `${SANDBOX.node} ${SANDBOX.relay} ${SANDBOX.run}/${IDE_SOCKET} ${idePort} ${SANDBOX.run}/${PORTS_SOCKET} &\nexec "$@"`;
   return [
     ...isolation(layout),
     // No TIOCSTI into a terminal outside (a terminal sandbox keeps its own pty as its controlling terminal).
@@ -138,7 +141,7 @@ function isolation(layout: SandboxLayout): string[] {
     ["--bind", layout.runDir, SANDBOX.run],
     ["--ro-bind", layout.cacheDir, SANDBOX.cache],
     ["--ro-bind", path.dirname(realpathSync(process.execPath)), path.dirname(SANDBOX.node)],
-    ["--ro-bind", path.join(import.meta.dirname, "ide-relay.mjs"), SANDBOX.relay],
+    ["--ro-bind", path.join(import.meta.dirname, "sandbox-relay.mjs"), SANDBOX.relay],
     ...Object.entries(layout.etc).map(([name, file]) => ["--ro-bind", file, etcMountPoint(name)] as ["--ro-bind", string, string]),
     ...layout.sharedPaths.map((shared) => ["--ro-bind", shared, shared] as ["--ro-bind", string, string]),
   ];

@@ -1,0 +1,187 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { WebSocket } from "ws";
+import { z } from "zod";
+import { createCachedAuthorization } from "@/lib/auth/cached-authorization";
+import { authorizeUpgrade, connectableWorkspace, refuseUpgrade, REVALIDATE_INTERVAL_MS, SessionRevalidator, sessionToken, userForToken } from "@/lib/auth/websocket-auth";
+import { env } from "@/lib/env";
+import { escapeHtml, handleHandoffRequest, isHandoffPath, page, sendHandoffPage, type HandoffDestination } from "@/lib/ide/handoff";
+import { downstreamResponseHeaders, upstreamRequestHeaders } from "@/lib/ide/headers";
+import { originCookieSessionToken, PORT_COOKIE_MAX_SECONDS } from "@/lib/ide/ide-credentials";
+import { RuntimeError, type PortTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
+import { isNavigation } from "@/lib/server/navigation";
+import { forwardHttp, onceBrowserOpens, openUpstreamSocket } from "@/lib/server/stream-proxy";
+import { relay } from "@/lib/server/websocket-relay";
+import type { WebSocketRoute } from "@/lib/server/websocket-router";
+import { recordActivity } from "@/lib/workspaces/activity";
+import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
+import { previewHost as configuredPreviewHost, type PortAddress, type PreviewHost } from "./preview-host";
+
+// Preview URLs: whatever listens on a port in a workspace, served at the
+// root of that port's own origin (./preview-host.ts), HTTP and WebSocket
+// streamed both ways so dev servers' hot reload works through it. Only the
+// workspace's owner (and holders of an access grant) get through.
+// Authentication works for apps: a browser navigating without the port's
+// cookie is signed in through Podspace (lib/ide/handoff.ts, as for the IDE's
+// origin), while a script's request (fetch, XHR, preflight) gets a 401 it can
+// read, never a redirect. Podspace's cookies, and the port's own, never
+// reach the app.
+
+/** Largest WebSocket message relayed either way. */
+const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+const CONNECTABLE_STATES = new Set(["RUNNING", "STARTING"]);
+
+export interface PortProxyOptions {
+  runtime: WorkspaceRuntime | (() => Promise<WorkspaceRuntime>);
+  /** How long an HTTP request's authorization is reused, and how often open sockets recheck it. */
+  revalidateIntervalMs?: number;
+  /** Default: PODSPACE_PREVIEW_HOST's. */
+  previewHost?: PreviewHost;
+}
+
+/** The preview URLs' handlers; lib/server/gateway.ts says where each is mounted. */
+export interface PortProxy {
+  host: PreviewHost;
+  /** HTTP on a port's own origin: the app, and the handoff's landing paths. */
+  serveHost(request: IncomingMessage, response: ServerResponse): void;
+  /** WebSockets on a port's own origin. */
+  hostSocket: WebSocketRoute;
+  /** GET /w/<id>/ports/<port>/… on Podspace's origin: signs the browser in to the port's origin and sends it there. */
+  serveOpen(request: IncomingMessage, response: ServerResponse, params: Record<string, string | undefined>): void;
+}
+
+/** Where on Podspace's origin a browser opens a workspace's port at `path`. */
+export const portOpenPath = ({ workspaceId, port }: PortAddress, path = "/") => `/w/${workspaceId}/ports/${port}${path}`;
+
+const portParam = z.coerce.number().int().min(1).max(65_535);
+
+export function createPortProxy(options: PortProxyOptions): PortProxy {
+  const host = options.previewHost ?? configuredPreviewHost();
+  const runtime = typeof options.runtime === "function" ? options.runtime : () => Promise.resolve(options.runtime as WorkspaceRuntime);
+  const intervalMs = options.revalidateIntervalMs ?? REVALIDATE_INTERVAL_MS;
+  const authorize = createCachedAuthorization(intervalMs);
+
+  function destinationOf(address: PortAddress): HandoffDestination {
+    return {
+      scope: "port",
+      origin: host.originOf(address),
+      title: `port ${address.port}`,
+      startUrl: (path) => `${env.PODSPACE_URL}${portOpenPath(address, path)}`,
+      admits: async (user) => (await connectableWorkspace(user, address.workspaceId)) !== null,
+      cookieExpiry: (sessionExpires) => new Date(Math.min(sessionExpires.getTime(), Date.now() + PORT_COOKIE_MAX_SECONDS * 1000)),
+    };
+  }
+
+  /** The runtime's way to the port; null once the response has said why there is none. */
+  async function targetOf(workspace: WorkspaceForRuntime, port: number): Promise<PortTarget | null> {
+    try {
+      return await (await runtime()).portTarget(toRuntimeSpec(workspace), port);
+    } catch (error) {
+      if (error instanceof RuntimeError && (error.code === "not-running" || error.code === "unavailable")) return null;
+      throw error;
+    }
+  }
+
+  async function serve(request: IncomingMessage, response: ServerResponse, address: PortAddress) {
+    const destination = destinationOf(address);
+    const url = new URL(request.url ?? "/", destination.origin);
+    if (isHandoffPath(url.pathname)) return handleHandoffRequest(request, response, destination);
+    const token = await originCookieSessionToken("port", request, destination.origin);
+    const { user, workspace } = token ? await authorize(token, address.workspaceId) : { user: null, workspace: null };
+    if (!user) {
+      if (isNavigation(request)) {
+        response.writeHead(303, { location: destination.startUrl(`${url.pathname}${url.search}`), "cache-control": "no-store" }).end();
+      } else {
+        response
+          .writeHead(401, { "content-type": "application/json", "cache-control": "no-store" })
+          .end(JSON.stringify({ error: "Sign in to Podspace to use this port: open it in the browser first." }));
+      }
+      return;
+    }
+    if (!workspace) return sendPage(response, 404, "Not found", "There is nothing here, or it isn't yours to see.");
+    const target = CONNECTABLE_STATES.has(workspace.state) ? await targetOf(workspace, address.port) : null;
+    if (!target) return sendPage(response, 503, "Workspace not running", `Workspace ${workspace.name} is not running. Start it from its page in Podspace.`);
+    recordActivity(workspace.id);
+    forwardHttp(request, response, {
+      target,
+      path: `${url.pathname}${url.search}`,
+      headers: upstreamRequestHeaders(request, ""),
+      responseHeaders: (headers) => downstreamResponseHeaders(headers, "", "'self'"),
+      channel: "port",
+      onUnreachable(error) {
+        if (error instanceof RuntimeError && error.code === "not-listening") {
+          return sendPage(response, 502, "Nothing listening", `Nothing is listening on port ${address.port} in ${workspace.name}. Start your server, then reload.`);
+        }
+        console.error(`podspace: port ${address.port} of workspace ${workspace.id} unreachable:`, error.message);
+        sendPage(response, 502, "Unreachable", `Port ${address.port} in ${workspace.name} could not be reached.`);
+      },
+    });
+  }
+
+  const serveHost = (request: IncomingMessage, response: ServerResponse) => {
+    const address = host.addressOf(request.headers.host);
+    if (!address) return sendPage(response, 404, "Not found", "There is nothing here.");
+    serve(request, response, address).catch((error: unknown) => {
+      console.error(`podspace: serving port ${address.port} of workspace ${address.workspaceId} failed`, error);
+      if (!response.headersSent) sendPage(response, 502, "Unreachable", "Podspace could not reach the workspace.");
+      else response.destroy();
+    });
+  };
+
+  const hostSocket: WebSocketRoute = async (request) => {
+    const address = host.addressOf(request.headers.host);
+    if (!address) return null;
+    const token = await originCookieSessionToken("port", request, host.originOf(address));
+    if (!token) return refuseUpgrade(request, 401);
+    const decision = await authorizeUpgrade(request, address.workspaceId, token);
+    if (!decision.ok) return decision.status === 404 ? null : refuseUpgrade(request, decision.status);
+    const { workspace } = decision;
+    const target = CONNECTABLE_STATES.has(workspace.state) ? await targetOf(workspace, address.port) : null;
+    if (!target) return refuseUpgrade(request, 503);
+    const url = new URL(request.url ?? "/", "http://workspace.invalid");
+    const upstream = await openUpstreamSocket(target, {
+      path: `${url.pathname}${url.search}`,
+      request,
+      headers: upstreamRequestHeaders(request, "", { websocket: true }),
+      maxPayload: MAX_MESSAGE_BYTES,
+    });
+    if (!(upstream instanceof WebSocket)) return refuseUpgrade(request, upstream.status);
+    return onceBrowserOpens(request, upstream, (socket) => {
+      const revalidator = new SessionRevalidator(socket, decision.token, workspace.id, intervalMs);
+      relay(socket, upstream, { channel: "port", gate: (forward) => revalidator.gate(forward), onClientMessage: () => recordActivity(workspace.id) });
+    });
+  };
+
+  async function open(request: IncomingMessage, response: ServerResponse, params: Record<string, string | undefined>) {
+    const port = portParam.safeParse(params.port);
+    if (!port.success || (request.method !== "GET" && request.method !== "HEAD")) return sendPage(response, 404, "Not found", "There is nothing here.");
+    const address = { workspaceId: params.id!, port: port.data };
+    const url = new URL(request.url ?? "/", env.PODSPACE_URL);
+    const path = url.pathname.slice(portOpenPath(address, "").length) || "/";
+    const token = sessionToken(request);
+    const user = token ? await userForToken(token) : null;
+    if (!token || !user) {
+      response.writeHead(303, { location: `/login?callbackUrl=${encodeURIComponent(`${url.pathname}${url.search}`)}`, "cache-control": "no-store" }).end();
+      return;
+    }
+    const destination = destinationOf(address);
+    if (!(await destination.admits(user))) return sendPage(response, 404, "Not found", "There is nothing here, or it isn't yours to see.");
+    await sendHandoffPage(response, { destination, sessionToken: token, path: `${path}${url.search}` });
+  }
+
+  const serveOpen = (request: IncomingMessage, response: ServerResponse, params: Record<string, string | undefined>) => {
+    open(request, response, params).catch((error: unknown) => {
+      console.error("podspace: opening a port failed", error);
+      if (!response.headersSent) sendPage(response, 500, "Error", "Podspace could not open the port.");
+    });
+  };
+
+  return { host, serveHost, hostSocket, serveOpen };
+}
+
+/** An answer of Podspace's own on a port's origin: a short page that runs nothing. */
+function sendPage(response: ServerResponse, status: number, title: string, message: string) {
+  response
+    .writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": "default-src 'none'" })
+    .end(page(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`));
+}

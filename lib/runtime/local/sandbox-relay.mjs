@@ -1,0 +1,63 @@
+// Runs inside a workspace's sandbox, on Podspace's own Node.js: the IDE and
+// the workspace's apps listen on the sandbox's private loopback, which
+// nothing outside can reach, so Podspace reaches them through Unix sockets in
+// the workspace's runtime dir, a directory only Podspace and this workspace
+// can see:
+// - the IDE socket forwards each connection to the IDE's port;
+// - the ports socket forwards each connection to the port it names in its
+//   first line ("3000\n"), answering "+" once connected, or closing when
+//   nothing listens there (preview URLs).
+// Plain JavaScript with no imports but Node's: the sandbox has nothing else
+// of Podspace's.
+import fs from "node:fs";
+import net from "node:net";
+
+const [ideSocketPath, idePort, portsSocketPath] = process.argv.slice(2);
+
+function pipe(client, upstream) {
+  client.pipe(upstream).pipe(client);
+  upstream.once("error", () => client.destroy());
+  client.once("error", () => upstream.destroy());
+}
+
+/** Connects to `port` on the loopback: IPv4 first, then IPv6 (a server on "localhost" may listen on either). */
+function connectLoopback(port, onConnected, onRefused, hosts = ["127.0.0.1", "::1"]) {
+  const upstream = net.connect(port, hosts[0]);
+  upstream.once("connect", () => onConnected(upstream));
+  upstream.once("error", () => (hosts.length > 1 ? connectLoopback(port, onConnected, onRefused, hosts.slice(1)) : onRefused()));
+}
+
+function listen(socketPath, onConnection) {
+  fs.rmSync(socketPath, { force: true });
+  net.createServer(onConnection).listen(socketPath);
+}
+
+listen(ideSocketPath, (client) => pipe(client, net.connect(Number(idePort), "127.0.0.1")));
+
+if (portsSocketPath) {
+  listen(portsSocketPath, (client) => {
+    let line = "";
+    const onData = (chunk) => {
+      line += chunk.toString("latin1");
+      const end = line.indexOf("\n");
+      if (end < 0) return line.length > 8 && client.destroy();
+      client.off("data", onData);
+      client.pause();
+      const port = Number(line.slice(0, end));
+      const rest = Buffer.from(line.slice(end + 1), "latin1");
+      if (!Number.isInteger(port) || port < 1 || port > 65535) return client.destroy();
+      connectLoopback(
+        port,
+        (upstream) => {
+          if (rest.length > 0) upstream.write(rest);
+          client.write("+");
+          pipe(client, upstream);
+          client.resume();
+        },
+        () => client.destroy(),
+      );
+    };
+    client.on("data", onData);
+    client.once("error", () => client.destroy());
+  });
+}

@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { env, parseEnv } from "@/lib/env";
+import { IDE_SESSION_PATH } from "@/lib/ide/handoff";
+import { sealIdeCredential } from "@/lib/ide/ide-credentials";
+import { createPreviewHost } from "@/lib/ports/preview-host";
+import type { TerminalSession } from "@/lib/runtime/types";
+import { useAppDatabase } from "../helpers/app-database";
+import { httpRequest as request, websocketOutcome, type HttpReply } from "../helpers/net";
+import { cookieFor, IDE_WS_SERVER, createPeople, ORIGIN, runningWorkspace, signIn, startHarness, type Harness, type People } from "../terminal/harness";
+
+// Preview URLs against real apps in a real local-runtime workspace: the
+// stand-in IDE (test/fixtures/ide-ws-server.mjs, an HTTP and WebSocket echo
+// on 127.0.0.1:13337 in the sandbox) and a second copy started from the
+// workspace's terminal on [::1]:4000. Requests go to 127.0.0.1 with the
+// port's host in their Host header, as an ingress would pass them on.
+
+useAppDatabase();
+
+const DOMAIN = "preview.podspace.test";
+const APP_PORT = 13337;
+
+interface Echo {
+  url: string;
+  headers: Record<string, string>;
+}
+
+describe("preview host settings", () => {
+  const host = createPreviewHost(`*.${DOMAIN}`, "https://podspace.example.com:8443");
+
+  it("reads the workspace and port from the Host header, and nothing else", () => {
+    expect(host.addressOf(`p3000-cm9abc123.${DOMAIN}`)).toEqual({ workspaceId: "cm9abc123", port: 3000 });
+    expect(host.addressOf(`P5173-CM9ABC123.${DOMAIN}:8443`)).toEqual({ workspaceId: "cm9abc123", port: 5173 });
+    for (const other of [`cm9abc123.${DOMAIN}`, `p0-cm9.${DOMAIN}`, `p65536-cm9.${DOMAIN}`, `p03000-cm9.${DOMAIN}`, `p3000-cm9.x.${DOMAIN}`, `p3000-c_9.${DOMAIN}`, `p3000-cm9.evil.test`, undefined]) {
+      expect(host.addressOf(other), other).toBeNull();
+    }
+  });
+
+  it("builds each port's origin with Podspace's scheme and port, within DNS's 63-character label", () => {
+    const cuid = "cmabcdefghijklmnopqrstuvw";
+    expect(host.originOf({ workspaceId: cuid, port: 65535 })).toBe(`https://p65535-${cuid}.${DOMAIN}:8443`);
+    expect(`p65535-${cuid}`.length).toBeLessThanOrEqual(63);
+    expect(() => host.originOf({ workspaceId: "x".repeat(60), port: 3000 })).toThrow(/no preview origin/);
+    expect(() => host.originOf({ workspaceId: "cm9", port: 0 })).toThrow(/no preview origin/);
+  });
+
+  it("defaults PODSPACE_PREVIEW_HOST to *.preview.<Podspace's host>, and checks one that is set", () => {
+    expect(parseEnv({}).PODSPACE_PREVIEW_HOST).toBe("*.preview.podspace.localhost");
+    expect(parseEnv({ PODSPACE_URL: "https://dev.corp.example" }).PODSPACE_PREVIEW_HOST).toBe("*.preview.dev.corp.example");
+    expect(parseEnv({ PODSPACE_URL: "http://127.0.0.1:3000", PODSPACE_IDE_HOST: "same-origin" }).PODSPACE_PREVIEW_HOST).toBe("*.preview.localhost");
+    expect(parseEnv({ PODSPACE_PREVIEW_HOST: "*.Apps.Example.net" }).PODSPACE_PREVIEW_HOST).toBe("*.apps.example.net");
+    for (const bad of ["apps.example.net", "same-origin", "*.", "https://*.example.net"]) {
+      expect(() => parseEnv({ PODSPACE_PREVIEW_HOST: bad }), bad).toThrow(/PODSPACE_PREVIEW_HOST: expected a wildcard host such as \*\.preview\.podspace\.example\.com/);
+    }
+  });
+});
+
+describe("the port proxy", { timeout: 60_000 }, () => {
+  let harness: Harness;
+  let people: People;
+  let workspace: { id: string; spec: Parameters<Harness["runtime"]["attachTerminal"]>[0] };
+  let sessionCookie: string;
+  let terminal: TerminalSession;
+  const previewHost = createPreviewHost(`*.${DOMAIN}`, env.PODSPACE_URL);
+  const originOf = (port: number) => previewHost.originOf({ workspaceId: workspace.id, port });
+  /** A request to a port's origin. */
+  const onPort = (port: number, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+    request(`${harness.base}${path}`, { ...options, headers: { host: new URL(originOf(port)).host, ...options.headers } });
+
+  function ticketOf(page: HttpReply) {
+    return /name="ticket" value="([^"]*)"/.exec(page.body)![1]!;
+  }
+
+  /** Signs `token`'s user in to a port's origin the way a browser is: Podspace's page, then its ticket posted there. Returns the port cookie. */
+  async function portCookieFor(token: string, port: number, path = "/"): Promise<string> {
+    const page = await request(`${harness.base}/w/${workspace.id}/ports/${port}${path}`, { headers: { cookie: cookieFor(token) } });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`action="${originOf(port)}${IDE_SESSION_PATH}"`);
+    const accepted = await onPort(port, IDE_SESSION_PATH, {
+      method: "POST",
+      headers: { origin: ORIGIN, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ ticket: ticketOf(page), path }).toString(),
+    });
+    expect(accepted.status).toBe(303);
+    const [setCookie] = accepted.headers["set-cookie"] ?? [];
+    // Host-only (no Domain), httpOnly, Lax, and short-lived.
+    expect(setCookie).toMatch(/^podspace-port=[\w.-]+; Max-Age=(\d+); Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(Number(/Max-Age=(\d+)/.exec(setCookie!)![1])).toBeLessThanOrEqual(3600);
+    return setCookie!.split(";")[0]!;
+  }
+
+  beforeAll(async () => {
+    harness = await startHarness({ revalidateIntervalMs: 300, previewHost });
+    people = await createPeople("ports");
+    workspace = await runningWorkspace(harness, people, "ports");
+    sessionCookie = cookieFor(await signIn(people.owner));
+    // A second app, started from the terminal like a developer's, on IPv6's loopback only.
+    terminal = await harness.runtime.attachTerminal(workspace.spec, { cols: 120, rows: 30 });
+    terminal.write(`${process.execPath} ${IDE_WS_SERVER} ::1 4000\n`);
+  }, 60_000);
+  afterAll(async () => {
+    terminal?.close();
+    await harness?.close();
+  });
+
+  it("sends a browser without the port's cookie through Podspace, and answers a script 401 JSON, never a redirect", async () => {
+    const navigation = await onPort(APP_PORT, "/app?x=1", { headers: { "sec-fetch-mode": "navigate", accept: "text/html" } });
+    expect(navigation.status).toBe(303);
+    expect(navigation.headers.location).toBe(`${env.PODSPACE_URL}/w/${workspace.id}/ports/${APP_PORT}/app?x=1`);
+    const scripts: Record<string, string>[] = [{ "sec-fetch-mode": "cors", accept: "*/*" }, { "sec-fetch-mode": "no-cors", accept: "text/html" }, { accept: "application/json" }];
+    for (const headers of scripts) {
+      const reply = await onPort(APP_PORT, "/api", { headers });
+      expect(reply.status).toBe(401);
+      expect(reply.headers["content-type"]).toBe("application/json");
+      expect(JSON.parse(reply.body)).toMatchObject({ error: expect.stringMatching(/Sign in/) });
+    }
+    const preflight = await onPort(APP_PORT, "/api", { method: "OPTIONS", headers: { origin: "https://elsewhere.example", "access-control-request-method": "POST" } });
+    expect(preflight.status).toBe(401);
+    expect(await websocketOutcome(`${harness.wsBase}/hmr`, { host: new URL(originOf(APP_PORT)).host, origin: originOf(APP_PORT) })).toBe(401);
+  });
+
+  it("opens a port from Podspace's origin for its owner only: /login without a session, 404 for others", async () => {
+    const anonymous = await request(`${harness.base}/w/${workspace.id}/ports/${APP_PORT}/x`);
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.location).toBe(`/login?callbackUrl=${encodeURIComponent(`/w/${workspace.id}/ports/${APP_PORT}/x`)}`);
+    for (const user of [people.stranger, people.teamAdmin, people.platformAdmin]) {
+      const other = cookieFor(await signIn(user));
+      expect((await request(`${harness.base}/w/${workspace.id}/ports/${APP_PORT}/`, { headers: { cookie: other } })).status).toBe(404);
+    }
+    expect((await request(`${harness.base}/w/${workspace.id}/ports/99999/`, { headers: { cookie: sessionCookie } })).status).toBe(404);
+  });
+
+  it("proxies HTTP at the root of the port's origin, with Podspace's and the port's cookies kept from the app and from the browser", async () => {
+    const cookie = await portCookieFor(await signIn(people.owner), APP_PORT);
+    const reply = await onPort(APP_PORT, "/some/page?x=1", { headers: { cookie: `theme=dark; ${cookie}; ${sessionCookie}` } });
+    expect(reply.status).toBe(200);
+    const echo = JSON.parse(reply.body) as Echo;
+    expect(echo.url).toBe("/some/page?x=1");
+    expect(echo.headers.cookie).toBe("theme=dark");
+    expect(echo.headers.host).toBe(new URL(originOf(APP_PORT)).host);
+    // The app may set its own cookies on its origin, never ones named like Podspace's.
+    const cookies = await onPort(APP_PORT, "/set-cookie", { headers: { cookie } });
+    expect(cookies.headers["set-cookie"]).toEqual(["ide-session=abc; Path=/; HttpOnly", "plain=1; Path=/"]);
+    // Podspace's session cookie alone is no way in.
+    expect((await onPort(APP_PORT, "/x", { headers: { cookie: sessionCookie } })).status).toBe(401);
+    // Nor is one port's cookie on another port's origin.
+    expect((await onPort(4000, "/x", { headers: { cookie } })).status).toBe(401);
+  });
+
+  it("relays WebSockets from the port's own origin, both ways", async () => {
+    const cookie = await portCookieFor(await signIn(people.owner), APP_PORT);
+    const host = new URL(originOf(APP_PORT)).host;
+    expect(await websocketOutcome(`${harness.wsBase}/hmr`, { host, cookie, origin: ORIGIN })).toBe(403);
+    const socket = new WebSocket(`${harness.wsBase}/hmr?token=1`, { headers: { host, cookie: `${cookie}; a=b`, origin: originOf(APP_PORT) } });
+    const messages: string[] = [];
+    socket.on("message", (data) => messages.push(String(data)));
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    await expect.poll(() => messages.length).toBe(1);
+    const hello = JSON.parse(messages[0]!) as { url: string; headers: Record<string, string> };
+    expect(hello.url).toBe("/hmr?token=1");
+    expect(hello.headers.cookie).toBe("a=b");
+    socket.send("reload");
+    await expect.poll(() => messages.at(-1)).toBe("reload");
+    socket.close();
+  });
+
+  it("reaches an app listening on IPv6's loopback only, and says plainly when nothing listens on a port", async () => {
+    const token = await signIn(people.owner);
+    const cookie = await portCookieFor(token, 4000);
+    await expect.poll(async () => (await onPort(4000, "/v6", { headers: { cookie } })).status, { timeout: 15_000 }).toBe(200);
+
+    const closed = await portCookieFor(token, 4999);
+    const reply = await onPort(4999, "/", { headers: { cookie: closed, accept: "text/html" } });
+    expect(reply.status).toBe(502);
+    expect(reply.headers["content-type"]).toMatch(/^text\/html/);
+    expect(reply.body).toContain("Nothing is listening on port 4999 in ports");
+    expect(await websocketOutcome(`${harness.wsBase}/hmr`, { host: new URL(originOf(4999)).host, cookie: closed, origin: originOf(4999) })).toBe(502);
+  });
+
+  it("answers 404 to a signed-in user without access, or for a workspace that isn't there, and 503 for a stopped one", async () => {
+    // A cookie as the handoff would mint it, for users it never would.
+    const cookieOf = async (token: string, origin: string) => `podspace-port=${await sealIdeCredential("cookie", token, origin, new Date(Date.now() + 60_000))}`;
+    const stranger = await cookieOf(await signIn(people.stranger), originOf(APP_PORT));
+    expect((await onPort(APP_PORT, "/", { headers: { cookie: stranger } })).status).toBe(404);
+    expect(await websocketOutcome(`${harness.wsBase}/hmr`, { host: new URL(originOf(APP_PORT)).host, cookie: stranger, origin: originOf(APP_PORT) })).toBe(404);
+    const nowhere = previewHost.originOf({ workspaceId: "nosuchworkspace", port: APP_PORT });
+    const reply = await request(`${harness.base}/`, { headers: { host: new URL(nowhere).host, cookie: await cookieOf(await signIn(people.owner), nowhere) } });
+    expect(reply.status).toBe(404);
+
+    const cookie = await portCookieFor(await signIn(people.owner), APP_PORT);
+    await harness.runtime.stop(workspace.spec);
+    const stopped = await onPort(APP_PORT, "/", { headers: { cookie } });
+    expect(stopped.status).toBe(503);
+    expect(stopped.body).toContain("is not running");
+  });
+});
