@@ -73,7 +73,7 @@ describe("the local runtime's sandbox", { timeout: 60_000 }, () => {
     // PostgreSQL listens on the host's 127.0.0.1:5432 (the suite's own database).
     expect(await run(probe(5432))).toMatch(outputLine("closed-5432"));
     // The victim's IDE socket is in its own runtime dir, which the attacker's sandbox doesn't have.
-    expect(await run("ls /run/podspace")).toMatch(outputLine("ide.sock"));
+    expect(await run("ls -1 /run/podspace")).toMatch(outputLine("ide.sock"));
     expect(await run(`ls ${path.join(dataDir, "runtime")} 2>&1`)).toMatch(/No such file/);
   });
 
