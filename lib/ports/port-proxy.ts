@@ -14,7 +14,7 @@ import { relay } from "@/lib/server/websocket-relay";
 import type { WebSocketRoute } from "@/lib/server/websocket-router";
 import { recordActivity } from "@/lib/workspaces/activity";
 import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
-import { previewHost as configuredPreviewHost, type PortAddress, type PreviewHost } from "./preview-host";
+import { portOpenPath, previewHost as configuredPreviewHost, type PortAddress, type PreviewHost } from "./preview-host";
 
 // Preview URLs: whatever listens on a port in a workspace, served at the
 // root of that port's own origin (./preview-host.ts), HTTP and WebSocket
@@ -49,9 +49,6 @@ export interface PortProxy {
   /** GET /w/<id>/ports/<port>/… on Podspace's origin: signs the browser in to the port's origin and sends it there. */
   serveOpen(request: IncomingMessage, response: ServerResponse, params: Record<string, string | undefined>): void;
 }
-
-/** Where on Podspace's origin a browser opens a workspace's port at `path`. */
-export const portOpenPath = ({ workspaceId, port }: PortAddress, path = "/") => `/w/${workspaceId}/ports/${port}${path}`;
 
 const portParam = z.coerce.number().int().min(1).max(65_535);
 

@@ -25,6 +25,9 @@ export interface PreviewHost {
   originOf(address: PortAddress): string;
 }
 
+/** Where on Podspace's origin a browser opens a workspace's port at `path` (lib/ports/port-proxy.ts signs it in there). */
+export const portOpenPath = ({ workspaceId, port }: PortAddress, path = "/") => `/w/${workspaceId}/ports/${port}${path}`;
+
 export const isPort = (port: number) => Number.isInteger(port) && port >= 1 && port <= 65_535;
 
 export function createPreviewHost(pattern: string, podspaceUrl: string): PreviewHost {

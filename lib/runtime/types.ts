@@ -123,6 +123,13 @@ export interface PortTarget {
   describe: string;
 }
 
+/** A TCP port a process in a workspace listens on. */
+export interface ListeningPort {
+  port: number;
+  /** The name of the process that holds it, where the runtime can tell. */
+  process: string | null;
+}
+
 export interface WorkspaceRuntime {
   readonly kind: RuntimeKind;
   /** Creates or updates the team's space and its limits. */
@@ -150,6 +157,8 @@ export interface WorkspaceRuntime {
   ideTarget(spec: WorkspaceSpec): Promise<PortTarget>;
   /** Any TCP port inside the running workspace (preview URLs); rejects with "not-running" when it isn't. */
   portTarget(spec: WorkspaceSpec, port: number): Promise<PortTarget>;
+  /** The TCP ports processes in the running workspace listen on, the IDE's left out; rejects with "not-running" when it isn't. */
+  listeningPorts(spec: WorkspaceSpec): Promise<ListeningPort[]>;
   /** Checks that the runtime can be reached (for /admin/health): resolves with what it reached, or throws why not. */
   probe(): Promise<string>;
   /** Releases watches and processes held by this instance (not the workspaces). */

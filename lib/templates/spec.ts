@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { shareLevel } from "@/lib/ports/share-level";
 
 // A template version's contents, as written in k8s/templates/*.yaml and in
 // the admin's YAML view. Stored whole in TemplateVersion.spec, so a version
@@ -81,6 +82,16 @@ export const templateSpec = z
       port: z.number().int().min(1024).max(65535).default(13337),
       healthPath: z.string().startsWith("/").default("/healthz"),
     }),
+    /** Ports its apps listen on, listed on the workspace's page before they are up, with who may open each at first. */
+    ports: z
+      .array(
+        z.object({
+          port: z.number().int().min(1).max(65535),
+          label: z.string().min(1).max(60),
+          share: shareLevel.default("owner"),
+        }),
+      )
+      .default([]),
     /** Stops the workspace after this long without terminal input or IDE traffic. */
     idleTimeoutMinutes: z.number().int().min(5).max(7 * 24 * 60).default(60),
     /** Stops it after this long running, active or not. */
@@ -107,6 +118,12 @@ export const templateSpec = z
     spec.parameters.forEach((parameter, index) => {
       if (seen.has(parameter.name)) ctx.addIssue({ code: "custom", path: ["parameters", index, "name"], message: "is used twice" });
       seen.add(parameter.name);
+    });
+    const ports = new Set<number>();
+    spec.ports.forEach(({ port }, index) => {
+      if (ports.has(port)) ctx.addIssue({ code: "custom", path: ["ports", index, "port"], message: "is listed twice" });
+      if (port === spec.ide.port) ctx.addIssue({ code: "custom", path: ["ports", index, "port"], message: "is the IDE's port" });
+      ports.add(port);
     });
   });
 export type TemplateSpec = z.infer<typeof templateSpec>;

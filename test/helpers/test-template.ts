@@ -11,6 +11,7 @@ export const TEST_TEMPLATE: TemplateSpec = {
   image: "podspace/test:1",
   resources: { cpu: { default: 1 }, memoryGiB: { default: 1 }, diskGiB: { default: 1 } },
   parameters: [],
+  ports: [],
   env: {},
   startupScript: "",
   ide: contractSpec("unused").ide,

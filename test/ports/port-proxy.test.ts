@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { loadCurrentUser } from "@/lib/auth/current-user";
+import { getDb } from "@/lib/db/client";
 import { env, parseEnv } from "@/lib/env";
 import { IDE_SESSION_PATH } from "@/lib/ide/handoff";
 import { sealIdeCredential } from "@/lib/ide/ide-credentials";
 import { createPreviewHost } from "@/lib/ports/preview-host";
+import { listWorkspacePorts } from "@/lib/ports/workspace-ports";
 import type { TerminalSession } from "@/lib/runtime/types";
 import { useAppDatabase } from "../helpers/app-database";
 import { httpRequest as request, websocketOutcome, type HttpReply } from "../helpers/net";
@@ -175,6 +178,24 @@ describe("the port proxy", { timeout: 60_000 }, () => {
     expect(reply.headers["content-type"]).toMatch(/^text\/html/);
     expect(reply.body).toContain("Nothing is listening on port 4999 in ports");
     expect(await websocketOutcome(`${harness.wsBase}/hmr`, { host: new URL(originOf(4999)).host, cookie: closed, origin: originOf(4999) })).toBe(502);
+  });
+
+  it("lists what listens in the workspace, with its process, and the ports the template declares", async () => {
+    const version = await getDb().templateVersion.findUniqueOrThrow({ where: { id: people.templateVersionId } });
+    await getDb().templateVersion.update({
+      where: { id: version.id },
+      data: { spec: { ...(version.spec as object), ports: [{ port: 8080, label: "Docs" }, { port: 4000, label: "App", share: "team" }] } },
+    });
+    const owner = await loadCurrentUser(people.owner.id);
+    await expect.poll(async () => (await listWorkspacePorts(owner!, workspace.id, { runtime: harness.runtime, previewHost }))?.find((row) => row.port === 4000)?.listening, { timeout: 15_000 }).toBe(true);
+    const rows = await listWorkspacePorts(owner!, workspace.id, { runtime: harness.runtime, previewHost });
+    expect(rows).toEqual([
+      { port: 4000, process: "node ide-ws-server.mjs", label: "App", listening: true, url: `${originOf(4000)}/`, openPath: `/w/${workspace.id}/ports/4000/` },
+      { port: 8080, process: null, label: "Docs", listening: false, url: `${originOf(8080)}/`, openPath: `/w/${workspace.id}/ports/8080/` },
+    ]);
+    // The IDE's own port isn't an app's.
+    expect(rows!.map((row) => row.port)).not.toContain(APP_PORT);
+    expect(await listWorkspacePorts((await loadCurrentUser(people.stranger.id))!, workspace.id, { runtime: harness.runtime, previewHost })).toBeNull();
   });
 
   it("answers 404 to a signed-in user without access, or for a workspace that isn't there, and 503 for a stopped one", async () => {

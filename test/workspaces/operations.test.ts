@@ -34,6 +34,7 @@ const V1: TemplateSpec = {
   image: "podspace/test:1",
   resources: { cpu: { default: 1, options: [1, 2] }, memoryGiB: { default: 1, min: 1, max: 4 }, diskGiB: { default: 1, min: 1, max: 10 } },
   parameters: [],
+  ports: [],
   env: {},
   startupScript: "echo 1 > version.txt",
   ide: contractSpec("unused").ide,

@@ -212,6 +212,12 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       return portForwardTarget(kubeConfig, workspaceRef(namespacePrefix, spec), port);
     },
 
+    async listeningPorts(spec) {
+      await requireRunning(spec);
+      // Detecting ports in a pod (reading its /proc/net/tcp over exec) is not built yet: only a template's declared ports are listed.
+      return [];
+    },
+
     async probe() {
       const version = await kubeConfig.makeApiClient(VersionApi).getCode();
       return `Kubernetes ${version.gitVersion} at ${kubeConfig.getCurrentCluster()?.server ?? "the current cluster"}`;

@@ -34,6 +34,7 @@ import {
   writeProcessRecord,
 } from "./process-record";
 import { ETC_FILES, etcFiles, hostUidOf, IDE_SOCKET, PORTS_SOCKET, SANDBOX, sandboxUnavailable, shellCommand, type EtcFiles, type SandboxLayout } from "./sandbox";
+import { listeningPorts } from "./listening-ports";
 import { connectToPort } from "./port-connection";
 import { spawnShell } from "./terminal";
 
@@ -371,6 +372,12 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       if (!(await liveProcess(spec))) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
       const socketPath = path.join(runDirOf(spec), PORTS_SOCKET);
       return { describe: `port ${port} of workspace ${spec.name}`, connect: () => connectToPort(socketPath, port, spec.name) };
+    },
+
+    async listeningPorts(spec) {
+      const record = await liveProcess(spec);
+      if (!record) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
+      return (await listeningPorts(record.sandboxPid)).filter(({ port }) => port !== spec.ide.port);
     },
 
     async probe() {

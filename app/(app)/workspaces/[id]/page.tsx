@@ -16,6 +16,7 @@ import {
 } from "@/components/workspaces/workspace-live";
 import { AccessGrantList, AdminAccessDialog } from "@/components/workspaces/access-grants";
 import { LiveWorkspaceTools } from "@/components/workspaces/live-workspace-tools";
+import { PortsList } from "@/components/workspaces/ports-list";
 import { ResumeOnOpen } from "@/components/workspaces/resume-on-open";
 import { SettingsDialog } from "@/components/workspaces/settings-dialog";
 import { formatResources, updateOffer } from "@/components/workspaces/workspace-format";
@@ -123,9 +124,17 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
         {workspace.accessGrants.length > 0 ? <AccessGrantList grants={workspace.accessGrants} canEnd={workspace.canOperate} /> : null}
 
         {workspace.canConnect ? (
-          <section aria-label="Workspace tools">
-            <LiveWorkspaceTools workspaceId={workspace.id} />
-          </section>
+          <>
+            <section aria-label="Workspace tools">
+              <LiveWorkspaceTools workspaceId={workspace.id} />
+            </section>
+            <section aria-labelledby="ports-heading" className="flex flex-col gap-3">
+              <h2 id="ports-heading" className="text-base font-semibold">
+                Ports
+              </h2>
+              <PortsList workspaceId={workspace.id} />
+            </section>
+          </>
         ) : (
           <div className="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-dashed p-6">
             <p className="text-sm text-muted-foreground">Only the owner opens this workspace&apos;s terminal and IDE.</p>

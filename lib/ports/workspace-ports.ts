@@ -1,0 +1,48 @@
+import type { CurrentUser } from "@/lib/auth/current-user";
+import { connectableWorkspace } from "@/lib/auth/websocket-auth";
+import { RuntimeError, type WorkspaceRuntime } from "@/lib/runtime/types";
+import { templateSpec } from "@/lib/templates/spec";
+import { toRuntimeSpec } from "@/lib/workspaces/runtime-spec";
+import { portOpenPath, previewHost as configuredPreviewHost, type PreviewHost } from "./preview-host";
+
+// The ports list on a workspace's page: what its processes listen on now,
+// and the ports its template declares, listening or not yet.
+
+export interface PortRow {
+  port: number;
+  /** The process listening on it; null when none does or it can't be told. */
+  process: string | null;
+  /** The template's name for it. */
+  label: string | null;
+  listening: boolean;
+  /** The preview URL, to copy and share. */
+  url: string;
+  /** Where on Podspace's origin a browser opens it (signed in on the way). */
+  openPath: string;
+}
+
+/** The workspace's ports for `user`, who must be able to connect to it; null when they can't (or there is no such workspace). */
+export async function listWorkspacePorts(
+  user: CurrentUser,
+  workspaceId: string,
+  options: { runtime: WorkspaceRuntime; previewHost?: PreviewHost },
+): Promise<PortRow[] | null> {
+  const { runtime, previewHost = configuredPreviewHost() } = options;
+  const workspace = await connectableWorkspace(user, workspaceId);
+  if (!workspace) return null;
+  const declared = templateSpec.parse(workspace.templateVersion.spec).ports;
+  const listening = workspace.state === "RUNNING" ? await runtime.listeningPorts(toRuntimeSpec(workspace)).catch(notRunningIsNone) : [];
+  const rows = new Map<number, PortRow>();
+  const row = (port: number): PortRow => {
+    const address = { workspaceId, port };
+    return { port, process: null, label: null, listening: false, url: `${previewHost.originOf(address)}/`, openPath: portOpenPath(address) };
+  };
+  for (const { port, label } of declared) rows.set(port, { ...row(port), label });
+  for (const { port, process } of listening) rows.set(port, { ...(rows.get(port) ?? row(port)), process, listening: true });
+  return [...rows.values()].sort((a, b) => a.port - b.port);
+}
+
+function notRunningIsNone(error: unknown): [] {
+  if (error instanceof RuntimeError && error.code === "not-running") return [];
+  throw error;
+}
