@@ -16,6 +16,7 @@ export const AUDIT_ACTIONS = [
   "team.created",
   "team.archived",
   "team.unarchived",
+  "team.port-share-capped",
   "membership.added",
   "membership.role-changed",
   "membership.removed",
@@ -40,6 +41,8 @@ export const AUDIT_ACTIONS = [
   "workspace.deletion-scheduled",
   "workspace.deletion-cancelled",
   "workspace.auto-deleted",
+  // Who a workspace's port is shared with (preview URLs).
+  "workspace.port-shared",
   "quota.limits-changed",
   "quota.ceilings-changed",
 ] as const;

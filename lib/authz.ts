@@ -39,7 +39,11 @@ export type Action =
   /** Open its terminal and IDE: a shell as its owner, so only the owner, or a holder of an access grant. */
   | "workspace:connect"
   /** Grant oneself time-limited, audited access to a workspace's terminal and IDE. */
-  | "workspace:get-admin-access";
+  | "workspace:get-admin-access"
+  /** Open a port of a workspace through its preview URL, at the port's share level (a public one needs no actor at all). */
+  | "workspace:open-port"
+  /** Set the share level of a workspace's port: its owner's to give. */
+  | "workspace:share-port";
 
 interface TeamResource {
   teamId: string;
@@ -58,6 +62,11 @@ export interface ConnectableResource extends WorkspaceResource {
   granteeIds: readonly string[];
 }
 
+/** A workspace's port, with who it is shared with (lib/ports/share-level.ts). */
+interface PortResource extends ConnectableResource {
+  share: "owner" | "team" | "authenticated" | "public";
+}
+
 /** For membership changes: the role the target has now and the role it would get. */
 interface MembershipChange extends TeamResource {
   currentRole?: TeamRole;
@@ -74,7 +83,9 @@ type ResourceFor<A extends Action> = A extends
   ? undefined
   : A extends "team:manage-members"
     ? MembershipChange
-    : A extends "workspace:connect"
+    : A extends "workspace:open-port"
+      ? PortResource
+      : A extends "workspace:connect" | "workspace:share-port"
       ? ConnectableResource
       : A extends "workspace:view" | "workspace:operate"
         ? WorkspaceResource
@@ -85,7 +96,8 @@ const RANK: Record<TeamRole, number> = { MEMBER: 1, ADMIN: 2, OWNER: 3 };
 export function can<A extends Action>(actor: Actor, action: A, ...[resource]: ResourceFor<A> extends undefined ? [] : [ResourceFor<A>]): boolean {
   // A shell in a workspace is its owner's: platform admins get in only
   // through a grant, which is audited, time-limited and shown to the owner.
-  if (actor.isPlatformAdmin && action !== "workspace:connect") return true;
+  // So is an app it serves, and its sharing.
+  if (actor.isPlatformAdmin && action !== "workspace:connect" && action !== "workspace:open-port" && action !== "workspace:share-port") return true;
   switch (action) {
     case "team:create":
     case "team:archive":
@@ -119,6 +131,17 @@ export function can<A extends Action>(actor: Actor, action: A, ...[resource]: Re
       // Grants are how platform admins get in; one whose role was taken away
       // loses the grants they took with it.
       return actor.isPlatformAdmin && workspace.granteeIds.includes(actor.id);
+    }
+    case "workspace:open-port": {
+      const port = resource as PortResource;
+      if (port.share === "public" || port.share === "authenticated") return true;
+      if (port.share === "team" && actor.roles.has(port.teamId)) return true;
+      return can(actor, "workspace:connect", port);
+    }
+    // Only its owner shares what runs in it; an admin's grant is to look, not to publish.
+    case "workspace:share-port": {
+      const workspace = resource as ConnectableResource;
+      return workspace.ownerId === actor.id && actor.roles.has(workspace.teamId);
     }
     case "team:manage-members": {
       const change = resource as MembershipChange;

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
+import { SHARE_LEVELS } from "@/lib/ports/share-level";
 
 // The one place that reads process.env. Every variable is validated here so a
 // misconfiguration stops the process at startup with a message naming it,
@@ -178,6 +179,10 @@ export const envSchema = z.object({
    * Unset: *.preview.<PODSPACE_URL's host>. A domain of its own (not under Podspace's) keeps apps off Podspace's site.
    */
   PODSPACE_PREVIEW_HOST: wildcardHost("*.preview.podspace.example.com").optional(),
+  /** The widest share level any workspace's port may have (owner, team, authenticated, public); teams' admins may narrow it for their team. */
+  PODSPACE_PREVIEW_MAX_SHARE: z
+    .enum(SHARE_LEVELS, { error: `expected one of ${SHARE_LEVELS.join(", ")}` })
+    .default("public"),
   /** Bearer token Prometheus sends to GET /api/metrics; unset turns the endpoint off (404). */
   PODSPACE_METRICS_TOKEN: z.string().min(16, { error: "expected at least 16 characters (openssl rand -hex 16)" }).optional(),
   /** How the other replicas reach this one (terminals are forwarded to the replica that holds them). Default: this host's first IPv4 address. */

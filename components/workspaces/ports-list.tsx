@@ -3,9 +3,12 @@
 import * as React from "react";
 import { Copy, ExternalLink } from "lucide-react";
 
+import { sharePortAction } from "@/app/(app)/workspaces/actions";
+import { useFormAction } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { toast } from "@/components/ui/toast";
+import { SHARE_LEVELS, within, type ShareLevel } from "@/lib/ports/share-level";
 import type { PortRow } from "@/lib/ports/workspace-ports";
 import { useWorkspaceLive } from "./workspace-live";
 
@@ -37,6 +40,34 @@ function usePorts(workspaceId: string, running: boolean): PortRow[] | null {
   return ports;
 }
 
+const SHARE_LABELS: Record<ShareLevel, string> = { owner: "Only me", team: "My team", authenticated: "Anyone signed in", public: "Public" };
+
+/** Who the port is open to; changing it saves at once (and is audited). */
+function ShareSelect({ workspaceId, row }: { workspaceId: string; row: PortRow }) {
+  const [, submit, pending] = useFormAction(sharePortAction, { toastErrors: true });
+  return (
+    <form action={submit}>
+      <input type="hidden" name="workspaceId" value={workspaceId} />
+      <input type="hidden" name="port" value={row.port} />
+      <select
+        name="share"
+        aria-label={`Who may open port ${row.port}`}
+        defaultValue={row.share}
+        key={row.share}
+        disabled={pending}
+        onChange={(event) => event.currentTarget.form?.requestSubmit()}
+        className="h-8 rounded-md border border-input bg-background px-2 text-xs"
+      >
+        {SHARE_LEVELS.filter((level) => within(level, row.shareCap)).map((level) => (
+          <option key={level} value={level}>
+            {SHARE_LABELS[level]}
+          </option>
+        ))}
+      </select>
+    </form>
+  );
+}
+
 export function PortsList({ workspaceId }: { workspaceId: string }) {
   const { workspace } = useWorkspaceLive();
   const ports = usePorts(workspaceId, workspace.state === "RUNNING");
@@ -62,6 +93,7 @@ export function PortsList({ workspaceId }: { workspaceId: string }) {
           <TableHead>Process</TableHead>
           <TableHead>Label</TableHead>
           <TableHead>URL</TableHead>
+          <TableHead>Shared with</TableHead>
           <TableHead className="sr-only">Actions</TableHead>
         </TableRow>
       </TableHeader>
@@ -73,6 +105,9 @@ export function PortsList({ workspaceId }: { workspaceId: string }) {
             <TableCell>{row.label ?? "—"}</TableCell>
             <TableCell className="max-w-72 truncate font-mono text-xs" title={row.url}>
               {row.url}
+            </TableCell>
+            <TableCell>
+              <ShareSelect workspaceId={workspaceId} row={row} />
             </TableCell>
             <TableCell>
               <div className="flex justify-end gap-1">

@@ -174,10 +174,10 @@ export class SessionRevalidator {
   #revoked = false;
   #next: NodeJS.Timeout | undefined;
 
+  /** `stillAllowed` asks whether the socket's user may still use it (for a terminal or the IDE, sessionMayStill's workspace:connect). */
   constructor(
     private readonly socket: Pick<WebSocket, "close" | "once">,
-    private readonly token: string,
-    private readonly workspaceId: string,
+    private readonly stillAllowed: () => Promise<boolean>,
     private readonly intervalMs = REVALIDATE_INTERVAL_MS,
   ) {
     this.#scheduleCheck();
@@ -214,7 +214,7 @@ export class SessionRevalidator {
     if (this.#revoked) return false;
     let allowed: boolean;
     try {
-      allowed = await sessionMayStill(this.token, "workspace:connect", this.workspaceId);
+      allowed = await this.stillAllowed();
     } catch (error) {
       // The database being briefly unreachable is not a sign-out; check again next time.
       console.error("podspace: rechecking a socket's session failed", error);

@@ -7,6 +7,7 @@ import {
   REVALIDATE_INTERVAL_MS,
   sessionToken,
   SessionRevalidator,
+  sessionMayStill,
   type UpgradeDecision,
 } from "@/lib/auth/websocket-auth";
 import { createCachedAuthorization } from "@/lib/auth/cached-authorization";
@@ -254,7 +255,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     }
     return onceBrowserOpens(request, upstream, (socket) => {
       raiseMessageLimit(socket);
-      const revalidator = new SessionRevalidator(socket, token, workspace.id, intervalMs);
+      const revalidator = new SessionRevalidator(socket, () => sessionMayStill(token, "workspace:connect", workspace.id), intervalMs);
       relay(socket, upstream, {
         channel: "ide",
         gate: (forward) => revalidator.gate(forward),

@@ -1,25 +1,28 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { WebSocket } from "ws";
 import { z } from "zod";
-import { createCachedAuthorization } from "@/lib/auth/cached-authorization";
-import { authorizeUpgrade, connectableWorkspace, refuseUpgrade, REVALIDATE_INTERVAL_MS, SessionRevalidator, sessionToken, userForToken } from "@/lib/auth/websocket-auth";
+import type { CurrentUser } from "@/lib/auth/current-user";
+import { refuseUpgrade, REVALIDATE_INTERVAL_MS, SessionRevalidator, sessionToken, userForToken } from "@/lib/auth/websocket-auth";
 import { env } from "@/lib/env";
 import { escapeHtml, handleHandoffRequest, isHandoffPath, page, sendHandoffPage, type HandoffDestination } from "@/lib/ide/handoff";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "@/lib/ide/headers";
 import { originCookieSessionToken, PORT_COOKIE_MAX_SECONDS } from "@/lib/ide/ide-credentials";
 import { RuntimeError, type PortTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { isNavigation } from "@/lib/server/navigation";
+import { createExpiringCache } from "@/lib/server/expiring-cache";
 import { forwardHttp, onceBrowserOpens, openUpstreamSocket } from "@/lib/server/stream-proxy";
 import { relay } from "@/lib/server/websocket-relay";
 import type { WebSocketRoute } from "@/lib/server/websocket-router";
 import { recordActivity } from "@/lib/workspaces/activity";
 import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
+import { loadPortPolicy, mayOpenPort, stillMayOpenPort, type PortPolicy } from "./port-policy";
 import { portOpenPath, previewHost as configuredPreviewHost, type PortAddress, type PreviewHost } from "./preview-host";
 
 // Preview URLs: whatever listens on a port in a workspace, served at the
 // root of that port's own origin (./preview-host.ts), HTTP and WebSocket
-// streamed both ways so dev servers' hot reload works through it. Only the
-// workspace's owner (and holders of an access grant) get through.
+// streamed both ways so dev servers' hot reload works through it. Who gets
+// through is the port's share level's (./port-policy.ts): its owner (and
+// holders of an access grant) by default; a public port needs no sign-in.
 // Authentication works for apps: a browser navigating without the port's
 // cookie is signed in through Podspace (lib/ide/handoff.ts, as for the IDE's
 // origin), while a script's request (fetch, XHR, preflight) gets a 401 it can
@@ -56,7 +59,29 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
   const host = options.previewHost ?? configuredPreviewHost();
   const runtime = typeof options.runtime === "function" ? options.runtime : () => Promise.resolve(options.runtime as WorkspaceRuntime);
   const intervalMs = options.revalidateIntervalMs ?? REVALIDATE_INTERVAL_MS;
-  const authorize = createCachedAuthorization(intervalMs);
+  /** Who a session is and who may open a port, reused for a few seconds: an app's page load is many requests. */
+  const users = createExpiringCache<CurrentUser | null>({ ttlMs: intervalMs, load: userForToken, keep: (user) => user !== null });
+  const policies = createExpiringCache<PortPolicy | null>({
+    ttlMs: intervalMs,
+    load: (key) => {
+      const [workspaceId, port] = key.split(":") as [string, string];
+      return loadPortPolicy({ workspaceId, port: Number(port) });
+    },
+  });
+
+  /**
+   * The request's access to the port: the policy when it may open it, else
+   * why not. Nobody signed in hears the same about a port that is private
+   * as about one of a workspace that isn't there.
+   */
+  async function admit(address: PortAddress, origin: string, request: IncomingMessage): Promise<{ policy: PortPolicy; token: string | null } | 401 | 404> {
+    const policy = await policies(`${address.workspaceId}:${address.port}`);
+    const token = await originCookieSessionToken("port", request, origin);
+    if (policy?.share === "public") return { policy, token };
+    const user = token ? await users(token) : null;
+    if (!user) return 401;
+    return policy && mayOpenPort(user, policy) ? { policy, token } : 404;
+  }
 
   function destinationOf(address: PortAddress): HandoffDestination {
     return {
@@ -64,7 +89,10 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
       origin: host.originOf(address),
       title: `port ${address.port}`,
       startUrl: (path) => `${env.PODSPACE_URL}${portOpenPath(address, path)}`,
-      admits: async (user) => (await connectableWorkspace(user, address.workspaceId)) !== null,
+      admits: async (user) => {
+        const policy = await loadPortPolicy(address);
+        return policy !== null && mayOpenPort(user, policy);
+      },
       cookieExpiry: (sessionExpires) => new Date(Math.min(sessionExpires.getTime(), Date.now() + PORT_COOKIE_MAX_SECONDS * 1000)),
     };
   }
@@ -83,9 +111,8 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     const destination = destinationOf(address);
     const url = new URL(request.url ?? "/", destination.origin);
     if (isHandoffPath(url.pathname)) return handleHandoffRequest(request, response, destination);
-    const token = await originCookieSessionToken("port", request, destination.origin);
-    const { user, workspace } = token ? await authorize(token, address.workspaceId) : { user: null, workspace: null };
-    if (!user) {
+    const access = await admit(address, destination.origin, request);
+    if (access === 401) {
       if (isNavigation(request)) {
         response.writeHead(303, { location: destination.startUrl(`${url.pathname}${url.search}`), "cache-control": "no-store" }).end();
       } else {
@@ -95,7 +122,8 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
       }
       return;
     }
-    if (!workspace) return sendPage(response, 404, "Not found", "There is nothing here, or it isn't yours to see.");
+    if (access === 404) return sendPage(response, 404, "Not found", "There is nothing here, or it isn't yours to see.");
+    const { workspace } = access.policy;
     const target = CONNECTABLE_STATES.has(workspace.state) ? await targetOf(workspace, address.port) : null;
     if (!target) return sendPage(response, 503, "Workspace not running", `Workspace ${workspace.name} is not running. Start it from its page in Podspace.`);
     recordActivity(workspace.id);
@@ -128,11 +156,11 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
   const hostSocket: WebSocketRoute = async (request) => {
     const address = host.addressOf(request.headers.host);
     if (!address) return null;
-    const token = await originCookieSessionToken("port", request, host.originOf(address));
-    if (!token) return refuseUpgrade(request, 401);
-    const decision = await authorizeUpgrade(request, address.workspaceId, token);
-    if (!decision.ok) return decision.status === 404 ? null : refuseUpgrade(request, decision.status);
-    const { workspace } = decision;
+    const access = await admit(address, host.originOf(address), request);
+    if (access === 404) return null;
+    if (access === 401) return refuseUpgrade(request, 401);
+    const { policy, token } = access;
+    const { workspace } = policy;
     const target = CONNECTABLE_STATES.has(workspace.state) ? await targetOf(workspace, address.port) : null;
     if (!target) return refuseUpgrade(request, 503);
     const url = new URL(request.url ?? "/", "http://workspace.invalid");
@@ -144,7 +172,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     });
     if (!(upstream instanceof WebSocket)) return refuseUpgrade(request, upstream.status);
     return onceBrowserOpens(request, upstream, (socket) => {
-      const revalidator = new SessionRevalidator(socket, decision.token, workspace.id, intervalMs);
+      const revalidator = new SessionRevalidator(socket, () => stillMayOpenPort(address, token), intervalMs);
       relay(socket, upstream, { channel: "port", gate: (forward) => revalidator.gate(forward), onClientMessage: () => recordActivity(workspace.id) });
     });
   };
@@ -155,6 +183,12 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     const address = { workspaceId: params.id!, port: port.data };
     const url = new URL(request.url ?? "/", env.PODSPACE_URL);
     const path = url.pathname.slice(portOpenPath(address, "").length) || "/";
+    const target = `${path}${url.search}`;
+    // Anyone may open a public port: straight there, signed in or not.
+    if ((await loadPortPolicy(address))?.share === "public") {
+      response.writeHead(303, { location: `${host.originOf(address)}${target}`, "cache-control": "no-store" }).end();
+      return;
+    }
     const token = sessionToken(request);
     const user = token ? await userForToken(token) : null;
     if (!token || !user) {
@@ -163,7 +197,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     }
     const destination = destinationOf(address);
     if (!(await destination.admits(user))) return sendPage(response, 404, "Not found", "There is nothing here, or it isn't yours to see.");
-    await sendHandoffPage(response, { destination, sessionToken: token, path: `${path}${url.search}` });
+    await sendHandoffPage(response, { destination, sessionToken: token, path: target });
   }
 
   const serveOpen = (request: IncomingMessage, response: ServerResponse, params: Record<string, string | undefined>) => {

@@ -1,8 +1,11 @@
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { connectableWorkspace } from "@/lib/auth/websocket-auth";
+import { getDb } from "@/lib/db/client";
 import { RuntimeError, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { templateSpec } from "@/lib/templates/spec";
 import { toRuntimeSpec } from "@/lib/workspaces/runtime-spec";
+import { declaredShare, shareCap as capOf } from "./port-policy";
+import { fromPortShare, narrowest, type ShareLevel } from "./share-level";
 import { portOpenPath, previewHost as configuredPreviewHost, type PreviewHost } from "./preview-host";
 
 // The ports list on a workspace's page: what its processes listen on now,
@@ -19,6 +22,10 @@ export interface PortRow {
   url: string;
   /** Where on Podspace's origin a browser opens it (signed in on the way). */
   openPath: string;
+  /** Who may open it now, within `shareCap`. */
+  share: ShareLevel;
+  /** The widest level it may have: its team's cap within the platform's. */
+  shareCap: ShareLevel;
 }
 
 /** The workspace's ports for `user`, who must be able to connect to it; null when they can't (or there is no such workspace). */
@@ -31,11 +38,29 @@ export async function listWorkspacePorts(
   const workspace = await connectableWorkspace(user, workspaceId);
   if (!workspace) return null;
   const declared = templateSpec.parse(workspace.templateVersion.spec).ports;
+  const [chosen, team] = await Promise.all([
+    getDb().workspacePort.findMany({ where: { workspaceId }, select: { port: true, share: true } }),
+    getDb().team.findUniqueOrThrow({ where: { id: workspace.teamId }, select: { maxPortShare: true } }),
+  ]);
+  const shareCap = capOf({ team });
+  const shareOf = (port: number) => {
+    const set = chosen.find((row) => row.port === port);
+    return narrowest(set ? fromPortShare(set.share) : declaredShare(workspace, port), shareCap);
+  };
   const listening = workspace.state === "RUNNING" ? await runtime.listeningPorts(toRuntimeSpec(workspace)).catch(notRunningIsNone) : [];
   const rows = new Map<number, PortRow>();
   const row = (port: number): PortRow => {
     const address = { workspaceId, port };
-    return { port, process: null, label: null, listening: false, url: `${previewHost.originOf(address)}/`, openPath: portOpenPath(address) };
+    return {
+      port,
+      process: null,
+      label: null,
+      listening: false,
+      url: `${previewHost.originOf(address)}/`,
+      openPath: portOpenPath(address),
+      share: shareOf(port),
+      shareCap,
+    };
   };
   for (const { port, label } of declared) rows.set(port, { ...row(port), label });
   for (const { port, process } of listening) rows.set(port, { ...(rows.get(port) ?? row(port)), process, listening: true });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { WebSocket, type RawData } from "ws";
-import { authorizeUpgrade, refuseUpgrade, SessionRevalidator } from "@/lib/auth/websocket-auth";
+import { authorizeUpgrade, refuseUpgrade, sessionMayStill, SessionRevalidator } from "@/lib/auth/websocket-auth";
 import { getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/observability/logger";
@@ -115,7 +115,7 @@ export function createTerminalService(options: TerminalRouteOptions): TerminalSe
 
     return (socket) => {
       metrics.terminalConnections.inc({ served: "local" });
-      const revalidator = new SessionRevalidator(socket, token, workspace.id, options.revalidateIntervalMs);
+      const revalidator = new SessionRevalidator(socket, () => sessionMayStill(token, "workspace:connect", workspace.id), options.revalidateIntervalMs);
       if (!CONNECTABLE_STATES.has(workspace.state)) {
         socket.close(CLOSE.notRunning, NOT_RUNNING_REASON);
         return;

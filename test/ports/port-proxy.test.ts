@@ -6,9 +6,11 @@ import { env, parseEnv } from "@/lib/env";
 import { IDE_SESSION_PATH } from "@/lib/ide/handoff";
 import { sealIdeCredential } from "@/lib/ide/ide-credentials";
 import { createPreviewHost } from "@/lib/ports/preview-host";
+import { setPortShare, setTeamPortShareCap } from "@/lib/ports/share-port";
 import { listWorkspacePorts } from "@/lib/ports/workspace-ports";
 import type { TerminalSession } from "@/lib/runtime/types";
 import { useAppDatabase } from "../helpers/app-database";
+import { actorFor } from "../helpers/identity";
 import { httpRequest as request, websocketOutcome, type HttpReply } from "../helpers/net";
 import { cookieFor, IDE_WS_SERVER, createPeople, ORIGIN, runningWorkspace, signIn, startHarness, type Harness, type People } from "../terminal/harness";
 
@@ -91,6 +93,9 @@ describe("the port proxy", { timeout: 60_000 }, () => {
     expect(Number(/Max-Age=(\d+)/.exec(setCookie!)![1])).toBeLessThanOrEqual(3600);
     return setCookie!.split(";")[0]!;
   }
+
+  /** A port cookie as the handoff would mint it, for anyone: what a user with a cookie but without access sends. */
+  const cookieOf = async (token: string, origin: string) => `podspace-port=${await sealIdeCredential("cookie", token, origin, new Date(Date.now() + 60_000))}`;
 
   beforeAll(async () => {
     harness = await startHarness({ revalidateIntervalMs: 300, previewHost });
@@ -190,17 +195,62 @@ describe("the port proxy", { timeout: 60_000 }, () => {
     await expect.poll(async () => (await listWorkspacePorts(owner!, workspace.id, { runtime: harness.runtime, previewHost }))?.find((row) => row.port === 4000)?.listening, { timeout: 15_000 }).toBe(true);
     const rows = await listWorkspacePorts(owner!, workspace.id, { runtime: harness.runtime, previewHost });
     expect(rows).toEqual([
-      { port: 4000, process: "node ide-ws-server.mjs", label: "App", listening: true, url: `${originOf(4000)}/`, openPath: `/w/${workspace.id}/ports/4000/` },
-      { port: 8080, process: null, label: "Docs", listening: false, url: `${originOf(8080)}/`, openPath: `/w/${workspace.id}/ports/8080/` },
+      { port: 4000, process: "node ide-ws-server.mjs", label: "App", listening: true, url: `${originOf(4000)}/`, openPath: `/w/${workspace.id}/ports/4000/`, share: "team", shareCap: "public" },
+      { port: 8080, process: null, label: "Docs", listening: false, url: `${originOf(8080)}/`, openPath: `/w/${workspace.id}/ports/8080/`, share: "owner", shareCap: "public" },
     ]);
     // The IDE's own port isn't an app's.
     expect(rows!.map((row) => row.port)).not.toContain(APP_PORT);
     expect(await listWorkspacePorts((await loadCurrentUser(people.stranger.id))!, workspace.id, { runtime: harness.runtime, previewHost })).toBeNull();
   });
 
+  it("opens a port to the team, to anyone signed in or to anyone, within the team's cap, each change audited", async () => {
+    const owner = await actorFor(people.owner);
+    const share = (level: "owner" | "team" | "authenticated" | "public") => setPortShare(owner, { workspaceId: workspace.id, port: APP_PORT, share: level });
+    const statusFor = async (user: typeof people.owner) => (await onPort(APP_PORT, "/x", { headers: { cookie: await cookieOf(await signIn(user), originOf(APP_PORT)) } })).status;
+    const eventually = (user: typeof people.owner, status: number) => expect.poll(() => statusFor(user), { timeout: 5_000 }).toBe(status);
+
+    await share("team");
+    // The handoff now signs the team's admin in; a stranger still isn't.
+    await portCookieFor(await signIn(people.teamAdmin), APP_PORT);
+    await eventually(people.teamAdmin, 200);
+    await eventually(people.stranger, 404);
+    await share("authenticated");
+    await eventually(people.stranger, 200);
+
+    // The team's admin caps the team at `team`: the port narrows with it, and can't be widened past it.
+    await setTeamPortShareCap(await actorFor(people.teamAdmin), { teamId: people.teamId, maxShare: "team" });
+    await eventually(people.stranger, 404);
+    await expect(share("public")).rejects.toMatchObject({ code: "invalid" });
+    await expect(setTeamPortShareCap(await actorFor(people.owner), { teamId: people.teamId, maxShare: "public" })).rejects.toMatchObject({ code: "forbidden" });
+    await setTeamPortShareCap(await actorFor(people.teamAdmin), { teamId: people.teamId, maxShare: "public" });
+
+    // Public: no sign-in at all, over HTTP and WebSocket, and Podspace's page sends the browser straight there.
+    await share("public");
+    const host = new URL(originOf(APP_PORT)).host;
+    await expect.poll(async () => (await onPort(APP_PORT, "/", { headers: { accept: "text/html" } })).status, { timeout: 5_000 }).toBe(200);
+    expect(await websocketOutcome(`${harness.wsBase}/hmr`, { host, origin: originOf(APP_PORT) })).toBe("open");
+    const opened = await request(`${harness.base}/w/${workspace.id}/ports/${APP_PORT}/a?b=1`);
+    expect([opened.status, opened.headers.location]).toEqual([303, `${originOf(APP_PORT)}/a?b=1`]);
+
+    // Only the owner shares: the team's admin is told no, a stranger that there is no such workspace.
+    await expect(setPortShare(await actorFor(people.teamAdmin), { workspaceId: workspace.id, port: APP_PORT, share: "owner" })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(setPortShare(await actorFor(people.stranger), { workspaceId: workspace.id, port: APP_PORT, share: "owner" })).rejects.toMatchObject({ code: "not_found" });
+
+    await share("owner");
+    await eventually(people.stranger, 404);
+    const audited = await getDb().auditLog.findMany({ where: { action: { in: ["workspace.port-shared", "team.port-share-capped"] } }, orderBy: { createdAt: "asc" } });
+    expect(audited.map((entry) => [entry.action, entry.after])).toEqual([
+      ["workspace.port-shared", { port: APP_PORT, share: "team" }],
+      ["workspace.port-shared", { port: APP_PORT, share: "authenticated" }],
+      ["team.port-share-capped", { maxShare: "team" }],
+      ["team.port-share-capped", { maxShare: "public" }],
+      ["workspace.port-shared", { port: APP_PORT, share: "public" }],
+      ["workspace.port-shared", { port: APP_PORT, share: "owner" }],
+    ]);
+    expect(audited[0]!.before).toEqual({ port: APP_PORT, share: "owner" });
+  });
+
   it("answers 404 to a signed-in user without access, or for a workspace that isn't there, and 503 for a stopped one", async () => {
-    // A cookie as the handoff would mint it, for users it never would.
-    const cookieOf = async (token: string, origin: string) => `podspace-port=${await sealIdeCredential("cookie", token, origin, new Date(Date.now() + 60_000))}`;
     const stranger = await cookieOf(await signIn(people.stranger), originOf(APP_PORT));
     expect((await onPort(APP_PORT, "/", { headers: { cookie: stranger } })).status).toBe(404);
     expect(await websocketOutcome(`${harness.wsBase}/hmr`, { host: new URL(originOf(APP_PORT)).host, cookie: stranger, origin: originOf(APP_PORT) })).toBe(404);

@@ -41,6 +41,11 @@ function ask(actor: Actor, action: Action, change: Change = {}): boolean {
     case "workspace:connect":
       // The member's own workspace, with nobody holding an access grant.
       return can(actor, action, { teamId: TEAM, ownerId: "m", granteeIds: [] });
+    case "workspace:open-port":
+      // A port of the member's workspace, shared with its team.
+      return can(actor, action, { teamId: TEAM, ownerId: "m", granteeIds: [], share: "team" });
+    case "workspace:share-port":
+      return can(actor, action, { teamId: TEAM, ownerId: "m", granteeIds: [] });
     case "team:manage-members":
       return can(actor, action, { teamId: TEAM, ...change });
   }
@@ -75,6 +80,9 @@ const cases: Array<[label: string, action: Action, change: Change | undefined, a
   // Platform admins too need a grant (below).
   ["open a member's terminal and IDE", "workspace:connect", undefined, ["member"]],
   ["get admin access to a workspace", "workspace:get-admin-access", undefined, ["platform admin"]],
+  // Platform admins aren't in the team: a team-shared port isn't theirs to open.
+  ["open a member's port shared with the team", "workspace:open-port", undefined, ["owner", "admin", "member", "template admin"]],
+  ["set who a member's port is shared with", "workspace:share-port", undefined, ["member"]],
 ];
 
 const rows = cases.flatMap(([label, action, change, allowed]) =>
@@ -103,6 +111,8 @@ describe("can", () => {
       "workspace:operate": true,
       "workspace:connect": true,
       "workspace:get-admin-access": true,
+      "workspace:open-port": true,
+      "workspace:share-port": true,
     };
     expect(new Set(cases.map(([, action]) => action))).toEqual(new Set(Object.keys(actions)));
   });
@@ -137,5 +147,23 @@ describe("can workspace:connect with access grants", () => {
 
   it("leaves the owner's own access alone", () => {
     expect(can(actors.member!, "workspace:connect", workspace([admin.id]))).toBe(true);
+  });
+});
+
+describe("can workspace:open-port at each share level", () => {
+  const port = (share: "owner" | "team" | "authenticated" | "public", granteeIds: string[] = []) => ({ teamId: TEAM, ownerId: "m", granteeIds, share });
+  const who = (share: Parameters<typeof port>[0]) => (Object.keys(actors) as Who[]).filter((name) => can(actors[name]!, "workspace:open-port", port(share)));
+
+  it("widens from the owner to the team to anyone signed in", () => {
+    expect(who("owner")).toEqual(["member"]);
+    expect(who("team")).toEqual(["owner", "admin", "member", "template admin"]);
+    expect(who("authenticated")).toEqual(Object.keys(actors));
+    expect(who("public")).toEqual(Object.keys(actors));
+  });
+
+  it("lets a platform admin open an owner-only port only with an access grant", () => {
+    const admin = actors["platform admin"]!;
+    expect(can(admin, "workspace:open-port", port("owner", [admin.id]))).toBe(true);
+    expect(can(admin, "workspace:share-port", port("owner", [admin.id]))).toBe(false);
   });
 });

@@ -14,6 +14,8 @@ import { bulkStopWorkspaces } from "@/lib/workspaces/bulk-stop";
 import { changeWorkspaceSettings } from "@/lib/workspaces/change-settings";
 import { endAccess } from "@/lib/workspaces/end-access";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
+import { setPortShare } from "@/lib/ports/share-port";
+import { shareLevel } from "@/lib/ports/share-level";
 
 // Whether the user may act on a workspace depends on the workspace, so the
 // domain functions decide.
@@ -96,5 +98,16 @@ export const endAccessAction = formAction({
     const { workspaceId, granteeEmail } = await endAccess(user, input);
     revalidatePath(`/workspaces/${workspaceId}`);
     return `Ended ${granteeEmail}'s access.`;
+  },
+});
+
+const SHARED_WITH = { owner: "only you", team: "your team", authenticated: "anyone signed in", public: "anyone" } as const;
+
+/** Who a port's preview URL is open to (the workspace's owner only), within the team's and platform's caps. */
+export const sharePortAction = formAction({
+  schema: z.object({ workspaceId: idSchema, port: z.coerce.number().int(), share: shareLevel }),
+  async perform(user, input) {
+    await setPortShare(user, input);
+    return `Port ${input.port} is open to ${SHARED_WITH[input.share]}.`;
   },
 });
