@@ -43,6 +43,8 @@ export const AUDIT_ACTIONS = [
   "workspace.auto-deleted",
   // Who a workspace's port is shared with (preview URLs).
   "workspace.port-shared",
+  "workspace.port-link-created",
+  "workspace.port-link-revoked",
   "quota.limits-changed",
   "quota.ceilings-changed",
 ] as const;

@@ -16,7 +16,8 @@ import { env } from "@/lib/env";
 // - The cookie is httpOnly and host-only on the IDE origin, and the proxy
 //   strips it before anything reaches the workspace.
 
-export type IdeCredentialKind = "ticket" | "cookie";
+/** A handoff's ticket; a cookie carrying a session token; a cookie carrying a signed link's id (lib/ports/port-links.ts). */
+export type IdeCredentialKind = "ticket" | "cookie" | "link";
 
 export const IDE_TICKET_TTL_SECONDS = 60;
 
@@ -44,8 +45,8 @@ export async function openIdeCredential(kind: IdeCredentialKind, value: string, 
   }
 }
 
-/** Which workspace origin a cookie signs a browser in to: an IDE's, or a port's (preview URLs, lib/ports/). */
-export type OriginScope = "ide" | "port";
+/** Which workspace origin a cookie signs a browser in to: an IDE's, or a port's (preview URLs, lib/ports/), by session or by signed link. */
+export type OriginScope = "ide" | "port" | "link";
 
 /** How long a port's cookie lasts at most: a preview tab open longer signs in again through Podspace, unseen, on its next navigation. */
 export const PORT_COOKIE_MAX_SECONDS = 60 * 60;
@@ -64,7 +65,7 @@ function cookieShape(scope: OriginScope, origin: string) {
   const https = url.protocol === "https:";
   const secure = https || url.hostname === "localhost" || url.hostname.endsWith(".localhost");
   const attributes =
-    scope === "port"
+    scope !== "ide"
       ? `Path=/; HttpOnly; SameSite=Lax${https ? "; Secure" : ""}`
       : secure
         ? "Path=/; HttpOnly; Secure; SameSite=None; Partitioned"
@@ -72,9 +73,9 @@ function cookieShape(scope: OriginScope, origin: string) {
   return { name: `${https ? "__Host-" : ""}podspace-${scope}`, attributes };
 }
 
-/** True for an IDE or port cookie's name in either shape: it must never reach the workspace. */
+/** True for an IDE, port or link cookie's name in either shape: it must never reach the workspace. */
 export function isOriginCookie(name: string): boolean {
-  return /^(__Host-)?podspace-(ide|port)$/.test(name);
+  return /^(__Host-)?podspace-(ide|port|link)$/.test(name);
 }
 
 export function originCookieHeader(scope: OriginScope, value: string, origin: string, expiresAt: Date): string {
@@ -83,9 +84,12 @@ export function originCookieHeader(scope: OriginScope, value: string, origin: st
   return `${name}=${value}; Max-Age=${maxAge}; ${attributes}`;
 }
 
-/** The session token behind the request's cookie of `scope` for `origin`, or null. */
-export async function originCookieSessionToken(scope: OriginScope, request: IncomingMessage, origin: string): Promise<string | null> {
+/** What the request's cookie of `scope` for `origin` carries, opened as a credential of `kind`; null without a valid one. */
+export async function readOriginCookie(scope: OriginScope, kind: IdeCredentialKind, request: IncomingMessage, origin: string): Promise<string | null> {
   const { name } = cookieShape(scope, origin);
   const found = parseCookies(request.headers.cookie).find(([cookie]) => cookie === name);
-  return found?.[1] ? openIdeCredential("cookie", found[1], origin) : null;
+  return found?.[1] ? openIdeCredential(kind, found[1], origin) : null;
 }
+
+/** The session token behind the request's cookie of `scope` for `origin`, or null. */
+export const originCookieSessionToken = (scope: OriginScope, request: IncomingMessage, origin: string) => readOriginCookie(scope, "cookie", request, origin);

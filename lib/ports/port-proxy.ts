@@ -6,7 +6,7 @@ import { refuseUpgrade, REVALIDATE_INTERVAL_MS, SessionRevalidator, sessionToken
 import { env } from "@/lib/env";
 import { escapeHtml, handleHandoffRequest, isHandoffPath, page, sendHandoffPage, type HandoffDestination } from "@/lib/ide/handoff";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "@/lib/ide/headers";
-import { originCookieSessionToken, PORT_COOKIE_MAX_SECONDS } from "@/lib/ide/ide-credentials";
+import { originCookieHeader, originCookieSessionToken, PORT_COOKIE_MAX_SECONDS, readOriginCookie, sealIdeCredential } from "@/lib/ide/ide-credentials";
 import { RuntimeError, type PortTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { isNavigation } from "@/lib/server/navigation";
 import { createExpiringCache } from "@/lib/server/expiring-cache";
@@ -15,6 +15,7 @@ import { relay } from "@/lib/server/websocket-relay";
 import type { WebSocketRoute } from "@/lib/server/websocket-router";
 import { recordActivity } from "@/lib/workspaces/activity";
 import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
+import { LINK_PATH, linkInForce, redeemPortLink } from "./port-links";
 import { loadPortPolicy, mayOpenPort, stillMayOpenPort, type PortPolicy } from "./port-policy";
 import { portOpenPath, previewHost as configuredPreviewHost, type PortAddress, type PreviewHost } from "./preview-host";
 
@@ -22,12 +23,19 @@ import { portOpenPath, previewHost as configuredPreviewHost, type PortAddress, t
 // root of that port's own origin (./preview-host.ts), HTTP and WebSocket
 // streamed both ways so dev servers' hot reload works through it. Who gets
 // through is the port's share level's (./port-policy.ts): its owner (and
-// holders of an access grant) by default; a public port needs no sign-in.
+// holders of an access grant) by default; a public port needs no sign-in,
+// and a signed link (./port-links.ts) lets its holder in.
 // Authentication works for apps: a browser navigating without the port's
 // cookie is signed in through Podspace (lib/ide/handoff.ts, as for the IDE's
 // origin), while a script's request (fetch, XHR, preflight) gets a 401 it can
 // read, never a redirect. Podspace's cookies, and the port's own, never
 // reach the app.
+
+/** A request let in, and what an open socket of it asks again every few seconds. */
+interface Admitted {
+  policy: PortPolicy;
+  stillAllowed(): Promise<boolean>;
+}
 
 /** Largest WebSocket message relayed either way. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -74,13 +82,24 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
    * why not. Nobody signed in hears the same about a port that is private
    * as about one of a workspace that isn't there.
    */
-  async function admit(address: PortAddress, origin: string, request: IncomingMessage): Promise<{ policy: PortPolicy; token: string | null } | 401 | 404> {
+  async function admit(address: PortAddress, origin: string, request: IncomingMessage): Promise<Admitted | 401 | 404> {
     const policy = await policies(`${address.workspaceId}:${address.port}`);
     const token = await originCookieSessionToken("port", request, origin);
-    if (policy?.share === "public") return { policy, token };
+    if (policy?.share === "public") return { policy, stillAllowed: () => stillMayOpenPort(address, token) };
+    // A signed link's holder: asked of the database every time, so that a revoked link stops at once.
+    const linkId = policy && (await readOriginCookie("link", "link", request, origin));
+    if (policy && linkId && (await linkInForce(linkId, address))) return { policy, stillAllowed: async () => (await linkInForce(linkId, address)) !== null };
     const user = token ? await users(token) : null;
     if (!user) return 401;
-    return policy && mayOpenPort(user, policy) ? { policy, token } : 404;
+    return policy && mayOpenPort(user, policy) ? { policy, stillAllowed: () => stillMayOpenPort(address, token) } : 404;
+  }
+
+  /** Step one of a signed link, on the port's origin: its secret for a cookie naming the link, then the app. */
+  async function openLink(request: IncomingMessage, response: ServerResponse, address: PortAddress, origin: string, secret: string) {
+    const link = request.method === "GET" ? await redeemPortLink(secret, address) : null;
+    if (!link) return sendPage(response, 404, "Link not valid", "This link has expired or was revoked. Ask whoever sent it for a new one.");
+    const cookie = await sealIdeCredential("link", link.id, origin, link.expiresAt);
+    response.writeHead(303, { location: "/", "set-cookie": originCookieHeader("link", cookie, origin, link.expiresAt), "cache-control": "no-store", "referrer-policy": "no-referrer" }).end();
   }
 
   function destinationOf(address: PortAddress): HandoffDestination {
@@ -110,6 +129,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
   async function serve(request: IncomingMessage, response: ServerResponse, address: PortAddress) {
     const destination = destinationOf(address);
     const url = new URL(request.url ?? "/", destination.origin);
+    if (url.pathname.startsWith(LINK_PATH)) return openLink(request, response, address, destination.origin, url.pathname.slice(LINK_PATH.length));
     if (isHandoffPath(url.pathname)) return handleHandoffRequest(request, response, destination);
     const access = await admit(address, destination.origin, request);
     if (access === 401) {
@@ -159,8 +179,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     const access = await admit(address, host.originOf(address), request);
     if (access === 404) return null;
     if (access === 401) return refuseUpgrade(request, 401);
-    const { policy, token } = access;
-    const { workspace } = policy;
+    const { workspace } = access.policy;
     const target = CONNECTABLE_STATES.has(workspace.state) ? await targetOf(workspace, address.port) : null;
     if (!target) return refuseUpgrade(request, 503);
     const url = new URL(request.url ?? "/", "http://workspace.invalid");
@@ -172,7 +191,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     });
     if (!(upstream instanceof WebSocket)) return refuseUpgrade(request, upstream.status);
     return onceBrowserOpens(request, upstream, (socket) => {
-      const revalidator = new SessionRevalidator(socket, () => stillMayOpenPort(address, token), intervalMs);
+      const revalidator = new SessionRevalidator(socket, access.stillAllowed, intervalMs);
       relay(socket, upstream, { channel: "port", gate: (forward) => revalidator.gate(forward), onClientMessage: () => recordActivity(workspace.id) });
     });
   };

@@ -6,6 +6,7 @@ import { env, parseEnv } from "@/lib/env";
 import { IDE_SESSION_PATH } from "@/lib/ide/handoff";
 import { sealIdeCredential } from "@/lib/ide/ide-credentials";
 import { createPreviewHost } from "@/lib/ports/preview-host";
+import { createPortLink, LINK_PATH, revokePortLink } from "@/lib/ports/port-links";
 import { setPortShare, setTeamPortShareCap } from "@/lib/ports/share-port";
 import { listWorkspacePorts } from "@/lib/ports/workspace-ports";
 import type { TerminalSession } from "@/lib/runtime/types";
@@ -248,6 +249,42 @@ describe("the port proxy", { timeout: 60_000 }, () => {
       ["workspace.port-shared", { port: APP_PORT, share: "owner" }],
     ]);
     expect(audited[0]!.before).toEqual({ port: APP_PORT, share: "owner" });
+  });
+
+  it("lets a signed link's holder in until the link expires or is revoked, which works at once", async () => {
+    const owner = await actorFor(people.owner);
+    const link = await createPortLink(owner, { workspaceId: workspace.id, port: APP_PORT, hours: 1 }, previewHost);
+    const url = new URL(link.url);
+    expect(url.origin).toBe(originOf(APP_PORT));
+    const opened = await onPort(APP_PORT, url.pathname);
+    expect([opened.status, opened.headers.location]).toEqual([303, "/"]);
+    const [setCookie] = opened.headers["set-cookie"] ?? [];
+    expect(setCookie).toMatch(/^podspace-link=[\w.-]+; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/);
+    const cookie = `${setCookie!.split(";")[0]!}; theme=dark`;
+
+    const reply = await onPort(APP_PORT, "/page", { headers: { cookie } });
+    expect(reply.status).toBe(200);
+    expect((JSON.parse(reply.body) as Echo).headers.cookie).toBe("theme=dark");
+    expect(await websocketOutcome(`${harness.wsBase}/hmr`, { host: new URL(originOf(APP_PORT)).host, cookie, origin: originOf(APP_PORT) })).toBe("open");
+    // Only for its own port.
+    expect((await onPort(4000, "/page", { headers: { cookie } })).status).toBe(401);
+
+    await revokePortLink(owner, { linkId: link.id });
+    expect((await onPort(APP_PORT, "/page", { headers: { cookie } })).status).toBe(401);
+    expect((await onPort(APP_PORT, url.pathname)).status).toBe(404);
+
+    const expired = await createPortLink(owner, { workspaceId: workspace.id, port: APP_PORT }, previewHost);
+    await getDb().portLink.update({ where: { id: expired.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    expect((await onPort(APP_PORT, new URL(expired.url).pathname)).status).toBe(404);
+    expect((await onPort(APP_PORT, `${LINK_PATH}forged`)).status).toBe(404);
+
+    await expect(createPortLink(await actorFor(people.stranger), { workspaceId: workspace.id, port: APP_PORT }, previewHost)).rejects.toMatchObject({ code: "not_found" });
+    await setTeamPortShareCap(await actorFor(people.teamAdmin), { teamId: people.teamId, maxShare: "authenticated" });
+    await expect(createPortLink(owner, { workspaceId: workspace.id, port: APP_PORT }, previewHost)).rejects.toMatchObject({ code: "forbidden" });
+    await setTeamPortShareCap(await actorFor(people.teamAdmin), { teamId: people.teamId, maxShare: "public" });
+
+    const audited = await getDb().auditLog.findMany({ where: { action: { in: ["workspace.port-link-created", "workspace.port-link-revoked"] } }, orderBy: { createdAt: "asc" } });
+    expect(audited.map((entry) => entry.action)).toEqual(["workspace.port-link-created", "workspace.port-link-revoked", "workspace.port-link-created"]);
   });
 
   it("answers 404 to a signed-in user without access, or for a workspace that isn't there, and 503 for a stopped one", async () => {
