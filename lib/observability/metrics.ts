@@ -67,6 +67,12 @@ function createMetrics() {
       labelNames: ["served"],
       registers,
     }),
+    portRequests: new Counter({
+      name: "podspace_port_requests_total",
+      help: "HTTP requests and WebSockets let through to apps in workspaces (preview URLs), by how: the port's share level, or link for a signed link's holder.",
+      labelNames: ["share"],
+      registers,
+    }),
     proxyBytes: new Counter({
       name: "podspace_proxy_bytes_total",
       help: "Bytes relayed between browsers and workspaces, by channel (ide, port, terminal) and direction (upstream: to the workspace).",

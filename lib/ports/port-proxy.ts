@@ -7,6 +7,7 @@ import { env } from "@/lib/env";
 import { escapeHtml, handleHandoffRequest, isHandoffPath, page, sendHandoffPage, type HandoffDestination } from "@/lib/ide/handoff";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "@/lib/ide/headers";
 import { originCookieHeader, originCookieSessionToken, PORT_COOKIE_MAX_SECONDS, readOriginCookie, sealIdeCredential } from "@/lib/ide/ide-credentials";
+import { metrics } from "@/lib/observability/metrics";
 import { RuntimeError, type PortTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { isNavigation } from "@/lib/server/navigation";
 import { createExpiringCache } from "@/lib/server/expiring-cache";
@@ -17,6 +18,7 @@ import { recordActivity } from "@/lib/workspaces/activity";
 import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
 import { LINK_PATH, linkInForce, redeemPortLink } from "./port-links";
 import { loadPortPolicy, mayOpenPort, stillMayOpenPort, type PortPolicy } from "./port-policy";
+import type { ShareLevel } from "./share-level";
 import { portOpenPath, previewHost as configuredPreviewHost, type PortAddress, type PreviewHost } from "./preview-host";
 
 // Preview URLs: whatever listens on a port in a workspace, served at the
@@ -34,6 +36,8 @@ import { portOpenPath, previewHost as configuredPreviewHost, type PortAddress, t
 /** A request let in, and what an open socket of it asks again every few seconds. */
 interface Admitted {
   policy: PortPolicy;
+  /** How: the port's share level, or a signed link (the metrics' label). */
+  via: ShareLevel | "link";
   stillAllowed(): Promise<boolean>;
 }
 
@@ -85,13 +89,13 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
   async function admit(address: PortAddress, origin: string, request: IncomingMessage): Promise<Admitted | 401 | 404> {
     const policy = await policies(`${address.workspaceId}:${address.port}`);
     const token = await originCookieSessionToken("port", request, origin);
-    if (policy?.share === "public") return { policy, stillAllowed: () => stillMayOpenPort(address, token) };
+    if (policy?.share === "public") return { policy, via: "public", stillAllowed: () => stillMayOpenPort(address, token) };
     // A signed link's holder: asked of the database every time, so that a revoked link stops at once.
     const linkId = policy && (await readOriginCookie("link", "link", request, origin));
-    if (policy && linkId && (await linkInForce(linkId, address))) return { policy, stillAllowed: async () => (await linkInForce(linkId, address)) !== null };
+    if (policy && linkId && (await linkInForce(linkId, address))) return { policy, via: "link", stillAllowed: async () => (await linkInForce(linkId, address)) !== null };
     const user = token ? await users(token) : null;
     if (!user) return 401;
-    return policy && mayOpenPort(user, policy) ? { policy, stillAllowed: () => stillMayOpenPort(address, token) } : 404;
+    return policy && mayOpenPort(user, policy) ? { policy, via: policy.share, stillAllowed: () => stillMayOpenPort(address, token) } : 404;
   }
 
   /** Step one of a signed link, on the port's origin: its secret for a cookie naming the link, then the app. */
@@ -147,6 +151,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     const target = CONNECTABLE_STATES.has(workspace.state) ? await targetOf(workspace, address.port) : null;
     if (!target) return sendPage(response, 503, "Workspace not running", `Workspace ${workspace.name} is not running. Start it from its page in Podspace.`);
     recordActivity(workspace.id);
+    metrics.portRequests.inc({ share: access.via });
     forwardHttp(request, response, {
       target,
       path: `${url.pathname}${url.search}`,
@@ -190,6 +195,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
       maxPayload: MAX_MESSAGE_BYTES,
     });
     if (!(upstream instanceof WebSocket)) return refuseUpgrade(request, upstream.status);
+    metrics.portRequests.inc({ share: access.via });
     return onceBrowserOpens(request, upstream, (socket) => {
       const revalidator = new SessionRevalidator(socket, access.stillAllowed, intervalMs);
       relay(socket, upstream, { channel: "port", gate: (forward) => revalidator.gate(forward), onClientMessage: () => recordActivity(workspace.id) });

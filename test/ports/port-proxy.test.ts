@@ -10,7 +10,9 @@ import { createPortLink, LINK_PATH, revokePortLink } from "@/lib/ports/port-link
 import { setPortShare, setTeamPortShareCap } from "@/lib/ports/share-port";
 import { listWorkspacePorts } from "@/lib/ports/workspace-ports";
 import type { TerminalSession } from "@/lib/runtime/types";
+import { metrics } from "@/lib/observability/metrics";
 import { useAppDatabase } from "../helpers/app-database";
+import { sample } from "../helpers/metrics-text";
 import { actorFor } from "../helpers/identity";
 import { httpRequest as request, websocketOutcome, type HttpReply } from "../helpers/net";
 import { cookieFor, IDE_WS_SERVER, createPeople, ORIGIN, runningWorkspace, signIn, startHarness, type Harness, type People } from "../terminal/harness";
@@ -285,6 +287,12 @@ describe("the port proxy", { timeout: 60_000 }, () => {
 
     const audited = await getDb().auditLog.findMany({ where: { action: { in: ["workspace.port-link-created", "workspace.port-link-revoked"] } }, orderBy: { createdAt: "asc" } });
     expect(audited.map((entry) => entry.action)).toEqual(["workspace.port-link-created", "workspace.port-link-revoked", "workspace.port-link-created"]);
+    // Counted by how they got in: the link's request and its socket, the owner's and the public ones before.
+    const counted = (share: string) => sample(metricsText, "podspace_port_requests_total", { share }) ?? 0;
+    const metricsText = await metrics.registry.metrics();
+    expect(counted("link")).toBe(2);
+    expect(counted("owner")).toBeGreaterThan(0);
+    expect(counted("public")).toBeGreaterThan(0);
   });
 
   it("answers 404 to a signed-in user without access, or for a workspace that isn't there, and 503 for a stopped one", async () => {
