@@ -8,6 +8,7 @@ import { printTable, type Summary } from "./stats";
 const BENCHMARKS: Record<string, { title: string; run: () => Promise<Record<string, Summary>> }> = {
   provisioning: { title: "Workspace provisioning on Kubernetes (real apiserver + node agent)", run: () => benchProvisioning() },
   terminal: { title: "Terminal: raw pty and Podspace's bridge, each without and in the workspace sandbox, vs ttyd (output throughput, keystroke echo latency)", run: async () => (await import("./terminal")).benchTerminal() },
+  ports: { title: "Preview URLs: the same HTTP server on the host loopback, direct through the runtime, and through Podspace's port proxy (latency, throughput)", run: async () => (await import("./ports")).benchPorts() },
   "quota-decisions": { title: "Quota decisions: concurrent starts against PostgreSQL (row-locked check)", run: () => benchQuotaDecisions() },
   "local-start": { title: "Local start with code-server installed: Start clicked -> terminal usable, -> IDE ready (PGlite, reconciler, local runtime)", run: async () => (await import("./local-start")).benchLocalStart() },
   "usage-dashboard": { title: "Usage dashboard over 1,000,000 intervals, 200 teams (PostgreSQL)", run: () => benchUsageDashboard() },

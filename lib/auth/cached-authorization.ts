@@ -11,15 +11,15 @@ import type { WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
 export type Authorization = { user: null; workspace: null } | { user: CurrentUser; workspace: WorkspaceForRuntime | null };
 
 export function createCachedAuthorization(intervalMs: number): (token: string, workspaceId: string) => Promise<Authorization> {
-  const cached = createExpiringCache<Authorization>({
+  const cached = createExpiringCache<{ token: string; workspaceId: string }, Authorization>({
     ttlMs: intervalMs,
-    async load(key) {
-      const [token, workspaceId] = key.split("\0") as [string, string];
+    keyOf: ({ token, workspaceId }) => `${token}\0${workspaceId}`,
+    async load({ token, workspaceId }) {
       const user = await userForToken(token);
       if (!user) return { user: null, workspace: null };
       return { user, workspace: await connectableWorkspace(user, workspaceId) };
     },
     keep: ({ workspace }) => workspace !== null,
   });
-  return (token, workspaceId) => cached(`${token}\0${workspaceId}`);
+  return (token, workspaceId) => cached({ token, workspaceId });
 }

@@ -11,7 +11,7 @@ import { metrics } from "@/lib/observability/metrics";
 import { RuntimeError, type PortTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { isNavigation } from "@/lib/server/navigation";
 import { createExpiringCache } from "@/lib/server/expiring-cache";
-import { forwardHttp, onceBrowserOpens, openUpstreamSocket } from "@/lib/server/stream-proxy";
+import { forwardHttp, onceBrowserOpens, openUpstreamSocket, StreamAgent } from "@/lib/server/stream-proxy";
 import { relay } from "@/lib/server/websocket-relay";
 import type { WebSocketRoute } from "@/lib/server/websocket-router";
 import { recordActivity } from "@/lib/workspaces/activity";
@@ -40,6 +40,9 @@ interface Admitted {
   via: ShareLevel | "link";
   stillAllowed(): Promise<boolean>;
 }
+
+/** Workspace ports with connections kept alive at once. */
+const MAX_AGENTS = 1000;
 
 /** Largest WebSocket message relayed either way. */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -72,13 +75,11 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
   const runtime = typeof options.runtime === "function" ? options.runtime : () => Promise.resolve(options.runtime as WorkspaceRuntime);
   const intervalMs = options.revalidateIntervalMs ?? REVALIDATE_INTERVAL_MS;
   /** Who a session is and who may open a port, reused for a few seconds: an app's page load is many requests. */
-  const users = createExpiringCache<CurrentUser | null>({ ttlMs: intervalMs, load: userForToken, keep: (user) => user !== null });
-  const policies = createExpiringCache<PortPolicy | null>({
+  const users = createExpiringCache<string, CurrentUser | null>({ ttlMs: intervalMs, load: userForToken, keep: (user) => user !== null });
+  const policies = createExpiringCache<PortAddress, PortPolicy | null>({
     ttlMs: intervalMs,
-    load: (key) => {
-      const [workspaceId, port] = key.split(":") as [string, string];
-      return loadPortPolicy({ workspaceId, port: Number(port) });
-    },
+    keyOf: ({ workspaceId, port }) => `${workspaceId}:${port}`,
+    load: loadPortPolicy,
   });
 
   /**
@@ -87,7 +88,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
    * as about one of a workspace that isn't there.
    */
   async function admit(address: PortAddress, origin: string, request: IncomingMessage): Promise<Admitted | 401 | 404> {
-    const policy = await policies(`${address.workspaceId}:${address.port}`);
+    const policy = await policies(address);
     const token = await originCookieSessionToken("port", request, origin);
     if (policy?.share === "public") return { policy, via: "public", stillAllowed: () => stillMayOpenPort(address, token) };
     // A signed link's holder: asked of the database every time, so that a revoked link stops at once.
@@ -120,15 +121,42 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     };
   }
 
-  /** The runtime's way to the port; null once the response has said why there is none. */
-  async function targetOf(workspace: WorkspaceForRuntime, port: number): Promise<PortTarget | null> {
-    try {
-      return await (await runtime()).portTarget(toRuntimeSpec(workspace), port);
-    } catch (error) {
-      if (error instanceof RuntimeError && (error.code === "not-running" || error.code === "unavailable")) return null;
-      throw error;
+  /** Kept-alive connections per workspace port, the least recently used dropped beyond MAX_AGENTS. */
+  const agents = new Map<string, StreamAgent>();
+  function agentFor(workspaceId: string, port: number, target: PortTarget): StreamAgent {
+    // The target's description too: where the port is may change with a restart (another pod).
+    const key = `${workspaceId}:${port}:${target.describe}`;
+    const agent = agents.get(key) ?? new StreamAgent(target);
+    agents.delete(key);
+    agents.set(key, agent);
+    if (agents.size > MAX_AGENTS) {
+      const [oldest, dropped] = agents.entries().next().value!;
+      agents.delete(oldest);
+      dropped.destroy();
     }
+    return agent;
   }
+
+  /**
+   * The runtime's way to a port, null when there is none (not running),
+   * reused like the rest: finding it reads the runtime's state (a process
+   * record, a pod), which would otherwise cost every request more than the
+   * proxying itself.
+   */
+  const targets = createExpiringCache<{ workspace: WorkspaceForRuntime; port: number }, PortTarget | null>({
+    ttlMs: intervalMs,
+    keyOf: ({ workspace, port }) => `${workspace.id}:${port}`,
+    async load({ workspace, port }) {
+      try {
+        return await (await runtime()).portTarget(toRuntimeSpec(workspace), port);
+      } catch (error) {
+        if (error instanceof RuntimeError && (error.code === "not-running" || error.code === "unavailable")) return null;
+        throw error;
+      }
+    },
+    keep: (target) => target !== null,
+  });
+  const targetOf = (workspace: WorkspaceForRuntime, port: number) => targets({ workspace, port });
 
   async function serve(request: IncomingMessage, response: ServerResponse, address: PortAddress) {
     const destination = destinationOf(address);
@@ -154,6 +182,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     metrics.portRequests.inc({ share: access.via });
     forwardHttp(request, response, {
       target,
+      agent: agentFor(workspace.id, address.port, target),
       path: `${url.pathname}${url.search}`,
       headers: upstreamRequestHeaders(request, ""),
       responseHeaders: (headers) => downstreamResponseHeaders(headers, "", "'self'"),

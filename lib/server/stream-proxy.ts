@@ -14,6 +14,8 @@ export type ProxyChannel = RelayOptions["channel"];
 
 export interface ForwardOptions {
   target: PortTarget;
+  /** Connections to `target` kept alive between requests (a StreamAgent of it); default a fresh one per request. */
+  agent?: http.Agent;
   /** Path and query on the workspace's side. */
   path: string;
   headers: OutgoingHttpHeaders;
@@ -27,7 +29,8 @@ export interface ForwardOptions {
 /** Forwards one HTTP request, streaming both bodies as they come: event streams and long polls must not wait for a buffer to fill. */
 export function forwardHttp(request: IncomingMessage, response: ServerResponse, options: ForwardOptions): void {
   const { channel } = options;
-  const upstream = http.request({ method: request.method, path: options.path, headers: options.headers, createConnection: connectVia(options.target) });
+  const connection = options.agent ? { agent: options.agent } : { createConnection: connectVia(options.target) };
+  const upstream = http.request({ method: request.method, path: options.path, headers: options.headers, ...connection });
   upstream.on("response", (reply) => {
     response.writeHead(reply.statusCode ?? 502, reply.statusMessage, options.responseHeaders(reply.headers));
     response.flushHeaders();
@@ -46,8 +49,24 @@ export function forwardHttp(request: IncomingMessage, response: ServerResponse, 
   request.pipe(upstream);
 }
 
+/**
+ * Keeps connections to one port alive between requests, as any reverse
+ * proxy does upstream: opening the runtime's stream to a port (the sandbox
+ * relay, a port-forward) costs more than the request. One agent per
+ * workspace port, so no connection ever carries another's requests.
+ */
+export class StreamAgent extends http.Agent {
+  constructor(private readonly target: Pick<PortTarget, "connect">) {
+    super({ keepAlive: true, maxSockets: 64, maxFreeSockets: 8, timeout: 60_000 });
+  }
+
+  override createConnection(_options: unknown, callback: (error: Error | null, stream: Duplex) => void): undefined {
+    return connectVia(this.target)(_options, callback);
+  }
+}
+
 /** `http.request`'s createConnection over the runtime's stream to the port. */
-function connectVia(target: PortTarget) {
+function connectVia(target: Pick<PortTarget, "connect">) {
   return (_options: unknown, onCreate: (error: Error | null, stream: Duplex) => void) => {
     target.connect().then(
       (stream) => onCreate(null, stream),

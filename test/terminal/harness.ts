@@ -45,15 +45,16 @@ export async function startHarness(
   options: Omit<TerminalRouteOptions, "runtime"> & {
     ideHost?: IdeHost;
     previewHost?: PreviewHost;
+    /** Where the runtime keeps homes and process records; default the app's data dir. */
+    dataDir?: string;
     /** Opens the terminals' shells instead of the runtime (bench/terminal.ts: a shell outside the sandbox, to measure the sandbox's cost). */
     openShell?: WorkspaceRuntime["attachTerminal"];
   } = {},
 ): Promise<Harness> {
-  // The app's own data dir (a fresh one per test file, see test/helpers/isolated-env.ts),
+  // By default the app's own data dir (a fresh one per test file, see test/helpers/isolated-env.ts),
   // as getRuntime() would use: the IDE proxy derives local homes from it.
-  const dataDir = env.PODSPACE_DATA_DIR;
+  const { ideHost = null, previewHost, openShell, dataDir = env.PODSPACE_DATA_DIR, ...terminalOptions } = options;
   const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
-  const { ideHost = null, previewHost, openShell, ...terminalOptions } = options;
   const ide = createIdeProxy({ runtime, revalidateIntervalMs: options.revalidateIntervalMs, ideHost });
   const ports = createPortProxy({ runtime, revalidateIntervalMs: options.revalidateIntervalMs, previewHost });
   const terminals = createTerminalService({ runtime: openShell ? { ...runtime, attachTerminal: openShell } : runtime, ...terminalOptions });
