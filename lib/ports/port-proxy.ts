@@ -150,7 +150,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
       try {
         return await (await runtime()).portTarget(toRuntimeSpec(workspace), port);
       } catch (error) {
-        if (error instanceof RuntimeError && (error.code === "not-running" || error.code === "unavailable")) return null;
+        if (error instanceof RuntimeError && error.code === "not-running") return null;
         throw error;
       }
     },
@@ -202,7 +202,9 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     if (!address) return sendPage(response, 404, "Not found", "There is nothing here.");
     serve(request, response, address).catch((error: unknown) => {
       console.error(`podspace: serving port ${address.port} of workspace ${address.workspaceId} failed`, error);
-      if (!response.headersSent) sendPage(response, 502, "Unreachable", "Podspace could not reach the workspace.");
+      // A runtime's refusal says what is wrong in the user's terms.
+      const message = error instanceof RuntimeError ? error.message : "Podspace could not reach the workspace.";
+      if (!response.headersSent) sendPage(response, 502, "Unreachable", message);
       else response.destroy();
     });
   };
