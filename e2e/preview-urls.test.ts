@@ -42,6 +42,17 @@ describe("preview URLs", () => {
     return `${podspace.protocol}//p${PORT}-${workspaceId}.preview.${podspace.hostname}:${podspace.port}`;
   };
   const others: Array<{ close(): Promise<void> }> = [];
+  /**
+   * Opens the app's URL and follows wherever it leads (a sign-in handoff
+   * posts itself on): whether the app is what shows. A share change reaches
+   * the proxy within its few seconds of reuse, so callers poll.
+   */
+  async function seesApp(page: Page): Promise<boolean> {
+    await page.goto(`${previewOrigin()}/`);
+    await page.waitForURL((url) => url.origin === previewOrigin() && url.pathname === "/", { timeout: 10_000 });
+    await page.waitForLoadState();
+    return (await page.locator("#title").count()) === 1;
+  }
 
   beforeAll(async () => {
     const templateVersionId = await seedTemplate(stack.database.url, TEMPLATE);
@@ -95,7 +106,7 @@ describe("preview URLs", () => {
     await app.close();
   });
 
-  it("sends a browser that isn't signed in to Podspace's sign-in, and answers another user 404", async () => {
+  it("sends a browser that isn't signed in to Podspace's sign-in and answers another user 404, until the owner shares the port wider", async () => {
     const anonymous = await launchBrowser();
     others.push(anonymous);
     const stranger = await anonymous.newPage();
@@ -108,5 +119,18 @@ describe("preview URLs", () => {
     expect(reply?.status()).toBe(404);
     expect(new URL(stranger.url()).pathname).toBe(`/w/${workspaceId}/ports/${PORT}/`);
     expect(await stranger.content()).not.toContain("hello from vite");
+
+    // Dana opens it to anyone signed in, from the ports list: Lee gets in.
+    const share = page.getByLabel(`Who may open port ${PORT}`);
+    await share.selectOption("authenticated");
+    await page.getByText(`Port ${PORT} is open to anyone signed in.`).waitFor();
+    await expect.poll(() => seesApp(stranger), { timeout: 20_000 }).toBe(true);
+
+    // Public: a browser that never signed in gets the app itself.
+    await share.selectOption("public");
+    await page.getByText(`Port ${PORT} is open to anyone.`).waitFor();
+    const nobody = await (await launchBrowser()).newPage();
+    others.push(nobody.context());
+    await expect.poll(() => seesApp(nobody), { timeout: 20_000 }).toBe(true);
   });
 });
