@@ -31,6 +31,8 @@ export default defineConfig({
           setupFiles: ["test/helpers/localhost-names-setup.ts"],
           // Each file boots real servers; on two cores they run one file at a time.
           fileParallelism: false,
+          // A page's client-side navigation can take seconds on a busy machine; 1 s (the default) is for unit tests.
+          expect: { poll: { timeout: 15_000 } },
           testTimeout: 90_000,
           hookTimeout: 120_000,
         },

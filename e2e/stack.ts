@@ -1,5 +1,5 @@
 import type { BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, inject } from "vitest";
+import { afterAll, beforeAll, beforeEach, inject } from "vitest";
 import { endLocalWorkspaces } from "../test/helpers/local-workspaces";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { launchBrowser } from "./browser";
@@ -14,12 +14,22 @@ export interface PodspaceStack {
   browser: BrowserContext;
 }
 
+const SERVER_LINES_ON_FAILURE = 200;
+
 /** Registers the file's setup and teardown; the returned object is filled in before the file's own beforeAll runs. */
 export function usePodspaceStack(env: Record<string, string> = {}): PodspaceStack {
   const stack = {} as PodspaceStack;
   beforeAll(async () => {
     stack.database = await createTestDatabase(inject("postgresAdminUrl"));
     [stack.podspace, stack.browser] = await Promise.all([startPodspace({ env: { DATABASE_URL: stack.database.url, ...env } }), launchBrowser()]);
+  });
+  // A failed test shows what the server said meanwhile: on CI that is all there is to go on.
+  beforeEach(({ onTestFailed }) => {
+    const from = stack.podspace?.output().length ?? 0;
+    onTestFailed(() => {
+      const said = stack.podspace?.output().slice(from).split("\n").slice(-SERVER_LINES_ON_FAILURE).join("\n");
+      if (said) console.error(`The server's output during this test (its last ${SERVER_LINES_ON_FAILURE} lines at most):\n${said}`);
+    });
   });
   afterAll(async () => {
     await stack.browser?.close();

@@ -10,7 +10,7 @@ import { holdsCompute, RuntimeError, type ObservedStatus, type RuntimeEvent, typ
 import { periodicPass } from "@/lib/server/periodic-pass";
 import { workspacesToReconcile } from "./reconcile-candidates";
 import type { WakeupSource } from "./reconcile-wakeups";
-import { RetryBackoff } from "./retry-backoff";
+import { BackoffTimers } from "./backoff-timers";
 import { runtimeSpecInclude, toRuntimeSpec } from "./runtime-spec";
 import { canTransition, transition, type TransitionOptions } from "./state-machine";
 
@@ -42,7 +42,9 @@ import { canTransition, transition, type TransitionOptions } from "./state-machi
 // pile up for a workspace while its reconcile runs make one more, not one
 // each. A failure of the database or the runtime's API is never the
 // workspace's: the workspace is left as it is and tried again as soon as its
-// backoff is over (retry-backoff.ts), not at the next pass.
+// backoff is over (backoff-timers.ts), not at the next pass. A workspace left
+// waiting on its runtime (starting) is checked again on a backoff of its own
+// until it gets there, so one lost runtime event costs seconds, not a pass.
 
 export interface Reconciler {
   /** Converges one workspace now, after its reconcile under way if any; requests made before that next run begins share it. */
@@ -64,6 +66,8 @@ const PASS_INTERVAL_MS = 30_000;
 const CONCURRENCY = env.PODSPACE_DB_BACKGROUND_POOL_SIZE;
 const RETRY_DELAY_MS = 10_000;
 const MAX_RETRY_DELAY_MS = 5 * 60_000;
+const RECHECK_DELAY_MS = 2_000;
+const MAX_RECHECK_DELAY_MS = PASS_INTERVAL_MS;
 
 export interface ReconcilerOptions {
   /** Between periodic passes, the safety net. */
@@ -73,6 +77,9 @@ export interface ReconcilerOptions {
   /** Wake-ups from the replicas that aren't the leader, heard while started (reconcile-wakeups.ts). */
   wakeups?: WakeupSource;
 }
+
+/** Where a reconcile left the workspace: at its desired state (or failed), or waiting on the runtime to get there. */
+type Outcome = "settled" | "waiting";
 
 /** Moves the workspace through the lifecycle from `state`; a move to the state it is already in writes nothing. */
 type Move = (to: WorkspaceState, options: TransitionOptions) => Promise<void>;
@@ -89,14 +96,12 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
   /** When each workspace's previous progress step ended, to time the next one. */
   const lastStepAt = new Map<string, number>();
   let started = false;
-  const backoff = new RetryBackoff({
-    firstDelayMs: options.retryDelayMs ?? RETRY_DELAY_MS,
-    maxDelayMs: MAX_RETRY_DELAY_MS,
-    // A reconciler that isn't started does only what it is asked.
-    onDue: (workspaceId) => {
-      if (started) void reconcile(workspaceId);
-    },
-  });
+  // A reconciler that isn't started does only what it is asked.
+  const onDue = (workspaceId: string) => {
+    if (started) void reconcile(workspaceId);
+  };
+  const backoff = new BackoffTimers({ firstDelayMs: options.retryDelayMs ?? RETRY_DELAY_MS, maxDelayMs: MAX_RETRY_DELAY_MS, onDue });
+  const recheck = new BackoffTimers({ firstDelayMs: RECHECK_DELAY_MS, maxDelayMs: MAX_RECHECK_DELAY_MS, onDue });
   let unwatch: (() => void) | undefined;
   let stopWakeups: (() => Promise<void>) | undefined;
 
@@ -120,14 +125,14 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
     if (!isWorkspaceFailure(error)) return retryLater(workspaceId, error);
     try {
       await db.$transaction((tx) => transition(tx, workspaceId, "FAILED", { message: error.message, reason: error.code }));
-      backoff.succeeded(workspaceId);
+      backoff.cancel(workspaceId);
     } catch (failure) {
       retryLater(workspaceId, failure);
     }
   }
 
   function retryLater(workspaceId: string, error: unknown) {
-    const { delayMs: retryInMs, failures } = backoff.failed(workspaceId);
+    const { delayMs: retryInMs, times: failures } = backoff.schedule(workspaceId);
     const infrastructure = isInfrastructureFailure(error);
     logger[infrastructure ? "warn" : "error"](
       { err: error, workspaceId, retryInMs },
@@ -152,46 +157,47 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
     workspace: { id: string; teamId: string; state: WorkspaceState; stateChangedAt: Date },
     spec: WorkspaceSpec,
     observed: ObservedStatus,
-  ) {
+  ): Promise<Outcome> {
     const { id: workspaceId, teamId, state } = workspace;
     const move = mover(workspaceId, state);
     const starting = () => move("STARTING", { message: "Starting" });
     switch (observed.state) {
       case "running":
-        if (state === "RUNNING") return;
+        if (state === "RUNNING") return "settled";
         await starting();
         await move("RUNNING", { message: "Running" });
         if (state === "STARTING") metrics.startDuration.observe((Date.now() - workspace.stateChangedAt.getTime()) / 1000);
-        return;
+        return "settled";
       case "starting":
         // A running IDE that stops answering for a moment stays RUNNING.
-        if (state !== "RUNNING") await starting();
-        return;
+        if (state === "RUNNING") return "settled";
+        await starting();
+        return "waiting";
       case "failed":
         if (state !== "PENDING") {
           await move("FAILED", { message: observed.message, reason: observed.reason });
-          return;
+          return "settled";
         }
         // A retry: clear what is left of the failed attempt, then start afresh.
         await runtime.stop(spec);
         await starting();
         lastStepAt.set(workspaceId, Date.now());
         await runtime.start(spec);
-        return;
+        return "waiting";
       case "absent":
         await starting();
         lastStepAt.set(workspaceId, Date.now());
         await prepareTeam(spec, teamId);
         await runtime.provision(spec);
         await runtime.start(spec);
-        return;
+        return "waiting";
       case "stopped":
         await starting();
         lastStepAt.set(workspaceId, Date.now());
         // The team's quota may have changed since the namespace was prepared.
         await prepareTeam(spec, teamId);
         await runtime.start(spec);
-        return;
+        return "waiting";
     }
   }
 
@@ -215,9 +221,9 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
   }
 
   /** Takes the workspace toward its desired state; throws whatever stopped it. */
-  async function reconcileOrThrow(workspaceId: string) {
+  async function reconcileOrThrow(workspaceId: string): Promise<Outcome> {
     const workspace = await db.workspace.findUnique({ where: { id: workspaceId }, include: runtimeSpecInclude });
-    if (!workspace || workspace.state === "DELETED") return;
+    if (!workspace || workspace.state === "DELETED") return "settled";
     const spec = toRuntimeSpec(workspace);
     const move = mover(workspaceId, workspace.state);
     switch (workspace.desiredState) {
@@ -225,7 +231,7 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
         await move("DELETING", { message: "Deleting the workspace and its home volume" });
         await runtime.destroy(spec);
         await move("DELETED", { message: "Deleted" });
-        return;
+        return "settled";
       case "STOPPED": {
         // A failed workspace is stopped too, clearing what is left of it (a crashed pod, a process record).
         if (holdsCompute((await runtime.status(spec)).state)) {
@@ -234,26 +240,26 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
           await runtime.stop(spec);
         }
         await move("STOPPED", { message: "Stopped" });
-        return;
+        return "settled";
       }
       case "RUNNING": {
         // A failed start waits for the user's retry instead of looping.
-        if (workspace.state === "FAILED") return;
+        if (workspace.state === "FAILED") return "settled";
         if (workspace.restartRequestedAt) {
           const state = await stopForRestart(workspaceId, workspace.state, spec, workspace.restartRequestedAt);
-          await converge({ ...workspace, state, stateChangedAt: new Date() }, spec, await runtime.status(spec));
-          return;
+          return converge({ ...workspace, state, stateChangedAt: new Date() }, spec, await runtime.status(spec));
         }
-        await converge(workspace, spec, await runtime.status(spec));
-        return;
+        return converge(workspace, spec, await runtime.status(spec));
       }
     }
   }
 
   async function reconcileNow(workspaceId: string) {
     try {
-      await reconcileOrThrow(workspaceId);
-      backoff.succeeded(workspaceId);
+      const outcome = await reconcileOrThrow(workspaceId);
+      backoff.cancel(workspaceId);
+      if (outcome === "waiting") recheck.schedule(workspaceId);
+      else recheck.cancel(workspaceId);
     } catch (error) {
       await onFailure(workspaceId, error).catch((failure: unknown) => logger.error({ err: failure, workspaceId }, "recording a reconcile failure failed"));
     }
@@ -337,6 +343,7 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
       unwatch?.();
       await reported.settled();
       backoff.clear();
+      recheck.clear();
       await queue.settled();
     },
   };
