@@ -27,6 +27,9 @@ export const revokePortLinkSchema = z.object({ linkId: idSchema });
 
 export const portShareCapSchema = z.object({ teamId: idSchema, maxShare: shareLevel });
 
+/** Who a port is open to, as its owner is told ("Port 3000 is open to your team."). */
+export const SHARED_WITH: Record<ShareLevel, string> = { owner: "only you", team: "your team", authenticated: "anyone signed in", public: "anyone" };
+
 /** The team cap's choices, as its settings name them. */
 export const SHARE_CAP_LABELS: Record<ShareLevel, string> = {
   owner: "Each workspace's owner only",

@@ -17,7 +17,7 @@ import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
 import { lifetimeLabel } from "@/lib/ports/link-lifetime";
 import { createPortLink, revokePortLink } from "@/lib/ports/port-links";
 import { setPortShare } from "@/lib/ports/share-port";
-import { createPortLinkSchema, revokePortLinkSchema, sharePortSchema } from "@/lib/schemas/ports";
+import { createPortLinkSchema, revokePortLinkSchema, SHARED_WITH, sharePortSchema } from "@/lib/schemas/ports";
 
 // Whether the user may act on a workspace depends on the workspace, so the
 // domain functions decide.
@@ -102,8 +102,6 @@ export const endAccessAction = formAction({
     return `Ended ${granteeEmail}'s access.`;
   },
 });
-
-const SHARED_WITH = { owner: "only you", team: "your team", authenticated: "anyone signed in", public: "anyone" } as const;
 
 /** Who a port's preview URL is open to (the workspace's owner only), within the team's and platform's caps. */
 export const sharePortAction = formAction({
