@@ -139,11 +139,16 @@ function PortLinkDialog({ workspaceId, port, links, refusal, onChange }: PortLin
       Share link
     </Button>
   );
-  // A disabled button gets no pointer events: its wrapper carries the tooltip.
-  if (refusal) return <span title={refusal.text}>{trigger}</span>;
+  // The dialog stays mounted when the caps narrow while it is open: creating
+  // then shows the domain's refusal instead of the dialog vanishing.
   return (
     <Dialog>
-      <DialogTrigger asChild>{trigger}</DialogTrigger>
+      {refusal ? (
+        // A disabled button gets no pointer events: its wrapper carries the tooltip.
+        <span title={refusal.text}>{trigger}</span>
+      ) : (
+        <DialogTrigger asChild>{trigger}</DialogTrigger>
+      )}
       <DialogContent className="sm:max-w-xl">
         <DialogHeader>
           <DialogTitle>Share port {port} with a link</DialogTitle>
