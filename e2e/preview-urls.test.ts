@@ -217,7 +217,7 @@ describe("preview URLs", () => {
     expect(await linkHolder.getByText("This link has expired or was revoked.").count()).toBe(1);
     // The dialog stays, its list without the link.
     await linkDialog().getByText("None.").waitFor();
-    await linkDialog().getByRole("button", { name: "Cancel" }).click();
+    await linkDialog().getByRole("button", { name: "Close" }).click();
   });
 
   it("lets a team admin cap the team's sharing at its members: a public port narrows, links stop, and the ports list offers neither", async () => {
@@ -225,7 +225,7 @@ describe("preview URLs", () => {
     await portsRow().getByRole("button", { name: `Share link to port ${PORT}` }).click();
     const link = await createLink("1 day");
     expect(await landsOn(linkHolder, new URL(link).pathname)).toBe("app");
-    await linkDialog().getByRole("button", { name: "Done" }).click();
+    await linkDialog().getByRole("button", { name: "Close" }).click();
     await shareSelect().selectOption("public");
     await page.getByText(`Port ${PORT} is open to anyone.`).waitFor();
     await expect.poll(() => landsOn(nobody), { timeout: 20_000 }).toBe("app");
@@ -235,7 +235,7 @@ describe("preview URLs", () => {
 
     // Lee, an admin of team demo, finds the setting from the team's page.
     await lee.goto(`${stack.podspace.url}/teams/demo`);
-    await lee.getByRole("link", { name: "Settings" }).click();
+    await lee.getByRole("navigation", { name: "Team" }).getByRole("link", { name: "Settings" }).click();
     await lee.waitForURL(/\/teams\/demo\/settings$/);
     const previewUrls = lee.getByRole("region", { name: "Preview URLs" });
     const cap = previewUrls.getByLabel("Widest share level members may use");

@@ -12,7 +12,7 @@ import { HiddenFields } from "@/components/forms/hidden-fields";
 import { useFormAction } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
 import { CopyButton } from "@/components/ui/copy-button";
-import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
 import { DEFAULT_LINK_HOURS, LINK_LIFETIMES } from "@/lib/ports/link-lifetime";
@@ -62,18 +62,8 @@ function CreateLinkForm({ workspaceId, port, onCreated }: { workspaceId: string;
   const id = React.useId();
   const url = state.status === "ok" ? state.result?.url : undefined;
 
-  if (url) {
-    return (
-      <>
-        <CreatedLink url={url} port={port} />
-        <DialogFooter>
-          <DialogClose asChild>
-            <Button type="button">Done</Button>
-          </DialogClose>
-        </DialogFooter>
-      </>
-    );
-  }
+  // Closed with the dialog's own close button: nothing more to do here.
+  if (url) return <CreatedLink url={url} port={port} />;
   return (
     <form action={formAction} className="grid gap-4" noValidate>
       <HiddenFields fields={{ workspaceId, port: String(port) }} />
