@@ -19,6 +19,8 @@ type ActionButtonProps = {
   size?: ButtonProps["size"];
   /** Accessible name when the visible label alone is ambiguous (e.g. one "Remove" per row). */
   "aria-label"?: string;
+  /** Runs after the action succeeded, e.g. to reload a list the page fetched itself. */
+  onOk?: () => void;
   /** Ask first: the dialog explains what will happen and holds the submit button. */
   confirm?: {
     title: string;
@@ -28,10 +30,13 @@ type ActionButtonProps = {
 };
 
 /** A one-button form for a row action, with an optional confirmation dialog. */
-function ActionButton({ action, fields, children, variant = "outline", size = "sm", confirm, ...props }: ActionButtonProps) {
+function ActionButton({ action, fields, children, variant = "outline", size = "sm", onOk, confirm, ...props }: ActionButtonProps) {
   const [open, setOpen] = React.useState(false);
   const [state, formAction, pending] = useFormAction(action, {
-    onOk: () => setOpen(false),
+    onOk: () => {
+      setOpen(false);
+      onOk?.();
+    },
     toastErrors: !confirm,
   });
   const destructive = variant === "destructive";

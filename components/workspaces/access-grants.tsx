@@ -14,13 +14,11 @@ import { Textarea } from "@/components/templates/textarea";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import type { AccessGrantView } from "@/lib/workspaces/get-workspace";
+import { formatDateTime } from "./workspace-format";
 
 // Access to a workspace's terminal and IDE beyond its owner's: a platform
 // admin asks for it with a reason (lib/workspaces/admin-access.ts), and the
 // workspace page lists it for whoever looks after the workspace to see and end.
-
-/** With its time zone: the server renders it, in its own. */
-const when = (date: Date) => date.toLocaleString("en", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
 
 /** "Get admin access": asks why, then grants the platform admin an hour's access. */
 function AdminAccessDialog({ workspace }: { workspace: { id: string; name: string } }) {
@@ -75,7 +73,7 @@ function AccessGrantList({ grants, canEnd }: { grants: AccessGrantView[]; canEnd
                 <p>
                   <span className="font-medium">{who}</span> can open the terminal and IDE until{" "}
                   <time dateTime={grant.expiresAt.toISOString()} suppressHydrationWarning>
-                    {when(grant.expiresAt)}
+                    {formatDateTime(grant.expiresAt)}
                   </time>
                   .
                 </p>

@@ -1,26 +1,31 @@
 "use client";
 
 import * as React from "react";
-import { Copy, ExternalLink } from "lucide-react";
+import { ExternalLink } from "lucide-react";
 
 import { sharePortAction } from "@/app/(app)/workspaces/actions";
 import { useFormAction } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
+import { CopyButton } from "@/components/ui/copy-button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
-import { toast } from "@/components/ui/toast";
 import { SHARE_LEVELS, within, type ShareLevel } from "@/lib/ports/share-level";
 import type { PortRow } from "@/lib/ports/workspace-ports";
+import { SHARED_WITH } from "@/lib/schemas/ports";
+import { PortLinkDialog } from "./port-link-dialog";
 import { useWorkspaceLive } from "./workspace-live";
 
 // The workspace page's ports: what listens in the workspace, found within a
 // couple of seconds of a server starting, and the ports its template
 // declares. Asked for every POLL_MS while the page is visible and the
-// workspace runs (listening sockets change without any workspace event).
+// workspace runs (listening sockets change without any workspace event),
+// and again at once after the owner creates or revokes a signed link.
 
 const POLL_MS = 2_000;
 
-function usePorts(workspaceId: string, running: boolean): PortRow[] | null {
+function usePorts(workspaceId: string, running: boolean): { ports: PortRow[] | null; reload: () => void } {
   const [ports, setPorts] = React.useState<PortRow[] | null>(null);
+  // Bumped to load now (and restart the polling from there).
+  const [generation, setGeneration] = React.useState(0);
   React.useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let finished = false;
@@ -36,8 +41,9 @@ function usePorts(workspaceId: string, running: boolean): PortRow[] | null {
       finished = true;
       clearTimeout(timer);
     };
-  }, [workspaceId, running]);
-  return ports;
+  }, [workspaceId, running, generation]);
+  const reload = React.useCallback(() => setGeneration((value) => value + 1), []);
+  return { ports, reload };
 }
 
 const SHARE_LABELS: Record<ShareLevel, string> = { owner: "Only me", team: "My team", authenticated: "Anyone signed in", public: "Public" };
@@ -68,63 +74,76 @@ function ShareSelect({ workspaceId, row }: { workspaceId: string; row: PortRow }
   );
 }
 
+/**
+ * Why the owner can't make signed links, if they can't: a link reaches
+ * people outside Podspace, so it needs the caps to allow public. The caps
+ * are the workspace's, the same on every row.
+ */
+function linkRefusal(ports: PortRow[], id: string): { text: string; id: string } | null {
+  const owned = ports.find((row) => row.links !== null);
+  if (!owned || within("public", owned.shareCap)) return null;
+  return {
+    id,
+    text: `No signed links: they reach people outside Podspace, and this team's ports may be shared only with ${SHARED_WITH[owned.shareCap]} (set by the team's admins or the platform).`,
+  };
+}
+
 export function PortsList({ workspaceId }: { workspaceId: string }) {
   const { workspace } = useWorkspaceLive();
-  const ports = usePorts(workspaceId, workspace.state === "RUNNING");
-
-  const copy = async (url: string) => {
-    try {
-      await navigator.clipboard.writeText(url);
-      toast({ title: "Copied", description: url });
-    } catch {
-      toast({ title: "Couldn't copy the URL", description: url, variant: "destructive" });
-    }
-  };
+  const { ports, reload } = usePorts(workspaceId, workspace.state === "RUNNING");
+  const refusalId = React.useId();
 
   if (!ports) return <p className="text-sm text-muted-foreground">Looking for ports…</p>;
   if (ports.length === 0) {
     return <p className="text-sm text-muted-foreground">Nothing listens yet. Start a server in the terminal (e.g. on port 3000) and it shows up here.</p>;
   }
+  const refusal = linkRefusal(ports, refusalId);
   return (
-    <Table aria-label="Ports">
-      <TableHeader>
-        <TableRow>
-          <TableHead>Port</TableHead>
-          <TableHead>Process</TableHead>
-          <TableHead>Label</TableHead>
-          <TableHead>URL</TableHead>
-          <TableHead>Shared with</TableHead>
-          <TableHead className="sr-only">Actions</TableHead>
-        </TableRow>
-      </TableHeader>
-      <TableBody>
-        {ports.map((row) => (
-          <TableRow key={row.port} data-port={row.port}>
-            <TableCell className="font-mono">{row.port}</TableCell>
-            <TableCell className="font-mono text-xs">{row.listening ? (row.process ?? "—") : <span className="text-muted-foreground">not listening</span>}</TableCell>
-            <TableCell>{row.label ?? "—"}</TableCell>
-            <TableCell className="max-w-72 truncate font-mono text-xs" title={row.url}>
-              {row.url}
-            </TableCell>
-            <TableCell>
-              <ShareSelect workspaceId={workspaceId} row={row} />
-            </TableCell>
-            <TableCell>
-              <div className="flex justify-end gap-1">
-                <Button asChild size="sm" variant="outline">
-                  <a href={row.openPath} target="_blank" rel="noopener noreferrer" aria-label={`Open port ${row.port}`}>
-                    <ExternalLink />
-                    Open
-                  </a>
-                </Button>
-                <Button size="sm" variant="ghost" aria-label={`Copy the URL of port ${row.port}`} onClick={() => void copy(row.url)}>
-                  <Copy />
-                </Button>
-              </div>
-            </TableCell>
+    <div className="flex flex-col gap-2">
+      <Table aria-label="Ports">
+        <TableHeader>
+          <TableRow>
+            <TableHead>Port</TableHead>
+            <TableHead>Process</TableHead>
+            <TableHead>Label</TableHead>
+            <TableHead>URL</TableHead>
+            <TableHead>Shared with</TableHead>
+            <TableHead className="sr-only">Actions</TableHead>
           </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+        </TableHeader>
+        <TableBody>
+          {ports.map((row) => (
+            <TableRow key={row.port} data-port={row.port}>
+              <TableCell className="font-mono">{row.port}</TableCell>
+              <TableCell className="font-mono text-xs">{row.listening ? (row.process ?? "—") : <span className="text-muted-foreground">not listening</span>}</TableCell>
+              <TableCell>{row.label ?? "—"}</TableCell>
+              <TableCell className="max-w-72 truncate font-mono text-xs" title={row.url}>
+                {row.url}
+              </TableCell>
+              <TableCell>
+                <ShareSelect workspaceId={workspaceId} row={row} />
+              </TableCell>
+              <TableCell>
+                <div className="flex justify-end gap-1">
+                  {row.links ? <PortLinkDialog workspaceId={workspaceId} port={row.port} links={row.links} refusal={refusal} onChange={reload} /> : null}
+                  <Button asChild size="sm" variant="outline">
+                    <a href={row.openPath} target="_blank" rel="noopener noreferrer" aria-label={`Open port ${row.port}`}>
+                      <ExternalLink />
+                      Open
+                    </a>
+                  </Button>
+                  <CopyButton text={row.url} aria-label={`Copy the URL of port ${row.port}`} />
+                </div>
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      {refusal ? (
+        <p id={refusal.id} className="text-xs text-muted-foreground">
+          {refusal.text}
+        </p>
+      ) : null}
+    </div>
   );
 }

@@ -89,6 +89,11 @@ export function formatRelative(date: Date | string, now: number = Date.now()): s
   return new Date(date).toLocaleDateString("en", { year: "numeric", month: "short", day: "numeric" });
 }
 
+/** "Jun 3, 02:15 PM UTC": with its time zone, since the server may render it in its own. */
+export function formatDateTime(date: Date | string): string {
+  return new Date(date).toLocaleString("en", { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+}
+
 export function formatTime(date: Date | string): string {
   return new Date(date).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }

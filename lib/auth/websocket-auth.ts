@@ -98,8 +98,8 @@ export async function sessionMayStill(token: string, action: "workspace:view" | 
   return action === "workspace:connect" ? can(user, action, connectResource(workspace)) : can(user, action, workspace);
 }
 
-/** The workspace if `user` may open its terminal and IDE; null when it doesn't exist, is deleted or is out of reach. */
-export async function connectableWorkspace(user: CurrentUser, workspaceId: string): Promise<WorkspaceForRuntime | null> {
+/** The workspace if `user` may open its terminal and IDE, with the grants that let others in; null when it doesn't exist, is deleted or is out of reach. */
+export async function connectableWorkspace(user: CurrentUser, workspaceId: string): Promise<(WorkspaceForRuntime & { accessGrants: { userId: string }[] }) | null> {
   const workspace = await getDb().workspace.findUnique({ where: { id: workspaceId }, include: { ...runtimeSpecInclude, accessGrants: granteesInForce() } });
   if (!workspace || workspace.state === "DELETED" || workspace.deletedAt) return null;
   return can(user, "workspace:connect", connectResource(workspace)) ? workspace : null;

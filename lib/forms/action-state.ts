@@ -8,6 +8,11 @@ export interface ActionState {
    * its action runs, so inputs show these as default values instead.
    */
   values?: Record<string, string>;
+  /**
+   * What a successful action made that the form shows once and nothing
+   * can fetch again, e.g. a signed link's URL (only its hash is stored).
+   */
+  result?: Record<string, string>;
 }
 
 export type FormAction = (previous: ActionState, formData: FormData) => Promise<ActionState>;

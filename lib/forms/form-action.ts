@@ -21,6 +21,12 @@ export const BUSY_MESSAGE = "Podspace is too busy to do this right now, and noth
 
 const INVALID_MESSAGE = "Check the highlighted fields.";
 
+/** A success message and what the form shows once (ActionState.result). */
+export interface Performed {
+  message: string;
+  result: Record<string, string>;
+}
+
 /** A form as its schema sees it: each field's value, or every value of a field in `lists`. */
 export type FormValues = Record<string, string | string[]>;
 
@@ -37,8 +43,11 @@ export interface FormActionDefinition<S extends z.ZodType> {
   lists?: readonly string[];
   /** Validates the form's values; a problem with the form as a whole (an empty path) becomes the message. */
   schema: S;
-  /** Does the work and returns the success message; may redirect(). AppErrors it throws are shown to the user. */
-  perform: (user: CurrentUser, input: z.output<S>) => Promise<string>;
+  /**
+   * Does the work and returns the success message, with what to show once
+   * if anything; may redirect(). AppErrors it throws are shown to the user.
+   */
+  perform: (user: CurrentUser, input: z.output<S>) => Promise<string | Performed>;
 }
 
 /** The server action for a form: see the steps above. */
@@ -65,7 +74,8 @@ export async function runFormAction<S extends z.ZodType>(user: CurrentUser, defi
   }
 
   try {
-    return { status: "ok", message: await definition.perform(user, parsed.data) };
+    const performed = await definition.perform(user, parsed.data);
+    return typeof performed === "string" ? { status: "ok", message: performed } : { status: "ok", ...performed };
   } catch (error) {
     return errorState(error, echoed);
   }

@@ -6,6 +6,7 @@ import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import { connectResource, granteesInForce } from "@/lib/workspaces/access-grants";
 import { shareCap } from "./port-policy";
+import { DEFAULT_LINK_HOURS, LINK_MAX_HOURS } from "./link-lifetime";
 import { isPort, previewHost as configuredPreviewHost, type PortAddress, type PreviewHost } from "./preview-host";
 import { within } from "./share-level";
 
@@ -24,7 +25,7 @@ export const LINK_PATH = "/__podspace/link/";
 const createInput = z.object({
   workspaceId: z.string().min(1),
   port: z.number().int().refine(isPort),
-  hours: z.number().int().min(1).max(7 * 24).default(24),
+  hours: z.number().int().min(1).max(LINK_MAX_HOURS).default(DEFAULT_LINK_HOURS),
 });
 const revokeInput = z.object({ linkId: z.string().min(1) });
 
@@ -77,6 +78,23 @@ export async function revokePortLink(actor: Actor, input: z.input<typeof revokeI
       { action: "workspace.port-link-revoked", actorId: actor.id, targetType: "workspace", targetId: link.workspaceId, teamId: workspace.teamId, before: { linkId, port: link.port } },
       tx,
     );
+  });
+}
+
+/** A link as the ports list shows it to its workspace's owner: never its secret. */
+export interface PortLinkView {
+  id: string;
+  port: number;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** The workspace's links that are neither revoked nor expired, newest first (whether the caps let them work is the list's note). */
+export async function activeLinksOf(workspaceId: string): Promise<PortLinkView[]> {
+  return getDb().portLink.findMany({
+    where: { workspaceId, revokedAt: null, expiresAt: { gt: new Date() } },
+    orderBy: { createdAt: "desc" },
+    select: { id: true, port: true, createdAt: true, expiresAt: true },
   });
 }
 

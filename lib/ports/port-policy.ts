@@ -42,6 +42,12 @@ export function declaredShare(workspace: { templateVersion: { spec: unknown } },
 export const shareCap = (workspace: { team: Pick<PortWorkspace["team"], "maxPortShare"> }): ShareLevel =>
   narrowest(fromPortShare(workspace.team.maxPortShare), env.PODSPACE_PREVIEW_MAX_SHARE);
 
+/** A team's own cap and the platform's (its settings show both): the narrower of the two is in force. */
+export async function teamShareCaps(teamId: string): Promise<{ team: ShareLevel; platform: ShareLevel }> {
+  const { maxPortShare } = await getDb().team.findUniqueOrThrow({ where: { id: teamId }, select: { maxPortShare: true } });
+  return { team: fromPortShare(maxPortShare), platform: env.PODSPACE_PREVIEW_MAX_SHARE };
+}
+
 /** The port's workspace and share level; null when there is no such (undeleted) workspace. */
 export async function loadPortPolicy(address: PortAddress): Promise<PortPolicy | null> {
   const workspace = await findWorkspace(address);

@@ -1,9 +1,12 @@
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { connectableWorkspace } from "@/lib/auth/websocket-auth";
+import { can } from "@/lib/authz";
 import { getDb } from "@/lib/db/client";
 import { RuntimeError, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { templateSpec } from "@/lib/templates/spec";
+import { connectResource } from "@/lib/workspaces/access-grants";
 import { toRuntimeSpec } from "@/lib/workspaces/runtime-spec";
+import { activeLinksOf } from "./port-links";
 import { declaredShare, shareCap as capOf } from "./port-policy";
 import { fromPortShare, narrowest, type ShareLevel } from "./share-level";
 import { portOpenPath, previewHost as configuredPreviewHost, type PreviewHost } from "./preview-host";
@@ -26,6 +29,19 @@ export interface PortRow {
   share: ShareLevel;
   /** The widest level it may have: its team's cap within the platform's. */
   shareCap: ShareLevel;
+  /**
+   * Its signed links that are neither revoked nor expired, newest first;
+   * null when the viewer may not share the workspace's ports (only its
+   * owner may), which is also whether the list offers sharing at all.
+   */
+  links: PortLinkRow[] | null;
+}
+
+/** A signed link in the list, its dates in ISO 8601 as JSON carries them. */
+export interface PortLinkRow {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
 }
 
 /** The workspace's ports for `user`, who must be able to connect to it; null when they can't (or there is no such workspace). */
@@ -38,9 +54,11 @@ export async function listWorkspacePorts(
   const workspace = await connectableWorkspace(user, workspaceId);
   if (!workspace) return null;
   const declared = templateSpec.parse(workspace.templateVersion.spec).ports;
-  const [chosen, team] = await Promise.all([
+  const sharer = can(user, "workspace:share-port", connectResource(workspace));
+  const [chosen, team, links] = await Promise.all([
     getDb().workspacePort.findMany({ where: { workspaceId }, select: { port: true, share: true } }),
     getDb().team.findUniqueOrThrow({ where: { id: workspace.teamId }, select: { maxPortShare: true } }),
+    sharer ? activeLinksOf(workspaceId) : [],
   ]);
   const shareCap = capOf({ team });
   const shareOf = (port: number) => {
@@ -60,6 +78,9 @@ export async function listWorkspacePorts(
       openPath: portOpenPath(address),
       share: shareOf(port),
       shareCap,
+      links: sharer
+        ? links.filter((link) => link.port === port).map(({ id, createdAt, expiresAt }) => ({ id, createdAt: createdAt.toISOString(), expiresAt: expiresAt.toISOString() }))
+        : null,
     };
   };
   for (const { port, label } of declared) rows.set(port, { ...row(port), label });

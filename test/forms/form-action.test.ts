@@ -85,6 +85,11 @@ describe("formAction's steps", () => {
     });
   });
 
+  it("passes on what a successful action made for the form to show once, next to its message", async () => {
+    const { definition } = traced({ schema, perform: async (_user, input) => ({ message: "Made it.", result: { url: `https://example.test/${input.name}` } }) });
+    expect(await runFormAction(user, definition, form({ name: "secret" }))).toEqual({ status: "ok", message: "Made it.", result: { url: "https://example.test/secret" } });
+  });
+
   it("shows an AppError's message next to its field, a FormError's next to each of its fields, and rethrows anything else", async () => {
     const failing = (error: Error) => traced({ schema, perform: () => Promise.reject(error) }).definition;
     const ok = form({ name: "ok" });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { loadCurrentUser } from "@/lib/auth/current-user";
+import { loadCurrentUser, type CurrentUser } from "@/lib/auth/current-user";
 import { getDb } from "@/lib/db/client";
 import { env, parseEnv } from "@/lib/env";
 import { IDE_SESSION_PATH } from "@/lib/ide/handoff";
@@ -10,6 +10,7 @@ import { createPortLink, LINK_PATH, revokePortLink } from "@/lib/ports/port-link
 import { setPortShare, setTeamPortShareCap } from "@/lib/ports/share-port";
 import { listWorkspacePorts } from "@/lib/ports/workspace-ports";
 import type { TerminalSession } from "@/lib/runtime/types";
+import { getAdminAccess } from "@/lib/workspaces/admin-access";
 import { metrics } from "@/lib/observability/metrics";
 import { useAppDatabase } from "../helpers/app-database";
 import { sample } from "../helpers/metrics-text";
@@ -198,9 +199,21 @@ describe("the port proxy", { timeout: 60_000 }, () => {
     await expect.poll(async () => (await listWorkspacePorts(owner!, workspace.id, { runtime: harness.runtime, previewHost }))?.find((row) => row.port === 4000)?.listening, { timeout: 15_000 }).toBe(true);
     const rows = await listWorkspacePorts(owner!, workspace.id, { runtime: harness.runtime, previewHost });
     expect(rows).toEqual([
-      { port: 4000, process: "node ide-ws-server.mjs", label: "App", listening: true, url: `${originOf(4000)}/`, openPath: `/w/${workspace.id}/ports/4000/`, share: "team", shareCap: "public" },
-      { port: 8080, process: null, label: "Docs", listening: false, url: `${originOf(8080)}/`, openPath: `/w/${workspace.id}/ports/8080/`, share: "owner", shareCap: "public" },
+      { port: 4000, process: "node ide-ws-server.mjs", label: "App", listening: true, url: `${originOf(4000)}/`, openPath: `/w/${workspace.id}/ports/4000/`, share: "team", shareCap: "public", links: [] },
+      { port: 8080, process: null, label: "Docs", listening: false, url: `${originOf(8080)}/`, openPath: `/w/${workspace.id}/ports/8080/`, share: "owner", shareCap: "public", links: [] },
     ]);
+    // The owner's links, newest first, never their secret; only the owner sees them, and the means to share.
+    const older = await createPortLink(await actorFor(people.owner), { workspaceId: workspace.id, port: 8080, hours: 1 }, previewHost);
+    const newer = await createPortLink(await actorFor(people.owner), { workspaceId: workspace.id, port: 8080, hours: 2 }, previewHost);
+    const linksOf = async (user: CurrentUser) => (await listWorkspacePorts(user, workspace.id, { runtime: harness.runtime, previewHost }))?.find((row) => row.port === 8080)?.links;
+    expect(await linksOf(owner!)).toEqual([newer, older].map((link) => ({ id: link.id, createdAt: expect.any(String), expiresAt: link.expiresAt.toISOString() })));
+    await revokePortLink(await actorFor(people.owner), { linkId: older.id });
+    await revokePortLink(await actorFor(people.owner), { linkId: newer.id });
+    expect(await linksOf(owner!)).toEqual([]);
+    const root = await actorFor(people.platformAdmin);
+    await getAdminAccess(root, { workspaceId: workspace.id, reason: "checking what the ports list shows an admin" });
+    expect(await linksOf(root)).toBeNull();
+    await getDb().workspaceAccessGrant.deleteMany({ where: { workspaceId: workspace.id } });
     // The IDE's own port isn't an app's.
     expect(rows!.map((row) => row.port)).not.toContain(APP_PORT);
     expect(await listWorkspacePorts((await loadCurrentUser(people.stranger.id))!, workspace.id, { runtime: harness.runtime, previewHost })).toBeNull();
@@ -254,6 +267,7 @@ describe("the port proxy", { timeout: 60_000 }, () => {
   });
 
   it("lets a signed link's holder in until the link expires or is revoked, which works at once", async () => {
+    const since = new Date();
     const owner = await actorFor(people.owner);
     const link = await createPortLink(owner, { workspaceId: workspace.id, port: APP_PORT, hours: 1 }, previewHost);
     const url = new URL(link.url);
@@ -285,7 +299,10 @@ describe("the port proxy", { timeout: 60_000 }, () => {
     await expect(createPortLink(owner, { workspaceId: workspace.id, port: APP_PORT }, previewHost)).rejects.toMatchObject({ code: "forbidden" });
     await setTeamPortShareCap(await actorFor(people.teamAdmin), { teamId: people.teamId, maxShare: "public" });
 
-    const audited = await getDb().auditLog.findMany({ where: { action: { in: ["workspace.port-link-created", "workspace.port-link-revoked"] } }, orderBy: { createdAt: "asc" } });
+    const audited = await getDb().auditLog.findMany({
+      where: { action: { in: ["workspace.port-link-created", "workspace.port-link-revoked"] }, createdAt: { gte: since } },
+      orderBy: { createdAt: "asc" },
+    });
     expect(audited.map((entry) => entry.action)).toEqual(["workspace.port-link-created", "workspace.port-link-revoked", "workspace.port-link-created"]);
     // Counted by how they got in: the link's request and its socket, the owner's and the public ones before.
     const counted = (share: string) => sample(metricsText, "podspace_port_requests_total", { share }) ?? 0;

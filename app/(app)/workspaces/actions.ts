@@ -14,8 +14,10 @@ import { bulkStopWorkspaces } from "@/lib/workspaces/bulk-stop";
 import { changeWorkspaceSettings } from "@/lib/workspaces/change-settings";
 import { endAccess } from "@/lib/workspaces/end-access";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
+import { lifetimeLabel } from "@/lib/ports/link-lifetime";
+import { createPortLink, revokePortLink } from "@/lib/ports/port-links";
 import { setPortShare } from "@/lib/ports/share-port";
-import { shareLevel } from "@/lib/ports/share-level";
+import { createPortLinkSchema, revokePortLinkSchema, SHARED_WITH, sharePortSchema } from "@/lib/schemas/ports";
 
 // Whether the user may act on a workspace depends on the workspace, so the
 // domain functions decide.
@@ -101,13 +103,29 @@ export const endAccessAction = formAction({
   },
 });
 
-const SHARED_WITH = { owner: "only you", team: "your team", authenticated: "anyone signed in", public: "anyone" } as const;
-
 /** Who a port's preview URL is open to (the workspace's owner only), within the team's and platform's caps. */
 export const sharePortAction = formAction({
-  schema: z.object({ workspaceId: idSchema, port: z.coerce.number().int(), share: shareLevel }),
+  schema: sharePortSchema,
   async perform(user, input) {
     await setPortShare(user, input);
     return `Port ${input.port} is open to ${SHARED_WITH[input.share]}.`;
+  },
+});
+
+/** A signed link to one port (the workspace's owner only, when the caps allow public): its URL is shown this once. */
+export const createPortLinkAction = formAction({
+  schema: createPortLinkSchema,
+  async perform(user, input) {
+    const { url } = await createPortLink(user, input);
+    return { message: `Created a link to port ${input.port} for ${lifetimeLabel(input.hours)}.`, result: { url } };
+  },
+});
+
+/** Revokes a signed link: whoever holds it is refused from their next request on. */
+export const revokePortLinkAction = formAction({
+  schema: revokePortLinkSchema,
+  async perform(user, input) {
+    await revokePortLink(user, input);
+    return "Link revoked: it no longer opens the port.";
   },
 });

@@ -125,6 +125,9 @@ export default async function TeamPage({ params, searchParams }: TeamPageProps) 
           <Link href={`/teams/${team.slug}/usage`} className="font-medium underline-offset-4 hover:underline">
             Usage
           </Link>
+          <Link href={`/teams/${team.slug}/settings`} className="font-medium underline-offset-4 hover:underline">
+            Settings
+          </Link>
         </nav>
       </div>
 

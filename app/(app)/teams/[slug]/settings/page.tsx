@@ -1,0 +1,72 @@
+import { cache } from "react";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+
+import { PortShareCapForm } from "@/components/teams/port-share-cap-form";
+import { BackLink } from "@/components/ui/back-link";
+import { Card, CardContent } from "@/components/ui/card";
+import { requireUser } from "@/lib/auth/current-user";
+import { can } from "@/lib/authz";
+import { teamShareCaps } from "@/lib/ports/port-policy";
+import { narrowest } from "@/lib/ports/share-level";
+import { SHARE_CAP_LABELS } from "@/lib/schemas/ports";
+import { getTeamForActor } from "@/lib/teams/get-team";
+
+type SettingsPageProps = { params: Promise<{ slug: string }> };
+
+// Shared by the metadata and the page within one request.
+const teamForRequest = cache(async (slug: string) => getTeamForActor(await requireUser(), slug));
+
+export async function generateMetadata({ params }: SettingsPageProps): Promise<Metadata> {
+  const team = await teamForRequest((await params).slug);
+  return { title: team ? `Settings · ${team.name}` : "Settings" };
+}
+
+export default async function TeamSettingsPage({ params }: SettingsPageProps) {
+  const user = await requireUser();
+  const team = await teamForRequest((await params).slug);
+  if (!team) notFound();
+  const caps = await teamShareCaps(team.id);
+  const canEdit = can(user, "team:manage-quotas", { teamId: team.id });
+
+  return (
+    <div className="flex flex-col gap-6">
+      <div className="flex flex-col gap-2">
+        <BackLink href={`/teams/${team.slug}`}>{team.name}</BackLink>
+        <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
+        <p className="text-sm text-muted-foreground">
+          How {team.name}&apos;s workspaces may be used. Its limits on resources are under{" "}
+          <Link href={`/teams/${team.slug}/settings/quotas`} className="font-medium text-foreground underline underline-offset-4">
+            Quotas
+          </Link>
+          .
+        </p>
+      </div>
+
+      <Card>
+        <CardContent>
+          <section aria-labelledby="preview-urls-heading" className="flex flex-col gap-4">
+            <div className="flex flex-col gap-1">
+              <h2 id="preview-urls-heading" className="text-base font-semibold">
+                Preview URLs
+              </h2>
+              <p className="text-sm text-muted-foreground">
+                Each port a workspace listens on has a URL of its own, and the workspace&apos;s owner chooses who may open it, up to the level set
+                here. Narrowing it narrows ports already shared wider within seconds, and below public it stops every signed link.
+              </p>
+            </div>
+            {canEdit ? (
+              <PortShareCapForm teamId={team.id} cap={caps.team} platformCap={caps.platform} />
+            ) : (
+              <p className="text-sm">
+                Ports may be shared at most with: <span className="font-medium">{SHARE_CAP_LABELS[narrowest(caps.team, caps.platform)]}</span>. Team
+                owners and admins change this.
+              </p>
+            )}
+          </section>
+        </CardContent>
+      </Card>
+    </div>
+  );
+}
