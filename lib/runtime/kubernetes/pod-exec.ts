@@ -1,0 +1,95 @@
+import { PassThrough, Writable } from "node:stream";
+import { Exec, type KubeConfig, type V1Status } from "@kubernetes/client-node";
+// Not re-exported by the package index, but needed to give exec its own streams (see execClient).
+import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
+import type WebSocket from "ws";
+import { RuntimeError } from "../types";
+import { socketErrorMessage } from "./errors";
+import { CONTAINER_NAME, type WorkspaceRef } from "./names";
+
+// Commands in the workspace container through the apiserver's exec
+// endpoint: the terminal's interactive shell (terminal.ts) and short
+// commands whose output Podspace reads (runInPod).
+
+export type Exit = { code: number | null; reason?: string };
+
+/**
+ * client-node's Exec on streams of its own: its default handler would end
+ * this process's stdout and stderr when the server closes a channel.
+ */
+export function execClient(kubeConfig: KubeConfig, streams: { stdin?: PassThrough; stdout: Writable; stderr: Writable }): Exec {
+  const handler = new WebSocketHandler(kubeConfig, undefined, { stdin: streams.stdin ?? new PassThrough(), stdout: streams.stdout, stderr: streams.stderr });
+  return new Exec(kubeConfig, handler);
+}
+
+/** The exec status channel: Success, or Failure with reason NonZeroExitCode and the code as a cause. */
+export function exitOf(status: V1Status): Exit {
+  if (status.status === "Success") return { code: 0 };
+  const exitCode = status.details?.causes?.find((cause) => cause.reason === "ExitCode")?.message;
+  if (status.reason === "NonZeroExitCode" && exitCode !== undefined) return { code: Number(exitCode) };
+  return { code: null, reason: status.message ?? "The command ended" };
+}
+
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+  /** How the command ended; `reason` says why when it could not run at all (e.g. no such executable). */
+  exit: Exit;
+}
+
+export interface RunOptions {
+  /** A command that hasn't ended by then is abandoned (its connection closed). */
+  timeoutMs: number;
+  /** More output than this (stdout and stderr together) abandons the command. */
+  maxOutputBytes: number;
+}
+
+/**
+ * Runs `command` (no TTY, no stdin) in the workspace container and collects
+ * its output. Rejects with "unavailable" when the exec can't be opened or
+ * is abandoned; a command that runs and fails resolves with its exit.
+ */
+export async function runInPod(kubeConfig: KubeConfig, ref: WorkspaceRef, command: string[], options: RunOptions): Promise<CommandResult> {
+  const what = `${command.join(" ")} in pod ${ref.namespace}/${ref.pod}`;
+  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  let received = 0;
+  let socket: WebSocket | undefined;
+  let overflowed = false;
+  const collector = (into: Buffer[]) =>
+    new Writable({
+      write: (chunk: Buffer, _encoding, callback) => {
+        received += chunk.length;
+        if (received > options.maxOutputBytes) {
+          overflowed = true;
+          socket?.close();
+        } else into.push(chunk);
+        callback();
+      },
+    });
+  const stdout = collector(chunks.stdout);
+  const stderr = collector(chunks.stderr);
+  let exit: Exit | undefined;
+  try {
+    socket = (await execClient(kubeConfig, { stdout, stderr }).exec(ref.namespace, ref.pod, CONTAINER_NAME, command, stdout, stderr, null, false, (status) => {
+      exit = exitOf(status);
+    })) as WebSocket;
+  } catch (error) {
+    throw new RuntimeError("unavailable", `Could not run ${what}: ${socketErrorMessage(error)}`, { cause: error });
+  }
+  const open = socket;
+  await new Promise<void>((resolve, reject) => {
+    if (open.readyState === open.CLOSED) return resolve();
+    const timer = setTimeout(() => {
+      open.close();
+      reject(new RuntimeError("unavailable", `${what} did not finish within ${options.timeoutMs / 1000} s`));
+    }, options.timeoutMs);
+    open.on("error", () => {}); // followed by "close", which reports it
+    open.on("close", () => {
+      clearTimeout(timer);
+      if (overflowed) reject(new RuntimeError("unavailable", `${what} wrote more than ${options.maxOutputBytes} bytes`));
+      else resolve();
+    });
+  });
+  const text = (buffers: Buffer[]) => Buffer.concat(buffers).toString("utf8");
+  return { stdout: text(chunks.stdout), stderr: text(chunks.stderr), exit: exit ?? { code: null, reason: "The connection to the workspace was lost" } };
+}
