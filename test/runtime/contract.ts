@@ -1,7 +1,8 @@
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ObservedState, RuntimeEvent, TerminalSession, WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
+import { shellQuote } from "@/lib/runtime/startup-command";
+import type { ObservedState, PortTarget, RuntimeEvent, TerminalSession, WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
 
 // One behavioural contract, run against every driver: what the lifecycle code
 // relies on, end to end, through real processes (and for Kubernetes, a real
@@ -39,6 +40,14 @@ export function contractSpec(id: string, overrides: Partial<WorkspaceSpec> = {})
     ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], port: 13337, healthPath: "/healthz" },
     ...overrides,
   };
+}
+
+/**
+ * A startup-script line that serves HTTP on `host`:`port` in the background,
+ * as a user's app would (the test IDE's server: it answers any path).
+ */
+export function backgroundServer(host: string, port: number): string {
+  return `(${[process.execPath, IDE_SERVER, host, String(port)].map(shellQuote).join(" ")} > server-${port}.log 2>&1 &)`;
 }
 
 export async function waitForState(runtime: WorkspaceRuntime, spec: WorkspaceSpec, state: ObservedState, timeoutMs = 60_000) {
@@ -94,9 +103,12 @@ export async function runInTerminal(terminal: TerminalSession, command: string, 
   });
 }
 
-/** GET over a stream from `PortTarget.connect()`, as the reverse proxy does. */
 export async function getThroughIde(runtime: WorkspaceRuntime, spec: WorkspaceSpec, urlPath: string) {
-  const target = await runtime.ideTarget(spec);
+  return getThrough(await runtime.ideTarget(spec), urlPath);
+}
+
+/** GET over a stream from `PortTarget.connect()`, as the reverse proxy does; rejects with what the target or its stream failed with. */
+export function getThrough(target: PortTarget, urlPath: string) {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
     const request = http.request(
       {
