@@ -135,7 +135,10 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Contr
   describe(`${name} runtime contract`, { timeout: 180_000 }, () => {
     let target: ContractTarget;
     const events: RuntimeEvent[] = [];
-    const spec = contractSpec(`c${Date.now().toString(36)}`);
+    /** An app the workspace serves besides its IDE, as a preview URL shows it. */
+    const appPort = 3000;
+    const base = contractSpec(`c${Date.now().toString(36)}`);
+    const spec = { ...base, startupScript: `${base.startupScript}\n${backgroundServer("0.0.0.0", appPort)}` };
 
     beforeAll(async () => {
       // A secret in Podspace's own environment that must not reach a workspace shell.
@@ -190,6 +193,19 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Contr
       expect(page.body).toMatch(/^test ide at \/some\/page/);
     });
 
+    it("lists the ports the workspace's processes listen on, the IDE's left out, and reaches them", async () => {
+      const deadline = Date.now() + 30_000;
+      let ports = await target.runtime.listeningPorts(spec);
+      // The app starts in the background, alongside the IDE.
+      while (ports.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        ports = await target.runtime.listeningPorts(spec);
+      }
+      expect(ports.map(({ port }) => port)).toEqual([appPort]);
+      const page = await getThrough(await target.runtime.portTarget(spec, appPort), "/app?x=1");
+      expect(page).toMatchObject({ status: 200, body: expect.stringMatching(/^test ide at \/app\?x=1/) });
+    });
+
     it("stops, and starts again with the home directory kept", async () => {
       await target.runtime.stop(spec);
       await target.runtime.stop(spec); // retried
@@ -197,6 +213,7 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Contr
       // Left out of the list, or listed while its pod terminates: either way not holding compute.
       expect((await target.runtime.listActive()).get(spec.id)?.state ?? "stopped").toBe("stopped");
       await expect(target.runtime.ideTarget(spec)).rejects.toMatchObject({ code: "not-running" });
+      await expect(target.runtime.portTarget(spec, appPort)).rejects.toMatchObject({ code: "not-running" });
 
       await target.runtime.start(spec);
       await waitForState(target.runtime, spec, "running", 120_000);
