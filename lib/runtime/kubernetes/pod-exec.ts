@@ -47,49 +47,59 @@ export interface RunOptions {
 /**
  * Runs `command` (no TTY, no stdin) in the workspace container and collects
  * its output. Rejects with "unavailable" when the exec can't be opened or
- * is abandoned; a command that runs and fails resolves with its exit.
+ * is given up on (too slow, too much output); a command that runs and fails
+ * resolves with its exit.
  */
 export async function runInPod(kubeConfig: KubeConfig, ref: WorkspaceRef, command: string[], options: RunOptions): Promise<CommandResult> {
   const what = `${command.join(" ")} in pod ${ref.namespace}/${ref.pod}`;
+  let socket: WebSocket | undefined;
+  let giveUp!: (error: RuntimeError) => void;
+  const givenUp = new Promise<never>((_, reject) => (giveUp = reject));
+  let abandoned = false;
+  const abandon = (reason: string) => {
+    abandoned = true;
+    socket?.terminate(); // not close(): that waits for the other side's answer
+    giveUp(new RuntimeError("unavailable", `${what} ${reason}`));
+  };
+
   const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
   let received = 0;
-  let socket: WebSocket | undefined;
-  let overflowed = false;
   const collector = (into: Buffer[]) =>
     new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
         received += chunk.length;
-        if (received > options.maxOutputBytes) {
-          overflowed = true;
-          socket?.close();
-        } else into.push(chunk);
+        if (received > options.maxOutputBytes) abandon(`wrote more than ${options.maxOutputBytes} bytes`);
+        else into.push(chunk);
         callback();
       },
     });
   const stdout = collector(chunks.stdout);
   const stderr = collector(chunks.stderr);
   let exit: Exit | undefined;
+  // From the start: an apiserver or kubelet that never answers the exec must not hold the caller either.
+  const timer = setTimeout(() => abandon(`did not finish within ${options.timeoutMs / 1000} s`), options.timeoutMs);
   try {
-    socket = (await execClient(kubeConfig, { stdout, stderr }).exec(ref.namespace, ref.pod, CONTAINER_NAME, command, stdout, stderr, null, false, (status) => {
+    const opening = execClient(kubeConfig, { stdout, stderr }).exec(ref.namespace, ref.pod, CONTAINER_NAME, command, stdout, stderr, null, false, (status) => {
       exit = exitOf(status);
-    })) as WebSocket;
-  } catch (error) {
-    throw new RuntimeError("unavailable", `Could not run ${what}: ${socketErrorMessage(error)}`, { cause: error });
-  }
-  const open = socket;
-  await new Promise<void>((resolve, reject) => {
-    if (open.readyState === open.CLOSED) return resolve();
-    const timer = setTimeout(() => {
-      open.close();
-      reject(new RuntimeError("unavailable", `${what} did not finish within ${options.timeoutMs / 1000} s`));
-    }, options.timeoutMs);
-    open.on("error", () => {}); // followed by "close", which reports it
-    open.on("close", () => {
-      clearTimeout(timer);
-      if (overflowed) reject(new RuntimeError("unavailable", `${what} wrote more than ${options.maxOutputBytes} bytes`));
-      else resolve();
+    }) as Promise<WebSocket>;
+    // A socket that opens only after the command was given up on is closed at once.
+    opening.then((opened) => abandoned && opened.terminate(), () => {});
+    socket = await Promise.race([
+      opening.catch((error: unknown) => {
+        throw new RuntimeError("unavailable", `Could not run ${what}: ${socketErrorMessage(error)}`, { cause: error });
+      }),
+      givenUp,
+    ]);
+    const open = socket;
+    const closed = new Promise<void>((resolve) => {
+      if (open.readyState === open.CLOSED) return resolve();
+      open.on("error", () => {}); // followed by "close"
+      open.on("close", () => resolve());
     });
-  });
+    await Promise.race([closed, givenUp]);
+  } finally {
+    clearTimeout(timer);
+  }
   const text = (buffers: Buffer[]) => Buffer.concat(buffers).toString("utf8");
   return { stdout: text(chunks.stdout), stderr: text(chunks.stderr), exit: exit ?? { code: null, reason: "The connection to the workspace was lost" } };
 }
