@@ -1,6 +1,7 @@
 // A value per key, loaded once and reused for `ttlMs`: what a proxy asks
 // on every request (who a session is, who may use a workspace, where its
-// port is) and can answer from a few seconds ago instead.
+// port is) and can answer from a few seconds ago instead. Callers that ask
+// while the key is being loaded share that load.
 
 export interface ExpiringCacheOptions<K, V> {
   ttlMs: number;
@@ -15,16 +16,26 @@ export interface ExpiringCacheOptions<K, V> {
 
 export function createExpiringCache<K, V>({ ttlMs, load, keyOf = String, keep = () => true, maxEntries = 10_000 }: ExpiringCacheOptions<K, V>): (key: K) => Promise<V> {
   const entries = new Map<string, { at: number; value: V }>();
+  const loading = new Map<string, Promise<V>>();
   return async (key) => {
     const name = keyOf(key);
     const cached = entries.get(name);
     if (cached && Date.now() - cached.at < ttlMs) return cached.value;
+    const pending = loading.get(name);
+    if (pending) return pending;
     entries.delete(name);
     if (entries.size > maxEntries) {
       for (const [other, entry] of entries) if (Date.now() - entry.at >= ttlMs) entries.delete(other);
     }
-    const value = await load(key);
-    if (keep(value)) entries.set(name, { at: Date.now(), value });
-    return value;
+    const loaded = load(key).then((value) => {
+      if (keep(value)) entries.set(name, { at: Date.now(), value });
+      return value;
+    });
+    loading.set(name, loaded);
+    try {
+      return await loaded;
+    } finally {
+      loading.delete(name);
+    }
   };
 }

@@ -31,8 +31,10 @@ const SLOW = { timeout: 120_000 };
 const builds = {
   base: kustomize(K8S),
   production: kustomize(path.join(K8S, "overlays/production")),
-  // The same with k8s/components/ide-same-origin added, as its comment says to.
+  // The same with k8s/components/ide-same-origin, k8s/components/no-preview-urls or both added, as their comments say to.
   "production, IDE on the same origin": kustomize(path.resolve(import.meta.dirname, "../fixtures/kustomize/production-same-origin")),
+  "production, no preview URLs": kustomize(path.resolve(import.meta.dirname, "../fixtures/kustomize/production-no-preview")),
+  "production, IDE on the same origin, no preview URLs": kustomize(path.resolve(import.meta.dirname, "../fixtures/kustomize/production-same-origin-no-preview")),
 };
 
 function only<T extends KubernetesObject>(objects: KubernetesObject[], kind: string): T {
@@ -165,7 +167,7 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
     expect(policy.spec!.ingress).toEqual([{ ports: [{ port: "http", protocol: "TCP" }] }]);
   });
 
-  it("routes the Ingress for PODSPACE_URL's host and the IDEs' (unless same-origin) with WebSocket timeouts and replica affinity", () => {
+  it("routes the Ingress for PODSPACE_URL's host, the IDEs' (unless same-origin) and preview URLs' (unless dropped) with WebSocket timeouts and replica affinity", () => {
     const ingress = only<V1Ingress>(objects, "Ingress");
     expect(ingress.metadata!.annotations).toMatchObject({
       "nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
@@ -175,18 +177,23 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
     const environment = parseEnv(containerEnvironment(objects));
     const host = new URL(environment.PODSPACE_URL).host;
     const ideHost = environment.PODSPACE_IDE_HOST;
-    expect(ingress.spec!.rules!.map((rule) => rule.host)).toEqual(ideHost ? [host, ideHost] : [host]);
-    expect(ingress.spec!.tls).toEqual([
-      { hosts: [host], secretName: "podspace-tls" },
-      ...(ideHost ? [{ hosts: [ideHost], secretName: "podspace-ide-tls" }] : []),
-    ]);
+    // The app has no setting that turns preview URLs off: only the component that drops their route says so.
+    const previewHost = name.endsWith("no preview URLs") ? null : environment.PODSPACE_PREVIEW_HOST;
+    const routed = [
+      { host, secretName: "podspace-tls" },
+      ...(ideHost ? [{ host: ideHost, secretName: "podspace-ide-tls" }] : []),
+      ...(previewHost ? [{ host: previewHost, secretName: "podspace-preview-tls" }] : []),
+    ];
+    expect(ingress.spec!.rules!.map((rule) => rule.host)).toEqual(routed.map((route) => route.host));
+    expect(ingress.spec!.tls).toEqual(routed.map(({ host, secretName }) => ({ hosts: [host], secretName })));
     for (const rule of ingress.spec!.rules!) {
       expect(rule.http!.paths).toEqual([
         { path: "/", pathType: "Prefix", backend: { service: { name: only(objects, "Service").metadata!.name, port: { name: "http" } } } },
       ]);
     }
-    expect(ideHost === null).toBe(name === "production, IDE on the same origin");
+    expect(ideHost === null).toBe(name.startsWith("production, IDE on the same origin"));
     if (ideHost) expect(ideHost).toBe(`*.ide.${new URL(environment.PODSPACE_URL).hostname}`);
+    expect(environment.PODSPACE_PREVIEW_HOST).toBe(`*.preview.${new URL(environment.PODSPACE_URL).hostname}`);
   });
 
   it("binds the role to Podspace's service account", () => {

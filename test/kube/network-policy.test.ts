@@ -6,7 +6,8 @@
 // neither Podspace's pod nor another team's workspace, while Podspace
 // reaches a workspace's IDE port (the path it proxies through in a cluster;
 // with no kube-proxy here the Service's pod IP stands in for the Service,
-// which NetworkPolicy sees the same way). Each connection is made from
+// which NetworkPolicy sees the same way) and any other port a workspace
+// serves (preview URLs, at the pod's IP). Each connection is made from
 // inside the source pod's network namespace. Deleting the policies lets the
 // same connections through, so it is the enforcement that blocks them, not
 // the network. Needs root, nft and br_netfilter, and the control-plane
@@ -20,7 +21,7 @@ import type { WorkspaceRuntime } from "@/lib/runtime/types";
 import { startControlPlane, type ControlPlane } from "../helpers/kube/control-plane";
 import { startNodeAgent, TEST_STORAGE_CLASS, type NodeAgent } from "../helpers/kube/node-agent";
 import { httpProbe } from "../helpers/kube/node-agent/probe";
-import { contractSpec, waitForState } from "../runtime/contract";
+import { backgroundServer, contractSpec, waitForState } from "../runtime/contract";
 
 const SLOW = { timeout: 120_000 };
 const PREFIX = "podspace-";
@@ -36,8 +37,10 @@ let core: CoreV1Api;
 let agent: NodeAgent | undefined;
 let runtime: WorkspaceRuntime;
 
-const alpha = contractSpec("netalpha", { teamSlug: "alpha" });
-const beta = contractSpec("netbeta", { teamSlug: "beta" });
+/** An app each workspace serves besides its IDE, as a preview URL would show it. */
+const APP_PORT = 8080;
+const alpha = contractSpec("netalpha", { teamSlug: "alpha", startupScript: backgroundServer("0.0.0.0", APP_PORT) });
+const beta = contractSpec("netbeta", { teamSlug: "beta", startupScript: backgroundServer("0.0.0.0", APP_PORT) });
 
 /** A pod somewhere: its namespace, name and IP. */
 interface Endpoint {
@@ -168,13 +171,17 @@ describe("network isolation of workspaces (node agent enforcing the driver's Net
     expect(new Set([podspace.ip, alphaPod.ip, betaPod.ip]).size).toBe(3);
   });
 
-  it("lets Podspace reach a workspace's IDE port, and no workspace reach Podspace or another team", SLOW, async () => {
+  it("lets Podspace reach a workspace's IDE port and its apps' ports, and no workspace reach Podspace or another team", SLOW, async () => {
     await expectConnection(podspace, alphaPod, IDE_PORT, "answered");
     await expectConnection(podspace, betaPod, IDE_PORT, "answered");
     await expectConnection(alphaPod, podspace, PODSPACE_PORT, "no answer");
     await expectConnection(betaPod, podspace, PODSPACE_PORT, "no answer");
     await expectConnection(alphaPod, betaPod, IDE_PORT, "no answer");
     await expectConnection(betaPod, alphaPod, IDE_PORT, "no answer");
+    await expectConnection(podspace, alphaPod, APP_PORT, "answered");
+    await expectConnection(podspace, betaPod, APP_PORT, "answered");
+    await expectConnection(alphaPod, betaPod, APP_PORT, "no answer");
+    await expectConnection(betaPod, alphaPod, APP_PORT, "no answer");
   });
 
   it("lets the same connections through once the policies are deleted: the enforcement blocked them", SLOW, async () => {
@@ -188,6 +195,7 @@ describe("network isolation of workspaces (node agent enforcing the driver's Net
     await networking.deleteNamespacedNetworkPolicy({ namespace: `${PREFIX}beta`, name: "podspace-isolation" });
     await expectConnection(alphaPod, betaPod, IDE_PORT, "answered");
     await expectConnection(betaPod, alphaPod, IDE_PORT, "answered");
+    await expectConnection(betaPod, alphaPod, APP_PORT, "answered");
     await expectConnection(betaPod, podspace, PODSPACE_PORT, "answered");
   });
 

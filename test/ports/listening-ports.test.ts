@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { commandName, parseListeningSockets } from "@/lib/runtime/local/listening-ports";
+import { commandName } from "@/lib/runtime/local/listening-ports";
+import { hasSocketTable, parseListeningSockets } from "@/lib/runtime/proc-net-tcp";
 
 // The kernel's socket tables as /proc/<pid>/net/tcp{,6} print them.
+
+const TABLE_HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
 
 describe("reading /proc/net/tcp", () => {
   it("keeps listening sockets only, by inode, with their port", () => {
@@ -16,6 +19,14 @@ describe("reading /proc/net/tcp", () => {
 `;
     expect(parseListeningSockets(v6)).toEqual(new Map([["51234", 5173]]));
     expect(parseListeningSockets("")).toEqual(new Map());
+    // Both tables in one text, as `cat /proc/net/tcp /proc/net/tcp6` prints them in a pod: the second header is no socket.
+    expect(parseListeningSockets(table + v6)).toEqual(new Map([["41234", 3000], ["41300", 8080], ["51234", 5173]]));
+  });
+
+  it("tells a table from what a failed read prints", () => {
+    expect(hasSocketTable(TABLE_HEADER)).toBe(true);
+    expect(hasSocketTable("")).toBe(false);
+    expect(hasSocketTable("cat: /proc/net/tcp: No such file or directory\n")).toBe(false);
   });
 
   it("names a process by its program, and the script an interpreter runs", () => {

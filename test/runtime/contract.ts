@@ -1,7 +1,8 @@
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ObservedState, RuntimeEvent, TerminalSession, WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
+import { shellQuote } from "@/lib/runtime/startup-command";
+import type { ObservedState, PortTarget, RuntimeEvent, TerminalSession, WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
 
 // One behavioural contract, run against every driver: what the lifecycle code
 // relies on, end to end, through real processes (and for Kubernetes, a real
@@ -39,6 +40,14 @@ export function contractSpec(id: string, overrides: Partial<WorkspaceSpec> = {})
     ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], port: 13337, healthPath: "/healthz" },
     ...overrides,
   };
+}
+
+/**
+ * A startup-script line that serves HTTP on `host`:`port` in the background,
+ * as a user's app would (the test IDE's server: it answers any path).
+ */
+export function backgroundServer(host: string, port: number): string {
+  return `(${[process.execPath, IDE_SERVER, host, String(port)].map(shellQuote).join(" ")} > server-${port}.log 2>&1 &)`;
 }
 
 export async function waitForState(runtime: WorkspaceRuntime, spec: WorkspaceSpec, state: ObservedState, timeoutMs = 60_000) {
@@ -94,9 +103,12 @@ export async function runInTerminal(terminal: TerminalSession, command: string, 
   });
 }
 
-/** GET over a stream from `PortTarget.connect()`, as the reverse proxy does. */
 export async function getThroughIde(runtime: WorkspaceRuntime, spec: WorkspaceSpec, urlPath: string) {
-  const target = await runtime.ideTarget(spec);
+  return getThrough(await runtime.ideTarget(spec), urlPath);
+}
+
+/** GET over a stream from `PortTarget.connect()`, as the reverse proxy does; rejects with what the target or its stream failed with. */
+export function getThrough(target: PortTarget, urlPath: string) {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
     const request = http.request(
       {
@@ -123,7 +135,10 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Contr
   describe(`${name} runtime contract`, { timeout: 180_000 }, () => {
     let target: ContractTarget;
     const events: RuntimeEvent[] = [];
-    const spec = contractSpec(`c${Date.now().toString(36)}`);
+    /** An app the workspace serves besides its IDE, as a preview URL shows it. */
+    const appPort = 3000;
+    const base = contractSpec(`c${Date.now().toString(36)}`);
+    const spec = { ...base, startupScript: `${base.startupScript}\n${backgroundServer("0.0.0.0", appPort)}` };
 
     beforeAll(async () => {
       // A secret in Podspace's own environment that must not reach a workspace shell.
@@ -178,6 +193,19 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Contr
       expect(page.body).toMatch(/^test ide at \/some\/page/);
     });
 
+    it("lists the ports the workspace's processes listen on, the IDE's left out, and reaches them", async () => {
+      const deadline = Date.now() + 30_000;
+      let ports = await target.runtime.listeningPorts(spec);
+      // The app starts in the background, alongside the IDE.
+      while (ports.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        ports = await target.runtime.listeningPorts(spec);
+      }
+      expect(ports.map(({ port }) => port)).toEqual([appPort]);
+      const page = await getThrough(await target.runtime.portTarget(spec, appPort), "/app?x=1");
+      expect(page).toMatchObject({ status: 200, body: expect.stringMatching(/^test ide at \/app\?x=1/) });
+    });
+
     it("stops, and starts again with the home directory kept", async () => {
       await target.runtime.stop(spec);
       await target.runtime.stop(spec); // retried
@@ -185,6 +213,7 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Contr
       // Left out of the list, or listed while its pod terminates: either way not holding compute.
       expect((await target.runtime.listActive()).get(spec.id)?.state ?? "stopped").toBe("stopped");
       await expect(target.runtime.ideTarget(spec)).rejects.toMatchObject({ code: "not-running" });
+      await expect(target.runtime.portTarget(spec, appPort)).rejects.toMatchObject({ code: "not-running" });
 
       await target.runtime.start(spec);
       await waitForState(target.runtime, spec, "running", 120_000);

@@ -1,14 +1,16 @@
 import { CoreV1Api, KubernetesObjectApi, VersionApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
-import { RuntimeError, type ObservedStatus, type RuntimeEvent, type TeamSpaceSpec, type WorkspaceRuntime, type WorkspaceSpec } from "../types";
+import { createExpiringCache } from "@/lib/server/expiring-cache";
+import { RuntimeError, type ListeningPort, type ObservedStatus, type RuntimeEvent, type TeamSpaceSpec, type WorkspaceRuntime, type WorkspaceSpec } from "../types";
 import { convergeClaim, convergeNamespace, convergePod, convergeService, replaceInPlace } from "./convergence";
 import { isNotFound, toRuntimeError } from "./errors";
-import { portForwardTarget, serviceTarget } from "./ide-target";
 import { isValidImageReference } from "./image-reference";
 import { homeClaimManifest, podManifest, serviceManifest, teamManifests } from "./manifests";
 import { MANAGED_SELECTOR, WORKSPACE_LABEL, isTeamNamespace, workspaceRef } from "./names";
 import { ObjectStore, describe } from "./object-store";
 import { observedStatus } from "./pod-status";
+import { podListeningPorts } from "./pod-ports";
 import { pollUntil } from "./poll";
+import { podIpTarget, portForwardTarget, serviceTarget } from "./port-target";
 import { openTerminal } from "./terminal";
 import { WorkspaceWatch } from "./workspace-watch";
 
@@ -26,7 +28,7 @@ export interface KubernetesRuntimeOptions {
   egressAllow: string[];
   /** Where Podspace runs: its pods may reach workspaces. It must carry CONTROL_PLANE_NAMESPACE_LABEL on 1.20. */
   selfNamespace: string;
-  /** Reach IDEs through their Service's DNS name (true) or a port-forward through the apiserver (false). */
+  /** Reach workspaces over the pod network, IDEs by their Service's DNS name and other ports at the pod's IP (true), or through port-forwards via the apiserver (false). */
   inCluster: boolean;
 }
 
@@ -34,6 +36,8 @@ export interface KubernetesRuntimeOptions {
 const TEAM_READY_TIMEOUT_MS = 30_000;
 /** Deletions Podspace asked for are remembered this long for the watch, which may see them late. */
 const EXPECTED_DELETION_TTL_MS = 10 * 60_000;
+/** Each open ports list asks every 2 s: one exec into the pod per this long serves them all. */
+const LISTENING_PORTS_TTL_MS = 2_000;
 
 export function createKubernetesRuntime(options: KubernetesRuntimeOptions): WorkspaceRuntime {
   const { kubeConfig, namespacePrefix } = options;
@@ -70,12 +74,24 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
     throw new RuntimeError("unavailable", `Could not delete ${describe(pod)}: it kept being replaced`);
   }
 
-  async function requireRunning(spec: WorkspaceSpec): Promise<void> {
+  /** The workspace's pod, when it runs (and isn't on its way out). */
+  async function runningPod(spec: WorkspaceSpec): Promise<V1Pod> {
     const pod = await store.read(workspaceObjects(spec).pod);
     if (!pod || pod.metadata?.deletionTimestamp || pod.status?.phase !== "Running") {
       throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
     }
+    return pod;
   }
+
+  const listeningPorts = createExpiringCache<WorkspaceSpec, ListeningPort[]>({
+    ttlMs: LISTENING_PORTS_TTL_MS,
+    keyOf: (spec) => spec.id,
+    async load(spec) {
+      await runningPod(spec);
+      const ports = await podListeningPorts(kubeConfig, workspaceRef(namespacePrefix, spec));
+      return ports.filter(({ port }) => port !== spec.ide.port);
+    },
+  });
 
   async function waitUntilUsable(namespace: string, quotaName: string): Promise<void> {
     // The ServiceAccount admission plugin refuses pods until the namespace has
@@ -195,28 +211,27 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
     },
 
     async attachTerminal(spec, terminal) {
-      await requireRunning(spec);
+      await runningPod(spec);
       return openTerminal(kubeConfig, workspaceRef(namespacePrefix, spec), terminal);
     },
 
     async ideTarget(spec) {
-      await requireRunning(spec);
+      await runningPod(spec);
       const ref = workspaceRef(namespacePrefix, spec);
       return options.inCluster ? serviceTarget(ref, spec.ide.port) : portForwardTarget(kubeConfig, ref, spec.ide.port);
     },
 
     async portTarget(spec, port) {
-      await requireRunning(spec);
-      // In the cluster the workspace's Service carries the IDE's port only; other ports are not reachable that way yet.
-      if (options.inCluster) throw new RuntimeError("unavailable", "Preview URLs are not served from inside the cluster yet");
-      return portForwardTarget(kubeConfig, workspaceRef(namespacePrefix, spec), port);
+      const pod = await runningPod(spec);
+      const ref = workspaceRef(namespacePrefix, spec);
+      if (!options.inCluster) return portForwardTarget(kubeConfig, ref, port);
+      // The Service carries the IDE's port only: other ports are reached at the pod itself.
+      const podIp = pod.status?.podIP;
+      if (!podIp) throw new RuntimeError("not-running", `Workspace ${spec.name}'s pod has no IP address yet`);
+      return podIpTarget(ref, podIp, port);
     },
 
-    async listeningPorts(spec) {
-      await requireRunning(spec);
-      // Detecting ports in a pod (reading its /proc/net/tcp over exec) is not built yet: only a template's declared ports are listed.
-      return [];
-    },
+    listeningPorts,
 
     async probe() {
       const version = await kubeConfig.makeApiClient(VersionApi).getCode();

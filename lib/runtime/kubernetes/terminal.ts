@@ -1,11 +1,10 @@
 import { PassThrough, Writable } from "node:stream";
-import { Exec, type KubeConfig, type V1Status } from "@kubernetes/client-node";
-// Not re-exported by the package index, but needed to give exec its own streams (see below).
-import { WebSocketHandler } from "@kubernetes/client-node/dist/web-socket-handler.js";
+import type { KubeConfig } from "@kubernetes/client-node";
 import type WebSocket from "ws";
 import { RuntimeError, type TerminalOptions, type TerminalSession } from "../types";
 import { socketErrorMessage } from "./errors";
 import { CONTAINER_NAME } from "./names";
+import { execClient, exitOf, type Exit } from "./pod-exec";
 
 // A login shell in the workspace container through the apiserver's exec
 // endpoint: a WebSocket carrying stdin, the TTY's output, the window size
@@ -18,8 +17,6 @@ export const LOGIN_SHELL = [
   "-c",
   "export TERM=xterm-256color; if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi",
 ];
-
-type Exit = { code: number | null; reason?: string };
 
 /**
  * The shell's output side. client-node treats a stdout with `columns`,
@@ -65,12 +62,10 @@ export async function openTerminal(
   const output = new TerminalOutput(options.cols, options.rows);
   // client-node ends it on the exit status; output after that (a server quirk) must not throw in Podspace.
   output.on("error", () => {});
-  // Its own streams: the default handler would close this process's stdio when the server closes a channel.
-  const handler = new WebSocketHandler(kubeConfig, undefined, { stdin, stdout: output, stderr: output });
   let status: Exit | undefined;
   let socket: WebSocket;
   try {
-    socket = await new Exec(kubeConfig, handler).exec(
+    socket = await execClient(kubeConfig, { stdin, stdout: output, stderr: output }).exec(
       target.namespace,
       target.pod,
       CONTAINER_NAME,
@@ -106,12 +101,4 @@ export async function openTerminal(
     resume: () => socket.resume(),
     close: () => socket.close(),
   };
-}
-
-/** The exec status channel: Success, or Failure with reason NonZeroExitCode and the code as a cause. */
-function exitOf(status: V1Status): Exit {
-  if (status.status === "Success") return { code: 0 };
-  const exitCode = status.details?.causes?.find((cause) => cause.reason === "ExitCode")?.message;
-  if (status.reason === "NonZeroExitCode" && exitCode !== undefined) return { code: Number(exitCode) };
-  return { code: null, reason: status.message ?? "The shell ended" };
 }

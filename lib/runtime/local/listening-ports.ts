@@ -1,4 +1,5 @@
 import fs from "node:fs/promises";
+import { parseListeningSockets } from "../proc-net-tcp";
 import type { ListeningPort } from "../types";
 
 // The TCP ports processes in a sandbox listen on, read from the kernel as
@@ -6,21 +7,6 @@ import type { ListeningPort } from "../types";
 // /proc/<pid>/net/tcp{,6} (any process of the sandbox shows its namespace's),
 // and which process holds each, from the file descriptors of the processes
 // in that namespace.
-
-const LISTEN = "0A";
-
-/** Ports in LISTEN state, by socket inode, from one /proc/<pid>/net/tcp{,6} table. */
-export function parseListeningSockets(table: string): Map<string, number> {
-  const sockets = new Map<string, number>();
-  for (const line of table.split("\n").slice(1)) {
-    const fields = line.trim().split(/\s+/);
-    // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-    if (fields.length < 10 || fields[3] !== LISTEN) continue;
-    const port = parseInt(fields[1]!.split(":")[1]!, 16);
-    if (port > 0) sockets.set(fields[9]!, port);
-  }
-  return sockets;
-}
 
 const readOr = (file: string, fallback: string) => fs.readFile(file, "utf8").catch(() => fallback);
 const linkOf = (file: string) => fs.readlink(file).catch(() => null);
