@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
 
@@ -45,6 +46,8 @@ export const AUDIT_ACTIONS = [
   "workspace.port-shared",
   "workspace.port-link-created",
   "workspace.port-link-revoked",
+  "token.created",
+  "token.revoked",
   "quota.limits-changed",
   "quota.ceilings-changed",
 ] as const;
@@ -58,7 +61,7 @@ export interface AuditEntry {
   action: AuditAction;
   /** Null for the system itself (group sync, provisioning, seeding the built-in templates). */
   actorId: string | null;
-  targetType: "user" | "team" | "membership" | "workspace" | "template";
+  targetType: "user" | "team" | "membership" | "workspace" | "template" | "token";
   targetId?: string | null;
   teamId?: string | null;
   before?: Prisma.InputJsonValue | null;
@@ -66,6 +69,14 @@ export interface AuditEntry {
 }
 
 type Writer = Pick<Prisma.TransactionClient, "auditLog">;
+
+/**
+ * How the code running inside `run` acts for its actor, such as "token ci"
+ * for a request through the API: every entry recorded meanwhile says so,
+ * without each domain function having to be told.
+ */
+const actingVia = new AsyncLocalStorage<string>();
+export const withAuditVia = <T>(via: string, run: () => T): T => actingVia.run(via, run);
 
 /**
  * Records who did what to whom, with the state before and after. Pass the
@@ -82,6 +93,7 @@ export async function recordAudit(entry: AuditEntry, db: Writer = getDb()): Prom
       teamId: entry.teamId ?? null,
       before: entry.before ?? undefined,
       after: entry.after ?? undefined,
+      via: actingVia.getStore() ?? null,
     },
   });
 }

@@ -183,6 +183,10 @@ export const envSchema = z.object({
   PODSPACE_PREVIEW_MAX_SHARE: z
     .enum(SHARE_LEVELS, { error: `expected one of ${SHARE_LEVELS.join(", ")}` })
     .default("public"),
+  /** The longest an API token may live, in days; a token's expiry is chosen within it. */
+  PODSPACE_API_TOKEN_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Requests per minute each API token may make (a burst of as many, refilled evenly); more get 429. */
+  PODSPACE_API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   /** Bearer token Prometheus sends to GET /api/metrics; unset turns the endpoint off (404). */
   PODSPACE_METRICS_TOKEN: z.string().min(16, { error: "expected at least 16 characters (openssl rand -hex 16)" }).optional(),
   /** How the other replicas reach this one (terminals are forwarded to the replica that holds them). Default: this host's first IPv4 address. */

@@ -2,10 +2,13 @@
 
 import Link from "next/link";
 import { DropdownMenu } from "radix-ui";
-import { LogOut } from "lucide-react";
+import { KeyRound, LogOut } from "lucide-react";
 
 import { signOutAction } from "@/components/shell/actions";
 import { Button } from "@/components/ui/button";
+
+const ITEM_CLASS =
+  "flex w-full cursor-default items-center gap-2 rounded-sm px-2 py-1.5 text-sm outline-none select-none data-[highlighted]:bg-accent data-[highlighted]:text-accent-foreground";
 
 type UserMenuProps = {
   user?: { name: string | null; email: string };
@@ -59,13 +62,19 @@ function UserMenu({ user }: UserMenuProps) {
             <span className="truncate text-xs text-muted-foreground">{user.email}</span>
           </DropdownMenu.Label>
           <DropdownMenu.Separator className="-mx-1 my-1 h-px bg-border" />
+          <DropdownMenu.Item asChild className={ITEM_CLASS}>
+            <Link href="/tokens">
+              <KeyRound aria-hidden="true" className="size-4" />
+              API tokens
+            </Link>
+          </DropdownMenu.Item>
           {/* Signing out changes state, so it is a POST, never a link. */}
           <form action={signOutAction}>
             <DropdownMenu.Item
               asChild
               // Closing the menu would unmount the form before the browser submits it.
               onSelect={(event) => event.preventDefault()}
-              className="flex w-full cursor-default items-center gap-2 rounded-sm px-2 py-1.5 text-sm outline-none select-none data-[highlighted]:bg-accent data-[highlighted]:text-accent-foreground"
+              className={ITEM_CLASS}
             >
               <button type="submit">
                 <LogOut aria-hidden="true" className="size-4" />

@@ -9,11 +9,10 @@ import { DialogFormFooter } from "@/components/forms/dialog-form-footer";
 import { FormField } from "@/components/forms/form-field";
 import { FormMessage } from "@/components/forms/form-message";
 import { HiddenFields } from "@/components/forms/hidden-fields";
+import { ShownOnce } from "@/components/forms/shown-once";
 import { useFormAction } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
-import { CopyButton } from "@/components/ui/copy-button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
-import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
 import { DEFAULT_LINK_HOURS, LINK_LIFETIMES } from "@/lib/ports/link-lifetime";
 import type { PortLinkRow } from "@/lib/ports/workspace-ports";
@@ -37,22 +36,10 @@ type PortLinkDialogProps = {
 
 /** The URL just created, to copy now: closing the dialog loses it for good. */
 function CreatedLink({ url, port }: { url: string; port: number }) {
-  const id = React.useId();
   return (
-    <div className="flex flex-col gap-2 rounded-md border border-warning/40 bg-warning/10 p-3">
-      <label htmlFor={id} className="text-sm font-medium">
-        Link to port {port}
-      </label>
-      <div className="flex items-center gap-2">
-        <Input id={id} readOnly value={url} className="font-mono text-xs" onFocus={(event) => event.currentTarget.select()} />
-        <CopyButton text={url} variant="outline" aria-label="Copy the link">
-          Copy
-        </CopyButton>
-      </div>
-      <p className="text-xs text-muted-foreground">
-        Copy it now: you won&apos;t see it again. Podspace keeps only a fingerprint of it, so a lost link can&apos;t be shown, only revoked and replaced.
-      </p>
-    </div>
+    <ShownOnce label={`Link to port ${port}`} value={url} copyLabel="Copy the link">
+      Copy it now: you won&apos;t see it again. Podspace keeps only a fingerprint of it, so a lost link can&apos;t be shown, only revoked and replaced.
+    </ShownOnce>
   );
 }
 

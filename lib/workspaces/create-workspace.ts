@@ -11,15 +11,30 @@ import { teamNotFound } from "@/lib/teams/access";
 import { meterWorkspace } from "@/lib/usage/meter";
 import { requestReconcile } from "./reconcile-trigger";
 
+export interface CreateOptions {
+  /**
+   * The API's Idempotency-Key: a create repeated with the same key by the
+   * same owner (a retry after a lost answer) gets the workspace the first one
+   * made, whatever else it says, instead of a second workspace or a conflict.
+   */
+  idempotencyKey?: string;
+}
+
 /**
  * Creates a workspace from the latest version of a template and asks the
  * reconciler to start it. Parameters are validated against that version, the
  * name must be free among the owner's workspaces, and the team's quota is
- * checked under the team's row lock.
+ * checked under the team's row lock. `created` is false when an
+ * Idempotency-Key named an earlier one.
  */
-export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput): Promise<{ id: string }> {
+export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput, options: CreateOptions = {}): Promise<{ id: string; created: boolean }> {
   if (!can(actor, "workspace:create", { teamId: input.teamId })) throw teamNotFound();
   const db = getDb();
+  const { idempotencyKey } = options;
+  const earlier = () =>
+    idempotencyKey === undefined ? null : db.workspace.findUnique({ where: { ownerId_idempotencyKey: { ownerId: actor.id, idempotencyKey } }, select: { id: true } });
+  const repeated = await earlier();
+  if (repeated) return { id: repeated.id, created: false };
   const template = await db.template.findUnique({
     where: { slug: input.templateSlug },
     include: { versions: { orderBy: { version: "desc" }, take: 1 } },
@@ -56,6 +71,7 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput)
           templateVersionId: version.id,
           parameters: parameters as unknown as Prisma.InputJsonValue,
           gitRepository: input.gitRepository ?? null,
+          idempotencyKey: idempotencyKey ?? null,
         },
       });
       await tx.workspaceEvent.create({
@@ -77,8 +93,11 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput)
       return created;
     }, QUOTA_TRANSACTION);
     requestReconcile(workspace.id);
-    return { id: workspace.id };
+    return { id: workspace.id, created: true };
   } catch (error) {
+    // Two creates with one key at once: the second finds the first's.
+    const raced = await earlier();
+    if (raced) return { id: raced.id, created: false };
     throw conflictOnUnique(error, nameTaken(input.name));
   }
 }

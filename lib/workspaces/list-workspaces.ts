@@ -64,6 +64,8 @@ export interface ListWorkspacesInput {
   state?: WorkspaceStateFilter;
   /** Where the page starts; the newest first without one. */
   cursor?: Cursor<NewestFirstKey>;
+  /** Only these (an API token bound to a list of workspaces). */
+  ids?: readonly string[];
 }
 
 export interface WorkspacePage extends Page<WorkspaceListItem> {
@@ -187,7 +189,12 @@ export async function listWorkspacesFor(actor: Actor, input: ListWorkspacesInput
   }
   const db = getDb();
   const where: Prisma.WorkspaceWhereInput = {
-    AND: [visibleTo(actor, input), { state: { in: FILTER_STATES[input.state ?? "all"] } }, matching(input.q?.trim() ?? "", input.scope)],
+    AND: [
+      visibleTo(actor, input),
+      { state: { in: FILTER_STATES[input.state ?? "all"] } },
+      matching(input.q?.trim() ?? "", input.scope),
+      input.ids ? { id: { in: [...input.ids] } } : {},
+    ],
   };
   const [page, total] = await Promise.all([
     keysetPage({

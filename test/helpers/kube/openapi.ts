@@ -2,21 +2,23 @@
 // strict: 1.20 drops unknown fields silently, so a misspelt field would
 // otherwise pass a dry run unnoticed.
 import https from "node:https";
-import Ajv from "ajv";
+import Ajv, { type ErrorObject } from "ajv";
 import type { KubeConfig, KubernetesObject } from "@kubernetes/client-node";
 
 type Definitions = Record<string, Record<string, unknown>>;
 
 export interface SchemaValidator {
   /** The schema errors for `object` (as JSON on the wire), empty when it is valid. */
-  errors(object: unknown): Ajv.ErrorObject[];
+  errors(object: unknown): ErrorObject[];
   /** The definition name for an apiVersion and kind, e.g. io.k8s.api.apps.v1.Deployment. */
   definitionOf(object: KubernetesObject): string;
 }
 
 export async function schemaValidator(kc: KubeConfig): Promise<SchemaValidator> {
   const definitions = await fetchOpenApi(kc);
-  const ajv = new Ajv({ allErrors: true, unknownFormats: ["double", "byte", "int-or-string"] });
+  // Not strict: the apiserver's schema carries its own x-kubernetes-* keywords.
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  for (const format of ["double", "byte", "int-or-string"]) ajv.addFormat(format, true);
   ajv.addFormat("int32", { type: "number", validate: (n) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
   ajv.addFormat("int64", { type: "number", validate: (n) => Number.isSafeInteger(n) });
   ajv.addSchema({ definitions: strictDefinitions(definitions) }, "k8s");

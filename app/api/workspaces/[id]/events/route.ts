@@ -1,138 +1,21 @@
-import { streamSession, watchAccess } from "@/lib/auth/stream-access";
+import { streamSession } from "@/lib/auth/stream-access";
 import { sessionMayStill } from "@/lib/auth/websocket-auth";
-import { AppError } from "@/lib/errors";
-import { watchWorkspace, type WorkspaceUpdate } from "@/lib/workspaces/get-workspace";
+import { workspaceEventStream } from "@/lib/workspaces/event-stream";
 
-// Server-Sent Events for the workspace page: the workspace's state, then each
-// new WorkspaceEvent and state change as the reconciler writes them. The
-// browser's EventSource reconnects on its own, sending the id of the last
-// event it got (Last-Event-ID), from which the stream resumes. An open stream
-// keeps checking its session's access, and ends once it is gone.
-
-/** Comments keep proxies from closing an idle stream. */
-const KEEPALIVE_MS = 15_000;
-/** Streams end after this long anyway; the reconnect starts afresh. */
-const MAX_STREAM_MS = 10 * 60_000;
-
-// Open streams end when the server shuts down, so they don't hold up its
-// drain until the deadline; browsers reconnect to another replica.
-const STREAMS = Symbol.for("podspace.workspace-event-streams");
-const store = globalThis as { [STREAMS]?: Set<AbortController> };
-
-function openStreams(): Set<AbortController> {
-  if (!store[STREAMS]) {
-    const streams = new Set<AbortController>();
-    store[STREAMS] = streams;
-    const endAll = () => streams.forEach((stream) => stream.abort());
-    process.once("SIGTERM", endAll);
-    process.once("SIGINT", endAll);
-  }
-  return store[STREAMS];
-}
+// The workspace page's live view: its Server-Sent Events, for the session
+// cookie's user, rechecking that the session still grants access.
 
 const json = (status: number, error: string) => Response.json({ error }, { status, headers: { "Cache-Control": "no-store" } });
-
-function parseSince(value: string | null): Date | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-function format(update: WorkspaceUpdate): string {
-  switch (update.type) {
-    case "event":
-      // The id is the event's time: what a reconnect resumes from.
-      return `event: workspace-event\nid: ${update.event.createdAt}\ndata: ${JSON.stringify(update.event)}\n\n`;
-    case "state":
-      return `event: state\ndata: ${JSON.stringify(update.workspace)}\n\n`;
-    case "gone":
-      return "event: gone\ndata: {}\n\n";
-  }
-}
 
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const session = await streamSession(request);
   if (!session) return json(401, "Sign in to follow this workspace.");
-  const { user, token } = session;
   const { id } = await params;
-
-  const since = parseSince(request.headers.get("last-event-id")) ?? parseSince(new URL(request.url).searchParams.get("since"));
-  const stop = new AbortController();
-  const streams = openStreams();
-  streams.add(stop);
-  const abort = () => stop.abort();
-  request.signal.addEventListener("abort", abort, { once: true });
-  const updates = watchWorkspace(user, id, { signal: stop.signal, since });
-
-  // The first update also checks access, so a refusal is a plain 404, not a stream.
-  let first: IteratorResult<WorkspaceUpdate, void>;
-  try {
-    first = await updates.next();
-  } catch (error) {
-    request.signal.removeEventListener("abort", abort);
-    streams.delete(stop);
-    if (error instanceof AppError && error.code === "not_found") return json(404, "Workspace not found.");
-    throw error;
-  }
-
-  watchAccess({ allowed: () => sessionMayStill(token, "workspace:view", id), onRevoked: abort, signal: stop.signal });
-
-  const encoder = new TextEncoder();
-  let keepalive: NodeJS.Timeout | undefined;
-  let lifetime: NodeJS.Timeout | undefined;
-  const cleanup = () => {
-    clearInterval(keepalive);
-    clearTimeout(lifetime);
-    request.signal.removeEventListener("abort", abort);
-    streams.delete(stop);
-    stop.abort();
-  };
-
-  const body = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const send = (text: string) => {
-        try {
-          controller.enqueue(encoder.encode(text));
-        } catch {
-          // Already closed.
-        }
-      };
-      send("retry: 2000\n\n");
-      if (!first.done) send(format(first.value));
-      keepalive = setInterval(() => send(": keepalive\n\n"), KEEPALIVE_MS);
-      lifetime = setTimeout(() => stop.abort(), MAX_STREAM_MS);
-
-      void (async () => {
-        try {
-          for await (const update of updates) {
-            // Nothing more once the stream is ending (access revoked): not even what a query in flight found.
-            if (stop.signal.aborted) break;
-            send(format(update));
-          }
-        } catch (error) {
-          console.error(`podspace: streaming workspace ${id} failed`, error);
-        } finally {
-          cleanup();
-          try {
-            controller.close();
-          } catch {
-            // The client closed it first.
-          }
-        }
-      })();
-    },
-    cancel() {
-      cleanup();
-    },
+  const stream = await workspaceEventStream({
+    request,
+    actor: session.user,
+    workspaceId: id,
+    stillAllowed: () => sessionMayStill(session.token, "workspace:view", id),
   });
-
-  return new Response(body, {
-    headers: {
-      "Content-Type": "text/event-stream; charset=utf-8",
-      // no-transform keeps the compression middleware from buffering the stream.
-      "Cache-Control": "no-cache, no-transform",
-      Connection: "keep-alive",
-      "X-Accel-Buffering": "no",
-    },
-  });
+  return stream ?? json(404, "Workspace not found.");
 }

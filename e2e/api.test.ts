@@ -1,0 +1,227 @@
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { insertTemplate, query } from "./database";
+import { usePodspaceStack } from "./stack";
+import { DEMO, signIn } from "./sign-in";
+
+// The REST API through the real server, with tokens made on the Tokens page:
+// scopes, expiry and revocation, an idempotent create that can wait until the
+// workspace runs, audit entries made "via token", rate limits, and every
+// answer checked against the served OpenAPI document.
+
+const IDE_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
+const SCREENSHOTS = process.env.PODSPACE_E2E_SCREENSHOTS;
+const RATE_LIMIT = 120;
+
+const TEMPLATE = {
+  slug: "api-ide",
+  name: "API IDE",
+  description: "A test IDE that answers health checks.",
+  image: "podspace/test-ide:1",
+  resources: { cpu: { default: 1, options: [1, 2] }, memoryGiB: { default: 1, min: 1, max: 4 }, diskGiB: { default: 1, min: 1, max: 10 } },
+  parameters: [{ name: "shell", label: "Shell", type: "string", options: ["bash", "zsh"], default: "bash" }],
+  startupScript: "",
+  ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
+};
+
+interface OpenApi {
+  components: { schemas: Record<string, object> };
+  paths: Record<string, Record<string, { responses: Record<string, { content?: { "application/json": { schema: { $ref: string } } } }> }>>;
+}
+
+describe("the REST API", () => {
+  const stack = usePodspaceStack({ PODSPACE_API_RATE_LIMIT: String(RATE_LIMIT) });
+  let page: Page;
+  let openapi: OpenApi;
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+
+  beforeAll(async () => {
+    await insertTemplate(stack.database.url, TEMPLATE);
+    page = await stack.browser.newPage();
+    // The first to sign in becomes a platform admin: Avery, so that Dana is a plain member of team demo.
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    const response = await fetch(`${stack.podspace.url}/api/v1/openapi.json`);
+    expect(response.status).toBe(200);
+    openapi = (await response.json()) as OpenApi;
+    // The document itself, so that its schemas' references (#/components/schemas/…) resolve within it.
+    ajv.addSchema({ $id: "podspace", components: openapi.components });
+  });
+
+  /** Makes a token on the Tokens page as whoever is signed in, and reads it the one time it is shown. */
+  async function tokenFromPage(name: string, scopes: string[], team?: string): Promise<string> {
+    await page.goto(`${stack.podspace.url}/tokens`);
+    const form = page.getByRole("form", { name: "New token" });
+    await form.getByLabel("Name").fill(name);
+    if (team) await form.getByLabel("Team").selectOption({ label: team });
+    for (const box of await form.getByRole("checkbox").all()) await box.setChecked(scopes.includes((await box.getAttribute("value"))!));
+    await form.getByRole("button", { name: "Create token" }).click();
+    const secret = page.getByLabel("Your new token");
+    await secret.waitFor();
+    return secret.inputValue();
+  }
+
+  /** A request to /api/v1 with `token`; the answer's body parsed, and checked against the document's schema for its path, method and status. */
+  async function api(token: string | null, method: string, route: string, documented: string, body?: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(`${stack.podspace.url}/api/v1${route}`, {
+      method,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = response.status === 204 ? null : await response.json();
+    const described = openapi.paths[documented]?.[method.toLowerCase()]?.responses[String(response.status)];
+    expect(described, `${method} ${documented} answers ${response.status}, which the document doesn't describe`).toBeDefined();
+    const schema = described!.content?.["application/json"].schema.$ref.replace("#", "podspace#");
+    if (schema) {
+      const validate = ajv.getSchema(schema)!;
+      expect(validate(json), `${method} ${route} ${response.status}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+    return { status: response.status, headers: response.headers, json: json as Record<string, any> };
+  }
+
+  it("makes a token on the Tokens page, shown once, and lists it without its secret", async () => {
+    const token = await tokenFromPage("laptop", ["read", "workspaces:write", "tokens:write"]);
+    expect(token).toMatch(/^pds_[\w-]{43}$/);
+    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, "api-1-token-created.png"), fullPage: true });
+    await page.reload();
+    expect(await page.getByLabel("Your new token").count()).toBe(0);
+    const row = page.getByRole("row").filter({ hasText: "laptop" });
+    expect(await row.textContent()).toContain(token.slice(0, 12));
+    expect(await row.textContent()).not.toContain(token.slice(12));
+
+    const { status, json } = await api(token, "GET", "/tokens", "/tokens");
+    expect(status).toBe(200);
+    expect(json.tokens.map((listed: { name: string }) => listed.name)).toEqual(["laptop"]);
+  });
+
+  it("refuses requests without a token, with a bad one, and outside the token's scopes", async () => {
+    expect((await api(null, "GET", "/workspaces", "/workspaces")).json.error.code).toBe("unauthenticated");
+    const bad = await api("pds_not-a-token", "GET", "/workspaces", "/workspaces");
+    expect([bad.status, bad.json.error.code]).toEqual([401, "unauthenticated"]);
+
+    const reader = await tokenFromPage("reader", ["read"]);
+    expect((await api(reader, "GET", "/templates", "/templates")).json.templates.map((template: { slug: string }) => template.slug)).toContain("api-ide");
+    const refused = await api(reader, "POST", "/workspaces", "/workspaces", { name: "nope", template: "api-ide" });
+    expect([refused.status, refused.json.error]).toEqual([403, { code: "insufficient_scope", message: "This token lacks the workspaces:write scope." }]);
+    // Bad input is the UI's message, naming the field.
+    const writer = await tokenFromPage("writer", ["read", "workspaces:write"]);
+    const invalid = await api(writer, "POST", "/workspaces", "/workspaces", { name: "Not A Name", template: "api-ide" });
+    expect([invalid.status, invalid.json.error.code, invalid.json.error.field]).toEqual([422, "invalid", "name"]);
+    expect(invalid.json.error.message).toMatch(/^Use up to 32 lowercase letters/);
+  });
+
+  it("creates a workspace once per Idempotency-Key, waits until it runs, and audits it via the token", async () => {
+    const token = await tokenFromPage("ci", ["read", "workspaces:write"]);
+    const key = randomUUID();
+    const body = { name: "from-ci", template: "api-ide", parameters: { cpu: 2, values: { shell: "zsh" } } };
+
+    // ?wait=ready streams the workspace's progress until it runs.
+    const response = await fetch(`${stack.podspace.url}/api/v1/workspaces?wait=ready`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Idempotency-Key": key },
+      body: JSON.stringify(body),
+    });
+    expect([response.status, response.headers.get("content-type")]).toEqual([201, "application/x-ndjson"]);
+    const lines = (await response.text()).trim().split("\n").map((line) => JSON.parse(line) as { type: string; state?: string; step?: string });
+    expect(lines.at(-1)).toEqual({ type: "ready" });
+    expect(lines.filter((line) => line.type === "state").map((line) => line.state)).toContain("RUNNING");
+    expect(lines.some((line) => line.type === "event" && line.step === "shell")).toBe(true);
+
+    // The same key again: the same workspace, not a second one or a conflict.
+    const again = await api(token, "POST", "/workspaces", "/workspaces", body, { "Idempotency-Key": key });
+    expect(again.status).toBe(200);
+    const [{ id }] = (await query<{ id: string }>(stack.database.url, `SELECT id FROM "Workspace" WHERE name = 'from-ci'`)) as [{ id: string }];
+    expect(again.json).toMatchObject({ id, name: "from-ci", state: "RUNNING", resources: { cpu: 2 }, team: { slug: "demo" }, owner: { email: "dev@podspace.dev" } });
+    // Without the key, the name is taken: the UI's message.
+    const taken = await api(token, "POST", "/workspaces", "/workspaces", body);
+    expect([taken.status, taken.json.error.message]).toEqual([409, "You already have a workspace named from-ci."]);
+
+    const listed = await api(token, "GET", "/workspaces", "/workspaces");
+    expect(listed.json.workspaces.map((workspace: { id: string }) => workspace.id)).toEqual([id]);
+    expect((await api(token, "GET", `/workspaces/${id}`, "/workspaces/{id}")).json.id).toBe(id);
+
+    const stopped = await api(token, "POST", `/workspaces/${id}/stop`, "/workspaces/{id}/stop");
+    expect([stopped.status, stopped.json.desiredState]).toEqual([202, "STOPPED"]);
+    const audited = await query<{ action: string; via: string }>(
+      stack.database.url,
+      `SELECT action, via FROM "AuditLog" WHERE "targetId" = $1 ORDER BY "createdAt"`,
+      [id],
+    );
+    expect(audited).toEqual([
+      { action: "workspace.created", via: "token ci" },
+      { action: "workspace.stop-requested", via: "token ci" },
+    ]);
+    const unknown = await api(token, "POST", `/workspaces/${id}/explode`, "/workspaces/{id}/stop");
+    expect([unknown.status, unknown.json.error.code]).toEqual([404, "not_found"]);
+  });
+
+  it("refuses a revoked token at once, and an expired one", async () => {
+    const token = await tokenFromPage("short-lived", ["read", "tokens:write"]);
+    const { json } = await api(token, "GET", "/tokens", "/tokens");
+    const self = json.tokens.find((listed: { name: string }) => listed.name === "short-lived");
+    expect((await api(token, "DELETE", `/tokens/${self.id}`, "/tokens/{id}")).status).toBe(204);
+    expect((await api(token, "GET", "/tokens", "/tokens")).status).toBe(401);
+
+    const expiring = await tokenFromPage("expiring", ["read"]);
+    expect((await api(expiring, "GET", "/workspaces", "/workspaces")).status).toBe(200);
+    await query(stack.database.url, `UPDATE "ApiToken" SET "expiresAt" = now() - interval '1 second' WHERE name = 'expiring'`);
+    const expired = await api(expiring, "GET", "/workspaces", "/workspaces");
+    expect([expired.status, expired.json.error.message]).toEqual([401, "This token is invalid, expired or revoked."]);
+  });
+
+  it("answers 404 on every workspace route to a token of another team, as for a workspace that doesn't exist", async () => {
+    const [{ id }] = (await query<{ id: string }>(stack.database.url, `SELECT id FROM "Workspace" WHERE name = 'from-ci'`)) as [{ id: string }];
+    // Avery, a platform admin and an owner of team demo, binds a token to another team of hers: it reaches nothing in demo.
+    const teamId = randomUUID();
+    await query(stack.database.url, `INSERT INTO "Team" (id, slug, name, "updatedAt") VALUES ($1, 'other', 'Other', now())`, [teamId]);
+    await query(
+      stack.database.url,
+      `INSERT INTO "Membership" (id, "userId", "teamId", role, "updatedAt") SELECT $1, id, $2, 'OWNER', now() FROM "User" WHERE email = 'admin@podspace.dev'`,
+      [randomUUID(), teamId],
+    );
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    // Even with the admin scope: bound to a team, the token lends no platform-wide rights.
+    const outsider = await tokenFromPage("other-team", ["read", "workspaces:write", "admin"], "Other");
+
+    const routes: Array<[method: string, route: string, documented: string, body?: unknown]> = [
+      ["GET", `/workspaces/${id}`, "/workspaces/{id}"],
+      ["PATCH", `/workspaces/${id}`, "/workspaces/{id}", { parameters: { cpu: 1 } }],
+      ["DELETE", `/workspaces/${id}`, "/workspaces/{id}"],
+      ["GET", `/workspaces/${id}/events`, "/workspaces/{id}/events"],
+      ...["start", "stop", "restart", "update", "retry"].map((operation): [string, string, string] => ["POST", `/workspaces/${id}/${operation}`, `/workspaces/{id}/${operation}`]),
+    ];
+    for (const [method, route, documented, body] of routes) {
+      const answer = await api(outsider, method, route, documented, body);
+      expect([method, route, answer.status, answer.json.error.message]).toEqual([method, route, 404, "Workspace not found."]);
+    }
+    expect((await api(outsider, "GET", "/workspaces?scope=team", "/workspaces")).json.workspaces).toEqual([]);
+    // The workspace is untouched.
+    const [row] = await query<{ desiredState: string }>(stack.database.url, `SELECT "desiredState" FROM "Workspace" WHERE id = $1`, [id]);
+    expect(row).toEqual({ desiredState: "STOPPED" });
+  });
+
+  it("answers 429 with Retry-After once a token spends its requests for the minute", async () => {
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    const token = await tokenFromPage("busy", ["read"]);
+    const statuses = await Promise.all(
+      Array.from({ length: RATE_LIMIT + 5 }, () =>
+        fetch(`${stack.podspace.url}/api/v1/templates`, { headers: { Authorization: `Bearer ${token}` } }).then(async (response) => {
+          await response.arrayBuffer();
+          return response.status;
+        }),
+      ),
+    );
+    expect(statuses.filter((status) => status === 200)).toHaveLength(RATE_LIMIT);
+    const limited = await api(token, "GET", "/templates", "/templates");
+    expect([limited.status, limited.json.error.code]).toEqual([429, "rate_limited"]);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Another token's budget is its own.
+    const other = await tokenFromPage("calm", ["read"]);
+    expect((await api(other, "GET", "/templates", "/templates")).status).toBe(200);
+  });
+});

@@ -1,0 +1,150 @@
+import { z } from "zod";
+import { API_ERROR_STATUS } from "@/lib/api/errors";
+import { API_SCOPES, SCOPE_DESCRIPTIONS, type ApiScope } from "@/lib/api-tokens/scopes";
+import { PODSPACE_VERSION } from "@/lib/version";
+import { apiSchemas, listWorkspacesQuery, WORKSPACE_OPERATIONS } from "./schemas";
+
+// The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json. Its
+// schemas are the zod schemas the routes parse and answer with (schemas.ts);
+// the operations below say which route takes and gives which. The API's
+// tests check real answers against this document.
+
+interface Operation {
+  method: "get" | "post" | "patch" | "delete";
+  path: string;
+  summary: string;
+  scope: ApiScope;
+  query?: z.ZodObject;
+  body?: string;
+  /** Status → the id of its schema in apiSchemas, or null for no body. */
+  responses: Record<number, string | null>;
+  /** Further status codes this operation answers with an Error body. */
+  errors?: number[];
+  headers?: Array<{ name: string; description: string }>;
+}
+
+const workspacePath = "/workspaces/{id}";
+
+export const API_OPERATIONS: Operation[] = [
+  { method: "get", path: "/templates", summary: "The template catalog", scope: "read", responses: { 200: "TemplateList" } },
+  {
+    method: "get",
+    path: "/workspaces",
+    summary: "A page of workspaces, newest first",
+    scope: "read",
+    query: listWorkspacesQuery,
+    responses: { 200: "WorkspacePage" },
+  },
+  {
+    method: "post",
+    path: "/workspaces",
+    summary: "Create a workspace and start it (?wait=ready streams NDJSON progress until it runs)",
+    scope: "workspaces:write",
+    body: "CreateWorkspace",
+    responses: { 201: "Workspace", 200: "Workspace" },
+    errors: [404, 409, 422],
+    headers: [{ name: "Idempotency-Key", description: "The same key again returns the workspace the first request created (200)" }],
+  },
+  { method: "get", path: workspacePath, summary: "One workspace", scope: "read", responses: { 200: "Workspace" }, errors: [404] },
+  {
+    method: "patch",
+    path: workspacePath,
+    summary: "Change its resources and parameters (a running one restarts)",
+    scope: "workspaces:write",
+    body: "ChangeSettings",
+    responses: { 200: "SettingsChange" },
+    errors: [404, 409, 422],
+  },
+  { method: "delete", path: workspacePath, summary: "Delete it and its home volume", scope: "workspaces:write", responses: { 202: "Workspace" }, errors: [404, 409] },
+  ...WORKSPACE_OPERATIONS.map(
+    (operation): Operation => ({
+      method: "post",
+      path: `${workspacePath}/${operation}`,
+      summary: `${operation[0]!.toUpperCase()}${operation.slice(1)} it`,
+      scope: "workspaces:write",
+      responses: { 202: "Workspace" },
+      errors: [404, 409],
+    }),
+  ),
+  {
+    method: "get",
+    path: `${workspacePath}/events`,
+    summary: "Server-Sent Events: its state, then each event and change as it happens",
+    scope: "read",
+    responses: { 200: null },
+    errors: [404],
+  },
+  { method: "get", path: "/tokens", summary: "Your API tokens in force", scope: "read", responses: { 200: "TokenList" } },
+  { method: "post", path: "/tokens", summary: "Create a token; its secret is in this answer only", scope: "tokens:write", body: "CreateToken", responses: { 201: "CreatedToken" }, errors: [403, 409, 422] },
+  { method: "delete", path: "/tokens/{id}", summary: "Revoke a token", scope: "tokens:write", responses: { 204: null }, errors: [404] },
+];
+
+/** Every operation may answer these. */
+const COMMON_ERRORS = [401, 403, 429, 503];
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+function queryParameters(query: z.ZodObject) {
+  const schema = z.toJSONSchema(query, { io: "input" }) as { properties?: Record<string, { description?: string }> };
+  return Object.entries(schema.properties ?? {}).map(([name, property]) => ({ name, in: "query", required: false, description: property.description, schema: property }));
+}
+
+function operationObject(operation: Operation) {
+  const errorStatuses = [...new Set([...COMMON_ERRORS, ...(operation.errors ?? [])])].filter((status) => !(status in operation.responses));
+  return {
+    summary: operation.summary,
+    description: `Needs a token with the \`${operation.scope}\` scope.`,
+    security: [{ bearer: [operation.scope] }],
+    parameters: [
+      ...(operation.path.includes("{id}") ? [{ name: "id", in: "path", required: true, schema: { type: "string" } }] : []),
+      ...(operation.query ? queryParameters(operation.query) : []),
+      ...(operation.headers ?? []).map(({ name, description }) => ({ name, in: "header", required: false, description, schema: { type: "string" } })),
+    ],
+    ...(operation.body ? { requestBody: { required: true, content: { "application/json": { schema: ref(operation.body) } } } } : {}),
+    responses: Object.fromEntries([
+      ...Object.entries(operation.responses).map(([status, id]) => [
+        status,
+        { description: id ?? "No body", ...(id ? { content: { "application/json": { schema: ref(id) } } } : {}) },
+      ]),
+      ...errorStatuses.map((status) => [String(status), { description: errorDescription(status), content: { "application/json": { schema: ref("Error") } } }]),
+    ]),
+  };
+}
+
+function errorDescription(status: number): string {
+  return Object.entries(API_ERROR_STATUS)
+    .filter(([, code]) => code === status)
+    .map(([name]) => name)
+    .join(", ");
+}
+
+/** A component schema as OpenAPI wants it: without the $schema and $id zod gives a standalone one. */
+function withoutSchemaKeywords(schema: Record<string, unknown>) {
+  const component = { ...schema };
+  delete component.$schema;
+  delete component.$id;
+  return component;
+}
+
+export function openApiDocument(serverUrl: string) {
+  // As requests are sent: bodies parse with transforms (a blank repository URL becomes none), which describe their input.
+  const { schemas } = z.toJSONSchema(apiSchemas, { io: "input", uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Record<string, unknown>> };
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const operation of API_OPERATIONS) (paths[operation.path] ??= {})[operation.method] = operationObject(operation);
+  return {
+    openapi: "3.1.0",
+    info: { title: "Podspace API", version: PODSPACE_VERSION },
+    servers: [{ url: `${serverUrl}/api/v1` }],
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: `An API token from the Tokens page. Scopes: ${API_SCOPES.map((scope) => `${scope} (${SCOPE_DESCRIPTIONS[scope]})`).join("; ")}.`,
+        },
+      },
+      schemas: Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, withoutSchemaKeywords(schema)])),
+    },
+    paths,
+  };
+}

@@ -1,0 +1,178 @@
+import { z } from "zod";
+import { API_SCOPES } from "@/lib/api-tokens/scopes";
+import type { ApiTokenView } from "@/lib/api-tokens/tokens";
+import { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
+import type { WorkspaceListItem } from "@/lib/workspaces/list-workspaces";
+import { gitRepositorySchema, workspaceNameSchema, WORKSPACE_STATE_FILTERS } from "@/lib/schemas/workspaces";
+import { apiTokenNameSchema } from "@/lib/schemas/api-tokens";
+import type { TemplateCard } from "@/lib/templates/catalog";
+
+// The shapes /api/v1 takes and gives, as zod schemas: the routes parse
+// requests and build responses with them, and openapi.ts describes the API
+// from the same schemas, so the document can't drift from what is served.
+
+/** The schemas the OpenAPI document lists under components, each by its id. */
+export const apiSchemas = z.registry<{ id: string }>();
+
+const isoDate = z.iso.datetime().describe("ISO 8601, UTC");
+const parameterValue = z.union([z.string(), z.number(), z.boolean()]);
+
+export const apiResources = z.object({ cpu: z.number(), memoryGiB: z.number(), diskGiB: z.number() });
+
+export const apiWorkspace = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    state: z.enum(WorkspaceState),
+    desiredState: z.enum(DesiredState),
+    stateReason: z.string().nullable().describe("Why it failed (quota, image, oom, crashed, …); null unless FAILED"),
+    createdAt: isoDate,
+    startedAt: isoDate.nullable(),
+    lastActivityAt: isoDate.nullable(),
+    gitRepository: z.string().nullable(),
+    resources: apiResources,
+    owner: z.object({ id: z.string(), email: z.string(), name: z.string().nullable() }),
+    team: z.object({ id: z.string(), slug: z.string() }),
+    template: z.object({ slug: z.string(), name: z.string(), version: z.number().int(), latestVersion: z.number().int() }),
+  })
+  .register(apiSchemas, { id: "Workspace" });
+export type ApiWorkspace = z.infer<typeof apiWorkspace>;
+
+export function toApiWorkspace(item: WorkspaceListItem): ApiWorkspace {
+  return {
+    id: item.id,
+    name: item.name,
+    state: item.state,
+    desiredState: item.desiredState,
+    stateReason: item.stateReason,
+    createdAt: item.createdAt.toISOString(),
+    startedAt: item.startedAt?.toISOString() ?? null,
+    lastActivityAt: item.lastActivityAt?.toISOString() ?? null,
+    gitRepository: item.gitRepository,
+    resources: item.resources,
+    owner: { id: item.owner.id, email: item.owner.email, name: item.owner.name },
+    team: { id: item.team.id, slug: item.team.slug },
+    template: { slug: item.template.slug, name: item.template.name, version: item.template.version, latestVersion: item.template.latestVersion },
+  };
+}
+
+export const apiWorkspacePage = z
+  .object({
+    workspaces: z.array(apiWorkspace),
+    total: z.number().int(),
+    nextCursor: z.string().nullable().describe("Pass as ?cursor= for the next (older) page; null on the last"),
+  })
+  .register(apiSchemas, { id: "WorkspacePage" });
+
+export const listWorkspacesQuery = z.object({
+  scope: z.enum(["mine", "team"]).default("mine").describe("mine: your own; team: everyone's in the teams you look after"),
+  team: z.string().optional().describe("A team's slug: only its workspaces"),
+  q: z.string().max(200).optional().describe("Name or template contains"),
+  state: z.enum(WORKSPACE_STATE_FILTERS).default("all"),
+  cursor: z.string().optional(),
+});
+
+export const createWorkspaceBody = z
+  .object({
+    name: workspaceNameSchema,
+    template: z.string().trim().min(1, { error: "Name a template (its slug)." }).describe("The template's slug"),
+    team: z.string().optional().describe("The team's slug; may be left out by members of one team"),
+    gitRepository: gitRepositorySchema,
+    parameters: z
+      .object({
+        cpu: z.number().optional(),
+        memoryGiB: z.number().optional(),
+        diskGiB: z.number().optional(),
+        values: z.record(z.string(), parameterValue).optional(),
+      })
+      .optional()
+      .describe("Resources and template parameters; the template's defaults fill in what is left out"),
+  })
+  .register(apiSchemas, { id: "CreateWorkspace" });
+
+export const changeSettingsBody = z
+  .object({
+    parameters: z.object({
+      cpu: z.number().optional(),
+      memoryGiB: z.number().optional(),
+      diskGiB: z.number().optional(),
+      values: z.record(z.string(), parameterValue).optional(),
+    }),
+  })
+  .register(apiSchemas, { id: "ChangeSettings" });
+
+export const settingsResult = z.object({ changed: z.array(z.string()), restarts: z.boolean() }).register(apiSchemas, { id: "SettingsChange" });
+
+export const WORKSPACE_OPERATIONS = ["start", "stop", "restart", "update", "retry"] as const;
+
+export const apiTemplate = z
+  .object({
+    slug: z.string(),
+    name: z.string(),
+    description: z.string(),
+    tags: z.array(z.string()),
+    latestVersion: z.number().int(),
+    archived: z.boolean(),
+  })
+  .register(apiSchemas, { id: "Template" });
+
+export const templateList = z.object({ templates: z.array(apiTemplate) }).register(apiSchemas, { id: "TemplateList" });
+
+export function toApiTemplate(card: TemplateCard): z.infer<typeof apiTemplate> {
+  return {
+    slug: card.slug,
+    name: card.name,
+    description: card.description,
+    tags: card.tags,
+    latestVersion: card.latestVersion,
+    archived: card.archivedAt !== null,
+  };
+}
+
+export const apiToken = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().describe("The token's first characters"),
+    scopes: z.array(z.enum(API_SCOPES)),
+    team: z.object({ id: z.string(), slug: z.string() }).nullable(),
+    workspaceIds: z.array(z.string()),
+    createdAt: isoDate,
+    expiresAt: isoDate,
+    lastUsedAt: isoDate.nullable(),
+  })
+  .register(apiSchemas, { id: "Token" });
+
+export function toApiToken(view: ApiTokenView): z.infer<typeof apiToken> {
+  return {
+    ...view,
+    createdAt: view.createdAt.toISOString(),
+    expiresAt: view.expiresAt.toISOString(),
+    lastUsedAt: view.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+export const tokenList = z.object({ tokens: z.array(apiToken) }).register(apiSchemas, { id: "TokenList" });
+
+export const createdToken = apiToken.extend({ token: z.string().describe("The secret: shown this once") }).register(apiSchemas, { id: "CreatedToken" });
+
+export const createTokenBody = z
+  .object({
+    name: apiTokenNameSchema,
+    days: z.number().int().min(1),
+    scopes: z.array(z.enum(API_SCOPES)).min(1),
+    team: z.string().optional().describe("Bind it to this team (slug)"),
+    workspaceIds: z.array(z.string()).optional().describe("Bind it to these workspaces"),
+  })
+  .register(apiSchemas, { id: "CreateToken" });
+
+export const apiErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(["unauthenticated", "insufficient_scope", "forbidden", "not_found", "conflict", "quota", "invalid", "rate_limited", "unavailable", "internal"]),
+      message: z.string(),
+      field: z.string().optional(),
+      fields: z.record(z.string(), z.array(z.string())).optional(),
+    }),
+  })
+  .register(apiSchemas, { id: "Error" });

@@ -1,0 +1,56 @@
+import type { Actor } from "@/lib/authz";
+import { AppError } from "@/lib/errors";
+import { logger } from "@/lib/observability/logger";
+import { watchWorkspace } from "@/lib/workspaces/get-workspace";
+
+// `POST /api/v1/workspaces?wait=ready`: the answer streams the new
+// workspace's progress as newline-delimited JSON, one object per line
+// ({"type":"state",…} and {"type":"event",…}, as the workspace page sees
+// them), and ends with {"type":"ready"} once it runs or {"type":"failed",
+// "reason":…} once it fails, so a script needs no polling loop of its own.
+
+/** How long the answer waits at most; a client that needs longer follows /events. */
+const MAX_WAIT_MS = 15 * 60_000;
+
+export function readinessStream(actor: Actor, workspaceId: string, request: Request, status: number): Response {
+  const stop = new AbortController();
+  request.signal.addEventListener("abort", () => stop.abort(), { once: true });
+  const deadline = setTimeout(() => stop.abort(), MAX_WAIT_MS);
+  const encoder = new TextEncoder();
+  const line = (value: unknown) => encoder.encode(`${JSON.stringify(value)}\n`);
+
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      try {
+        for await (const update of watchWorkspace(actor, workspaceId, { signal: stop.signal })) {
+          if (update.type === "gone") {
+            controller.enqueue(line({ type: "failed", reason: "deleted", message: "The workspace was deleted." }));
+            break;
+          }
+          controller.enqueue(line(update.type === "state" ? { type: "state", ...update.workspace } : { type: "event", ...update.event }));
+          if (update.type !== "state") continue;
+          if (update.workspace.state === "RUNNING") {
+            controller.enqueue(line({ type: "ready" }));
+            break;
+          }
+          if (update.workspace.state === "FAILED") {
+            controller.enqueue(line({ type: "failed", reason: update.workspace.stateReason, message: "The workspace failed to start; its events say why." }));
+            break;
+          }
+        }
+        if (stop.signal.aborted && !request.signal.aborted) controller.enqueue(line({ type: "timeout", message: `Not ready within ${MAX_WAIT_MS / 60_000} minutes.` }));
+      } catch (error) {
+        logger.error({ err: error, workspaceId }, "following a new workspace for ?wait=ready failed");
+        controller.enqueue(line({ type: "error", message: error instanceof AppError ? error.message : "Following the workspace failed; it was logged." }));
+      } finally {
+        clearTimeout(deadline);
+        stop.abort();
+        controller.close();
+      }
+    },
+    cancel() {
+      stop.abort();
+    },
+  });
+  return new Response(body, { status, headers: { "Content-Type": "application/x-ndjson", "Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no" } });
+}

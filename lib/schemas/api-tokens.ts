@@ -1,0 +1,31 @@
+import { z } from "zod";
+import { API_SCOPES } from "@/lib/api-tokens/scopes";
+import { idSchema } from "./fields";
+
+export const apiTokenNameSchema = z
+  .string({ error: "Enter a name." })
+  .trim()
+  .min(1, { error: "Enter a name." })
+  .max(64, { error: "Keep the name to 64 characters." });
+
+/** A new token: `days` is checked against PODSPACE_API_TOKEN_MAX_DAYS where the token is made. */
+export const createApiTokenSchema = z.object({
+  name: apiTokenNameSchema,
+  days: z.coerce.number({ error: "Choose how long the token lives." }).int().min(1, { error: "A token lives at least a day." }),
+  scopes: z
+    .array(z.enum(API_SCOPES, { error: `Scopes are ${API_SCOPES.join(", ")}.` }))
+    .min(1, { error: "Choose at least one scope." })
+    .transform((scopes) => [...new Set(scopes)]),
+  /** Only this team's workspaces and quotas. */
+  teamId: idSchema.optional(),
+  /** Only these workspaces. */
+  workspaceIds: z.array(idSchema).max(100, { error: "Bind a token to at most 100 workspaces." }).default([]),
+});
+export type CreateApiTokenInput = z.input<typeof createApiTokenSchema>;
+
+export const revokeApiTokenSchema = z.object({ tokenId: idSchema });
+
+/** The Tokens page's form: "any team" is an empty choice. */
+export const createApiTokenFormSchema = createApiTokenSchema.extend({
+  teamId: idSchema.optional().or(z.literal("").transform(() => undefined)),
+});
