@@ -130,14 +130,14 @@ describe("the REST API", () => {
     });
     expect([response.status, response.headers.get("content-type")]).toEqual([201, "application/x-ndjson"]);
     const lines = (await response.text()).trim().split("\n").map((line) => JSON.parse(line) as { type: string; state?: string; step?: string });
-    expect(lines.at(-1)).toEqual({ type: "ready" });
+    const [{ id }] = (await query<{ id: string }>(stack.database.url, `SELECT id FROM "Workspace" WHERE name = 'from-ci'`)) as [{ id: string }];
+    expect(lines.at(-1)).toEqual({ type: "ready", id });
     expect(lines.filter((line) => line.type === "state").map((line) => line.state)).toContain("RUNNING");
     expect(lines.some((line) => line.type === "event" && line.step === "shell")).toBe(true);
 
     // The same key again: the same workspace, not a second one or a conflict.
     const again = await api(token, "POST", "/workspaces", "/workspaces", body, { "Idempotency-Key": key });
     expect(again.status).toBe(200);
-    const [{ id }] = (await query<{ id: string }>(stack.database.url, `SELECT id FROM "Workspace" WHERE name = 'from-ci'`)) as [{ id: string }];
     expect(again.json).toMatchObject({ id, name: "from-ci", state: "RUNNING", resources: { cpu: 2 }, team: { slug: "demo" }, owner: { email: "dev@podspace.dev" } });
     // Without the key, the name is taken: the UI's message.
     const taken = await api(token, "POST", "/workspaces", "/workspaces", body);

@@ -6,8 +6,9 @@ import { watchWorkspace } from "@/lib/workspaces/get-workspace";
 // `POST /api/v1/workspaces?wait=ready`: the answer streams the new
 // workspace's progress as newline-delimited JSON, one object per line
 // ({"type":"state",…} and {"type":"event",…}, as the workspace page sees
-// them), and ends with {"type":"ready"} once it runs or {"type":"failed",
-// "reason":…} once it fails, so a script needs no polling loop of its own.
+// them), and ends with {"type":"ready","id":…} once it runs or
+// {"type":"failed","id":…,"reason":…} once it fails, so a script needs no
+// polling loop of its own.
 
 /** How long the answer waits at most; a client that needs longer follows /events. */
 const MAX_WAIT_MS = 15 * 60_000;
@@ -30,11 +31,11 @@ export function readinessStream(actor: Actor, workspaceId: string, request: Requ
           controller.enqueue(line(update.type === "state" ? { type: "state", ...update.workspace } : { type: "event", ...update.event }));
           if (update.type !== "state") continue;
           if (update.workspace.state === "RUNNING") {
-            controller.enqueue(line({ type: "ready" }));
+            controller.enqueue(line({ type: "ready", id: workspaceId }));
             break;
           }
           if (update.workspace.state === "FAILED") {
-            controller.enqueue(line({ type: "failed", reason: update.workspace.stateReason, message: "The workspace failed to start; its events say why." }));
+            controller.enqueue(line({ type: "failed", id: workspaceId, reason: update.workspace.stateReason, message: "The workspace failed to start; its events say why." }));
             break;
           }
         }
