@@ -12,6 +12,7 @@ export const metadata: Metadata = {
     default: "Podspace",
   },
   description: "Self-hosted cloud development environments.",
+  icons: { icon: { url: "/favicon.svg", type: "image/svg+xml" } },
 };
 
 export default async function RootLayout({ children }: Readonly<{ children: React.ReactNode }>) {

@@ -187,6 +187,9 @@ describe("the REST API", () => {
       [randomUUID(), teamId],
     );
     await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    // The audit log says which changes came through a token, and which.
+    await page.goto(`${stack.podspace.url}/audit?action=workspace.created`);
+    expect(await page.getByRole("row").filter({ hasText: "Dana Developer" }).textContent()).toContain("via token ci");
     // Even with the admin scope: bound to a team, the token lends no platform-wide rights.
     const outsider = await tokenFromPage("other-team", ["read", "workspaces:write", "admin"], "Other");
 

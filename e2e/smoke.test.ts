@@ -24,6 +24,10 @@ describe("Podspace on the embedded defaults", () => {
     await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
 
     await expect(page.title()).resolves.toBe("Podspace");
+    // Its icon, served to anyone (a browser asks for it before signing in too).
+    const icon = await page.locator('link[rel="icon"]').getAttribute("href");
+    const served = await fetch(new URL(icon!, podspace.url));
+    expect([served.status, served.headers.get("content-type")]).toEqual([200, "image/svg+xml"]);
     const nav = page.getByRole("navigation");
     for (const name of ["Workspaces", "Templates", "Teams", "Admin"]) {
       expect(await nav.getByRole("link", { name, exact: true }).isVisible()).toBe(true);

@@ -17,6 +17,8 @@ export interface AuditEntryView {
   createdAt: Date;
   action: string;
   actor: { email: string; name: string | null } | null;
+  /** How the actor acted, when not through the pages: "token <name>". */
+  via: string | null;
   team: { slug: string; name: string } | null;
   targetType: string;
   targetId: string | null;
@@ -95,6 +97,7 @@ export async function listAuditLog(actor: Actor, filter: AuditFilter): Promise<A
       createdAt: row.createdAt,
       action: row.action,
       actor: row.actor,
+      via: row.via,
       team: row.team,
       targetType: row.targetType,
       targetId: row.targetId,

@@ -121,7 +121,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                   <TableCell className="whitespace-nowrap text-muted-foreground">
                     <time dateTime={entry.createdAt.toISOString()}>{timeFormat.format(entry.createdAt)}</time>
                   </TableCell>
-                  <TableCell>{entry.actor ? (entry.actor.name ?? entry.actor.email) : <span className="text-muted-foreground">Podspace</span>}</TableCell>
+                  <TableCell>
+                    {entry.actor ? (entry.actor.name ?? entry.actor.email) : <span className="text-muted-foreground">Podspace</span>}
+                    {entry.via ? <span className="block text-xs text-muted-foreground">via {entry.via}</span> : null}
+                  </TableCell>
                   <TableCell className="font-mono text-xs">{entry.action}</TableCell>
                   <TableCell>{entry.team?.name ?? "—"}</TableCell>
                   <TableCell className="text-xs text-muted-foreground">
