@@ -121,7 +121,8 @@ export function PortsList({ workspaceId }: { workspaceId: string }) {
                 {row.url}
               </TableCell>
               <TableCell>
-                <ShareSelect workspaceId={workspaceId} row={row} />
+                {/* Only the owner shares (their row carries the links); anyone else with access reads the level. */}
+                {row.links ? <ShareSelect workspaceId={workspaceId} row={row} /> : <span className="text-xs">{SHARE_LABELS[row.share]}</span>}
               </TableCell>
               <TableCell>
                 <div className="flex justify-end gap-1">
