@@ -12,8 +12,7 @@
 //
 // Runs on the existing build in .next (building it first when there is none):
 // run `npx next build` after changing the code.
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import { Client } from "pg";
 import { prepareDatabase } from "@/lib/db/prepare";
@@ -21,6 +20,7 @@ import { TEAM_COOKIE } from "@/lib/teams/selected-team";
 import { startPodspace, type PodspaceProcess } from "../e2e/harness";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { TEST_TEMPLATE } from "../test/helpers/test-template";
+import { ensureBuild } from "./build";
 import { summarize, type Summary } from "./stats";
 
 const TEAMS = 100;
@@ -91,15 +91,6 @@ export async function benchScalePages(
     await server?.stop();
     await database.drop();
   }
-}
-
-function ensureBuild(): void {
-  if (!existsSync(".next/BUILD_ID")) {
-    console.log("  no build in .next: running next build");
-    const status = spawnSync("npx", ["next", "build"], { stdio: "inherit" }).status;
-    if (status !== 0) throw new Error("next build failed");
-  }
-  console.log(`  on the build from ${statSync(".next/BUILD_ID").mtime.toISOString()}`);
 }
 
 /** Seeds the install with set-based INSERTs; returns a workspace of user1's for the workspace page. */
