@@ -61,7 +61,7 @@ describe("the REST API", () => {
     if (team) await form.getByLabel("Team").selectOption({ label: team });
     for (const box of await form.getByRole("checkbox").all()) await box.setChecked(scopes.includes((await box.getAttribute("value"))!));
     await form.getByRole("button", { name: "Create token" }).click();
-    const secret = page.getByLabel("Your new token");
+    const secret = page.getByLabel("The new token");
     await secret.waitFor();
     return secret.inputValue();
   }
@@ -91,7 +91,7 @@ describe("the REST API", () => {
     expect(token).toMatch(/^pds_[\w-]{43}$/);
     if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, "api-1-token-created.png"), fullPage: true });
     await page.reload();
-    expect(await page.getByLabel("Your new token").count()).toBe(0);
+    expect(await page.getByLabel("The new token").count()).toBe(0);
     const row = page.getByRole("row").filter({ hasText: "laptop" });
     expect(await row.textContent()).toContain(token.slice(0, 12));
     expect(await row.textContent()).not.toContain(token.slice(12));
@@ -208,6 +208,42 @@ describe("the REST API", () => {
     // The workspace is untouched.
     const [row] = await query<{ desiredState: string }>(stack.database.url, `SELECT "desiredState" FROM "Workspace" WHERE id = $1`, [id]);
     expect(row).toEqual({ desiredState: "STOPPED" });
+  });
+
+  it("lets team admins make service accounts whose tokens act as a member of the team, within its quotas", async () => {
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Lee Lead/ });
+    await page.goto(`${stack.podspace.url}/teams/demo/settings`);
+    const create = page.getByRole("form", { name: "New service account" });
+    await create.getByLabel("Name").fill("ci-bot");
+    await create.getByRole("button", { name: "Create service account" }).click();
+    const account = page.getByRole("region", { name: "Service account ci-bot" });
+    const form = account.getByRole("form", { name: "New token for ci-bot" });
+    await form.getByLabel("Name").fill("pipeline");
+    await form.getByRole("button", { name: "Create token" }).click();
+    const token = await account.getByLabel("The new token").inputValue();
+    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, "api-2-service-account.png"), fullPage: true });
+
+    // It creates as itself, in its team, and counts as a member against the team's quotas.
+    await query(
+      stack.database.url,
+      `INSERT INTO "TeamQuota" (id, "teamId", scope, "maxWorkspacesPerMember", "updatedAt") SELECT $1, id, 'LIMIT', 1, now() FROM "Team" WHERE slug = 'demo'
+        ON CONFLICT ("teamId", scope) DO UPDATE SET "maxWorkspacesPerMember" = 1`,
+      [randomUUID()],
+    );
+    const first = await api(token, "POST", "/workspaces", "/workspaces", { name: "bot-1", template: "api-ide" });
+    expect([first.status, first.json.owner.email, first.json.team.slug]).toEqual([201, "ci-bot.demo@service-accounts.podspace.invalid", "demo"]);
+    const second = await api(token, "POST", "/workspaces", "/workspaces", { name: "bot-2", template: "api-ide" });
+    expect([second.status, second.json.error.code]).toEqual([409, "quota"]);
+    await query(stack.database.url, `UPDATE "TeamQuota" SET "maxWorkspacesPerMember" = NULL`);
+
+    // Removed, its token is refused at once; its workspace stays.
+    await page.reload();
+    await account.getByRole("button", { name: "Remove ci-bot" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Remove service account" }).click();
+    await account.waitFor({ state: "detached" });
+    expect((await api(token, "GET", "/workspaces", "/workspaces")).status).toBe(401);
+    const audited = await query<{ action: string }>(stack.database.url, `SELECT action FROM "AuditLog" WHERE action LIKE 'service-account.%' ORDER BY "createdAt"`);
+    expect(audited.map((entry) => entry.action)).toEqual(["service-account.created", "service-account.removed"]);
   });
 
   it("answers 429 with Retry-After once a token spends its requests for the minute", async () => {

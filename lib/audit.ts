@@ -48,6 +48,8 @@ export const AUDIT_ACTIONS = [
   "workspace.port-link-revoked",
   "token.created",
   "token.revoked",
+  "service-account.created",
+  "service-account.removed",
   "quota.limits-changed",
   "quota.ceilings-changed",
 ] as const;
@@ -55,7 +57,7 @@ export const AUDIT_ACTIONS = [
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Actions whose entries belong to a team (the rest, such as sign-ins and templates, to none). */
-export const TEAM_AUDIT_ACTIONS: readonly AuditAction[] = AUDIT_ACTIONS.filter((action) => /^(team|membership|workspace|quota)\./.test(action));
+export const TEAM_AUDIT_ACTIONS: readonly AuditAction[] = AUDIT_ACTIONS.filter((action) => /^(team|membership|workspace|quota|service-account)\./.test(action));
 
 export interface AuditEntry {
   action: AuditAction;

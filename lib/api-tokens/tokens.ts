@@ -62,12 +62,21 @@ function toView(row: { scopes: string[] } & Omit<ApiTokenView, "scopes">): ApiTo
 }
 
 /** Makes a token for `actor`; the returned `token` is the only time its secret exists outside the caller. */
-export async function createApiToken(actor: CurrentUser, input: CreateApiTokenInput): Promise<ApiTokenView & { token: string }> {
+export function createApiToken(actor: CurrentUser, input: CreateApiTokenInput): Promise<ApiTokenView & { token: string }> {
+  return issueApiToken(actor, input, actor.id);
+}
+
+/**
+ * Makes a token acting as `owner`, on `issuerId`'s request (the owner
+ * themself, or a team admin for the team's service account): the token
+ * never reaches further than its owner.
+ */
+export async function issueApiToken(owner: CurrentUser, input: CreateApiTokenInput, issuerId: string): Promise<ApiTokenView & { token: string }> {
   const { name, days, scopes, teamId, workspaceIds } = createApiTokenSchema.parse(input);
   const maxDays = env.PODSPACE_API_TOKEN_MAX_DAYS;
   if (days > maxDays) throw new AppError("invalid", `A token lives at most ${maxDays} days here.`, "days");
-  if (teamId !== undefined && !can(actor, "team:view", { teamId })) throw new AppError("not_found", "Team not found.", "teamId");
-  if (scopes.includes("admin") && !actor.isPlatformAdmin && !actor.isTemplateAdmin) {
+  if (teamId !== undefined && !can(owner, "team:view", { teamId })) throw new AppError("not_found", "Team not found.", "teamId");
+  if (scopes.includes("admin") && !owner.isPlatformAdmin && !owner.isTemplateAdmin) {
     throw new AppError("forbidden", "Only platform and template admins may give a token the admin scope.", "scopes");
   }
   const db = getDb();
@@ -76,7 +85,7 @@ export async function createApiToken(actor: CurrentUser, input: CreateApiTokenIn
       where: { id: { in: workspaceIds }, deletedAt: null, ...(teamId ? { teamId } : {}) },
       select: { id: true, teamId: true, ownerId: true },
     });
-    const missing = workspaceIds.find((id) => !reachable.some((workspace) => workspace.id === id && can(actor, "workspace:view", workspace)));
+    const missing = workspaceIds.find((id) => !reachable.some((workspace) => workspace.id === id && can(owner, "workspace:view", workspace)));
     if (missing) throw new AppError("not_found", `Workspace ${missing} not found${teamId ? " in that team" : ""}.`, "workspaceIds");
   }
 
@@ -85,7 +94,7 @@ export async function createApiToken(actor: CurrentUser, input: CreateApiTokenIn
     const created = await db.$transaction(async (tx) => {
       const row = await tx.apiToken.create({
         data: {
-          userId: actor.id,
+          userId: owner.id,
           name,
           prefix: token.slice(0, SHOWN_CHARS),
           secretHash: hashOf(token),
@@ -99,11 +108,11 @@ export async function createApiToken(actor: CurrentUser, input: CreateApiTokenIn
       await recordAudit(
         {
           action: "token.created",
-          actorId: actor.id,
+          actorId: issuerId,
           targetType: "token",
           targetId: row.id,
           teamId: teamId ?? null,
-          after: { name, scopes, workspaceIds, expiresAt: row.expiresAt.toISOString() },
+          after: { name, owner: owner.email, scopes, workspaceIds, expiresAt: row.expiresAt.toISOString() },
         },
         tx,
       );
@@ -111,26 +120,40 @@ export async function createApiToken(actor: CurrentUser, input: CreateApiTokenIn
     });
     return { ...toView(created), token };
   } catch (error) {
-    throw conflictOnUnique(error, new AppError("conflict", `You already have a token named ${name}.`, "name"));
+    throw conflictOnUnique(error, new AppError("conflict", `${owner.id === issuerId ? "You already have" : `${owner.name ?? owner.email} already has`} a token named ${name}.`, "name"));
   }
 }
 
 /** The actor's tokens in force (not revoked, not expired), newest first. */
 export async function listApiTokens(actor: CurrentUser): Promise<ApiTokenView[]> {
-  const rows = await getDb().apiToken.findMany({
-    where: { userId: actor.id, revokedAt: null, expiresAt: { gt: new Date() } },
-    orderBy: { createdAt: "desc" },
-    select: viewSelect,
-  });
-  return rows.map(toView);
+  return (await tokensInForce([actor.id])).get(actor.id) ?? [];
 }
 
-/** Revokes one of the actor's own tokens; it stops working at its next request. */
+/** The tokens in force of each of these users, newest first. */
+export async function tokensInForce(userIds: readonly string[]): Promise<Map<string, ApiTokenView[]>> {
+  const rows = await getDb().apiToken.findMany({
+    where: { userId: { in: [...userIds] }, revokedAt: null, expiresAt: { gt: new Date() } },
+    orderBy: { createdAt: "desc" },
+    select: { ...viewSelect, userId: true },
+  });
+  const byUser = new Map<string, ApiTokenView[]>();
+  for (const { userId, ...row } of rows) byUser.set(userId, [...(byUser.get(userId) ?? []), toView(row)]);
+  return byUser;
+}
+
+/**
+ * Revokes one of the actor's own tokens, or one of a service account of a
+ * team the actor manages the members of; it stops working at its next request.
+ */
 export async function revokeApiToken(actor: CurrentUser, input: { tokenId: string }): Promise<void> {
   const { tokenId } = revokeApiTokenSchema.parse(input);
   await getDb().$transaction(async (tx) => {
-    const token = await tx.apiToken.findUnique({ where: { id: tokenId } });
-    if (!token || token.userId !== actor.id || token.revokedAt) throw new AppError("not_found", "Token not found.");
+    const token = await tx.apiToken.findUnique({ where: { id: tokenId }, include: { user: { select: { isServiceAccount: true } } } });
+    const revocable =
+      token !== null &&
+      !token.revokedAt &&
+      (token.userId === actor.id || (token.user.isServiceAccount && token.teamId !== null && can(actor, "team:manage-members", { teamId: token.teamId })));
+    if (!revocable) throw new AppError("not_found", "Token not found.");
     await tx.apiToken.update({ where: { id: tokenId }, data: { revokedAt: new Date() } });
     await recordAudit({ action: "token.revoked", actorId: actor.id, targetType: "token", targetId: tokenId, teamId: token.teamId, before: { name: token.name } }, tx);
   });

@@ -59,6 +59,11 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
     async signIn({ user }) {
       if (!user.email) return "/login?error=EmailRequired";
       const existing = await getDb().user.findUnique({ where: { email: user.email.toLowerCase() } });
+      // A service account acts only through its tokens, whatever an identity provider claims.
+      if (existing?.isServiceAccount) {
+        await recordAudit({ action: "auth.sign-in-refused", actorId: existing.id, targetType: "user", targetId: existing.id, after: { reason: "service account" } });
+        return "/login?error=Deactivated";
+      }
       if (existing?.deactivatedAt) {
         await recordAudit({ action: "auth.sign-in-refused", actorId: existing.id, targetType: "user", targetId: existing.id, after: { reason: "deactivated" } });
         return "/login?error=Deactivated";

@@ -29,3 +29,18 @@ export const revokeApiTokenSchema = z.object({ tokenId: idSchema });
 export const createApiTokenFormSchema = createApiTokenSchema.extend({
   teamId: idSchema.optional().or(z.literal("").transform(() => undefined)),
 });
+
+/** A service account's name: a short label, also the first part of its (never used) email address. */
+export const serviceAccountNameSchema = z
+  .string({ error: "Enter a name." })
+  .trim()
+  .regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, { error: "Use up to 32 lowercase letters, digits and hyphens, starting with a letter." });
+
+export const createServiceAccountSchema = z.object({ teamId: idSchema, name: serviceAccountNameSchema });
+
+export const serviceAccountSchema = z.object({ serviceAccountId: idSchema });
+
+/** A service account's new token, from its team's settings: bound to the team, with the scopes a robot may have. */
+export const createServiceAccountTokenSchema = createApiTokenSchema
+  .omit({ teamId: true, workspaceIds: true })
+  .extend({ serviceAccountId: idSchema });

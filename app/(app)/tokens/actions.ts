@@ -23,7 +23,9 @@ export const revokeTokenAction = formAction({
   schema: revokeApiTokenSchema,
   async perform(user, input) {
     await revokeApiToken(user, input);
+    // Your own tokens, or a service account's on its team's settings.
     revalidatePath("/tokens");
+    revalidatePath("/teams/[slug]/settings", "page");
     return "Token revoked; it stops working at its next request.";
   },
 });

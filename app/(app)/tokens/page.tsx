@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 
+import { createTokenAction } from "./actions";
 import { CreateTokenForm } from "@/components/tokens/create-token-form";
 import { TokenList } from "@/components/tokens/token-list";
 import { Card, CardContent } from "@/components/ui/card";
@@ -23,7 +24,13 @@ export default async function TokensPage() {
       </div>
       <Card>
         <CardContent>
-          <CreateTokenForm maxDays={env.PODSPACE_API_TOKEN_MAX_DAYS} teams={user.teams} offersAdmin={user.isPlatformAdmin || Boolean(user.isTemplateAdmin)} />
+          <CreateTokenForm
+            action={createTokenAction}
+            label="New token"
+            maxDays={env.PODSPACE_API_TOKEN_MAX_DAYS}
+            teams={user.teams}
+            offersAdmin={user.isPlatformAdmin || Boolean(user.isTemplateAdmin)}
+          />
         </CardContent>
       </Card>
       <section aria-labelledby="tokens-heading" className="flex flex-col gap-3">

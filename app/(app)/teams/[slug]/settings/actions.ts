@@ -4,7 +4,9 @@ import { revalidatePath } from "next/cache";
 
 import { formAction } from "@/lib/forms/form-action";
 import { setTeamPortShareCap } from "@/lib/ports/share-port";
+import { createServiceAccountSchema, createServiceAccountTokenSchema, serviceAccountSchema } from "@/lib/schemas/api-tokens";
 import { portShareCapSchema, SHARE_CAP_LABELS } from "@/lib/schemas/ports";
+import { createServiceAccount, createServiceAccountToken, removeServiceAccount } from "@/lib/teams/service-accounts";
 
 // The team's settings: which team the form is for is only known from its
 // fields, so the domain function decides who may (owners and admins).
@@ -16,5 +18,33 @@ export const setPortShareCapAction = formAction({
     await setTeamPortShareCap(user, input);
     revalidatePath("/teams/[slug]/settings", "page");
     return `Saved. The team's ports may be shared at most with: ${SHARE_CAP_LABELS[input.maxShare]}.`;
+  },
+});
+
+export const createServiceAccountAction = formAction({
+  schema: createServiceAccountSchema,
+  async perform(user, input) {
+    await createServiceAccount(user, input);
+    revalidatePath("/teams/[slug]/settings", "page");
+    return `Service account ${input.name} created. Make it a token below.`;
+  },
+});
+
+export const createServiceAccountTokenAction = formAction({
+  schema: createServiceAccountTokenSchema,
+  lists: ["scopes"],
+  async perform(user, input) {
+    const created = await createServiceAccountToken(user, input);
+    revalidatePath("/teams/[slug]/settings", "page");
+    return { message: `Token ${created.name} created.`, result: { token: created.token } };
+  },
+});
+
+export const removeServiceAccountAction = formAction({
+  schema: serviceAccountSchema,
+  async perform(user, input) {
+    await removeServiceAccount(user, input);
+    revalidatePath("/teams/[slug]/settings", "page");
+    return "Service account removed; its tokens stopped working.";
   },
 });

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 
 import { PortShareCapForm } from "@/components/teams/port-share-cap-form";
+import { ServiceAccounts } from "@/components/teams/service-accounts";
 import { BackLink } from "@/components/ui/back-link";
 import { Card, CardContent } from "@/components/ui/card";
 import { requireUser } from "@/lib/auth/current-user";
@@ -11,7 +12,9 @@ import { can } from "@/lib/authz";
 import { teamShareCaps } from "@/lib/ports/port-policy";
 import { narrowest } from "@/lib/ports/share-level";
 import { SHARE_CAP_LABELS } from "@/lib/schemas/ports";
+import { env } from "@/lib/env";
 import { getTeamForActor } from "@/lib/teams/get-team";
+import { listServiceAccounts } from "@/lib/teams/service-accounts";
 
 type SettingsPageProps = { params: Promise<{ slug: string }> };
 
@@ -29,6 +32,7 @@ export default async function TeamSettingsPage({ params }: SettingsPageProps) {
   if (!team) notFound();
   const caps = await teamShareCaps(team.id);
   const canEdit = can(user, "team:manage-quotas", { teamId: team.id });
+  const serviceAccounts = can(user, "team:manage-members", { teamId: team.id }) ? await listServiceAccounts(user, team.id) : null;
 
   return (
     <div className="flex flex-col gap-6">
@@ -67,6 +71,25 @@ export default async function TeamSettingsPage({ params }: SettingsPageProps) {
           </section>
         </CardContent>
       </Card>
+
+      {serviceAccounts ? (
+        <Card>
+          <CardContent>
+            <section aria-labelledby="service-accounts-heading" className="flex flex-col gap-4">
+              <div className="flex flex-col gap-1">
+                <h2 id="service-accounts-heading" className="text-base font-semibold">
+                  Service accounts
+                </h2>
+                <p className="text-sm text-muted-foreground">
+                  Robots for CI and AI agents: each is a member of {team.name}, so its workspaces count against the team&apos;s quotas like anyone&apos;s,
+                  and it acts only through the API tokens made for it here. It never signs in.
+                </p>
+              </div>
+              <ServiceAccounts teamId={team.id} accounts={serviceAccounts} maxDays={env.PODSPACE_API_TOKEN_MAX_DAYS} />
+            </section>
+          </CardContent>
+        </Card>
+      ) : null}
     </div>
   );
 }
