@@ -214,7 +214,7 @@ describe("the REST API", () => {
     await signIn(page, stack.podspace.url, { provider: DEMO, account: /Lee Lead/ });
     await page.goto(`${stack.podspace.url}/teams/demo/settings`);
     const create = page.getByRole("form", { name: "New service account" });
-    await create.getByLabel("Name").fill("ci-bot");
+    await create.getByLabel("New service account").fill("ci-bot");
     await create.getByRole("button", { name: "Create service account" }).click();
     const account = page.getByRole("region", { name: "Service account ci-bot" });
     const form = account.getByRole("form", { name: "New token for ci-bot" });

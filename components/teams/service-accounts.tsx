@@ -26,7 +26,7 @@ function CreateServiceAccountForm({ teamId }: { teamId: string }) {
   return (
     <form action={formAction} className="flex flex-wrap items-end gap-3" noValidate aria-label="New service account">
       <HiddenFields fields={{ teamId }} />
-      <FormField id={`${id}-name`} name="name" label="Name" hint="e.g. ci or review-agent" errors={state.fieldErrors?.name} className="w-64">
+      <FormField id={`${id}-name`} name="name" label="New service account" hint="Its name, e.g. ci or review-agent" errors={state.fieldErrors?.name} className="w-64">
         {(control) => <Input {...control} defaultValue={state.status === "error" ? state.values?.name : ""} maxLength={32} />}
       </FormField>
       <Button type="submit" disabled={pending}>
