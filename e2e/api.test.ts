@@ -191,7 +191,7 @@ describe("the REST API", () => {
     await page.goto(`${stack.podspace.url}/audit?action=workspace.created`);
     expect(await page.getByRole("row").filter({ hasText: "Dana Developer" }).textContent()).toContain("via token ci");
     // Even with the admin scope: bound to a team, the token lends no platform-wide rights.
-    const outsider = await tokenFromPage("other-team", ["read", "workspaces:write", "admin"], "Other");
+    const outsider = await tokenFromPage("other-team", ["read", "workspaces:write", "tokens:write", "admin"], "Other");
 
     const routes: Array<[method: string, route: string, documented: string, body?: unknown]> = [
       ["GET", `/workspaces/${id}`, "/workspaces/{id}"],
@@ -205,6 +205,10 @@ describe("the REST API", () => {
       expect([method, route, answer.status, answer.json.error.message]).toEqual([method, route, 404, "Workspace not found."]);
     }
     expect((await api(outsider, "GET", "/workspaces?scope=team", "/workspaces")).json.workspaces).toEqual([]);
+    // Nor can it revoke someone else's token.
+    const [dana] = await query<{ id: string }>(stack.database.url, `SELECT id FROM "ApiToken" WHERE name = 'ci'`);
+    const revoke = await api(outsider, "DELETE", `/tokens/${dana!.id}`, "/tokens/{id}");
+    expect([revoke.status, revoke.json.error.message]).toEqual([404, "Token not found."]);
     // The workspace is untouched.
     const [row] = await query<{ desiredState: string }>(stack.database.url, `SELECT "desiredState" FROM "Workspace" WHERE id = $1`, [id]);
     expect(row).toEqual({ desiredState: "STOPPED" });
