@@ -10,7 +10,8 @@
 //                  session (reused for the proxy's few seconds), the request
 //                  streamed over a fresh connection to the port
 //
-// Per target:
+// Each is measured by a client in a process of its own (ports-client.ts), as
+// a browser is, not on the event loop of the proxy it measures. Per target:
 //   latency     sequential GET /healthz (a few bytes) on one kept-alive
 //               connection: p50/p95/p99 (BENCH_PORT_REQUESTS, default 2000)
 //   throughput  GET /bytes?n=BENCH_PORT_BYTES (default 50 MB): MB/s, 3 runs
@@ -20,7 +21,6 @@
 //   npm run bench -- ports
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { createPrismaClient, installDbClients } from "@/lib/db/client";
@@ -28,57 +28,28 @@ import { prepareDatabase } from "@/lib/db/prepare";
 import { env } from "@/lib/env";
 import { sealIdeCredential } from "@/lib/ide/ide-credentials";
 import { createPreviewHost } from "@/lib/ports/preview-host";
-import { StreamAgent } from "@/lib/server/stream-proxy";
+import { PORTS_SOCKET } from "@/lib/runtime/local/sandbox";
 import { createSession } from "../test/helpers/identity";
 import { freePort } from "../test/helpers/net";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { createPeople, IDE_WS_SERVER, runningWorkspace, startHarness } from "../test/terminal/harness";
-import { summarize, type Summary } from "./stats";
+import type { ClientRun, Reach } from "./ports-client";
+import type { Summary } from "./stats";
 
 const REQUESTS = Number(process.env.BENCH_PORT_REQUESTS ?? 2000);
 const BYTES = Number(process.env.BENCH_PORT_BYTES ?? 50_000_000);
-const THROUGHPUT_RUNS = 3;
 const APP_PORT = 13337;
 
-/** How a target is reached: an agent that keeps its connection alive, and the Host header to send. */
-interface Target {
-  url: string;
-  agent: http.Agent;
-  headers: Record<string, string>;
-}
-
-function get(target: Target, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(`${target.url}${path}`, { agent: target.agent, headers: target.headers }, (response) => {
-        let bytes = 0;
-        response.on("data", (chunk: Buffer) => (bytes += chunk.length));
-        response.on("end", () => (response.statusCode === 200 ? resolve(bytes) : reject(new Error(`${path}: ${response.statusCode}`))));
-      })
-      .once("error", reject);
-  });
-}
-
-async function latency(target: Target): Promise<Summary> {
-  for (let i = 0; i < 50; i++) await get(target, "/healthz");
-  const samples: number[] = [];
-  for (let i = 0; i < REQUESTS; i++) {
-    const start = performance.now();
-    await get(target, "/healthz");
-    samples.push(performance.now() - start);
-  }
-  return summarize(samples);
-}
-
-async function throughput(target: Target): Promise<Summary> {
-  await get(target, `/bytes?n=${5_000_000}`);
-  const runs: number[] = [];
-  for (let i = 0; i < THROUGHPUT_RUNS; i++) {
-    const start = performance.now();
-    const bytes = await get(target, `/bytes?n=${BYTES}`);
-    runs.push(bytes / 1e6 / ((performance.now() - start) / 1000));
-  }
-  return { kind: "throughput", runs, bytes: BYTES };
+/** Runs the client in a process of its own (ports-client.ts) and reads its Summary; asynchronously, as the proxy measured runs in this process. */
+async function measure(run: ClientRun): Promise<Summary> {
+  const client = spawn("npx", ["tsx", path.join(import.meta.dirname, "ports-client.ts"), JSON.stringify(run)], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  client.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+  client.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve) => client.once("exit", resolve));
+  if (code !== 0) throw new Error(`the benchmark's client failed (${code}): ${stderr}`);
+  return JSON.parse(stdout) as Summary;
 }
 
 export async function benchPorts(): Promise<Record<string, Summary>> {
@@ -98,19 +69,19 @@ export async function benchPorts(): Promise<Record<string, Summary>> {
     const address = { workspaceId: workspace.id, port: APP_PORT };
     const origin = previewHost.originOf(address);
     const cookie = `podspace-port=${await sealIdeCredential("cookie", await createSession(people.owner), origin, new Date(Date.now() + 3600_000))}`;
-    const portTarget = await harness.runtime.portTarget(workspace.spec, APP_PORT);
+    // Where the local runtime's sandbox relay listens for the runtime's connections to the workspace's ports.
+    const socketPath = path.join(dataDir, "runtime", "local", `${workspace.id}.run`, PORTS_SOCKET);
 
-    const targets: [string, Target][] = [
-      ["host loopback, no sandbox (floor)", { url: `http://127.0.0.1:${hostPort}`, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), headers: {} }],
-      ["direct: the runtime's connection to the port", { url: "http://workspace.invalid", agent: new StreamAgent(portTarget), headers: {} }],
-      ["proxied: Podspace's port proxy (as shipped)", { url: harness.base, agent: new http.Agent({ keepAlive: true, maxSockets: 1 }), headers: { host: new URL(origin).host, cookie } }],
+    const targets: [string, Reach][] = [
+      ["host loopback, no sandbox (floor)", { url: `http://127.0.0.1:${hostPort}`, headers: {} }],
+      ["direct: the runtime's connection to the port", { socketPath, port: APP_PORT }],
+      ["proxied: Podspace's port proxy (as shipped)", { url: harness.base, headers: { host: new URL(origin).host, cookie } }],
     ];
     await new Promise((resolve) => setTimeout(resolve, 500));
     const rows: Record<string, Summary> = {};
     // In turns, so the machine's load falls on every target alike.
-    for (const [name, target] of targets) rows[`${name}: GET /healthz`] = await latency(target);
-    for (const [name, target] of targets) rows[`${name}: GET ${BYTES / 1e6} MB`] = await throughput(target);
-    for (const [, target] of targets) target.agent.destroy();
+    for (const [name, reach] of targets) rows[`${name}: GET /healthz`] = await measure({ reach, measure: "latency", requests: REQUESTS, bytes: BYTES });
+    for (const [name, reach] of targets) rows[`${name}: GET ${BYTES / 1e6} MB`] = await measure({ reach, measure: "throughput", requests: REQUESTS, bytes: BYTES });
     return rows;
   } finally {
     floor.kill();
