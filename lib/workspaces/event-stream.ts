@@ -16,15 +16,20 @@ const KEEPALIVE_MS = 15_000;
 const MAX_STREAM_MS = 10 * 60_000;
 
 // Open streams end when the server shuts down, so they don't hold up its
-// drain until the deadline; browsers reconnect to another replica.
+// drain until the deadline; browsers reconnect to another replica. A browser
+// may reconnect here over a kept-alive connection while the server drains:
+// that stream ends as soon as it has sent the state, with the same effect.
 const STREAMS = Symbol.for("podspace.workspace-event-streams");
-const store = globalThis as { [STREAMS]?: Set<AbortController> };
+const store = globalThis as { [STREAMS]?: { open: Set<AbortController>; ending: boolean } };
 
-function openStreams(): Set<AbortController> {
+function openStreams(): { open: Set<AbortController>; ending: boolean } {
   if (!store[STREAMS]) {
-    const streams = new Set<AbortController>();
+    const streams = { open: new Set<AbortController>(), ending: false };
     store[STREAMS] = streams;
-    const endAll = () => streams.forEach((stream) => stream.abort());
+    const endAll = () => {
+      streams.ending = true;
+      streams.open.forEach((stream) => stream.abort());
+    };
     process.once("SIGTERM", endAll);
     process.once("SIGINT", endAll);
   }
@@ -62,7 +67,7 @@ export async function workspaceEventStream({ request, actor, workspaceId, stillA
   const since = parseSince(request.headers.get("last-event-id")) ?? parseSince(new URL(request.url).searchParams.get("since"));
   const stop = new AbortController();
   const streams = openStreams();
-  streams.add(stop);
+  streams.open.add(stop);
   const abort = () => stop.abort();
   request.signal.addEventListener("abort", abort, { once: true });
   const updates = watchWorkspace(actor, workspaceId, { signal: stop.signal, since });
@@ -73,7 +78,7 @@ export async function workspaceEventStream({ request, actor, workspaceId, stillA
     first = await updates.next();
   } catch (error) {
     request.signal.removeEventListener("abort", abort);
-    streams.delete(stop);
+    streams.open.delete(stop);
     if (error instanceof AppError && error.code === "not_found") return null;
     throw error;
   }
@@ -87,7 +92,7 @@ export async function workspaceEventStream({ request, actor, workspaceId, stillA
     clearInterval(keepalive);
     clearTimeout(lifetime);
     request.signal.removeEventListener("abort", abort);
-    streams.delete(stop);
+    streams.open.delete(stop);
     stop.abort();
   };
 
@@ -104,6 +109,8 @@ export async function workspaceEventStream({ request, actor, workspaceId, stillA
       if (!first.done) send(format(first.value));
       keepalive = setInterval(() => send(": keepalive\n\n"), KEEPALIVE_MS);
       lifetime = setTimeout(() => stop.abort(), MAX_STREAM_MS);
+      // Opened while the server shuts down: the state is sent, and the browser reconnects elsewhere.
+      if (streams.ending) stop.abort();
 
       void (async () => {
         try {
