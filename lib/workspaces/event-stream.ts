@@ -1,6 +1,7 @@
 import { watchAccess } from "@/lib/auth/stream-access";
 import type { Actor } from "@/lib/authz";
 import { AppError } from "@/lib/errors";
+import { endOnShutdown } from "@/lib/server/long-responses";
 import { watchWorkspace, type WorkspaceUpdate } from "./get-workspace";
 
 // Server-Sent Events of one workspace, for its page (session cookie) and for
@@ -14,27 +15,6 @@ import { watchWorkspace, type WorkspaceUpdate } from "./get-workspace";
 const KEEPALIVE_MS = 15_000;
 /** Streams end after this long anyway; the reconnect starts afresh. */
 const MAX_STREAM_MS = 10 * 60_000;
-
-// Open streams end when the server shuts down, so they don't hold up its
-// drain until the deadline; browsers reconnect to another replica. A browser
-// may reconnect here over a kept-alive connection while the server drains:
-// that stream ends as soon as it has sent the state, with the same effect.
-const STREAMS = Symbol.for("podspace.workspace-event-streams");
-const store = globalThis as { [STREAMS]?: { open: Set<AbortController>; ending: boolean } };
-
-function openStreams(): { open: Set<AbortController>; ending: boolean } {
-  if (!store[STREAMS]) {
-    const streams = { open: new Set<AbortController>(), ending: false };
-    store[STREAMS] = streams;
-    const endAll = () => {
-      streams.ending = true;
-      streams.open.forEach((stream) => stream.abort());
-    };
-    process.once("SIGTERM", endAll);
-    process.once("SIGINT", endAll);
-  }
-  return store[STREAMS];
-}
 
 function parseSince(value: string | null): Date | undefined {
   if (!value) return undefined;
@@ -66,8 +46,7 @@ export interface EventStreamOptions {
 export async function workspaceEventStream({ request, actor, workspaceId, stillAllowed }: EventStreamOptions): Promise<Response | null> {
   const since = parseSince(request.headers.get("last-event-id")) ?? parseSince(new URL(request.url).searchParams.get("since"));
   const stop = new AbortController();
-  const streams = openStreams();
-  streams.open.add(stop);
+  const forget = endOnShutdown(stop);
   const abort = () => stop.abort();
   request.signal.addEventListener("abort", abort, { once: true });
   const updates = watchWorkspace(actor, workspaceId, { signal: stop.signal, since });
@@ -78,7 +57,7 @@ export async function workspaceEventStream({ request, actor, workspaceId, stillA
     first = await updates.next();
   } catch (error) {
     request.signal.removeEventListener("abort", abort);
-    streams.open.delete(stop);
+    forget();
     if (error instanceof AppError && error.code === "not_found") return null;
     throw error;
   }
@@ -92,7 +71,7 @@ export async function workspaceEventStream({ request, actor, workspaceId, stillA
     clearInterval(keepalive);
     clearTimeout(lifetime);
     request.signal.removeEventListener("abort", abort);
-    streams.open.delete(stop);
+    forget();
     stop.abort();
   };
 
@@ -109,8 +88,6 @@ export async function workspaceEventStream({ request, actor, workspaceId, stillA
       if (!first.done) send(format(first.value));
       keepalive = setInterval(() => send(": keepalive\n\n"), KEEPALIVE_MS);
       lifetime = setTimeout(() => stop.abort(), MAX_STREAM_MS);
-      // Opened while the server shuts down: the state is sent, and the browser reconnects elsewhere.
-      if (streams.ending) stop.abort();
 
       void (async () => {
         try {

@@ -1,6 +1,7 @@
 import type { Actor } from "@/lib/authz";
 import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/observability/logger";
+import { endOnShutdown } from "@/lib/server/long-responses";
 import { watchWorkspace } from "@/lib/workspaces/get-workspace";
 
 // `POST /api/v1/workspaces?wait=ready`: the answer streams the new
@@ -8,7 +9,8 @@ import { watchWorkspace } from "@/lib/workspaces/get-workspace";
 // ({"type":"state",…} and {"type":"event",…}, as the workspace page sees
 // them), and ends with {"type":"ready","id":…} once it runs or
 // {"type":"failed","id":…,"reason":…} once it fails, so a script needs no
-// polling loop of its own.
+// polling loop of its own ("timeout" after 15 minutes, "interrupted" when the
+// server shuts down meanwhile).
 
 /** How long the answer waits at most; a client that needs longer follows /events. */
 const MAX_WAIT_MS = 15 * 60_000;
@@ -16,7 +18,12 @@ const MAX_WAIT_MS = 15 * 60_000;
 export function readinessStream(actor: Actor, workspaceId: string, request: Request, status: number): Response {
   const stop = new AbortController();
   request.signal.addEventListener("abort", () => stop.abort(), { once: true });
-  const deadline = setTimeout(() => stop.abort(), MAX_WAIT_MS);
+  const forget = endOnShutdown(stop);
+  let timedOut = false;
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    stop.abort();
+  }, MAX_WAIT_MS);
   const encoder = new TextEncoder();
   const line = (value: unknown) => encoder.encode(`${JSON.stringify(value)}\n`);
 
@@ -39,12 +46,21 @@ export function readinessStream(actor: Actor, workspaceId: string, request: Requ
             break;
           }
         }
-        if (stop.signal.aborted && !request.signal.aborted) controller.enqueue(line({ type: "timeout", message: `Not ready within ${MAX_WAIT_MS / 60_000} minutes.` }));
+        if (stop.signal.aborted && !request.signal.aborted) {
+          controller.enqueue(
+            line(
+              timedOut
+                ? { type: "timeout", id: workspaceId, message: `Not ready within ${MAX_WAIT_MS / 60_000} minutes.` }
+                : { type: "interrupted", id: workspaceId, message: `This Podspace server is shutting down; follow the workspace at /api/v1/workspaces/${workspaceId}.` },
+            ),
+          );
+        }
       } catch (error) {
         logger.error({ err: error, workspaceId }, "following a new workspace for ?wait=ready failed");
         controller.enqueue(line({ type: "error", message: error instanceof AppError ? error.message : "Following the workspace failed; it was logged." }));
       } finally {
         clearTimeout(deadline);
+        forget();
         stop.abort();
         controller.close();
       }
