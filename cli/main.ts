@@ -68,8 +68,8 @@ function failure(error: unknown): { code: ExitCode; message: string; detail?: ob
   if (error instanceof CliError) return { code: error.exitCode, message: error.message };
   if (error instanceof PodspaceApiError) {
     const code = error.code === "unauthenticated" ? EXIT.unauthenticated : error.code === "not_found" ? EXIT.notFound : EXIT.apiError;
-    const message = error.field ? `${error.message} (${error.field})` : error.message;
-    return { code, message, detail: { code: error.code, status: error.status, ...(error.field ? { field: error.field } : {}) } };
+    // The message is the one the pages show, written to be read alone; --json adds the code and field for scripts.
+    return { code, message: error.message, detail: { code: error.code, status: error.status, ...(error.field ? { field: error.field } : {}) } };
   }
   if (error instanceof WorkspaceNotReadyError) return { code: EXIT.notReady, message: error.message, detail: { workspaceId: error.workspaceId ?? null, outcome: error.outcome } };
   // fetch fails with a TypeError whose cause says why (refused, DNS, TLS).
