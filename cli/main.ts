@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { PodspaceClient } from "../lib/sdk/client";
 import { PodspaceApiError, WorkspaceNotReadyError } from "../lib/sdk/errors";
+import { resolveLocalhostNames } from "../lib/server/localhost-names";
 import type { Command } from "./command";
 import { login, logout } from "./commands/auth";
 import { templates } from "./commands/templates";
@@ -79,6 +80,8 @@ function failure(error: unknown): { code: ExitCode; message: string; detail?: ob
   throw error;
 }
 
+// Podspace's default URL, http://podspace.localhost:3000, names the loopback, as the server itself resolves it.
+resolveLocalhostNames();
 const argv = process.argv.slice(2);
 try {
   await run(argv);
