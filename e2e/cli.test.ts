@@ -166,6 +166,9 @@ describe("the podspace CLI and SDK", () => {
     }
     expect(seen[0]).toMatchObject({ type: "state", workspace: { state: "RUNNING" } });
     expect(seen.at(-1)).toMatchObject({ type: "state", workspace: { state: "STOPPED" } });
+
+    // A stopped workspace takes new settings without a restart.
+    expect(await client.workspaces.changeSettings(ready.id, { parameters: { cpu: 2 } })).toEqual({ changed: ["CPU 1 → 2"], restarts: false });
   });
 
   it("`podspace events` follows a workspace until Ctrl-C, then exits 0", async () => {
