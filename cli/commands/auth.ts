@@ -13,6 +13,7 @@ export const login: Command = {
     const url = text(values, "url") ?? process.env.PODSPACE_URL;
     const token = text(values, "token") ?? process.env.PODSPACE_TOKEN;
     if (!url || !token) throw usageError("Give --url <url> and --token <token> (make a token on Podspace's Tokens page).");
+    if (!URL.canParse(url)) throw usageError(`Not a URL: ${url} (e.g. https://podspace.example.com).`);
     const client = new PodspaceClient({ url, token });
     // Listing your tokens proves this one works and tells its name; a token without the read scope works all the same.
     const tokens = await client.tokens.list().catch((error: unknown) => {
