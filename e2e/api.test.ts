@@ -4,6 +4,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { tokenFromPage as tokenFromPageAs } from "./api-tokens";
 import { insertTemplate, query } from "./database";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
@@ -53,18 +54,8 @@ describe("the REST API", () => {
     ajv.addSchema({ $id: "podspace", components: openapi.components });
   });
 
-  /** Makes a token on the Tokens page as whoever is signed in, and reads it the one time it is shown. */
-  async function tokenFromPage(name: string, scopes: string[], team?: string): Promise<string> {
-    await page.goto(`${stack.podspace.url}/tokens`);
-    const form = page.getByRole("form", { name: "New token" });
-    await form.getByLabel("Name").fill(name);
-    if (team) await form.getByLabel("Team").selectOption({ label: team });
-    for (const box of await form.getByRole("checkbox").all()) await box.setChecked(scopes.includes((await box.getAttribute("value"))!));
-    await form.getByRole("button", { name: "Create token" }).click();
-    const secret = page.getByLabel("The new token");
-    await secret.waitFor();
-    return secret.inputValue();
-  }
+  /** Makes a token on the Tokens page as whoever is signed in. */
+  const tokenFromPage = (name: string, scopes: string[], team?: string) => tokenFromPageAs(page, stack.podspace.url, name, scopes, team);
 
   /** A request to /api/v1 with `token`; the answer's body parsed, and checked against the document's schema for its path, method and status. */
   async function api(token: string | null, method: string, route: string, documented: string, body?: unknown, headers: Record<string, string> = {}) {

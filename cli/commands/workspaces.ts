@@ -1,0 +1,143 @@
+import type { ReadinessProgress, Workspace, WorkspaceUpdate } from "../../lib/sdk/types";
+import { argument, number, text, texts, type Command } from "../command";
+import { usageError } from "../exit-codes";
+import { printTable, type Output } from "../output";
+import { workspaceId } from "../resolve";
+
+export const list: Command = {
+  name: "ls",
+  usage: "ls [--team <slug>] [--all]",
+  summary: "List your workspaces (--all: everyone's in the teams you look after)",
+  options: { team: { type: "string" }, all: { type: "boolean" } },
+  async run({ values, out, client }) {
+    const sdk = await client();
+    const workspaces: Workspace[] = [];
+    for await (const workspace of sdk.workspaces.all({ team: text(values, "team"), scope: values.all ? "team" : "mine" })) workspaces.push(workspace);
+    out.result(workspaces, () =>
+      printTable(
+        ["NAME", "STATE", "TEMPLATE", "TEAM", ...(values.all ? ["OWNER"] : []), "CPU", "MEM", "DISK"],
+        workspaces.map((workspace) => [
+          workspace.name,
+          workspace.state,
+          workspace.template.slug,
+          workspace.team.slug,
+          ...(values.all ? [workspace.owner.email] : []),
+          String(workspace.resources.cpu),
+          `${workspace.resources.memoryGiB} GiB`,
+          `${workspace.resources.diskGiB} GiB`,
+        ]),
+      ),
+    );
+  },
+};
+
+/** --param k=v, as the template's parameter values (the server parses each as its template declares). */
+function parameterValues(pairs: string[]): Record<string, string> | undefined {
+  if (pairs.length === 0) return undefined;
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const equals = pair.indexOf("=");
+      if (equals <= 0) throw usageError(`--param takes name=value, not ${pair}.`);
+      return [pair.slice(0, equals), pair.slice(equals + 1)];
+    }),
+  );
+}
+
+function progressLine(progress: ReadinessProgress): string {
+  return progress.type === "state" ? `state ${progress.state}${progress.stateReason ? ` (${progress.stateReason})` : ""}` : `${progress.step}: ${progress.message}`;
+}
+
+export const create: Command = {
+  name: "create",
+  usage: "create <name> --template <slug> [--team <slug>] [--git <url>] [--param name=value]… [--cpu <n>] [--memory <GiB>] [--disk <GiB>] [--wait] [--idempotency-key <key>]",
+  summary: "Create a workspace and start it; --wait follows it until it runs (exit 5 if it fails); a retry with the same --idempotency-key gets the same workspace",
+  options: {
+    template: { type: "string" },
+    team: { type: "string" },
+    git: { type: "string" },
+    param: { type: "string", multiple: true },
+    cpu: { type: "string" },
+    memory: { type: "string" },
+    disk: { type: "string" },
+    wait: { type: "boolean" },
+    "idempotency-key": { type: "string" },
+  },
+  async run(context) {
+    const { values, out } = context;
+    const name = argument(context, "workspace");
+    const template = text(values, "template");
+    if (!template) throw usageError("Give --template <slug> (podspace templates lists them).");
+    const sdk = await context.client();
+    const workspace = await sdk.workspaces.create(
+      {
+        name,
+        template,
+        team: text(values, "team"),
+        gitRepository: text(values, "git"),
+        parameters: { cpu: number(values, "cpu"), memoryGiB: number(values, "memory"), diskGiB: number(values, "disk"), values: parameterValues(texts(values, "param")) },
+      },
+      {
+        idempotencyKey: text(values, "idempotency-key"),
+        waitUntilReady: values.wait === true,
+        // With --json, stdout holds the result alone; the progress goes to stderr as JSON lines.
+        onProgress: (progress) => (out.json ? console.error(JSON.stringify(progress)) : out.line(progressLine(progress))),
+      },
+    );
+    out.result(workspace, () => out.line(`Workspace ${workspace.name} (${workspace.id}) is ${workspace.state}.`));
+  },
+};
+
+type Operation = "start" | "stop" | "restart" | "delete";
+
+const OPERATIONS: Record<Operation, string> = {
+  start: "Start a workspace",
+  stop: "Stop a workspace (its home is kept)",
+  restart: "Restart a workspace",
+  delete: "Delete a workspace and its home volume",
+};
+
+function operation(name: Operation): Command {
+  return {
+    name,
+    usage: `${name} <name-or-id>`,
+    summary: OPERATIONS[name],
+    async run(context) {
+      const sdk = await context.client();
+      const id = await workspaceId(sdk, argument(context, "workspace"));
+      const workspace = await sdk.workspaces[name](id);
+      context.out.result(workspace, () => context.out.line(`Workspace ${workspace.name}: ${name} requested (now ${workspace.state}, going to ${workspace.desiredState}).`));
+    },
+  };
+}
+
+export const operations = (Object.keys(OPERATIONS) as Operation[]).map(operation);
+
+function describe(update: WorkspaceUpdate): string {
+  switch (update.type) {
+    case "state":
+      return `${update.workspace.stateChangedAt} state ${update.workspace.state} (desired ${update.workspace.desiredState})${update.workspace.stateReason ? `: ${update.workspace.stateReason}` : ""}`;
+    case "event":
+      return `${update.event.createdAt} ${update.event.level} ${update.event.step}: ${update.event.message}`;
+    case "gone":
+      return "The workspace was deleted.";
+  }
+}
+
+export const events: Command = {
+  name: "events",
+  usage: "events <name-or-id>",
+  summary: "Follow a workspace's state and events until Ctrl-C (or it is deleted)",
+  async run(context) {
+    const sdk = await context.client();
+    const id = await workspaceId(sdk, argument(context, "workspace"));
+    const stop = new AbortController();
+    process.on("SIGINT", () => stop.abort());
+    process.on("SIGTERM", () => stop.abort());
+    for await (const update of sdk.workspaces.events(id, { signal: stop.signal })) printUpdate(context.out, update);
+  },
+};
+
+/** One line per update: JSON with --json (a stream of lines, not one document), else for people. */
+function printUpdate(out: Output, update: WorkspaceUpdate): void {
+  console.log(out.json ? JSON.stringify(update) : describe(update));
+}

@@ -1,0 +1,4 @@
+// The Podspace SDK: `new PodspaceClient({ url, token })`.
+export { PodspaceClient, type CreateWorkspaceOptions, type EventsOptions, type PodspaceClientOptions, type WorkspaceOperation } from "./client";
+export { PodspaceApiError, WorkspaceNotReadyError } from "./errors";
+export type * from "./types";
