@@ -85,6 +85,8 @@ export async function execInPod(kubeConfig: KubeConfig, ref: WorkspaceRef, optio
   clearTimeout(timer);
   options.signal?.removeEventListener("abort", kill);
   options.stdin?.destroy();
+  // A process that let go of stdout and stderr may outlive the command: the result waits for the whole group's kill.
+  await killing;
   const exit = status ?? { code: null };
   return { exitCode: timedOut || killing ? null : exit.code, timedOut };
 }

@@ -26,8 +26,9 @@ export function runInSandbox(argv: string[], env: Record<string, string>, option
   }
 
   let timedOut = false;
+  let killing: Promise<void> | undefined;
   const kill = () => {
-    if (child.pid !== undefined) void stopProcessGroup(child.pid, KILL_GRACE_MS);
+    if (child.pid !== undefined) killing ??= stopProcessGroup(child.pid, KILL_GRACE_MS);
   };
   const timer = setTimeout(() => {
     timedOut = true;
@@ -45,7 +46,8 @@ export function runInSandbox(argv: string[], env: Record<string, string>, option
       clearTimeout(timer);
       options.signal?.removeEventListener("abort", kill);
       options.stdin?.unpipe();
-      resolve({ exitCode: code, timedOut });
+      // A process that let go of stdout and stderr may outlive the command: the result waits for the whole group.
+      void Promise.resolve(killing).then(() => resolve({ exitCode: code, timedOut }), reject);
     });
   });
 }
