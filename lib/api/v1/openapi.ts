@@ -74,6 +74,16 @@ export const API_OPERATIONS: Operation[] = [
     responses: { 200: null },
     errors: [404],
   },
+  {
+    method: "post",
+    path: `${workspacePath}/exec`,
+    summary:
+      "Run a command in the running workspace, as its user; answers when it has ended. A WebSocket upgrade at the same path streams it instead: send an ExecSocketStart, get {type:stdout|stderr,data} messages and a last {type:exit,exitCode,timedOut}",
+    scope: "exec",
+    body: "ExecRequest",
+    responses: { 200: "ExecResult" },
+    errors: [404, 409, 422],
+  },
   { method: "get", path: "/tokens", summary: "Your API tokens in force", scope: "read", responses: { 200: "TokenList" } },
   { method: "post", path: "/tokens", summary: "Create a token; its secret is in this answer only", scope: "tokens:write", body: "CreateToken", responses: { 201: "CreatedToken" }, errors: [403, 409, 422] },
   { method: "delete", path: "/tokens/{id}", summary: "Revoke a token", scope: "tokens:write", responses: { 204: null }, errors: [404] },
