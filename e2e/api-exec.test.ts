@@ -74,9 +74,9 @@ describe("exec through the API", () => {
   }
 
   it("runs a command and answers with its output and exit code, audited via the token", async () => {
-    const { status, json } = await exec({ command: ["sh", "-c", 'echo "hi $WHO from $(pwd)"; cat; echo oops >&2; exit 3'], env: { WHO: "agent" }, stdin: "typed in\n" });
+    const { status, json } = await exec({ command: ["sh", "-c", 'echo "hi $WHO from $(pwd) as $(id -un)"; cat; echo oops >&2; exit 3'], env: { WHO: "agent" }, stdin: "typed in\n" });
     expect(status).toBe(200);
-    expect(json).toEqual({ exitCode: 3, stdout: "hi agent from /home/coder\ntyped in\n", stderr: "oops\n", timedOut: false, truncated: false });
+    expect(json).toEqual({ exitCode: 3, stdout: "hi agent from /home/coder as coder\ntyped in\n", stderr: "oops\n", timedOut: false, truncated: false });
 
     const [entry] = await query<{ via: string; after: { command: string } }>(
       stack.database.url,

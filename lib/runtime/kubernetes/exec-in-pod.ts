@@ -32,7 +32,8 @@ const WRAPPER = [
   "sh",
 ];
 /** A timed-out or abandoned command gets this long between SIGTERM and SIGKILL. */
-const KILL_SCRIPT = 'kill -TERM -- "-$1" 2>/dev/null; sleep 1; kill -KILL -- "-$1" 2>/dev/null; true';
+/** Not `kill -- -<group>`: dash's kill takes no "--", and a negative pid after the signal is not taken for an option. */
+const KILL_SCRIPT = 'kill -TERM "-$1" 2>/dev/null; sleep 1; kill -KILL "-$1" 2>/dev/null; true';
 /** How long the kill's own exec may take, and how long the command then has to end before its connection is dropped. */
 const KILL_TIMEOUT_MS = 15_000;
 
