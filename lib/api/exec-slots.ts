@@ -6,7 +6,9 @@ import { ApiError } from "./errors";
 // workspace, or this replica, with commands. Counted per replica in memory,
 // as the rate limit is (rate-limit.ts).
 
-const running = new Map<string, number>();
+/** Commands running, by token; one map per process (shared by server.ts's WebSocket and the Next.js bundle's routes through a global symbol). */
+const SLOTS = Symbol.for("podspace.api-exec-slots");
+const running = ((globalThis as { [SLOTS]?: Map<string, number> })[SLOTS] ??= new Map<string, number>());
 
 /** How long a refused client is told to wait: commands usually finish within seconds. */
 const RETRY_AFTER_SECONDS = 5;

@@ -200,13 +200,17 @@ export const execSocketStart = execRequest
   })
   .register(apiSchemas, { id: "ExecSocketStart" });
 
+export const filesQuery = z.object({
+  path: execString.min(1).max(4096).describe("A file or directory, relative to the home directory (absolute paths too)"),
+});
+
 /** What the client sends after the start message. */
 export const execSocketInput = z.discriminatedUnion("type", [z.object({ type: z.literal("stdin"), data: z.string() }), z.object({ type: z.literal("eof") })]);
 
 export const apiErrorSchema = z
   .object({
     error: z.object({
-      code: z.enum(["unauthenticated", "insufficient_scope", "forbidden", "not_found", "conflict", "quota", "invalid", "rate_limited", "unavailable", "internal"]),
+      code: z.enum(["unauthenticated", "insufficient_scope", "forbidden", "not_found", "conflict", "quota", "too_large", "invalid", "rate_limited", "unavailable", "internal"]),
       message: z.string(),
       field: z.string().optional(),
       fields: z.record(z.string(), z.array(z.string())).optional(),
