@@ -61,15 +61,22 @@ export async function execInPod(kubeConfig: KubeConfig, ref: WorkspaceRef, optio
     throw new RuntimeError("unavailable", `Could not run a command in the workspace: ${socketErrorMessage(error)}`, { cause: error });
   }
 
+  const closed = new Promise<void>((resolve) => {
+    if (socket.readyState === socket.CLOSED) return resolve();
+    socket.on("error", () => {}); // followed by "close"
+    socket.on("close", () => resolve());
+  });
   let timedOut = false;
   let killing: Promise<void> | undefined;
   const kill = () => {
     killing ??= (async () => {
-      if (group.id !== null) {
-        await runInPod(kubeConfig, ref, ["/bin/sh", "-c", KILL_SCRIPT, "sh", String(group.id)], { timeoutMs: KILL_TIMEOUT_MS, maxOutputBytes: 4096 }).catch(() => {});
+      // A command killed before it said which group it is (a short timeout, a slow start) is waited for: it says so first thing.
+      const id = await Promise.race([group.announced, closed.then(() => null), new Promise<null>((resolve) => setTimeout(() => resolve(null), KILL_TIMEOUT_MS).unref())]);
+      if (id !== null) {
+        await runInPod(kubeConfig, ref, ["/bin/sh", "-c", KILL_SCRIPT, "sh", String(id)], { timeoutMs: KILL_TIMEOUT_MS, maxOutputBytes: 4096 }).catch(() => {});
       }
       // The command is gone (or never said which group it is): its connection closes now, or is dropped.
-      setTimeout(() => socket.terminate(), group.id === null ? 0 : KILL_TIMEOUT_MS).unref();
+      setTimeout(() => socket.terminate(), id === null ? 0 : KILL_TIMEOUT_MS).unref();
     })();
   };
   const timer = setTimeout(() => {
@@ -78,11 +85,7 @@ export async function execInPod(kubeConfig: KubeConfig, ref: WorkspaceRef, optio
   }, options.timeoutMs);
   options.signal?.addEventListener("abort", kill, { once: true });
 
-  await new Promise<void>((resolve) => {
-    if (socket.readyState === socket.CLOSED) return resolve();
-    socket.on("error", () => {}); // followed by "close"
-    socket.on("close", () => resolve());
-  });
+  await closed;
   clearTimeout(timer);
   options.signal?.removeEventListener("abort", kill);
   options.stdin?.destroy();
@@ -96,6 +99,9 @@ export async function execInPod(kubeConfig: KubeConfig, ref: WorkspaceRef, optio
 class GroupAnnouncement extends Writable {
   id: number | null = null;
   #head = "";
+  #announce!: (id: number) => void;
+  /** Resolves with the group's id once the wrapper has printed it. */
+  readonly announced = new Promise<number>((resolve) => (this.#announce = resolve));
 
   constructor(private readonly onStdout: (chunk: Buffer) => void) {
     super();
@@ -112,6 +118,7 @@ class GroupAnnouncement extends Writable {
       return callback();
     }
     this.id = Number(this.#head + chunk.subarray(0, newline).toString("latin1"));
+    this.#announce(this.id);
     const rest = chunk.subarray(newline + 1);
     if (rest.length > 0) this.onStdout(rest);
     callback();
