@@ -6,7 +6,7 @@ import { expect } from "vitest";
 // What the API's e2e tests share: tokens made on the Tokens page, and
 // requests whose answers are checked against the served OpenAPI document.
 
-interface OpenApi {
+export interface OpenApi {
   components: { schemas: Record<string, object> };
   paths: Record<string, Record<string, { responses: Record<string, { content?: { "application/json": { schema: { $ref: string } } } }> }>>;
 }

@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -30,9 +33,10 @@ const TEMPLATE = {
 type Message = { type: string; data?: string; exitCode?: number | null; timedOut?: boolean };
 
 describe("exec through the API", () => {
-  const stack = usePodspaceStack({ PODSPACE_API_MAX_CONCURRENT_EXEC: String(MAX_CONCURRENT) });
+  const stack = usePodspaceStack({ PODSPACE_API_MAX_CONCURRENT_EXEC: String(MAX_CONCURRENT), PODSPACE_API_MAX_UPLOAD_MB: "1" });
   let page: Page;
   let api: ApiCall;
+  let openapi: Awaited<ReturnType<typeof documentedApi>>["openapi"];
   let token: string;
   let workspaceId: string;
   const execPath = "/workspaces/{id}/exec";
@@ -41,7 +45,7 @@ describe("exec through the API", () => {
     await insertTemplate(stack.database.url, TEMPLATE);
     page = await stack.browser.newPage();
     await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
-    ({ api } = await documentedApi(stack.podspace.url));
+    ({ api, openapi } = await documentedApi(stack.podspace.url));
     token = await tokenFromPage(page, stack.podspace.url, "agent", ["read", "workspaces:write", "exec"]);
     const created = await fetch(`${stack.podspace.url}/api/v1/workspaces?wait=ready`, {
       method: "POST",
@@ -163,6 +167,51 @@ describe("exec through the API", () => {
       state = (await exec({ command: ["sh", "-c", 'kill -0 "$1" 2>/dev/null && [ "$(cut -d" " -f3 "/proc/$1/stat")" != Z ] && echo running || echo gone', "sh", pid] })).json.stdout;
     }
     expect(state).toBe("gone\n");
+  });
+
+  /** A request to /files with a tar body or answer; its status must be one the document gives for it. */
+  async function files(method: "GET" | "PUT", filePath: string, body?: Buffer) {
+    const response = await fetch(`${stack.podspace.url}/api/v1/workspaces/${workspaceId}/files?path=${encodeURIComponent(filePath)}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body ? { "Content-Type": "application/x-tar" } : {}) },
+      body: body && new Uint8Array(body),
+    });
+    expect(openapi.paths["/workspaces/{id}/files"]?.[method.toLowerCase()]?.responses[String(response.status)]).toBeDefined();
+    return response;
+  }
+
+  it("copies a folder in as a tar and out again, and says why when it can't", async () => {
+    const source = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-files-"));
+    await fs.mkdir(path.join(source, "src", "deep"), { recursive: true });
+    await fs.writeFile(path.join(source, "README.md"), "# hello\n");
+    await fs.writeFile(path.join(source, "src", "deep", "data.bin"), Buffer.from([0, 1, 2, 255, 254]));
+    const archive = execFileSync("tar", ["-C", source, "-cf", "-", "."]);
+    expect((await files("PUT", "project/in", archive)).status).toBe(204);
+    expect((await exec({ command: ["cat", "project/in/README.md"] })).json.stdout).toBe("# hello\n");
+
+    const download = await files("GET", "project/in");
+    expect([download.status, download.headers.get("content-type")]).toEqual([200, "application/x-tar"]);
+    const copy = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-files-"));
+    execFileSync("tar", ["-C", copy, "-xf", "-"], { input: Buffer.from(await download.arrayBuffer()) });
+    expect(await fs.readFile(path.join(copy, "README.md"), "utf8")).toBe("# hello\n");
+    expect(await fs.readFile(path.join(copy, "src", "deep", "data.bin"))).toEqual(Buffer.from([0, 1, 2, 255, 254]));
+    // One file comes with its name.
+    const single = await files("GET", "project/in/README.md");
+    expect(execFileSync("tar", ["-tf", "-"], { input: Buffer.from(await single.arrayBuffer()) }).toString()).toBe("README.md\n");
+
+    const missing = await files("GET", "no/such/thing");
+    expect([missing.status, ((await missing.json()) as { error: { message: string } }).error.message]).toEqual([404, "No such file or directory: no/such/thing"]);
+    const large = await files("PUT", "big", Buffer.alloc(2 * 2 ** 20));
+    expect([large.status, ((await large.json()) as { error: { code: string } }).error.code]).toEqual([413, "too_large"]);
+    const notTar = await files("PUT", "junk", Buffer.from("not a tar archive at all"));
+    expect(notTar.status).toBe(422);
+
+    const [entry] = await query<{ via: string; after: { path: string } }>(
+      stack.database.url,
+      `SELECT via, after FROM "AuditLog" WHERE action = 'workspace.files-uploaded' AND "targetId" = $1`,
+      [workspaceId],
+    );
+    expect(entry).toMatchObject({ via: "token agent", after: { path: "project/in" } });
   });
 
   it("answers 409 for a workspace that isn't running", async () => {
