@@ -1,4 +1,5 @@
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { AppError } from "@/lib/errors";
 import { env } from "@/lib/env";
 import type { WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
@@ -66,10 +67,16 @@ export async function uploadTar(workspace: WorkspaceForRuntime, path: string, re
   const abort = new AbortController();
   request.signal.addEventListener("abort", () => abort.abort(), { once: true });
   let received = 0;
-  const counted = Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>).on("data", (chunk: Buffer) => {
-    received += chunk.length;
-    if (received > limit) abort.abort();
-  });
+  // Counted on its way through (a "data" listener would start the flow before the command reads it).
+  const counted = Readable.fromWeb(request.body as WebReadableStream<Uint8Array>).pipe(
+    new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        received += chunk.length;
+        if (received > limit) abort.abort();
+        callback(null, chunk);
+      },
+    }),
+  );
   const stderr: Buffer[] = [];
   const result = await runInWorkspace(workspace, {
     command: ["/bin/sh", "-c", UNPACK, "sh", path],
