@@ -4,8 +4,12 @@
 // are passed as arguments, never spliced into the script, so nothing in
 // them is interpreted by the shell.
 
-/** $1: the directory ("" for $HOME); $2: how many NAME=value follow; then those; then the command. */
-const SCRIPT = 'cd -- "${1:-$HOME}" || exit 126; n=$2; shift 2; while [ "$n" -gt 0 ]; do export "$1"; shift; n=$((n - 1)); done; exec "$@"';
+/**
+ * $1: the directory ("" for $HOME), relative to $HOME (a pod's working
+ * directory is its image's, not necessarily the home); $2: how many
+ * NAME=value follow; then those; then the command.
+ */
+const SCRIPT = 'cd -- "$HOME" 2>/dev/null; cd -- "${1:-.}" || exit 126; n=$2; shift 2; while [ "$n" -gt 0 ]; do export "$1"; shift; n=$((n - 1)); done; exec "$@"';
 
 export function commandWithin(options: { cwd?: string; env?: Record<string, string> }, command: string[]): string[] {
   const env = Object.entries(options.env ?? {}).map(([name, value]) => `${name}=${value}`);
