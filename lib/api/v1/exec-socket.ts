@@ -9,6 +9,7 @@ import { CLOSE_SIGNED_OUT, connectableWorkspace, refuseUpgrade } from "@/lib/aut
 import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/observability/logger";
 import type { WebSocketRoute } from "@/lib/server/websocket-router";
+import type { WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
 import { ApiError } from "../errors";
 import { claimExecSlot } from "../exec-slots";
 import { assertRateLimit } from "../rate-limit";
@@ -44,7 +45,7 @@ export function execSocketRoute(): WebSocketRoute {
     if (!secret || !token) return refuseUpgrade(request, 401);
     const workspaceId = params.id ?? "";
     let release: () => void;
-    let workspace;
+    let workspace: WorkspaceForRuntime;
     try {
       await assertRateLimit(token.id);
       if (!token.scopes.includes("exec")) return refuseUpgrade(request, 403);
@@ -84,7 +85,7 @@ export function execSocketRoute(): WebSocketRoute {
   };
 }
 
-async function serve(socket: WebSocket, data: RawData, token: AuthenticatedToken, workspace: Awaited<ReturnType<typeof execTarget>>, ended: AbortSignal) {
+async function serve(socket: WebSocket, data: RawData, token: AuthenticatedToken, workspace: WorkspaceForRuntime, ended: AbortSignal) {
   const start = execSocketStart.safeParse(parseJson(data));
   if (!start.success) {
     const issue = start.error.issues[0];
