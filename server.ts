@@ -24,6 +24,7 @@ import { createGateway, podspaceRoutes } from "@/lib/server/gateway";
 import { createIdeProxy } from "@/lib/ide/proxy";
 import { createPortProxy } from "@/lib/ports/port-proxy";
 import { createTerminalService } from "@/lib/terminal/route";
+import { execSocketRoute } from "@/lib/api/v1/exec-socket";
 
 // The one HTTP server for development and production: Next.js for pages and
 // routes, plus WebSocket upgrades (terminal, IDE proxy) that Next.js's own
@@ -82,6 +83,7 @@ async function main() {
       ide: createIdeProxy({ runtime }),
       ports: createPortProxy({ runtime }),
       terminal: createTerminalService({ runtime }).route,
+      apiExec: execSocketRoute(),
       identityProvider: bundledIdentityProvider(),
       next: {
         handle: (request, response) => void handleRequest(request, response),

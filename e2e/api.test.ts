@@ -1,10 +1,9 @@
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import addFormats from "ajv-formats";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tokenFromPage as tokenFromPageAs } from "./api-tokens";
+import { documentedApi, type ApiCall } from "./api-client";
+import { tokenFromPage as makeToken } from "./api-tokens";
 import { insertTemplate, query } from "./database";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
@@ -29,17 +28,10 @@ const TEMPLATE = {
   ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
 };
 
-interface OpenApi {
-  components: { schemas: Record<string, object> };
-  paths: Record<string, Record<string, { responses: Record<string, { content?: { "application/json": { schema: { $ref: string } } } }> }>>;
-}
-
 describe("the REST API", () => {
   const stack = usePodspaceStack({ PODSPACE_API_RATE_LIMIT: String(RATE_LIMIT) });
   let page: Page;
-  let openapi: OpenApi;
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats.default(ajv);
+  let api: ApiCall;
 
   beforeAll(async () => {
     await insertTemplate(stack.database.url, TEMPLATE);
@@ -47,35 +39,10 @@ describe("the REST API", () => {
     // The first to sign in becomes a platform admin: Avery, so that Dana is a plain member of team demo.
     await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
     await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
-    const response = await fetch(`${stack.podspace.url}/api/v1/openapi.json`);
-    expect(response.status).toBe(200);
-    openapi = (await response.json()) as OpenApi;
-    // The document itself, so that its schemas' references (#/components/schemas/…) resolve within it.
-    ajv.addSchema({ $id: "podspace", components: openapi.components });
+    ({ api } = await documentedApi(stack.podspace.url));
   });
 
-  /** Makes a token on the Tokens page as whoever is signed in. */
-  const tokenFromPage = (name: string, scopes: string[], team?: string) => tokenFromPageAs(page, stack.podspace.url, name, scopes, team);
-
-  /** A request to /api/v1 with `token`; the answer's body parsed, and checked against the document's schema for its path, method and status. */
-  async function api(token: string | null, method: string, route: string, documented: string, body?: unknown, headers: Record<string, string> = {}) {
-    const response = await fetch(`${stack.podspace.url}/api/v1${route}`, {
-      method,
-      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = response.status === 204 ? null : await response.json();
-    const described = openapi.paths[documented]?.[method.toLowerCase()]?.responses[String(response.status)];
-    expect(described, `${method} ${documented} answers ${response.status}, which the document doesn't describe`).toBeDefined();
-    const schema = described!.content?.["application/json"].schema.$ref.replace("#", "podspace#");
-    if (schema) {
-      const validate = ajv.getSchema(schema)!;
-      expect(validate(json), `${method} ${route} ${response.status}: ${JSON.stringify(validate.errors)}`).toBe(true);
-    }
-    // Typed loosely on purpose: its shape was just checked against the document, which is what this suite tests.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: response.status, headers: response.headers, json: json as Record<string, any> };
-  }
+  const tokenFromPage = (name: string, scopes: string[], team?: string) => makeToken(page, stack.podspace.url, name, scopes, team);
 
   it("makes a token on the Tokens page, shown once, and lists it without its secret", async () => {
     const token = await tokenFromPage("laptop", ["read", "workspaces:write", "tokens:write"]);

@@ -46,6 +46,9 @@ export const AUDIT_ACTIONS = [
   "workspace.port-shared",
   "workspace.port-link-created",
   "workspace.port-link-revoked",
+  // Commands run and files copied in through the API (its exec scope).
+  "workspace.exec",
+  "workspace.files-uploaded",
   "token.created",
   "token.revoked",
   "service-account.created",

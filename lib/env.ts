@@ -187,6 +187,10 @@ export const envSchema = z.object({
   PODSPACE_API_TOKEN_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** Requests per minute each API token may make (a burst of as many, refilled evenly); more get 429. */
   PODSPACE_API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+  /** Commands each API token may have running at once (exec, its WebSocket, file copies), per replica; more get 429. */
+  PODSPACE_API_MAX_CONCURRENT_EXEC: z.coerce.number().int().min(1).default(8),
+  /** The largest tar archive PUT /api/v1/workspaces/<id>/files takes, in MiB; a larger one gets 413. */
+  PODSPACE_API_MAX_UPLOAD_MB: z.coerce.number().int().min(1).default(100),
   /** Bearer token Prometheus sends to GET /api/metrics; unset turns the endpoint off (404). */
   PODSPACE_METRICS_TOKEN: z.string().min(16, { error: "expected at least 16 characters (openssl rand -hex 16)" }).optional(),
   /** How the other replicas reach this one (terminals are forwarded to the replica that holds them). Default: this host's first IPv4 address. */

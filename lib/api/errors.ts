@@ -6,7 +6,7 @@ import { logger } from "@/lib/observability/logger";
 // for the same failure (AppError's), so a script's log reads like the UI.
 // Anything unexpected is logged and answered with a generic 500.
 
-export type ApiErrorCode = AppErrorCode | "unauthenticated" | "insufficient_scope" | "rate_limited" | "unavailable" | "internal";
+export type ApiErrorCode = AppErrorCode | "unauthenticated" | "insufficient_scope" | "too_large" | "rate_limited" | "unavailable" | "internal";
 
 export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
   unauthenticated: 401,
@@ -15,6 +15,7 @@ export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   quota: 409,
+  too_large: 413,
   invalid: 422,
   rate_limited: 429,
   internal: 500,

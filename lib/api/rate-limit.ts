@@ -7,7 +7,13 @@ import { ApiError } from "./errors";
 // as many, which bounds a runaway script all the same without a database
 // write per request.
 
-const perMinute = new RateLimiterMemory({ keyPrefix: "api", points: env.PODSPACE_API_RATE_LIMIT, duration: 60 });
+/** One limiter per process: server.ts's WebSocket upgrades and the Next.js bundle's routes load this module apart, and share it through a global symbol. */
+const LIMITER = Symbol.for("podspace.api-rate-limiter");
+const perMinute = ((globalThis as { [LIMITER]?: RateLimiterMemory })[LIMITER] ??= new RateLimiterMemory({
+  keyPrefix: "api",
+  points: env.PODSPACE_API_RATE_LIMIT,
+  duration: 60,
+}));
 
 /** Counts a request against the token's budget; throws a 429 with Retry-After once it is spent. */
 export async function assertRateLimit(tokenId: string): Promise<void> {

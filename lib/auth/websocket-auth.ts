@@ -131,6 +131,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   409: "Conflict",
+  429: "Too Many Requests",
   502: "Bad Gateway",
   503: "Service Unavailable",
 };

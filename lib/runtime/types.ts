@@ -1,4 +1,4 @@
-import type { Duplex } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 
 // The one interface between Podspace and the compute its workspaces run on.
 // The lifecycle code (reconcile, quotas, pages) talks only to this; the
@@ -115,6 +115,30 @@ export interface TerminalOptions {
   rows: number;
 }
 
+/** A command run in a workspace without a terminal (the API's exec): as its user, in its home unless `cwd` says otherwise. */
+export interface ExecOptions {
+  /** argv, run as is (no shell unless it names one). */
+  command: string[];
+  /** Where it runs; relative paths are from the home directory. Default: the home directory. */
+  cwd?: string;
+  /** Added to the workspace's environment. */
+  env?: Record<string, string>;
+  /** Its standard input, ended when the stream ends; none (end of input at once) when absent. */
+  stdin?: Readable;
+  onStdout(chunk: Buffer): void;
+  onStderr(chunk: Buffer): void;
+  /** After this long the command's whole process group is killed. */
+  timeoutMs: number;
+  /** Aborting (the client went away) kills the command's whole process group too. */
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  /** Null when it was killed by a signal (a timeout, an abort) or the connection to it was lost. */
+  exitCode: number | null;
+  timedOut: boolean;
+}
+
 /** How a reverse proxy reaches a port in a workspace (its IDE's, an app's): a fresh byte stream to it per connection. */
 export interface PortTarget {
   /** Rejects with RuntimeError "not-listening" when nothing listens on the port. */
@@ -159,6 +183,13 @@ export interface WorkspaceRuntime {
   portTarget(spec: WorkspaceSpec, port: number): Promise<PortTarget>;
   /** The TCP ports processes in the running workspace listen on, the IDE's left out; rejects with "not-running" when it isn't. */
   listeningPorts(spec: WorkspaceSpec): Promise<ListeningPort[]>;
+  /**
+   * Runs a command in the running workspace and resolves once it has ended
+   * and its output was delivered; rejects with "not-running" when the
+   * workspace isn't running. On timeout or abort, everything the command
+   * started in its process group is killed, not only the command.
+   */
+  exec(spec: WorkspaceSpec, options: ExecOptions): Promise<ExecResult>;
   /** Checks that the runtime can be reached (for /admin/health): resolves with what it reached, or throws why not. */
   probe(): Promise<string>;
   /** Releases watches and processes held by this instance (not the workspaces). */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { EXEC_SOCKET_PATH } from "@/lib/api/v1/exec-socket";
 import { podspaceOrigin } from "@/lib/auth/websocket-auth";
 import { env } from "@/lib/env";
 import type { IdeProxy } from "@/lib/ide/proxy";
@@ -26,6 +27,8 @@ export type Authentication =
   | "IDE cookie"
   /** A port's origin's own cookie, bound to a session (lib/ports/port-proxy.ts). */
   | "port cookie"
+  /** Authorization: Bearer <API token> (lib/api-tokens/tokens.ts); browsers never send it on their own, so any Origin will do. */
+  | "API token"
   /** Authorization: Bearer $PODSPACE_METRICS_TOKEN. */
   | "metrics token"
   /** The bundled identity provider's own sign-in, for its demo accounts. */
@@ -98,6 +101,8 @@ export interface PodspaceServices {
   ports: PortProxy;
   /** The terminal WebSocket (lib/terminal/route.ts). */
   terminal: WebSocketRoute;
+  /** The API's exec WebSocket (lib/api/v1/exec-socket.ts). */
+  apiExec: WebSocketRoute;
   /** The bundled demo identity provider, when it runs. */
   identityProvider: { mountPath: string; handle: RequestListener } | null;
   /** Next.js's request handler, and in development its upgrade handler (HMR). */
@@ -105,7 +110,7 @@ export interface PodspaceServices {
 }
 
 /** Podspace's route table. */
-export function podspaceRoutes({ ide, ports, terminal, identityProvider, next }: PodspaceServices): GatewayRoute[] {
+export function podspaceRoutes({ ide, ports, terminal, apiExec, identityProvider, next }: PodspaceServices): GatewayRoute[] {
   const { host } = ide;
   const headers = createSecurityHeaders(securityHeaderSettings(host));
   const podspacePages: OriginRule = podspaceOrigin;
@@ -152,6 +157,8 @@ export function podspaceRoutes({ ide, ports, terminal, identityProvider, next }:
       ...(host ? {} : { origin: podspacePages, upgrade: ide.pathSocket }),
     },
     { match: TERMINAL_PATH, auth: "session cookie", origin: podspacePages, upgrade: terminal },
+    // Its HTTP side (POST, the same path) is Next.js's route handler.
+    { match: EXEC_SOCKET_PATH, auth: "API token", origin: "any", upgrade: apiExec },
     { name: METRICS_PATH, match: METRICS_PATH, auth: "metrics token", headers: headers.plain, http: serveMetrics },
     !!identityProvider && {
       name: `${identityProvider.mountPath}/*`,

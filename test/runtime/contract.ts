@@ -1,8 +1,9 @@
 import http from "node:http";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shellQuote } from "@/lib/runtime/startup-command";
-import type { ObservedState, PortTarget, RuntimeEvent, TerminalSession, WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
+import type { ExecOptions, ObservedState, PortTarget, RuntimeEvent, TerminalSession, WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
 
 // One behavioural contract, run against every driver: what the lifecycle code
 // relies on, end to end, through real processes (and for Kubernetes, a real
@@ -131,6 +132,27 @@ export function getThrough(target: PortTarget, urlPath: string) {
   });
 }
 
+/** Runs `command` through runtime.exec, collecting its output. */
+export async function execCollecting(runtime: WorkspaceRuntime, spec: WorkspaceSpec, options: Partial<ExecOptions> & { command: string[] }) {
+  const out = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  const result = await runtime.exec(spec, {
+    timeoutMs: 30_000,
+    onStdout: (chunk) => out.stdout.push(chunk),
+    onStderr: (chunk) => out.stderr.push(chunk),
+    ...options,
+  });
+  return { ...result, stdout: Buffer.concat(out.stdout).toString(), stderr: Buffer.concat(out.stderr).toString() };
+}
+
+/** Whether the process `pid` in the workspace still runs (a zombie doesn't), asked by a second exec. */
+export async function processRunsIn(runtime: WorkspaceRuntime, spec: WorkspaceSpec, pid: string): Promise<boolean> {
+  const check = await execCollecting(runtime, spec, {
+    command: ["/bin/sh", "-c", 'kill -0 "$1" 2>/dev/null && [ "$(cut -d" " -f3 "/proc/$1/stat")" != Z ] && echo running || echo gone', "sh", pid],
+  });
+  expect(check.stdout.trim()).toMatch(/^(running|gone)$/);
+  return check.stdout.trim() === "running";
+}
+
 export function describeRuntimeContract(name: string, setup: () => Promise<ContractTarget>) {
   describe(`${name} runtime contract`, { timeout: 180_000 }, () => {
     let target: ContractTarget;
@@ -206,6 +228,52 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Contr
       expect(page).toMatchObject({ status: 200, body: expect.stringMatching(/^test ide at \/app\?x=1/) });
     });
 
+    it("runs a command as the workspace's user, in its home or a given directory, with output, exit code, environment and stdin", async () => {
+      const first = await execCollecting(target.runtime, spec, {
+        command: ["/bin/sh", "-c", 'pwd; echo "$HOME"; echo "ws=$PODSPACE_WORKSPACE extra=$EXTRA"; echo oops >&2; exit 3'],
+        env: { EXTRA: "a b;c" },
+      });
+      expect(first).toMatchObject({ exitCode: 3, timedOut: false, stderr: "oops\n" });
+      const [dir, home, env] = first.stdout.split("\n");
+      expect(dir).toBe(home);
+      expect(env).toBe(`ws=${spec.id} extra=a b;c`);
+
+      await execCollecting(target.runtime, spec, { command: ["mkdir", "-p", "sub/dir"] });
+      expect(await execCollecting(target.runtime, spec, { command: ["pwd"], cwd: "sub/dir" })).toMatchObject({ exitCode: 0, stdout: `${dir}/sub/dir\n` });
+      // No Podspace secret leaks into the command.
+      expect((await execCollecting(target.runtime, spec, { command: ["env"] })).stdout).not.toMatch(/AUTH_SECRET|DATABASE_URL|PODSPACE_TEST_CANARY/);
+
+      const input = Readable.from([Buffer.from("first line\n"), Buffer.from("and ünïcode, split"), Buffer.from(" across chunks\n")]);
+      expect(await execCollecting(target.runtime, spec, { command: ["sh", "-c", "cat; echo done"], stdin: input })).toMatchObject({
+        exitCode: 0,
+        stdout: "first line\nand ünïcode, split across chunks\ndone\n",
+      });
+      expect((await execCollecting(target.runtime, spec, { command: ["no-such-command-here"] })).exitCode).toBe(127);
+    });
+
+    it("kills a timed-out command with everything it started", async () => {
+      const run = await execCollecting(target.runtime, spec, { command: ["/bin/sh", "-c", "sleep 300 & echo $!; sleep 300"], timeoutMs: 2_000 });
+      expect(run).toMatchObject({ timedOut: true, exitCode: null });
+      const child = run.stdout.trim();
+      expect(child).toMatch(/^\d+$/);
+      expect(await processRunsIn(target.runtime, spec, child)).toBe(false);
+    });
+
+    it("kills an aborted command with everything it started", async () => {
+      const abort = new AbortController();
+      let pid = "";
+      const run = execCollecting(target.runtime, spec, {
+        command: ["/bin/sh", "-c", "sleep 300 & echo $!; sleep 300"],
+        onStdout: (chunk) => {
+          pid += chunk.toString();
+          if (pid.endsWith("\n")) abort.abort();
+        },
+        signal: abort.signal,
+      });
+      expect(await run).toMatchObject({ timedOut: false, exitCode: null });
+      expect(await processRunsIn(target.runtime, spec, pid.trim())).toBe(false);
+    });
+
     it("stops, and starts again with the home directory kept", async () => {
       await target.runtime.stop(spec);
       await target.runtime.stop(spec); // retried
@@ -214,6 +282,7 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Contr
       expect((await target.runtime.listActive()).get(spec.id)?.state ?? "stopped").toBe("stopped");
       await expect(target.runtime.ideTarget(spec)).rejects.toMatchObject({ code: "not-running" });
       await expect(target.runtime.portTarget(spec, appPort)).rejects.toMatchObject({ code: "not-running" });
+      await expect(execCollecting(target.runtime, spec, { command: ["true"] })).rejects.toMatchObject({ code: "not-running" });
 
       await target.runtime.start(spec);
       await waitForState(target.runtime, spec, "running", 120_000);

@@ -46,6 +46,7 @@ describe("the gateway's route table", () => {
         ide: ideStandIn(null),
         ports: portsStandIn(),
         terminal: async () => () => {},
+        apiExec: async () => () => {},
         identityProvider: { mountPath: "/oidc", handle: (_request, response) => response.end("identity provider") },
         next: {
           // Echoes the nonce Next.js would find on the request.

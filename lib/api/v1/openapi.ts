@@ -2,7 +2,7 @@ import { z } from "zod";
 import { API_ERROR_STATUS } from "@/lib/api/errors";
 import { API_SCOPES, SCOPE_DESCRIPTIONS, type ApiScope } from "@/lib/api-tokens/scopes";
 import { PODSPACE_VERSION } from "@/lib/version";
-import { apiSchemas, listWorkspacesQuery, WORKSPACE_OPERATIONS } from "./schemas";
+import { apiSchemas, filesQuery, listWorkspacesQuery, WORKSPACE_OPERATIONS } from "./schemas";
 
 // The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json. Its
 // schemas are the zod schemas the routes parse and answer with (schemas.ts);
@@ -10,18 +10,27 @@ import { apiSchemas, listWorkspacesQuery, WORKSPACE_OPERATIONS } from "./schemas
 // tests check real answers against this document.
 
 interface Operation {
-  method: "get" | "post" | "patch" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   path: string;
   summary: string;
   scope: ApiScope;
   query?: z.ZodObject;
-  body?: string;
-  /** Status → the id of its schema in apiSchemas, or null for no body. */
-  responses: Record<number, string | null>;
+  /** The id of its JSON schema in apiSchemas, or a body of another type (a tar). */
+  body?: string | RawBody;
+  /** Status → the id of its schema in apiSchemas, a body of another type, or null for no body. */
+  responses: Record<number, string | RawBody | null>;
   /** Further status codes this operation answers with an Error body. */
   errors?: number[];
   headers?: Array<{ name: string; description: string }>;
 }
+
+/** A body that isn't JSON, such as a tar archive. */
+interface RawBody {
+  contentType: string;
+  description: string;
+}
+
+const TAR: RawBody = { contentType: "application/x-tar", description: "A tar archive" };
 
 const workspacePath = "/workspaces/{id}";
 
@@ -74,6 +83,35 @@ export const API_OPERATIONS: Operation[] = [
     responses: { 200: null },
     errors: [404],
   },
+  {
+    method: "post",
+    path: `${workspacePath}/exec`,
+    summary:
+      "Run a command in the running workspace, as its user; answers when it has ended. A WebSocket upgrade at the same path streams it instead: send an ExecSocketStart, get {type:stdout|stderr,data} messages and a last {type:exit,exitCode,timedOut}",
+    scope: "exec",
+    body: "ExecRequest",
+    responses: { 200: "ExecResult" },
+    errors: [404, 409, 422],
+  },
+  {
+    method: "get",
+    path: `${workspacePath}/files`,
+    summary: "A file, or a directory's contents, as a tar archive made in the workspace by its user",
+    scope: "exec",
+    query: filesQuery,
+    responses: { 200: TAR },
+    errors: [404, 409, 422],
+  },
+  {
+    method: "put",
+    path: `${workspacePath}/files`,
+    summary: "Unpack a tar archive into a directory of the workspace (made when missing), as its user; at most PODSPACE_API_MAX_UPLOAD_MB",
+    scope: "exec",
+    query: filesQuery,
+    body: TAR,
+    responses: { 204: null },
+    errors: [404, 409, 413, 422],
+  },
   { method: "get", path: "/tokens", summary: "Your API tokens in force", scope: "read", responses: { 200: "TokenList" } },
   { method: "post", path: "/tokens", summary: "Create a token; its secret is in this answer only", scope: "tokens:write", body: "CreateToken", responses: { 201: "CreatedToken" }, errors: [403, 409, 422] },
   { method: "delete", path: "/tokens/{id}", summary: "Revoke a token", scope: "tokens:write", responses: { 204: null }, errors: [404] },
@@ -100,15 +138,19 @@ function operationObject(operation: Operation) {
       ...(operation.query ? queryParameters(operation.query) : []),
       ...(operation.headers ?? []).map(({ name, description }) => ({ name, in: "header", required: false, description, schema: { type: "string" } })),
     ],
-    ...(operation.body ? { requestBody: { required: true, content: { "application/json": { schema: ref(operation.body) } } } } : {}),
+    ...(operation.body ? { requestBody: { required: true, content: content(operation.body) } } : {}),
     responses: Object.fromEntries([
-      ...Object.entries(operation.responses).map(([status, id]) => [
+      ...Object.entries(operation.responses).map(([status, body]) => [
         status,
-        { description: id ?? "No body", ...(id ? { content: { "application/json": { schema: ref(id) } } } : {}) },
+        body === null ? { description: "No body" } : { description: typeof body === "string" ? body : body.description, content: content(body) },
       ]),
       ...errorStatuses.map((status) => [String(status), { description: errorDescription(status), content: { "application/json": { schema: ref("Error") } } }]),
     ]),
   };
+}
+
+function content(body: string | RawBody) {
+  return typeof body === "string" ? { "application/json": { schema: ref(body) } } : { [body.contentType]: { schema: { type: "string", contentMediaType: body.contentType } } };
 }
 
 function errorDescription(status: number): string {

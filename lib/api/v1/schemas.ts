@@ -166,10 +166,51 @@ export const createTokenBody = z
   })
   .register(apiSchemas, { id: "CreateToken" });
 
+/** Arguments, directories and environment values go to exec(2) as C strings: no NUL in them. */
+const execString = z.string().regex(/^[^\0]*$/, { error: "must not contain NUL characters" });
+
+export const execRequest = z
+  .object({
+    command: z.array(execString).min(1).max(1000).describe("argv, run as is: name a shell (sh -c '…') for pipes and globs"),
+    cwd: execString.max(4096).optional().describe("Where it runs, relative to the home directory; default the home directory"),
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be a variable name (letters, digits and _)" }), execString)
+      .optional()
+      .describe("Added to the workspace's environment"),
+    stdin: z.string().optional().describe("All of its standard input (UTF-8); without it, its input is empty"),
+    timeoutSeconds: z.number().int().min(1).max(3600).default(60).describe("After this long it is killed, with everything it started"),
+  })
+  .register(apiSchemas, { id: "ExecRequest" });
+export type ExecRequest = z.output<typeof execRequest>;
+
+export const execResult = z
+  .object({
+    exitCode: z.number().int().nullable().describe("Null when it was killed (timed out) or the workspace went away"),
+    stdout: z.string(),
+    stderr: z.string(),
+    timedOut: z.boolean(),
+    truncated: z.boolean().describe("Whether stdout or stderr was cut at 1 MiB (the command still ran to its end)"),
+  })
+  .register(apiSchemas, { id: "ExecResult" });
+
+/** The WebSocket's first message: an exec request, whose stdin may stay open for frames of input. */
+export const execSocketStart = execRequest
+  .extend({
+    stdinOpen: z.boolean().default(false).describe('Keep stdin open after `stdin` for {"type":"stdin","data":"…"} messages, until {"type":"eof"}'),
+  })
+  .register(apiSchemas, { id: "ExecSocketStart" });
+
+export const filesQuery = z.object({
+  path: execString.min(1).max(4096).describe("A file or directory, relative to the home directory (absolute paths too)"),
+});
+
+/** What the client sends after the start message. */
+export const execSocketInput = z.discriminatedUnion("type", [z.object({ type: z.literal("stdin"), data: z.string() }), z.object({ type: z.literal("eof") })]);
+
 export const apiErrorSchema = z
   .object({
     error: z.object({
-      code: z.enum(["unauthenticated", "insufficient_scope", "forbidden", "not_found", "conflict", "quota", "invalid", "rate_limited", "unavailable", "internal"]),
+      code: z.enum(["unauthenticated", "insufficient_scope", "forbidden", "not_found", "conflict", "quota", "too_large", "invalid", "rate_limited", "unavailable", "internal"]),
       message: z.string(),
       field: z.string().optional(),
       fields: z.record(z.string(), z.array(z.string())).optional(),

@@ -11,6 +11,7 @@ import { observedStatus } from "./pod-status";
 import { podListeningPorts } from "./pod-ports";
 import { pollUntil } from "./poll";
 import { podIpTarget, portForwardTarget, serviceTarget } from "./port-target";
+import { execInPod } from "./exec-in-pod";
 import { openTerminal } from "./terminal";
 import { WorkspaceWatch } from "./workspace-watch";
 
@@ -213,6 +214,11 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
     async attachTerminal(spec, terminal) {
       await runningPod(spec);
       return openTerminal(kubeConfig, workspaceRef(namespacePrefix, spec), terminal);
+    },
+
+    async exec(spec, options) {
+      await runningPod(spec);
+      return execInPod(kubeConfig, workspaceRef(namespacePrefix, spec), options);
     },
 
     async ideTarget(spec) {

@@ -37,6 +37,8 @@ import { ETC_FILES, etcFiles, hostUidOf, IDE_SOCKET, PORTS_SOCKET, SANDBOX, sand
 import { listeningPorts } from "./listening-ports";
 import { connectToPort } from "./port-connection";
 import { spawnShell } from "./terminal";
+import { runInSandbox } from "./exec";
+import { commandWithin } from "../exec-command";
 
 // The embedded default: a workspace is a sandbox on this host (sandbox.ts)
 // around a home directory, with an IDE process serving it. Resource
@@ -352,6 +354,13 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
             if (!entry.endedByStop) listener(exit);
           }),
       };
+    },
+
+    async exec(spec, options) {
+      const record = await liveProcess(spec);
+      if (!record) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
+      const argv = shellCommand(layoutOf(spec), record.sandboxPid, commandWithin(options, options.command));
+      return runInSandbox(argv, environmentOf(spec), options);
     },
 
     async ideTarget(spec) {
