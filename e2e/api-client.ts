@@ -37,7 +37,8 @@ export async function documentedApi(podspaceUrl: string): Promise<{ api: ApiCall
       headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const json = response.status === 204 ? null : await response.json();
+    const text = await response.text();
+    const json = response.status === 204 ? null : parseJson(text, `${method} ${route} answered ${response.status} with`);
     const described = openapi.paths[documented]?.[method.toLowerCase()]?.responses[String(response.status)];
     expect(described, `${method} ${documented} answers ${response.status}, which the document doesn't describe`).toBeDefined();
     const schema = described!.content?.["application/json"].schema.$ref.replace("#", "podspace#");
@@ -45,7 +46,15 @@ export async function documentedApi(podspaceUrl: string): Promise<{ api: ApiCall
       const validate = ajv.getSchema(schema)!;
       expect(validate(json), `${method} ${route} ${response.status}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
-    return { status: response.status, headers: response.headers, json };
+    return { status: response.status, headers: response.headers, json: json as Awaited<ReturnType<ApiCall>>["json"] };
   };
   return { api, openapi };
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${what} a body that isn't JSON: ${JSON.stringify(text.slice(0, 300))}`);
+  }
 }

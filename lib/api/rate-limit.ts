@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterMemory, type RateLimiterRes } from "rate-limiter-flexible";
 import { env } from "@/lib/env";
 import { ApiError } from "./errors";
 
@@ -20,10 +20,14 @@ export async function assertRateLimit(tokenId: string): Promise<void> {
   try {
     await perMinute.consume(tokenId);
   } catch (rejection) {
-    if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    // By its shape, not instanceof: the limiter may come from the other copy of the library (server.ts's, or the Next.js bundle's).
+    if (!isRateLimiterAnswer(rejection)) throw rejection;
     const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
     throw new ApiError("rate_limited", `This token made more than ${env.PODSPACE_API_RATE_LIMIT} requests in a minute; try again in ${seconds} s.`, {
       "Retry-After": String(seconds),
     });
   }
 }
+
+const isRateLimiterAnswer = (value: unknown): value is RateLimiterRes =>
+  typeof value === "object" && value !== null && typeof (value as RateLimiterRes).msBeforeNext === "number";

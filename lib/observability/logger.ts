@@ -38,7 +38,8 @@ export const logger = pino({
   serializers: {
     err: (error: unknown) => {
       const serialized = pino.stdSerializers.err(error as Error);
-      return { ...serialized, message: hideUrlPasswords(serialized.message), stack: hideUrlPasswords(serialized.stack) };
+      // Anything may be thrown: a value that isn't an Error has no message or stack to clean.
+      return { ...serialized, message: hideUrlPasswords(serialized.message ?? ""), stack: hideUrlPasswords(serialized.stack ?? "") };
     },
   },
 });
