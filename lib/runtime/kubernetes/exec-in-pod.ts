@@ -3,6 +3,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type WebSocket from "ws";
 import { commandWithin } from "../exec-command";
 import { RuntimeError, type ExecOptions, type ExecResult } from "../types";
+import { logger } from "@/lib/observability/logger";
 import { socketErrorMessage } from "./errors";
 import { CONTAINER_NAME, type WorkspaceRef } from "./names";
 import { execClient, exitOf, runInPod, type Exit } from "./pod-exec";
@@ -33,7 +34,11 @@ const WRAPPER = [
 ];
 /** A timed-out or abandoned command gets this long between SIGTERM and SIGKILL. */
 /** Not `kill -- -<group>`: dash's kill takes no "--", and a negative pid after the signal is not taken for an option. */
-const KILL_SCRIPT = 'kill -TERM "-$1" 2>/dev/null; sleep 1; kill -KILL "-$1" 2>/dev/null; true';
+/** After the grace, KILL again until the group is gone (for up to 5 s), so nothing that was starting as the first signal went out survives. */
+const KILL_SCRIPT =
+  'kill -TERM "-$1" 2>/dev/null; sleep 1; n=0; while kill -KILL "-$1" 2>/dev/null && [ "$n" -lt 50 ]; do n=$((n+1)); sleep 0.1; done; true';
+/** The kill's exec is tried this many times: one that fails leaves the command running. */
+const KILL_ATTEMPTS = 3;
 /** How long the kill's own exec may take, and how long the command then has to end before its connection is dropped. */
 const KILL_TIMEOUT_MS = 15_000;
 
@@ -72,9 +77,7 @@ export async function execInPod(kubeConfig: KubeConfig, ref: WorkspaceRef, optio
     killing ??= (async () => {
       // A command killed before it said which group it is (a short timeout, a slow start) is waited for: it says so first thing.
       const id = await Promise.race([group.announced, closed.then(() => null), new Promise<null>((resolve) => setTimeout(() => resolve(null), KILL_TIMEOUT_MS).unref())]);
-      if (id !== null) {
-        await runInPod(kubeConfig, ref, ["/bin/sh", "-c", KILL_SCRIPT, "sh", String(id)], { timeoutMs: KILL_TIMEOUT_MS, maxOutputBytes: 4096 }).catch(() => {});
-      }
+      if (id !== null) await killGroup(kubeConfig, ref, id);
       // The command is gone (or never said which group it is): its connection closes now, or is dropped.
       setTimeout(() => socket.terminate(), id === null ? 0 : KILL_TIMEOUT_MS).unref();
     })();
@@ -93,6 +96,17 @@ export async function execInPod(kubeConfig: KubeConfig, ref: WorkspaceRef, optio
   await killing;
   const exit = status ?? { code: null };
   return { exitCode: timedOut || killing ? null : exit.code, timedOut };
+}
+
+async function killGroup(kubeConfig: KubeConfig, ref: WorkspaceRef, group: number): Promise<void> {
+  for (let attempt = 1; attempt <= KILL_ATTEMPTS; attempt++) {
+    try {
+      await runInPod(kubeConfig, ref, ["/bin/sh", "-c", KILL_SCRIPT, "sh", String(group)], { timeoutMs: KILL_TIMEOUT_MS, maxOutputBytes: 4096 });
+      return;
+    } catch (error) {
+      logger.warn({ err: error, pod: `${ref.namespace}/${ref.pod}`, group, attempt }, "killing a command's process group in a workspace pod failed");
+    }
+  }
 }
 
 /** stdout, less its first line: the process group id the wrapper prints before the command runs. */
