@@ -29,9 +29,9 @@ const MAX_JSON_BYTES = 64 * 1024;
 export function apiRoute<Params = Record<string, never>>(scope: ApiScope, handler: (context: ApiContext<Params>) => Promise<Response>): RouteHandler<Params> {
   return async (request, route) => {
     try {
-      const token = await bearerToken(request);
+      const token = await bearerToken(request.headers.get("authorization"));
       await assertRateLimit(token.id);
-      if (!token.scopes.includes(scope)) throw new ApiError("insufficient_scope", `This token lacks the ${scope} scope.`);
+      assertScope(token, scope);
       const params = await route.params;
       return await withAuditVia(`token ${token.name}`, () => handler({ request, params, token, actor: token.actor }));
     } catch (error) {
@@ -40,8 +40,9 @@ export function apiRoute<Params = Record<string, never>>(scope: ApiScope, handle
   };
 }
 
-async function bearerToken(request: Request): Promise<AuthenticatedToken> {
-  const [kind, secret] = (request.headers.get("authorization") ?? "").split(" ");
+/** The token an Authorization header carries, or a 401 saying what is wrong with it. */
+export async function bearerToken(authorization: string | null | undefined): Promise<AuthenticatedToken & { secret: string }> {
+  const [kind, secret] = (authorization ?? "").split(" ");
   if (kind?.toLowerCase() !== "bearer" || !secret) {
     throw new ApiError("unauthenticated", "Send an API token as Authorization: Bearer <token> (create one on the Tokens page).", {
       "WWW-Authenticate": 'Bearer realm="podspace"',
@@ -49,7 +50,11 @@ async function bearerToken(request: Request): Promise<AuthenticatedToken> {
   }
   const token = await authenticateApiToken(secret);
   if (!token) throw new ApiError("unauthenticated", "This token is invalid, expired or revoked.", { "WWW-Authenticate": 'Bearer error="invalid_token"' });
-  return token;
+  return { ...token, secret };
+}
+
+export function assertScope(token: AuthenticatedToken, scope: ApiScope): void {
+  if (!token.scopes.includes(scope)) throw new ApiError("insufficient_scope", `This token lacks the ${scope} scope.`);
 }
 
 /** The request's JSON body, parsed with `schema`; a body that isn't JSON, or too large, is a 422 with the reason. */

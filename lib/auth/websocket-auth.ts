@@ -137,19 +137,23 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 /**
- * Answers an upgrade request with a plain HTTP status before any WebSocket
- * is opened. A WebSocketRouter route can only decline with 404 (by returning
+ * Answers an upgrade request with a plain HTTP status (or, for the API, its
+ * JSON error) before any WebSocket is opened. A WebSocketRouter route can only decline with 404 (by returning
  * null); for other statuses it writes the response to the request's socket
  * (the one the router was handed), waits until it is flushed, and destroys
  * the socket, so the router's own 404 is skipped. Resolves with null, the
  * route's "declined".
  */
-export function refuseUpgrade(request: IncomingMessage, status: number): Promise<null> {
+export function refuseUpgrade(request: IncomingMessage, status: number, answer?: { json: string; headers: Record<string, string> }): Promise<null> {
   const socket: Duplex = request.socket;
   return new Promise((resolve) => {
     if (socket.destroyed) return resolve(null);
     const text = STATUS_TEXT[status] ?? "Error";
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`, () => {
+    const body = answer?.json ?? text;
+    const headers = Object.entries({ ...answer?.headers, "Content-Type": answer ? "application/json" : "text/plain" })
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join("");
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => {
       socket.destroy();
       resolve(null);
     });

@@ -1,4 +1,6 @@
 import { PodspaceApiError, WorkspaceNotReadyError } from "./errors";
+import type { WebSocket } from "ws";
+import { openApiSocket } from "./socket";
 import { lines, serverSentEvents } from "./streams";
 import type {
   ApiErrorBody,
@@ -162,6 +164,13 @@ export class PodspaceClient {
       }
       await pause(RECONNECT_MS, signal);
     }
+  }
+
+  /** One of the API's WebSockets at `path` (under /api/v1), open. */
+  private socket(path: string, query: Record<string, string> = {}, signal?: AbortSignal): Promise<WebSocket> {
+    const url = new URL(`${this.base}${path}`);
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+    return openApiSocket(url, this.token, signal);
   }
 
   private async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

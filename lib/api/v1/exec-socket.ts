@@ -1,26 +1,25 @@
-import type { IncomingMessage } from "node:http";
 import { PassThrough } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import { WebSocket, type RawData } from "ws";
-import { authenticateApiToken, tokenReaches, type AuthenticatedToken } from "@/lib/api-tokens/tokens";
+import type { AuthenticatedToken } from "@/lib/api-tokens/tokens";
 import { withAuditVia } from "@/lib/audit";
 import { watchAccess } from "@/lib/auth/stream-access";
-import { CLOSE_SIGNED_OUT, connectableWorkspace, refuseUpgrade } from "@/lib/auth/websocket-auth";
+import { CLOSE_SIGNED_OUT } from "@/lib/auth/websocket-auth";
 import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/observability/logger";
 import type { WebSocketRoute } from "@/lib/server/websocket-router";
 import type { WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
 import { ApiError } from "../errors";
 import { claimExecSlot } from "../exec-slots";
-import { assertRateLimit } from "../rate-limit";
-import { auditedCommand, auditWorkspaceCommand, execOptionsOf, execTarget, runInWorkspace } from "./exec";
+import { auditedCommand, auditWorkspaceCommand, execOptionsOf, runInWorkspace } from "./exec";
 import { execSocketInput, execSocketStart } from "./schemas";
+import { authorizeApiUpgrade, refuseApiUpgrade, stillAllowed } from "./socket-auth";
 
 // The exec WebSocket, /api/v1/workspaces/<id>/exec: a command's output as
 // it comes, and input as it is typed. Authenticated like the rest of the
-// API (Authorization: Bearer, the exec scope, the token's workspaces), all
-// before the upgrade is accepted and anything is read; refusals are plain
-// HTTP statuses. Then:
+// API (./socket-auth.ts: Authorization: Bearer, the exec scope, the token's
+// workspaces), all before the upgrade is accepted and anything is read;
+// refusals are the API's JSON errors. Then:
 //
 //   client → {"command":[…], cwd?, env?, stdin?, stdinOpen?, timeoutSeconds?}   (ExecSocketStart)
 //   client → {"type":"stdin","data":"…"} … {"type":"eof"}                      (when stdinOpen)
@@ -40,28 +39,19 @@ const MAX_UNSENT_BYTES = 16 * 2 ** 20;
 
 export function execSocketRoute(): WebSocketRoute {
   return async (request, params) => {
-    const secret = bearerSecret(request);
-    const token = secret ? await authenticateApiToken(secret) : null;
-    if (!secret || !token) return refuseUpgrade(request, 401);
     const workspaceId = params.id ?? "";
+    const allowed = await authorizeApiUpgrade(request, workspaceId, "exec");
+    if (!allowed) return null;
+    const { secret, token, workspace: target } = allowed;
     let release: () => void;
-    let workspace: WorkspaceForRuntime;
     try {
-      await assertRateLimit(token.id);
-      if (!token.scopes.includes("exec")) return refuseUpgrade(request, 403);
-      if (!tokenReaches(token, workspaceId)) return null;
-      workspace = await execTarget(token.actor, workspaceId);
       release = claimExecSlot(token.id);
     } catch (error) {
-      if (error instanceof ApiError && error.code === "rate_limited") return refuseUpgrade(request, 429);
-      if (error instanceof AppError && error.code === "not_found") return null;
-      if (error instanceof AppError && error.code === "conflict") return refuseUpgrade(request, 409);
-      throw error;
+      return refuseApiUpgrade(request, error);
     }
     // The client may be gone by now, and then the router never hands over its socket.
     let connected = false;
     request.socket.once("close", () => connected || release());
-    const target = workspace;
     return (socket) => {
       connected = true;
       const ended = new AbortController();
@@ -71,7 +61,7 @@ export function execSocketRoute(): WebSocketRoute {
       });
       socket.on("error", () => socket.terminate());
       watchAccess({
-        allowed: () => stillAllowed(secret, workspaceId),
+        allowed: () => stillAllowed(secret, workspaceId, "exec"),
         onRevoked: () => socket.close(CLOSE_SIGNED_OUT, "token revoked or access lost"),
         signal: ended.signal,
       });
@@ -124,18 +114,6 @@ async function serve(socket: WebSocket, data: RawData, token: AuthenticatedToken
     if (!(error instanceof AppError || error instanceof ApiError)) throw error;
     sendThenClose(socket, { type: "error", code: error.code, message: error.message }, error.code === "conflict" ? CLOSE.conflict : CLOSE.unavailable);
   }
-}
-
-/** Whether the token is still in force, with the exec scope, and may still run commands in the workspace. */
-async function stillAllowed(secret: string, workspaceId: string): Promise<boolean> {
-  const token = await authenticateApiToken(secret);
-  if (!token || !token.scopes.includes("exec") || !tokenReaches(token, workspaceId)) return false;
-  return (await connectableWorkspace(token.actor, workspaceId)) !== null;
-}
-
-function bearerSecret(request: IncomingMessage): string | null {
-  const [kind, secret] = (request.headers.authorization ?? "").split(" ");
-  return kind?.toLowerCase() === "bearer" && secret ? secret : null;
 }
 
 function parseJson(data: RawData): unknown {
