@@ -6,7 +6,7 @@ import {
   type V1PersistentVolumeClaim,
   type V1Pod,
 } from "@kubernetes/client-node";
-import { PROGRESS_STEPS, type ObservedStatus, type ProgressStep, type RuntimeEvent } from "../types";
+import { RUNTIME_STEPS, type ObservedStatus, type RuntimeStep, type RuntimeEvent } from "../types";
 import { startListWatch, type ListWatchHandle, type WatchEventType } from "./list-watch";
 import { MANAGED_SELECTOR, WORKSPACE_LABEL, isTeamNamespace, podName } from "./names";
 import { observedStatus, progressOf, type Progress } from "./pod-status";
@@ -30,13 +30,13 @@ interface Reported {
   /** The pod the steps belong to: a start makes a new pod, whose progress starts afresh. */
   podUid?: string;
   /** Each step reported for that pod, with its message: a re-list or an update that changes no step reports nothing again. */
-  steps: Map<ProgressStep, string>;
+  steps: Map<RuntimeStep, string>;
   /**
    * The steps up to the furthest the pod had reached when this watch first
    * saw it running: its start began before the watch, so they are history,
    * not news, even when a later list (of its volume or events) adds to them.
    */
-  history: Set<ProgressStep>;
+  history: Set<RuntimeStep>;
   /** The pod vanished without Podspace deleting it; that failure stands until a new pod appears. */
   deletedOutOfBand: boolean;
 }
@@ -182,8 +182,8 @@ export class WorkspaceWatch {
     if (reported.podUid !== pod.metadata?.uid) {
       // The steps still to come of a pod that started before the watch (the IDE getting ready) are news all the same.
       const startedBeforeWatch = reported.podUid === undefined && status.state === "running";
-      const reached = startedBeforeWatch ? PROGRESS_STEPS.indexOf(progress.at(-1)!.step) : -1;
-      reported.history = new Set(PROGRESS_STEPS.slice(0, reached + 1));
+      const reached = startedBeforeWatch ? RUNTIME_STEPS.indexOf(progress.at(-1)!.step) : -1;
+      reported.history = new Set(RUNTIME_STEPS.slice(0, reached + 1));
       reported.podUid = pod.metadata?.uid;
       reported.steps.clear();
     }
