@@ -1,6 +1,7 @@
 import { CoreV1Api, KubernetesObjectApi, VersionApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { createExpiringCache } from "@/lib/server/expiring-cache";
 import { RuntimeError, type ListeningPort, type ObservedStatus, type RuntimeEvent, type TeamSpaceSpec, type WorkspaceRuntime, type WorkspaceSpec } from "../types";
+import { AppliedRecently } from "./applied-recently";
 import { convergeClaim, convergeNamespace, convergePod, convergeService, replaceInPlace } from "./convergence";
 import { isNotFound, toRuntimeError } from "./errors";
 import { isValidImageReference } from "./image-reference";
@@ -37,6 +38,8 @@ export interface KubernetesRuntimeOptions {
 const TEAM_READY_TIMEOUT_MS = 30_000;
 /** Deletions Podspace asked for are remembered this long for the watch, which may see them late. */
 const EXPECTED_DELETION_TTL_MS = 10 * 60_000;
+/** How long a team's namespace, or a home volume, this process applied is taken as still there on a start's path. */
+const APPLIED_TTL_MS = 5 * 60_000;
 /** Each open ports list asks every 2 s: one exec into the pod per this long serves them all. */
 const LISTENING_PORTS_TTL_MS = 2_000;
 
@@ -53,6 +56,20 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       expectedDeletions.set(uid, now);
     },
   });
+
+  const applied = new AppliedRecently(APPLIED_TTL_MS);
+  const teamKey = (namespace: string) => `team ${namespace}`;
+  const claimKey = (spec: WorkspaceSpec) => `claim ${spec.id}`;
+  /** Runs a step of a start; a failure forgets the team's namespace, so the next attempt applies it again. */
+  const forgettingTeamOnFailure = async (spec: WorkspaceSpec, step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (error) {
+      applied.forget(teamKey(workspaceRef(namespacePrefix, spec).namespace));
+      applied.forget(claimKey(spec));
+      throw error;
+    }
+  };
 
   const listeners = new Set<(event: RuntimeEvent) => void>();
   let watch: WorkspaceWatch | undefined;
@@ -130,6 +147,9 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       if (namespace === options.selfNamespace) {
         throw new RuntimeError("invalid", `Team ${team.slug}'s namespace would be ${namespace}, where Podspace itself runs; rename the team`);
       }
+      // Every start prepares its team: the same limits applied a moment ago needn't cost the start its round trips.
+      const content = JSON.stringify(manifests);
+      if (applied.has(teamKey(namespace), content)) return;
       await store.ensure(manifests.namespace, convergeNamespace);
       await Promise.all([
         store.ensure(manifests.quota, replaceInPlace),
@@ -137,31 +157,41 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
         store.ensure(manifests.networkPolicy, replaceInPlace),
       ]);
       await waitUntilUsable(namespace, manifests.quota.metadata!.name!);
+      applied.remember(teamKey(namespace), content);
     },
 
     async provision(spec) {
       const objects = workspaceObjects(validated(spec));
-      await store.ensure(objects.claim, convergeClaim);
-      await store.ensure(objects.service, convergeService);
+      await forgettingTeamOnFailure(spec, async () => {
+        await Promise.all([store.ensure(objects.claim, convergeClaim), store.ensure(objects.service, convergeService)]);
+      });
+      applied.remember(claimKey(spec));
     },
 
     async start(spec) {
       const objects = workspaceObjects(validated(spec));
-      const claim = await store.read(objects.claim);
-      if (!claim || claim.metadata?.deletionTimestamp) {
-        throw new RuntimeError("not-found", `Workspace ${spec.name} has no home volume; provision it first`);
-      }
-      // Also here: the Service's port follows the template version being started.
-      await store.ensure(objects.service, convergeService);
-      await store.ensure(objects.pod, convergePod);
+      await forgettingTeamOnFailure(spec, async () => {
+        // The home volume this process just provisioned, or the watch holds, needs no read on the start's path.
+        if (!applied.has(claimKey(spec))) {
+          const claim = watch?.claimOf(spec.id) ?? (await store.read(objects.claim));
+          if (!claim || claim.metadata?.deletionTimestamp) {
+            throw new RuntimeError("not-found", `Workspace ${spec.name} has no home volume; provision it first`);
+          }
+        }
+        // The Service's port follows the template version being started; it is independent of the pod, so both at once.
+        await Promise.all([store.ensure(objects.service, convergeService), store.ensure(objects.pod, convergePod)]);
+      });
     },
 
     async stop(spec) {
+      // The next start asks the watch (or the API) about the volume again: a retry after a lost volume must see it gone.
+      applied.forget(claimKey(spec));
       await deletePod(workspaceObjects(spec).pod);
     },
 
     async destroy(spec) {
       const objects = workspaceObjects(spec);
+      applied.forget(claimKey(spec));
       await deletePod(objects.pod);
       await store.remove(objects.service);
       // The claim goes once no pod uses it (the pvc-protection finalizer).

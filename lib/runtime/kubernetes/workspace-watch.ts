@@ -97,6 +97,11 @@ export class WorkspaceWatch {
     for (const handle of this.handles) handle.stop();
   }
 
+  /** The workspace's home volume as last seen, if the watch has seen it. */
+  claimOf(workspaceId: string): V1PersistentVolumeClaim | undefined {
+    return this.claims.get(workspaceId);
+  }
+
   /** The current status of every workspace seen so far, for listeners that join later. */
   snapshot(): RuntimeEvent[] {
     return [...this.reported].flatMap(([workspaceId, { status }]) => (status ? [{ type: "status" as const, workspaceId, status }] : []));
