@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PodspaceClient } from "@/lib/sdk";
@@ -19,6 +21,8 @@ import { DEMO, signIn } from "./sign-in";
 
 const LAUNCHER = path.resolve(import.meta.dirname, "../cli/podspace.mjs");
 const MAX_UPLOAD_MB = 1;
+/** Prints whether process $1 is gone (a zombie counts as gone). */
+const GONE = 'kill -0 "$1" 2>/dev/null && [ "$(cut -d" " -f3 "/proc/$1/stat")" != Z ] && echo running || echo gone';
 
 interface Run {
   code: number | null;
@@ -43,12 +47,17 @@ describe("podspace exec and cp", () => {
     workspaceId = workspace.id;
   });
 
-  /** Runs `podspace <args>` to its end, with `input` as its stdin (a pipe, so it is passed on), and no credentials but its config file's unless given. */
-  function podspace(args: string[], { input = "", env = {} }: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
+  /** The CLI's environment: its own config file, and no credentials of the environment's unless given. */
+  function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
     const inherited = { ...process.env };
     delete inherited.PODSPACE_URL;
     delete inherited.PODSPACE_TOKEN;
-    const child = spawn(process.execPath, [LAUNCHER, ...args], { env: { ...inherited, PODSPACE_CONFIG: config, ...env } });
+    return { ...inherited, PODSPACE_CONFIG: config, ...env };
+  }
+
+  /** Runs `podspace <args>` to its end, with `input` as its stdin (a pipe, so it is passed on). */
+  function podspace(args: string[], { input = "", env = {} }: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
+    const child = spawn(process.execPath, [LAUNCHER, ...args], { env: cliEnv(env) });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -74,8 +83,18 @@ describe("podspace exec and cp", () => {
     expect(run.code).toBe(124);
     const child = run.stdout.trim();
     expect(child).toMatch(/^\d+$/);
-    const check = await podspace(["exec", "box", "--", "sh", "-c", 'kill -0 "$1" 2>/dev/null && [ "$(cut -d" " -f3 "/proc/$1/stat")" != Z ] && echo running || echo gone', "sh", child]);
+    const check = await podspace(["exec", "box", "--", "sh", "-c", GONE, "sh", child]);
     expect(check.stdout).toBe("gone\n");
+  });
+
+  it("ends the command, with what it started, on Ctrl-C, and exits 130", async () => {
+    const child = spawn(process.execPath, [LAUNCHER, "exec", "box", "--", "sh", "-c", "sleep 300 & echo $!; sleep 300"], { env: cliEnv({}) });
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const [line] = (await once(createInterface({ input: child.stdout }), "line")) as [string];
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    // The server kills the command's group once it sees the socket close.
+    await expect.poll(async () => (await podspace(["exec", "box", "--", "sh", "-c", GONE, "sh", line])).stdout, { timeout: 10_000 }).toBe("gone\n");
   });
 
   it("refuses a token without the exec scope with the API's message, and exits 255", async () => {
