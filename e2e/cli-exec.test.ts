@@ -78,6 +78,20 @@ describe("podspace exec and cp", () => {
     expect([run.code, run.stdout]).toEqual([0, `${lines}\nend\n`]);
   });
 
+  it("ends when the command does, however much input is still coming (yes | podspace exec … head -n 1)", async () => {
+    const child = spawn(process.execPath, [LAUNCHER, "exec", "box", "--", "head", "-n", "1"], { env: cliEnv({}) });
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    let stdout = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stdin.on("error", () => undefined);
+    const yes = Buffer.from("y\n".repeat(32_768));
+    const feed = () => child.stdin.write(yes) && setImmediate(feed);
+    child.stdin.on("drain", feed);
+    feed();
+    expect(await exited).toBe(0);
+    expect(stdout).toBe("y\n");
+  });
+
   it("exits 124 when --timeout runs out, and the command's background children are gone", async () => {
     const run = await podspace(["exec", "box", "--timeout", "1", "--", "sh", "-c", "sleep 300 & echo $!; sleep 300"]);
     expect(run.code).toBe(124);
@@ -157,6 +171,10 @@ describe("podspace exec and cp", () => {
     expect([missingLocal.code, missingLocal.stderr.trim()]).toEqual([4, "podspace: No such file or directory: /no/such/file"]);
     expect((await podspace(["cp", "box:a", "box:b"])).code).toBe(2);
     expect((await podspace(["cp", "a", "b"])).code).toBe(2);
+    const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "podspace-cp-")), "file");
+    await fs.writeFile(file, "");
+    const ontoFile = await podspace(["cp", "box:copied", file]);
+    expect([ontoFile.code, ontoFile.stderr.trim()]).toEqual([2, `podspace: Can't copy directory copied onto ${file}: it is a file.`]);
 
     const large = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "podspace-cp-")), "large.bin");
     await fs.writeFile(large, Buffer.alloc(2 * MAX_UPLOAD_MB * 2 ** 20, 7));

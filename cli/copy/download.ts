@@ -13,15 +13,20 @@ import { entriesFor, type CopySummary, type Transfer } from "./transfer";
 export async function download(remotePath: string, localPath: string, { sdk, workspaceId, signal, count }: Transfer): Promise<CopySummary> {
   // First, so that a missing path is the API's 404 and message.
   const archive = await sdk.workspaces.download(workspaceId, remotePath, { signal });
-  const directory = (await remoteKind(sdk, workspaceId, remotePath, signal)) === "directory";
-  const target = placement({ path: remotePath, directory }, { path: localPath, kind: await localKind(localPath) });
-  await fs.mkdir(target.directory, { recursive: true });
-  const entries = entriesFor(target);
-  await extract({
-    cwd: path.resolve(target.directory),
-    input: archive.pipe(count.stream),
-    onEntry: entries.see,
-    onwarn: (_code, message) => console.error(`podspace: ${message}`),
-  });
-  return { bytes: count.bytes(), files: entries.files() };
+  try {
+    const directory = (await remoteKind(sdk, workspaceId, remotePath, signal)) === "directory";
+    const target = placement({ path: remotePath, directory }, { path: localPath, kind: await localKind(localPath) });
+    await fs.mkdir(target.directory, { recursive: true });
+    const entries = entriesFor(target);
+    await extract({
+      cwd: path.resolve(target.directory),
+      input: archive.pipe(count.stream),
+      onEntry: entries.see,
+      onwarn: (_code, message) => console.error(`podspace: ${message}`),
+    });
+    return { bytes: count.bytes(), files: entries.files() };
+  } finally {
+    // An archive left unread (the copy failed first) would hold the connection, and the workspace's tar, open.
+    archive.destroy();
+  }
 }
