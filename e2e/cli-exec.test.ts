@@ -92,6 +92,13 @@ describe("podspace exec and cp", () => {
     expect(stdout).toBe("y\n");
   });
 
+  it("ends the command when its output's reader goes away (podspace exec … yes | head), exiting as SIGPIPE would", async () => {
+    const child = spawn(process.execPath, [LAUNCHER, "exec", "box", "--", "yes"], { env: cliEnv({}) });
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    child.stdout.once("data", () => child.stdout.destroy());
+    expect(await exited).toBe(141);
+  });
+
   it("exits 124 when --timeout runs out, and the command's background children are gone", async () => {
     const run = await podspace(["exec", "box", "--timeout", "1", "--", "sh", "-c", "sleep 300 & echo $!; sleep 300"]);
     expect(run.code).toBe(124);

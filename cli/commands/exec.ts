@@ -1,3 +1,4 @@
+import { constants } from "node:os";
 import type { ExecExit } from "../../lib/sdk/types";
 import { number, pairs, text, type Command } from "../command";
 import { CliError, EXIT, usageError } from "../exit-codes";
@@ -23,6 +24,9 @@ export const exec: Command = {
     const sdk = await client();
     const id = await workspaceId(sdk, workspace);
     const interrupted = interruption();
+    // A reader that went away (podspace exec … | head) ends the command, as SIGPIPE would end a local one.
+    const readerGone = new AbortController();
+    process.stdout.on("error", (error) => readerGone.abort(error));
     try {
       const result = await sdk.workspaces.exec(id, command, {
         cwd: text(values, "cwd"),
@@ -32,12 +36,12 @@ export const exec: Command = {
         stdin: process.stdin.isTTY ? undefined : process.stdin,
         onStdout: (data) => process.stdout.write(data),
         onStderr: (data) => process.stderr.write(data),
-        signal: interrupted.signal,
+        signal: AbortSignal.any([interrupted.signal, readerGone.signal]),
       });
       process.exitCode = exitCodeOf(result);
     } catch (error) {
       // Closing the socket killed the command; exit as the signal would have.
-      const signalled = interrupted.exitCode();
+      const signalled = readerGone.signal.aborted ? 128 + constants.signals.SIGPIPE : interrupted.exitCode();
       if (signalled === undefined) throw error;
       process.exitCode = signalled;
     }
