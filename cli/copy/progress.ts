@@ -15,7 +15,8 @@ export interface ByteCount {
 
 export function countBytes(show: boolean): ByteCount {
   let bytes = 0;
-  const draw = () => process.stderr.write(`\r${size(bytes)} copied`);
+  // Back to the line's start, and clear what a longer count left there.
+  const draw = () => process.stderr.write(`\r${size(bytes)} copied\x1b[K`);
   const timer = show ? setInterval(draw, REFRESH_MS) : undefined;
   timer?.unref();
   const stream = new Transform({
