@@ -4,6 +4,8 @@ import { PodspaceApiError, WorkspaceNotReadyError } from "../lib/sdk/errors";
 import { resolveLocalhostNames } from "../lib/server/localhost-names";
 import type { Command } from "./command";
 import { login, logout } from "./commands/auth";
+import { cp } from "./commands/cp";
+import { exec } from "./commands/exec";
 import { templates } from "./commands/templates";
 import { tokensCreate, tokensList, tokensRevoke } from "./commands/tokens";
 import { create, events, list, operations } from "./commands/workspaces";
@@ -15,7 +17,7 @@ import { output } from "./output";
 // options, runs it, and turns what went wrong into a message on stderr and
 // an exit code that says what kind of failure it was.
 
-const COMMANDS: Command[] = [login, logout, templates, list, create, ...operations, events, tokensList, tokensCreate, tokensRevoke];
+const COMMANDS: Command[] = [login, logout, templates, list, create, ...operations, events, exec, cp, tokensList, tokensCreate, tokensRevoke];
 
 const COMMON_OPTIONS = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
 
@@ -29,6 +31,7 @@ function help(): string {
     "Every command takes --json for machine-readable output, and --help.",
     "PODSPACE_URL and PODSPACE_TOKEN override the stored login; PODSPACE_CONFIG says where it is stored.",
     "Exit codes: 0 ok, 1 API error, 2 usage error, 3 not authenticated, 4 not found, 5 workspace not ready (create --wait).",
+    "exec exits with its command's code instead: 124 when it timed out, 255 when podspace failed.",
   ].join("\n");
 }
 
@@ -88,5 +91,5 @@ try {
 } catch (error) {
   const { code, message, detail } = failure(error);
   console.error(argv.includes("--json") ? JSON.stringify({ error: { message, ...detail } }) : `podspace: ${message}`);
-  process.exitCode = code;
+  process.exitCode = findCommand(argv)?.[0].failureExitCode ?? code;
 }

@@ -2,6 +2,7 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { PodspaceClient } from "@/lib/sdk";
 import { documentedApi, type ApiCall } from "./api-client";
 import { tokenFromPage as makeToken } from "./api-tokens";
 import { insertTemplate, query } from "./database";
@@ -148,8 +149,9 @@ describe("the REST API", () => {
     // The audit log says which changes came through a token, and which.
     await page.goto(`${stack.podspace.url}/audit?action=workspace.created`);
     expect(await page.getByRole("row").filter({ hasText: "Dana Developer" }).textContent()).toContain("via token ci");
-    // Even with the admin scope: bound to a team, the token lends no platform-wide rights.
-    const outsider = await tokenFromPage("other-team", ["read", "workspaces:write", "tokens:write", "admin"], "Other");
+    // Even with the admin scope: bound to a team, the token lends no platform-wide rights. With exec too, so that
+    // the commands' and files' 404 comes from the workspace, not the scope.
+    const outsider = await tokenFromPage("other-team", ["read", "workspaces:write", "exec", "tokens:write", "admin"], "Other");
 
     const routes: Array<[method: string, route: string, documented: string, body?: unknown]> = [
       ["GET", `/workspaces/${id}`, "/workspaces/{id}"],
@@ -157,11 +159,16 @@ describe("the REST API", () => {
       ["DELETE", `/workspaces/${id}`, "/workspaces/{id}"],
       ["GET", `/workspaces/${id}/events`, "/workspaces/{id}/events"],
       ...["start", "stop", "restart", "update", "retry"].map((operation): [string, string, string] => ["POST", `/workspaces/${id}/${operation}`, `/workspaces/{id}/${operation}`]),
+      ["POST", `/workspaces/${id}/exec`, "/workspaces/{id}/exec", { command: ["true"] }],
+      ["GET", `/workspaces/${id}/files?path=.`, "/workspaces/{id}/files"],
+      ["PUT", `/workspaces/${id}/files?path=.`, "/workspaces/{id}/files"],
     ];
     for (const [method, route, documented, body] of routes) {
       const answer = await api(outsider, method, route, documented, body);
       expect([method, route, answer.status, answer.json.error.message]).toEqual([method, route, 404, "Workspace not found."]);
     }
+    const socket = new PodspaceClient({ url: stack.podspace.url, token: outsider }).workspaces.exec(id, ["true"]);
+    await expect(socket).rejects.toMatchObject({ status: 404, message: "Workspace not found." });
     expect((await api(outsider, "GET", "/workspaces?scope=team", "/workspaces")).json.workspaces).toEqual([]);
     // Nor can it revoke someone else's token.
     const [dana] = await query<{ id: string }>(stack.database.url, `SELECT id FROM "ApiToken" WHERE name = 'ci'`);
