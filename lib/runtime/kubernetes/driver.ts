@@ -1,4 +1,5 @@
-import { CoreV1Api, KubernetesObjectApi, VersionApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, KubernetesObjectApi, StorageV1Api, VersionApi, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from "@kubernetes/client-node";
+import { logger } from "@/lib/observability/logger";
 import { createExpiringCache } from "@/lib/server/expiring-cache";
 import { RuntimeError, type ListeningPort, type ObservedStatus, type RuntimeEvent, type TeamSpaceSpec, type WorkspaceRuntime, type WorkspaceSpec } from "../types";
 import { AppliedRecently } from "./applied-recently";
@@ -40,12 +41,17 @@ const TEAM_READY_TIMEOUT_MS = 30_000;
 const EXPECTED_DELETION_TTL_MS = 10 * 60_000;
 /** How long a team's namespace, or a home volume, this process applied is taken as still there on a start's path. */
 const APPLIED_TTL_MS = 5 * 60_000;
+/** How long a storage class's binding mode is taken as known. */
+const STORAGE_CLASS_TTL_MS = 10 * 60_000;
+/** The longest a new workspace's pod waits for its volume to be bound before it is made anyway. */
+const BIND_WAIT_MS = 10_000;
 /** Each open ports list asks every 2 s: one exec into the pod per this long serves them all. */
 const LISTENING_PORTS_TTL_MS = 2_000;
 
 export function createKubernetesRuntime(options: KubernetesRuntimeOptions): WorkspaceRuntime {
   const { kubeConfig, namespacePrefix } = options;
   const core = kubeConfig.makeApiClient(CoreV1Api);
+  const storage = kubeConfig.makeApiClient(StorageV1Api);
   const expectedDeletions = new Map<string, number>();
   const store = new ObjectStore(KubernetesObjectApi.makeApiClient(kubeConfig), {
     willDelete: (object) => {
@@ -111,6 +117,38 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
     },
   });
 
+  /** Whether claims of the storage class are bound as soon as they are made (Immediate) rather than when a pod is placed. */
+  const bindsImmediately = createExpiringCache<string, boolean>({
+    ttlMs: STORAGE_CLASS_TTL_MS,
+    async load(name) {
+      try {
+        return ((await storage.readStorageClass({ name })).volumeBindingMode ?? "Immediate") === "Immediate";
+      } catch (error) {
+        // Unknown (no such class, no permission to read it): the scheduler copes, only more slowly.
+        logger.warn({ err: error, storageClass: name }, "could not read the storage class's binding mode; starts won't wait for their volume");
+        return false;
+      }
+    },
+  });
+
+  /**
+   * With a storage class that binds claims immediately, the scheduler refuses
+   * a pod whose claim isn't bound yet and backs it off for seconds (up to 10)
+   * before trying again: a new workspace's pod is made once its volume is
+   * bound (told by the watch), or after BIND_WAIT_MS all the same.
+   */
+  async function untilSchedulable(spec: WorkspaceSpec, claim: V1PersistentVolumeClaim | undefined): Promise<void> {
+    if (claim?.status?.phase === "Bound") return;
+    const storageClass = claim?.spec?.storageClassName ?? options.storageClass;
+    if (!storageClass || !(await bindsImmediately(storageClass))) return;
+    if (watch) {
+      await watch.untilClaimBound(spec.id, BIND_WAIT_MS);
+      return;
+    }
+    const ref = workspaceObjects(spec).claim;
+    await pollUntil(async () => (await store.read(ref))?.status?.phase === "Bound", { timeoutMs: BIND_WAIT_MS, intervalMs: 100 });
+  }
+
   async function waitUntilUsable(namespace: string, quotaName: string): Promise<void> {
     // The ServiceAccount admission plugin refuses pods until the namespace has
     // its default ServiceAccount; quota admission enforces a quota only once
@@ -172,14 +210,16 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       const objects = workspaceObjects(validated(spec));
       await forgettingTeamOnFailure(spec, async () => {
         // The home volume this process just provisioned, or the watch holds, needs no read on the start's path.
-        if (!applied.has(claimKey(spec))) {
-          const claim = watch?.claimOf(spec.id) ?? (await store.read(objects.claim));
-          if (!claim || claim.metadata?.deletionTimestamp) {
-            throw new RuntimeError("not-found", `Workspace ${spec.name} has no home volume; provision it first`);
-          }
+        let claim = watch?.claimOf(spec.id);
+        if (!claim && !applied.has(claimKey(spec))) claim = await store.read(objects.claim);
+        if (claim?.metadata?.deletionTimestamp || (!claim && !applied.has(claimKey(spec)))) {
+          throw new RuntimeError("not-found", `Workspace ${spec.name} has no home volume; provision it first`);
         }
         // The Service's port follows the template version being started; it is independent of the pod, so both at once.
-        await Promise.all([store.ensure(objects.service, convergeService), store.ensure(objects.pod, convergePod)]);
+        await Promise.all([
+          store.ensure(objects.service, convergeService),
+          untilSchedulable(spec, claim).then(() => store.ensure(objects.pod, convergePod)),
+        ]);
       });
     },
 

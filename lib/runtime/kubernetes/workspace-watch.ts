@@ -50,6 +50,8 @@ export class WorkspaceWatch {
   /** Events by the uid of the pod they are about. */
   private readonly events = new Map<string, CoreV1Event[]>();
   private readonly reported = new Map<string, Reported>();
+  /** Who waits for a workspace's home volume to be bound. */
+  private readonly bindWaiters = new Map<string, Set<() => void>>();
   private readonly handles: ListWatchHandle[];
 
   constructor(private readonly options: WorkspaceWatchOptions) {
@@ -100,6 +102,24 @@ export class WorkspaceWatch {
   /** The workspace's home volume as last seen, if the watch has seen it. */
   claimOf(workspaceId: string): V1PersistentVolumeClaim | undefined {
     return this.claims.get(workspaceId);
+  }
+
+  /** Resolves true once the watch sees the workspace's home volume bound, or false after `timeoutMs`. */
+  untilClaimBound(workspaceId: string, timeoutMs: number): Promise<boolean> {
+    if (this.claims.get(workspaceId)?.status?.phase === "Bound") return Promise.resolve(true);
+    const waiters = this.bindWaiters.get(workspaceId) ?? new Set();
+    this.bindWaiters.set(workspaceId, waiters);
+    return new Promise((resolve) => {
+      const settle = (bound: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(onBound);
+        if (waiters.size === 0) this.bindWaiters.delete(workspaceId);
+        resolve(bound);
+      };
+      const onBound = () => settle(true);
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      waiters.add(onBound);
+    });
   }
 
   /** The current status of every workspace seen so far, for listeners that join later. */
@@ -170,6 +190,7 @@ export class WorkspaceWatch {
   private refresh(id: string): void {
     const pod = this.pods.get(id);
     const claim = this.claims.get(id);
+    if (claim?.status?.phase === "Bound") for (const onBound of this.bindWaiters.get(id) ?? []) onBound();
     const reported = this.reportedFor(id);
     if (!pod && reported.deletedOutOfBand && claim) return;
     const objects = { pod, claim, events: pod ? this.events.get(pod.metadata?.uid ?? "") : undefined };
