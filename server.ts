@@ -17,6 +17,7 @@ import { exitGracefullyOnSignals } from "@/lib/server/shutdown";
 import { resolveLocalhostNames } from "@/lib/server/localhost-names";
 import { registerReconciler } from "@/lib/workspaces/reconcile-trigger";
 import { createPolicyLoop } from "@/lib/workspaces/policy-loop";
+import { createWarmPoolLoop } from "@/lib/workspaces/warm-pool/refill-loop";
 import { createReconciler } from "@/lib/workspaces/reconciler";
 import { reconcileWakeups } from "@/lib/workspaces/reconcile-wakeups";
 import { createUsageLoop } from "@/lib/usage/usage-loop";
@@ -47,6 +48,7 @@ async function main() {
   const policyLoop = createPolicyLoop();
   const replica = currentReplica();
   const usageLoop = createUsageLoop();
+  const warmPoolLoop = createWarmPoolLoop();
   const leadership = electLeader(databaseTarget(), {
     onElected: () => {
       logger.info({ replica: replica.id }, "elected leader: this replica runs the background loops");
@@ -54,11 +56,13 @@ async function main() {
       reconciler.start();
       policyLoop.start();
       usageLoop.start();
+      warmPoolLoop.start();
     },
     onDemoted: async () => {
       logger.warn({ replica: replica.id }, "no longer the leader: background loops stopped here");
       await policyLoop.stop();
       await usageLoop.stop();
+      await warmPoolLoop.stop();
       registerReconciler(undefined);
       await reconciler.stop();
     },

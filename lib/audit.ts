@@ -55,12 +55,13 @@ export const AUDIT_ACTIONS = [
   "service-account.removed",
   "quota.limits-changed",
   "quota.ceilings-changed",
+  "warm-pool.resized",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Actions whose entries belong to a team (the rest, such as sign-ins and templates, to none). */
-export const TEAM_AUDIT_ACTIONS: readonly AuditAction[] = AUDIT_ACTIONS.filter((action) => /^(team|membership|workspace|quota|service-account)\./.test(action));
+export const TEAM_AUDIT_ACTIONS: readonly AuditAction[] = AUDIT_ACTIONS.filter((action) => /^(team|membership|workspace|quota|service-account|warm-pool)\./.test(action));
 
 export interface AuditEntry {
   action: AuditAction;

@@ -13,7 +13,7 @@ import { PODSPACE_VERSION } from "@/lib/version";
 // registry: the metrics live on a global symbol, created by whichever loads
 // first.
 
-export type BackgroundLoop = "reconcile" | "policy" | "usage";
+export type BackgroundLoop = "reconcile" | "policy" | "usage" | "warm-pool";
 
 function createMetrics() {
   const registry = new Registry();

@@ -25,28 +25,40 @@ export interface QuotaRequest {
   memoryGiB: number;
   /** Disk that isn't counted yet: a new workspace's, or the growth of an existing one. */
   addedDiskGiB: number;
+  /**
+   * A warm pool member changing hands: the team counts it already (as its
+   * pool's), so only its new owner's own counts grow.
+   */
+  teamCountsIt?: boolean;
+}
+
+/** Takes the team's row lock that quota checks queue on, for the rest of the transaction. */
+export async function lockTeamForQuota(tx: Prisma.TransactionClient, teamId: string): Promise<void> {
+  await tx.$queryRaw`SELECT 1 FROM "Team" WHERE "id" = ${teamId} FOR UPDATE`;
 }
 
 /** Throws a "quota" AppError naming the limit and the numbers when the request doesn't fit. */
 export async function assertWithinQuota(
   tx: Prisma.TransactionClient,
   team: { id: string; slug: string },
-  ownerId: string,
+  /** Null: a warm pool's workspace, which is no member's, so only the team's limits apply. */
+  ownerId: string | null,
   request: QuotaRequest,
 ): Promise<void> {
-  await tx.$queryRaw`SELECT 1 FROM "Team" WHERE "id" = ${team.id} FOR UPDATE`;
+  await lockTeamForQuota(tx, team.id);
   // One after the other: a transaction is one connection, which runs one query at a time anyway.
   const usage = await teamUsage(team.id, tx);
   const { effective: quota } = await teamQuotaRows(team.id, tx);
   const limits = resourceLimits(quota);
+  const added = request.teamCountsIt ? { creates: false, runs: false, addedDiskGiB: 0 } : request;
   const checks: Array<[limit: number | null, wouldUse: number, what: string]> = [
-    [limits.workspaces, usage.workspaces + (request.creates ? 1 : 0), "workspaces"],
-    [limits.runningWorkspaces, usage.runningWorkspaces + (request.runs ? 1 : 0), "running workspaces"],
-    [limits.cpuCores, usage.cpuCores + (request.runs ? request.cpu : 0), "CPU cores"],
-    [limits.memoryGiB, usage.memoryGiB + (request.runs ? request.memoryGiB : 0), "GiB of memory"],
-    [limits.storageGiB, usage.storageGiB + request.addedDiskGiB, "GiB of storage"],
+    [limits.workspaces, usage.workspaces + (added.creates ? 1 : 0), "workspaces"],
+    [limits.runningWorkspaces, usage.runningWorkspaces + (added.runs ? 1 : 0), "running workspaces"],
+    [limits.cpuCores, usage.cpuCores + (added.runs ? request.cpu : 0), "CPU cores"],
+    [limits.memoryGiB, usage.memoryGiB + (added.runs ? request.memoryGiB : 0), "GiB of memory"],
+    [limits.storageGiB, usage.storageGiB + added.addedDiskGiB, "GiB of storage"],
   ];
-  if (quota.maxWorkspacesPerMember !== null || quota.maxRunningPerMember !== null) {
+  if (ownerId !== null && (quota.maxWorkspacesPerMember !== null || quota.maxRunningPerMember !== null)) {
     const mine = await tx.workspace.findMany({ where: { teamId: team.id, ownerId, state: { not: "DELETED" } }, select: { desiredState: true } });
     checks.push(
       [quota.maxWorkspacesPerMember, mine.length + (request.creates ? 1 : 0), "workspaces per member"],

@@ -194,6 +194,12 @@ export interface WorkspaceRuntime {
    * started in its process group is killed, not only the command.
    */
   exec(spec: WorkspaceSpec, options: ExecOptions): Promise<ExecResult>;
+  /**
+   * The running workspace changed hands (a warm pool member claimed): brings
+   * what names its owner in the runtime's objects (labels) up to `spec`
+   * without restarting it. Safe to call again.
+   */
+  handOver(spec: WorkspaceSpec): Promise<void>;
   /** Checks that the runtime can be reached (for /admin/health): resolves with what it reached, or throws why not. */
   probe(): Promise<string>;
   /** Releases watches and processes held by this instance (not the workspaces). */

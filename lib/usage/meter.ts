@@ -53,7 +53,7 @@ export interface MeterOptions {
 
 /**
  * Opens and closes the workspace's usage intervals to match its current
- * state and resources. Call with the workspace row locked. Idempotent.
+ * state, resources and owner. Call with the workspace row locked. Idempotent.
  */
 export async function meterWorkspace(tx: Prisma.TransactionClient, workspaceId: string, options: MeterOptions): Promise<void> {
   const workspace = await tx.workspace.findUnique({
@@ -70,9 +70,10 @@ export async function meterWorkspace(tx: Prisma.TransactionClient, workspaceId: 
   for (const kind of ["COMPUTE", "STORAGE"] as const) {
     const current = open.find((interval) => interval.kind === kind);
     const wanted = held.has(kind) ? resourcesFor(kind, parameters) : null;
-    if (current && wanted && sameResources(current, wanted)) continue;
+    // An owner change (a warm pool member claimed) is one too: the pool's usage ends at the claim and the user's begins.
+    if (current && wanted && sameResources(current, wanted) && current.userId === workspace.ownerId) continue;
     if (current) {
-      // A resource change closes at `now` and reopens with the new size. Never
+      // A resource or owner change closes at `now` and reopens with the new size or owner. Never
       // before what the rollups already counted: a rollup pass may have read
       // the open interval up to a later `now` than this transaction's.
       await tx.$executeRaw`

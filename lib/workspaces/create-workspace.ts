@@ -3,13 +3,16 @@ import { can, type Actor } from "@/lib/authz";
 import { getDb } from "@/lib/db/client";
 import { AppError, conflictOnUnique } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { QUOTA_TRANSACTION, assertWithinQuota } from "@/lib/quotas/enforce";
+import { QUOTA_TRANSACTION, assertWithinQuota, lockTeamForQuota } from "@/lib/quotas/enforce";
 import type { CreateWorkspaceInput } from "@/lib/schemas/workspaces";
-import { parametersSchema, type WorkspaceParameters } from "@/lib/templates/parameters";
+import { defaultParameters, parametersSchema, type WorkspaceParameters } from "@/lib/templates/parameters";
 import { templateSpec } from "@/lib/templates/spec";
 import { teamNotFound } from "@/lib/teams/access";
 import { meterWorkspace } from "@/lib/usage/meter";
 import { requestReconcile } from "./reconcile-trigger";
+import { pickPoolMember } from "./warm-pool/claim";
+import { handOverClaimed } from "./warm-pool/hand-over";
+import { requestPoolRefill } from "./warm-pool/refill-trigger";
 
 export interface CreateOptions {
   /**
@@ -22,10 +25,12 @@ export interface CreateOptions {
 
 /**
  * Creates a workspace from the latest version of a template and asks the
- * reconciler to start it. Parameters are validated against that version, the
- * name must be free among the owner's workspaces, and the team's quota is
- * checked under the team's row lock. `created` is false when an
- * Idempotency-Key named an earlier one.
+ * reconciler to start it, or claims a running one from the team's warm pool
+ * when the request matches it (warm-pool/claim.ts); its events say which,
+ * and why not. Parameters are validated against that version, the name must
+ * be free among the owner's workspaces, and the team's quota is checked under
+ * the team's row lock. `created` is false when an Idempotency-Key named an
+ * earlier one.
  */
 export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput, options: CreateOptions = {}): Promise<{ id: string; created: boolean }> {
   if (!can(actor, "workspace:create", { teamId: input.teamId })) throw teamNotFound();
@@ -43,7 +48,8 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
   const version = template?.versions[0];
   if (!template || template.archivedAt || !version) throw new AppError("not_found", "That template doesn't exist or was archived.", "templateSlug");
 
-  const parsed = parametersSchema(templateSpec.parse(version.spec)).safeParse(input.parameters ?? {});
+  const spec = templateSpec.parse(version.spec);
+  const parsed = parametersSchema(spec).safeParse(input.parameters ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new AppError("invalid", issue.message, ["parameters", ...issue.path].join("."));
@@ -57,29 +63,49 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
       if (team.archivedAt) throw new AppError("invalid", `Team ${team.slug} is archived.`, "teamId");
       const taken = await tx.workspace.findFirst({ where: { ownerId: actor.id, name: input.name, state: { not: "DELETED" } } });
       if (taken) throw nameTaken(input.name);
+      await lockTeamForQuota(tx, team.id);
+      const pick = await pickPoolMember(tx, {
+        teamId: team.id,
+        templateId: template.id,
+        templateVersionId: version.id,
+        parameters,
+        defaults: defaultParameters(spec),
+        gitRepository: input.gitRepository,
+      });
       await assertWithinQuota(tx, team, actor.id, {
         creates: true,
         runs: true,
         cpu: parameters.cpu,
         memoryGiB: parameters.memoryGiB,
         addedDiskGiB: parameters.diskGiB,
+        teamCountsIt: pick.claimed,
       });
-      const created = await tx.workspace.create({
-        data: {
-          name: input.name,
-          ownerId: actor.id,
-          teamId: team.id,
-          templateVersionId: version.id,
-          parameters: parameters as unknown as Prisma.InputJsonValue,
-          gitRepository: input.gitRepository ?? null,
-          idempotencyKey: idempotencyKey ?? null,
-          startRequestedAt,
-        },
-      });
+      const mine = { name: input.name, ownerId: actor.id, idempotencyKey: idempotencyKey ?? null, startRequestedAt };
+      const created = pick.claimed
+        ? // Ownership moves to the user; the pool's mark goes, so it is never handed out again. Its
+          // life, idle time and lifetime, begins now, as a new workspace's would.
+          await tx.workspace.update({
+            where: { id: pick.workspaceId },
+            data: { ...mine, warmPoolId: null, claimedAt: startRequestedAt, createdAt: startRequestedAt, startedAt: startRequestedAt, lastActivityAt: startRequestedAt },
+          })
+        : await tx.workspace.create({
+            data: {
+              ...mine,
+              teamId: team.id,
+              templateVersionId: version.id,
+              parameters: parameters as unknown as Prisma.InputJsonValue,
+              gitRepository: input.gitRepository ?? null,
+            },
+          });
       await tx.workspaceEvent.create({
-        data: { workspaceId: created.id, step: "state", message: `Created from ${template.name} v${version.version}` },
+        data: pick.claimed
+          ? { workspaceId: created.id, step: "pool", message: `Claimed from the warm pool: ${template.name} v${version.version}, already running`, data: { claimed: true } }
+          : { workspaceId: created.id, step: "state", message: `Created from ${template.name} v${version.version}` },
       });
-      // Its volume is metered from creation.
+      if (!pick.claimed) {
+        await tx.workspaceEvent.create({ data: { workspaceId: created.id, step: "pool", message: pick.message, data: { claimed: false, reason: pick.reason } } });
+      }
+      // Its volume is metered from creation; a claimed one's usage moves from the pool to the user now.
       await meterWorkspace(tx, created.id, { now: created.createdAt });
       await recordAudit(
         {
@@ -88,13 +114,24 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
           targetType: "workspace",
           targetId: created.id,
           teamId: team.id,
-          after: { name: created.name, template: template.slug, version: version.version, parameters: parameters as unknown as Prisma.InputJsonValue },
+          after: {
+            name: created.name,
+            template: template.slug,
+            version: version.version,
+            parameters: parameters as unknown as Prisma.InputJsonValue,
+            fromWarmPool: pick.claimed,
+          },
         },
         tx,
       );
-      return created;
+      return { id: created.id, claimed: pick.claimed };
     }, QUOTA_TRANSACTION);
     requestReconcile(workspace.id);
+    // What is the user's reaches the running workspace only now that it is theirs.
+    if (workspace.claimed) {
+      requestPoolRefill();
+      await handOverClaimed(workspace.id);
+    }
     return { id: workspace.id, created: true };
   } catch (error) {
     // Two creates with one key at once: the second finds the first's.

@@ -191,6 +191,8 @@ export async function listWorkspacesFor(actor: Actor, input: ListWorkspacesInput
   const where: Prisma.WorkspaceWhereInput = {
     AND: [
       visibleTo(actor, input),
+      // A warm pool's members are nobody's until claimed; the team's settings page lists them.
+      { warmPoolId: null },
       { state: { in: FILTER_STATES[input.state ?? "all"] } },
       matching(input.q?.trim() ?? "", input.scope),
       input.ids ? { id: { in: [...input.ids] } } : {},

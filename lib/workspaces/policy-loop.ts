@@ -119,7 +119,8 @@ export function createPolicyLoop(options: PolicyLoopOptions = {}): PolicyLoop {
     const stoppedBefore = new Date(now.getTime() - dormancy.dormantAfterDays * DAY_MS);
     const batches = await Promise.all([
       // Idle and lifetime: every running workspace (index state, desiredState); running ones are few.
-      db.workspace.findMany({ where: { state: "RUNNING", desiredState: "RUNNING" }, select: FACTS }),
+      // A warm pool's members wait idle by design; the refill loop deletes them when they are no longer wanted.
+      db.workspace.findMany({ where: { state: "RUNNING", desiredState: "RUNNING", warmPoolId: null }, select: FACTS }),
       // Turning dormant (index state, dormantAt, stoppedAt).
       db.workspace.findMany({
         where: { state: "STOPPED", dormantAt: null, stoppedAt: { lte: stoppedBefore }, desiredState: "STOPPED" },

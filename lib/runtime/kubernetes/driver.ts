@@ -291,6 +291,11 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       return execInPod(kubeConfig, workspaceRef(namespacePrefix, spec), options);
     },
 
+    async handOver(spec) {
+      const objects = workspaceObjects(validated(spec));
+      await Promise.all([objects.pod, objects.service, objects.claim].map((object) => store.relabel(object)));
+    },
+
     async ideTarget(spec) {
       await runningPod(spec);
       const ref = workspaceRef(namespacePrefix, spec);

@@ -1,4 +1,4 @@
-import type { KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
+import { PatchStrategy, type KubernetesObject, type KubernetesObjectApi } from "@kubernetes/client-node";
 import { RuntimeError } from "../types";
 import { isConflict, isNotFound, toRuntimeError } from "./errors";
 import { specHashOf } from "./manifests";
@@ -71,6 +71,19 @@ export class ObjectStore {
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw toRuntimeError(error, `read ${describe(object)}`);
+    }
+  }
+
+  /**
+   * Sets the labels `desired` has on the object of its name, in place (a
+   * merge patch: the pod stays as it is); one that is gone counts as done.
+   */
+  async relabel(desired: KubernetesObject): Promise<void> {
+    const patch = { ...header(desired), metadata: { ...header(desired).metadata, labels: desired.metadata?.labels ?? {} } };
+    try {
+      await this.api.patch(patch, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
+    } catch (error) {
+      if (!isNotFound(error)) throw toRuntimeError(error, `relabel ${describe(desired)}`);
     }
   }
 

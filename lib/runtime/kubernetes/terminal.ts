@@ -2,6 +2,7 @@ import { PassThrough, Writable } from "node:stream";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type WebSocket from "ws";
 import { RuntimeError, type TerminalOptions, type TerminalSession } from "../types";
+import { READ_HANDED_OVER_ENV } from "../exec-command";
 import { socketErrorMessage } from "./errors";
 import { CONTAINER_NAME } from "./names";
 import { execClient, exitOf, type Exit } from "./pod-exec";
@@ -11,11 +12,15 @@ import { execClient, exitOf, type Exit } from "./pod-exec";
 // (channel 4, fed by client-node's TerminalSizeQueue from a "resizable"
 // stdout) and, at the end, the exit status.
 
-/** bash when the image has it, else sh; as a login shell so profile scripts run, like the local runtime's. */
+/**
+ * bash when the image has it, else sh; as a login shell so profile scripts
+ * run, like the local runtime's; with the environment its user got after the
+ * pod started, if any (a claimed warm pool member).
+ */
 export const LOGIN_SHELL = [
   "/bin/sh",
   "-c",
-  "export TERM=xterm-256color; if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi",
+  `${READ_HANDED_OVER_ENV}; export TERM=xterm-256color; if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi`,
 ];
 
 /**

@@ -363,6 +363,10 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       return runInSandbox(argv, environmentOf(spec), options);
     },
 
+    async handOver() {
+      // Nothing of a local workspace names its owner: its environment is read from the spec at every terminal and exec.
+    },
+
     async ideTarget(spec) {
       if (!(await liveProcess(spec))) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
       const socketPath = ideSocketOf(spec);
