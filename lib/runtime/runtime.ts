@@ -15,6 +15,12 @@ export function getRuntime(): Promise<WorkspaceRuntime> {
   return (globalStore[RUNTIME] ??= createRuntime());
 }
 
+/** Makes this process use a runtime built elsewhere (a test's or a bench's, with its own data dir); undefined forgets it. */
+export function installRuntime(runtime: WorkspaceRuntime | undefined): void {
+  if (runtime) globalStore[RUNTIME] = Promise.resolve(runtime);
+  else delete globalStore[RUNTIME];
+}
+
 export async function closeRuntime(): Promise<void> {
   const runtime = globalStore[RUNTIME];
   delete globalStore[RUNTIME];

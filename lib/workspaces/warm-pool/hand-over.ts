@@ -4,7 +4,6 @@ import { logger } from "@/lib/observability/logger";
 import { HANDED_OVER_ENV_FILE } from "@/lib/runtime/exec-command";
 import { getRuntime } from "@/lib/runtime/runtime";
 import { shellQuote } from "@/lib/runtime/startup-command";
-import type { WorkspaceRuntime } from "@/lib/runtime/types";
 import { runtimeSpecInclude, toRuntimeSpec } from "../runtime-spec";
 
 // A warm pool member runs with the pool's environment: its pod spec (or
@@ -29,14 +28,14 @@ export function envFile(env: Record<string, string>): string {
  * workspace's event, not the create's: the workspace is the user's and runs
  * either way, and its next start gets everything from its spec.
  */
-export async function handOverClaimed(workspaceId: string, runtime?: WorkspaceRuntime): Promise<void> {
+export async function handOverClaimed(workspaceId: string): Promise<void> {
   const db = getDb();
   try {
     const workspace = await db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, include: runtimeSpecInclude });
     const spec = toRuntimeSpec(workspace);
-    const target = runtime ?? (await getRuntime());
+    const runtime = await getRuntime();
     let stderr = "";
-    const result = await target.exec(spec, {
+    const result = await runtime.exec(spec, {
       command: ["/bin/sh", "-c", `umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1.new" && mv -f "$1.new" "$1"`, "sh", HANDED_OVER_ENV_FILE],
       stdin: Readable.from([envFile(spec.env)]),
       onStdout: () => {},
@@ -44,7 +43,7 @@ export async function handOverClaimed(workspaceId: string, runtime?: WorkspaceRu
       timeoutMs: HAND_OVER_TIMEOUT_MS,
     });
     if (result.exitCode !== 0) throw new Error(`writing ${HANDED_OVER_ENV_FILE} exited with ${result.exitCode ?? "a signal"}: ${stderr.trim()}`);
-    await target.handOver(spec);
+    await runtime.handOver(spec);
   } catch (error) {
     logger.warn({ err: error, workspaceId }, "handing a claimed warm pool workspace over failed");
     await db.workspaceEvent.create({
