@@ -73,13 +73,19 @@ describe("warm pools", { timeout: 120_000 }, () => {
   const membersOf = (teamId: string) =>
     getDb().workspace.findMany({ where: { teamId, warmPoolId: { not: null }, desiredState: "RUNNING" }, orderBy: { createdAt: "asc" } });
 
-  /** A refill pass, then every member started by the reconciler, until the pool holds `size` running members. */
+  /**
+   * Refill passes, each followed by starting the new members, until the pool
+   * holds `size` running ones. A member that fails to start (the local
+   * sandbox can, on a loaded host) is replaced by the next pass.
+   */
   async function fill(teamId: string, size: number) {
-    await loop.runOnce();
-    for (const member of await membersOf(teamId)) await reconciler.reconcile(member.id);
-    await expect
-      .poll(async () => (await membersOf(teamId)).filter((member) => member.state === "RUNNING").length, { timeout: 20_000, interval: 200 })
-      .toBe(size).catch(async (e) => { for (const m of await membersOf(teamId)) console.log("DEBUG", m.id, m.state, JSON.stringify(await getDb().workspaceEvent.findMany({ where: { workspaceId: m.id }, orderBy: { createdAt: "asc" }, select: {step: true, message: true} }))); throw e; });
+    const running = async () => {
+      await loop.runOnce();
+      const members = await membersOf(teamId);
+      for (const member of members.filter((member) => member.state === "PENDING")) await reconciler.reconcile(member.id);
+      return members.filter((member) => member.state === "RUNNING").length;
+    };
+    await expect.poll(running, { timeout: 60_000, interval: 200 }).toBe(size);
   }
 
   const create = (actor: CurrentUser, teamId: string, name: string, parameters: Record<string, unknown> = {}) =>
