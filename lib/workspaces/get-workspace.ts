@@ -69,6 +69,8 @@ export interface WorkspaceDetail extends WorkspaceListItem {
   accessGrants: AccessGrantView[];
   /** Whether the actor, a platform admin without access, may give themself access (lib/workspaces/admin-access.ts). */
   canGetAdminAccess: boolean;
+  /** Whether its create claimed it from the team's warm pool, and if not why not; null for workspaces older than warm pools. */
+  warmPool: { claimed: boolean; message: string } | null;
 }
 
 /** How many events the page loads up front, the latest; the stream adds newer ones. */
@@ -146,11 +148,15 @@ export async function getWorkspaceForActor(actor: Actor, id: string): Promise<Wo
   });
   if (!row || !inReach(actor, row)) throw workspaceNotFound();
   const item = toListItem(actor, row);
-  const events = await db.workspaceEvent.findMany({
-    where: { workspaceId: id },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: EVENT_PAGE,
-  });
+  const [events, poolEvent] = await Promise.all([
+    db.workspaceEvent.findMany({
+      where: { workspaceId: id },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: EVENT_PAGE,
+    }),
+    // Its create's word on the pool (create-workspace.ts), however many events came after.
+    db.workspaceEvent.findFirst({ where: { workspaceId: id, step: "pool" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { message: true } }),
+  ]);
   return {
     ...item,
     parameters: parameterViews(row.templateVersion.spec, row.parameters),
@@ -158,6 +164,7 @@ export async function getWorkspaceForActor(actor: Actor, id: string): Promise<Wo
     events: events.reverse().map(toEventView),
     accessGrants: row.accessGrants.map(({ id, user, reason, createdAt, expiresAt }) => ({ id, grantee: user, reason, createdAt, expiresAt })),
     canGetAdminAccess: !item.canConnect && can(actor, "workspace:get-admin-access"),
+    warmPool: poolEvent ? { claimed: row.claimedAt !== null, message: poolEvent.message } : null,
   };
 }
 

@@ -93,6 +93,9 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
             <Detail term="Uptime">
               <LiveUptime />
             </Detail>
+            {workspace.warmPool ? (
+              <Detail term="Start">{workspace.warmPool.claimed ? <Badge variant="success">From the warm pool</Badge> : workspace.warmPool.message}</Detail>
+            ) : null}
             {notice.idleMinutesLeft !== null ? (
               <Detail term="Auto-stop">Stops in {notice.idleMinutesLeft} min unless active</Detail>
             ) : null}

@@ -6,7 +6,9 @@ import { formAction } from "@/lib/forms/form-action";
 import { setTeamPortShareCap } from "@/lib/ports/share-port";
 import { createServiceAccountSchema, createServiceAccountTokenSchema, serviceAccountSchema } from "@/lib/schemas/api-tokens";
 import { portShareCapSchema, SHARE_CAP_LABELS } from "@/lib/schemas/ports";
+import { warmPoolSizeSchema } from "@/lib/schemas/warm-pools";
 import { createServiceAccount, createServiceAccountToken, removeServiceAccount } from "@/lib/teams/service-accounts";
+import { setWarmPoolSize } from "@/lib/workspaces/warm-pool/set-pool-size";
 
 // The team's settings: which team the form is for is only known from its
 // fields, so the domain function decides who may (owners and admins).
@@ -46,5 +48,15 @@ export const removeServiceAccountAction = formAction({
     await removeServiceAccount(user, input);
     revalidatePath("/teams/[slug]/settings", "page");
     return "Service account removed; its tokens stopped working.";
+  },
+});
+
+/** How many workspaces of a template the team keeps warm; the refill loop follows within seconds. */
+export const setWarmPoolSizeAction = formAction({
+  schema: warmPoolSizeSchema,
+  async perform(user, input) {
+    await setWarmPoolSize(user, input);
+    revalidatePath("/teams/[slug]/settings", "page");
+    return input.size === 0 ? "Saved. The pool's workspaces are being deleted." : `Saved. The pool fills up to ${input.size} in the background.`;
   },
 });

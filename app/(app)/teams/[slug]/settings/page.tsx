@@ -5,6 +5,7 @@ import { notFound } from "next/navigation";
 
 import { PortShareCapForm } from "@/components/teams/port-share-cap-form";
 import { ServiceAccounts } from "@/components/teams/service-accounts";
+import { WarmPools } from "@/components/teams/warm-pools";
 import { BackLink } from "@/components/ui/back-link";
 import { Card, CardContent } from "@/components/ui/card";
 import { requireUser } from "@/lib/auth/current-user";
@@ -15,6 +16,7 @@ import { SHARE_CAP_LABELS } from "@/lib/schemas/ports";
 import { env } from "@/lib/env";
 import { getTeamForActor } from "@/lib/teams/get-team";
 import { listServiceAccounts } from "@/lib/teams/service-accounts";
+import { listWarmPools } from "@/lib/workspaces/warm-pool/pool-overview";
 
 type SettingsPageProps = { params: Promise<{ slug: string }> };
 
@@ -33,6 +35,7 @@ export default async function TeamSettingsPage({ params }: SettingsPageProps) {
   const caps = await teamShareCaps(team.id);
   const canEdit = can(user, "team:manage-quotas", { teamId: team.id });
   const serviceAccounts = can(user, "team:manage-members", { teamId: team.id }) ? await listServiceAccounts(user, team.id) : null;
+  const warmPools = await listWarmPools(user, team.id);
 
   return (
     <div className="flex flex-col gap-6">
@@ -67,6 +70,28 @@ export default async function TeamSettingsPage({ params }: SettingsPageProps) {
                 Ports may be shared at most with: <span className="font-medium">{SHARE_CAP_LABELS[narrowest(caps.team, caps.platform)]}</span>. Team
                 owners and admins change this.
               </p>
+            )}
+          </section>
+        </CardContent>
+      </Card>
+
+      <Card>
+        <CardContent>
+          <section aria-labelledby="warm-pools-heading" className="flex flex-col gap-4">
+            <div className="flex flex-col gap-1">
+              <h2 id="warm-pools-heading" className="text-base font-semibold">
+                Warm pools
+              </h2>
+              <p className="text-sm text-muted-foreground">
+                Workspaces kept running with nobody&apos;s name on them, from a template&apos;s latest version with its default size and parameters.
+                Creating one like that takes a running workspace from the pool (its page says so) instead of starting one; the pool refills in the
+                background within the team&apos;s quota, and a new template version replaces its workspaces.
+              </p>
+            </div>
+            {warmPools.length > 0 ? (
+              <WarmPools teamId={team.id} pools={warmPools} canEdit={canEdit} />
+            ) : (
+              <p className="text-sm">The catalog has no templates yet.</p>
             )}
           </section>
         </CardContent>
