@@ -2,9 +2,11 @@
 // runtime, against a real kube-apiserver, scheduler and controller-manager,
 // with the test node agent running the pods as local processes.
 //
-// Two scenarios, each at 10 and at 50 at once (BENCH_WORKSPACES=10,50 to
+// Three scenarios, each at 10 and at 50 at once (BENCH_WORKSPACES=10,50 to
 // change): a cold create (home volume, Service and pod made from nothing),
-// and a restart of a stopped workspace (its volume already bound). For each,
+// a restart of a stopped workspace (its volume already bound), and a create
+// from a warm pool (bench/warm-pool.ts: through createWorkspace and the
+// reconciler on PostgreSQL, request → usable terminal). For the first two,
 // the time from the request until each step of the start was done, p50/p95:
 //
 //   submitted   start() resolved: every object applied, the pod accepted by the API
@@ -25,6 +27,7 @@ import { startControlPlane } from "../test/helpers/kube/control-plane";
 import { startNodeAgent, TEST_STORAGE_CLASS } from "../test/helpers/kube/node-agent";
 import { contractSpec } from "../test/runtime/contract";
 import { summarize, type Summary } from "./stats";
+import { warmPoolBench } from "./warm-pool";
 
 /** How long one start may take before the benchmark gives up on it. */
 const START_TIMEOUT_MS = 180_000;
@@ -54,6 +57,7 @@ export async function benchProvisioning(): Promise<Record<string, Summary>> {
       limits: { cpuMillicores: null, memoryMiB: null, storageGiB: null, workspaces: null, runningWorkspaces: null },
     });
     const recorder = new StartRecorder(runtime);
+    const warm = await warmPoolBench(runtime);
     for (const count of sizes) {
       const specs: WorkspaceSpec[] = Array.from({ length: count }, (_, i) =>
         contractSpec(`b${i}${Date.now().toString(36)}`, { teamSlug: "bench", resources: { cpuMillicores: 100, memoryMiB: 128, diskGiB: 1 } }),
@@ -70,8 +74,10 @@ export async function benchProvisioning(): Promise<Record<string, Summary>> {
       addRows(rows, `restart of a stopped workspace, n=${count}`, restart);
 
       await Promise.all(specs.map((spec) => runtime.destroy(spec)));
+
+      rows[`create from a warm pool, n=${count}: request -> usable terminal`] = summarize(await warm.createsAtOnce(count));
     }
-    rows["create from a warm pool"] = { kind: "unavailable", reason: "warm pools are not built yet (issue 17)" };
+    await warm.close();
     recorder.close();
     return rows;
   } finally {

@@ -7,6 +7,7 @@
 // Needs root (the agent uses network namespaces) and the control-plane binaries.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { HANDED_OVER_ENV_FILE } from "@/lib/runtime/exec-command";
 import { createKubernetesRuntime, type KubernetesRuntimeOptions } from "@/lib/runtime/kubernetes/driver";
 import { RUNTIME_STEPS, type RuntimeStep, type RuntimeEvent, type TerminalSession, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
 import { startControlPlane, type ControlPlane } from "../helpers/kube/control-plane";
@@ -174,6 +175,39 @@ describe("kubernetes driver on a node", () => {
     expect(failed.type === "status" && failed.status.message).toMatch(/deleted outside Podspace/);
     await eventFor(stopped.id, (event) => event.type === "status" && event.status.state === "stopped" && event.status.message === "Stopped", 90_000);
     expect(events.some((event) => event.workspaceId === stopped.id && failedWith("deleted")(event))).toBe(false);
+  });
+
+  it("hands a running workspace over in place: owner labels follow, and its terminal and exec read the new environment", SLOW, async () => {
+    const pooled = await started(spec("handover1", { ownerId: "pool-account" }));
+    await waitForState(runtime, pooled, "running", 90_000);
+    const core = kc.makeApiClient(CoreV1Api);
+    const namespace = `podspace-${team}`;
+    const podBefore = await core.readNamespacedPod({ namespace, name: `ws-${pooled.id}` });
+    expect(podBefore.metadata?.labels?.["podspace.dev/user"]).toBe("pool-account");
+
+    const claimed = { ...pooled, ownerId: "user-2", name: "mine" };
+    await runtime.handOver(claimed);
+    await runtime.exec(claimed, {
+      command: ["/bin/sh", "-c", `mkdir -p .podspace && printf '%s\n' "export PODSPACE_WORKSPACE_NAME='mine'" > ${HANDED_OVER_ENV_FILE}`],
+      onStdout: () => {},
+      onStderr: () => {},
+      timeoutMs: 10_000,
+    });
+
+    const [pod, service, claim] = await Promise.all([
+      core.readNamespacedPod({ namespace, name: `ws-${pooled.id}` }),
+      core.readNamespacedService({ namespace, name: `ws-${pooled.id}` }),
+      core.readNamespacedPersistentVolumeClaim({ namespace, name: `ws-${pooled.id}-home` }),
+    ]);
+    for (const object of [pod, service, claim]) expect(object.metadata?.labels?.["podspace.dev/user"]).toBe("user-2");
+    expect(pod.metadata?.uid).toBe(podBefore.metadata?.uid);
+    const terminal = await runtime.attachTerminal(claimed, { cols: 80, rows: 24 });
+    expect(await runInTerminal(terminal, 'echo "name=$PODSPACE_WORKSPACE_NAME"', outputLine("name=mine"))).toBeTruthy();
+    terminal.close();
+    let printed = "";
+    await runtime.exec(claimed, { command: ["printenv", "PODSPACE_WORKSPACE_NAME"], onStdout: (chunk) => (printed += chunk.toString()), onStderr: () => {}, timeoutMs: 10_000 });
+    expect(printed).toBe("mine\n");
+    await runtime.destroy(claimed);
   });
 
   describe("terminal", () => {
