@@ -17,7 +17,8 @@ export async function quotaOverview(teamId: string, now: Date = new Date()): Pro
   const [rows, usage, perMember] = await Promise.all([
     teamQuotaRows(teamId, db),
     teamUsage(teamId, db),
-    db.workspace.findMany({ where: { teamId, state: { not: "DELETED" }, deletedAt: null }, select: { ownerId: true, desiredState: true } }),
+    // A warm pool's workspaces are no member's (lib/quotas/enforce.ts doesn't count them per member either).
+    db.workspace.findMany({ where: { teamId, state: { not: "DELETED" }, deletedAt: null, warmPoolId: null }, select: { ownerId: true, desiredState: true } }),
   ]);
   const owned = new Map<string, number>();
   const running = new Map<string, number>();
