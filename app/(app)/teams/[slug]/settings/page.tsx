@@ -28,6 +28,25 @@ export async function generateMetadata({ params }: SettingsPageProps): Promise<M
   return { title: team ? `Settings · ${team.name}` : "Settings" };
 }
 
+/** One titled card of the page. */
+function SettingsSection({ id, title, description, children }: { id: string; title: string; description: string; children: React.ReactNode }) {
+  return (
+    <Card>
+      <CardContent>
+        <section aria-labelledby={`${id}-heading`} className="flex flex-col gap-4">
+          <div className="flex flex-col gap-1">
+            <h2 id={`${id}-heading`} className="text-base font-semibold">
+              {title}
+            </h2>
+            <p className="text-sm text-muted-foreground">{description}</p>
+          </div>
+          {children}
+        </section>
+      </CardContent>
+    </Card>
+  );
+}
+
 export default async function TeamSettingsPage({ params }: SettingsPageProps) {
   const user = await requireUser();
   const team = await teamForRequest((await params).slug);
@@ -51,69 +70,37 @@ export default async function TeamSettingsPage({ params }: SettingsPageProps) {
         </p>
       </div>
 
-      <Card>
-        <CardContent>
-          <section aria-labelledby="preview-urls-heading" className="flex flex-col gap-4">
-            <div className="flex flex-col gap-1">
-              <h2 id="preview-urls-heading" className="text-base font-semibold">
-                Preview URLs
-              </h2>
-              <p className="text-sm text-muted-foreground">
-                Each port a workspace listens on has a URL of its own, and the workspace&apos;s owner chooses who may open it, up to the level set
-                here. Narrowing it narrows ports already shared wider within seconds, and below public it stops every signed link.
-              </p>
-            </div>
-            {canEdit ? (
-              <PortShareCapForm teamId={team.id} cap={caps.team} platformCap={caps.platform} />
-            ) : (
-              <p className="text-sm">
-                Ports may be shared at most with: <span className="font-medium">{SHARE_CAP_LABELS[narrowest(caps.team, caps.platform)]}</span>. Team
-                owners and admins change this.
-              </p>
-            )}
-          </section>
-        </CardContent>
-      </Card>
+      <SettingsSection
+        id="preview-urls"
+        title="Preview URLs"
+        description="Each port a workspace listens on has a URL of its own, and the workspace's owner chooses who may open it, up to the level set here. Narrowing it narrows ports already shared wider within seconds, and below public it stops every signed link."
+      >
+        {canEdit ? (
+          <PortShareCapForm teamId={team.id} cap={caps.team} platformCap={caps.platform} />
+        ) : (
+          <p className="text-sm">
+            Ports may be shared at most with: <span className="font-medium">{SHARE_CAP_LABELS[narrowest(caps.team, caps.platform)]}</span>. Team owners
+            and admins change this.
+          </p>
+        )}
+      </SettingsSection>
 
-      <Card>
-        <CardContent>
-          <section aria-labelledby="warm-pools-heading" className="flex flex-col gap-4">
-            <div className="flex flex-col gap-1">
-              <h2 id="warm-pools-heading" className="text-base font-semibold">
-                Warm pools
-              </h2>
-              <p className="text-sm text-muted-foreground">
-                Workspaces kept running with nobody&apos;s name on them, from a template&apos;s latest version with its default size and parameters.
-                Creating one like that takes a running workspace from the pool (its page says so) instead of starting one; the pool refills in the
-                background within the team&apos;s quota, and a new template version replaces its workspaces.
-              </p>
-            </div>
-            {warmPools.length > 0 ? (
-              <WarmPools teamId={team.id} pools={warmPools} canEdit={canEdit} />
-            ) : (
-              <p className="text-sm">The catalog has no templates yet.</p>
-            )}
-          </section>
-        </CardContent>
-      </Card>
+      <SettingsSection
+        id="warm-pools"
+        title="Warm pools"
+        description="Workspaces kept running with nobody's name on them, from a template's latest version with its default size and parameters. Creating one like that takes a running workspace from the pool (its page says so) instead of starting one; the pool refills in the background within the team's quota, and a new template version replaces its workspaces."
+      >
+        {warmPools.length > 0 ? <WarmPools teamId={team.id} pools={warmPools} canEdit={canEdit} /> : <p className="text-sm">The catalog has no templates yet.</p>}
+      </SettingsSection>
 
       {serviceAccounts ? (
-        <Card>
-          <CardContent>
-            <section aria-labelledby="service-accounts-heading" className="flex flex-col gap-4">
-              <div className="flex flex-col gap-1">
-                <h2 id="service-accounts-heading" className="text-base font-semibold">
-                  Service accounts
-                </h2>
-                <p className="text-sm text-muted-foreground">
-                  Robots for CI and AI agents: each is a member of {team.name}, so its workspaces count against the team&apos;s quotas like anyone&apos;s,
-                  and it acts only through the API tokens made for it here. It never signs in.
-                </p>
-              </div>
-              <ServiceAccounts teamId={team.id} accounts={serviceAccounts} maxDays={env.PODSPACE_API_TOKEN_MAX_DAYS} />
-            </section>
-          </CardContent>
-        </Card>
+        <SettingsSection
+          id="service-accounts"
+          title="Service accounts"
+          description={`Robots for CI and AI agents: each is a member of ${team.name}, so its workspaces count against the team's quotas like anyone's, and it acts only through the API tokens made for it here. It never signs in.`}
+        >
+          <ServiceAccounts teamId={team.id} accounts={serviceAccounts} maxDays={env.PODSPACE_API_TOKEN_MAX_DAYS} />
+        </SettingsSection>
       ) : null}
     </div>
   );
