@@ -37,7 +37,8 @@ export async function handOverClaimed(workspaceId: string): Promise<void> {
     let stderr = "";
     const result = await runtime.exec(spec, {
       command: ["/bin/sh", "-c", `umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1.new" && mv -f "$1.new" "$1"`, "sh", HANDED_OVER_ENV_FILE],
-      stdin: Readable.from([envFile(spec.env)]),
+      // Bytes: the Kubernetes exec stream frames Buffers, not strings.
+      stdin: Readable.from([Buffer.from(envFile(spec.env))]),
       onStdout: () => {},
       onStderr: (chunk) => (stderr += chunk.toString()),
       timeoutMs: HAND_OVER_TIMEOUT_MS,
