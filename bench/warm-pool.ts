@@ -24,8 +24,8 @@ import { outputLine, runInTerminal } from "../test/runtime/contract";
 const FILL_TIMEOUT_MS = 300_000;
 
 export interface WarmPoolBench {
-  /** Fills a pool of `count`, then creates `count` workspaces at once; each one's request → usable terminal in ms. */
-  createsAtOnce(count: number): Promise<number[]>;
+  /** Fills a pool of `count`, then creates `count` workspaces at once: each one's request → usable terminal in ms, and why any failed. */
+  createsAtOnce(count: number): Promise<{ times: number[]; failures: string[] }>;
   close(): Promise<void>;
 }
 
@@ -55,7 +55,7 @@ export async function warmPoolBench(runtime: WorkspaceRuntime): Promise<WarmPool
         await loop.runOnce();
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      const times = await Promise.all(
+      const results = await Promise.allSettled(
         Array.from({ length: count }, async (_, i) => {
           const requestedAt = performance.now();
           const { id } = await createWorkspace(actor, { name: `w${i}`, teamId: team.id, templateSlug: "warm", gitRepository: undefined, parameters: {} });
@@ -67,10 +67,15 @@ export async function warmPoolBench(runtime: WorkspaceRuntime): Promise<WarmPool
           return performance.now() - requestedAt;
         }),
       );
+      // Deleted the way users delete them, so the reconciler isn't left with workspaces whose pods went behind its back.
       await setWarmPoolSize(actor, { teamId: team.id, templateId: template.id, size: 0 });
-      const claimed = await getDb().workspace.findMany({ where: { teamId: team.id }, include: runtimeSpecInclude });
-      await Promise.all(claimed.map((workspace) => runtime.destroy(toRuntimeSpec(workspace))));
-      return times;
+      const ids = (await getDb().workspace.findMany({ where: { teamId: team.id }, select: { id: true } })).map((workspace) => workspace.id);
+      await getDb().workspace.updateMany({ where: { id: { in: ids } }, data: { desiredState: "DELETED" } });
+      await Promise.all(ids.map((id) => reconciler.reconcile(id)));
+      return {
+        times: results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : [])),
+        failures: results.flatMap((result) => (result.status === "rejected" ? [String(result.reason).split("\n")[0]!] : [])),
+      };
     },
     async close() {
       await reconciler.stop();

@@ -4,6 +4,7 @@ import { logger } from "@/lib/observability/logger";
 import { HANDED_OVER_ENV_FILE } from "@/lib/runtime/exec-command";
 import { getRuntime } from "@/lib/runtime/runtime";
 import { shellQuote } from "@/lib/runtime/startup-command";
+import type { WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
 import { runtimeSpecInclude, toRuntimeSpec } from "../runtime-spec";
 
 // A warm pool member runs with the pool's environment: its pod spec (or
@@ -15,6 +16,7 @@ import { runtimeSpecInclude, toRuntimeSpec } from "../runtime-spec";
 // and the runtime brings what names the workspace's owner (labels) up to date.
 
 const HAND_OVER_TIMEOUT_MS = 15_000;
+const HAND_OVER_ATTEMPTS = 3;
 
 /** The environment as `export NAME='value'` lines, for `.` in a POSIX shell. */
 export function envFile(env: Record<string, string>): string {
@@ -34,16 +36,15 @@ export async function handOverClaimed(workspaceId: string): Promise<void> {
     const workspace = await db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, include: runtimeSpecInclude });
     const spec = toRuntimeSpec(workspace);
     const runtime = await getRuntime();
-    let stderr = "";
-    const result = await runtime.exec(spec, {
-      command: ["/bin/sh", "-c", `umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1.new" && mv -f "$1.new" "$1"`, "sh", HANDED_OVER_ENV_FILE],
-      // Bytes: the Kubernetes exec stream frames Buffers, not strings.
-      stdin: Readable.from([Buffer.from(envFile(spec.env))]),
-      onStdout: () => {},
-      onStderr: (chunk) => (stderr += chunk.toString()),
-      timeoutMs: HAND_OVER_TIMEOUT_MS,
-    });
-    if (result.exitCode !== 0) throw new Error(`writing ${HANDED_OVER_ENV_FILE} exited with ${result.exitCode ?? "a signal"}: ${stderr.trim()}`);
+    // Writing the file again is harmless, so a connection lost on the way (a busy API server) is tried again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await writeEnvFile(runtime, spec);
+        break;
+      } catch (error) {
+        if (attempt === HAND_OVER_ATTEMPTS) throw error;
+      }
+    }
     await runtime.handOver(spec);
   } catch (error) {
     logger.warn({ err: error, workspaceId }, "handing a claimed warm pool workspace over failed");
@@ -56,4 +57,17 @@ export async function handOverClaimed(workspaceId: string): Promise<void> {
       },
     });
   }
+}
+
+async function writeEnvFile(runtime: WorkspaceRuntime, spec: WorkspaceSpec): Promise<void> {
+  let stderr = "";
+  const result = await runtime.exec(spec, {
+    command: ["/bin/sh", "-c", `umask 077 && mkdir -p "$(dirname "$1")" && cat > "$1.new" && mv -f "$1.new" "$1"`, "sh", HANDED_OVER_ENV_FILE],
+    // Bytes: the Kubernetes exec stream frames Buffers, not strings.
+    stdin: Readable.from([Buffer.from(envFile(spec.env))]),
+    onStdout: () => {},
+    onStderr: (chunk) => (stderr += chunk.toString()),
+    timeoutMs: HAND_OVER_TIMEOUT_MS,
+  });
+  if (result.exitCode !== 0) throw new Error(`writing ${HANDED_OVER_ENV_FILE} exited with ${result.exitCode ?? "a signal"}: ${stderr.trim()}`);
 }
