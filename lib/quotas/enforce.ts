@@ -7,7 +7,10 @@ import { resourceLimits, teamUsage } from "./usage";
 
 // Quota checks that concurrent requests cannot race: the team's row is
 // locked for the rest of the transaction, so two starts in one team are
-// checked one after the other, each seeing what the other committed.
+// checked one after the other, each seeing what the other committed. A warm
+// pool claim adds nothing to the team's totals, so it takes no team lock and
+// claims run side by side; per-member limits lock the member's own row, which
+// serializes one member's creates and claims.
 
 /**
  * Options for transactions that check a quota: requests in one team queue on
@@ -27,14 +30,9 @@ export interface QuotaRequest {
   addedDiskGiB: number;
   /**
    * A warm pool member changing hands: the team counts it already (as its
-   * pool's), so only its new owner's own counts grow.
+   * pool's), so only its new owner's own counts grow and the budget applies.
    */
   teamCountsIt?: boolean;
-}
-
-/** Takes the team's row lock that quota checks queue on, for the rest of the transaction. */
-export async function lockTeamForQuota(tx: Prisma.TransactionClient, teamId: string): Promise<void> {
-  await tx.$queryRaw`SELECT 1 FROM "Team" WHERE "id" = ${teamId} FOR UPDATE`;
 }
 
 /** Throws a "quota" AppError naming the limit and the numbers when the request doesn't fit. */
@@ -45,20 +43,25 @@ export async function assertWithinQuota(
   ownerId: string | null,
   request: QuotaRequest,
 ): Promise<void> {
-  await lockTeamForQuota(tx, team.id);
+  // NO KEY: a claim's rows that reference the team (usage intervals) don't wait on it, nor deadlock with it over the member's lock.
+  if (!request.teamCountsIt) await tx.$queryRaw`SELECT 1 FROM "Team" WHERE "id" = ${team.id} FOR NO KEY UPDATE`;
   // One after the other: a transaction is one connection, which runs one query at a time anyway.
-  const usage = await teamUsage(team.id, tx);
   const { effective: quota } = await teamQuotaRows(team.id, tx);
-  const limits = resourceLimits(quota);
-  const added = request.teamCountsIt ? { creates: false, runs: false, addedDiskGiB: 0 } : request;
-  const checks: Array<[limit: number | null, wouldUse: number, what: string]> = [
-    [limits.workspaces, usage.workspaces + (added.creates ? 1 : 0), "workspaces"],
-    [limits.runningWorkspaces, usage.runningWorkspaces + (added.runs ? 1 : 0), "running workspaces"],
-    [limits.cpuCores, usage.cpuCores + (added.runs ? request.cpu : 0), "CPU cores"],
-    [limits.memoryGiB, usage.memoryGiB + (added.runs ? request.memoryGiB : 0), "GiB of memory"],
-    [limits.storageGiB, usage.storageGiB + added.addedDiskGiB, "GiB of storage"],
-  ];
+  const checks: Array<[limit: number | null, wouldUse: number, what: string]> = [];
+  if (!request.teamCountsIt) {
+    const usage = await teamUsage(team.id, tx);
+    const limits = resourceLimits(quota);
+    checks.push(
+      [limits.workspaces, usage.workspaces + (request.creates ? 1 : 0), "workspaces"],
+      [limits.runningWorkspaces, usage.runningWorkspaces + (request.runs ? 1 : 0), "running workspaces"],
+      [limits.cpuCores, usage.cpuCores + (request.runs ? request.cpu : 0), "CPU cores"],
+      [limits.memoryGiB, usage.memoryGiB + (request.runs ? request.memoryGiB : 0), "GiB of memory"],
+      [limits.storageGiB, usage.storageGiB + request.addedDiskGiB, "GiB of storage"],
+    );
+  }
   if (ownerId !== null && (quota.maxWorkspacesPerMember !== null || quota.maxRunningPerMember !== null)) {
+    // NO KEY, likewise: rows that merely reference the member (its sessions, audit entries) aren't held up.
+    await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ${ownerId} FOR NO KEY UPDATE`;
     const mine = await tx.workspace.findMany({ where: { teamId: team.id, ownerId, state: { not: "DELETED" } }, select: { desiredState: true } });
     checks.push(
       [quota.maxWorkspacesPerMember, mine.length + (request.creates ? 1 : 0), "workspaces per member"],

@@ -3,7 +3,7 @@ import { can, type Actor } from "@/lib/authz";
 import { getDb } from "@/lib/db/client";
 import { AppError, conflictOnUnique } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { QUOTA_TRANSACTION, assertWithinQuota, lockTeamForQuota } from "@/lib/quotas/enforce";
+import { QUOTA_TRANSACTION, assertWithinQuota } from "@/lib/quotas/enforce";
 import type { CreateWorkspaceInput } from "@/lib/schemas/workspaces";
 import { defaultParameters, parametersSchema, type WorkspaceParameters } from "@/lib/templates/parameters";
 import { templateSpec } from "@/lib/templates/spec";
@@ -63,7 +63,6 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
       if (team.archivedAt) throw new AppError("invalid", `Team ${team.slug} is archived.`, "teamId");
       const taken = await tx.workspace.findFirst({ where: { ownerId: actor.id, name: input.name, state: { not: "DELETED" } } });
       if (taken) throw nameTaken(input.name);
-      await lockTeamForQuota(tx, team.id);
       const pick = await pickPoolMember(tx, {
         teamId: team.id,
         templateId: template.id,

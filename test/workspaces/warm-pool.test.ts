@@ -174,6 +174,21 @@ describe("warm pools", { timeout: 120_000 }, () => {
     }
   });
 
+  it("holds one member's concurrent claims to their own limit, though claims don't queue on the team", async () => {
+    const { team, owner } = await teamWithOwner("permember", { maxWorkspacesPerMember: 1 });
+    await setWarmPoolSize(owner, { teamId: team.id, templateId, size: 3 });
+    await fill(team.id, 3);
+
+    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => create(owner, team.id, `mine-${i}`)));
+
+    expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+    for (const result of results.filter((result) => result.status === "rejected")) {
+      expect((result as PromiseRejectedResult).reason).toMatchObject({ code: "quota", message: "Team permember would use 2 of 1 workspaces per member." });
+    }
+    expect(await getDb().workspace.count({ where: { teamId: team.id, ownerId: owner.id } })).toBe(1);
+    expect(await membersOf(team.id)).toHaveLength(2);
+  });
+
   it("says why a create that doesn't match the pool starts cold", async () => {
     const { team, owner } = await teamWithOwner("nomatch");
     const { id: noPool } = await create(owner, team.id, "no-pool");
