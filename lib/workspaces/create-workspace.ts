@@ -125,11 +125,12 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
       );
       return { id: created.id, claimed: pick.claimed };
     }, QUOTA_TRANSACTION);
-    requestReconcile(workspace.id);
-    // What is the user's reaches the running workspace only now that it is theirs.
     if (workspace.claimed) {
+      // It runs already: nothing for the reconciler to do. What is the user's reaches it only now that it is theirs.
       requestPoolRefill();
       await handOverClaimed(workspace.id);
+    } else {
+      requestReconcile(workspace.id);
     }
     return { id: workspace.id, created: true };
   } catch (error) {
