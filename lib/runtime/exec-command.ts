@@ -5,21 +5,11 @@
 // them is interpreted by the shell.
 
 /**
- * Relative to $HOME: the environment a workspace's user got after it started
- * (a warm pool member once claimed, lib/workspaces/warm-pool/hand-over.ts),
- * which every exec and terminal reads over what the workspace started with.
- */
-export const HANDED_OVER_ENV_FILE = ".podspace/env";
-
-/** Shell that reads HANDED_OVER_ENV_FILE when there is one; run from $HOME. */
-export const READ_HANDED_OVER_ENV = `if [ -r "$HOME/${HANDED_OVER_ENV_FILE}" ]; then . "$HOME/${HANDED_OVER_ENV_FILE}"; fi`;
-
-/**
  * $1: the directory ("" for $HOME), relative to $HOME (a pod's working
  * directory is its image's, not necessarily the home); $2: how many
  * NAME=value follow; then those; then the command.
  */
-const SCRIPT = `${READ_HANDED_OVER_ENV}; ` + 'cd -- "$HOME" 2>/dev/null; cd -- "${1:-.}" || exit 126; n=$2; shift 2; while [ "$n" -gt 0 ]; do export "$1"; shift; n=$((n - 1)); done; exec "$@"';
+const SCRIPT = 'cd -- "$HOME" 2>/dev/null; cd -- "${1:-.}" || exit 126; n=$2; shift 2; while [ "$n" -gt 0 ]; do export "$1"; shift; n=$((n - 1)); done; exec "$@"';
 
 export function commandWithin(options: { cwd?: string; env?: Record<string, string> }, command: string[]): string[] {
   const env = Object.entries(options.env ?? {}).map(([name, value]) => `${name}=${value}`);

@@ -126,9 +126,10 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
       return { id: created.id, claimed: pick.claimed };
     }, QUOTA_TRANSACTION);
     if (workspace.claimed) {
-      // It runs already: nothing for the reconciler to do. What is the user's reaches it only now that it is theirs.
+      // It runs already: nothing for the reconciler to do. Its terminals and execs carry the user's environment from now on;
+      // the runtime's labels follow off the request's path.
       requestPoolRefill();
-      await handOverClaimed(workspace.id);
+      void handOverClaimed(workspace.id);
     } else {
       requestReconcile(workspace.id);
     }

@@ -7,7 +7,6 @@
 // Needs root (the agent uses network namespaces) and the control-plane binaries.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { HANDED_OVER_ENV_FILE } from "@/lib/runtime/exec-command";
 import { createKubernetesRuntime, type KubernetesRuntimeOptions } from "@/lib/runtime/kubernetes/driver";
 import { RUNTIME_STEPS, type RuntimeStep, type RuntimeEvent, type TerminalSession, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
 import { startControlPlane, type ControlPlane } from "../helpers/kube/control-plane";
@@ -177,22 +176,16 @@ describe("kubernetes driver on a node", () => {
     expect(events.some((event) => event.workspaceId === stopped.id && failedWith("deleted")(event))).toBe(false);
   });
 
-  it("hands a running workspace over in place: owner labels follow, and its terminal and exec read the new environment", SLOW, async () => {
-    const pooled = await started(spec("handover1", { ownerId: "pool-account" }));
+  it("hands a running workspace over in place: owner labels follow, and its terminal and exec carry the spec's environment, not the pod's", SLOW, async () => {
+    const pooled = await started(spec("handover1", { ownerId: "pool-account", env: { PODSPACE_WORKSPACE_NAME: "warm-1" } }));
     await waitForState(runtime, pooled, "running", 90_000);
     const core = kc.makeApiClient(CoreV1Api);
     const namespace = `podspace-${team}`;
     const podBefore = await core.readNamespacedPod({ namespace, name: `ws-${pooled.id}` });
     expect(podBefore.metadata?.labels?.["podspace.dev/user"]).toBe("pool-account");
 
-    const claimed = { ...pooled, ownerId: "user-2", name: "mine" };
+    const claimed = { ...pooled, ownerId: "user-2", name: "mine", env: { PODSPACE_WORKSPACE_NAME: "mine" } };
     await runtime.handOver(claimed);
-    await runtime.exec(claimed, {
-      command: ["/bin/sh", "-c", `mkdir -p .podspace && printf '%s\n' "export PODSPACE_WORKSPACE_NAME='mine'" > ${HANDED_OVER_ENV_FILE}`],
-      onStdout: () => {},
-      onStderr: () => {},
-      timeoutMs: 10_000,
-    });
 
     const [pod, service, claim] = await Promise.all([
       core.readNamespacedPod({ namespace, name: `ws-${pooled.id}` }),

@@ -283,12 +283,13 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
 
     async attachTerminal(spec, terminal) {
       await runningPod(spec);
-      return openTerminal(kubeConfig, workspaceRef(namespacePrefix, spec), terminal);
+      return openTerminal(kubeConfig, workspaceRef(namespacePrefix, spec), terminal, spec.env);
     },
 
     async exec(spec, options) {
       await runningPod(spec);
-      return execInPod(kubeConfig, workspaceRef(namespacePrefix, spec), options);
+      // The spec's environment as it is now, as the terminal's (a claimed warm pool member's pod has its pool's).
+      return execInPod(kubeConfig, workspaceRef(namespacePrefix, spec), { ...options, env: { ...spec.env, ...options.env } });
     },
 
     async handOver(spec) {

@@ -1,8 +1,8 @@
 import { PassThrough, Writable } from "node:stream";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type WebSocket from "ws";
+import { commandWithin } from "../exec-command";
 import { RuntimeError, type TerminalOptions, type TerminalSession } from "../types";
-import { READ_HANDED_OVER_ENV } from "../exec-command";
 import { socketErrorMessage } from "./errors";
 import { CONTAINER_NAME } from "./names";
 import { execClient, exitOf, type Exit } from "./pod-exec";
@@ -12,15 +12,11 @@ import { execClient, exitOf, type Exit } from "./pod-exec";
 // (channel 4, fed by client-node's TerminalSizeQueue from a "resizable"
 // stdout) and, at the end, the exit status.
 
-/**
- * bash when the image has it, else sh; as a login shell so profile scripts
- * run, like the local runtime's; with the environment its user got after the
- * pod started, if any (a claimed warm pool member).
- */
+/** bash when the image has it, else sh; as a login shell so profile scripts run, like the local runtime's. */
 export const LOGIN_SHELL = [
   "/bin/sh",
   "-c",
-  `${READ_HANDED_OVER_ENV}; export TERM=xterm-256color; if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi`,
+  "export TERM=xterm-256color; if command -v bash >/dev/null 2>&1; then exec bash -l; else exec sh -l; fi",
 ];
 
 /**
@@ -62,6 +58,12 @@ export async function openTerminal(
   kubeConfig: KubeConfig,
   target: { namespace: string; pod: string },
   options: TerminalOptions,
+  /**
+   * The workspace's environment as it is now, over the pod's: a warm pool
+   * member's pod was made before its user claimed it, and its user's
+   * environment reaches it only this way (lib/workspaces/warm-pool).
+   */
+  env: Record<string, string>,
 ): Promise<TerminalSession> {
   const stdin = new PassThrough();
   const output = new TerminalOutput(options.cols, options.rows);
@@ -74,7 +76,7 @@ export async function openTerminal(
       target.namespace,
       target.pod,
       CONTAINER_NAME,
-      LOGIN_SHELL,
+      commandWithin({ env }, LOGIN_SHELL),
       output,
       null, // a TTY merges stderr into stdout
       stdin,
