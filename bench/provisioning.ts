@@ -77,7 +77,7 @@ export async function benchProvisioning(): Promise<Record<string, Summary>> {
 
       const { times, failures } = await warm.createsAtOnce(count);
       for (const milestone of ["created", "terminal"] as const) {
-        const label = `create from a warm pool, n=${count}: request -> ${milestone === "created" ? "claimed and handed over" : "usable terminal"}`;
+        const label = `create from a warm pool, n=${count}: request -> ${milestone === "created" ? "claimed (create returned)" : "usable terminal"}`;
         rows[label] =
           failures.length === 0
             ? summarize(times.map((time) => time[milestone]))

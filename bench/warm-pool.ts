@@ -1,10 +1,11 @@
 // The provisioning benchmark's warm scenario (bench/provisioning.ts): N
 // creates at once, each of which claims a running member of the team's warm
 // pool, through the app's own code: createWorkspace on PostgreSQL (the claim
-// under FOR UPDATE SKIP LOCKED, the hand-over through exec), with the
-// reconciler and the refill loop on the runtime given. Per create: request →
-// a usable terminal (the workspace RUNNING and a shell attached, echoing a
-// command's output). The pool is filled first and not refilled during the
+// under FOR UPDATE SKIP LOCKED; the relabelling follows off its path), with
+// the reconciler and the refill loop on the runtime given. Per create:
+// request → claimed (createWorkspace returned) and request → a usable
+// terminal (the workspace RUNNING and a shell attached, echoing a command's
+// output, with the user's environment). The pool is filled first and not refilled during the
 // measurement, so every create finds a member.
 import { createPrismaClient, getDb, installDbClients } from "@/lib/db/client";
 import { prepareDatabase } from "@/lib/db/prepare";
@@ -26,8 +27,8 @@ const FILL_TIMEOUT_MS = 300_000;
 export interface WarmPoolBench {
   /**
    * Fills a pool of `count`, then creates `count` workspaces at once: each
-   * one's request → created (createWorkspace returned: claimed and handed
-   * over) and request → usable terminal, in ms, and why any failed.
+   * one's request → created (createWorkspace returned: claimed) and
+   * request → usable terminal, in ms, and why any failed.
    */
   createsAtOnce(count: number): Promise<{ times: Array<{ created: number; terminal: number }>; failures: string[] }>;
   close(): Promise<void>;
