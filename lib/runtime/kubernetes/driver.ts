@@ -201,7 +201,12 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
     async provision(spec) {
       const objects = workspaceObjects(validated(spec));
       await forgettingTeamOnFailure(spec, async () => {
-        await Promise.all([store.ensure(objects.claim, convergeClaim), store.ensure(objects.service, convergeService)]);
+        await Promise.all([
+          store.ensure(objects.claim, convergeClaim),
+          store.ensure(objects.service, convergeService),
+          // Asked now, off the start's path, whether the start will wait for the volume (untilSchedulable).
+          options.storageClass && bindsImmediately(options.storageClass),
+        ]);
       });
       applied.remember(claimKey(spec));
     },
