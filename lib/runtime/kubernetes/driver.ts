@@ -43,8 +43,14 @@ const EXPECTED_DELETION_TTL_MS = 10 * 60_000;
 const APPLIED_TTL_MS = 5 * 60_000;
 /** How long a storage class's binding mode is taken as known. */
 const STORAGE_CLASS_TTL_MS = 10 * 60_000;
-/** The longest a new workspace's pod waits for its volume to be bound before it is made anyway. */
-const BIND_WAIT_MS = 10_000;
+/**
+ * The longest a new workspace's pod waits for its volume to be bound before
+ * it is made anyway. The wait holds one of the reconciler's few slots, so it
+ * is short: a volume that binds within it (a local or fast provisioner)
+ * spares the pod the scheduler's back-off; a slow cloud disk leaves the pod
+ * to the scheduler, as before.
+ */
+const BIND_WAIT_MS = 3_000;
 /** Each open ports list asks every 2 s: one exec into the pod per this long serves them all. */
 const LISTENING_PORTS_TTL_MS = 2_000;
 
