@@ -1,6 +1,6 @@
 import type { ParseArgsOptionsConfig } from "node:util";
 import type { PodspaceClient } from "../lib/sdk/client";
-import { usageError } from "./exit-codes";
+import { usageError, type ExitCode } from "./exit-codes";
 import type { Output } from "./output";
 
 // What every command is: its words ("ls", "tokens create"), how it is used,
@@ -21,6 +21,8 @@ export interface Command {
   usage: string;
   summary: string;
   options?: ParseArgsOptionsConfig;
+  /** The exit code of every failure but a usage error, for a command whose own exit codes mean something else (ssh's shell's). */
+  failureExitCode?: ExitCode;
   run(context: CommandContext): Promise<void>;
 }
 

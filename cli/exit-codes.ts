@@ -12,6 +12,8 @@ export const EXIT = {
   notFound: 4,
   /** create --wait: the workspace was created but failed (or the wait ended) before it ran. */
   notReady: 5,
+  /** ssh: any failure of Podspace's own (as ssh's 255), so that the shell's exit codes, passed on, stay the shell's. */
+  sshFailed: 255,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

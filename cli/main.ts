@@ -1,9 +1,11 @@
 import { parseArgs } from "node:util";
 import { PodspaceClient } from "../lib/sdk/client";
-import { PodspaceApiError, WorkspaceNotReadyError } from "../lib/sdk/errors";
+import { PodspaceApiError, PodspaceSocketClosedError, WorkspaceNotReadyError } from "../lib/sdk/errors";
 import { resolveLocalhostNames } from "../lib/server/localhost-names";
 import type { Command } from "./command";
 import { login, logout } from "./commands/auth";
+import { portForward } from "./commands/port-forward";
+import { ssh } from "./commands/ssh";
 import { templates } from "./commands/templates";
 import { tokensCreate, tokensList, tokensRevoke } from "./commands/tokens";
 import { create, events, list, operations } from "./commands/workspaces";
@@ -15,7 +17,7 @@ import { output } from "./output";
 // options, runs it, and turns what went wrong into a message on stderr and
 // an exit code that says what kind of failure it was.
 
-const COMMANDS: Command[] = [login, logout, templates, list, create, ...operations, events, tokensList, tokensCreate, tokensRevoke];
+const COMMANDS: Command[] = [login, logout, templates, list, create, ...operations, events, ssh, portForward, tokensList, tokensCreate, tokensRevoke];
 
 const COMMON_OPTIONS = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
 
@@ -28,7 +30,8 @@ function help(): string {
     "",
     "Every command takes --json for machine-readable output, and --help.",
     "PODSPACE_URL and PODSPACE_TOKEN override the stored login; PODSPACE_CONFIG says where it is stored.",
-    "Exit codes: 0 ok, 1 API error, 2 usage error, 3 not authenticated, 4 not found, 5 workspace not ready (create --wait).",
+    "Exit codes: 0 ok, 1 API error, 2 usage error, 3 not authenticated, 4 not found, 5 workspace not ready (create --wait);",
+    "ssh: the shell's, and 255 for any failure of Podspace's.",
   ].join("\n");
 }
 
@@ -73,10 +76,13 @@ function failure(error: unknown): { code: ExitCode; message: string; detail?: ob
     return { code, message: error.message, detail: { code: error.code, status: error.status, ...(error.field ? { field: error.field } : {}) } };
   }
   if (error instanceof WorkspaceNotReadyError) return { code: EXIT.notReady, message: error.message, detail: { workspaceId: error.workspaceId ?? null, outcome: error.outcome } };
-  // fetch fails with a TypeError whose cause says why (refused, DNS, TLS).
+  // The server closed a terminal or forwarded port for a reason (the token revoked, the workspace stopped).
+  if (error instanceof PodspaceSocketClosedError) return { code: EXIT.apiError, message: error.message, detail: { closeCode: error.code } };
+  // fetch fails with a TypeError whose cause says why (refused, DNS, TLS); a WebSocket with the system call's error.
   if (error instanceof TypeError && error.message === "fetch failed") {
     return { code: EXIT.apiError, message: `Can't reach Podspace: ${(error.cause as Error | undefined)?.message ?? error.message}` };
   }
+  if (error instanceof Error && "syscall" in error) return { code: EXIT.apiError, message: `Can't reach Podspace: ${error.message}` };
   throw error;
 }
 
@@ -88,5 +94,6 @@ try {
 } catch (error) {
   const { code, message, detail } = failure(error);
   console.error(argv.includes("--json") ? JSON.stringify({ error: { message, ...detail } }) : `podspace: ${message}`);
-  process.exitCode = code;
+  const failsWith = findCommand(argv)?.[0].failureExitCode;
+  process.exitCode = failsWith !== undefined && code !== EXIT.usage ? failsWith : code;
 }

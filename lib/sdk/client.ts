@@ -1,7 +1,10 @@
-import { PodspaceApiError, WorkspaceNotReadyError } from "./errors";
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
+import { PodspaceApiError, WorkspaceNotReadyError } from "./errors";
+import { forwardStream } from "./port-forward";
 import { openApiSocket } from "./socket";
 import { lines, serverSentEvents } from "./streams";
+import { attachTerminal, terminalQuery, type Terminal, type TerminalOptions } from "./terminal";
 import type {
   ApiErrorBody,
   ChangeSettingsInput,
@@ -20,9 +23,10 @@ import type {
 } from "./types";
 
 // A typed client of /api/v1 for scripts, CI and the podspace CLI: one method
-// per operation, errors as PodspaceApiError, and the two streams (a new
+// per operation, errors as PodspaceApiError, the two streams (a new
 // workspace's progress, a workspace's events) as callbacks and async
-// iterators. It needs only fetch, so it runs in any Node process.
+// iterators, and the WebSockets (a terminal, a forwarded port) as objects of
+// their own. It needs only fetch and ws, so it runs in any Node process.
 
 export interface PodspaceClientOptions {
   /** Podspace's URL, e.g. https://podspace.example.com (without /api/v1). */
@@ -93,6 +97,12 @@ export class PodspaceClient {
     delete: (id: string): Promise<Workspace> => this.json("DELETE", `/workspaces/${encodeURIComponent(id)}`),
     /** Its state, then each event and change as it happens, until the signal aborts or the workspace is gone. */
     events: (id: string, options: EventsOptions = {}): AsyncGenerator<WorkspaceUpdate, void, undefined> => this.followEvents(id, options),
+    /** A shell in the running workspace (the exec scope): its owner's terminal session, as in the browser. Resolves once it is attached. */
+    terminal: async (id: string, options: TerminalOptions = {}): Promise<Terminal> =>
+      attachTerminal(await this.socket(`/workspaces/${encodeURIComponent(id)}/terminal`, terminalQuery(options), options.signal)),
+    /** One connection to `port` in the running workspace (the exec scope); rejects with a PodspaceApiError (409) when nothing listens there. */
+    forwardPort: async (id: string, port: number, options: { signal?: AbortSignal } = {}): Promise<Duplex> =>
+      forwardStream(await this.socket(`/workspaces/${encodeURIComponent(id)}/ports/${port}/forward`, {}, options.signal)),
   };
 
   readonly tokens = {
