@@ -2,6 +2,7 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { PodspaceClient } from "@/lib/sdk";
 import { documentedApi, type ApiCall } from "./api-client";
 import { tokenFromPage as makeToken } from "./api-tokens";
 import { insertTemplate, query } from "./database";
@@ -149,7 +150,7 @@ describe("the REST API", () => {
     await page.goto(`${stack.podspace.url}/audit?action=workspace.created`);
     expect(await page.getByRole("row").filter({ hasText: "Dana Developer" }).textContent()).toContain("via token ci");
     // Even with the admin scope: bound to a team, the token lends no platform-wide rights.
-    const outsider = await tokenFromPage("other-team", ["read", "workspaces:write", "tokens:write", "admin"], "Other");
+    const outsider = await tokenFromPage("other-team", ["read", "workspaces:write", "tokens:write", "admin", "exec"], "Other");
 
     const routes: Array<[method: string, route: string, documented: string, body?: unknown]> = [
       ["GET", `/workspaces/${id}`, "/workspaces/{id}"],
@@ -163,6 +164,11 @@ describe("the REST API", () => {
       expect([method, route, answer.status, answer.json.error.message]).toEqual([method, route, 404, "Workspace not found."]);
     }
     expect((await api(outsider, "GET", "/workspaces?scope=team", "/workspaces")).json.workspaces).toEqual([]);
+    // The WebSockets too: the terminal and port forwarding.
+    const sdk = new PodspaceClient({ url: stack.podspace.url, token: outsider });
+    for (const open of [() => sdk.workspaces.terminal(id), () => sdk.workspaces.forwardPort(id, 3000)]) {
+      await expect(open()).rejects.toMatchObject({ status: 404, message: "Workspace not found." });
+    }
     // Nor can it revoke someone else's token.
     const [dana] = await query<{ id: string }>(stack.database.url, `SELECT id FROM "ApiToken" WHERE name = 'ci'`);
     const revoke = await api(outsider, "DELETE", `/tokens/${dana!.id}`, "/tokens/{id}");

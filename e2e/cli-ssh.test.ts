@@ -63,8 +63,8 @@ describe("podspace ssh and port-forward", () => {
   });
 
   /** The CLI's environment: its own config file, and no credentials of the environment's unless given. */
-  function cliEnv(env: Record<string, string> = {}): Record<string, string> {
-    const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const inherited = { ...process.env };
     delete inherited.PODSPACE_URL;
     delete inherited.PODSPACE_TOKEN;
     return { ...inherited, PODSPACE_CONFIG: config, ...env };
