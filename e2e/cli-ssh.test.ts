@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { PodspaceClient } from "@/lib/sdk";
 import { tokenFromPage } from "./api-tokens";
 import { insertTemplate, query } from "./database";
+import { IDE_TEMPLATE } from "./ide-template";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 
@@ -25,16 +26,8 @@ const IDE_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-serve
 const APP_PORT = 3000;
 const IDLE_PORT = 3999;
 
-const TEMPLATE = {
-  slug: "ssh-ide",
-  name: "SSH IDE",
-  description: "A test IDE that answers health checks.",
-  image: "podspace/test-ide:1",
-  resources: { cpu: { default: 1, options: [1] }, memoryGiB: { default: 1, min: 1, max: 1 }, diskGiB: { default: 1, min: 1, max: 1 } },
-  parameters: [],
-  startupScript: "",
-  ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
-};
+/** The e2e template with the plain test IDE, quick to start: the terminal is what is tested here. */
+const TEMPLATE = { ...IDE_TEMPLATE, slug: "ssh-ide", name: "SSH IDE", ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" } };
 
 /** An HTTP server that answers with the path it was asked for. */
 const APP = `require("http").createServer((request, response) => response.end("hello from " + request.url)).listen(${APP_PORT})`;
