@@ -123,6 +123,23 @@ describe("podspace ssh and port-forward", () => {
     expect([run.code, run.stderr]).toEqual([3, ""]);
   });
 
+  it("attaches again with --session to a session the SDK opened with the same token, its scrollback replayed", async () => {
+    const sdk = new PodspaceClient({ url: stack.podspace.url, token });
+    const shell = await sdk.workspaces.terminal(workspaceId, { session: "kept", cols: 80, rows: 24 });
+    let output = "";
+    shell.onData((data) => (output += data));
+    shell.write("echo kept-$((3*3))\r");
+    await expect.poll(() => output).toMatch(/kept-9\r\n/);
+    shell.detach();
+    expect(await shell.ended).toMatchObject({ code: 1000 });
+
+    const again = await podspace(["ssh", "box", "--session", "kept"], { stdin: "exit\n" });
+    // The scrollback comes first, replayed.
+    expect([again.code, again.stdout]).toEqual([0, expect.stringMatching(/^[^]*kept-9\r\n[^]*exit/)]);
+    const invalid = await podspace(["ssh", "box", "--session", "no spaces"]);
+    expect([invalid.code, invalid.stderr.trim()]).toEqual([255, "podspace: The session must be 1 to 64 letters, digits, - or _."]);
+  });
+
   it("is refused without the exec scope with the API's message, and ends when the token is revoked: exit 255", async () => {
     const reader = await tokenFromPage(page, stack.podspace.url, "reader", ["read"]);
     const refused = await podspace(["ssh", "box"], { env: { PODSPACE_TOKEN: reader, PODSPACE_URL: stack.podspace.url } });
