@@ -47,7 +47,11 @@ async function attachHere(terminal: Terminal): Promise<TerminalEnd> {
     restored = true;
     stdin.off("data", type).off("end", typeEnd).pause();
     stdout.off("resize", resize);
-    if (raw) stdin.setRawMode(false);
+    try {
+      if (raw) stdin.setRawMode(false);
+    } catch {
+      // The terminal itself is gone (SIGHUP): there is nothing left to restore.
+    }
   };
   const exitOn = (signal: (typeof ENDING_SIGNALS)[number]) => () => {
     restore();
