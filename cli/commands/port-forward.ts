@@ -11,15 +11,16 @@ import { workspaceId } from "../resolve";
 // forwarding WebSocket). A connection that fails says why on stderr (e.g.
 // nothing listens there yet) and the listener keeps going, until Ctrl-C.
 
-const port = z.coerce.number().int().min(0).max(65_535);
+const port = z.number().int().min(0).max(65_535);
 /** 8080:3000, or 3000 for the same port on both sides; a local 0 (or none before the colon) takes any free port. */
 const portPair = z
   .string()
   .regex(/^(\d*:)?\d+$/)
   .transform((pair) => {
     const [local, remote] = pair.includes(":") ? pair.split(":") : [pair, pair];
-    return { local: port.parse(local || "0"), remote: port.min(1).parse(remote) };
-  });
+    return { local: Number(local || 0), remote: Number(remote) };
+  })
+  .pipe(z.object({ local: port, remote: port.min(1) }));
 
 type PortPair = z.output<typeof portPair>;
 
@@ -34,7 +35,7 @@ export const portForward: Command = {
     if (specs.length === 0) throw usageError("Name the ports to forward: [<local>:]<remote>, e.g. 8080:3000.");
     const pairs = specs.map((spec) => {
       const parsed = portPair.safeParse(spec);
-      if (!parsed.success) throw usageError(`${spec} is not [<local>:]<remote> with ports from 1 to 65535.`);
+      if (!parsed.success) throw usageError(`${spec} is not [<local>:]<remote>, ports from 1 to 65535 (a local 0 takes any free one).`);
       return parsed.data;
     });
     const address = text(context.values, "address") ?? "127.0.0.1";
