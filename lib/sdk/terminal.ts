@@ -49,6 +49,8 @@ export class Terminal {
       const message = parseServerMessage(data);
       if (message?.type === "exit") exitCode = message.code;
     });
+    // A broken connection closes it too (1006): `ended` says so.
+    socket.on("error", () => socket.terminate());
     this.ended = new Promise((resolve) => socket.once("close", (code, reason) => resolve({ code, reason: reason.toString(), ...(exitCode === undefined ? {} : { exitCode }) })));
   }
 
