@@ -99,10 +99,10 @@ export class PodspaceClient {
     events: (id: string, options: EventsOptions = {}): AsyncGenerator<WorkspaceUpdate, void, undefined> => this.followEvents(id, options),
     /** A shell in the running workspace (the exec scope): its owner's terminal session, as in the browser. Resolves once it is attached. */
     terminal: async (id: string, options: TerminalOptions = {}): Promise<Terminal> =>
-      attachTerminal(await this.socket(`/workspaces/${encodeURIComponent(id)}/terminal`, terminalQuery(options), options.signal)),
+      attachTerminal(await this.socket(`/workspaces/${encodeURIComponent(id)}/terminal`, terminalQuery(options), options.signal, true)),
     /** One connection to `port` in the running workspace (the exec scope); rejects with a PodspaceApiError (409) when nothing listens there. */
     forwardPort: async (id: string, port: number, options: { signal?: AbortSignal } = {}): Promise<Duplex> =>
-      forwardStream(await this.socket(`/workspaces/${encodeURIComponent(id)}/ports/${port}/forward`, {}, options.signal)),
+      forwardStream(await this.socket(`/workspaces/${encodeURIComponent(id)}/ports/${port}/forward`, {}, options.signal, true)),
   };
 
   readonly tokens = {
@@ -176,11 +176,11 @@ export class PodspaceClient {
     }
   }
 
-  /** One of the API's WebSockets at `path` (under /api/v1), open. */
-  private socket(path: string, query: Record<string, string> = {}, signal?: AbortSignal): Promise<WebSocket> {
+  /** One of the API's WebSockets at `path` (under /api/v1), open; `held`: paused, see openApiSocket. */
+  private socket(path: string, query: Record<string, string> = {}, signal?: AbortSignal, held = false): Promise<WebSocket> {
     const url = new URL(`${this.base}${path}`);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-    return openApiSocket(url, this.token, signal);
+    return openApiSocket(url, this.token, signal, held);
   }
 
   private async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

@@ -9,7 +9,7 @@ import { PodspaceSocketClosedError } from "./errors";
 /** Close codes of an ordinary end: either side finished. */
 const NORMAL = new Set([1000, 1005]);
 
-/** The socket as a Duplex; when the server closes it for a reason (the token was revoked: 4401), the stream errors with a PodspaceSocketClosedError saying so. */
+/** The socket (opened held: the stream resumes it as it is read) as a Duplex; when the server closes it for a reason (the token was revoked: 4401), the stream errors with a PodspaceSocketClosedError saying so. */
 export function forwardStream(socket: WebSocket): Duplex {
   // Registered before the stream's own close listener, which would end it quietly.
   socket.once("close", (code, reason) => {

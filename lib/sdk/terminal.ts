@@ -94,7 +94,7 @@ export function terminalQuery({ cols, rows, session }: TerminalOptions): Record<
   return Object.fromEntries(Object.entries({ cols, rows, session }).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]])));
 }
 
-/** Waits for the server's `ready`; a socket closed before it (the workspace isn't running, too many terminals) rejects with why. */
+/** Waits for the server's `ready` on a socket opened held (paused); a socket closed before it (the workspace isn't running, too many terminals) rejects with why. */
 export function attachTerminal(socket: WebSocket): Promise<Terminal> {
   return new Promise((resolve, reject) => {
     const closed = (code: number, reason: Buffer) => reject(new PodspaceSocketClosedError(code, reason.toString() || `the terminal closed (${code})`));
@@ -107,6 +107,7 @@ export function attachTerminal(socket: WebSocket): Promise<Terminal> {
       resolve(new Terminal(socket, message.session, message.replayed));
     };
     socket.on("message", ready);
+    socket.resume();
   });
 }
 
