@@ -21,7 +21,7 @@ export interface Command {
   usage: string;
   summary: string;
   options?: ParseArgsOptionsConfig;
-  /** The exit code of every failure but a usage error, for a command whose own exit codes mean something else (ssh's shell's). */
+  /** The exit code of every failure, for a command whose other exit codes are not podspace's own (exec's are its command's, ssh's its shell's). */
   failureExitCode?: ExitCode;
   run(context: CommandContext): Promise<void>;
 }
@@ -50,4 +50,17 @@ export function number(values: OptionValues, name: string): number | undefined {
   const parsed = Number(value);
   if (value.trim() === "" || !Number.isFinite(parsed)) throw usageError(`--${name} takes a number, not ${value}.`);
   return parsed;
+}
+
+/** A repeated name=value option (--param, --env) as a record; undefined when not given. */
+export function pairs(values: OptionValues, name: string): Record<string, string> | undefined {
+  const given = texts(values, name);
+  if (given.length === 0) return undefined;
+  return Object.fromEntries(
+    given.map((pair) => {
+      const equals = pair.indexOf("=");
+      if (equals <= 0) throw usageError(`--${name} takes name=value, not ${pair}.`);
+      return [pair.slice(0, equals), pair.slice(equals + 1)];
+    }),
+  );
 }

@@ -12,7 +12,11 @@ export const EXIT = {
   notFound: 4,
   /** create --wait: the workspace was created but failed (or the wait ended) before it ran. */
   notReady: 5,
-  /** ssh: any failure of Podspace's own (as ssh's 255), so that the shell's exit codes, passed on, stay the shell's. */
+  /** exec: the command ran past its --timeout and was killed (as timeout(1) exits). */
+  execTimedOut: 124,
+  /** exec: any failure of podspace's own (as ssh's 255), since every other code is the command's. */
+  execFailed: 255,
+  /** ssh: any failure of podspace's own (as ssh's 255), since every other code is the shell's. */
   sshFailed: 255,
 } as const;
 

@@ -4,6 +4,8 @@ import { PodspaceApiError, PodspaceSocketClosedError, WorkspaceNotReadyError } f
 import { resolveLocalhostNames } from "../lib/server/localhost-names";
 import type { Command } from "./command";
 import { login, logout } from "./commands/auth";
+import { cp } from "./commands/cp";
+import { exec } from "./commands/exec";
 import { portForward } from "./commands/port-forward";
 import { ssh } from "./commands/ssh";
 import { templates } from "./commands/templates";
@@ -17,7 +19,7 @@ import { output } from "./output";
 // options, runs it, and turns what went wrong into a message on stderr and
 // an exit code that says what kind of failure it was.
 
-const COMMANDS: Command[] = [login, logout, templates, list, create, ...operations, events, ssh, portForward, tokensList, tokensCreate, tokensRevoke];
+const COMMANDS: Command[] = [login, logout, templates, list, create, ...operations, events, exec, cp, ssh, portForward, tokensList, tokensCreate, tokensRevoke];
 
 const COMMON_OPTIONS = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
 
@@ -30,8 +32,8 @@ function help(): string {
     "",
     "Every command takes --json for machine-readable output, and --help.",
     "PODSPACE_URL and PODSPACE_TOKEN override the stored login; PODSPACE_CONFIG says where it is stored.",
-    "Exit codes: 0 ok, 1 API error, 2 usage error, 3 not authenticated, 4 not found, 5 workspace not ready (create --wait);",
-    "ssh: the shell's, and 255 for any failure of Podspace's.",
+    "Exit codes: 0 ok, 1 API error, 2 usage error, 3 not authenticated, 4 not found, 5 workspace not ready (create --wait).",
+    "exec exits with its command's code instead: 124 when it timed out, 255 when podspace failed; ssh with its shell's, 255 when podspace failed.",
   ].join("\n");
 }
 
@@ -94,6 +96,5 @@ try {
 } catch (error) {
   const { code, message, detail } = failure(error);
   console.error(argv.includes("--json") ? JSON.stringify({ error: { message, ...detail } }) : `podspace: ${message}`);
-  const failsWith = findCommand(argv)?.[0].failureExitCode;
-  process.exitCode = failsWith !== undefined && code !== EXIT.usage ? failsWith : code;
+  process.exitCode = findCommand(argv)?.[0].failureExitCode ?? code;
 }

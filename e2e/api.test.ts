@@ -149,8 +149,9 @@ describe("the REST API", () => {
     // The audit log says which changes came through a token, and which.
     await page.goto(`${stack.podspace.url}/audit?action=workspace.created`);
     expect(await page.getByRole("row").filter({ hasText: "Dana Developer" }).textContent()).toContain("via token ci");
-    // Even with the admin scope: bound to a team, the token lends no platform-wide rights.
-    const outsider = await tokenFromPage("other-team", ["read", "workspaces:write", "tokens:write", "admin", "exec"], "Other");
+    // Even with the admin scope: bound to a team, the token lends no platform-wide rights. With exec too, so that
+    // the commands' and files' 404 comes from the workspace, not the scope.
+    const outsider = await tokenFromPage("other-team", ["read", "workspaces:write", "exec", "tokens:write", "admin"], "Other");
 
     const routes: Array<[method: string, route: string, documented: string, body?: unknown]> = [
       ["GET", `/workspaces/${id}`, "/workspaces/{id}"],
@@ -158,15 +159,18 @@ describe("the REST API", () => {
       ["DELETE", `/workspaces/${id}`, "/workspaces/{id}"],
       ["GET", `/workspaces/${id}/events`, "/workspaces/{id}/events"],
       ...["start", "stop", "restart", "update", "retry"].map((operation): [string, string, string] => ["POST", `/workspaces/${id}/${operation}`, `/workspaces/{id}/${operation}`]),
+      ["POST", `/workspaces/${id}/exec`, "/workspaces/{id}/exec", { command: ["true"] }],
+      ["GET", `/workspaces/${id}/files?path=.`, "/workspaces/{id}/files"],
+      ["PUT", `/workspaces/${id}/files?path=.`, "/workspaces/{id}/files"],
     ];
     for (const [method, route, documented, body] of routes) {
       const answer = await api(outsider, method, route, documented, body);
       expect([method, route, answer.status, answer.json.error.message]).toEqual([method, route, 404, "Workspace not found."]);
     }
     expect((await api(outsider, "GET", "/workspaces?scope=team", "/workspaces")).json.workspaces).toEqual([]);
-    // The WebSockets too: the terminal and port forwarding.
+    // And the WebSockets: exec, the terminal, port forwarding.
     const sdk = new PodspaceClient({ url: stack.podspace.url, token: outsider });
-    for (const open of [() => sdk.workspaces.terminal(id), () => sdk.workspaces.forwardPort(id, 3000)]) {
+    for (const open of [() => sdk.workspaces.exec(id, ["true"]), () => sdk.workspaces.terminal(id), () => sdk.workspaces.forwardPort(id, 3000)]) {
       await expect(open()).rejects.toMatchObject({ status: 404, message: "Workspace not found." });
     }
     // Nor can it revoke someone else's token.

@@ -1,6 +1,7 @@
 import type { ReadinessProgress, Workspace, WorkspaceUpdate } from "../../lib/sdk/types";
-import { argument, number, text, texts, type Command } from "../command";
+import { argument, number, pairs, text, type Command } from "../command";
 import { usageError } from "../exit-codes";
+import { interruption } from "../interruption";
 import { printTable, type Output } from "../output";
 import { workspaceId } from "../resolve";
 
@@ -30,18 +31,6 @@ export const list: Command = {
     );
   },
 };
-
-/** --param k=v, as the template's parameter values (the server parses each as its template declares). */
-function parameterValues(pairs: string[]): Record<string, string> | undefined {
-  if (pairs.length === 0) return undefined;
-  return Object.fromEntries(
-    pairs.map((pair) => {
-      const equals = pair.indexOf("=");
-      if (equals <= 0) throw usageError(`--param takes name=value, not ${pair}.`);
-      return [pair.slice(0, equals), pair.slice(equals + 1)];
-    }),
-  );
-}
 
 function progressLine(progress: ReadinessProgress): string {
   return progress.type === "state" ? `state ${progress.state}${progress.stateReason ? ` (${progress.stateReason})` : ""}` : `${progress.step}: ${progress.message}`;
@@ -74,7 +63,7 @@ export const create: Command = {
         template,
         team: text(values, "team"),
         gitRepository: text(values, "git"),
-        parameters: { cpu: number(values, "cpu"), memoryGiB: number(values, "memory"), diskGiB: number(values, "disk"), values: parameterValues(texts(values, "param")) },
+        parameters: { cpu: number(values, "cpu"), memoryGiB: number(values, "memory"), diskGiB: number(values, "disk"), values: pairs(values, "param") },
       },
       {
         idempotencyKey: text(values, "idempotency-key"),
@@ -130,10 +119,7 @@ export const events: Command = {
   async run(context) {
     const sdk = await context.client();
     const id = await workspaceId(sdk, argument(context, "workspace"));
-    const stop = new AbortController();
-    process.on("SIGINT", () => stop.abort());
-    process.on("SIGTERM", () => stop.abort());
-    for await (const update of sdk.workspaces.events(id, { signal: stop.signal })) printUpdate(context.out, update);
+    for await (const update of sdk.workspaces.events(id, { signal: interruption().signal })) printUpdate(context.out, update);
   },
 };
 

@@ -9,6 +9,7 @@ import type { WorkspaceEventView, WorkspaceStateView } from "@/lib/workspaces/ge
 // the IDE's steps go on while it runs.
 
 const STEP_LABELS: Record<ProgressStep, string> = {
+  submitted: "Submitted",
   volume: "Home volume",
   scheduling: "Scheduling",
   image: "Image",

@@ -56,6 +56,13 @@ function createMetrics() {
       buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
       registers,
     }),
+    startStepDuration: new Histogram({
+      name: "podspace_workspace_start_step_seconds",
+      help: "Time each step of a workspace start took (submitted: from the request, quota decision included, until the runtime accepted the start; each later step: since the step before it).",
+      labelNames: ["step"] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers,
+    }),
     terminalSessions: new Gauge({
       name: "podspace_terminal_sessions",
       help: "Terminal sessions (shells) held by this replica, attached or within their keep-alive.",

@@ -86,15 +86,19 @@ export interface ObservedStatus {
 
 /**
  * The steps a start goes through, in order; the workspace page shows each with
- * its timing. The workspace is running (its terminal works) once `shell` is
- * done; `ide` and `ready` follow while it runs, so nobody waits on the IDE to
- * type a command.
+ * its timing. The first, `submitted`, is the reconciler's: the runtime
+ * accepted the start (every object applied). The runtime reports the rest
+ * (RUNTIME_STEPS). The workspace is running (its terminal works) once `shell`
+ * is done; `ide` and `ready` follow while it runs, so nobody waits on the IDE
+ * to type a command.
  */
-export const PROGRESS_STEPS = ["volume", "scheduling", "image", "shell", "ide", "ready"] as const;
+export const RUNTIME_STEPS = ["volume", "scheduling", "image", "shell", "ide", "ready"] as const;
+export const PROGRESS_STEPS = ["submitted", ...RUNTIME_STEPS] as const;
+export type RuntimeStep = (typeof RUNTIME_STEPS)[number];
 export type ProgressStep = (typeof PROGRESS_STEPS)[number];
 
 export type RuntimeEvent =
-  | { type: "progress"; workspaceId: string; step: ProgressStep; message: string }
+  | { type: "progress"; workspaceId: string; step: RuntimeStep; message: string }
   | { type: "status"; workspaceId: string; status: ObservedStatus };
 
 /** A shell inside a workspace: bytes both ways, plus the window size. */

@@ -1,6 +1,8 @@
-import type { Duplex } from "node:stream";
+import { Readable, type Duplex } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { WebSocket } from "ws";
 import { PodspaceApiError, WorkspaceNotReadyError } from "./errors";
+import { execOverSocket, type ExecOptions } from "./exec";
 import { forwardStream } from "./port-forward";
 import { openApiSocket } from "./socket";
 import { lines, serverSentEvents } from "./streams";
@@ -11,6 +13,7 @@ import type {
   CreatedToken,
   CreateTokenInput,
   CreateWorkspaceInput,
+  ExecExit,
   ListWorkspacesQuery,
   ReadinessOutcome,
   ReadinessProgress,
@@ -56,6 +59,8 @@ export interface EventsOptions {
 
 interface RequestOptions {
   body?: unknown;
+  /** A tar archive as the body, in place of JSON. */
+  tar?: Readable | Uint8Array;
   query?: Record<string, string | undefined>;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -97,6 +102,18 @@ export class PodspaceClient {
     delete: (id: string): Promise<Workspace> => this.json("DELETE", `/workspaces/${encodeURIComponent(id)}`),
     /** Its state, then each event and change as it happens, until the signal aborts or the workspace is gone. */
     events: (id: string, options: EventsOptions = {}): AsyncGenerator<WorkspaceUpdate, void, undefined> => this.followEvents(id, options),
+    /** Runs a command in the running workspace, its output to the callbacks as it comes; resolves when it ends. */
+    exec: async (id: string, command: string[], options: ExecOptions = {}): Promise<ExecExit> =>
+      execOverSocket(await this.socket(`/workspaces/${encodeURIComponent(id)}/exec`, {}, options.signal), command, options),
+    /** A file or directory of the running workspace as a tar stream: a directory's contents, or the file under its name. */
+    download: async (id: string, path: string, { signal }: { signal?: AbortSignal } = {}): Promise<Readable> => {
+      const response = await this.request("GET", `/workspaces/${encodeURIComponent(id)}/files`, { query: { path }, signal });
+      return Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>);
+    },
+    /** Unpacks a tar archive into the directory `dir` of the running workspace, made if missing. */
+    upload: async (id: string, dir: string, tar: Readable | Uint8Array, { signal }: { signal?: AbortSignal } = {}): Promise<void> => {
+      await this.request("PUT", `/workspaces/${encodeURIComponent(id)}/files`, { query: { path: dir }, tar, signal });
+    },
     /** A shell in the running workspace (the exec scope): its owner's terminal session, as in the browser. Resolves once it is attached. */
     terminal: async (id: string, options: TerminalOptions = {}): Promise<Terminal> =>
       attachTerminal(await this.socket(`/workspaces/${encodeURIComponent(id)}/terminal`, terminalQuery(options), options.signal, true)),
@@ -188,19 +205,24 @@ export class PodspaceClient {
   }
 
   /** The answer to one request; any status but 2xx is thrown as a PodspaceApiError. */
-  private async request(method: string, path: string, { body, query = {}, headers = {}, signal }: RequestOptions = {}): Promise<Response> {
+  private async request(method: string, path: string, { body, tar, query = {}, headers = {}, signal }: RequestOptions = {}): Promise<Response> {
     const url = new URL(`${this.base}${path}`);
     for (const [name, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(name, value);
+    const contentType = tar !== undefined ? "application/x-tar" : body !== undefined ? "application/json" : undefined;
     const response = await fetch(url, {
       method,
-      headers: { Authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { Authorization: `Bearer ${this.token}`, ...(contentType ? { "Content-Type": contentType } : {}), ...headers },
+      body: tar !== undefined ? tarBody(tar) : body === undefined ? undefined : JSON.stringify(body),
+      // A streamed body is sent as it is read (fetch's "half duplex": the answer comes after it).
+      ...(tar instanceof Readable ? { duplex: "half" } : {}),
       signal,
     });
     if (!response.ok) throw await apiError(response);
     return response;
   }
 }
+
+const tarBody = (tar: Readable | Uint8Array): BodyInit => (tar instanceof Readable ? (Readable.toWeb(tar) as ReadableStream<Uint8Array>) : new Uint8Array(tar));
 
 async function apiError(response: Response): Promise<PodspaceApiError> {
   const text = await response.text();

@@ -9,6 +9,8 @@ import type {
   createdToken,
   createTokenBody,
   createWorkspaceBody,
+  execRequest,
+  execResult,
   listWorkspacesQuery,
   settingsResult,
 } from "../api/v1/schemas";
@@ -29,6 +31,9 @@ export type Template = z.infer<typeof apiTemplate>;
 export type Token = z.infer<typeof apiToken>;
 export type CreatedToken = z.infer<typeof createdToken>;
 export type CreateTokenInput = z.input<typeof createTokenBody>;
+export type ExecRequest = z.input<typeof execRequest>;
+/** How a command streamed over the exec WebSocket ended: exitCode is null when it was killed (timedOut says whether by its timeout). */
+export type ExecExit = Pick<z.infer<typeof execResult>, "exitCode" | "timedOut">;
 export type ApiErrorBody = z.infer<typeof apiErrorSchema>;
 export type ApiErrorCode = ApiErrorBody["error"]["code"];
 

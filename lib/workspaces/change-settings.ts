@@ -50,9 +50,10 @@ export async function changeWorkspaceSettings(actor: Actor, input: ChangeSetting
     if (changed.length === 0) throw new AppError("conflict", "Nothing changed.");
 
     const running = workspace.desiredState === "RUNNING";
+    const now = new Date();
     await tx.workspace.update({
       where: { id: workspace.id },
-      data: { parameters: after as unknown as Prisma.InputJsonValue, ...(running ? { restartRequestedAt: new Date() } : {}) },
+      data: { parameters: after as unknown as Prisma.InputJsonValue, ...(running ? { restartRequestedAt: now, startRequestedAt: now } : {}) },
     });
     // Checked with the row already holding the new resources, so the team's usage counts them.
     if (running && (after.cpu > before.cpu || after.memoryGiB > before.memoryGiB)) {

@@ -29,6 +29,7 @@ export interface CreateOptions {
  */
 export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput, options: CreateOptions = {}): Promise<{ id: string; created: boolean }> {
   if (!can(actor, "workspace:create", { teamId: input.teamId })) throw teamNotFound();
+  const startRequestedAt = new Date();
   const db = getDb();
   const { idempotencyKey } = options;
   const earlier = () =>
@@ -72,6 +73,7 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
           parameters: parameters as unknown as Prisma.InputJsonValue,
           gitRepository: input.gitRepository ?? null,
           idempotencyKey: idempotencyKey ?? null,
+          startRequestedAt,
         },
       });
       await tx.workspaceEvent.create({

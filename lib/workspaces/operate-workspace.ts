@@ -45,12 +45,14 @@ export async function lockWorkspaceToOperate(tx: Prisma.TransactionClient, actor
 }
 
 export async function operateWorkspace(actor: Actor, input: WorkspaceOperationInput): Promise<void> {
+  // Before the quota decision: a start's time budget counts the wait for the lock too.
+  const requestedAt = new Date();
   await getDb().$transaction(async (tx) => {
     const workspace = await lockWorkspaceToOperate(tx, actor, input.workspaceId);
 
     let desiredState: DesiredState = workspace.desiredState;
     let state: WorkspaceState = workspace.state;
-    const changes: { restartRequestedAt?: Date } = {};
+    const changes: { restartRequestedAt?: Date; startRequestedAt?: Date } = {};
     const before: Record<string, Prisma.InputJsonValue> = { desiredState: workspace.desiredState, state: workspace.state };
     const after: Record<string, Prisma.InputJsonValue> = {};
     if (workspace.desiredState === "DELETED" && input.operation !== "delete") throw new AppError("conflict", "This workspace is being deleted.");
@@ -69,6 +71,7 @@ export async function operateWorkspace(actor: Actor, input: WorkspaceOperationIn
             addedDiskGiB: 0,
           });
         }
+        if (workspace.desiredState !== "RUNNING" || workspace.state === "FAILED") changes.startRequestedAt = requestedAt;
         desiredState = "RUNNING";
         if (workspace.state === "FAILED") state = "PENDING";
         break;
@@ -80,7 +83,7 @@ export async function operateWorkspace(actor: Actor, input: WorkspaceOperationIn
         if (workspace.desiredState !== "RUNNING" || workspace.state !== "RUNNING") {
           throw new AppError("conflict", "Only a running workspace can be restarted.");
         }
-        changes.restartRequestedAt = new Date();
+        changes.restartRequestedAt = changes.startRequestedAt = requestedAt;
         break;
       case "update": {
         const update = await latestVersionUpdate(tx, workspace);
@@ -92,7 +95,7 @@ export async function operateWorkspace(actor: Actor, input: WorkspaceOperationIn
           data: { templateVersionId: update.versionId, parameters: update.parameters as unknown as Prisma.InputJsonValue },
         });
         // A running workspace picks up the new version by restarting; a stopped one at its next start.
-        if (workspace.desiredState === "RUNNING") changes.restartRequestedAt = new Date();
+        if (workspace.desiredState === "RUNNING") changes.restartRequestedAt = changes.startRequestedAt = requestedAt;
         await tx.workspaceEvent.create({
           data: { workspaceId: workspace.id, step: "state", message: `Updated to ${update.templateName} v${update.toVersion}` },
         });

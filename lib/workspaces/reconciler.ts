@@ -152,9 +152,28 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
     await runtime.prepareTeam({ slug: spec.teamSlug, limits: await teamSpaceLimits(teamId, db) });
   }
 
+  /**
+   * Hands a start to the runtime and records the step that ends it,
+   * "submitted", timed from the request (its quota decision and its wait in
+   * the queue included): the first line of the start's time budget. The
+   * runtime's steps are timed from here on.
+   */
+  async function submit(workspace: { id: string; startRequestedAt: Date | null; stateChangedAt: Date }, start: () => Promise<void>) {
+    const requestedAt = (workspace.startRequestedAt ?? workspace.stateChangedAt).getTime();
+    lastStepAt.set(workspace.id, requestedAt);
+    await start();
+    const now = Date.now();
+    // A runtime step reported while the start was being submitted (a fast watch) has moved the clock on already.
+    if (lastStepAt.get(workspace.id) === requestedAt) lastStepAt.set(workspace.id, now);
+    metrics.startStepDuration.observe({ step: "submitted" }, (now - requestedAt) / 1000);
+    await db.workspaceEvent
+      .create({ data: { workspaceId: workspace.id, step: "submitted", message: runtime.kind === "kubernetes" ? "Pod submitted to Kubernetes" : "Sandbox launched", durationMs: now - requestedAt } })
+      .catch(() => {});
+  }
+
   /** Moves a workspace that should run toward RUNNING, given what the runtime reports. */
   async function converge(
-    workspace: { id: string; teamId: string; state: WorkspaceState; stateChangedAt: Date },
+    workspace: { id: string; teamId: string; state: WorkspaceState; stateChangedAt: Date; startRequestedAt: Date | null },
     spec: WorkspaceSpec,
     observed: ObservedStatus,
   ): Promise<Outcome> {
@@ -181,22 +200,23 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
         // A retry: clear what is left of the failed attempt, then start afresh.
         await runtime.stop(spec);
         await starting();
-        lastStepAt.set(workspaceId, Date.now());
-        await runtime.start(spec);
+        await submit(workspace, () => runtime.start(spec));
         return "waiting";
       case "absent":
         await starting();
-        lastStepAt.set(workspaceId, Date.now());
-        await prepareTeam(spec, teamId);
-        await runtime.provision(spec);
-        await runtime.start(spec);
+        await submit(workspace, async () => {
+          await prepareTeam(spec, teamId);
+          await runtime.provision(spec);
+          await runtime.start(spec);
+        });
         return "waiting";
       case "stopped":
         await starting();
-        lastStepAt.set(workspaceId, Date.now());
-        // The team's quota may have changed since the namespace was prepared.
-        await prepareTeam(spec, teamId);
-        await runtime.start(spec);
+        await submit(workspace, async () => {
+          // The team's quota may have changed since the namespace was prepared.
+          await prepareTeam(spec, teamId);
+          await runtime.start(spec);
+        });
         return "waiting";
     }
   }
@@ -310,6 +330,7 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
       const now = Date.now();
       const since = lastStepAt.get(workspaceId);
       lastStepAt.set(workspaceId, now);
+      if (since !== undefined) metrics.startStepDuration.observe({ step: event.step }, (now - since) / 1000);
       await db.workspaceEvent
         .create({ data: { workspaceId, step: event.step, message: event.message, durationMs: since === undefined ? null : now - since } })
         // The workspace may be gone already (an event racing its deletion).

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { createKubernetesRuntime, type KubernetesRuntimeOptions } from "@/lib/runtime/kubernetes/driver";
-import { PROGRESS_STEPS, type ProgressStep, type RuntimeEvent, type TerminalSession, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
+import { RUNTIME_STEPS, type RuntimeStep, type RuntimeEvent, type TerminalSession, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
 import { startControlPlane, type ControlPlane } from "../helpers/kube/control-plane";
 import { startNodeAgent, TEST_STORAGE_CLASS, type NodeAgent } from "../helpers/kube/node-agent";
 import { contractSpec, describeRuntimeContract, outputLine, runInTerminal, waitForState } from "../runtime/contract";
@@ -124,7 +124,7 @@ describe("kubernetes driver on a node", () => {
     await waitForState(runtime, workspace, "running", 90_000);
     await eventFor(workspace.id, (event) => event.type === "progress" && event.step === "ready");
     const steps = stepsOf(workspace.id);
-    const firsts = PROGRESS_STEPS.map((step) => steps.indexOf(step));
+    const firsts = RUNTIME_STEPS.map((step) => steps.indexOf(step));
     expect(firsts.every((index) => index >= 0)).toBe(true);
     expect([...firsts].sort((a, b) => a - b)).toEqual(firsts);
     const image = events.find((event) => event.workspaceId === workspace.id && event.type === "progress" && event.step === "image");
@@ -228,7 +228,7 @@ describe("kubernetes driver on a node", () => {
     // (and with it the terminal) runs while the IDE's health check fails.
     const slowIde = (id: string) => spec(id, { startupScript: "sleep 8" });
     const isRunning = (event: RuntimeEvent) => event.type === "status" && event.status.state === "running";
-    const isStep = (step: ProgressStep) => (event: RuntimeEvent) => event.type === "progress" && event.step === step;
+    const isStep = (step: RuntimeStep) => (event: RuntimeEvent) => event.type === "progress" && event.step === step;
     /** The steps that follow the container's start; each must be reported once. */
     const laterSteps = (id: string, seen = events) => stepsOf(id, seen).filter((step) => ["shell", "ide", "ready"].includes(step));
 

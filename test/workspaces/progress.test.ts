@@ -20,6 +20,7 @@ const move = (from: string, to: string, message = to.toLowerCase()) =>
 /** One start on the local runtime, up to its shell: the workspace is RUNNING after this. */
 const startToShell = (from = "PENDING") => [
   move(from, "STARTING", "Starting"),
+  event("submitted", "Sandbox launched"),
   event("volume", "Home directory /data/workspaces/w1"),
   event("scheduling", "Runs on this host"),
   event("image", "The local runtime does not pull ubuntu:24.04"),
@@ -31,8 +32,9 @@ const statuses = (events: WorkspaceEventView[], state: Parameters<typeof progres
   Object.fromEntries(progressSteps(events, state, desired).map((step) => [step.step, step.status])) as Record<string, StepStatus>;
 
 describe("progressSteps", () => {
-  it("lists the shell step between the image and the IDE", () => {
+  it("lists the submission first, and the shell step between the image and the IDE", () => {
     expect(progressSteps([], "PENDING", "RUNNING").map((step) => [step.step, step.label])).toEqual([
+      ["submitted", "Submitted"],
       ["volume", "Home volume"],
       ["scheduling", "Scheduling"],
       ["image", "Image"],
@@ -43,20 +45,20 @@ describe("progressSteps", () => {
   });
 
   it("marks what is done and what is under way while starting", () => {
-    const events = startToShell().slice(0, 3);
-    expect(statuses(events, "STARTING")).toEqual({ volume: "done", scheduling: "done", image: "active", shell: "waiting", ide: "waiting", ready: "waiting" });
+    const events = startToShell().slice(0, 4);
+    expect(statuses(events, "STARTING")).toEqual({ submitted: "done", volume: "done", scheduling: "done", image: "active", shell: "waiting", ide: "waiting", ready: "waiting" });
   });
 
   it("keeps the IDE step under way, with its latest phase, while the workspace runs", () => {
     const events = [...startToShell(), event("ide", "Installing code-server 4.139.1 (first use only)"), event("ide", "Starting code-server")];
     const steps = progressSteps(events, "RUNNING", "RUNNING");
-    expect(statuses(events, "RUNNING")).toEqual({ volume: "done", scheduling: "done", image: "done", shell: "done", ide: "active", ready: "waiting" });
+    expect(statuses(events, "RUNNING")).toEqual({ submitted: "done", volume: "done", scheduling: "done", image: "done", shell: "done", ide: "active", ready: "waiting" });
     expect(steps.find((step) => step.step === "ide")?.message).toBe("Starting code-server");
   });
 
   it("counts the shell as up once running, even from a runtime that doesn't report that step", () => {
     const events = [move("PENDING", "STARTING"), event("volume", "Home volume bound"), move("STARTING", "RUNNING")];
-    expect(statuses(events, "RUNNING")).toEqual({ volume: "done", scheduling: "done", image: "done", shell: "done", ide: "active", ready: "waiting" });
+    expect(statuses(events, "RUNNING")).toEqual({ submitted: "done", volume: "done", scheduling: "done", image: "done", shell: "done", ide: "active", ready: "waiting" });
   });
 
   it("is all done once the IDE is ready", () => {
@@ -66,18 +68,19 @@ describe("progressSteps", () => {
 
   it("marks the IDE step failed when installing or starting the IDE fails", () => {
     const events = [...startToShell(), event("ide", "Building code-server's native modules"), move("RUNNING", "FAILED", "Could not build code-server\nmake: *** Error 1")];
-    expect(statuses(events, "FAILED")).toEqual({ volume: "done", scheduling: "done", image: "done", shell: "done", ide: "failed", ready: "waiting" });
+    expect(statuses(events, "FAILED")).toEqual({ submitted: "done", volume: "done", scheduling: "done", image: "done", shell: "done", ide: "failed", ready: "waiting" });
   });
 
   it("marks the step after the last one reported failed when an earlier step fails", () => {
-    const events = [...startToShell().slice(0, 4), move("STARTING", "FAILED", "The shell could not start")];
-    expect(statuses(events, "FAILED")).toEqual({ volume: "done", scheduling: "done", image: "done", shell: "failed", ide: "waiting", ready: "waiting" });
+    const events = [...startToShell().slice(0, 5), move("STARTING", "FAILED", "The shell could not start")];
+    expect(statuses(events, "FAILED")).toEqual({ submitted: "done", volume: "done", scheduling: "done", image: "done", shell: "failed", ide: "waiting", ready: "waiting" });
   });
 
   it("shows the latest attempt only", () => {
     const first = [...startToShell(), event("ide", "Starting code-server"), event("ready", "IDE ready"), move("RUNNING", "STOPPING"), move("STOPPING", "STOPPED")];
     const second = [move("STOPPED", "STARTING", "Starting"), event("volume", "Home directory again")];
     expect(statuses([...first, ...second], "STARTING")).toEqual({
+      submitted: "done",
       volume: "done",
       scheduling: "active",
       image: "waiting",

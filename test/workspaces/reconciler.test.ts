@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
 import type { WorkspaceState } from "@/lib/generated/prisma/enums";
+import { metrics } from "@/lib/observability/metrics";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import type { WorkspaceRuntime } from "@/lib/runtime/types";
 import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
@@ -51,8 +52,11 @@ describe("reconciling workspaces on the local runtime", { timeout: 60_000 }, () 
   const waitFor = (id: string, state: WorkspaceState) => expect.poll(() => stateOf(id), { timeout: 30_000, interval: 100 }).toBe(state);
   const homeOf = (id: string) => path.join(dataDir, "workspaces", id);
 
-  it("takes a new workspace to RUNNING, recording each step with its timing", async () => {
-    const workspace = await createWorkspace("first");
+  it("takes a new workspace to RUNNING, recording each step with its timing from the request on", async () => {
+    const requestedAt = new Date(Date.now() - 5_000);
+    const workspace = await getDb().workspace.create({
+      data: { name: "first", ...fixtures, parameters: { cpu: 1, memoryGiB: 1, diskGiB: 1, values: {} }, startRequestedAt: requestedAt },
+    });
     await reconciler.reconcile(workspace.id);
     await waitFor(workspace.id, "RUNNING");
     // The IDE comes up while the workspace runs.
@@ -61,8 +65,15 @@ describe("reconciling workspaces on the local runtime", { timeout: 60_000 }, () 
 
     const events = await eventsOf();
     const steps = events.map((event) => event.step);
-    expect(steps).toEqual(expect.arrayContaining(["state", "volume", "scheduling", "shell", "ide", "ready"]));
+    expect(steps).toEqual(expect.arrayContaining(["state", "submitted", "volume", "scheduling", "shell", "ide", "ready"]));
     expect(events.find((event) => event.step === "ready")?.durationMs).toBeGreaterThanOrEqual(0);
+    // The start's budget begins at the request: the first step counts the time before the reconciler took it up.
+    const submitted = events.find((event) => event.step === "submitted")!;
+    expect(submitted.durationMs).toBeGreaterThanOrEqual(5_000);
+    expect(submitted.durationMs).toBeLessThanOrEqual(submitted.createdAt.getTime() - requestedAt.getTime() + 1);
+    // …and each step's time is exported for dashboards.
+    const exported = await metrics.registry.getSingleMetricAsString("podspace_workspace_start_step_seconds");
+    for (const step of ["submitted", "shell", "ready"]) expect(exported).toMatch(new RegExp(`podspace_workspace_start_step_seconds_count\\{step="${step}"\\} [1-9]`));
     expect(events.filter((event) => event.step === "state").map((event) => (event.data as { to: string }).to)).toEqual(["STARTING", "RUNNING"]);
   });
 

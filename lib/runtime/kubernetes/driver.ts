@@ -1,6 +1,8 @@
-import { CoreV1Api, KubernetesObjectApi, VersionApi, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, KubernetesObjectApi, StorageV1Api, VersionApi, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from "@kubernetes/client-node";
+import { logger } from "@/lib/observability/logger";
 import { createExpiringCache } from "@/lib/server/expiring-cache";
 import { RuntimeError, type ListeningPort, type ObservedStatus, type RuntimeEvent, type TeamSpaceSpec, type WorkspaceRuntime, type WorkspaceSpec } from "../types";
+import { AppliedRecently } from "./applied-recently";
 import { convergeClaim, convergeNamespace, convergePod, convergeService, replaceInPlace } from "./convergence";
 import { isNotFound, toRuntimeError } from "./errors";
 import { isValidImageReference } from "./image-reference";
@@ -37,12 +39,19 @@ export interface KubernetesRuntimeOptions {
 const TEAM_READY_TIMEOUT_MS = 30_000;
 /** Deletions Podspace asked for are remembered this long for the watch, which may see them late. */
 const EXPECTED_DELETION_TTL_MS = 10 * 60_000;
+/** How long a team's namespace, or a home volume, this process applied is taken as still there on a start's path. */
+const APPLIED_TTL_MS = 5 * 60_000;
+/** How long a storage class's binding mode is taken as known. */
+const STORAGE_CLASS_TTL_MS = 10 * 60_000;
+/** The longest a new workspace's pod waits for its volume to be bound before it is made anyway. */
+const BIND_WAIT_MS = 10_000;
 /** Each open ports list asks every 2 s: one exec into the pod per this long serves them all. */
 const LISTENING_PORTS_TTL_MS = 2_000;
 
 export function createKubernetesRuntime(options: KubernetesRuntimeOptions): WorkspaceRuntime {
   const { kubeConfig, namespacePrefix } = options;
   const core = kubeConfig.makeApiClient(CoreV1Api);
+  const storage = kubeConfig.makeApiClient(StorageV1Api);
   const expectedDeletions = new Map<string, number>();
   const store = new ObjectStore(KubernetesObjectApi.makeApiClient(kubeConfig), {
     willDelete: (object) => {
@@ -53,6 +62,20 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       expectedDeletions.set(uid, now);
     },
   });
+
+  const applied = new AppliedRecently(APPLIED_TTL_MS);
+  const teamKey = (namespace: string) => `team ${namespace}`;
+  const claimKey = (spec: WorkspaceSpec) => `claim ${spec.id}`;
+  /** Runs a step of a start; a failure forgets the team's namespace, so the next attempt applies it again. */
+  const forgettingTeamOnFailure = async (spec: WorkspaceSpec, step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (error) {
+      applied.forget(teamKey(workspaceRef(namespacePrefix, spec).namespace));
+      applied.forget(claimKey(spec));
+      throw error;
+    }
+  };
 
   const listeners = new Set<(event: RuntimeEvent) => void>();
   let watch: WorkspaceWatch | undefined;
@@ -94,6 +117,38 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
     },
   });
 
+  /** Whether claims of the storage class are bound as soon as they are made (Immediate) rather than when a pod is placed. */
+  const bindsImmediately = createExpiringCache<string, boolean>({
+    ttlMs: STORAGE_CLASS_TTL_MS,
+    async load(name) {
+      try {
+        return ((await storage.readStorageClass({ name })).volumeBindingMode ?? "Immediate") === "Immediate";
+      } catch (error) {
+        // Unknown (no such class, no permission to read it): the scheduler copes, only more slowly.
+        logger.warn({ err: error, storageClass: name }, "could not read the storage class's binding mode; starts won't wait for their volume");
+        return false;
+      }
+    },
+  });
+
+  /**
+   * With a storage class that binds claims immediately, the scheduler refuses
+   * a pod whose claim isn't bound yet and backs it off for seconds (up to 10)
+   * before trying again: a new workspace's pod is made once its volume is
+   * bound (told by the watch), or after BIND_WAIT_MS all the same.
+   */
+  async function untilSchedulable(spec: WorkspaceSpec, claim: V1PersistentVolumeClaim | undefined): Promise<void> {
+    if (claim?.status?.phase === "Bound") return;
+    const storageClass = claim?.spec?.storageClassName ?? options.storageClass;
+    if (!storageClass || !(await bindsImmediately(storageClass))) return;
+    if (watch) {
+      await watch.untilClaimBound(spec.id, BIND_WAIT_MS);
+      return;
+    }
+    const ref = workspaceObjects(spec).claim;
+    await pollUntil(async () => (await store.read(ref))?.status?.phase === "Bound", { timeoutMs: BIND_WAIT_MS, intervalMs: 100 });
+  }
+
   async function waitUntilUsable(namespace: string, quotaName: string): Promise<void> {
     // The ServiceAccount admission plugin refuses pods until the namespace has
     // its default ServiceAccount; quota admission enforces a quota only once
@@ -130,6 +185,9 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       if (namespace === options.selfNamespace) {
         throw new RuntimeError("invalid", `Team ${team.slug}'s namespace would be ${namespace}, where Podspace itself runs; rename the team`);
       }
+      // Every start prepares its team: the same limits applied a moment ago needn't cost the start its round trips.
+      const content = JSON.stringify(manifests);
+      if (applied.has(teamKey(namespace), content)) return;
       await store.ensure(manifests.namespace, convergeNamespace);
       await Promise.all([
         store.ensure(manifests.quota, replaceInPlace),
@@ -137,31 +195,43 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
         store.ensure(manifests.networkPolicy, replaceInPlace),
       ]);
       await waitUntilUsable(namespace, manifests.quota.metadata!.name!);
+      applied.remember(teamKey(namespace), content);
     },
 
     async provision(spec) {
       const objects = workspaceObjects(validated(spec));
-      await store.ensure(objects.claim, convergeClaim);
-      await store.ensure(objects.service, convergeService);
+      await forgettingTeamOnFailure(spec, async () => {
+        await Promise.all([store.ensure(objects.claim, convergeClaim), store.ensure(objects.service, convergeService)]);
+      });
+      applied.remember(claimKey(spec));
     },
 
     async start(spec) {
       const objects = workspaceObjects(validated(spec));
-      const claim = await store.read(objects.claim);
-      if (!claim || claim.metadata?.deletionTimestamp) {
-        throw new RuntimeError("not-found", `Workspace ${spec.name} has no home volume; provision it first`);
-      }
-      // Also here: the Service's port follows the template version being started.
-      await store.ensure(objects.service, convergeService);
-      await store.ensure(objects.pod, convergePod);
+      await forgettingTeamOnFailure(spec, async () => {
+        // The home volume this process just provisioned, or the watch holds, needs no read on the start's path.
+        let claim = watch?.claimOf(spec.id);
+        if (!claim && !applied.has(claimKey(spec))) claim = await store.read(objects.claim);
+        if (claim?.metadata?.deletionTimestamp || (!claim && !applied.has(claimKey(spec)))) {
+          throw new RuntimeError("not-found", `Workspace ${spec.name} has no home volume; provision it first`);
+        }
+        // The Service's port follows the template version being started; it is independent of the pod, so both at once.
+        await Promise.all([
+          store.ensure(objects.service, convergeService),
+          untilSchedulable(spec, claim).then(() => store.ensure(objects.pod, convergePod)),
+        ]);
+      });
     },
 
     async stop(spec) {
+      // The next start asks the watch (or the API) about the volume again: a retry after a lost volume must see it gone.
+      applied.forget(claimKey(spec));
       await deletePod(workspaceObjects(spec).pod);
     },
 
     async destroy(spec) {
       const objects = workspaceObjects(spec);
+      applied.forget(claimKey(spec));
       await deletePod(objects.pod);
       await store.remove(objects.service);
       // The claim goes once no pod uses it (the pvc-protection finalizer).

@@ -183,8 +183,8 @@ export function podManifest(spec: WorkspaceSpec, options: { namespacePrefix: str
           // actually use, and the scheduler never overcommits a node with it.
           resources: { requests: compute, limits: compute },
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-          // Probed often: a person is watching the start and waits on this.
-          readinessProbe: { httpGet: { path: spec.ide.healthPath, port: spec.ide.port }, periodSeconds: 2 },
+          // Probed every second, the least Kubernetes allows: a person is watching the start and waits on this.
+          readinessProbe: { httpGet: { path: spec.ide.healthPath, port: spec.ide.port }, periodSeconds: 1 },
           volumeMounts: [{ name: "home", mountPath: HOME_DIR }],
         },
       ],

@@ -1,5 +1,5 @@
 import type { CoreV1Event, V1ContainerStatus, V1PersistentVolumeClaim, V1Pod, V1PodCondition } from "@kubernetes/client-node";
-import type { FailureReason, ObservedStatus, ProgressStep } from "../types";
+import type { FailureReason, ObservedStatus, RuntimeStep } from "../types";
 import { CONTAINER_NAME } from "./names";
 
 // Pure: what a workspace's pod, home volume and the pod's events say about
@@ -14,7 +14,7 @@ export interface WorkspaceObjects {
 }
 
 export interface Progress {
-  step: ProgressStep;
+  step: RuntimeStep;
   message: string;
 }
 
@@ -50,7 +50,7 @@ export function progressOf(objects: WorkspaceObjects): Progress[] {
   if (!pod) return [];
   const events = sortedEvents(objects.events ?? []);
   const steps: Progress[] = [];
-  const add = (step: ProgressStep, message: string | undefined) => {
+  const add = (step: RuntimeStep, message: string | undefined) => {
     if (message) steps.push({ step, message });
   };
 

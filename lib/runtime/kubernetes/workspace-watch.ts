@@ -6,7 +6,7 @@ import {
   type V1PersistentVolumeClaim,
   type V1Pod,
 } from "@kubernetes/client-node";
-import { PROGRESS_STEPS, type ObservedStatus, type ProgressStep, type RuntimeEvent } from "../types";
+import { RUNTIME_STEPS, type ObservedStatus, type RuntimeStep, type RuntimeEvent } from "../types";
 import { startListWatch, type ListWatchHandle, type WatchEventType } from "./list-watch";
 import { MANAGED_SELECTOR, WORKSPACE_LABEL, isTeamNamespace, podName } from "./names";
 import { observedStatus, progressOf, type Progress } from "./pod-status";
@@ -30,13 +30,13 @@ interface Reported {
   /** The pod the steps belong to: a start makes a new pod, whose progress starts afresh. */
   podUid?: string;
   /** Each step reported for that pod, with its message: a re-list or an update that changes no step reports nothing again. */
-  steps: Map<ProgressStep, string>;
+  steps: Map<RuntimeStep, string>;
   /**
    * The steps up to the furthest the pod had reached when this watch first
    * saw it running: its start began before the watch, so they are history,
    * not news, even when a later list (of its volume or events) adds to them.
    */
-  history: Set<ProgressStep>;
+  history: Set<RuntimeStep>;
   /** The pod vanished without Podspace deleting it; that failure stands until a new pod appears. */
   deletedOutOfBand: boolean;
 }
@@ -50,6 +50,8 @@ export class WorkspaceWatch {
   /** Events by the uid of the pod they are about. */
   private readonly events = new Map<string, CoreV1Event[]>();
   private readonly reported = new Map<string, Reported>();
+  /** Who waits for a workspace's home volume to be bound. */
+  private readonly bindWaiters = new Map<string, Set<() => void>>();
   private readonly handles: ListWatchHandle[];
 
   constructor(private readonly options: WorkspaceWatchOptions) {
@@ -95,6 +97,29 @@ export class WorkspaceWatch {
 
   stop(): void {
     for (const handle of this.handles) handle.stop();
+  }
+
+  /** The workspace's home volume as last seen, if the watch has seen it. */
+  claimOf(workspaceId: string): V1PersistentVolumeClaim | undefined {
+    return this.claims.get(workspaceId);
+  }
+
+  /** Resolves true once the watch sees the workspace's home volume bound, or false after `timeoutMs`. */
+  untilClaimBound(workspaceId: string, timeoutMs: number): Promise<boolean> {
+    if (this.claims.get(workspaceId)?.status?.phase === "Bound") return Promise.resolve(true);
+    const waiters = this.bindWaiters.get(workspaceId) ?? new Set();
+    this.bindWaiters.set(workspaceId, waiters);
+    return new Promise((resolve) => {
+      const settle = (bound: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(onBound);
+        if (waiters.size === 0) this.bindWaiters.delete(workspaceId);
+        resolve(bound);
+      };
+      const onBound = () => settle(true);
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      waiters.add(onBound);
+    });
   }
 
   /** The current status of every workspace seen so far, for listeners that join later. */
@@ -165,6 +190,7 @@ export class WorkspaceWatch {
   private refresh(id: string): void {
     const pod = this.pods.get(id);
     const claim = this.claims.get(id);
+    if (claim?.status?.phase === "Bound") for (const onBound of this.bindWaiters.get(id) ?? []) onBound();
     const reported = this.reportedFor(id);
     if (!pod && reported.deletedOutOfBand && claim) return;
     const objects = { pod, claim, events: pod ? this.events.get(pod.metadata?.uid ?? "") : undefined };
@@ -182,8 +208,8 @@ export class WorkspaceWatch {
     if (reported.podUid !== pod.metadata?.uid) {
       // The steps still to come of a pod that started before the watch (the IDE getting ready) are news all the same.
       const startedBeforeWatch = reported.podUid === undefined && status.state === "running";
-      const reached = startedBeforeWatch ? PROGRESS_STEPS.indexOf(progress.at(-1)!.step) : -1;
-      reported.history = new Set(PROGRESS_STEPS.slice(0, reached + 1));
+      const reached = startedBeforeWatch ? RUNTIME_STEPS.indexOf(progress.at(-1)!.step) : -1;
+      reported.history = new Set(RUNTIME_STEPS.slice(0, reached + 1));
       reported.podUid = pod.metadata?.uid;
       reported.steps.clear();
     }

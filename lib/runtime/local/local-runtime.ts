@@ -8,7 +8,7 @@ import { ideArgv, startupCommand } from "../startup-command";
 import {
   RuntimeError,
   type ObservedStatus,
-  type ProgressStep,
+  type RuntimeStep,
   type RuntimeEvent,
   type WorkspaceRuntime,
   type WorkspaceSpec,
@@ -131,7 +131,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
   }
 
   const emit = (event: RuntimeEvent) => events.emit("event", event);
-  const progress = (spec: WorkspaceSpec, step: ProgressStep, message: string) =>
+  const progress = (spec: WorkspaceSpec, step: RuntimeStep, message: string) =>
     emit({ type: "progress", workspaceId: spec.id, step, message });
   const report = (spec: WorkspaceSpec, status: ObservedStatus) => emit({ type: "status", workspaceId: spec.id, status });
 
