@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import fs from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -8,6 +8,7 @@ import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { PodspaceClient } from "@/lib/sdk";
 import { tokenFromPage } from "./api-tokens";
+import { LAUNCHER, podspaceCli } from "./cli-process";
 import { insertTemplate, query } from "./database";
 import { IDE_TEMPLATE } from "./ide-template";
 import { usePodspaceStack } from "./stack";
@@ -20,7 +21,6 @@ import { DEMO, signIn } from "./sign-in";
 // connections to an HTTP server in the workspace, and a revoked token
 // ending what is open.
 
-const LAUNCHER = path.resolve(import.meta.dirname, "../cli/podspace.mjs");
 const IDE_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
 /** Where the workspace's HTTP server listens, and a port nothing listens on. */
 const APP_PORT = 3000;
@@ -31,12 +31,6 @@ const TEMPLATE = { ...IDE_TEMPLATE, slug: "ssh-ide", name: "SSH IDE", ide: { com
 
 /** An HTTP server that answers with the path it was asked for. */
 const APP = `require("http").createServer((request, response) => response.end("hello from " + request.url)).listen(${APP_PORT})`;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe("podspace ssh and port-forward", () => {
   const stack = usePodspaceStack();
@@ -55,32 +49,12 @@ describe("podspace ssh and port-forward", () => {
     workspaceId = (await new PodspaceClient({ url: stack.podspace.url, token }).workspaces.create({ name: "box", template: "ssh-ide" }, { waitUntilReady: true })).id;
   });
 
-  /** The CLI's environment: its own config file, and no credentials of the environment's unless given. */
-  function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
-    const inherited = { ...process.env };
-    delete inherited.PODSPACE_URL;
-    delete inherited.PODSPACE_TOKEN;
-    return { ...inherited, PODSPACE_CONFIG: config, ...env };
-  }
-
-  function start(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
-    return spawn(process.execPath, [LAUNCHER, ...args], { env: cliEnv(env) });
-  }
-
-  /** Runs `podspace <args>` to its end, with `stdin` as its input. */
-  function podspace(args: string[], { env = {}, stdin = "" }: { env?: Record<string, string>; stdin?: string } = {}): Promise<Run> {
-    const child = start(args, env);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.stdin.end(stdin);
-    return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  }
+  const cli = podspaceCli(() => config);
+  const podspace = cli.run;
 
   /** `podspace ssh box` under a pseudo-terminal of 100×30, as someone types into it. */
   function sshInTerminal() {
-    const terminal = pty.spawn(process.execPath, [LAUNCHER, "ssh", "box"], { cols: 100, rows: 30, env: cliEnv() });
+    const terminal = pty.spawn(process.execPath, [LAUNCHER, "ssh", "box"], { cols: 100, rows: 30, env: cli.env() });
     let screen = "";
     terminal.onData((data) => (screen += data));
     const exited = new Promise<number>((resolve) => terminal.onExit(({ exitCode }) => resolve(exitCode)));
@@ -118,7 +92,7 @@ describe("podspace ssh and port-forward", () => {
   });
 
   it("types piped input without a TTY, and passes on the shell's exit code", async () => {
-    const run = await podspace(["ssh", "box"], { stdin: "echo piped-$((2+3))\nexit 3\n" });
+    const run = await podspace(["ssh", "box"], { input: "echo piped-$((2+3))\nexit 3\n" });
     expect(run.stdout).toMatch(/piped-5\r\n/);
     expect([run.code, run.stderr]).toEqual([3, ""]);
   });
@@ -133,7 +107,7 @@ describe("podspace ssh and port-forward", () => {
     shell.detach();
     expect(await shell.ended).toMatchObject({ code: 1000 });
 
-    const again = await podspace(["ssh", "box", "--session", "kept"], { stdin: "exit\n" });
+    const again = await podspace(["ssh", "box", "--session", "kept"], { input: "exit\n" });
     // The scrollback comes first, replayed.
     expect([again.code, again.stdout]).toEqual([0, expect.stringMatching(/^[^]*kept-9\r\n[^]*exit/)]);
     const invalid = await podspace(["ssh", "box", "--session", "no spaces"]);
@@ -146,7 +120,7 @@ describe("podspace ssh and port-forward", () => {
     expect([refused.code, refused.stderr.trim()]).toEqual([255, "podspace: This token lacks the exec scope."]);
 
     const doomed = await tokenFromPage(page, stack.podspace.url, "doomed-shell", ["read", "exec"]);
-    const child = start(["ssh", "box"], { PODSPACE_TOKEN: doomed, PODSPACE_URL: stack.podspace.url });
+    const child = cli.start(["ssh", "box"], { PODSPACE_TOKEN: doomed, PODSPACE_URL: stack.podspace.url });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -177,7 +151,7 @@ describe("podspace ssh and port-forward", () => {
       });
       expect(started.status).toBe(200);
 
-      forwarder = start(["port-forward", "box", `0:${APP_PORT}`, `0:${IDLE_PORT}`]);
+      forwarder = cli.start(["port-forward", "box", `0:${APP_PORT}`, `0:${IDLE_PORT}`]);
       forwarder.stderr.on("data", (chunk) => (errors += chunk));
       let stdout = "";
       forwarder.stdout.on("data", (chunk) => (stdout += chunk));
@@ -213,7 +187,7 @@ describe("podspace ssh and port-forward", () => {
 
     it("ends an open forwarded connection within seconds of its token being revoked", async () => {
       const doomed = await tokenFromPage(page, stack.podspace.url, "doomed-forward", ["read", "exec"]);
-      const child = start(["port-forward", "box", `0:${APP_PORT}`], { PODSPACE_TOKEN: doomed, PODSPACE_URL: stack.podspace.url });
+      const child = cli.start(["port-forward", "box", `0:${APP_PORT}`], { PODSPACE_TOKEN: doomed, PODSPACE_URL: stack.podspace.url });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (chunk) => (stdout += chunk));
