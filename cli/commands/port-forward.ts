@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { PodspaceClient } from "../../lib/sdk/client";
 import { text, type Command } from "../command";
 import { CliError, EXIT, usageError } from "../exit-codes";
+import { interruption } from "../interruption";
 import { workspaceId } from "../resolve";
 
 // podspace port-forward <workspace> [<local>:]<remote>…, as kubectl's: a
@@ -53,10 +54,9 @@ export const portForward: Command = {
     }
     for (const [index, listener] of listeners.entries()) context.out.line(`Forwarding from ${hostPort(listener.address() as net.AddressInfo)} -> ${pairs[index]!.remote}`);
 
-    await new Promise<void>((resolve) => {
-      // on, not once: Ctrl-C may reach this process twice, from the terminal and from the launcher.
-      for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => resolve());
-    });
+    // Until Ctrl-C (or SIGTERM): that is how it is meant to end, so the exit code is 0.
+    const { signal } = interruption();
+    await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
     for (const listener of listeners) listener.close();
     for (const connection of connections) connection.destroy();
   },
