@@ -39,7 +39,11 @@ export function portForwardRoute({ runtime }: { runtime: WorkspaceRuntime }): We
       return refuseApiUpgrade(request, unreachable(error, workspace, port.data));
     }
     upstream.on("error", () => upstream.destroy());
-    // The client may be gone by now, and then the router never hands over its socket.
+    // The client may be gone by now (or go before the upgrade), and then the router never hands over its socket.
+    if (request.socket.destroyed) {
+      upstream.destroy();
+      return null;
+    }
     let connected = false;
     request.socket.once("close", () => connected || upstream.destroy());
     return (socket) => {
