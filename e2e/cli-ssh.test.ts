@@ -52,9 +52,11 @@ describe("podspace ssh and port-forward", () => {
   const cli = podspaceCli(() => config);
   const podspace = cli.run;
 
-  /** `podspace ssh box` under a pseudo-terminal of 100×30, as someone types into it. */
+  /** `podspace ssh box` under a pseudo-terminal of 100×30, as someone types into it; `screen()` is all it showed. */
   function sshInTerminal() {
-    const terminal = pty.spawn(process.execPath, [LAUNCHER, "ssh", "box"], { cols: 100, rows: 30, env: cli.env() });
+    // Then the terminal's settings, to see that it was put back as it was; the exit code is the CLI's.
+    const script = `"$0" "$1" ssh box; code=$?; echo; stty -a; exit $code`;
+    const terminal = pty.spawn("sh", ["-c", script, process.execPath, LAUNCHER], { cols: 100, rows: 30, env: cli.env() });
     let screen = "";
     terminal.onData((data) => (screen += data));
     const exited = new Promise<number>((resolve) => terminal.onExit(({ exitCode }) => resolve(exitCode)));
@@ -68,7 +70,7 @@ describe("podspace ssh and port-forward", () => {
   }
 
   it("opens a shell under a TTY that runs commands, follows the terminal's size, takes Ctrl-C and exits 0 with the shell", async () => {
-    const { terminal, exited, waitFor } = sshInTerminal();
+    const { terminal, exited, waitFor, screen } = sshInTerminal();
     // libuv's raw mode leaves ONLCR on: the shell's \r\n reaches the screen as \r\r\n.
     terminal.write("echo $((6*7))\r");
     await waitFor(/42\r+\n/);
@@ -87,6 +89,11 @@ describe("podspace ssh and port-forward", () => {
 
     terminal.write("exit\r");
     expect(await exited).toBe(0);
+    // Cooked mode again: line editing, echo, signals from keys.
+    const settings = screen().slice(screen().lastIndexOf("speed"));
+    expect(settings).toMatch(/(^|\s)icanon(\s|$)/);
+    expect(settings).toMatch(/(^|\s)echo(\s|$)/);
+    expect(settings).toMatch(/(^|\s)isig(\s|$)/);
     const [entry] = await query<{ via: string }>(stack.database.url, `SELECT via FROM "AuditLog" WHERE action = 'workspace.terminal-opened' AND "targetId" = $1`, [workspaceId]);
     expect(entry).toEqual({ via: "token laptop" });
   });
