@@ -167,9 +167,12 @@ describe("the REST API", () => {
       const answer = await api(outsider, method, route, documented, body);
       expect([method, route, answer.status, answer.json.error.message]).toEqual([method, route, 404, "Workspace not found."]);
     }
-    const socket = new PodspaceClient({ url: stack.podspace.url, token: outsider }).workspaces.exec(id, ["true"]);
-    await expect(socket).rejects.toMatchObject({ status: 404, message: "Workspace not found." });
     expect((await api(outsider, "GET", "/workspaces?scope=team", "/workspaces")).json.workspaces).toEqual([]);
+    // And the WebSockets: exec, the terminal, port forwarding.
+    const sdk = new PodspaceClient({ url: stack.podspace.url, token: outsider });
+    for (const open of [() => sdk.workspaces.exec(id, ["true"]), () => sdk.workspaces.terminal(id), () => sdk.workspaces.forwardPort(id, 3000)]) {
+      await expect(open()).rejects.toMatchObject({ status: 404, message: "Workspace not found." });
+    }
     // Nor can it revoke someone else's token.
     const [dana] = await query<{ id: string }>(stack.database.url, `SELECT id FROM "ApiToken" WHERE name = 'ci'`);
     const revoke = await api(outsider, "DELETE", `/tokens/${dana!.id}`, "/tokens/{id}");

@@ -47,6 +47,8 @@ describe("the gateway's route table", () => {
         ports: portsStandIn(),
         terminal: async () => () => {},
         apiExec: async () => () => {},
+        apiTerminal: async () => () => {},
+        apiPortForward: async () => () => {},
         identityProvider: { mountPath: "/oidc", handle: (_request, response) => response.end("identity provider") },
         next: {
           // Echoes the nonce Next.js would find on the request.

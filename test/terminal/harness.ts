@@ -59,7 +59,7 @@ export async function startHarness(
   const ports = createPortProxy({ runtime, revalidateIntervalMs: options.revalidateIntervalMs, previewHost });
   const terminals = createTerminalService({ runtime: openShell ? { ...runtime, attachTerminal: openShell } : runtime, ...terminalOptions });
   const gateway = createGateway(
-    podspaceRoutes({ ide, ports, terminal: terminals.route, apiExec: async () => null, identityProvider: null, next: { handle: (_request, response) => response.writeHead(404).end("not podspace") } }),
+    podspaceRoutes({ ide, ports, terminal: terminals.route, apiExec: async () => null, apiTerminal: async () => null, apiPortForward: async () => null, identityProvider: null, next: { handle: (_request, response) => response.writeHead(404).end("not podspace") } }),
   );
   const router = gateway.sockets;
   const server = http.createServer(gateway.handleRequest);
