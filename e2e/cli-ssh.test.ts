@@ -10,7 +10,7 @@ import { PodspaceClient } from "@/lib/sdk";
 import { tokenFromPage } from "./api-tokens";
 import { LAUNCHER, podspaceCli } from "./cli-process";
 import { insertTemplate, query } from "./database";
-import { IDE_TEMPLATE } from "./ide-template";
+import { healthCheckTemplate } from "./ide-template";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 
@@ -21,13 +21,12 @@ import { DEMO, signIn } from "./sign-in";
 // connections to an HTTP server in the workspace, and a revoked token
 // ending what is open.
 
-const IDE_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
 /** Where the workspace's HTTP server listens, and a port nothing listens on. */
 const APP_PORT = 3000;
 const IDLE_PORT = 3999;
 
 /** The e2e template with the plain test IDE, quick to start: the terminal is what is tested here. */
-const TEMPLATE = { ...IDE_TEMPLATE, slug: "ssh-ide", name: "SSH IDE", ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" } };
+const TEMPLATE = healthCheckTemplate("ssh-ide", "SSH IDE");
 
 /** An HTTP server that answers with the path it was asked for. */
 const APP = `require("http").createServer((request, response) => response.end("hello from " + request.url)).listen(${APP_PORT})`;

@@ -11,24 +11,15 @@ import { podspaceCli } from "./cli-process";
 import { insertTemplate } from "./database";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
+import { healthCheckTemplate } from "./ide-template";
 
 // The podspace CLI as a user runs it (a child process, its launcher, a config
 // file of its own) and the SDK it is built on, against a real server with
 // tokens made on the Tokens page: logging in, a workspace's life, tokens,
 // exit codes, and the SDK's idempotent create, progress and events.
 
-const IDE_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
 
-const TEMPLATE = {
-  slug: "cli-ide",
-  name: "CLI IDE",
-  description: "A test IDE that answers health checks.",
-  image: "podspace/test-ide:1",
-  resources: { cpu: { default: 1, options: [1, 2] }, memoryGiB: { default: 1, min: 1, max: 4 }, diskGiB: { default: 1, min: 1, max: 10 } },
-  parameters: [{ name: "shell", label: "Shell", type: "string", options: ["bash", "zsh"], default: "bash" }],
-  startupScript: "",
-  ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
-};
+const TEMPLATE = healthCheckTemplate("cli-ide", "CLI IDE");
 
 describe("the podspace CLI and SDK", () => {
   const stack = usePodspaceStack();
