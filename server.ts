@@ -23,6 +23,7 @@ import { createUsageLoop } from "@/lib/usage/usage-loop";
 import { createGateway, podspaceRoutes } from "@/lib/server/gateway";
 import { createIdeProxy } from "@/lib/ide/proxy";
 import { createPortProxy } from "@/lib/ports/port-proxy";
+import { previewHost } from "@/lib/ports/preview-host";
 import { createTerminalService } from "@/lib/terminal/route";
 import { execSocketRoute } from "@/lib/api/v1/exec-socket";
 import { portForwardRoute } from "@/lib/api/v1/port-forward-socket";
@@ -81,10 +82,11 @@ async function main() {
 
   // Everything outside Next.js, and who may use it, is in lib/server/gateway.ts's table.
   const terminals = createTerminalService({ runtime });
+  const preview = previewHost();
   const gateway = createGateway(
     podspaceRoutes({
       ide: createIdeProxy({ runtime }),
-      ports: createPortProxy({ runtime }),
+      ports: preview && createPortProxy({ runtime, previewHost: preview }),
       terminal: terminals.route,
       apiExec: execSocketRoute(),
       apiTerminal: terminals.routeFor(apiTerminalGate),

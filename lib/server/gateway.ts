@@ -99,8 +99,8 @@ export function createGateway(routes: GatewayRoute[]): Gateway {
 
 export interface PodspaceServices {
   ide: IdeProxy;
-  /** Preview URLs: apps listening in workspaces. */
-  ports: PortProxy;
+  /** Preview URLs: apps listening in workspaces; null when they are turned off (PODSPACE_PREVIEW_HOST=off). */
+  ports: PortProxy | null;
   /** The terminal WebSocket (lib/terminal/route.ts). */
   terminal: WebSocketRoute;
   /** The API's exec WebSocket (lib/api/v1/exec-socket.ts). */
@@ -139,7 +139,7 @@ export function podspaceRoutes({ ide, ports, terminal, apiExec, apiTerminal, api
     // Each port a workspace listens on has an origin of its own, all of it
     // the app's but the handoff's landing paths. Its sockets come from its
     // own pages, which is also what its dev server's hot reload uses.
-    {
+    !!ports && {
       name: "<preview host>/*",
       match: { hostname: `*.${ports.host.domain}`, pathname: "*" },
       auth: "port cookie",
@@ -152,7 +152,7 @@ export function podspaceRoutes({ ide, ports, terminal, apiExec, apiTerminal, api
       upgrade: ports.hostSocket,
     },
     // Opening a port: the handoff from Podspace's origin to the port's.
-    { name: "/w/[id]/ports/[port]/*", match: "/w/:id/ports/:port{/*}?", auth: "session cookie", headers: headers.plain, http: ports.serveOpen },
+    !!ports && { name: "/w/[id]/ports/[port]/*", match: "/w/:id/ports/:port{/*}?", auth: "session cookie", headers: headers.plain, http: ports.serveOpen },
     // The IDE on Podspace's origin; in the wildcard-host mode only the handoff to its own.
     {
       name: "/w/[id]/ide/*",

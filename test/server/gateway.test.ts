@@ -165,6 +165,14 @@ describe("the gateway's route table", () => {
     expect((await httpRequest(`${base}/w/ws1/ports/5173/docs?x=1`)).body).toBe("open ws1 5173");
   });
 
+  it("serves no port at all when preview URLs are turned off", async () => {
+    const { base, gateway } = await start({ ports: null });
+    const onHost = { host: `p5173-ws1.preview.podspace.test:${new URL(env.PODSPACE_URL).port}` };
+    expect(gateway.nameOf({ url: "/", headers: onHost } as http.IncomingMessage)).not.toBe("<preview host>/*");
+    expect((await httpRequest(`${base}/src/main.ts`, { headers: onHost })).body).not.toMatch(/^port host/);
+    expect((await httpRequest(`${base}/w/ws1/ports/5173/`)).body).not.toMatch(/^open/);
+  });
+
   it("sends a browser that opened plain localhost on to Podspace's .localhost name, and answers anything else there", async () => {
     expect(new URL(env.PODSPACE_URL).hostname).toBe("podspace.localhost");
     const { base } = await start();
