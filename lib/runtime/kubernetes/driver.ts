@@ -72,8 +72,8 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
   const applied = new AppliedRecently(APPLIED_TTL_MS);
   const teamKey = (namespace: string) => `team ${namespace}`;
   const claimKey = (spec: WorkspaceSpec) => `claim ${spec.id}`;
-  /** Runs a step of a start; a failure forgets the team's namespace, so the next attempt applies it again. */
-  const forgettingTeamOnFailure = async (spec: WorkspaceSpec, step: () => Promise<void>) => {
+  /** Runs a step of a start; a failure forgets the team's namespace and the volume, so the next attempt applies and reads them again. */
+  const forgettingOnFailure = async (spec: WorkspaceSpec, step: () => Promise<void>) => {
     try {
       await step();
     } catch (error) {
@@ -206,7 +206,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
 
     async provision(spec) {
       const objects = workspaceObjects(validated(spec));
-      await forgettingTeamOnFailure(spec, async () => {
+      await forgettingOnFailure(spec, async () => {
         await Promise.all([
           store.ensure(objects.claim, convergeClaim),
           store.ensure(objects.service, convergeService),
@@ -219,7 +219,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
 
     async start(spec) {
       const objects = workspaceObjects(validated(spec));
-      await forgettingTeamOnFailure(spec, async () => {
+      await forgettingOnFailure(spec, async () => {
         // The home volume this process just provisioned, or the watch holds, needs no read on the start's path.
         let claim = watch?.claimOf(spec.id);
         if (!claim && !applied.has(claimKey(spec))) claim = await store.read(objects.claim);
