@@ -24,11 +24,14 @@ import { createUsageLoop } from "@/lib/usage/usage-loop";
 import { createGateway, podspaceRoutes } from "@/lib/server/gateway";
 import { createIdeProxy } from "@/lib/ide/proxy";
 import { createPortProxy } from "@/lib/ports/port-proxy";
+import { previewHost } from "@/lib/ports/preview-host";
 import { createTerminalService } from "@/lib/terminal/route";
 import { execSocketRoute } from "@/lib/api/v1/exec-socket";
+import { portForwardRoute } from "@/lib/api/v1/port-forward-socket";
+import { apiTerminalGate } from "@/lib/api/v1/terminal-socket";
 
 // The one HTTP server for development and production: Next.js for pages and
-// routes, plus WebSocket upgrades (terminal, IDE proxy) that Next.js's own
+// routes, plus WebSocket upgrades (terminal, IDE proxy, the API's) that Next.js's own
 // server cannot take.
 
 async function main() {
@@ -82,12 +85,16 @@ async function main() {
   const handleRequest = app.getRequestHandler();
 
   // Everything outside Next.js, and who may use it, is in lib/server/gateway.ts's table.
+  const terminals = createTerminalService({ runtime });
+  const preview = previewHost();
   const gateway = createGateway(
     podspaceRoutes({
       ide: createIdeProxy({ runtime }),
-      ports: createPortProxy({ runtime }),
-      terminal: createTerminalService({ runtime }).route,
+      ports: preview && createPortProxy({ runtime, previewHost: preview }),
+      terminal: terminals.route,
       apiExec: execSocketRoute(),
+      apiTerminal: terminals.routeFor(apiTerminalGate),
+      apiPortForward: portForwardRoute({ runtime }),
       identityProvider: bundledIdentityProvider(),
       next: {
         handle: (request, response) => void handleRequest(request, response),

@@ -9,7 +9,6 @@
 //   npm run bench -- api   (BENCH_WORKSPACES=200, BENCH_CLIENTS=50,
 //                           BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres)
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import path from "node:path";
 import { Client } from "pg";
 import { prepareDatabase } from "@/lib/db/prepare";
 import { resolveLocalhostNames } from "@/lib/server/localhost-names";
@@ -19,18 +18,9 @@ import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { TEST_SHARED_PATHS } from "../test/runtime/contract";
 import { ensureBuild } from "./build";
 import { summarize, type Summary } from "./stats";
+import { healthCheckTemplate } from "../e2e/ide-template";
 
-const IDE_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
-const TEMPLATE = {
-  slug: "bench",
-  name: "Bench",
-  description: "",
-  image: "podspace/test-ide:1",
-  resources: { cpu: { default: 1 }, memoryGiB: { default: 1 }, diskGiB: { default: 1 } },
-  parameters: [],
-  startupScript: "",
-  ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
-};
+const TEMPLATE = healthCheckTemplate("bench", "Bench", { description: "", parameters: [] });
 
 export async function benchApi(
   workspaces = Number(process.env.BENCH_WORKSPACES ?? 200),

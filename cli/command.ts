@@ -21,7 +21,7 @@ export interface Command {
   usage: string;
   summary: string;
   options?: ParseArgsOptionsConfig;
-  /** The exit code of every failure, for a command whose other exit codes are not podspace's own (exec's are its command's). */
+  /** The exit code of every failure, for a command whose other exit codes are not podspace's own (exec's are its command's, ssh's its shell's). */
   failureExitCode?: ExitCode;
   run(context: CommandContext): Promise<void>;
 }

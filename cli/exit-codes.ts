@@ -16,6 +16,8 @@ export const EXIT = {
   execTimedOut: 124,
   /** exec: any failure of podspace's own (as ssh's 255), since every other code is the command's. */
   execFailed: 255,
+  /** ssh: any failure of podspace's own (as ssh's 255), since every other code is the shell's. */
+  sshFailed: 255,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -1,11 +1,13 @@
 import { parseArgs } from "node:util";
 import { PodspaceClient } from "../lib/sdk/client";
-import { PodspaceApiError, WorkspaceNotReadyError } from "../lib/sdk/errors";
+import { PodspaceApiError, PodspaceSocketClosedError, WorkspaceNotReadyError } from "../lib/sdk/errors";
 import { resolveLocalhostNames } from "../lib/server/localhost-names";
 import type { Command } from "./command";
 import { login, logout } from "./commands/auth";
 import { cp } from "./commands/cp";
 import { exec } from "./commands/exec";
+import { portForward } from "./commands/port-forward";
+import { ssh } from "./commands/ssh";
 import { templates } from "./commands/templates";
 import { tokensCreate, tokensList, tokensRevoke } from "./commands/tokens";
 import { create, events, list, operations } from "./commands/workspaces";
@@ -17,7 +19,7 @@ import { output } from "./output";
 // options, runs it, and turns what went wrong into a message on stderr and
 // an exit code that says what kind of failure it was.
 
-const COMMANDS: Command[] = [login, logout, templates, list, create, ...operations, events, exec, cp, tokensList, tokensCreate, tokensRevoke];
+const COMMANDS: Command[] = [login, logout, templates, list, create, ...operations, events, exec, cp, ssh, portForward, tokensList, tokensCreate, tokensRevoke];
 
 const COMMON_OPTIONS = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
 
@@ -31,7 +33,7 @@ function help(): string {
     "Every command takes --json for machine-readable output, and --help.",
     "PODSPACE_URL and PODSPACE_TOKEN override the stored login; PODSPACE_CONFIG says where it is stored.",
     "Exit codes: 0 ok, 1 API error, 2 usage error, 3 not authenticated, 4 not found, 5 workspace not ready (create --wait).",
-    "exec exits with its command's code instead: 124 when it timed out, 255 when podspace failed.",
+    "exec exits with its command's code instead: 124 when it timed out, 255 when podspace failed; ssh with its shell's, 255 when podspace failed.",
   ].join("\n");
 }
 
@@ -76,10 +78,13 @@ function failure(error: unknown): { code: ExitCode; message: string; detail?: ob
     return { code, message: error.message, detail: { code: error.code, status: error.status, ...(error.field ? { field: error.field } : {}) } };
   }
   if (error instanceof WorkspaceNotReadyError) return { code: EXIT.notReady, message: error.message, detail: { workspaceId: error.workspaceId ?? null, outcome: error.outcome } };
-  // fetch fails with a TypeError whose cause says why (refused, DNS, TLS).
+  // The server closed a terminal or forwarded port for a reason (the token revoked, the workspace stopped).
+  if (error instanceof PodspaceSocketClosedError) return { code: EXIT.apiError, message: error.message, detail: { closeCode: error.code } };
+  // fetch fails with a TypeError whose cause says why (refused, DNS, TLS); a WebSocket with the system call's error.
   if (error instanceof TypeError && error.message === "fetch failed") {
     return { code: EXIT.apiError, message: `Can't reach Podspace: ${(error.cause as Error | undefined)?.message ?? error.message}` };
   }
+  if (error instanceof Error && "syscall" in error) return { code: EXIT.apiError, message: `Can't reach Podspace: ${error.message}` };
   throw error;
 }
 

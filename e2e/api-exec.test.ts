@@ -10,6 +10,7 @@ import { tokenFromPage } from "./api-tokens";
 import { insertTemplate, query } from "./database";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
+import { healthCheckTemplate } from "./ide-template";
 
 // Running commands in a workspace through the API, on the real server and
 // the local runtime: the answer of POST /exec, its WebSocket's stream, the
@@ -17,19 +18,12 @@ import { DEMO, signIn } from "./sign-in";
 // per-token cap on commands at once, and the token's revocation ending a
 // stream. Answers are checked against the served OpenAPI document.
 
-const IDE_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
 const MAX_CONCURRENT = 2;
 
-const TEMPLATE = {
-  slug: "exec-ide",
-  name: "Exec IDE",
-  description: "A test IDE that answers health checks.",
-  image: "podspace/test-ide:1",
+const TEMPLATE = healthCheckTemplate("exec-ide", "Exec IDE", {
   resources: { cpu: { default: 1, options: [1] }, memoryGiB: { default: 1, min: 1, max: 1 }, diskGiB: { default: 1, min: 1, max: 1 } },
   parameters: [],
-  startupScript: "",
-  ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
-};
+});
 
 type Message = { type: string; data?: string; exitCode?: number | null; timedOut?: boolean };
 

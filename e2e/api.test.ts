@@ -8,26 +8,17 @@ import { tokenFromPage as makeToken } from "./api-tokens";
 import { insertTemplate, query } from "./database";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
+import { healthCheckTemplate } from "./ide-template";
 
 // The REST API through the real server, with tokens made on the Tokens page:
 // scopes, expiry and revocation, an idempotent create that can wait until the
 // workspace runs, audit entries made "via token", rate limits, and every
 // answer checked against the served OpenAPI document.
 
-const IDE_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
 const SCREENSHOTS = process.env.PODSPACE_E2E_SCREENSHOTS;
 const RATE_LIMIT = 120;
 
-const TEMPLATE = {
-  slug: "api-ide",
-  name: "API IDE",
-  description: "A test IDE that answers health checks.",
-  image: "podspace/test-ide:1",
-  resources: { cpu: { default: 1, options: [1, 2] }, memoryGiB: { default: 1, min: 1, max: 4 }, diskGiB: { default: 1, min: 1, max: 10 } },
-  parameters: [{ name: "shell", label: "Shell", type: "string", options: ["bash", "zsh"], default: "bash" }],
-  startupScript: "",
-  ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
-};
+const TEMPLATE = healthCheckTemplate("api-ide", "API IDE");
 
 describe("the REST API", () => {
   const stack = usePodspaceStack({ PODSPACE_API_RATE_LIMIT: String(RATE_LIMIT) });
@@ -167,9 +158,12 @@ describe("the REST API", () => {
       const answer = await api(outsider, method, route, documented, body);
       expect([method, route, answer.status, answer.json.error.message]).toEqual([method, route, 404, "Workspace not found."]);
     }
-    const socket = new PodspaceClient({ url: stack.podspace.url, token: outsider }).workspaces.exec(id, ["true"]);
-    await expect(socket).rejects.toMatchObject({ status: 404, message: "Workspace not found." });
     expect((await api(outsider, "GET", "/workspaces?scope=team", "/workspaces")).json.workspaces).toEqual([]);
+    // And the WebSockets: exec, the terminal, port forwarding.
+    const sdk = new PodspaceClient({ url: stack.podspace.url, token: outsider });
+    for (const open of [() => sdk.workspaces.exec(id, ["true"]), () => sdk.workspaces.terminal(id), () => sdk.workspaces.forwardPort(id, 3000)]) {
+      await expect(open()).rejects.toMatchObject({ status: 404, message: "Workspace not found." });
+    }
     // Nor can it revoke someone else's token.
     const [dana] = await query<{ id: string }>(stack.database.url, `SELECT id FROM "ApiToken" WHERE name = 'ci'`);
     const revoke = await api(outsider, "DELETE", `/tokens/${dana!.id}`, "/tokens/{id}");

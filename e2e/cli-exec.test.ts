@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -8,6 +7,7 @@ import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PodspaceClient } from "@/lib/sdk";
 import { tokenFromPage } from "./api-tokens";
+import { podspaceCli } from "./cli-process";
 import { insertTemplate } from "./database";
 import { IDE_TEMPLATE } from "./ide-template";
 import { usePodspaceStack } from "./stack";
@@ -19,16 +19,9 @@ import { DEMO, signIn } from "./sign-in";
 // exit codes (the command's, 124, 255), a timeout that takes the command's
 // children, and a folder copied in and out again, byte for byte.
 
-const LAUNCHER = path.resolve(import.meta.dirname, "../cli/podspace.mjs");
 const MAX_UPLOAD_MB = 1;
 /** Prints whether process $1 is gone (a zombie counts as gone). */
 const GONE = 'kill -0 "$1" 2>/dev/null && [ "$(cut -d" " -f3 "/proc/$1/stat")" != Z ] && echo running || echo gone';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe("podspace exec and cp", () => {
   const stack = usePodspaceStack({ PODSPACE_API_MAX_UPLOAD_MB: String(MAX_UPLOAD_MB) });
@@ -47,24 +40,8 @@ describe("podspace exec and cp", () => {
     workspaceId = workspace.id;
   });
 
-  /** The CLI's environment: its own config file, and no credentials of the environment's unless given. */
-  function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-    const inherited = { ...process.env };
-    delete inherited.PODSPACE_URL;
-    delete inherited.PODSPACE_TOKEN;
-    return { ...inherited, PODSPACE_CONFIG: config, ...env };
-  }
-
-  /** Runs `podspace <args>` to its end, with `input` as its stdin (a pipe, so it is passed on). */
-  function podspace(args: string[], { input = "", env = {} }: { input?: string; env?: Record<string, string> } = {}): Promise<Run> {
-    const child = spawn(process.execPath, [LAUNCHER, ...args], { env: cliEnv(env) });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.stdin.end(input);
-    return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  }
+  const cli = podspaceCli(() => config);
+  const podspace = cli.run;
 
   it("streams a command's output and exits with its exit code", async () => {
     const run = await podspace(["exec", "box", "--env", "WHO=cli", "--cwd", "/tmp", "--", "sh", "-c", 'echo "hi $WHO in $(pwd)"; echo oops >&2; exit 3']);
@@ -79,7 +56,7 @@ describe("podspace exec and cp", () => {
   });
 
   it("ends when the command does, however much input is still coming (yes | podspace exec … head -n 1)", async () => {
-    const child = spawn(process.execPath, [LAUNCHER, "exec", "box", "--", "head", "-n", "1"], { env: cliEnv({}) });
+    const child = cli.start(["exec", "box", "--", "head", "-n", "1"]);
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     let stdout = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -93,7 +70,7 @@ describe("podspace exec and cp", () => {
   });
 
   it("ends the command when its output's reader goes away (podspace exec … yes | head), exiting as SIGPIPE would", async () => {
-    const child = spawn(process.execPath, [LAUNCHER, "exec", "box", "--", "yes"], { env: cliEnv({}) });
+    const child = cli.start(["exec", "box", "--", "yes"]);
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     child.stdout.once("data", () => child.stdout.destroy());
     expect(await exited).toBe(141);
@@ -109,7 +86,7 @@ describe("podspace exec and cp", () => {
   });
 
   it("ends the command, with what it started, on Ctrl-C, and exits 130", async () => {
-    const child = spawn(process.execPath, [LAUNCHER, "exec", "box", "--", "sh", "-c", "sleep 300 & echo $!; sleep 300"], { env: cliEnv({}) });
+    const child = cli.start(["exec", "box", "--", "sh", "-c", "sleep 300 & echo $!; sleep 300"]);
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     const [line] = (await once(createInterface({ input: child.stdout }), "line")) as [string];
     child.kill("SIGINT");

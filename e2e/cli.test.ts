@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
@@ -8,34 +7,19 @@ import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PodspaceApiError, PodspaceClient, type ReadinessProgress, type Workspace, type WorkspaceUpdate } from "@/lib/sdk";
 import { tokenFromPage } from "./api-tokens";
+import { podspaceCli } from "./cli-process";
 import { insertTemplate } from "./database";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
+import { healthCheckTemplate } from "./ide-template";
 
 // The podspace CLI as a user runs it (a child process, its launcher, a config
 // file of its own) and the SDK it is built on, against a real server with
 // tokens made on the Tokens page: logging in, a workspace's life, tokens,
 // exit codes, and the SDK's idempotent create, progress and events.
 
-const LAUNCHER = path.resolve(import.meta.dirname, "../cli/podspace.mjs");
-const IDE_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
 
-const TEMPLATE = {
-  slug: "cli-ide",
-  name: "CLI IDE",
-  description: "A test IDE that answers health checks.",
-  image: "podspace/test-ide:1",
-  resources: { cpu: { default: 1, options: [1, 2] }, memoryGiB: { default: 1, min: 1, max: 4 }, diskGiB: { default: 1, min: 1, max: 10 } },
-  parameters: [{ name: "shell", label: "Shell", type: "string", options: ["bash", "zsh"], default: "bash" }],
-  startupScript: "",
-  ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
-};
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const TEMPLATE = healthCheckTemplate("cli-ide", "CLI IDE");
 
 describe("the podspace CLI and SDK", () => {
   const stack = usePodspaceStack();
@@ -53,23 +37,8 @@ describe("the podspace CLI and SDK", () => {
     config = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "podspace-cli-")), "config.json");
   });
 
-  /** The CLI's environment: its own config file, and no credentials of the environment's unless given. */
-  function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-    const inherited = { ...process.env };
-    delete inherited.PODSPACE_URL;
-    delete inherited.PODSPACE_TOKEN;
-    return { ...inherited, PODSPACE_CONFIG: config, ...env };
-  }
-
-  /** Runs `podspace <args>` to its end. */
-  function podspace(args: string[], env: Record<string, string> = {}): Promise<Run> {
-    const child = spawn(process.execPath, [LAUNCHER, ...args], { env: cliEnv(env) });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  }
+  const cli = podspaceCli(() => config);
+  const podspace = (args: string[], env: Record<string, string> = {}) => cli.run(args, { env });
 
   it("refuses a bad token with the not-authenticated exit code, and stores a good one readable by its owner only", async () => {
     const before = await podspace(["ls"]);
@@ -172,7 +141,7 @@ describe("the podspace CLI and SDK", () => {
   });
 
   it("`podspace events` follows a workspace until Ctrl-C, then exits 0", async () => {
-    const child = spawn(process.execPath, [LAUNCHER, "events", "from-sdk", "--json"], { env: cliEnv({}) });
+    const child = cli.start(["events", "from-sdk", "--json"]);
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     const lines = createInterface({ input: child.stdout });
     for await (const line of lines) {

@@ -6,12 +6,12 @@ import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { query, wakeReconciler } from "./database";
 import { workspaceProcesses } from "../test/helpers/local-workspaces";
 import { startPodspace, type PodspaceProcess } from "./harness";
+import { HEALTH_CHECK_IDE } from "./ide-template";
 
 // Podspace killed with SIGKILL in the middle of provisioning a workspace:
 // after a restart the workspace converges to RUNNING with exactly one IDE
 // process, and nothing is stuck.
 
-const IDE_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
 const SPEC = {
   slug: "slow-start",
   name: "Slow start",
@@ -19,7 +19,7 @@ const SPEC = {
   resources: { cpu: { default: 1 }, memoryGiB: { default: 1 }, diskGiB: { default: 1 } },
   // Long enough to be killed in the middle of it.
   startupScript: "sleep 4",
-  ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
+  ide: HEALTH_CHECK_IDE,
 };
 
 describe("crash recovery", { timeout: 180_000 }, () => {

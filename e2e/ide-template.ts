@@ -10,6 +10,29 @@ import { CODE_SERVER_VERSION } from "../lib/runtime/local/code-server";
 const CACHE_DIR = process.env.PODSPACE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "podspace");
 export const CODE_SERVER_INSTALLED = fs.existsSync(path.join(CACHE_DIR, `code-server-${CODE_SERVER_VERSION}`, "node_modules", "code-server", "out", "node", "entry.js"));
 const TEST_IDE = path.resolve(import.meta.dirname, "../test/fixtures/ide-ws-server.mjs");
+const HEALTH_CHECK_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
+
+/** The IDE of templates whose tests are about anything but the IDE: a small server that answers health checks, quick to start. */
+export const HEALTH_CHECK_IDE = { command: [process.execPath, HEALTH_CHECK_SERVER, "{host}", "{port}"], healthPath: "/healthz" };
+
+/**
+ * A template with HEALTH_CHECK_IDE, sizes to choose from and a shell to
+ * pick: for the tests (and benchmarks) of workspaces' lives through the
+ * pages, the API and the CLI. `overrides` replaces whole fields.
+ */
+export function healthCheckTemplate(slug: string, name: string, overrides: Record<string, unknown> = {}) {
+  return {
+    slug,
+    name,
+    description: "A test IDE that answers health checks.",
+    image: "podspace/test-ide:1",
+    resources: { cpu: { default: 1, options: [1, 2] }, memoryGiB: { default: 1, min: 1, max: 4 }, diskGiB: { default: 1, min: 1, max: 10 } },
+    parameters: [{ name: "shell", label: "Shell", type: "string", options: ["bash", "zsh"], default: "bash" }],
+    startupScript: "",
+    ide: HEALTH_CHECK_IDE,
+    ...overrides,
+  };
+}
 
 export const IDE_TEMPLATE = {
   slug: "e2e-tools",

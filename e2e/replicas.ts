@@ -1,14 +1,13 @@
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import { WebSocket } from "ws";
 import { query, wakeReconciler } from "./database";
+import { HEALTH_CHECK_IDE } from "./ide-template";
 
 // Helpers for tests that run several Podspace processes on one PostgreSQL
 // database: a signed-in user with a running workspace seeded through SQL,
 // a terminal client, and Prometheus scrapes.
 
 export const METRICS_TOKEN = "e2e-metrics-token-0123456789";
-const TEST_IDE = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
 
 /** A user (with a database session, as after sign-in), their team and a workspace the leader will start. */
 export async function seedWorkspace(databaseUrl: string, prefix: string) {
@@ -18,7 +17,7 @@ export async function seedWorkspace(databaseUrl: string, prefix: string) {
     image: "podspace/test-ide:1",
     resources: { cpu: { default: 1 }, memoryGiB: { default: 1 }, diskGiB: { default: 1 } },
     startupScript: "",
-    ide: { command: [process.execPath, TEST_IDE, "{host}", "{port}"], healthPath: "/healthz" },
+    ide: HEALTH_CHECK_IDE,
   };
   const userId = `${prefix}-user`;
   const sessionToken = randomBytes(24).toString("base64url");

@@ -1,23 +1,17 @@
 import fs from "node:fs/promises";
-import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { insertTemplate, query } from "./database";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
+import { healthCheckTemplate } from "./ide-template";
 
 // Usage end to end: a team member's workspace runs on the local runtime, is
 // metered, rolled up by the leader's usage loop, shown on the team's usage
 // page as a chart and a table, and exported as CSV for the same period.
 
-const IDE_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
-const SPEC = {
-  slug: "e2e-usage",
-  name: "E2E Usage",
-  description: "A test IDE that answers health checks.",
-  image: "podspace/test-ide:1",
+const SPEC = healthCheckTemplate("e2e-usage", "E2E Usage", {
   resources: { cpu: { default: 2, options: [1, 2] }, memoryGiB: { default: 3, min: 1, max: 4 }, diskGiB: { default: 5, min: 1, max: 10 } },
-  ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
-};
+});
 
 describe("the usage dashboard", () => {
   const stack = usePodspaceStack();

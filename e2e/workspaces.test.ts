@@ -5,11 +5,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { query, wakeReconciler } from "./database";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
+import { HEALTH_CHECK_IDE } from "./ide-template";
 
 // A workspace's whole life through the browser, on the local runtime: the
 // template's IDE is a small Node server, so starting it really starts a process.
 
-const IDE_SERVER = path.resolve(import.meta.dirname, "../test/fixtures/ide-server.mjs");
 const SCREENSHOTS = process.env.PODSPACE_E2E_SCREENSHOTS;
 
 const SPEC = {
@@ -27,7 +27,7 @@ const SPEC = {
     { name: "dotfiles", label: "Install dotfiles", type: "boolean", default: true },
   ],
   startupScript: 'echo "started" >> startup.log',
-  ide: { command: [process.execPath, IDE_SERVER, "{host}", "{port}"], healthPath: "/healthz" },
+  ide: HEALTH_CHECK_IDE,
 };
 
 /** Its IDE says why on stderr and exits at once, so every start fails. */

@@ -46,9 +46,10 @@ export const AUDIT_ACTIONS = [
   "workspace.port-shared",
   "workspace.port-link-created",
   "workspace.port-link-revoked",
-  // Commands run and files copied in through the API (its exec scope).
+  // Commands run, files copied in and shells opened through the API (its exec scope).
   "workspace.exec",
   "workspace.files-uploaded",
+  "workspace.terminal-opened",
   "token.created",
   "token.revoked",
   "service-account.created",

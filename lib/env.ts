@@ -177,8 +177,9 @@ export const envSchema = z.object({
    * Where apps listening in workspaces are served (preview URLs): a wildcard host like *.preview.podspace.example.com
    * whose DNS and TLS point at Podspace gives each port its own origin, p<port>-<workspace id>.<domain>.
    * Unset: *.preview.<PODSPACE_URL's host>. A domain of its own (not under Podspace's) keeps apps off Podspace's site.
+   * "off" turns preview URLs off (no wildcard DNS for them): ports are listed, and reached with podspace port-forward.
    */
-  PODSPACE_PREVIEW_HOST: wildcardHost("*.preview.podspace.example.com").optional(),
+  PODSPACE_PREVIEW_HOST: wildcardHost("*.preview.podspace.example.com", "off").optional(),
   /** The widest share level any workspace's port may have (owner, team, authenticated, public); teams' admins may narrow it for their team. */
   PODSPACE_PREVIEW_MAX_SHARE: z
     .enum(SHARE_LEVELS, { error: `expected one of ${SHARE_LEVELS.join(", ")}` })
@@ -201,8 +202,8 @@ export type Env = Omit<z.infer<typeof envSchema>, "PODSPACE_URL" | "PODSPACE_IDE
   PODSPACE_URL: string;
   /** The IDE's wildcard host, or null for the same-origin mode. */
   PODSPACE_IDE_HOST: string | null;
-  /** The preview URLs' wildcard host. */
-  PODSPACE_PREVIEW_HOST: string;
+  /** The preview URLs' wildcard host, or null when they are turned off. */
+  PODSPACE_PREVIEW_HOST: string | null;
 };
 
 export class EnvError extends Error {
@@ -236,7 +237,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
       PODSPACE_DATA_DIR: path.resolve(data.PODSPACE_DATA_DIR),
       PODSPACE_URL: podspaceUrl,
       PODSPACE_IDE_HOST: ideHostSetting(data.PODSPACE_IDE_HOST, podspaceUrl),
-      PODSPACE_PREVIEW_HOST: data.PODSPACE_PREVIEW_HOST ?? previewHostDefault(podspaceUrl),
+      PODSPACE_PREVIEW_HOST: data.PODSPACE_PREVIEW_HOST === "off" ? null : (data.PODSPACE_PREVIEW_HOST ?? previewHostDefault(podspaceUrl)),
     };
   }
   throw new EnvError(

@@ -88,7 +88,45 @@ function linkRefusal(ports: PortRow[], id: string): { text: string; id: string }
   };
 }
 
-export function PortsList({ workspaceId }: { workspaceId: string }) {
+/** For a Podspace whose preview URLs are turned off: how to reach a port instead. */
+function PreviewUrlsOff() {
+  return (
+    <p className="text-xs text-muted-foreground">
+      Preview URLs are turned off on this Podspace. Reach a port from your machine with <code>podspace port-forward</code>, e.g.{" "}
+      <code>podspace port-forward &lt;workspace&gt; 3000</code>.
+    </p>
+  );
+}
+
+/** The port's preview URL, who it is shared with, and its actions. */
+function PreviewCells({ workspaceId, row, url, openPath, refusal, reload }: { workspaceId: string; row: PortRow; url: string; openPath: string; refusal: ReturnType<typeof linkRefusal>; reload: () => void }) {
+  return (
+    <>
+      <TableCell className="max-w-72 truncate font-mono text-xs" title={url}>
+        {url}
+      </TableCell>
+      <TableCell>
+        {/* Only the owner shares (their row carries the links); anyone else with access reads the level. */}
+        {row.links ? <ShareSelect workspaceId={workspaceId} row={row} /> : <span className="text-xs">{SHARE_LABELS[row.share]}</span>}
+      </TableCell>
+      <TableCell>
+        <div className="flex justify-end gap-1">
+          {row.links ? <PortLinkDialog workspaceId={workspaceId} port={row.port} links={row.links} refusal={refusal} onChange={reload} /> : null}
+          <Button asChild size="sm" variant="outline">
+            <a href={openPath} target="_blank" rel="noopener noreferrer" aria-label={`Open port ${row.port}`}>
+              <ExternalLink />
+              Open
+            </a>
+          </Button>
+          <CopyButton text={url} aria-label={`Copy the URL of port ${row.port}`} />
+        </div>
+      </TableCell>
+    </>
+  );
+}
+
+/** `previewUrls`: whether this Podspace serves preview URLs (PODSPACE_PREVIEW_HOST isn't off). */
+export function PortsList({ workspaceId, previewUrls }: { workspaceId: string; previewUrls: boolean }) {
   const { workspace } = useWorkspaceLive();
   const { ports, reload } = usePorts(workspaceId, workspace.state === "RUNNING");
   const refusalId = React.useId();
@@ -106,9 +144,13 @@ export function PortsList({ workspaceId }: { workspaceId: string }) {
             <TableHead>Port</TableHead>
             <TableHead>Process</TableHead>
             <TableHead>Label</TableHead>
-            <TableHead>URL</TableHead>
-            <TableHead>Shared with</TableHead>
-            <TableHead className="sr-only">Actions</TableHead>
+            {previewUrls ? (
+              <>
+                <TableHead>URL</TableHead>
+                <TableHead>Shared with</TableHead>
+                <TableHead className="sr-only">Actions</TableHead>
+              </>
+            ) : null}
           </TableRow>
         </TableHeader>
         <TableBody>
@@ -117,29 +159,12 @@ export function PortsList({ workspaceId }: { workspaceId: string }) {
               <TableCell className="font-mono">{row.port}</TableCell>
               <TableCell className="font-mono text-xs">{row.listening ? (row.process ?? "—") : <span className="text-muted-foreground">not listening</span>}</TableCell>
               <TableCell>{row.label ?? "—"}</TableCell>
-              <TableCell className="max-w-72 truncate font-mono text-xs" title={row.url}>
-                {row.url}
-              </TableCell>
-              <TableCell>
-                {/* Only the owner shares (their row carries the links); anyone else with access reads the level. */}
-                {row.links ? <ShareSelect workspaceId={workspaceId} row={row} /> : <span className="text-xs">{SHARE_LABELS[row.share]}</span>}
-              </TableCell>
-              <TableCell>
-                <div className="flex justify-end gap-1">
-                  {row.links ? <PortLinkDialog workspaceId={workspaceId} port={row.port} links={row.links} refusal={refusal} onChange={reload} /> : null}
-                  <Button asChild size="sm" variant="outline">
-                    <a href={row.openPath} target="_blank" rel="noopener noreferrer" aria-label={`Open port ${row.port}`}>
-                      <ExternalLink />
-                      Open
-                    </a>
-                  </Button>
-                  <CopyButton text={row.url} aria-label={`Copy the URL of port ${row.port}`} />
-                </div>
-              </TableCell>
+              {row.url && row.openPath ? <PreviewCells workspaceId={workspaceId} row={row} url={row.url} openPath={row.openPath} refusal={refusal} reload={reload} /> : null}
             </TableRow>
           ))}
         </TableBody>
       </Table>
+      {previewUrls ? null : <PreviewUrlsOff />}
       {refusal ? (
         <p id={refusal.id} className="text-xs text-muted-foreground">
           {refusal.text}

@@ -171,7 +171,7 @@ export function refuseUpgrade(request: IncomingMessage, status: number, answer?:
  * sends anything (someone watching a build scroll by sends nothing, yet
  * receives). An incoming message that finds a check due waits for it, and
  * messages wait while a check runs, so none gets through once the session
- * is gone. On failure the socket is closed with 4401 "signed out".
+ * is gone. On failure the socket is closed with 4401 ("signed out", or the reason given).
  */
 export class SessionRevalidator {
   #checkedAt = Date.now();
@@ -184,6 +184,8 @@ export class SessionRevalidator {
     private readonly socket: Pick<WebSocket, "close" | "once">,
     private readonly stillAllowed: () => Promise<boolean>,
     private readonly intervalMs = REVALIDATE_INTERVAL_MS,
+    /** The close reason: for a token, "signed out" would say the wrong thing. */
+    private readonly revokedReason = "signed out",
   ) {
     this.#scheduleCheck();
     socket.once("close", () => clearTimeout(this.#next));
@@ -229,7 +231,7 @@ export class SessionRevalidator {
     if (!allowed) {
       this.#revoked = true;
       clearTimeout(this.#next);
-      this.socket.close(CLOSE_SIGNED_OUT, "signed out");
+      this.socket.close(CLOSE_SIGNED_OUT, this.revokedReason);
     }
     return allowed;
   }

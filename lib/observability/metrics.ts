@@ -82,7 +82,7 @@ function createMetrics() {
     }),
     proxyBytes: new Counter({
       name: "podspace_proxy_bytes_total",
-      help: "Bytes relayed between browsers and workspaces, by channel (ide, port, terminal) and direction (upstream: to the workspace).",
+      help: "Bytes relayed between browsers and workspaces, by channel (ide, port, terminal, port-forward: the API's) and direction (upstream: to the workspace).",
       labelNames: ["channel", "direction"],
       registers,
     }),

@@ -7,7 +7,7 @@ import { AppError } from "@/lib/errors";
 import { connectResource, granteesInForce } from "@/lib/workspaces/access-grants";
 import { shareCap } from "./port-policy";
 import { DEFAULT_LINK_HOURS, LINK_MAX_HOURS } from "./link-lifetime";
-import { isPort, previewHost as configuredPreviewHost, type PortAddress, type PreviewHost } from "./preview-host";
+import { isPort, previewHost as configuredPreviewHost, PREVIEW_URLS_OFF, type PortAddress, type PreviewHost } from "./preview-host";
 import { within } from "./share-level";
 
 // Signed links: a workspace's owner shows one port to someone outside
@@ -48,10 +48,11 @@ async function sharedWorkspace(actor: Actor, workspaceId: string) {
 export async function createPortLink(
   actor: Actor,
   input: z.input<typeof createInput>,
-  previewHost: PreviewHost = configuredPreviewHost(),
+  previewHost: PreviewHost | null = configuredPreviewHost(),
 ): Promise<{ id: string; url: string; expiresAt: Date }> {
   const { workspaceId, port, hours } = createInput.parse(input);
   const workspace = await sharedWorkspace(actor, workspaceId);
+  if (!previewHost) throw new AppError("invalid", PREVIEW_URLS_OFF);
   if (!within("public", shareCap(workspace))) throw new AppError("forbidden", "This team's ports may not be shared outside Podspace.");
   const secret = randomBytes(32).toString("base64url");
   const expiresAt = new Date(Date.now() + hours * 3600_000);

@@ -19,7 +19,7 @@ import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtim
 import { LINK_PATH, linkInForce, redeemPortLink } from "./port-links";
 import { loadPortPolicy, mayOpenPort, stillMayOpenPort, type PortPolicy } from "./port-policy";
 import type { ShareLevel } from "./share-level";
-import { portOpenPath, previewHost as configuredPreviewHost, type PortAddress, type PreviewHost } from "./preview-host";
+import { portOpenPath, type PortAddress, type PreviewHost } from "./preview-host";
 
 // Preview URLs: whatever listens on a port in a workspace, served at the
 // root of that port's own origin (./preview-host.ts), HTTP and WebSocket
@@ -53,8 +53,8 @@ export interface PortProxyOptions {
   runtime: WorkspaceRuntime | (() => Promise<WorkspaceRuntime>);
   /** How long an HTTP request's authorization is reused, and how often open sockets recheck it. */
   revalidateIntervalMs?: number;
-  /** Default: PODSPACE_PREVIEW_HOST's. */
-  previewHost?: PreviewHost;
+  /** Where ports are served: PODSPACE_PREVIEW_HOST's (lib/ports/preview-host.ts). */
+  previewHost: PreviewHost;
 }
 
 /** The preview URLs' handlers; lib/server/gateway.ts says where each is mounted. */
@@ -71,7 +71,7 @@ export interface PortProxy {
 const portParam = z.coerce.number().int().min(1).max(65_535);
 
 export function createPortProxy(options: PortProxyOptions): PortProxy {
-  const host = options.previewHost ?? configuredPreviewHost();
+  const host = options.previewHost;
   const runtime = typeof options.runtime === "function" ? options.runtime : () => Promise.resolve(options.runtime as WorkspaceRuntime);
   const intervalMs = options.revalidateIntervalMs ?? REVALIDATE_INTERVAL_MS;
   /** Who a session is and who may open a port, reused for a few seconds: an app's page load is many requests. */

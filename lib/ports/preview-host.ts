@@ -48,9 +48,13 @@ export function createPreviewHost(pattern: string, podspaceUrl: string): Preview
   };
 }
 
-let configured: PreviewHost | undefined;
+let configured: PreviewHost | null | undefined;
 
-/** PODSPACE_PREVIEW_HOST's preview host. */
-export function previewHost(): PreviewHost {
-  return (configured ??= createPreviewHost(env.PODSPACE_PREVIEW_HOST, env.PODSPACE_URL));
+/** PODSPACE_PREVIEW_HOST's preview host; null when preview URLs are turned off. */
+export function previewHost(): PreviewHost | null {
+  if (configured === undefined) configured = env.PODSPACE_PREVIEW_HOST === null ? null : createPreviewHost(env.PODSPACE_PREVIEW_HOST, env.PODSPACE_URL);
+  return configured;
 }
+
+/** What sharing a port, or a link to it, is refused with when preview URLs are off. */
+export const PREVIEW_URLS_OFF = "Preview URLs are turned off on this Podspace: reach a port with podspace port-forward.";

@@ -6,7 +6,7 @@ import { AppError } from "@/lib/errors";
 import { lockTeamInReach, teamDenied } from "@/lib/teams/access";
 import { connectResource, granteesInForce } from "@/lib/workspaces/access-grants";
 import { declaredShare, shareCap } from "./port-policy";
-import { isPort } from "./preview-host";
+import { isPort, previewHost, PREVIEW_URLS_OFF } from "./preview-host";
 import { fromPortShare, shareLevel, toPortShare, within } from "./share-level";
 
 // Changing who may open ports: a workspace owner shares one of its ports
@@ -35,6 +35,7 @@ export async function setPortShare(actor: Actor, input: z.input<typeof portShare
   if (!can(actor, "workspace:share-port", connectResource(workspace))) {
     throw can(actor, "workspace:view", workspace) ? new AppError("forbidden", "Only the workspace's owner shares its ports.") : workspaceNotFound();
   }
+  if (!previewHost()) throw new AppError("invalid", PREVIEW_URLS_OFF, "share");
   const cap = shareCap(workspace);
   if (!within(share, cap)) throw new AppError("invalid", `Ports of this team's workspaces may be shared at most with: ${cap}.`, "share");
   const before = workspace.ports[0] ? fromPortShare(workspace.ports[0].share) : declaredShare(workspace, port);

@@ -21,10 +21,10 @@ export interface PortRow {
   /** The template's name for it. */
   label: string | null;
   listening: boolean;
-  /** The preview URL, to copy and share. */
-  url: string;
-  /** Where on Podspace's origin a browser opens it (signed in on the way). */
-  openPath: string;
+  /** The preview URL, to copy and share; null when preview URLs are turned off. */
+  url: string | null;
+  /** Where on Podspace's origin a browser opens it (signed in on the way); null when preview URLs are turned off. */
+  openPath: string | null;
   /** Who may open it now, within `shareCap`. */
   share: ShareLevel;
   /** The widest level it may have: its team's cap within the platform's. */
@@ -48,13 +48,14 @@ export interface PortLinkRow {
 export async function listWorkspacePorts(
   user: CurrentUser,
   workspaceId: string,
-  options: { runtime: WorkspaceRuntime; previewHost?: PreviewHost },
+  options: { runtime: WorkspaceRuntime; previewHost?: PreviewHost | null },
 ): Promise<PortRow[] | null> {
   const { runtime, previewHost = configuredPreviewHost() } = options;
   const workspace = await connectableWorkspace(user, workspaceId);
   if (!workspace) return null;
   const declared = templateSpec.parse(workspace.templateVersion.spec).ports;
-  const sharer = can(user, "workspace:share-port", connectResource(workspace));
+  // Sharing is of preview URLs: without them there is nothing to share.
+  const sharer = previewHost !== null && can(user, "workspace:share-port", connectResource(workspace));
   const [chosen, team, links] = await Promise.all([
     getDb().workspacePort.findMany({ where: { workspaceId }, select: { port: true, share: true } }),
     getDb().team.findUniqueOrThrow({ where: { id: workspace.teamId }, select: { maxPortShare: true } }),
@@ -74,8 +75,8 @@ export async function listWorkspacePorts(
       process: null,
       label: null,
       listening: false,
-      url: `${previewHost.originOf(address)}/`,
-      openPath: portOpenPath(address),
+      url: previewHost && `${previewHost.originOf(address)}/`,
+      openPath: previewHost && portOpenPath(address),
       share: shareOf(port),
       shareCap,
       links: sharer

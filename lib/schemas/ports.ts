@@ -7,9 +7,9 @@ import { idSchema } from "./fields";
 // far a team's may be shared (the team's settings). The domain functions
 // in lib/ports check the rest: who may, and the caps.
 
-/** A TCP port as a hidden field carries it. */
+/** A TCP port as a hidden field (or a path, the API's port forwarding) carries it. */
 const notAPort = { error: "Not a port number." };
-const portField = z.coerce.number(notAPort).int(notAPort).min(1, notAPort).max(65_535, notAPort);
+export const portField = z.coerce.number(notAPort).int(notAPort).min(1, notAPort).max(65_535, notAPort);
 
 export const sharePortSchema = z.object({ workspaceId: idSchema, port: portField, share: shareLevel });
 

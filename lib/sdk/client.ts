@@ -1,10 +1,12 @@
-import { Readable } from "node:stream";
+import { Readable, type Duplex } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { PodspaceApiError, WorkspaceNotReadyError } from "./errors";
 import type { WebSocket } from "ws";
+import { PodspaceApiError, WorkspaceNotReadyError } from "./errors";
 import { execOverSocket, type ExecOptions } from "./exec";
+import { forwardStream } from "./port-forward";
 import { openApiSocket } from "./socket";
 import { lines, serverSentEvents } from "./streams";
+import { attachTerminal, terminalQuery, type Terminal, type TerminalOptions } from "./terminal";
 import type {
   ApiErrorBody,
   ChangeSettingsInput,
@@ -24,9 +26,10 @@ import type {
 } from "./types";
 
 // A typed client of /api/v1 for scripts, CI and the podspace CLI: one method
-// per operation, errors as PodspaceApiError, and the two streams (a new
+// per operation, errors as PodspaceApiError, the two streams (a new
 // workspace's progress, a workspace's events) as callbacks and async
-// iterators. It needs only fetch, so it runs in any Node process.
+// iterators, and the WebSockets (a terminal, a forwarded port) as objects of
+// their own. It needs only fetch and ws, so it runs in any Node process.
 
 export interface PodspaceClientOptions {
   /** Podspace's URL, e.g. https://podspace.example.com (without /api/v1). */
@@ -111,6 +114,12 @@ export class PodspaceClient {
     upload: async (id: string, dir: string, tar: Readable | Uint8Array, { signal }: { signal?: AbortSignal } = {}): Promise<void> => {
       await this.request("PUT", `/workspaces/${encodeURIComponent(id)}/files`, { query: { path: dir }, tar, signal });
     },
+    /** A shell in the running workspace (the exec scope): its owner's terminal session, as in the browser. Resolves once it is attached. */
+    terminal: async (id: string, options: TerminalOptions = {}): Promise<Terminal> =>
+      attachTerminal(await this.socket(`/workspaces/${encodeURIComponent(id)}/terminal`, terminalQuery(options), options.signal, true)),
+    /** One connection to `port` in the running workspace (the exec scope); rejects with a PodspaceApiError (409) when nothing listens there. */
+    forwardPort: async (id: string, port: number, options: { signal?: AbortSignal } = {}): Promise<Duplex> =>
+      forwardStream(await this.socket(`/workspaces/${encodeURIComponent(id)}/ports/${port}/forward`, {}, options.signal, true)),
   };
 
   readonly tokens = {
@@ -184,11 +193,11 @@ export class PodspaceClient {
     }
   }
 
-  /** One of the API's WebSockets at `path` (under /api/v1), open. */
-  private socket(path: string, query: Record<string, string> = {}, signal?: AbortSignal): Promise<WebSocket> {
+  /** One of the API's WebSockets at `path` (under /api/v1), open; `held`: paused, see openApiSocket. */
+  private socket(path: string, query: Record<string, string> = {}, signal?: AbortSignal, held = false): Promise<WebSocket> {
     const url = new URL(`${this.base}${path}`);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-    return openApiSocket(url, this.token, signal);
+    return openApiSocket(url, this.token, signal, held);
   }
 
   private async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

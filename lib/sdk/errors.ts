@@ -28,3 +28,17 @@ export class WorkspaceNotReadyError extends Error {
     super(outcome.type === "failed" && outcome.reason ? `${outcome.message} (${outcome.reason})` : outcome.message);
   }
 }
+
+/** One of the API's WebSockets (a terminal, a forwarded port) closed by the server for a reason, e.g. 4401 when the token was revoked. */
+export class PodspaceSocketClosedError extends Error {
+  override name = "PodspaceSocketClosedError";
+
+  constructor(
+    /** The close code (lib/terminal/protocol.ts's CLOSE for a terminal). */
+    readonly code: number,
+    /** The server's reason. */
+    message: string,
+  ) {
+    super(message);
+  }
+}

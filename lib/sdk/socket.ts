@@ -6,14 +6,22 @@ import type { ApiErrorBody } from "./types";
 // the token in the Authorization header, as for a request. `ws`, not the
 // global WebSocket: browsers' WebSocket API can't send that header.
 
-/** The open socket, or a PodspaceApiError with the API's JSON answer when the upgrade was refused. */
-export function openApiSocket(url: URL, token: string, signal?: AbortSignal): Promise<WebSocket> {
+/**
+ * The open socket, or a PodspaceApiError with the API's JSON answer when the
+ * upgrade was refused. `held`: for a protocol where the server speaks first
+ * (a terminal's `ready`, a forwarded port's banner), the socket is handed
+ * over paused, so that messages that came with the handshake wait until the
+ * caller listens and calls resume(): resolving takes a turn of the event
+ * loop, in which they would otherwise be emitted to nobody.
+ */
+export function openApiSocket(url: URL, token: string, signal?: AbortSignal, held = false): Promise<WebSocket> {
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   const socket = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` } });
   return new Promise((resolve, reject) => {
     const abort = () => socket.terminate();
     signal?.addEventListener("abort", abort, { once: true });
     socket.once("open", () => {
+      if (held) socket.pause();
       signal?.removeEventListener("abort", abort);
       resolve(socket);
     });

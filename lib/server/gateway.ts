@@ -1,5 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { EXEC_SOCKET_PATH } from "@/lib/api/v1/exec-socket";
+import { PORT_FORWARD_PATH } from "@/lib/api/v1/port-forward-socket";
+import { API_TERMINAL_PATH } from "@/lib/api/v1/terminal-socket";
 import { podspaceOrigin } from "@/lib/auth/websocket-auth";
 import { env } from "@/lib/env";
 import type { IdeProxy } from "@/lib/ide/proxy";
@@ -97,12 +99,16 @@ export function createGateway(routes: GatewayRoute[]): Gateway {
 
 export interface PodspaceServices {
   ide: IdeProxy;
-  /** Preview URLs: apps listening in workspaces. */
-  ports: PortProxy;
+  /** Preview URLs: apps listening in workspaces; null when they are turned off (PODSPACE_PREVIEW_HOST=off). */
+  ports: PortProxy | null;
   /** The terminal WebSocket (lib/terminal/route.ts). */
   terminal: WebSocketRoute;
   /** The API's exec WebSocket (lib/api/v1/exec-socket.ts). */
   apiExec: WebSocketRoute;
+  /** The terminal for API tokens (lib/api/v1/terminal-socket.ts). */
+  apiTerminal: WebSocketRoute;
+  /** The API's port forwarding (lib/api/v1/port-forward-socket.ts). */
+  apiPortForward: WebSocketRoute;
   /** The bundled demo identity provider, when it runs. */
   identityProvider: { mountPath: string; handle: RequestListener } | null;
   /** Next.js's request handler, and in development its upgrade handler (HMR). */
@@ -110,7 +116,7 @@ export interface PodspaceServices {
 }
 
 /** Podspace's route table. */
-export function podspaceRoutes({ ide, ports, terminal, apiExec, identityProvider, next }: PodspaceServices): GatewayRoute[] {
+export function podspaceRoutes({ ide, ports, terminal, apiExec, apiTerminal, apiPortForward, identityProvider, next }: PodspaceServices): GatewayRoute[] {
   const { host } = ide;
   const headers = createSecurityHeaders(securityHeaderSettings(host));
   const podspacePages: OriginRule = podspaceOrigin;
@@ -133,7 +139,7 @@ export function podspaceRoutes({ ide, ports, terminal, apiExec, identityProvider
     // Each port a workspace listens on has an origin of its own, all of it
     // the app's but the handoff's landing paths. Its sockets come from its
     // own pages, which is also what its dev server's hot reload uses.
-    {
+    !!ports && {
       name: "<preview host>/*",
       match: { hostname: `*.${ports.host.domain}`, pathname: "*" },
       auth: "port cookie",
@@ -146,7 +152,7 @@ export function podspaceRoutes({ ide, ports, terminal, apiExec, identityProvider
       upgrade: ports.hostSocket,
     },
     // Opening a port: the handoff from Podspace's origin to the port's.
-    { name: "/w/[id]/ports/[port]/*", match: "/w/:id/ports/:port{/*}?", auth: "session cookie", headers: headers.plain, http: ports.serveOpen },
+    !!ports && { name: "/w/[id]/ports/[port]/*", match: "/w/:id/ports/:port{/*}?", auth: "session cookie", headers: headers.plain, http: ports.serveOpen },
     // The IDE on Podspace's origin; in the wildcard-host mode only the handoff to its own.
     {
       name: "/w/[id]/ide/*",
@@ -159,6 +165,8 @@ export function podspaceRoutes({ ide, ports, terminal, apiExec, identityProvider
     { match: TERMINAL_PATH, auth: "session cookie", origin: podspacePages, upgrade: terminal },
     // Its HTTP side (POST, the same path) is Next.js's route handler.
     { match: EXEC_SOCKET_PATH, auth: "API token", origin: "any", upgrade: apiExec },
+    { match: API_TERMINAL_PATH, auth: "API token", origin: "any", upgrade: apiTerminal },
+    { match: PORT_FORWARD_PATH, auth: "API token", origin: "any", upgrade: apiPortForward },
     { name: METRICS_PATH, match: METRICS_PATH, auth: "metrics token", headers: headers.plain, http: serveMetrics },
     !!identityProvider && {
       name: `${identityProvider.mountPath}/*`,

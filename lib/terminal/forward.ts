@@ -2,15 +2,16 @@ import type { IncomingMessage } from "node:http";
 import { WebSocket } from "ws";
 
 // Forwarding a terminal WebSocket to the replica that holds its shell. The
-// browser's handshake is replayed there with its cookie and Origin, so the
-// owning replica authenticates and authorizes it exactly as if the browser
-// had reached it directly; this replica only relays the messages.
+// browser's handshake is replayed there with its cookie and Origin (a
+// script's with its API token), so the owning replica authenticates and
+// authorizes it exactly as if the caller had reached it directly; this
+// replica only relays the messages.
 
 /** Marks a forwarded handshake: the receiving replica serves it itself and never forwards it again. */
 export const FORWARDED_BY = "x-podspace-forwarded-by";
 /** A replica that doesn't complete the handshake in this time is taken for dead. */
 const HANDSHAKE_TIMEOUT_MS = 5_000;
-const FORWARDED_HEADERS = ["cookie", "origin", "user-agent"] as const;
+const FORWARDED_HEADERS = ["cookie", "authorization", "origin", "user-agent"] as const;
 
 export type ForwardResult =
   | { kind: "open"; socket: WebSocket }

@@ -1,10 +1,12 @@
 import { z } from "zod";
 
-// The terminal WebSocket's protocol, shared by the server and the browser:
-// binary frames carry terminal bytes both ways; text frames carry the JSON
-// control messages below.
+// The terminal WebSocket's protocol, shared by the server, the browser and
+// the SDK (lib/sdk/terminal.ts, for `podspace ssh`): binary frames carry
+// terminal bytes both ways; text frames carry the JSON control messages
+// below.
 //
-//   GET /api/workspaces/<id>/terminal?session=<session id>[&cols=<n>&rows=<n>]
+//   GET /api/workspaces/<id>/terminal?session=<session id>[&cols=<n>&rows=<n>]    (the browser: its session cookie)
+//   GET /api/v1/workspaces/<id>/terminal?…                                      (the API: a token with the exec scope)
 
 /** Client-chosen session ids (e.g. one per browser tab): short, URL-safe. */
 export const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -42,7 +44,7 @@ export function parseClientMessage(text: string): ClientMessage | null {
 export const CLOSE = {
   /** The shell exited; an `exit` message came first. */
   exited: 1000,
-  /** The session or user is gone (see lib/auth/websocket-auth.ts). */
+  /** The session or user is gone, or the API token revoked (see lib/auth/websocket-auth.ts). */
   signedOut: 4401,
   /** The workspace isn't running, or stopped while the terminal was open. */
   notRunning: 4409,

@@ -11,7 +11,7 @@ import { currentReplica, type Replica } from "@/lib/server/replica";
 import { relay } from "@/lib/server/websocket-relay";
 import type { WebSocketRoute } from "@/lib/server/websocket-router";
 import { recordActivity } from "@/lib/workspaces/activity";
-import { toRuntimeSpec } from "@/lib/workspaces/runtime-spec";
+import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
 import { forwardTerminal, isForwarded } from "./forward";
 import { CLOSE, NOT_RUNNING_REASON, parseClientMessage, SESSION_ID } from "./protocol";
 import { claimSession, releaseSession, sessionOwner, type SessionKey } from "./session-owners";
@@ -19,7 +19,9 @@ import { TerminalHub, TooManySessionsError, type Attachment, type TerminalClient
 
 // The terminal WebSocket, /api/workspaces/<id>/terminal?session=<id>: see
 // ./protocol.ts for what goes over it and ./sessions.ts for how sessions
-// outlive their sockets.
+// outlive their sockets. The API serves the same terminal to its tokens
+// (lib/api/v1/terminal-socket.ts): only the gate differs, how a caller is
+// let in and checked again while the socket is open.
 //
 // Several replicas: a shell lives in the replica that opened it. Each
 // session's holder is recorded in the database (./session-owners.ts); a
@@ -40,6 +42,38 @@ const CONNECTABLE_STATES = new Set(["RUNNING", "STARTING"]);
 /** How often open terminals check that their workspace still runs (another replica may have stopped it). */
 const STATE_POLL_MS = 10_000;
 
+/** Who is opening a terminal, as their gate admitted them. */
+export interface TerminalAccess {
+  /** Whose shells these are: sessions are kept per user. */
+  userId: string;
+  workspace: WorkspaceForRuntime;
+  /** Asked every few seconds while the socket is open; once it answers no, the socket is closed with 4401. */
+  stillAllowed(): Promise<boolean>;
+  /** Called once the shell is attached on this replica (not when the socket is relayed to another), e.g. to audit it. */
+  opened?(): Promise<void>;
+}
+
+/** How one kind of caller is let in (a session cookie, an API token); the terminal behind it is the same. */
+export interface TerminalGate {
+  /** The caller's access to the workspace, or null once the request was refused (null alone: 404, as for no such workspace). */
+  admit(request: IncomingMessage, workspaceId: string | undefined): Promise<TerminalAccess | null>;
+  /** Answers a request the gate admitted but the terminal can't serve: a bad session parameter (400), or the status the replica holding its shell refused it with. */
+  refuse(request: IncomingMessage, status: number): Promise<null>;
+  /** The close reason when access is lost. */
+  revokedReason?: string;
+}
+
+/** The browser's gate: Podspace's session cookie, rechecked as the user's right to connect to the workspace. */
+const browserGate: TerminalGate = {
+  async admit(request, workspaceId) {
+    const decision = await authorizeUpgrade(request, workspaceId);
+    if (!decision.ok) return decision.status === 404 ? null : refuseUpgrade(request, decision.status);
+    const { user, token, workspace } = decision;
+    return { userId: user.id, workspace, stillAllowed: () => sessionMayStill(token, "workspace:connect", workspace.id) };
+  },
+  refuse: (request, status) => refuseUpgrade(request, status),
+};
+
 export interface TerminalRouteOptions {
   runtime: WorkspaceRuntime;
   hub?: Partial<TerminalHubOptions>;
@@ -50,7 +84,10 @@ export interface TerminalRouteOptions {
 }
 
 export interface TerminalService {
+  /** The browser's terminal (./protocol.ts's path), for the signed-in user's session cookie. */
   route: WebSocketRoute;
+  /** The same terminal for callers another gate admits (API tokens: lib/api/v1/terminal-socket.ts). */
+  routeFor(gate: TerminalGate): WebSocketRoute;
   hub: TerminalHub;
   /** Stops watching workspaces and ends every session. */
   close(): void;
@@ -83,13 +120,14 @@ export function createTerminalService(options: TerminalRouteOptions): TerminalSe
       .catch((error: unknown) => console.error("podspace: checking terminals' workspaces failed", error));
   }, options.statePollMs ?? STATE_POLL_MS).unref();
 
-  const route: WebSocketRoute = async (request, params) => {
-    const decision = await authorizeUpgrade(request, params.id);
-    if (!decision.ok) return decision.status === 404 ? null : refuseUpgrade(request, decision.status);
+  /** The terminal WebSocket for callers `gate` admits; everything past the admission is the same for all of them. */
+  const routeFor = (gate: TerminalGate): WebSocketRoute => async (request, params) => {
+    const access = await gate.admit(request, params.id);
+    if (!access) return null;
     const query = terminalQuery(request);
-    if (!query) return refuseUpgrade(request, 400);
-    const { user, token, workspace } = decision;
-    const key: SessionKey = { workspaceId: workspace.id, userId: user.id, sessionId: query.session };
+    if (!query) return gate.refuse(request, 400);
+    const { userId, workspace } = access;
+    const key: SessionKey = { workspaceId: workspace.id, userId, sessionId: query.session };
 
     // Held by another replica: relay to it, or learn that it is gone.
     const owner = await sessionOwner(key);
@@ -97,7 +135,7 @@ export function createTerminalService(options: TerminalRouteOptions): TerminalSe
     if (owner && owner.replicaId !== replica.id) {
       if (!isForwarded(request)) {
         const forwarded = await forwardTerminal(request, owner.replicaUrl, replica.id);
-        if (forwarded.kind === "refused") return refuseUpgrade(request, forwarded.status);
+        if (forwarded.kind === "refused") return gate.refuse(request, forwarded.status);
         if (forwarded.kind === "open") {
           // The browser may be gone by now, and then the router never hands over its socket.
           let connected = false;
@@ -115,7 +153,7 @@ export function createTerminalService(options: TerminalRouteOptions): TerminalSe
 
     return (socket) => {
       metrics.terminalConnections.inc({ served: "local" });
-      const revalidator = new SessionRevalidator(socket, () => sessionMayStill(token, "workspace:connect", workspace.id), options.revalidateIntervalMs);
+      const revalidator = new SessionRevalidator(socket, access.stillAllowed, options.revalidateIntervalMs, gate.revokedReason);
       if (!CONNECTABLE_STATES.has(workspace.state)) {
         socket.close(CLOSE.notRunning, NOT_RUNNING_REASON);
         return;
@@ -168,7 +206,7 @@ export function createTerminalService(options: TerminalRouteOptions): TerminalSe
       hub
         .attach({
           workspaceId: workspace.id,
-          userId: user.id,
+          userId,
           sessionId: query.session,
           open: () => runtime.attachTerminal(toRuntimeSpec(workspace), { cols: query.cols, rows: query.rows }),
           client: socketClient(socket),
@@ -181,6 +219,7 @@ export function createTerminalService(options: TerminalRouteOptions): TerminalSe
               return;
             }
             void claimSession(key, replica).catch((error: unknown) => logger.error({ err: error }, "recording a terminal session's replica failed"));
+            void access.opened?.().catch((error: unknown) => logger.error({ err: error, workspaceId: workspace.id }, "recording a terminal's opening failed"));
             if (lost) socket.send(Buffer.from(LOST_SESSION_NOTICE), { binary: true });
             for (const [data, isBinary] of early.splice(0)) revalidator.gate(() => handle(data, isBinary));
           },
@@ -199,7 +238,8 @@ export function createTerminalService(options: TerminalRouteOptions): TerminalSe
   };
 
   return {
-    route,
+    route: routeFor(browserGate),
+    routeFor,
     hub,
     close() {
       unwatch();

@@ -177,8 +177,9 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
     const environment = parseEnv(containerEnvironment(objects));
     const host = new URL(environment.PODSPACE_URL).host;
     const ideHost = environment.PODSPACE_IDE_HOST;
-    // The app has no setting that turns preview URLs off: only the component that drops their route says so.
-    const previewHost = name.endsWith("no preview URLs") ? null : environment.PODSPACE_PREVIEW_HOST;
+    // The component that drops their route turns preview URLs off in the app too.
+    const previewHost = environment.PODSPACE_PREVIEW_HOST;
+    expect(previewHost === null).toBe(name.endsWith("no preview URLs"));
     const routed = [
       { host, secretName: "podspace-tls" },
       ...(ideHost ? [{ host: ideHost, secretName: "podspace-ide-tls" }] : []),
@@ -193,7 +194,7 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
     }
     expect(ideHost === null).toBe(name.startsWith("production, IDE on the same origin"));
     if (ideHost) expect(ideHost).toBe(`*.ide.${new URL(environment.PODSPACE_URL).hostname}`);
-    expect(environment.PODSPACE_PREVIEW_HOST).toBe(`*.preview.${new URL(environment.PODSPACE_URL).hostname}`);
+    if (previewHost) expect(previewHost).toBe(`*.preview.${new URL(environment.PODSPACE_URL).hostname}`);
   });
 
   it("binds the role to Podspace's service account", () => {

@@ -70,6 +70,8 @@ let cp: ControlPlane;
 let admin: KubeConfig;
 let agent: NodeAgent;
 let runtime: WorkspaceRuntime;
+/** A Podspace process as the k8s/ service account: each knows nothing of what another applied. */
+let serviceAccountRuntime: () => Promise<WorkspaceRuntime>;
 
 beforeAll(async () => {
   cp = await startControlPlane({
@@ -81,14 +83,16 @@ beforeAll(async () => {
     await api.patch(object, undefined, undefined, "podspace-test", true, PatchStrategy.ServerSideApply);
   }
   agent = await startNodeAgent({ kubeConfig: admin });
-  runtime = createKubernetesRuntime({
-    kubeConfig: await serviceAccountKubeConfig(),
-    namespacePrefix: "podspace-",
-    storageClass: TEST_STORAGE_CLASS,
-    egressAllow: [],
-    selfNamespace: account.metadata!.namespace!,
-    inCluster: false,
-  });
+  serviceAccountRuntime = async () =>
+    createKubernetesRuntime({
+      kubeConfig: await serviceAccountKubeConfig(),
+      namespacePrefix: "podspace-",
+      storageClass: TEST_STORAGE_CLASS,
+      egressAllow: [],
+      selfNamespace: account.metadata!.namespace!,
+      inCluster: false,
+    });
+  runtime = await serviceAccountRuntime();
 }, 180_000);
 
 afterAll(async () => {
@@ -175,9 +179,15 @@ describe("kubernetes driver as the k8s/ service account", { timeout: 120_000 }, 
       await api.patch(stale, undefined, undefined, "older-podspace", undefined, PatchStrategy.MergePatch);
     }
 
-    await runtime.prepareTeam(team);
-    await runtime.provision(spec);
-    expect(await hashes()).toEqual(current);
+    // The newer Podspace is a new process.
+    const upgraded = await serviceAccountRuntime();
+    try {
+      await upgraded.prepareTeam(team);
+      await upgraded.provision(spec);
+      expect(await hashes()).toEqual(current);
+    } finally {
+      await upgraded.close();
+    }
 
     await runtime.destroy(spec);
     await waitForState(runtime, spec, "absent");

@@ -59,8 +59,10 @@ describe("preview host settings", () => {
     expect(parseEnv({ PODSPACE_URL: "http://127.0.0.1:3000", PODSPACE_IDE_HOST: "same-origin" }).PODSPACE_PREVIEW_HOST).toBe("*.preview.localhost");
     expect(parseEnv({ PODSPACE_PREVIEW_HOST: "*.Apps.Example.net" }).PODSPACE_PREVIEW_HOST).toBe("*.apps.example.net");
     for (const bad of ["apps.example.net", "same-origin", "*.", "https://*.example.net"]) {
-      expect(() => parseEnv({ PODSPACE_PREVIEW_HOST: bad }), bad).toThrow(/PODSPACE_PREVIEW_HOST: expected a wildcard host such as \*\.preview\.podspace\.example\.com/);
+      expect(() => parseEnv({ PODSPACE_PREVIEW_HOST: bad }), bad).toThrow(/PODSPACE_PREVIEW_HOST: expected a wildcard host such as \*\.preview\.podspace\.example\.com, or off/);
     }
+    // Turned off, for installs without wildcard DNS for them.
+    expect(parseEnv({ PODSPACE_PREVIEW_HOST: "off" }).PODSPACE_PREVIEW_HOST).toBeNull();
   });
 });
 
@@ -216,6 +218,11 @@ describe("the port proxy", { timeout: 60_000 }, () => {
     await getDb().workspaceAccessGrant.deleteMany({ where: { workspaceId: workspace.id } });
     // The IDE's own port isn't an app's.
     expect(rows!.map((row) => row.port)).not.toContain(APP_PORT);
+    // With preview URLs turned off, the same ports, without URLs or sharing; a link is refused with the way to reach a port.
+    expect(await listWorkspacePorts(owner!, workspace.id, { runtime: harness.runtime, previewHost: null })).toEqual(
+      rows!.map((row) => ({ ...row, url: null, openPath: null, links: null })),
+    );
+    await expect(createPortLink(await actorFor(people.owner), { workspaceId: workspace.id, port: 8080, hours: 1 }, null)).rejects.toThrow(/port-forward/);
     expect(await listWorkspacePorts((await loadCurrentUser(people.stranger.id))!, workspace.id, { runtime: harness.runtime, previewHost })).toBeNull();
   });
 

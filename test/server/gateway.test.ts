@@ -47,6 +47,8 @@ describe("the gateway's route table", () => {
         ports: portsStandIn(),
         terminal: async () => () => {},
         apiExec: async () => () => {},
+        apiTerminal: async () => () => {},
+        apiPortForward: async () => () => {},
         identityProvider: { mountPath: "/oidc", handle: (_request, response) => response.end("identity provider") },
         next: {
           // Echoes the nonce Next.js would find on the request.
@@ -161,6 +163,14 @@ describe("the gateway's route table", () => {
       expect(await websocketOutcome(`${wsBase}/hmr`, { ...onHost, origin }), origin).toBe(403);
     }
     expect((await httpRequest(`${base}/w/ws1/ports/5173/docs?x=1`)).body).toBe("open ws1 5173");
+  });
+
+  it("serves no port at all when preview URLs are turned off", async () => {
+    const { base, gateway } = await start({ ports: null });
+    const onHost = { host: `p5173-ws1.preview.podspace.test:${new URL(env.PODSPACE_URL).port}` };
+    expect(gateway.nameOf({ url: "/", headers: onHost } as http.IncomingMessage)).not.toBe("<preview host>/*");
+    expect((await httpRequest(`${base}/src/main.ts`, { headers: onHost })).body).not.toMatch(/^port host/);
+    expect((await httpRequest(`${base}/w/ws1/ports/5173/`)).body).not.toMatch(/^open/);
   });
 
   it("sends a browser that opened plain localhost on to Podspace's .localhost name, and answers anything else there", async () => {

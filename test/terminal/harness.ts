@@ -8,7 +8,14 @@ import type { User } from "@/lib/generated/prisma/client";
 import type { IdeHost } from "@/lib/ide/ide-host";
 import { createIdeProxy, type IdeProxy } from "@/lib/ide/proxy";
 import { createPortProxy, type PortProxy } from "@/lib/ports/port-proxy";
-import type { PreviewHost } from "@/lib/ports/preview-host";
+import { previewHost as configuredPreviewHost, type PreviewHost } from "@/lib/ports/preview-host";
+
+/** The app's preview host: the tests' environment leaves preview URLs on. */
+function testPreviewHost(): PreviewHost {
+  const host = configuredPreviewHost();
+  if (!host) throw new Error("the tests' environment turned preview URLs off (PODSPACE_PREVIEW_HOST=off)");
+  return host;
+}
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import type { WorkspaceRuntime } from "@/lib/runtime/types";
 import { createGateway, podspaceRoutes } from "@/lib/server/gateway";
@@ -56,10 +63,10 @@ export async function startHarness(
   const { ideHost = null, previewHost, openShell, dataDir = env.PODSPACE_DATA_DIR, ...terminalOptions } = options;
   const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
   const ide = createIdeProxy({ runtime, revalidateIntervalMs: options.revalidateIntervalMs, ideHost });
-  const ports = createPortProxy({ runtime, revalidateIntervalMs: options.revalidateIntervalMs, previewHost });
+  const ports = createPortProxy({ runtime, revalidateIntervalMs: options.revalidateIntervalMs, previewHost: previewHost ?? testPreviewHost() });
   const terminals = createTerminalService({ runtime: openShell ? { ...runtime, attachTerminal: openShell } : runtime, ...terminalOptions });
   const gateway = createGateway(
-    podspaceRoutes({ ide, ports, terminal: terminals.route, apiExec: async () => null, identityProvider: null, next: { handle: (_request, response) => response.writeHead(404).end("not podspace") } }),
+    podspaceRoutes({ ide, ports, terminal: terminals.route, apiExec: async () => null, apiTerminal: async () => null, apiPortForward: async () => null, identityProvider: null, next: { handle: (_request, response) => response.writeHead(404).end("not podspace") } }),
   );
   const router = gateway.sockets;
   const server = http.createServer(gateway.handleRequest);

@@ -87,8 +87,14 @@ describe("workspace operations", { timeout: 90_000 }, () => {
   const create = (name: string, parameters: unknown = {}) =>
     createWorkspace(owner, { name, teamId, templateSlug: "ops", gitRepository: undefined, parameters });
   const row = (id: string) => getDb().workspace.findUniqueOrThrow({ where: { id }, include: { templateVersion: true } });
-  const waitFor = (id: string, state: WorkspaceState) =>
-    expect.poll(async () => (await row(id)).state, { timeout: 30_000, interval: 100 }).toBe(state);
+  /** The workspace's state; a failure with its message, so that a test that meets one says why. */
+  const stateOf = async (id: string) => {
+    const { state } = await row(id);
+    if (state !== "FAILED") return state;
+    const error = await getDb().workspaceEvent.findFirst({ where: { workspaceId: id, level: "ERROR" }, orderBy: { createdAt: "desc" } });
+    return `FAILED: ${error?.message ?? "no error event"}`;
+  };
+  const waitFor = (id: string, state: WorkspaceState) => expect.poll(() => stateOf(id), { timeout: 30_000, interval: 100 }).toBe(state);
   const mainPid = async (id: string) =>
     (JSON.parse(await fs.readFile(path.join(dataDir, "runtime", "local", `${id}.json`), "utf8")) as { pid: number }).pid;
   const home = (id: string) => path.join(dataDir, "workspaces", id);

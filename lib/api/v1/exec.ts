@@ -28,8 +28,13 @@ export async function execTarget(actor: CurrentUser, workspaceId: string): Promi
 const notRunning = (workspace: { name: string; state: string }) =>
   `Workspace ${workspace.name} is not running (it is ${workspace.state.toLowerCase()}); start it first.`;
 
-/** Records who ran what where (the command cut to 200 characters); the API marks it "via token <name>". */
-export async function auditWorkspaceCommand(actor: CurrentUser, workspace: WorkspaceForRuntime, action: "workspace.exec" | "workspace.files-uploaded", after: Record<string, string>) {
+/** Records who ran what where (the command cut to 200 characters), or opened a shell; the API marks it "via token <name>". */
+export async function auditWorkspaceCommand(
+  actor: CurrentUser,
+  workspace: WorkspaceForRuntime,
+  action: "workspace.exec" | "workspace.files-uploaded" | "workspace.terminal-opened",
+  after: Record<string, string>,
+) {
   await recordAudit({ action, actorId: actor.id, targetType: "workspace", targetId: workspace.id, teamId: workspace.teamId, after });
 }
 

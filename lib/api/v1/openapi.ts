@@ -24,6 +24,17 @@ interface Operation {
   headers?: Array<{ name: string; description: string }>;
 }
 
+/** A WebSocket endpoint: a GET with Upgrade: websocket, answered 101 with what goes over the socket, or an Error before it opens. */
+const webSocket = (path: string, summary: string, query?: z.ZodObject): Operation => ({
+  method: "get",
+  path,
+  summary: `WebSocket: ${summary}`,
+  scope: "exec",
+  query,
+  responses: { 101: null },
+  errors: [404, 409, 422],
+});
+
 /** A body that isn't JSON, such as a tar archive. */
 interface RawBody {
   contentType: string;
@@ -33,6 +44,13 @@ interface RawBody {
 const TAR: RawBody = { contentType: "application/x-tar", description: "A tar archive" };
 
 const workspacePath = "/workspaces/{id}";
+
+/** The terminal socket's query, as lib/terminal/route.ts reads it. */
+const terminalQuery = z.object({
+  session: z.string().optional().describe("A session to attach to again (1-64 letters, digits, - or _); without it, a new one, named in the ready message"),
+  cols: z.number().int().min(1).max(1000).optional().describe("The terminal's width (default 80)"),
+  rows: z.number().int().min(1).max(1000).optional().describe("Its height (default 24)"),
+});
 
 export const API_OPERATIONS: Operation[] = [
   { method: "get", path: "/templates", summary: "The template catalog", scope: "read", responses: { 200: "TemplateList" } },
@@ -112,6 +130,15 @@ export const API_OPERATIONS: Operation[] = [
     responses: { 204: null },
     errors: [404, 409, 413, 422],
   },
+  webSocket(
+    `${workspacePath}/terminal`,
+    "the workspace's terminal (what podspace ssh opens), the browser's protocol: binary frames carry the terminal's bytes both ways; text frames carry JSON control messages (client: {type:resize,cols,rows}, {type:close}; server: {type:ready,session,replayed}, {type:exit,code})",
+    terminalQuery,
+  ),
+  webSocket(
+    `${workspacePath}/ports/{port}/forward`,
+    "a TCP connection to the port in the workspace (what podspace port-forward opens): binary frames carry its bytes both ways; refused with 409 when nothing listens there",
+  ),
   { method: "get", path: "/tokens", summary: "Your API tokens in force", scope: "read", responses: { 200: "TokenList" } },
   { method: "post", path: "/tokens", summary: "Create a token; its secret is in this answer only", scope: "tokens:write", body: "CreateToken", responses: { 201: "CreatedToken" }, errors: [403, 409, 422] },
   { method: "delete", path: "/tokens/{id}", summary: "Revoke a token", scope: "tokens:write", responses: { 204: null }, errors: [404] },
@@ -135,6 +162,7 @@ function operationObject(operation: Operation) {
     security: [{ bearer: [operation.scope] }],
     parameters: [
       ...(operation.path.includes("{id}") ? [{ name: "id", in: "path", required: true, schema: { type: "string" } }] : []),
+      ...(operation.path.includes("{port}") ? [{ name: "port", in: "path", required: true, schema: { type: "integer", minimum: 1, maximum: 65535 } }] : []),
       ...(operation.query ? queryParameters(operation.query) : []),
       ...(operation.headers ?? []).map(({ name, description }) => ({ name, in: "header", required: false, description, schema: { type: "string" } })),
     ],
@@ -142,7 +170,7 @@ function operationObject(operation: Operation) {
     responses: Object.fromEntries([
       ...Object.entries(operation.responses).map(([status, body]) => [
         status,
-        body === null ? { description: "No body" } : { description: typeof body === "string" ? body : body.description, content: content(body) },
+        body === null ? { description: status === "101" ? "Switching Protocols: the WebSocket is open" : "No body" } : { description: typeof body === "string" ? body : body.description, content: content(body) },
       ]),
       ...errorStatuses.map((status) => [String(status), { description: errorDescription(status), content: { "application/json": { schema: ref("Error") } } }]),
     ]),

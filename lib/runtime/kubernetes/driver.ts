@@ -43,8 +43,14 @@ const EXPECTED_DELETION_TTL_MS = 10 * 60_000;
 const APPLIED_TTL_MS = 5 * 60_000;
 /** How long a storage class's binding mode is taken as known. */
 const STORAGE_CLASS_TTL_MS = 10 * 60_000;
-/** The longest a new workspace's pod waits for its volume to be bound before it is made anyway. */
-const BIND_WAIT_MS = 10_000;
+/**
+ * The longest a new workspace's pod waits for its volume to be bound before
+ * it is made anyway. The wait holds one of the reconciler's few slots, so it
+ * is short: a volume that binds within it (a local or fast provisioner)
+ * spares the pod the scheduler's back-off; a slow cloud disk leaves the pod
+ * to the scheduler, as before.
+ */
+const BIND_WAIT_MS = 3_000;
 /** Each open ports list asks every 2 s: one exec into the pod per this long serves them all. */
 const LISTENING_PORTS_TTL_MS = 2_000;
 
@@ -66,8 +72,8 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
   const applied = new AppliedRecently(APPLIED_TTL_MS);
   const teamKey = (namespace: string) => `team ${namespace}`;
   const claimKey = (spec: WorkspaceSpec) => `claim ${spec.id}`;
-  /** Runs a step of a start; a failure forgets the team's namespace, so the next attempt applies it again. */
-  const forgettingTeamOnFailure = async (spec: WorkspaceSpec, step: () => Promise<void>) => {
+  /** Runs a step of a start; a failure forgets the team's namespace and the volume, so the next attempt applies and reads them again. */
+  const forgettingOnFailure = async (spec: WorkspaceSpec, step: () => Promise<void>) => {
     try {
       await step();
     } catch (error) {
@@ -200,15 +206,20 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
 
     async provision(spec) {
       const objects = workspaceObjects(validated(spec));
-      await forgettingTeamOnFailure(spec, async () => {
-        await Promise.all([store.ensure(objects.claim, convergeClaim), store.ensure(objects.service, convergeService)]);
+      await forgettingOnFailure(spec, async () => {
+        await Promise.all([
+          store.ensure(objects.claim, convergeClaim),
+          store.ensure(objects.service, convergeService),
+          // Asked now, off the start's path, whether the start will wait for the volume (untilSchedulable).
+          options.storageClass && bindsImmediately(options.storageClass),
+        ]);
       });
       applied.remember(claimKey(spec));
     },
 
     async start(spec) {
       const objects = workspaceObjects(validated(spec));
-      await forgettingTeamOnFailure(spec, async () => {
+      await forgettingOnFailure(spec, async () => {
         // The home volume this process just provisioned, or the watch holds, needs no read on the start's path.
         let claim = watch?.claimOf(spec.id);
         if (!claim && !applied.has(claimKey(spec))) claim = await store.read(objects.claim);

@@ -24,6 +24,7 @@ import { requireUser } from "@/lib/auth/current-user";
 import { AppError } from "@/lib/errors";
 import { lifecycleNotice } from "@/lib/workspaces/lifecycle-notice";
 import { getWorkspaceForActor, toStateView, type WorkspaceDetail } from "@/lib/workspaces/get-workspace";
+import { previewHost } from "@/lib/ports/preview-host";
 import { BackLink } from "@/components/ui/back-link";
 
 type WorkspacePageProps = { params: Promise<{ id: string }> };
@@ -135,7 +136,7 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
               <h2 id="ports-heading" className="text-base font-semibold">
                 Ports
               </h2>
-              <PortsList workspaceId={workspace.id} />
+              <PortsList workspaceId={workspace.id} previewUrls={previewHost() !== null} />
             </section>
           </>
         ) : (
