@@ -29,7 +29,8 @@ export interface CreateOptions {
  * when the request matches it (warm-pool/claim.ts); its events say which,
  * and why not. Parameters are validated against that version, the name must
  * be free among the owner's workspaces, and the team's quota is checked under
- * the team's row lock. `created` is false when an Idempotency-Key named an
+ * the team's row lock (a claim, which adds nothing to the team's totals,
+ * checks only the owner's own limits and the budget). `created` is false when an Idempotency-Key named an
  * earlier one.
  */
 export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput, options: CreateOptions = {}): Promise<{ id: string; created: boolean }> {

@@ -3,11 +3,11 @@ import type { WorkspaceParameters } from "@/lib/templates/parameters";
 
 // The claim: a create whose request matches a warm pool takes one of its
 // running members instead of starting a workspace cold. Inside the create's
-// transaction, with the team's row locked, a member is picked with
-// FOR UPDATE SKIP LOCKED, so two creates at once never get the same one
-// (the second skips the row the first holds, and PostgreSQL re-checks the
-// member is still unclaimed on the row it locks); the caller then makes it
-// the user's in that same transaction. A member is claimed once: a claimed
+// transaction a member is picked with FOR UPDATE SKIP LOCKED, so two creates
+// at once never get the same one (the second skips the row the first holds,
+// and PostgreSQL re-checks the member is still unclaimed on the row it
+// locks); the caller then makes it the user's in that same transaction.
+// Claims take no team lock (lib/quotas/enforce.ts): they run side by side. A member is claimed once: a claimed
 // workspace never goes back to a pool, whatever happens to it later.
 
 /** What a pool holds: its template's latest version with the default size and parameters, without a repository. */
@@ -27,7 +27,7 @@ export type ClaimOutcome =
 /** Same values; both come from one schema's parse, so their keys are in one order. */
 const sameParameters = (a: WorkspaceParameters, b: WorkspaceParameters) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Locks a running member of the team's pool that matches the request, if any; call with the team's row locked. */
+/** Locks a running member of the team's pool that matches the request, if any, for the rest of the transaction. */
 export async function pickPoolMember(tx: Prisma.TransactionClient, request: PoolRequest): Promise<ClaimOutcome> {
   const pool = await tx.warmPool.findUnique({ where: { teamId_templateId: { teamId: request.teamId, templateId: request.templateId } } });
   if (!pool || pool.size === 0) return { claimed: false, reason: "no-pool", message: "Not from a warm pool: the team keeps none for this template." };
