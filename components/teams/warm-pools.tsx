@@ -3,6 +3,7 @@
 import * as React from "react";
 
 import { setWarmPoolSizeAction } from "@/app/(app)/teams/[slug]/settings/actions";
+import { FormField } from "@/components/forms/form-field";
 import { FormMessage } from "@/components/forms/form-message";
 import { HiddenFields } from "@/components/forms/hidden-fields";
 import { useFormAction } from "@/components/forms/use-form-action";
@@ -24,26 +25,18 @@ function SizeForm({ teamId, pool }: { teamId: string; pool: WarmPoolView }) {
   const [state, formAction, pending] = useFormAction(setWarmPoolSizeAction);
   const id = React.useId();
   return (
-    <form action={formAction} className="flex flex-wrap items-center gap-2" noValidate aria-label={`Warm pool size for ${pool.templateName}`}>
+    <form action={formAction} className="flex flex-wrap items-end gap-2" noValidate aria-label={`Warm pool size for ${pool.templateName}`}>
       <HiddenFields fields={{ teamId, templateId: pool.templateId }} />
-      <label htmlFor={`${id}-size`} className="sr-only">
-        Workspaces kept warm
-      </label>
-      <Input
-        id={`${id}-size`}
-        name="size"
-        type="number"
-        min={0}
-        max={MAX_WARM_POOL_SIZE}
-        key={pool.size}
-        defaultValue={state.status === "error" ? state.values?.size : String(pool.size)}
-        aria-invalid={state.fieldErrors?.size ? true : undefined}
-        className="w-20"
-      />
+      <FormField id={`${id}-size`} name="size" label="Workspaces kept warm" errors={state.fieldErrors?.size} className="w-40">
+        {(control) => (
+          // Remount on a new saved size so the field shows it.
+          <Input {...control} key={pool.size} type="number" min={0} max={MAX_WARM_POOL_SIZE} defaultValue={state.status === "error" ? state.values?.size : String(pool.size)} />
+        )}
+      </FormField>
       <Button type="submit" size="sm" disabled={pending}>
         {pending ? "Saving…" : "Save"}
       </Button>
-      <FormMessage state={state} className="basis-full" />
+      {state.status === "error" && !state.fieldErrors?.size ? <FormMessage state={state} className="basis-full" /> : null}
     </form>
   );
 }
