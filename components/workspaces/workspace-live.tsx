@@ -293,6 +293,8 @@ const LEVEL_ICONS = {
 
 const STEP_LABELS: Record<string, string> = {
   state: "State",
+  submitted: "Submitted",
+  pool: "Warm pool",
   volume: "Volume",
   scheduling: "Scheduling",
   image: "Image",
