@@ -57,18 +57,25 @@ export const AUDIT_ACTIONS = [
   "quota.limits-changed",
   "quota.ceilings-changed",
   "warm-pool.resized",
+  // Backups of a workspace's home (lib/backups): taken (actor: who asked, or null), failed, restored, downloaded from, expired.
+  "backup.taken",
+  "backup.failed",
+  "backup.restored",
+  "backup.downloaded",
+  "backup.expired",
+  "team.backup-settings-changed",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Actions whose entries belong to a team (the rest, such as sign-ins and templates, to none). */
-export const TEAM_AUDIT_ACTIONS: readonly AuditAction[] = AUDIT_ACTIONS.filter((action) => /^(team|membership|workspace|quota|service-account|warm-pool)\./.test(action));
+export const TEAM_AUDIT_ACTIONS: readonly AuditAction[] = AUDIT_ACTIONS.filter((action) => /^(team|membership|workspace|quota|service-account|warm-pool|backup)\./.test(action));
 
 export interface AuditEntry {
   action: AuditAction;
   /** Null for the system itself (group sync, provisioning, seeding the built-in templates). */
   actorId: string | null;
-  targetType: "user" | "team" | "membership" | "workspace" | "template" | "token";
+  targetType: "user" | "team" | "membership" | "workspace" | "template" | "token" | "backup";
   targetId?: string | null;
   teamId?: string | null;
   before?: Prisma.InputJsonValue | null;

@@ -196,6 +196,35 @@ export const envSchema = z.object({
   PODSPACE_METRICS_TOKEN: z.string().min(16, { error: "expected at least 16 characters (openssl rand -hex 16)" }).optional(),
   /** How the other replicas reach this one (terminals are forwarded to the replica that holds them). Default: this host's first IPv4 address. */
   PODSPACE_INTERNAL_URL: z.url({ protocol: /^http$/, error: "expected an http:// URL such as http://10.1.2.3:3000" }).optional(),
+  /** Workspace backups (restic): on by default, into PODSPACE_BACKUP_DIR unless an S3 bucket is set; `off` turns them off. */
+  PODSPACE_BACKUPS: z.enum(["on", "off"], { error: "expected on or off" }).default("on"),
+  /** The folder backups go to when no S3 bucket is set. Default: <PODSPACE_DATA_DIR>/backups. */
+  PODSPACE_BACKUP_DIR: z.string().min(1).optional(),
+  /** An S3-compatible bucket for backups; credentials are AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
+  PODSPACE_BACKUP_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "expected an S3 bucket name (lowercase letters, digits, dots and dashes)" })
+    .optional(),
+  /** The S3 endpoint, for anything but AWS (MinIO, Ceph, R2…). Default: https://s3.amazonaws.com. */
+  PODSPACE_BACKUP_S3_ENDPOINT: z.url({ protocol: /^https?$/, error: "expected an http(s):// URL such as https://minio.example.com:9000" }).optional(),
+  PODSPACE_BACKUP_S3_REGION: z.string().min(1).default("us-east-1"),
+  /** A folder in the bucket to keep Podspace's backups under (no leading or trailing slash). */
+  PODSPACE_BACKUP_S3_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { error: "expected a path like podspace/prod, without leading or trailing slashes" })
+    .optional(),
+  /** Path-style requests (endpoint/bucket/key), as MinIO and most self-hosted stores want. */
+  PODSPACE_BACKUP_S3_PATH_STYLE: z.enum(["true", "false"], { error: "expected true or false" }).default("false"),
+  /** A PEM file of the CA that signed the endpoint's certificate, for a store with a private CA. */
+  PODSPACE_BACKUP_S3_CA_FILE: z.string().min(1).optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /**
+   * What each team's backup key is derived from. Default: AUTH_SECRET, so
+   * rotating AUTH_SECRET would lock existing backups away: set this to a
+   * secret of its own (openssl rand -base64 32) and keep it.
+   */
+  PODSPACE_BACKUP_KEY: z.string().min(32, { error: "expected at least 32 characters (openssl rand -base64 32)" }).optional(),
 });
 
 export type Env = Omit<z.infer<typeof envSchema>, "PODSPACE_URL" | "PODSPACE_IDE_HOST" | "PODSPACE_PREVIEW_HOST"> & {

@@ -92,6 +92,24 @@ function createMetrics() {
       labelNames: ["limit"],
       registers,
     }),
+    backups: new Counter({
+      name: "podspace_backups_total",
+      help: "Workspace backups and restores finished, by operation (backup, restore) and result (succeeded, failed).",
+      labelNames: ["operation", "result"],
+      registers,
+    }),
+    backupDuration: new Histogram({
+      name: "podspace_backup_duration_seconds",
+      help: "Time a workspace backup or restore took, from restic's start to its end, by operation.",
+      labelNames: ["operation"],
+      buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+      registers,
+    }),
+    backupBytesAdded: new Counter({
+      name: "podspace_backup_bytes_added_total",
+      help: "Bytes backups added to the repositories, after deduplication and compression.",
+      registers,
+    }),
     reconcileErrors: new Counter({
       name: "podspace_reconcile_errors_total",
       help: "Reconcile attempts that failed (the workspace marked FAILED for its own failure, or retried later after a database or runtime API failure) and reconcile passes that could not run.",

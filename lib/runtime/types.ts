@@ -151,6 +151,35 @@ export interface PortTarget {
   describe: string;
 }
 
+/** Where a workspace's home is, in every runtime: the path its processes, and a tool run on it (runOnHome), see. */
+export const WORKSPACE_HOME = "/home/coder";
+
+/**
+ * A trusted tool (a backup's restic) run on a workspace's home from outside
+ * the workspace: beside it, never in it, so nothing in the workspace can
+ * see the tool's environment (the team's backup key) or touch its process,
+ * and the tool sees no other workspace's files. The home is at WORKSPACE_HOME.
+ */
+export interface HomeToolRun {
+  command: string[];
+  env: Record<string, string>;
+  /** read: the home read-only (a backup); write: writable, then handed to the workspace's user (a restore). */
+  access: "read" | "write";
+  /** Host paths the tool needs, seen at the same path (a folder repository, a CA file); writable ones are made when missing. */
+  hostPaths: { path: string; writable: boolean }[];
+  /** Each line of its standard output, as it comes. */
+  onStdoutLine(line: string): void;
+  /** Aborting kills it. */
+  signal?: AbortSignal;
+}
+
+export interface HomeToolResult {
+  /** Null when it was killed. */
+  exitCode: number | null;
+  /** The end of what it wrote to stderr, to say why it failed. */
+  stderr: string;
+}
+
 /** A TCP port a process in a workspace listens on. */
 export interface ListeningPort {
   port: number;
@@ -200,6 +229,8 @@ export interface WorkspaceRuntime {
    * without restarting it. Safe to call again.
    */
   handOver(spec: WorkspaceSpec): Promise<void>;
+  /** Runs a trusted tool on the workspace's home, which must be provisioned; the workspace may be running or stopped. */
+  runOnHome(spec: WorkspaceSpec, run: HomeToolRun): Promise<HomeToolResult>;
   /** Checks that the runtime can be reached (for /admin/health): resolves with what it reached, or throws why not. */
   probe(): Promise<string>;
   /** Releases watches and processes held by this instance (not the workspaces). */

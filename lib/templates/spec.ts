@@ -55,6 +55,9 @@ export const templateParameter = z.discriminatedUnion("type", [
 ]);
 export type TemplateParameter = z.infer<typeof templateParameter>;
 
+/** Caches and dependency folders, which a build or an install makes again. */
+export const DEFAULT_BACKUP_EXCLUDES = ["node_modules", ".cache", ".npm", ".pnpm-store", ".yarn/cache", "__pycache__", ".venv", ".next/cache", "target", ".gradle", ".m2/repository"];
+
 export const templateSpec = z
   .object({
     slug,
@@ -92,6 +95,15 @@ export const templateSpec = z
         }),
       )
       .default([]),
+    /** What backups of its workspaces leave out: caches and build outputs, anything that can be made again (restic --exclude patterns, relative to the home). */
+    backup: z
+      .object({
+        exclude: z
+          .array(z.string().min(1).max(200).refine((pattern) => !pattern.startsWith("/"), { error: "is relative to the home directory" }))
+          .max(100)
+          .default(DEFAULT_BACKUP_EXCLUDES),
+      })
+      .default({ exclude: DEFAULT_BACKUP_EXCLUDES }),
     /** Stops the workspace after this long without terminal input or IDE traffic. */
     idleTimeoutMinutes: z.number().int().min(5).max(7 * 24 * 60).default(60),
     /** Stops it after this long running, active or not. */

@@ -1,4 +1,4 @@
-import type { TemplateSpec } from "@/lib/templates/spec";
+import { DEFAULT_BACKUP_EXCLUDES, type TemplateSpec } from "@/lib/templates/spec";
 import { contractSpec } from "../runtime/contract";
 
 /** A valid template whose IDE is the contract tests' test IDE, for workspaces the reconciler turns into runtime specs. */
@@ -15,6 +15,7 @@ export const TEST_TEMPLATE: TemplateSpec = {
   env: {},
   startupScript: "",
   ide: contractSpec("unused").ide,
+  backup: { exclude: DEFAULT_BACKUP_EXCLUDES },
   idleTimeoutMinutes: 60,
   maxLifetimeHours: 24,
 };

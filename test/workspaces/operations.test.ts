@@ -7,7 +7,7 @@ import type { WorkspaceState } from "@/lib/generated/prisma/enums";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import type { WorkspaceRuntime } from "@/lib/runtime/types";
 import { createWorkspaceSchema } from "@/lib/schemas/workspaces";
-import type { TemplateSpec } from "@/lib/templates/spec";
+import { DEFAULT_BACKUP_EXCLUDES, type TemplateSpec } from "@/lib/templates/spec";
 import { teamUsage } from "@/lib/quotas/usage";
 import { bulkStopWorkspaces } from "@/lib/workspaces/bulk-stop";
 import { changeWorkspaceSettings } from "@/lib/workspaces/change-settings";
@@ -38,6 +38,7 @@ const V1: TemplateSpec = {
   env: {},
   startupScript: "echo 1 > version.txt",
   ide: contractSpec("unused").ide,
+  backup: { exclude: DEFAULT_BACKUP_EXCLUDES },
   idleTimeoutMinutes: 60,
   maxLifetimeHours: 24,
 };

@@ -308,6 +308,11 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       await Promise.all([objects.pod, objects.service, objects.claim].map((object) => store.relabel(object)));
     },
 
+    async runOnHome() {
+      // TODO(issue 18): a pod beside the workspace's volume.
+      throw new RuntimeError("unavailable", "Backups are not available on the Kubernetes runtime yet");
+    },
+
     async ideTarget(spec) {
       await runningPod(spec);
       const ref = workspaceRef(namespacePrefix, spec);

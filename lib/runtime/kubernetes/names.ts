@@ -18,7 +18,7 @@ export const TEAM_LABEL = "podspace.dev/team";
 
 /** The workspace's only container; exec and status look for it by name. */
 export const CONTAINER_NAME = "workspace";
-export const HOME_DIR = "/home/coder";
+export { WORKSPACE_HOME as HOME_DIR } from "../types";
 
 export function teamNamespace(prefix: string, teamSlug: string): string {
   return `${prefix}${teamSlug}`;

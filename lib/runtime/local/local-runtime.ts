@@ -33,7 +33,8 @@ import {
   WORKSPACE_PROCESS_VARIABLE,
   writeProcessRecord,
 } from "./process-record";
-import { ETC_FILES, etcFiles, hostUidOf, IDE_SOCKET, PORTS_SOCKET, SANDBOX, sandboxUnavailable, shellCommand, type EtcFiles, type SandboxLayout } from "./sandbox";
+import { ETC_FILES, etcFiles, homeToolArgs, hostUidOf, IDE_SOCKET, PORTS_SOCKET, SANDBOX, sandboxUnavailable, shellCommand, type EtcFiles, type SandboxLayout } from "./sandbox";
+import { runHomeTool } from "./home-tool";
 import { listeningPorts } from "./listening-ports";
 import { connectToPort } from "./port-connection";
 import { spawnShell } from "./terminal";
@@ -365,6 +366,16 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
 
     async handOver() {
       // Nothing of a local workspace names its owner: its environment is read from the spec at every terminal and exec.
+    },
+
+    async runOnHome(spec, run) {
+      if (!(await homeExists(spec))) throw new RuntimeError("not-found", `Workspace ${spec.name} has no home directory`);
+      const layout = layoutOf(spec);
+      for (const host of run.hostPaths) if (host.writable) await fs.mkdir(host.path, { recursive: true, mode: 0o700 });
+      const result = await runHomeTool(["bwrap", ...homeToolArgs(layout, run, run.command)], run);
+      // A restore writes the snapshot's owners (another workspace's uid, for a restore into a new one).
+      if (run.access === "write" && layout.hostUid !== null) await execFileAsync("chown", ["-R", "-h", `${layout.hostUid}:${layout.hostUid}`, layout.home]);
+      return result;
     },
 
     async ideTarget(spec) {

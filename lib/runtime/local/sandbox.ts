@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
 import path from "node:path";
+import { WORKSPACE_HOME } from "../types";
 import { SANDBOX_DNS } from "./egress";
 
 // Each local workspace runs in a bubblewrap sandbox: its own mount, PID,
@@ -20,7 +21,7 @@ import { SANDBOX_DNS } from "./egress";
 
 /** Where things are inside every sandbox. */
 export const SANDBOX = {
-  home: "/home/coder",
+  home: WORKSPACE_HOME,
   /** The workspace's runtime dir: the relay's Unix sockets. */
   run: "/run/podspace",
   /** Podspace's code-server cache, read-only. */
@@ -131,11 +132,54 @@ export function shellSandboxArgs(layout: SandboxLayout, command: string[]): stri
   return [...isolation(layout), "--die-with-parent", "--", ...dropToWorkspaceUser(layout), ...command];
 }
 
-/** The namespaces and the filesystem every sandbox of the workspace gets. */
-function isolation(layout: SandboxLayout): string[] {
-  const system = SYSTEM_PATHS.filter((dir) => existsSync(dir)).flatMap((dir) =>
+/**
+ * bwrap's argv for a trusted tool run on the workspace's home (runOnHome):
+ * the host's system directories, the home (read-only for a backup) and the
+ * host paths the tool needs, and nothing else of the workspace's: not its
+ * runtime dir, not its processes (a PID namespace of its own), so nothing
+ * in the workspace can reach the tool or its environment. It keeps the
+ * host's network, to reach the backup store. As root it stays root (the
+ * home holds the workspace's uid's files, and a restore writes the
+ * snapshot's owners) with only the capabilities to read, and for a
+ * restore write, files; as an ordinary user, Podspace's uid in a user
+ * namespace.
+ */
+export function homeToolArgs(
+  layout: SandboxLayout,
+  run: { access: "read" | "write"; hostPaths: readonly { path: string; writable: boolean }[] },
+  command: string[],
+): string[] {
+  const writeCaps = run.access === "write" ? ",+dac_override,+chown,+fowner,+fsetid" : "";
+  const asRoot = ["setpriv", "--inh-caps=-all", `--bounding-set=-all,+dac_read_search${writeCaps}`, "--no-new-privs", "--"];
+  return [
+    ...(layout.hostUid === null ? ["--unshare-user"] : []),
+    "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+    ...systemMounts(),
+    "--proc", "/proc",
+    "--dev", "/dev",
+    "--tmpfs", "/tmp",
+    ...ancestorsOf(SANDBOX.home).flatMap((dir) => ["--dir", dir]),
+    run.access === "write" ? "--bind" : "--ro-bind", layout.home, SANDBOX.home,
+    ...run.hostPaths.flatMap((host) => [host.writable ? "--bind" : "--ro-bind", host.path, host.path]),
+    "--chdir", "/",
+    "--new-session",
+    "--die-with-parent",
+    "--",
+    ...(layout.hostUid === null ? [] : asRoot),
+    ...command,
+  ];
+}
+
+/** The host's system directories, read-only as they are; symlinks (merged /usr) recreated. */
+function systemMounts(): string[] {
+  return SYSTEM_PATHS.filter((dir) => existsSync(dir)).flatMap((dir) =>
     lstatSync(dir).isSymbolicLink() ? ["--symlink", readlinkSync(dir), dir] : ["--ro-bind", dir, dir],
   );
+}
+
+/** The namespaces and the filesystem every sandbox of the workspace gets. */
+function isolation(layout: SandboxLayout): string[] {
+  const system = systemMounts();
   const mounts: [flag: "--bind" | "--ro-bind", host: string, inside: string][] = [
     ["--bind", layout.home, SANDBOX.home],
     ["--bind", layout.runDir, SANDBOX.run],

@@ -1,0 +1,192 @@
+import type { PrismaClient } from "@/lib/generated/prisma/client";
+import { recordAudit } from "@/lib/audit";
+import { logger } from "@/lib/observability/logger";
+import { metrics } from "@/lib/observability/metrics";
+import { WORKSPACE_HOME, type WorkspaceRuntime } from "@/lib/runtime/types";
+import { templateSpec } from "@/lib/templates/spec";
+import { runtimeSpecInclude, toRuntimeSpec } from "@/lib/workspaces/runtime-spec";
+import { formatBytes } from "./format";
+import { ResticError, restic, runRestic } from "./restic";
+import { backupStore, describeStore, type BackupStore } from "./store";
+
+// Taking one backup, and restoring one into a workspace's home: restic run
+// beside the home (runtime.runOnHome), the Backup row and the workspace's
+// event log kept in step with it, and every outcome audited and counted.
+
+/** restic's exit code for a snapshot made although some files could not be read. */
+const INCOMPLETE_SNAPSHOT = 3;
+
+const initialized = new Set<string>();
+
+/** Creates the team's repository unless it exists (once per process and team). */
+export async function ensureRepository(store: BackupStore, teamId: string): Promise<void> {
+  const key = `${describeStore(store)} ${teamId}`;
+  if (initialized.has(key)) return;
+  try {
+    await runRestic(restic(store, teamId, ["init"]), "Creating the team's backup repository");
+  } catch (error) {
+    // Another replica (or an earlier process) made it first.
+    if (!(error instanceof ResticError && /already (exists|initialized)/.test(error.stderr))) throw error;
+  }
+  initialized.add(key);
+}
+
+/** The summary line restic backup --json ends with. */
+interface BackupSummary {
+  message_type: "summary";
+  snapshot_id: string;
+  total_files_processed: number;
+  total_bytes_processed: number;
+  data_added: number;
+}
+
+const isSummary = (value: unknown): value is BackupSummary =>
+  typeof value === "object" && value !== null && (value as { message_type?: unknown }).message_type === "summary";
+
+function parseLine(line: string): unknown {
+  if (!line.startsWith("{")) return null;
+  try {
+    return JSON.parse(line) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+export interface BackupDeps {
+  db: PrismaClient;
+  runtime: WorkspaceRuntime;
+}
+
+/**
+ * Runs the backup `backupId` (PENDING) to its end: SUCCEEDED with the
+ * snapshot, or FAILED with the reason. A backup that can't run (backups off,
+ * the team over its backup quota) fails with why. Never throws for restic's
+ * or the store's failures: they are the backup's outcome.
+ */
+export async function runBackup(backupId: string, deps: BackupDeps, signal?: AbortSignal): Promise<"SUCCEEDED" | "FAILED"> {
+  const { db, runtime } = deps;
+  const backup = await db.backup.findUniqueOrThrow({
+    where: { id: backupId },
+    include: { workspace: { include: runtimeSpecInclude }, team: { select: { backupBytes: true, quotas: { where: { scope: "LIMIT" }, select: { backupGiB: true } } } } },
+  });
+  const startedAt = new Date();
+  await db.backup.update({ where: { id: backupId }, data: { status: "RUNNING", startedAt } });
+  const finish = async (outcome: { snapshotId: string; files: number; bytes: number; bytesAdded: number; warning: string | null } | { error: string }) => {
+    const succeeded = "snapshotId" in outcome;
+    const finishedAt = new Date();
+    await db.$transaction(async (tx) => {
+      await tx.backup.update({
+        where: { id: backupId },
+        data: succeeded
+          ? { status: "SUCCEEDED", finishedAt, snapshotId: outcome.snapshotId, files: outcome.files, bytes: outcome.bytes, bytesAdded: outcome.bytesAdded, error: outcome.warning }
+          : { status: "FAILED", finishedAt, error: outcome.error },
+      });
+      await tx.workspaceEvent.create({
+        data: {
+          workspaceId: backup.workspaceId,
+          step: "backup",
+          level: succeeded ? (outcome.warning ? "WARNING" : "INFO") : "ERROR",
+          message: succeeded
+            ? `Backed up ${outcome.files} files, ${formatBytes(outcome.bytes)} (${formatBytes(outcome.bytesAdded)} new)${outcome.warning ? `; ${outcome.warning}` : ""}`
+            : `Backup failed: ${outcome.error}`,
+        },
+      });
+      await recordAudit(
+        {
+          action: succeeded ? "backup.taken" : "backup.failed",
+          actorId: backup.requestedById,
+          targetType: "backup",
+          targetId: backupId,
+          teamId: backup.teamId,
+          after: succeeded
+            ? { workspaceId: backup.workspaceId, reason: backup.reason, snapshotId: outcome.snapshotId, files: outcome.files, bytes: outcome.bytes, bytesAdded: outcome.bytesAdded }
+            : { workspaceId: backup.workspaceId, reason: backup.reason, error: outcome.error },
+        },
+        tx,
+      );
+    });
+    const result = succeeded ? "succeeded" : "failed";
+    metrics.backups.inc({ operation: "backup", result });
+    metrics.backupDuration.observe({ operation: "backup" }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
+    if (succeeded) metrics.backupBytesAdded.inc(outcome.bytesAdded);
+    return succeeded ? ("SUCCEEDED" as const) : ("FAILED" as const);
+  };
+
+  const store = backupStore();
+  if (!store) return finish({ error: "Backups are turned off on this Podspace (PODSPACE_BACKUPS=off)" });
+  const limitGiB = backup.team.quotas[0]?.backupGiB ?? null;
+  if (limitGiB !== null && backup.team.backupBytes !== null && backup.team.backupBytes > BigInt(limitGiB) * 2n ** 30n) {
+    return finish({ error: `The team's backups take ${formatBytes(backup.team.backupBytes)}, over its quota of ${limitGiB} GiB` });
+  }
+  const excludes = templateSpec.parse(backup.workspace.templateVersion.spec).backup.exclude;
+  try {
+    await ensureRepository(store, backup.teamId);
+    const invocation = restic(store, backup.teamId, [
+      "backup", "--json", "--host", "podspace", "--tag", `workspace:${backup.workspaceId}`, "--tag", `backup:${backupId}`,
+      ...excludes.flatMap((pattern) => ["--exclude", pattern]),
+      WORKSPACE_HOME,
+    ]);
+    let summary: BackupSummary | null = null;
+    const run = await runtime.runOnHome(toRuntimeSpec(backup.workspace), {
+      ...invocation,
+      access: "read",
+      onStdoutLine: (line) => {
+        const parsed = parseLine(line);
+        if (isSummary(parsed)) summary = parsed;
+      },
+      signal,
+    });
+    const done = summary as BackupSummary | null;
+    if (done && (run.exitCode === 0 || run.exitCode === INCOMPLETE_SNAPSHOT)) {
+      return finish({
+        snapshotId: done.snapshot_id,
+        files: done.total_files_processed,
+        bytes: done.total_bytes_processed,
+        bytesAdded: done.data_added,
+        warning: run.exitCode === INCOMPLETE_SNAPSHOT ? `some files could not be read: ${run.stderr.split("\n").slice(-3).join("; ")}` : null,
+      });
+    }
+    return finish({ error: new ResticError(run.exitCode, run.stderr, "The backup").message });
+  } catch (error) {
+    logger.warn({ err: error, backupId }, "backup failed");
+    return finish({ error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+/**
+ * Restores the snapshot of `backupId` into the workspace's home (provisioned,
+ * not running): what the workspace is created from. Throws why it can't.
+ */
+export async function restoreInto(workspaceId: string, backupId: string, deps: BackupDeps): Promise<void> {
+  const { db, runtime } = deps;
+  const [workspace, backup] = await Promise.all([
+    db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, include: runtimeSpecInclude }),
+    db.backup.findUniqueOrThrow({ where: { id: backupId }, select: { id: true, teamId: true, workspaceId: true, snapshotId: true, expiredAt: true, files: true, bytes: true } }),
+  ]);
+  const store = backupStore();
+  if (!store) throw new Error("Backups are turned off on this Podspace (PODSPACE_BACKUPS=off)");
+  if (!backup.snapshotId || backup.expiredAt) throw new Error("That backup has no snapshot to restore (it failed, or expired)");
+  const startedAt = Date.now();
+  const run = await runtime.runOnHome(toRuntimeSpec(workspace), {
+    ...restic(store, backup.teamId, ["restore", backup.snapshotId, "--target", "/"]),
+    access: "write",
+    onStdoutLine: () => {},
+  });
+  const seconds = (Date.now() - startedAt) / 1000;
+  metrics.backupDuration.observe({ operation: "restore" }, seconds);
+  if (run.exitCode !== 0) {
+    metrics.backups.inc({ operation: "restore", result: "failed" });
+    throw new ResticError(run.exitCode, run.stderr, "Restoring the backup");
+  }
+  metrics.backups.inc({ operation: "restore", result: "succeeded" });
+  await db.$transaction(async (tx) => {
+    await tx.workspace.update({ where: { id: workspaceId }, data: { restoredAt: new Date() } });
+    await tx.workspaceEvent.create({
+      data: { workspaceId, step: "restore", message: `Restored ${backup.files ?? 0} files, ${formatBytes(backup.bytes ?? 0n)}, from a backup, in ${seconds.toFixed(1)} s` },
+    });
+    await recordAudit(
+      { action: "backup.restored", actorId: workspace.ownerId, targetType: "backup", targetId: backup.id, teamId: workspace.teamId, after: { from: backup.workspaceId, to: workspaceId } },
+      tx,
+    );
+  });
+}

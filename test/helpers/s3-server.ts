@@ -1,0 +1,55 @@
+import { execFile } from "node:child_process";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import S3rver from "s3rver";
+import { freePort } from "./net";
+
+// A real S3-protocol server for the backup tests: s3rver, on its own port,
+// over HTTPS with a certificate made for the test (restic's S3 client signs
+// plain-HTTP uploads as a chunked stream, which s3rver stores as it came;
+// over HTTPS it sends the bytes as they are, as with any real store).
+
+export interface TestS3Server {
+  endpoint: string;
+  bucket: string;
+  /** The PEM file of the certificate it serves, for PODSPACE_BACKUP_S3_CA_FILE. */
+  caFile: string;
+  /** Where it keeps the objects, to look at or tamper with. */
+  directory: string;
+  close(): Promise<void>;
+}
+
+const execFileAsync = promisify(execFile);
+
+export async function startS3Server(bucket = "podspace-backups"): Promise<TestS3Server> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-s3-"));
+  const [key, cert] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
+  await execFileAsync("openssl", [
+    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert,
+  ]);
+  const directory = path.join(dir, "objects");
+  const port = await freePort();
+  const server = new S3rver({
+    port,
+    address: "127.0.0.1",
+    silent: true,
+    directory,
+    key: await fs.readFile(key),
+    cert: await fs.readFile(cert),
+    configureBuckets: [{ name: bucket, configs: [] }],
+  });
+  await server.run();
+  return {
+    endpoint: `https://127.0.0.1:${port}`,
+    bucket,
+    caFile: cert,
+    directory,
+    async close() {
+      await server.close();
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
