@@ -43,7 +43,9 @@ export type Action =
   /** Open a port of a workspace through its preview URL, at the port's share level (a public one needs no actor at all). */
   | "workspace:open-port"
   /** Set the share level of a workspace's port: its owner's to give. */
-  | "workspace:share-port";
+  | "workspace:share-port"
+  /** List, browse, download and restore a workspace's backups (its files): its owner, and the team's owners and admins. */
+  | "workspace:read-backups";
 
 interface TeamResource {
   teamId: string;
@@ -87,7 +89,7 @@ type ResourceFor<A extends Action> = A extends
       ? PortResource
       : A extends "workspace:connect" | "workspace:share-port"
       ? ConnectableResource
-      : A extends "workspace:view" | "workspace:operate"
+      : A extends "workspace:view" | "workspace:operate" | "workspace:read-backups"
         ? WorkspaceResource
         : TeamResource;
 
@@ -97,7 +99,9 @@ export function can<A extends Action>(actor: Actor, action: A, ...[resource]: Re
   // A shell in a workspace is its owner's: platform admins get in only
   // through a grant, which is audited, time-limited and shown to the owner.
   // So is an app it serves, and its sharing.
-  if (actor.isPlatformAdmin && action !== "workspace:connect" && action !== "workspace:open-port" && action !== "workspace:share-port") return true;
+  // So are its files, kept in its backups.
+  const ownersOnly: readonly Action[] = ["workspace:connect", "workspace:open-port", "workspace:share-port", "workspace:read-backups"];
+  if (actor.isPlatformAdmin && !ownersOnly.includes(action)) return true;
   switch (action) {
     case "team:create":
     case "team:archive":
@@ -119,7 +123,9 @@ export function can<A extends Action>(actor: Actor, action: A, ...[resource]: Re
     case "audit:view":
       return actor.roles.get((resource as TeamResource).teamId) === "OWNER";
     case "workspace:view":
-    case "workspace:operate": {
+    case "workspace:operate":
+    // A deleted workspace's backups are restorable by its owner or a team admin (the owner may have left).
+    case "workspace:read-backups": {
       // Owners run their own; team owners and admins look after the team's.
       const workspace = resource as WorkspaceResource;
       const role = actor.roles.get(workspace.teamId);

@@ -36,6 +36,7 @@ function ask(actor: Actor, action: Action, change: Change = {}): boolean {
       return can(actor, action, { teamId: TEAM });
     case "workspace:view":
     case "workspace:operate":
+    case "workspace:read-backups":
       // The member's own workspace.
       return can(actor, action, { teamId: TEAM, ownerId: "m" });
     case "workspace:connect":
@@ -83,6 +84,8 @@ const cases: Array<[label: string, action: Action, change: Change | undefined, a
   // Platform admins aren't in the team: a team-shared port isn't theirs to open.
   ["open a member's port shared with the team", "workspace:open-port", undefined, ["owner", "admin", "member", "template admin"]],
   ["set who a member's port is shared with", "workspace:share-port", undefined, ["member"]],
+  // Its files: platform admins aren't in the team, and get no further than its status.
+  ["read, download or restore a member's workspace's backups", "workspace:read-backups", undefined, ["owner", "admin", "member"]],
 ];
 
 const rows = cases.flatMap(([label, action, change, allowed]) =>
@@ -113,6 +116,7 @@ describe("can", () => {
       "workspace:get-admin-access": true,
       "workspace:open-port": true,
       "workspace:share-port": true,
+      "workspace:read-backups": true,
     };
     expect(new Set(cases.map(([, action]) => action))).toEqual(new Set(Object.keys(actions)));
   });
