@@ -25,6 +25,8 @@ export const createWorkspaceSchema = z.object({
   gitRepository: gitRepositorySchema,
   /** Checked against the template version's own parameter schema. */
   parameters: z.unknown(),
+  /** A backup (of a workspace in the same team) whose files the new workspace's home starts with. */
+  restoreFrom: idSchema.optional().or(z.literal("").transform(() => undefined)),
 });
 export type CreateWorkspaceInput = z.output<typeof createWorkspaceSchema>;
 

@@ -56,6 +56,7 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
     throw new AppError("invalid", issue.message, ["parameters", ...issue.path].join("."));
   }
   const parameters: WorkspaceParameters = parsed.data;
+  const restore = input.restoreFrom ? await backupToRestore(actor, input.restoreFrom, input.teamId) : null;
 
   try {
     const workspace = await db.$transaction(async (tx) => {
@@ -71,6 +72,7 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
         parameters,
         defaults: defaultParameters(spec),
         gitRepository: input.gitRepository,
+        restoring: restore !== null,
       });
       await assertWithinQuota(tx, team, actor.id, {
         creates: true,
@@ -95,6 +97,7 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
               templateVersionId: version.id,
               parameters: parameters as unknown as Prisma.InputJsonValue,
               gitRepository: input.gitRepository ?? null,
+              restoreFromId: restore?.id ?? null,
             },
           });
       await tx.workspaceEvent.create({
@@ -105,6 +108,7 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
       if (!pick.claimed) {
         await tx.workspaceEvent.create({ data: { workspaceId: created.id, step: "pool", message: pick.message, data: { claimed: false, reason: pick.reason } } });
       }
+      if (restore) await tx.workspaceEvent.create({ data: { workspaceId: created.id, step: "restore", message: `Its home starts as a copy of ${restore.describe}` } });
       // Its volume is metered from creation; a claimed one's usage moves from the pool to the user now.
       await meterWorkspace(tx, created.id, { now: created.createdAt });
       await recordAudit(
@@ -120,6 +124,7 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
             version: version.version,
             parameters: parameters as unknown as Prisma.InputJsonValue,
             fromWarmPool: pick.claimed,
+            ...(restore ? { restoredFrom: restore.id } : {}),
           },
         },
         tx,
@@ -141,6 +146,23 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
     if (raced) return { id: raced.id, created: false };
     throw conflictOnUnique(error, nameTaken(input.name));
   }
+}
+
+/**
+ * The backup a create restores from, if the actor may read it: a snapshot
+ * (not failed, not expired) of a workspace in the team the new one is made in.
+ */
+async function backupToRestore(actor: Actor, backupId: string, teamId: string): Promise<{ id: string; describe: string }> {
+  const backup = await getDb().backup.findUnique({
+    where: { id: backupId },
+    select: { id: true, status: true, expiredAt: true, finishedAt: true, workspace: { select: { name: true, ownerId: true, teamId: true, deletedAt: true } } },
+  });
+  const notFound = new AppError("not_found", "That backup doesn't exist, or isn't yours to restore.", "restoreFrom");
+  if (!backup || !can(actor, "workspace:read-backups", backup.workspace)) throw notFound;
+  if (backup.workspace.teamId !== teamId) throw new AppError("invalid", "A backup restores into a workspace of its own team.", "restoreFrom");
+  if (backup.status !== "SUCCEEDED" || backup.expiredAt) throw new AppError("invalid", "That backup has no snapshot to restore (it failed, or expired).", "restoreFrom");
+  const name = backup.workspace.deletedAt ? backup.workspace.name.replace(/~.*$/, "") : backup.workspace.name;
+  return { id: backup.id, describe: `${name}'s backup of ${backup.finishedAt!.toISOString().replace("T", " ").slice(0, 16)} UTC` };
 }
 
 const nameTaken = (name: string) => new AppError("conflict", `You already have a workspace named ${name}.`, "name");

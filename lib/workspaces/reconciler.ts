@@ -1,3 +1,4 @@
+import { restoreInto } from "@/lib/backups/backup-workspace";
 import { coalescingRunner, forEachConcurrently, keyedBatcher } from "@/lib/concurrency";
 import { getBackgroundDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
@@ -172,8 +173,23 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
   }
 
   /** Moves a workspace that should run toward RUNNING, given what the runtime reports. */
+  /**
+   * A workspace created from a backup gets its home restored before its first
+   * start (and again, over a partial one, after a failed attempt). A restore
+   * that fails fails the workspace with restic's reason; Retry tries again.
+   */
+  async function restoreIfAsked(workspace: { id: string; restoreFromId: string | null; restoredAt: Date | null }) {
+    if (!workspace.restoreFromId || workspace.restoredAt) return;
+    try {
+      await restoreInto(workspace.id, workspace.restoreFromId, { db, runtime });
+    } catch (error) {
+      if (isInfrastructureFailure(error)) throw error;
+      throw new RuntimeError("invalid", error instanceof Error ? error.message : String(error));
+    }
+  }
+
   async function converge(
-    workspace: { id: string; teamId: string; state: WorkspaceState; stateChangedAt: Date; startRequestedAt: Date | null },
+    workspace: { id: string; teamId: string; state: WorkspaceState; stateChangedAt: Date; startRequestedAt: Date | null; restoreFromId: string | null; restoredAt: Date | null },
     spec: WorkspaceSpec,
     observed: ObservedStatus,
   ): Promise<Outcome> {
@@ -200,13 +216,17 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
         // A retry: clear what is left of the failed attempt, then start afresh.
         await runtime.stop(spec);
         await starting();
-        await submit(workspace, () => runtime.start(spec));
+        await submit(workspace, async () => {
+          await restoreIfAsked(workspace);
+          await runtime.start(spec);
+        });
         return "waiting";
       case "absent":
         await starting();
         await submit(workspace, async () => {
           await prepareTeam(spec, teamId);
           await runtime.provision(spec);
+          await restoreIfAsked(workspace);
           await runtime.start(spec);
         });
         return "waiting";
@@ -215,6 +235,7 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
         await submit(workspace, async () => {
           // The team's quota may have changed since the namespace was prepared.
           await prepareTeam(spec, teamId);
+          await restoreIfAsked(workspace);
           await runtime.start(spec);
         });
         return "waiting";

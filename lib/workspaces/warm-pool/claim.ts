@@ -18,6 +18,8 @@ export interface PoolRequest {
   parameters: WorkspaceParameters;
   defaults: WorkspaceParameters;
   gitRepository: string | null | undefined;
+  /** Whether its home is to be restored from a backup, which needs a home of its own. */
+  restoring: boolean;
 }
 
 export type ClaimOutcome =
@@ -31,6 +33,7 @@ const sameParameters = (a: WorkspaceParameters, b: WorkspaceParameters) => JSON.
 export async function pickPoolMember(tx: Prisma.TransactionClient, request: PoolRequest): Promise<ClaimOutcome> {
   const pool = await tx.warmPool.findUnique({ where: { teamId_templateId: { teamId: request.teamId, templateId: request.templateId } } });
   if (!pool || pool.size === 0) return { claimed: false, reason: "no-pool", message: "Not from a warm pool: the team keeps none for this template." };
+  if (request.restoring) return { claimed: false, reason: "no-match", message: "Not from the warm pool: a workspace restored from a backup starts with a home of its own." };
   if (request.gitRepository || !sameParameters(request.parameters, request.defaults)) {
     return {
       claimed: false,
