@@ -1,0 +1,164 @@
+import { getBackgroundDb } from "@/lib/db/client";
+import { logger } from "@/lib/observability/logger";
+import type { WorkspaceRuntime } from "@/lib/runtime/types";
+import { periodicPass, type PeriodicPass } from "@/lib/server/periodic-pass";
+import { utcTimestamp } from "@/lib/usage/meter";
+import { runBackup } from "./backup-workspace";
+import { registerBackupLoop } from "./backup-trigger";
+import { claimBackup } from "./queue";
+import { backupStore, type BackupStore } from "./store";
+import { checkRepository, expireBackups, expiredBackups, teamsDueForCheck } from "./upkeep";
+
+// Takes the backups in the queue (PENDING rows, lib/backups/queue.ts) on the
+// leader: the oldest first, a few at a time, each running on past the pass
+// that started it; a pass comes when one is enqueued (wakeBackups), when one
+// ends, and every minute. A pass also enqueues the scheduled backups of
+// running workspaces, and does the repositories' upkeep (upkeep.ts) for the
+// teams with no backup under way here, as restic's exclusive lock would make
+// it and their backups fail each other.
+
+export interface BackupLoop extends PeriodicPass<void> {
+  /** A pass soon, without waiting for it. */
+  wake(): void;
+  /** Resolves once no backup this loop started is running. */
+  settled(): Promise<void>;
+}
+
+export interface BackupLoopOptions {
+  intervalMs?: number;
+  /** The clock, for the schedule and retention; tests pass a fake one. */
+  now?: () => Date;
+}
+
+const PASS_INTERVAL_MS = 60_000;
+/** Backups at once: restic reads and hashes the whole home and compresses what's new, heavy on CPU and disk alike. */
+const CONCURRENCY = 2;
+
+export function createBackupLoop(runtime: WorkspaceRuntime, options: BackupLoopOptions = {}): BackupLoop {
+  const db = getBackgroundDb();
+  const clock = options.now ?? (() => new Date());
+  /** The backups this loop is running, by id, with their team's. */
+  const running = new Map<string, { teamId: string; done: Promise<void> }>();
+  /** Backups left RUNNING before this time were a crashed (or demoted) process's; set at each start. */
+  let startedAt: Date | null = null;
+  let requested = false;
+  /** Between start and stop: a backup that ends wakes the loop only then. */
+  let active = false;
+
+  /**
+   * Puts the backups a crashed process left RUNNING back in the queue:
+   * restic commits a snapshot only at its end, so the repository still has
+   * the previous one, and the next run is a whole backup again.
+   */
+  async function requeueAbandoned(since: Date) {
+    const { count } = await db.backup.updateMany({ where: { status: "RUNNING", startedAt: { lt: since } }, data: { status: "PENDING", startedAt: null } });
+    if (count > 0) logger.warn({ backups: count }, "re-running backups an earlier Podspace process left unfinished");
+  }
+
+  /**
+   * Enqueues a SCHEDULE backup of each running workspace whose team backs up
+   * every few hours and whose last backup (taken or in the queue), or else
+   * its start, is older than that: one query on the running workspaces
+   * (index state, desiredState), each looking up its latest backups
+   * (index workspaceId, createdAt).
+   */
+  async function enqueueScheduled(now: Date) {
+    const due = await db.$queryRaw<{ id: string; teamId: string }[]>`
+      SELECT w."id", w."teamId"
+        FROM "Workspace" w
+        JOIN "Team" t ON t."id" = w."teamId"
+       WHERE w."state" = 'RUNNING' AND w."desiredState" = 'RUNNING' AND w."warmPoolId" IS NULL
+         AND t."backupIntervalHours" IS NOT NULL
+         AND w."startedAt" <= ${utcTimestamp(now)} - make_interval(hours => t."backupIntervalHours")
+         AND NOT EXISTS (
+               SELECT 1 FROM "Backup" b
+                WHERE b."workspaceId" = w."id"
+                  AND (b."status" IN ('PENDING', 'RUNNING')
+                       OR (b."status" = 'SUCCEEDED' AND b."createdAt" > ${utcTimestamp(now)} - make_interval(hours => t."backupIntervalHours"))))`;
+    if (due.length === 0) return;
+    await db.backup.createMany({ data: due.map((workspace) => ({ workspaceId: workspace.id, teamId: workspace.teamId, reason: "SCHEDULE" as const })) });
+  }
+
+  /** Retention, then the daily check and measure, for the teams with no backup running here; a team's failure is its own. */
+  async function upkeep(store: BackupStore, now: Date) {
+    const busy = new Set([...running.values()].map((backup) => backup.teamId));
+    const expired = Map.groupBy(await expiredBackups(db, now), (backup) => backup.teamId);
+    for (const [teamId, backups] of expired) {
+      if (busy.has(teamId)) continue;
+      await expireBackups(db, store, teamId, backups).catch((error: unknown) => logger.error({ err: error, teamId }, "expiring a team's old backups failed"));
+    }
+    for (const teamId of await teamsDueForCheck(db, now)) {
+      if (busy.has(teamId)) continue;
+      await checkRepository(db, store, teamId).catch((error: unknown) => logger.error({ err: error, teamId }, "checking a team's backup repository failed"));
+    }
+  }
+
+  /** Starts the oldest PENDING backups, as many as there are free slots. */
+  async function dispatch() {
+    const free = CONCURRENCY - running.size;
+    if (free <= 0) return;
+    const next = await db.backup.findMany({
+      where: { status: "PENDING", id: { notIn: [...running.keys()] } },
+      orderBy: { createdAt: "asc" },
+      take: free,
+      select: { id: true, teamId: true },
+    });
+    for (const backup of next) {
+      // The reconciler may have taken it first, to run it before a delete.
+      if (!(await claimBackup(db, backup.id))) continue;
+      const done = runBackup(backup.id, { db, runtime })
+        .then(() => {}, (error: unknown) => logger.error({ err: error, backupId: backup.id }, "running a backup failed"))
+        .finally(() => {
+          running.delete(backup.id);
+          wake();
+        });
+      running.set(backup.id, { teamId: backup.teamId, done });
+    }
+  }
+
+  async function pass() {
+    requested = false;
+    if (startedAt) {
+      await requeueAbandoned(startedAt);
+      startedAt = null;
+    }
+    const store = backupStore();
+    // With backups off, the queue is still run: each backup fails, saying why, instead of waiting forever.
+    if (store) {
+      const now = clock();
+      await enqueueScheduled(now);
+      await upkeep(store, now);
+    }
+    await dispatch();
+  }
+
+  const loop = periodicPass("backups", pass, options.intervalMs ?? PASS_INTERVAL_MS);
+  function wake() {
+    if (!active || requested) return;
+    requested = true;
+    void loop.runOnce().catch((error: unknown) => logger.error({ err: error }, "backup pass failed"));
+  }
+  async function settled() {
+    while (running.size > 0) await Promise.all([...running.values()].map((backup) => backup.done));
+  }
+
+  return {
+    ...loop,
+    wake,
+    settled,
+    start() {
+      active = true;
+      startedAt = new Date();
+      registerBackupLoop(wake);
+      loop.start();
+    },
+    // The backups under way are waited for, not killed: a replica that
+    // exits before they end leaves them RUNNING, for the next leader to re-run.
+    async stop() {
+      active = false;
+      registerBackupLoop(undefined);
+      await loop.stop();
+      await settled();
+    },
+  };
+}
