@@ -7,15 +7,16 @@ import { runBackup } from "./backup-workspace";
 import { registerBackupLoop } from "./backup-trigger";
 import { claimBackup } from "./queue";
 import { backupStore, type BackupStore } from "./store";
-import { checkRepository, expireBackups, expiredBackups, teamsDueForCheck } from "./upkeep";
+import { isRepositoryLocked } from "./restic";
+import { busyTeams, checkRepository, expireBackups, expiredBackups, teamsDueForCheck } from "./upkeep";
 
 // Takes the backups in the queue (PENDING rows, lib/backups/queue.ts) on the
 // leader: the oldest first, a few at a time, each running on past the pass
 // that started it; a pass comes when one is enqueued (wakeBackups), when one
 // ends, and every minute. A pass also enqueues the scheduled backups of
-// running workspaces, and does the repositories' upkeep (upkeep.ts) for the
-// teams with no backup under way here, as restic's exclusive lock would make
-// it and their backups fail each other.
+// running workspaces, and does the repositories' upkeep (upkeep.ts) before
+// starting backups, for the teams restic isn't busy with, as its exclusive
+// lock would make the upkeep and their backups fail each other.
 
 export interface BackupLoop extends PeriodicPass<void> {
   /** A pass soon, without waiting for it. */
@@ -37,8 +38,8 @@ const CONCURRENCY = 2;
 export function createBackupLoop(runtime: WorkspaceRuntime, options: BackupLoopOptions = {}): BackupLoop {
   const db = getBackgroundDb();
   const clock = options.now ?? (() => new Date());
-  /** The backups this loop is running, by id, with their team's. */
-  const running = new Map<string, { teamId: string; done: Promise<void> }>();
+  /** The backups this loop is running, by id: each one's end. */
+  const running = new Map<string, Promise<void>>();
   /** Backups left RUNNING before this time were a crashed (or demoted) process's; set at each start. */
   let startedAt: Date | null = null;
   let requested = false;
@@ -79,17 +80,17 @@ export function createBackupLoop(runtime: WorkspaceRuntime, options: BackupLoopO
     await db.backup.createMany({ data: due.map((workspace) => ({ workspaceId: workspace.id, teamId: workspace.teamId, reason: "SCHEDULE" as const })) });
   }
 
-  /** Retention, then the daily check and measure, for the teams with no backup running here; a team's failure is its own. */
+  /** Retention, then the daily check and measure, for the teams restic isn't busy with; a team's failure is its own. */
   async function upkeep(store: BackupStore, now: Date) {
-    const busy = new Set([...running.values()].map((backup) => backup.teamId));
+    const busy = await busyTeams(db);
+    const failed = (what: string, teamId: string) => (error: unknown) =>
+      isRepositoryLocked(error) ? logger.info({ teamId }, `${what}: the repository is locked; next pass`) : logger.error({ err: error, teamId }, `${what} failed`);
     const expired = Map.groupBy(await expiredBackups(db, now), (backup) => backup.teamId);
     for (const [teamId, backups] of expired) {
-      if (busy.has(teamId)) continue;
-      await expireBackups(db, store, teamId, backups).catch((error: unknown) => logger.error({ err: error, teamId }, "expiring a team's old backups failed"));
+      if (!busy.has(teamId)) await expireBackups(db, store, teamId, backups).catch(failed("expiring a team's old backups", teamId));
     }
     for (const teamId of await teamsDueForCheck(db, now)) {
-      if (busy.has(teamId)) continue;
-      await checkRepository(db, store, teamId).catch((error: unknown) => logger.error({ err: error, teamId }, "checking a team's backup repository failed"));
+      if (!busy.has(teamId)) await checkRepository(db, store, teamId).catch(failed("checking a team's backup repository", teamId));
     }
   }
 
@@ -101,7 +102,7 @@ export function createBackupLoop(runtime: WorkspaceRuntime, options: BackupLoopO
       where: { status: "PENDING", id: { notIn: [...running.keys()] } },
       orderBy: { createdAt: "asc" },
       take: free,
-      select: { id: true, teamId: true },
+      select: { id: true },
     });
     for (const backup of next) {
       // The reconciler may have taken it first, to run it before a delete.
@@ -112,7 +113,7 @@ export function createBackupLoop(runtime: WorkspaceRuntime, options: BackupLoopO
           running.delete(backup.id);
           wake();
         });
-      running.set(backup.id, { teamId: backup.teamId, done });
+      running.set(backup.id, done);
     }
   }
 
@@ -139,7 +140,7 @@ export function createBackupLoop(runtime: WorkspaceRuntime, options: BackupLoopO
     void loop.runOnce().catch((error: unknown) => logger.error({ err: error }, "backup pass failed"));
   }
   async function settled() {
-    while (running.size > 0) await Promise.all([...running.values()].map((backup) => backup.done));
+    while (running.size > 0) await Promise.all(running.values());
   }
 
   return {

@@ -3,7 +3,7 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { logger } from "@/lib/observability/logger";
 import { metrics } from "@/lib/observability/metrics";
 import { utcTimestamp } from "@/lib/usage/meter";
-import { jsonLines, restic, runRestic } from "./restic";
+import { isRepositoryLocked, jsonLines, restic, runRestic } from "./restic";
 import type { BackupStore } from "./store";
 
 // What keeps the teams' repositories healthy and accounted for, apart from
@@ -11,10 +11,25 @@ import type { BackupStore } from "./store";
 // than their team keeps them, and, about once a day per team, checking the
 // repository's integrity (restic check) and measuring its size (restic
 // stats), which the team's backup quota and usage (GiB-days) are made of.
-// Both take restic's exclusive lock on the repository: the backup loop runs
-// them only for teams with no backup of its own under way.
+// Both take restic's exclusive lock on the repository (restic 0.14 doesn't
+// wait for locks), so they run only for teams with no backup or restore
+// under way (busyTeams), and a run that still meets a lock is tried again
+// at a later pass, not recorded as a failure.
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Teams whose repository restic is using: a backup running (here or in the reconciler, before a delete), or a workspace being restored. */
+export async function busyTeams(db: PrismaClient): Promise<Set<string>> {
+  const [backingUp, restoring] = await Promise.all([
+    db.backup.findMany({ where: { status: "RUNNING" }, select: { teamId: true }, distinct: ["teamId"] }),
+    db.workspace.findMany({
+      where: { state: { in: ["PENDING", "STARTING"] }, desiredState: "RUNNING", restoreFromId: { not: null }, restoredAt: null },
+      select: { teamId: true },
+      distinct: ["teamId"],
+    }),
+  ]);
+  return new Set([...backingUp, ...restoring].map((row) => row.teamId));
+}
 
 /** The backups whose snapshots are past their team's retention: their workspace was deleted longer ago than it keeps them. */
 export async function expiredBackups(db: PrismaClient, now: Date): Promise<{ id: string; teamId: string; workspaceId: string; snapshotId: string }[]> {
@@ -70,13 +85,15 @@ export async function teamsDueForCheck(db: PrismaClient, now: Date): Promise<str
 /**
  * Checks the team's repository and measures it. A failed check is stored on
  * the team (for /admin/health), logged and counted; the size is measured
- * either way, as it is what the quota and usage are made of.
+ * either way, as it is what the quota and usage are made of. A repository
+ * found locked is left for a later pass.
  */
 export async function checkRepository(db: PrismaClient, store: BackupStore, teamId: string): Promise<void> {
   let checkError: string | null = null;
   try {
     await runRestic(restic(store, teamId, ["check"]), "Checking the team's backup repository");
   } catch (error) {
+    if (isRepositoryLocked(error)) throw error;
     checkError = error instanceof Error ? error.message : String(error);
     logger.error({ err: error, teamId }, "a team's backup repository failed its check");
   }
