@@ -70,9 +70,10 @@ async function main() {
       await policyLoop.stop();
       await usageLoop.stop();
       await warmPoolLoop.stop();
-      await backupLoop.stop();
       registerReconciler(undefined);
       await reconciler.stop();
+      // Last: it waits for the backups under way (minutes, for a big home), which the other loops needn't.
+      await backupLoop.stop();
     },
   }, { replicaId: replica.id });
 

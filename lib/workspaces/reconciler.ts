@@ -189,8 +189,8 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
    * A workspace created from a backup gets its home restored before its first
    * start (and again, over a partial one, after a failed attempt). A restore
    * that fails fails the workspace with restic's reason; Retry tries again.
-   * One that found the repository locked (the backup loop's daily check) is
-   * tried again with backoff, as an infrastructure failure.
+   * One that found the repository locked (the backup loop's check or prune)
+   * is tried again with backoff, as an infrastructure failure.
    */
   async function restoreIfAsked(workspace: { id: string; restoreFromId: string | null; restoredAt: Date | null }) {
     if (!workspace.restoreFromId || workspace.restoredAt) return;
@@ -198,7 +198,7 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
       await restoreInto(workspace.id, workspace.restoreFromId, { db, runtime });
     } catch (error) {
       if (isInfrastructureFailure(error)) throw error;
-      if (isRepositoryLocked(error)) throw new RuntimeError("unavailable", "The team's backups are being checked; the restore waits for it.", { cause: error });
+      if (isRepositoryLocked(error)) throw new RuntimeError("unavailable", "The team's backup repository is being checked or pruned; the restore waits for that.", { cause: error });
       throw new RuntimeError("invalid", error instanceof Error ? error.message : String(error));
     }
   }

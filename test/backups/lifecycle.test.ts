@@ -34,7 +34,8 @@ import { TEST_SHARED_PATHS } from "../runtime/contract";
 
 useAppDatabase();
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
 
 describe("workspace backups through the lifecycle", { timeout: 120_000 }, () => {
   let dataDir: string;
@@ -201,6 +202,23 @@ describe("workspace backups through the lifecycle", { timeout: 120_000 }, () => 
     const { id } = await create("private");
     await expect(requestBackup(outsider, id)).rejects.toMatchObject({ code: "not_found" });
     expect(await getDb().backup.count({ where: { workspaceId: id } })).toBe(0);
+  });
+
+  it("backs a running workspace up on the team's schedule, once per interval", async () => {
+    const { id } = await getDb().workspace.findFirstOrThrow({ where: { teamId, name: "private" } });
+    await waitFor(id, "RUNNING");
+    await getDb().team.update({ where: { id: teamId }, data: { backupIntervalHours: 1 } });
+    await getDb().workspace.update({ where: { id }, data: { startedAt: new Date(Date.now() - 2 * HOUR_MS) } });
+    try {
+      const scheduled = await endedBackup(id, "SCHEDULE");
+      expect(scheduled, scheduled.error ?? "").toMatchObject({ status: "SUCCEEDED", requestedById: null });
+      // Backed up within the hour: not again.
+      await backups.runOnce();
+      await backups.runOnce();
+      expect(await getDb().backup.count({ where: { workspaceId: id, reason: "SCHEDULE" } })).toBe(1);
+    } finally {
+      await getDb().team.update({ where: { id: teamId }, data: { backupIntervalHours: null } });
+    }
   });
 
   it("forgets the snapshots of a workspace deleted longer ago than the team keeps them, and only those", async () => {
