@@ -36,7 +36,7 @@ export async function backUpBeforeDelete(workspace: DeletedWorkspace, spec: Work
   if (open?.status === "RUNNING") throw notYet("a backup of it is under way");
   let backupId: string;
   if (open) {
-    if (!(await claimBackup(db, open.id))) throw notYet("a backup of it is under way");
+    if (!(await claimBackup(db, open.id, "DELETE"))) throw notYet("a backup of it is under way");
     backupId = open.id;
   } else {
     if (await backedUpSinceStopped(workspace, deps)) return;

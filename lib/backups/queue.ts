@@ -17,8 +17,12 @@ export function enqueueBackup(tx: Prisma.TransactionClient, request: BackupReque
   return tx.backup.create({ data: { ...request, requestedById: request.requestedById ?? null }, select: { id: true } });
 }
 
-/** Takes a PENDING backup to run it: false when someone else took it first (or it is gone). */
-export async function claimBackup(db: PrismaClient, backupId: string): Promise<boolean> {
-  const { count } = await db.backup.updateMany({ where: { id: backupId, status: "PENDING" }, data: { status: "RUNNING", startedAt: new Date() } });
+/**
+ * Takes a PENDING backup to run it, as `reason` if given (a queued backup
+ * taken before a delete becomes that delete's): false when someone else took
+ * it first (or it is gone).
+ */
+export async function claimBackup(db: PrismaClient, backupId: string, reason?: BackupReason): Promise<boolean> {
+  const { count } = await db.backup.updateMany({ where: { id: backupId, status: "PENDING" }, data: { status: "RUNNING", startedAt: new Date(), reason } });
   return count === 1;
 }

@@ -221,6 +221,31 @@ describe("workspace backups through the lifecycle", { timeout: 120_000 }, () => 
     }
   });
 
+  it("takes a backup still in the queue as the delete's own, over the team's backup quota too", async () => {
+    const { id } = await create("queued");
+    await waitFor(id, "RUNNING");
+    await shell(id, "echo queued > queued.txt");
+    const { backupBytes } = await getDb().team.findUniqueOrThrow({ where: { id: teamId } });
+    // The loop away, the stop's backup waits in the queue; the team is over its quota, which a backup before a delete ignores.
+    await backups.stop();
+    await getDb().teamQuota.create({ data: { teamId, scope: "LIMIT", backupGiB: 1 } });
+    await getDb().team.update({ where: { id: teamId }, data: { backupBytes: 2n ** 31n } });
+    try {
+      await operate(id, "stop");
+      await waitFor(id, "STOPPED");
+      const queued = await getDb().backup.findFirstOrThrow({ where: { workspaceId: id, reason: "STOP", status: "PENDING" } });
+      await remove(id, "queued");
+      await waitFor(id, "DELETED");
+      const taken = await getDb().backup.findUniqueOrThrow({ where: { id: queued.id } });
+      expect(taken, taken.error ?? "").toMatchObject({ status: "SUCCEEDED", reason: "DELETE" });
+      expect(await getDb().backup.count({ where: { workspaceId: id } })).toBe(1);
+    } finally {
+      await getDb().teamQuota.deleteMany({ where: { teamId } });
+      await getDb().team.update({ where: { id: teamId }, data: { backupBytes } });
+      backups.start();
+    }
+  });
+
   it("forgets the snapshots of a workspace deleted longer ago than the team keeps them, and only those", async () => {
     const expiring = await getDb().backup.findMany({ where: { workspaceId: deletedId, status: "SUCCEEDED" } });
     const kept = await getDb().backup.findMany({ where: { workspaceId: { not: deletedId }, status: "SUCCEEDED" } });
