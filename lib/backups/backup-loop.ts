@@ -21,8 +21,6 @@ import { busyTeams, checkRepository, expireBackups, expiredBackups, teamsDueForC
 export interface BackupLoop extends PeriodicPass<void> {
   /** A pass soon, without waiting for it. */
   wake(): void;
-  /** Resolves once no backup this loop started is running. */
-  settled(): Promise<void>;
 }
 
 export interface BackupLoopOptions {
@@ -139,6 +137,7 @@ export function createBackupLoop(runtime: WorkspaceRuntime, options: BackupLoopO
     requested = true;
     void loop.runOnce().catch((error: unknown) => logger.error({ err: error }, "backup pass failed"));
   }
+  /** Resolves once no backup this loop started is running. */
   async function settled() {
     while (running.size > 0) await Promise.all(running.values());
   }
@@ -146,7 +145,6 @@ export function createBackupLoop(runtime: WorkspaceRuntime, options: BackupLoopO
   return {
     ...loop,
     wake,
-    settled,
     start() {
       active = true;
       startedAt = new Date();
