@@ -14,9 +14,10 @@ import { busyTeams, checkRepository, expireBackups, expiredBackups, teamsDueForC
 // leader: the oldest first, a few at a time, each running on past the pass
 // that started it; a pass comes when one is enqueued (wakeBackups), when one
 // ends, and every minute. A pass also enqueues the scheduled backups of
-// running workspaces, and does the repositories' upkeep (upkeep.ts) before
-// starting backups, for the teams restic isn't busy with, as its exclusive
-// lock would make the upkeep and their backups fail each other.
+// running workspaces and, every few minutes, does the repositories' upkeep
+// (upkeep.ts) before starting backups, for the teams restic isn't busy with,
+// as its exclusive lock would make the upkeep and their backups fail each
+// other.
 
 export interface BackupLoop extends PeriodicPass<void> {
   /** A pass soon, without waiting for it. */
@@ -25,22 +26,23 @@ export interface BackupLoop extends PeriodicPass<void> {
 
 export interface BackupLoopOptions {
   intervalMs?: number;
-  /** The clock, for the schedule and retention; tests pass a fake one. */
-  now?: () => Date;
+  /** Between two upkeeps (retention, the daily checks): their queries read every unexpired backup. */
+  upkeepIntervalMs?: number;
 }
 
 const PASS_INTERVAL_MS = 60_000;
 /** Backups at once: restic reads and hashes the whole home and compresses what's new, heavy on CPU and disk alike. */
 const CONCURRENCY = 2;
+const UPKEEP_INTERVAL_MS = 10 * 60_000;
 
 export function createBackupLoop(runtime: WorkspaceRuntime, options: BackupLoopOptions = {}): BackupLoop {
   const db = getBackgroundDb();
-  const clock = options.now ?? (() => new Date());
   /** The backups this loop is running, by id: each one's end. */
   const running = new Map<string, Promise<void>>();
   /** Backups left RUNNING before this time were a crashed (or demoted) process's; set at each start. */
   let startedAt: Date | null = null;
   let requested = false;
+  let lastUpkeep = -Infinity;
   /** Between start and stop: a backup that ends wakes the loop only then. */
   let active = false;
 
@@ -124,9 +126,12 @@ export function createBackupLoop(runtime: WorkspaceRuntime, options: BackupLoopO
     const store = backupStore();
     // With backups off, the queue is still run: each backup fails, saying why, instead of waiting forever.
     if (store) {
-      const now = clock();
+      const now = new Date();
       await enqueueScheduled(now);
-      await upkeep(store, now);
+      if (now.getTime() - lastUpkeep >= (options.upkeepIntervalMs ?? UPKEEP_INTERVAL_MS)) {
+        lastUpkeep = now.getTime();
+        await upkeep(store, now);
+      }
     }
     await dispatch();
   }

@@ -64,7 +64,7 @@ describe("workspace backups through the lifecycle", { timeout: 120_000 }, () => 
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-backup-lifecycle-"));
     runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
     reconciler = createReconciler(runtime, { intervalMs: 300, retryDelayMs: 300 });
-    backups = createBackupLoop(runtime, { intervalMs: 500 });
+    backups = createBackupLoop(runtime, { intervalMs: 500, upkeepIntervalMs: 0 });
     backups.start();
     reconciler.start();
     const [ownerUser, outsiderUser] = await Promise.all([createUser("owner@backups.test"), createUser("outsider@backups.test")]);
