@@ -304,4 +304,14 @@ describe("workspace backups through the lifecycle", { timeout: 120_000 }, () => 
     expect(next, next.error ?? "").toMatchObject({ status: "SUCCEEDED", requestedById: owner.id });
     expect(next.bytes).toBeGreaterThan(64n << 20n);
   });
+
+  it("re-runs a backup a crashed Podspace left running, once the loop starts again", async () => {
+    const { id } = await getDb().workspace.findFirstOrThrow({ where: { teamId, name: "big" } });
+    const abandoned = await getDb().backup.create({
+      data: { workspaceId: id, teamId, reason: "SCHEDULE", status: "RUNNING", startedAt: new Date(Date.now() - HOUR_MS) },
+    });
+    await backups.stop();
+    backups.start();
+    await expect.poll(async () => (await getDb().backup.findUniqueOrThrow({ where: { id: abandoned.id } })).status, { timeout: 60_000, interval: 100 }).toBe("SUCCEEDED");
+  });
 });
