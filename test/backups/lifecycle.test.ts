@@ -27,10 +27,11 @@ import { TEST_SHARED_PATHS } from "../runtime/contract";
 
 // Backups through a workspace's life, on a real database with the reconciler
 // and the backup loop driving the real local runtime, restic storing into a
-// real S3-protocol server: a workspace is backed up when it stops and before
-// it is deleted, a new one restored from that is the same, a backup killed
-// midway harms nothing, a deleted workspace's snapshots go once the team's
-// retention is over, and a delete waits for its backup to succeed.
+// real S3-protocol server: a workspace is backed up when it stops, on its
+// team's schedule and before it is deleted, a new one restored from that is
+// the same, a delete waits for its backup to succeed, a deleted workspace's
+// snapshots go once the team's retention is over, and a backup killed midway
+// or left running by a crash harms nothing.
 
 useAppDatabase();
 
