@@ -60,7 +60,7 @@ export interface BackupDeps {
 /**
  * Runs the backup `backupId` (PENDING) to its end: SUCCEEDED with the
  * snapshot, or FAILED with the reason. A backup that can't run (backups off,
- * the team over its backup quota) fails with why. Never throws for restic's
+ * the team over its backup quota, except before a delete) fails with why. Never throws for restic's
  * or the store's failures: they are the backup's outcome.
  */
 export async function runBackup(backupId: string, deps: BackupDeps, signal?: AbortSignal): Promise<"SUCCEEDED" | "FAILED"> {
@@ -115,7 +115,8 @@ export async function runBackup(backupId: string, deps: BackupDeps, signal?: Abo
   const store = backupStore();
   if (!store) return finish({ error: backupsOffReason()! });
   const limitGiB = backup.team.quotas[0]?.backupGiB ?? null;
-  if (limitGiB !== null && backup.team.backupBytes !== null && backup.team.backupBytes > BigInt(limitGiB) * 2n ** 30n) {
+  // Not the last backup before a delete: refusing it would keep the workspace forever (backup-before-delete.ts).
+  if (backup.reason !== "DELETE" && limitGiB !== null && backup.team.backupBytes !== null && backup.team.backupBytes > BigInt(limitGiB) * 2n ** 30n) {
     return finish({ error: `The team's backups take ${formatBytes(backup.team.backupBytes)}, over its quota of ${limitGiB} GiB` });
   }
   const excludes = templateSpec.parse(backup.workspace.templateVersion.spec).backup.exclude;
