@@ -13,7 +13,10 @@ import { HOME_DIR, TEAM_LABEL, workspaceRef } from "./names";
 // ends. Its environment (the team's backup key, the store's credentials) and
 // files (a CA) come from a Secret made for the run: nothing secret is in the
 // pod's spec, and the workspace's pod, which has no service account token,
-// can't read it. The pod and the Secret are deleted when the run ends.
+// can't read it. The pod and the Secret are deleted when the run ends. The
+// team's NetworkPolicy selects every pod of the namespace: the tool reaches
+// what workspaces reach (the store, outside the cluster or in egressAllow)
+// and nothing else in the cluster.
 
 /** The default image: restic and sh (a restore hands the files over with chown). */
 export const DEFAULT_HOME_TOOL_IMAGE = "restic/restic:0.14.0";

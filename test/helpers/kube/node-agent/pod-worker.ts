@@ -1,8 +1,8 @@
 // One pod's life on the node, as the kubelet lives it: sandbox (network
-// namespace), image pull, volume, then the first container as a local
-// process group, restarted per restartPolicy with back-off, its readiness
-// probed and its memory limit enforced; graceful deletion ends in the
-// kubelet's final delete. Status and events are reported all along.
+// namespace), image pull, volumes and environment, then the first container
+// as a local process group, restarted per restartPolicy with back-off, its
+// readiness probed and its memory limit enforced; graceful deletion ends in
+// the kubelet's final delete. Status and events are reported all along.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -17,8 +17,8 @@ import type { OrphanGuard } from "./orphan-guard";
 import type { PodNetwork } from "./pod-network";
 import { containerEnv } from "./pod-env";
 import { resolveHomeDir } from "./pod-home";
-import { containerMounts, withMounts, type Mount } from "./pod-volumes";
 import { buildPodStatus, StatusWriter, TransitionClock, type PodView } from "./pod-status";
+import { containerMounts, withMounts, type Mount } from "./pod-volumes";
 import { watchReadiness } from "./readiness";
 import { inSandbox, startSandbox, type Sandbox } from "./sandbox";
 
