@@ -204,6 +204,7 @@ async function follow(kubeConfig: KubeConfig, core: CoreV1Api, pod: PodRef, onLi
     output.end();
   };
   signal.addEventListener("abort", stop, { once: true });
+  if (signal.aborted) stop();
   await drained;
   signal.removeEventListener("abort", stop);
   // The log ends with the container; if the connection was lost first, the container's end is waited for all the same.
