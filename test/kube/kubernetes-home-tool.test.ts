@@ -48,8 +48,6 @@ beforeAll(async () => {
   // Pods reach the host at their gateway, as pods reach a store outside the cluster.
   s3 = await startS3Server("podspace-backups", agent.podNetwork.cidr.replace(/\.0\/24$/, ".1"));
   store = { kind: "s3", endpoint: s3.endpoint, bucket: s3.bucket, prefix: "k8s", region: "us-east-1", pathStyle: true, caFile: s3.caFile };
-  process.env.AWS_ACCESS_KEY_ID = "S3RVER";
-  process.env.AWS_SECRET_ACCESS_KEY = "S3RVER";
   await runtime.prepareTeam({
     slug: TEAM,
     limits: { cpuMillicores: null, memoryMiB: null, storageGiB: null, workspaces: null, runningWorkspaces: null },
@@ -85,6 +83,12 @@ async function leftovers(): Promise<string[]> {
   return [...pods.items, ...secrets.items].map((object) => `${object.kind ?? "object"} ${object.metadata?.name}`);
 }
 
+/** restic on the team's repository with s3rver's credentials (lib/env.ts read AWS_* before the test could set them). */
+function resticRun(teamId: string, args: string[]) {
+  const invocation = restic(store, teamId, args);
+  return { ...invocation, env: { ...invocation.env, AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER" } };
+}
+
 function shell(script: string, access: HomeToolRun["access"], lines: string[] = []): HomeToolRun {
   return { command: ["sh", "-c", script], env: {}, hostPaths: [], access, onStdoutLine: (line) => lines.push(line) };
 }
@@ -101,10 +105,10 @@ describe("runOnHome on Kubernetes", () => {
     await fs.mkdir(path.join(home, "node_modules", "dep"), { recursive: true });
     await fs.writeFile(path.join(home, "node_modules", "dep", "index.js"), "x");
 
-    await runRestic(restic(store, "team-k8s", ["init"]), "init");
+    await runRestic(resticRun("team-k8s", ["init"]), "init");
     const lines: string[] = [];
     const backup = await runtime.runOnHome(source, {
-      ...restic(store, "team-k8s", ["backup", "--json", "--exclude", "node_modules", WORKSPACE_HOME]),
+      ...resticRun("team-k8s", ["backup", "--json", "--exclude", "node_modules", WORKSPACE_HOME]),
       access: "read",
       onStdoutLine: (line) => lines.push(line),
     });
@@ -117,7 +121,7 @@ describe("runOnHome on Kubernetes", () => {
     expect(await leftovers()).toEqual([]);
 
     const restore = await runtime.runOnHome(target, {
-      ...restic(store, "team-k8s", ["restore", summary!.snapshot_id!, "--target", "/"]),
+      ...resticRun("team-k8s", ["restore", summary!.snapshot_id!, "--target", "/"]),
       access: "write",
       onStdoutLine: () => {},
     });
