@@ -4,7 +4,8 @@
 // environment read from the Secret) and a real S3-protocol server (s3rver)
 // on the pod network's gateway. A backup of one workspace restores into
 // another's volume, files alike; the Secret and the pod are gone after
-// every run; a failure's exit code and message come back.
+// every run (or the next, for a run Podspace never finished); a failure's
+// exit code and message come back.
 // Needs root (the agent uses network and mount namespaces) and the control-plane binaries.
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -161,6 +162,23 @@ describe("runOnHome on Kubernetes", () => {
     while (!lines.includes("started") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     controller.abort();
     expect((await run).exitCode).toBeNull();
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it("deletes what a run that Podspace never finished left behind, at the workspace's next run", SLOW, async () => {
+    // As if Podspace had stopped while the pod ran: its Secret and pod stay, and it ends.
+    const core = kc.makeApiClient(CoreV1Api);
+    const orphan = homeToolObjects(target, shell("true", "read"), { namespacePrefix: "podspace-", image: "restic/restic:0.14.0", files: [], scratchDirs: [] });
+    await core.createNamespacedSecret({ namespace: NAMESPACE, body: orphan.secret });
+    await core.createNamespacedPod({ namespace: NAMESPACE, body: orphan.pod });
+    const deadline = Date.now() + 60_000;
+    while ((await core.readNamespacedPod({ namespace: NAMESPACE, name: orphan.pod.metadata!.name! })).status?.phase !== "Succeeded") {
+      if (Date.now() > deadline) throw new Error("the orphaned pod did not end");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(await leftovers()).toHaveLength(2);
+
+    expect((await runtime.runOnHome(target, shell("true", "read"))).exitCode).toBe(0);
     expect(await leftovers()).toEqual([]);
   });
 

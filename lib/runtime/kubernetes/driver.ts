@@ -5,7 +5,7 @@ import { RuntimeError, type ListeningPort, type ObservedStatus, type RuntimeEven
 import { AppliedRecently } from "./applied-recently";
 import { convergeClaim, convergeNamespace, convergePod, convergeService, replaceInPlace } from "./convergence";
 import { isNotFound, toRuntimeError } from "./errors";
-import { DEFAULT_HOME_TOOL_IMAGE, homeToolObjects, runHomeToolPod, toolFiles } from "./home-tool-pod";
+import { DEFAULT_HOME_TOOL_IMAGE, homeToolObjects, runHomeToolPod, sweepEndedToolPods, toolFiles } from "./home-tool-pod";
 import { isValidImageReference } from "./image-reference";
 import { homeClaimManifest, podManifest, serviceManifest, teamManifests } from "./manifests";
 import { MANAGED_SELECTOR, WORKSPACE_LABEL, isTeamNamespace, workspaceRef } from "./names";
@@ -328,6 +328,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
         nodeName: pod?.spec?.nodeName,
       });
       try {
+        await sweepEndedToolPods(kubeConfig, tool.pod.metadata!.namespace!, spec.id);
         return await runHomeToolPod(kubeConfig, tool, run);
       } catch (error) {
         throw toRuntimeError(error, `run ${describe(tool.pod)} on workspace ${spec.name}'s home`);

@@ -13,7 +13,8 @@ import { HOME_DIR, TEAM_LABEL, workspaceRef } from "./names";
 // ends. Its environment (the team's backup key, the store's credentials) and
 // files (a CA) come from a Secret made for the run: nothing secret is in the
 // pod's spec, and the workspace's pod, which has no service account token,
-// can't read it. The pod and the Secret are deleted when the run ends. The
+// can't read it. The pod and the Secret are deleted when the run ends, or
+// by the workspace's next run when Podspace stopped in the middle. The
 // team's NetworkPolicy selects every pod of the namespace: the tool reaches
 // what workspaces reach (the store, outside the cluster or in egressAllow)
 // and nothing else in the cluster.
@@ -179,6 +180,24 @@ export async function runHomeToolPod(kubeConfig: KubeConfig, objects: HomeToolOb
   } finally {
     await ignoreNotFound(core.deleteNamespacedSecret({ namespace, name }));
   }
+}
+
+/**
+ * Deletes the workspace's tool pods that ended but are still there, and
+ * their Secrets (of the same name): what a run left when Podspace stopped
+ * in the middle of it. Pods still running may be another run's, and stay.
+ */
+export async function sweepEndedToolPods(kubeConfig: KubeConfig, namespace: string, workspaceId: string): Promise<void> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const pods = await core.listNamespacedPod({ namespace, labelSelector: `${HOME_TOOL_LABEL}=${workspaceId}` });
+  const ended = pods.items.filter((pod) => pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed");
+  await Promise.all(
+    ended.map(async (pod) => {
+      const name = pod.metadata!.name!;
+      await ignoreNotFound(core.deleteNamespacedSecret({ namespace, name }));
+      await ignoreNotFound(core.deleteNamespacedPod({ namespace, name }));
+    }),
+  );
 }
 
 type PodRef = { namespace: string; name: string };
