@@ -15,7 +15,8 @@
 //                       (file count, bytes, checksums of a sample) before
 //                       its time counts
 //   incremental backup  after 1 % of the files changed (most modified, a
-//                       tenth each added and deleted)
+//                       tenth each added and deleted), then again with
+//                       nothing changed (the floor: reading the folders)
 //   another workspace   the restored copy backed up into the same team's
 //                       repository, then the first home again, unchanged:
 //                       restic picks its parent snapshot by host and paths,
@@ -297,10 +298,11 @@ export async function benchBackup(): Promise<Record<string, Summary>> {
     }
     const changed = changeHome(home, plan.files, random, plan.files.length);
     for (const target of targets) row(target, `incremental backup, 1 % changed (${changed})`, await backup(target, source));
+    for (const target of targets) row(target, "again, nothing changed (parent: its own last snapshot)", await backup(target, source));
     for (const [i, target] of targets.entries()) {
       row(target, "a second workspace of the team (the restored copy)", await backup(target, i === 0 ? restored.folder : restored.s3));
     }
-    for (const target of targets) row(target, "the first again, unchanged (parent: the copy's snapshot)", await backup(target, source));
+    for (const target of targets) row(target, "the first again, nothing changed (parent: the copy's snapshot)", await backup(target, source));
     return Object.assign({}, ...rows.values()) as Record<string, Summary>;
   } finally {
     console.error(`backup: load average ${os.loadavg().map((load) => load.toFixed(2)).join(", ")} at the end`);
