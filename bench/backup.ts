@@ -204,6 +204,8 @@ interface Target {
   teamId: string;
   /** Credentials restic needs beyond what restic() gives it. */
   env: Record<string, string>;
+  /** The new workspace its snapshot is restored into. */
+  copy: WorkspaceSpec;
   /** The bytes the team's repository holds. */
   repositoryBytes: () => number;
 }
@@ -217,20 +219,19 @@ export async function benchBackup(): Promise<Record<string, Summary>> {
   const { WORKSPACE_HOME } = await import("@/lib/runtime/types");
   const { startS3Server } = await import("../test/helpers/s3-server");
 
+  const s3 = await startS3Server();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "podspace-bench-backup-"));
   const runtime: WorkspaceRuntime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache") });
   const homeOf = (spec: WorkspaceSpec) => path.join(dataDir, "workspaces", spec.id);
   const run = Date.now().toString(36);
   const source = contractSpec(`bkbench${run}`);
-  const restored = { folder: contractSpec(`bkbenchf${run}`), s3: contractSpec(`bkbenchs${run}`) };
-  const specs = [source, restored.folder, restored.s3];
-  const s3 = await startS3Server();
   const targets: Target[] = [
     {
       name: "folder",
       store: { kind: "folder", dir: path.join(dataDir, "backups") },
       teamId: `bench-folder-${run}`,
       env: {},
+      copy: contractSpec(`bkbenchf${run}`),
       repositoryBytes: () => sizeOf(path.join(dataDir, "backups")),
     },
     {
@@ -238,9 +239,11 @@ export async function benchBackup(): Promise<Record<string, Summary>> {
       store: { kind: "s3", endpoint: s3.endpoint, bucket: s3.bucket, prefix: "bench", region: "us-east-1", pathStyle: true, caFile: s3.caFile },
       teamId: `bench-s3-${run}`,
       env: S3RVER_CREDENTIALS,
+      copy: contractSpec(`bkbenchs${run}`),
       repositoryBytes: () => sizeOf(s3.directory, (name) => name.endsWith("._S3rver_object")),
     },
   ];
+  const specs = [source, ...targets.map((target) => target.copy)];
   /** restic's cache per team, where restic() puts it: in Podspace's data dir, not the benchmark's. */
   const caches = targets.map(({ store, teamId }) => {
     const { command } = restic(store, teamId, []);
@@ -256,7 +259,7 @@ export async function benchBackup(): Promise<Record<string, Summary>> {
     if (result.exitCode !== 0) throw new Error(`restic ${args[0]} into ${target.name} exited with ${result.exitCode}: ${result.stderr}`);
     return { ms, lines };
   };
-  const backup = async (target: Target, spec: WorkspaceSpec): Promise<Once & { snapshotId: string }> => {
+  const backup = async (target: Target, spec: WorkspaceSpec): Promise<{ row: Once; snapshotId: string }> => {
     const before = target.repositoryBytes();
     const args = ["backup", "--json", "--host", "podspace", "--tag", `workspace:${spec.id}`, ...DEFAULT_BACKUP_EXCLUDES.flatMap((pattern) => ["--exclude", pattern]), WORKSPACE_HOME];
     const { ms, lines } = await resticOnHome(target, spec, args, "read");
@@ -264,7 +267,7 @@ export async function benchBackup(): Promise<Record<string, Summary>> {
     if (!summary) throw new Error(`restic backup into ${target.name} printed no summary`);
     const uploaded = target.repositoryBytes() - before;
     const files = `${summary.files_new} new, ${summary.files_changed} changed, ${summary.files_unmodified} unchanged of ${formatBytes(summary.total_bytes_processed)}`;
-    return { kind: "once", ms, snapshotId: summary.snapshot_id, detail: `${files}; added ${formatBytes(summary.data_added)}, uploaded ${formatBytes(uploaded)}` };
+    return { row: { kind: "once", ms, detail: `${files}; added ${formatBytes(summary.data_added)}, uploaded ${formatBytes(uploaded)}` }, snapshotId: summary.snapshot_id };
   };
 
   console.error(`backup: load average ${os.loadavg().map((load) => load.toFixed(2)).join(", ")} at the start`);
@@ -286,23 +289,20 @@ export async function benchBackup(): Promise<Record<string, Summary>> {
     const row = (target: Target, name: string, summary: Once) => (rows.get(target)![`${target.name}: ${name}`] = summary);
     const full = new Map<Target, string>();
     for (const target of targets) {
-      const result = await backup(target, source);
-      full.set(target, result.snapshotId);
+      const { row: result, snapshotId } = await backup(target, source);
+      full.set(target, snapshotId);
       row(target, `full backup, ${FILES} files, ${formatBytes(BYTES)}`, result);
     }
     for (const [i, target] of targets.entries()) {
-      const into = i === 0 ? restored.folder : restored.s3;
-      const { ms } = await resticOnHome(target, into, ["restore", full.get(target)!, "--target", "/"], "write");
-      verifyRestore(home, homeOf(into), seeded(i));
+      const { ms } = await resticOnHome(target, target.copy, ["restore", full.get(target)!, "--target", "/"], "write");
+      verifyRestore(home, homeOf(target.copy), seeded(i));
       row(target, "restore into a new workspace", { kind: "once", ms, detail: "file count, bytes and a sample of 500 checksums verified" });
     }
     const changed = changeHome(home, plan.files, random, plan.files.length);
-    for (const target of targets) row(target, `incremental backup, 1 % changed (${changed})`, await backup(target, source));
-    for (const target of targets) row(target, "again, nothing changed (parent: its own last snapshot)", await backup(target, source));
-    for (const [i, target] of targets.entries()) {
-      row(target, "a second workspace of the team (the restored copy)", await backup(target, i === 0 ? restored.folder : restored.s3));
-    }
-    for (const target of targets) row(target, "the first again, nothing changed (parent: the copy's snapshot)", await backup(target, source));
+    for (const target of targets) row(target, `incremental backup, 1 % changed (${changed})`, (await backup(target, source)).row);
+    for (const target of targets) row(target, "again, nothing changed (parent: its own last snapshot)", (await backup(target, source)).row);
+    for (const target of targets) row(target, "a second workspace of the team (the restored copy)", (await backup(target, target.copy)).row);
+    for (const target of targets) row(target, "the first again, nothing changed (parent: the copy's snapshot)", (await backup(target, source)).row);
     return Object.assign({}, ...rows.values()) as Record<string, Summary>;
   } finally {
     console.error(`backup: load average ${os.loadavg().map((load) => load.toFixed(2)).join(", ")} at the end`);
