@@ -120,10 +120,12 @@ export async function runBackup(backupId: string, deps: BackupDeps, signal?: Abo
     return finish({ error: `The team's backups take ${formatBytes(backup.team.backupBytes)}, over its quota of ${limitGiB} GiB` });
   }
   const excludes = templateSpec.parse(backup.workspace.templateVersion.spec).backup.exclude;
+  const parent = await parentSnapshot(db, backup.workspace);
   try {
     await ensureRepository(store, backup.teamId);
     const invocation = restic(store, backup.teamId, [
       "backup", "--json", "--host", "podspace", "--tag", `workspace:${backup.workspaceId}`, "--tag", `backup:${backupId}`,
+      ...(parent ? ["--parent", parent] : []),
       ...excludes.flatMap((pattern) => ["--exclude", pattern]),
       WORKSPACE_HOME,
     ]);
@@ -152,6 +154,24 @@ export async function runBackup(backupId: string, deps: BackupDeps, signal?: Abo
     logger.warn({ err: error, backupId }, "backup failed");
     return finish({ error: error instanceof Error ? error.message : String(error) });
   }
+}
+
+/**
+ * The snapshot this backup compares the home with, so that only changed
+ * files are read: the workspace's last one, else the one it was restored
+ * from. restic would otherwise pick the team's latest snapshot of the same
+ * path, another workspace's, and read and hash every file again.
+ */
+async function parentSnapshot(db: PrismaClient, workspace: { id: string; restoreFromId: string | null }): Promise<string | null> {
+  const last = await db.backup.findFirst({
+    where: { workspaceId: workspace.id, status: "SUCCEEDED", expiredAt: null },
+    orderBy: { finishedAt: "desc" },
+    select: { snapshotId: true },
+  });
+  if (last?.snapshotId) return last.snapshotId;
+  if (!workspace.restoreFromId) return null;
+  const source = await db.backup.findUnique({ where: { id: workspace.restoreFromId }, select: { snapshotId: true, expiredAt: true } });
+  return source && !source.expiredAt ? source.snapshotId : null;
 }
 
 /**
