@@ -165,7 +165,8 @@ describe("workspace operations", { timeout: 90_000 }, () => {
   it("updates a running workspace to the latest version: parameters carried over, restarted on the new version, audited", async () => {
     const { id } = await create("updated", { cpu: 2 });
     await waitFor(id, "RUNNING");
-    expect(await fs.readFile(path.join(home(id), "version.txt"), "utf8")).toBe("1\n");
+    // RUNNING means its shell works; the startup script runs beside it.
+    await expect.poll(() => fs.readFile(path.join(home(id), "version.txt"), "utf8").catch(() => ""), { timeout: 30_000 }).toBe("1\n");
     await expect(operateWorkspace(owner, { workspaceId: id, operation: "update" })).rejects.toMatchObject({
       code: "conflict",
       message: "updated already uses the latest version of Ops.",
