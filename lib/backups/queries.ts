@@ -129,6 +129,41 @@ export async function listDeletedWorkspaceBackups(actor: Actor, teamId: string):
   }));
 }
 
+export interface RestorableBackup {
+  id: string;
+  teamId: string;
+  /** The backed-up workspace's name (without a deleted one's suffix). */
+  workspaceName: string;
+  /** Its template, which the new workspace defaults to. */
+  templateSlug: string;
+  finishedAt: Date;
+}
+
+/** A succeeded, unexpired backup the actor may restore, for the new-workspace page; null when there is none such. */
+export async function findRestorableBackup(actor: Actor, backupId: string): Promise<RestorableBackup | null> {
+  const id = idSchema.safeParse(backupId);
+  if (!id.success) return null;
+  const backup = await getDb().backup.findUnique({
+    where: { id: id.data },
+    select: {
+      id: true,
+      teamId: true,
+      status: true,
+      expiredAt: true,
+      finishedAt: true,
+      workspace: { select: { name: true, deletedAt: true, teamId: true, ownerId: true, templateVersion: { select: { template: { select: { slug: true } } } } } },
+    },
+  });
+  if (!backup || !can(actor, "workspace:read-backups", backup.workspace) || backup.status !== "SUCCEEDED" || backup.expiredAt || !backup.finishedAt) return null;
+  return {
+    id: backup.id,
+    teamId: backup.teamId,
+    workspaceName: liveName(backup.workspace),
+    templateSlug: backup.workspace.templateVersion.template.slug,
+    finishedAt: backup.finishedAt,
+  };
+}
+
 /** A path inside the home, as the API and pages name it (relative to the home, "" for the home itself); becomes its absolute path. */
 export const homePathSchema = z
   .string()

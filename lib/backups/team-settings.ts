@@ -29,3 +29,10 @@ export async function setBackupSettings(actor: Actor, { teamId, retentionDays, i
     );
   });
 }
+
+/** The team's backup settings, for those who may see the team. */
+export async function getBackupSettings(actor: Actor, teamId: string): Promise<{ retentionDays: number; intervalHours: number | null } | null> {
+  if (!can(actor, "team:view", { teamId })) return null;
+  const team = await getDb().team.findUnique({ where: { id: teamId }, select: { backupRetentionDays: true, backupIntervalHours: true } });
+  return team && { retentionDays: team.backupRetentionDays, intervalHours: team.backupIntervalHours };
+}

@@ -6,6 +6,7 @@ import { Badge } from "@/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/current-user";
 import { can } from "@/lib/authz";
+import { backupStore, describeStore } from "@/lib/backups/store";
 import { platformHealth } from "@/lib/observability/health";
 
 export const metadata: Metadata = {
@@ -20,6 +21,7 @@ export default async function AdminHealthPage() {
   if (!can(actor, "user:administer")) notFound();
   const checks = await platformHealth();
   const failing = checks.filter((check) => !check.ok).length;
+  const backups = backupStore();
 
   return (
     <div className="flex flex-col gap-6">
@@ -56,6 +58,14 @@ export default async function AdminHealthPage() {
               <TableCell className="whitespace-normal break-words text-muted-foreground">{check.detail}</TableCell>
             </TableRow>
           ))}
+          {/* Settings, not a check: where workspaces' backups go (a store that fails shows in their backups' errors). */}
+          <TableRow>
+            <TableCell className="font-medium">Backups</TableCell>
+            <TableCell>{backups ? <Badge variant="secondary">On</Badge> : <Badge variant="outline">Off</Badge>}</TableCell>
+            <TableCell className="whitespace-normal break-words text-muted-foreground">
+              {backups ? `Workspaces' homes are backed up with restic to ${describeStore(backups)}.` : "Turned off (PODSPACE_BACKUPS=off): no workspace is backed up."}
+            </TableCell>
+          </TableRow>
         </TableBody>
       </Table>
     </div>
