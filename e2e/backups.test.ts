@@ -1,0 +1,169 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { documentedApi, type ApiCall } from "./api-client";
+import { tokenFromPage } from "./api-tokens";
+import { insertTemplate, query } from "./database";
+import { healthCheckTemplate } from "./ide-template";
+import { usePodspaceStack } from "./stack";
+import { DEMO, signIn } from "./sign-in";
+
+// Backups through the browser and the API, on the local runtime with the
+// default store (a folder in the server's data dir) and real restic: a
+// workspace with files is backed up now, its backup browsed and a file
+// downloaded, and the backup restored into a new workspace whose home has
+// the files; the API lists, takes, browses and downloads the same backups.
+
+const SCREENSHOTS = process.env.PODSPACE_E2E_SCREENSHOTS;
+const TEMPLATE = healthCheckTemplate("backup-ide", "Backup IDE");
+const NOTES = "Remember the milk.\n";
+
+async function screenshot(page: Page, name: string) {
+  if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+describe("workspace backups", () => {
+  const stack = usePodspaceStack();
+  let page: Page;
+  let api: ApiCall;
+  let token: string;
+  let workspaceId: string;
+
+  /** Runs a shell command in the workspace through the API; returns its stdout. */
+  async function sh(id: string, script: string): Promise<string> {
+    const { status, json } = await api(token, "POST", `/workspaces/${id}/exec`, "/workspaces/{id}/exec", { command: ["sh", "-c", script] });
+    expect([status, json.exitCode, json.stderr]).toEqual([200, 0, ""]);
+    return json.stdout as string;
+  }
+
+  /** Creates a workspace through the API and waits until it runs; returns its id. */
+  async function createRunning(body: Record<string, unknown>): Promise<string> {
+    const response = await fetch(`${stack.podspace.url}/api/v1/workspaces?wait=ready`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const lines = (await response.text()).trim().split("\n").map((line) => JSON.parse(line) as { type: string; id?: string; message?: string });
+    expect([response.status, lines.at(-1)?.type], JSON.stringify(lines.at(-1))).toEqual([201, "ready"]);
+    return lines.at(-1)!.id!;
+  }
+
+  beforeAll(async () => {
+    await insertTemplate(stack.database.url, TEMPLATE);
+    page = await stack.browser.newPage();
+    // The first to sign in becomes a platform admin: Avery, so that Dana is a plain member of team demo.
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    ({ api } = await documentedApi(stack.podspace.url));
+    token = await tokenFromPage(page, stack.podspace.url, "backups", ["read", "workspaces:write", "exec"]);
+    workspaceId = await createRunning({ name: "notebook", template: TEMPLATE.slug });
+    await sh(workspaceId, `mkdir -p project/src && printf '${NOTES.replace("\n", "\\n")}' > project/notes.txt && echo 'int main() {}' > project/src/main.c`);
+  });
+
+  it("backs a workspace up now, browses the backup, downloads a file and restores it into a new workspace", async () => {
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(`${stack.podspace.url}/workspaces/${workspaceId}`);
+    const section = page.getByRole("region", { name: "Backups" });
+    await section.getByText("No backups yet").waitFor();
+
+    // Back up now: the row shows it under way, then (the page following it) succeeded, with what it holds.
+    await section.getByRole("button", { name: "Back up now" }).click();
+    const row = section.getByRole("row").filter({ hasText: "Asked for by Dana Developer" });
+    await row.waitFor();
+    await row.getByText("Succeeded").waitFor({ timeout: 120_000 });
+    expect(await row.textContent()).toMatch(/Succeeded.*\d+(\.\d+)? (B|KiB)/);
+    // The backup's event is in the log, under its label.
+    await page.getByRole("list", { name: "Workspace events" }).getByText(/Backed up \d+ files/).waitFor({ timeout: 30_000 });
+    await screenshot(page, "backups-1-workspace");
+
+    // Browse: the home, then a folder, then download a file from it.
+    await row.getByRole("button", { name: /^Browse the backup of/ }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("button", { name: "project/" }).click();
+    const listing = dialog.getByRole("list", { name: "Contents of ~/project" });
+    await listing.getByText("notes.txt").waitFor();
+    expect(await listing.getByRole("listitem").allTextContents()).toEqual([expect.stringMatching(/^src\//), expect.stringMatching(/^notes\.txt\s*19 B/)]);
+    await screenshot(page, "backups-2-browse");
+    const downloading = page.waitForEvent("download");
+    await listing.getByRole("link", { name: "Download notes.txt" }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe("notes.txt");
+    expect(await fs.readFile((await download.path())!, "utf8")).toBe(NOTES);
+    await page.keyboard.press("Escape");
+
+    // Restore into a new workspace: the form says which backup, and the template is the workspace's.
+    await row.getByRole("link", { name: /^Restore the backup of .* into a new workspace$/ }).click();
+    await page.waitForURL(/\/workspaces\/new\?template=backup-ide&restoreFrom=/);
+    await page.getByRole("note").getByText(/Its home starts as a copy of notebook's backup of \d{4}-\d\d-\d\d \d\d:\d\d UTC/).waitFor();
+    await screenshot(page, "backups-3-restore-form");
+    await page.getByLabel("Name", { exact: true }).fill("notebook-restored");
+    await page.getByRole("button", { name: "Create workspace" }).click();
+    await page.waitForURL(/\/workspaces\/(?!new)[^/?]+$/);
+    const restoredId = page.url().split("/").at(-1)!;
+    await page.getByTestId("workspace-state").getByText("Running", { exact: true }).waitFor({ timeout: 120_000 });
+    const events = page.getByRole("list", { name: "Workspace events" });
+    await events.getByText(/Restored \d+ files/).waitFor({ timeout: 30_000 });
+    expect(await events.getByText("Restore", { exact: true }).count()).toBeGreaterThan(0);
+    await screenshot(page, "backups-4-restored");
+    // Its home has the files.
+    expect(await sh(restoredId, "cat project/notes.txt && ls project/src")).toBe(`${NOTES}main.c\n`);
+    expect(errors).toEqual([]);
+
+    // Downloading is audited.
+    const audited = await query<{ action: string }>(stack.database.url, `SELECT action FROM "AuditLog" WHERE action = 'backup.downloaded'`);
+    expect(audited).toHaveLength(1);
+  });
+
+  it("lists, takes, browses and downloads backups through the API, and restores one on create", async () => {
+    const listed = await api(token, "GET", `/workspaces/${workspaceId}/backups`, "/workspaces/{id}/backups");
+    expect(listed.status).toBe(200);
+    const [backup] = listed.json.backups as Array<{ id: string; status: string; reason: string; files: number }>;
+    expect(backup).toMatchObject({ status: "SUCCEEDED", reason: "MANUAL" });
+
+    // Take one: 202 with the queued backup; asking again while it is under way answers the same one.
+    const taken = await api(token, "POST", `/workspaces/${workspaceId}/backups`, "/workspaces/{id}/backups");
+    expect([taken.status, taken.json.reason, taken.json.workspaceId]).toEqual([202, "MANUAL", workspaceId]);
+    expect(["PENDING", "RUNNING", "SUCCEEDED"]).toContain(taken.json.status);
+
+    // Browse a folder; a path out of the home is refused.
+    const files = await api(token, "GET", `/backups/${backup!.id}/files?path=project`, "/backups/{id}/files");
+    expect(files.status).toBe(200);
+    expect(files.json.path).toBe("project");
+    expect(files.json.entries.map((entry: { path: string; type: string; size: number | null }) => [entry.path, entry.type, entry.size])).toEqual([
+      ["project/src", "dir", null],
+      ["project/notes.txt", "file", NOTES.length],
+    ]);
+    const home = await api(token, "GET", `/backups/${backup!.id}/files`, "/backups/{id}/files");
+    expect(home.json.entries.map((entry: { name: string }) => entry.name)).toContain("project");
+    for (const escape of ["../etc", "/etc", "project/../../etc"]) {
+      const refused = await api(token, "GET", `/backups/${backup!.id}/files?path=${encodeURIComponent(escape)}`, "/backups/{id}/files");
+      expect([escape, refused.status, refused.json.error.message]).toEqual([escape, 422, "The path must be inside the home directory, without “..”."]);
+    }
+    const missing = await api(token, "GET", `/backups/${backup!.id}/files?path=nope`, "/backups/{id}/files");
+    expect([missing.status, missing.json.error.message]).toEqual([404, "The backup has no nope."]);
+
+    // Download a file as itself, a folder as a tar named after it.
+    const download = (filePath: string) =>
+      fetch(`${stack.podspace.url}/api/v1/backups/${backup!.id}/download?path=${encodeURIComponent(filePath)}`, { headers: { Authorization: `Bearer ${token}` } });
+    const file = await download("project/notes.txt");
+    expect([file.status, file.headers.get("content-disposition"), await file.text()]).toEqual([200, `attachment; filename="notes.txt"; filename*=UTF-8''notes.txt`, NOTES]);
+    const folder = await download("project");
+    expect([folder.status, folder.headers.get("content-type"), folder.headers.get("content-disposition")]).toEqual([
+      200,
+      "application/x-tar",
+      `attachment; filename="project.tar"; filename*=UTF-8''project.tar`,
+    ]);
+    const tar = Buffer.from(await folder.arrayBuffer());
+    // A tar's member headers carry their names: the folder's files are in it, with the file's bytes.
+    expect(tar.toString("latin1")).toContain("home/coder/project/notes.txt");
+    expect(tar.toString("latin1")).toContain(NOTES);
+
+    // Create from it through the API: the new workspace's home starts with its files.
+    const restoredId = await createRunning({ name: "notebook-api", template: TEMPLATE.slug, restoreFrom: backup!.id });
+    expect(await sh(restoredId, "cat project/notes.txt")).toBe(NOTES);
+    const unknown = await api(token, "POST", "/workspaces", "/workspaces", { name: "nothing", template: TEMPLATE.slug, restoreFrom: "no-such-backup" });
+    expect([unknown.status, unknown.json.error.field]).toEqual([404, "restoreFrom"]);
+  });
+});
