@@ -166,4 +166,50 @@ describe("workspace backups", () => {
     const unknown = await api(token, "POST", "/workspaces", "/workspaces", { name: "nothing", template: TEMPLATE.slug, restoreFrom: "no-such-backup" });
     expect([unknown.status, unknown.json.error.field]).toEqual([404, "restoreFrom"]);
   });
+
+  it("keeps a deleted workspace's backups on the team page, and lets the team's admins set retention and the interval", async () => {
+    // Deleting it takes a last backup first, and leaves its backups restorable.
+    expect((await api(token, "DELETE", `/workspaces/${workspaceId}`, "/workspaces/{id}")).status).toBe(202);
+    await expect
+      .poll(async () => (await query<{ deleted: boolean }>(stack.database.url, `SELECT "deletedAt" IS NOT NULL AS deleted FROM "Workspace" WHERE id = $1`, [workspaceId]))[0]!.deleted, {
+        timeout: 120_000,
+      })
+      .toBe(true);
+    await page.goto(`${stack.podspace.url}/teams/demo`);
+    const table = page.getByRole("table", { name: "Backups of deleted workspaces" });
+    const rows = table.getByRole("row").filter({ hasText: "notebook" });
+    // Hers: the one she asked for, the one through the API, and the last one before the delete.
+    expect(await rows.count()).toBe(3);
+    expect(await rows.first().textContent()).toMatch(/^notebookDana Developer.*\(deleted\)/);
+    await rows.first().getByRole("button", { name: /^Browse notebook's backup of/ }).click();
+    await page.getByRole("dialog").getByRole("list", { name: "Contents of ~/" }).getByText("project/").waitFor();
+    await screenshot(page, "backups-5-team-deleted");
+    await page.keyboard.press("Escape");
+    await rows.first().getByRole("link", { name: /^Restore notebook's backup of .* into a new workspace$/ }).click();
+    await page.waitForURL(/\/workspaces\/new\?template=backup-ide&restoreFrom=/);
+
+    // A member sees the team's backup settings; an owner changes them, within range, audited.
+    await page.goto(`${stack.podspace.url}/teams/demo/settings`);
+    await page.getByText(/Running workspaces are backed up only when they stop; deleted workspaces' backups are kept 30 days/).waitFor();
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    await page.goto(`${stack.podspace.url}/teams/demo/settings`);
+    const form = page.getByRole("form", { name: "Backup settings" });
+    await form.getByLabel("Keep deleted workspaces' backups (days)").fill("0");
+    await form.getByRole("button", { name: "Save" }).click();
+    await form.getByText("Enter a whole number of days from 1 to 3650.").waitFor();
+    await form.getByLabel("Keep deleted workspaces' backups (days)").fill("14");
+    await form.getByLabel("Back up running workspaces every (hours)").fill("6");
+    await form.getByRole("button", { name: "Save" }).click();
+    await page.getByText(/Saved\. Workspaces are backed up every 6 h while they run/).first().waitFor();
+    await screenshot(page, "backups-6-team-settings");
+    expect(await query(stack.database.url, `SELECT "backupRetentionDays", "backupIntervalHours" FROM "Team" WHERE slug = 'demo'`)).toEqual([
+      { backupRetentionDays: 14, backupIntervalHours: 6 },
+    ]);
+    const audited = await query<{ before: unknown; after: unknown }>(stack.database.url, `SELECT before, after FROM "AuditLog" WHERE action = 'team.backup-settings-changed'`);
+    expect(audited).toEqual([{ before: { retentionDays: 30, intervalHours: null }, after: { retentionDays: 14, intervalHours: 6 } }]);
+
+    // Where backups go, on the health page.
+    await page.goto(`${stack.podspace.url}/admin/health`);
+    expect(await page.getByRole("row").filter({ hasText: "Backups" }).textContent()).toMatch(/^BackupsOnWorkspaces' homes are backed up with restic to the folder \/.*\/backups\.$/);
+  });
 });

@@ -40,8 +40,14 @@ function WorkspaceBackups({ workspaceId, templateSlug, backups, canBackUp }: Wor
   ) : null;
 
   return (
-    <div className="flex flex-col gap-3">
+    <section aria-labelledby="backups-heading" className="flex flex-col gap-3">
       <AutoRefresh active={busy} />
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <h2 id="backups-heading" className="text-base font-semibold">
+          Backups
+        </h2>
+        {backups.length > 0 ? backUpNow : null}
+      </div>
       {backups.length === 0 ? (
         <EmptyState
           icon={Archive}
@@ -50,70 +56,67 @@ function WorkspaceBackups({ workspaceId, templateSlug, backups, canBackUp }: Wor
           action={backUpNow}
         />
       ) : (
-        <>
-          <div className="flex justify-end">{backUpNow}</div>
-          <Table aria-label="Backups">
-            <TableHeader>
-              <TableRow>
-                <TableHead>When</TableHead>
-                <TableHead>Why</TableHead>
-                <TableHead>Status</TableHead>
-                <TableHead className="text-right">Files</TableHead>
-                <TableHead className="text-right">Size</TableHead>
-                <TableHead className="text-right">New</TableHead>
-                <TableHead className="text-right">
-                  <span className="sr-only">Actions</span>
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {backups.map((backup) => {
-                const when = backup.finishedAt ?? backup.createdAt;
-                const restorable = backup.status === "SUCCEEDED" && !backup.expiredAt;
-                return (
-                  <TableRow key={backup.id} data-backup={backup.id}>
-                    <TableCell>
-                      <time dateTime={when.toISOString()} title={formatDateTime(when)} suppressHydrationWarning>
-                        {formatRelative(when)}
-                      </time>
-                    </TableCell>
-                    <TableCell>
-                      {REASON_LABELS[backup.reason]}
-                      {backup.requestedBy ? <span className="text-muted-foreground"> by {backup.requestedBy}</span> : null}
-                    </TableCell>
-                    <TableCell className="max-w-80 whitespace-normal">
-                      <div className="flex flex-col items-start gap-1">
-                        <BackupStatusBadge status={backup.status} expired={backup.expiredAt !== null} />
-                        {backup.error ? (
-                          <span className={backup.status === "FAILED" ? "text-xs break-words text-destructive" : "text-xs break-words text-muted-foreground"}>
-                            {backup.error}
-                          </span>
-                        ) : null}
-                      </div>
-                    </TableCell>
-                    <TableCell className="text-right tabular-nums">{backup.files?.toLocaleString("en") ?? "—"}</TableCell>
-                    <TableCell className="text-right tabular-nums">{bytes(backup.bytes)}</TableCell>
-                    <TableCell className="text-right tabular-nums">{bytes(backup.bytesAdded)}</TableCell>
-                    <TableCell>
-                      {restorable ? (
-                        <div className="flex justify-end gap-2">
-                          <BrowseDialog backupId={backup.id} label={backupLabel(backup)} />
-                          <Button asChild variant="outline" size="sm">
-                            <Link href={restoreHref(backup.id, templateSlug)} aria-label={`Restore ${backupLabel(backup)} into a new workspace`}>
-                              Restore…
-                            </Link>
-                          </Button>
-                        </div>
+        <Table aria-label="Backups">
+          <TableHeader>
+            <TableRow>
+              <TableHead>When</TableHead>
+              <TableHead>Why</TableHead>
+              <TableHead>Status</TableHead>
+              <TableHead className="text-right">Files</TableHead>
+              <TableHead className="text-right">Size</TableHead>
+              <TableHead className="text-right">New</TableHead>
+              <TableHead className="text-right">
+                <span className="sr-only">Actions</span>
+              </TableHead>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {backups.map((backup) => {
+              const when = backup.finishedAt ?? backup.createdAt;
+              const restorable = backup.status === "SUCCEEDED" && !backup.expiredAt;
+              return (
+                <TableRow key={backup.id} data-backup={backup.id}>
+                  <TableCell>
+                    <time dateTime={when.toISOString()} title={formatDateTime(when)} suppressHydrationWarning>
+                      {formatRelative(when)}
+                    </time>
+                  </TableCell>
+                  <TableCell>
+                    {REASON_LABELS[backup.reason]}
+                    {backup.requestedBy ? <span className="text-muted-foreground"> by {backup.requestedBy}</span> : null}
+                  </TableCell>
+                  <TableCell className="max-w-80 whitespace-normal">
+                    <div className="flex flex-col items-start gap-1">
+                      <BackupStatusBadge status={backup.status} expired={backup.expiredAt !== null} />
+                      {backup.error ? (
+                        <span className={backup.status === "FAILED" ? "text-xs break-words text-destructive" : "text-xs break-words text-muted-foreground"}>
+                          {backup.error}
+                        </span>
                       ) : null}
-                    </TableCell>
-                  </TableRow>
-                );
-              })}
-            </TableBody>
-          </Table>
-        </>
+                    </div>
+                  </TableCell>
+                  <TableCell className="text-right tabular-nums">{backup.files?.toLocaleString("en") ?? "—"}</TableCell>
+                  <TableCell className="text-right tabular-nums">{bytes(backup.bytes)}</TableCell>
+                  <TableCell className="text-right tabular-nums">{bytes(backup.bytesAdded)}</TableCell>
+                  <TableCell>
+                    {restorable ? (
+                      <div className="flex justify-end gap-2">
+                        <BrowseDialog backupId={backup.id} label={backupLabel(backup)} />
+                        <Button asChild variant="outline" size="sm">
+                          <Link href={restoreHref(backup.id, templateSlug)} aria-label={`Restore ${backupLabel(backup)} into a new workspace`}>
+                            Restore…
+                          </Link>
+                        </Button>
+                      </div>
+                    ) : null}
+                  </TableCell>
+                </TableRow>
+              );
+            })}
+          </TableBody>
+        </Table>
       )}
-    </div>
+    </section>
   );
 }
 

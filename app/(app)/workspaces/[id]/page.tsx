@@ -154,17 +154,12 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
         )}
 
         {backups && (backupsOn || backups.length > 0) ? (
-          <section aria-labelledby="backups-heading" className="flex flex-col gap-3">
-            <h2 id="backups-heading" className="text-base font-semibold">
-              Backups
-            </h2>
-            <WorkspaceBackups
-              workspaceId={workspace.id}
-              templateSlug={template.slug}
-              backups={backups}
-              canBackUp={backupsOn && workspace.canOperate && workspace.desiredState !== "DELETED"}
-            />
-          </section>
+          <WorkspaceBackups
+            workspaceId={workspace.id}
+            templateSlug={template.slug}
+            backups={backups}
+            canBackUp={backupsOn && workspace.canOperate && workspace.desiredState !== "DELETED"}
+          />
         ) : null}
 
         <div className="grid gap-8 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
