@@ -208,6 +208,10 @@ describe("workspace backups", () => {
     const audited = await query<{ before: unknown; after: unknown }>(stack.database.url, `SELECT before, after FROM "AuditLog" WHERE action = 'team.backup-settings-changed'`);
     expect(audited).toEqual([{ before: { retentionDays: 30, intervalHours: null }, after: { retentionDays: 14, intervalHours: 6 } }]);
 
+    // The team's quota caps its backups too.
+    await page.goto(`${stack.podspace.url}/teams/demo/settings/quotas`);
+    expect(await page.locator('tr[data-quota="backupGiB"]').textContent()).toMatch(/^Backups.*no limit/);
+
     // Where backups go, on the health page.
     await page.goto(`${stack.podspace.url}/admin/health`);
     expect(await page.getByRole("row").filter({ hasText: "Backups" }).textContent()).toMatch(/^BackupsOnWorkspaces' homes are backed up with restic to the folder \/.*\/backups\.$/);
