@@ -181,6 +181,13 @@ describe("workspace backups", () => {
     // Hers: the one she asked for, the one through the API, and the last one before the delete.
     expect(await rows.count()).toBe(3);
     expect(await rows.first().textContent()).toMatch(/^notebookDana Developer.*\(deleted\)/);
+    // Kept for the team's retention (30 days by default) from the deletion.
+    const [{ keptUntil }] = (await query<{ keptUntil: string }>(
+      stack.database.url,
+      `SELECT to_char("deletedAt" + interval '30 days', 'YYYY-MM-DD') AS "keptUntil" FROM "Workspace" WHERE id = $1`,
+      [workspaceId],
+    )) as [{ keptUntil: string }];
+    expect(await rows.first().textContent()).toContain(keptUntil);
     await rows.first().getByRole("button", { name: /^Browse notebook's backup of/ }).click();
     await page.getByRole("dialog").getByRole("list", { name: "Contents of ~/" }).getByText("project/").waitFor();
     await screenshot(page, "backups-5-team-deleted");

@@ -33,7 +33,7 @@ function BackupSettingsForm({ teamId, retentionDays, intervalHours }: BackupSett
           id={`${id}-retention`}
           name="retentionDays"
           label="Keep deleted workspaces' backups (days)"
-          hint={`1 to ${MAX_RETENTION_DAYS}. A running or stopped workspace keeps its latest backups whatever this says.`}
+          hint={`1 to ${MAX_RETENTION_DAYS}, from the deletion. The backups of workspaces that aren't deleted are all kept.`}
           errors={errors?.retentionDays}
         >
           {(control) => (

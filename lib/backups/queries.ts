@@ -85,7 +85,7 @@ export async function listWorkspaceBackups(actor: Actor, workspaceId: string): P
 export interface DeletedWorkspaceBackup {
   backup: BackupView;
   workspace: { id: string; name: string; deletedAt: Date; owner: string; templateSlug: string };
-  /** When the retention pass expires it: its end plus the team's retention. */
+  /** When the retention pass expires it: the workspace's deletion plus the team's retention. */
   keptUntil: Date;
 }
 
@@ -125,7 +125,7 @@ export async function listDeletedWorkspaceBackups(actor: Actor, teamId: string):
       owner: workspace.owner.name ?? workspace.owner.email,
       templateSlug: workspace.templateVersion.template.slug,
     },
-    keptUntil: new Date((row.finishedAt ?? row.createdAt).getTime() + retentionMs),
+    keptUntil: new Date(workspace.deletedAt!.getTime() + retentionMs),
   }));
 }
 
