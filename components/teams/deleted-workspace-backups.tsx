@@ -1,6 +1,6 @@
 import Link from "next/link";
 
-import { backupLabel, backupTime, REASON_LABELS, restoreHref } from "@/components/backups/backup-status";
+import { backupTime, REASON_LABELS, restoreHref } from "@/components/backups/backup-status";
 import { BrowseDialog } from "@/components/backups/browse-dialog";
 import { Button } from "@/components/ui/button";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
@@ -25,7 +25,7 @@ export function DeletedWorkspaceBackups({ rows }: { rows: DeletedWorkspaceBackup
       </TableHeader>
       <TableBody>
         {rows.map(({ backup, workspace, keptUntil }) => {
-          const label = `${workspace.name}'s ${backupLabel(backup).replace(/^the /, "")}`;
+          const label = `${workspace.name}'s backup of ${backupTime(backup.finishedAt ?? backup.createdAt)}`;
           return (
             <TableRow key={backup.id} data-backup={backup.id}>
               <TableCell>
