@@ -29,6 +29,11 @@ RUN npx next build \
 FROM node:24-slim
 ENV NODE_ENV=production \
     PORT=3000
+# restic reads the teams' backup repositories (listing, browsing, downloading,
+# pruning, checking); backups themselves run in pods beside the volumes.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends restic ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # Owned by root and read-only to the `node` user that runs them.
 COPY --from=build /app/package.json /app/server.ts /app/tsconfig.json /app/next.config.ts ./

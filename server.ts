@@ -21,6 +21,7 @@ import { createWarmPoolLoop } from "@/lib/workspaces/warm-pool/refill-loop";
 import { createReconciler } from "@/lib/workspaces/reconciler";
 import { reconcileWakeups } from "@/lib/workspaces/reconcile-wakeups";
 import { createUsageLoop } from "@/lib/usage/usage-loop";
+import { createBackupLoop } from "@/lib/backups/backup-loop";
 import { createGateway, podspaceRoutes } from "@/lib/server/gateway";
 import { createIdeProxy } from "@/lib/ide/proxy";
 import { createPortProxy } from "@/lib/ports/port-proxy";
@@ -52,10 +53,13 @@ async function main() {
   const replica = currentReplica();
   const usageLoop = createUsageLoop();
   const warmPoolLoop = createWarmPoolLoop();
+  const backupLoop = createBackupLoop(runtime);
   const leadership = electLeader(databaseTarget(), {
     onElected: () => {
       logger.info({ replica: replica.id }, "elected leader: this replica runs the background loops");
       registerReconciler(reconciler);
+      // Before the reconciler: the backups it starts itself (before a delete) aren't taken for a crashed process's.
+      backupLoop.start();
       reconciler.start();
       policyLoop.start();
       usageLoop.start();
@@ -68,6 +72,8 @@ async function main() {
       await warmPoolLoop.stop();
       registerReconciler(undefined);
       await reconciler.stop();
+      // Last: it waits for the backups under way (minutes, for a big home), which the other loops needn't.
+      await backupLoop.stop();
     },
   }, { replicaId: replica.id });
 

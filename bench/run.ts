@@ -14,6 +14,7 @@ const BENCHMARKS: Record<string, { title: string; run: () => Promise<Record<stri
   "usage-dashboard": { title: "Usage dashboard over 1,000,000 intervals, 200 teams (PostgreSQL)", run: () => benchUsageDashboard() },
   scale: { title: "Reconcile passes with nothing to change over 10,000 workspaces (PostgreSQL)", run: async () => (await import("./scale")).benchScale() },
   api: { title: "REST API: workspaces created and deleted by concurrent clients, one token each (production build, PostgreSQL, local runtime)", run: async () => (await import("./api")).benchApi() },
+  backup: { title: "Workspace backups with restic: a generated home through the local runtime, into a folder and into S3 (s3rver over HTTPS)", run: async () => (await import("./backup")).benchBackup() },
   "scale-pages": { title: "Pages at 10,000 workspaces: TTFB sequential and concurrent, server RSS over a soak (production build, PostgreSQL)", run: async () => (await import("./scale-pages")).benchScalePages() },
 };
 

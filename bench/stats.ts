@@ -30,8 +30,16 @@ export interface Level {
   end: number;
 }
 
+/** One run of something too long to repeat: how long it took, and what it moved. */
+export interface Once {
+  kind: "once";
+  ms: number;
+  /** Printed after the time, e.g. bytes processed and uploaded. */
+  detail: string;
+}
+
 /** What a benchmark reports on one row of its table. */
-export type Summary = Latency | Throughput | Level | Unavailable;
+export type Summary = Latency | Throughput | Level | Once | Unavailable;
 
 /** Nearest-rank percentiles of durations in milliseconds. */
 export function summarize(samples: number[]): Latency {
@@ -56,6 +64,8 @@ export function printTable(title: string, rows: Record<string, Summary>): void {
     } else if (row.kind === "level") {
       const level = (value: number) => `${value.toFixed(0)} ${row.unit}`.padStart(9);
       console.log(`${label} start ${level(row.start)}   peak ${level(row.peak)}   end ${level(row.end)}`);
+    } else if (row.kind === "once") {
+      console.log(`${label} ${format(row.ms).padStart(9)}   ${row.detail}`);
     } else {
       console.log(`${label} UNAVAILABLE: ${row.reason}`);
     }

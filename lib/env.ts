@@ -217,6 +217,11 @@ export const envSchema = z.object({
   PODSPACE_BACKUP_S3_PATH_STYLE: z.enum(["true", "false"], { error: "expected true or false" }).default("false"),
   /** A PEM file of the CA that signed the endpoint's certificate, for a store with a private CA. */
   PODSPACE_BACKUP_S3_CA_FILE: z.string().min(1).optional(),
+  /**
+   * Kubernetes: the image of the pods that back up and restore a workspace's
+   * home; it must have restic and sh on its PATH. Default: restic/restic:0.14.0.
+   */
+  PODSPACE_BACKUP_IMAGE: z.string().min(1).optional(),
   AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   /**

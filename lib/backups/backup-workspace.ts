@@ -7,7 +7,7 @@ import { templateSpec } from "@/lib/templates/spec";
 import { runtimeSpecInclude, toRuntimeSpec } from "@/lib/workspaces/runtime-spec";
 import { formatBytes } from "./format";
 import { ResticError, restic, runRestic } from "./restic";
-import { backupStore, describeStore, type BackupStore } from "./store";
+import { backupsOffReason, backupStore, describeStore, type BackupStore } from "./store";
 
 // Taking one backup, and restoring one into a workspace's home: restic run
 // beside the home (runtime.runOnHome), the Backup row and the workspace's
@@ -60,7 +60,7 @@ export interface BackupDeps {
 /**
  * Runs the backup `backupId` (PENDING) to its end: SUCCEEDED with the
  * snapshot, or FAILED with the reason. A backup that can't run (backups off,
- * the team over its backup quota) fails with why. Never throws for restic's
+ * the team over its backup quota, except before a delete) fails with why. Never throws for restic's
  * or the store's failures: they are the backup's outcome.
  */
 export async function runBackup(backupId: string, deps: BackupDeps, signal?: AbortSignal): Promise<"SUCCEEDED" | "FAILED"> {
@@ -113,9 +113,10 @@ export async function runBackup(backupId: string, deps: BackupDeps, signal?: Abo
   };
 
   const store = backupStore();
-  if (!store) return finish({ error: "Backups are turned off on this Podspace (PODSPACE_BACKUPS=off)" });
+  if (!store) return finish({ error: backupsOffReason()! });
   const limitGiB = backup.team.quotas[0]?.backupGiB ?? null;
-  if (limitGiB !== null && backup.team.backupBytes !== null && backup.team.backupBytes > BigInt(limitGiB) * 2n ** 30n) {
+  // Not the last backup before a delete: refusing it would keep the workspace forever (backup-before-delete.ts).
+  if (backup.reason !== "DELETE" && limitGiB !== null && backup.team.backupBytes !== null && backup.team.backupBytes > BigInt(limitGiB) * 2n ** 30n) {
     return finish({ error: `The team's backups take ${formatBytes(backup.team.backupBytes)}, over its quota of ${limitGiB} GiB` });
   }
   const excludes = templateSpec.parse(backup.workspace.templateVersion.spec).backup.exclude;
@@ -164,7 +165,7 @@ export async function restoreInto(workspaceId: string, backupId: string, deps: B
     db.backup.findUniqueOrThrow({ where: { id: backupId }, select: { id: true, teamId: true, workspaceId: true, snapshotId: true, expiredAt: true, files: true, bytes: true } }),
   ]);
   const store = backupStore();
-  if (!store) throw new Error("Backups are turned off on this Podspace (PODSPACE_BACKUPS=off)");
+  if (!store) throw new Error(backupsOffReason()!);
   if (!backup.snapshotId || backup.expiredAt) throw new Error("That backup has no snapshot to restore (it failed, or expired)");
   const startedAt = Date.now();
   const run = await runtime.runOnHome(toRuntimeSpec(workspace), {

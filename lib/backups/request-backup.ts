@@ -1,21 +1,28 @@
 import { can, type Actor } from "@/lib/authz";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import { idSchema } from "@/lib/schemas/fields";
+import { workspaceNotFound } from "@/lib/workspaces/operate-workspace";
+import { wakeBackups } from "./backup-trigger";
+import { enqueueBackup } from "./queue";
 import { backupStore } from "./store";
 
-// "Back up now": a MANUAL backup of a workspace, queued for the backup loop.
-// (Minimal version until the lifecycle branch lands: it queues the row; the
-// loop that runs PENDING backups, and waking it, come with that branch.)
+// A backup someone asks for (the workspace page's Back up now, the API): one
+// at a time per workspace, taken by the backup loop on the leader.
 
-/** Queues a backup of the workspace, or returns the one already queued or running. */
+/** Queues a MANUAL backup of the workspace, or returns the one already queued or running. */
 export async function requestBackup(actor: Actor, workspaceId: string): Promise<{ id: string }> {
-  const db = getDb();
-  const id = idSchema.parse(workspaceId);
-  const workspace = await db.workspace.findUnique({ where: { id }, select: { id: true, teamId: true, ownerId: true, deletedAt: true } });
-  if (!workspace || workspace.deletedAt || !can(actor, "workspace:operate", workspace)) throw new AppError("not_found", "Workspace not found.");
-  if (!backupStore()) throw new AppError("invalid", "Backups are turned off on this Podspace.");
-  const inFlight = await db.backup.findFirst({ where: { workspaceId: id, status: { in: ["PENDING", "RUNNING"] } }, select: { id: true } });
-  if (inFlight) return inFlight;
-  return db.backup.create({ data: { teamId: workspace.teamId, workspaceId: id, reason: "MANUAL", requestedById: actor.id }, select: { id: true } });
+  const queued = await getDb().$transaction(async (tx) => {
+    // The workspace's row lock: two clicks queue one backup.
+    await tx.$queryRaw`SELECT 1 FROM "Workspace" WHERE "id" = ${workspaceId} FOR UPDATE`;
+    const workspace = await tx.workspace.findUnique({ where: { id: workspaceId }, select: { id: true, teamId: true, ownerId: true, state: true, desiredState: true } });
+    // As everywhere in lib/workspaces: a workspace the actor may not operate is one they don't learn about.
+    if (!workspace || !can(actor, "workspace:operate", workspace)) throw workspaceNotFound();
+    if (workspace.state === "DELETED" || workspace.desiredState === "DELETED") throw new AppError("invalid", "This workspace is deleted, or being deleted: it is backed up before it goes.");
+    if (!backupStore()) throw new AppError("invalid", "Backups are turned off on this Podspace.");
+    const open = await tx.backup.findFirst({ where: { workspaceId, status: { in: ["PENDING", "RUNNING"] } }, select: { id: true } });
+    if (open) return { backup: open, created: false };
+    return { backup: await enqueueBackup(tx, { workspaceId, teamId: workspace.teamId, reason: "MANUAL", requestedById: actor.id }), created: true };
+  });
+  if (queued.created) wakeBackups();
+  return queued.backup;
 }

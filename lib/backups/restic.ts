@@ -51,6 +51,13 @@ export class ResticError extends Error {
   }
 }
 
+/**
+ * restic refused because another run holds the repository's exclusive lock
+ * (a check or prune), or, for those, because any other run holds a lock:
+ * restic 0.14 doesn't wait for locks, so the run is tried again later.
+ */
+export const isRepositoryLocked = (error: unknown): boolean => error instanceof ResticError && /repository is already locked/.test(error.stderr);
+
 const lastLines = (text: string, lines = 5) => text.trim().split("\n").slice(-lines).join("\n");
 
 /** Runs restic here and collects its stdout; rejects with a ResticError when it fails. */

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import path from "node:path";
 import { env } from "@/lib/env";
@@ -21,9 +22,20 @@ export type BackupStore =
       caFile: string | null;
     };
 
-/** The configured store; null when backups are off. */
+let resticFound: boolean | undefined;
+/** Whether restic runs here, tried once: Podspace runs it for everything but the backups on Kubernetes. */
+const resticInstalled = () => (resticFound ??= spawnSync("restic", ["version"], { timeout: 10_000 }).status === 0);
+
+/** Why backups aren't taken on this Podspace, for people; null when they are. */
+export function backupsOffReason(): string | null {
+  if (env.PODSPACE_BACKUPS === "off") return "Backups are turned off on this Podspace (PODSPACE_BACKUPS=off).";
+  if (!resticInstalled()) return "Backups need restic, which isn't installed on Podspace's host (sudo apt-get install -y restic).";
+  return null;
+}
+
+/** The configured store; null when backups are off or can't run here (backupsOffReason says which). */
 export function backupStore(): BackupStore | null {
-  if (env.PODSPACE_BACKUPS === "off") return null;
+  if (backupsOffReason()) return null;
   if (!env.PODSPACE_BACKUP_S3_BUCKET) {
     return { kind: "folder", dir: path.resolve(env.PODSPACE_BACKUP_DIR ?? path.join(env.PODSPACE_DATA_DIR, "backups")) };
   }

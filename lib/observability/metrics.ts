@@ -13,7 +13,7 @@ import { PODSPACE_VERSION } from "@/lib/version";
 // registry: the metrics live on a global symbol, created by whichever loads
 // first.
 
-export type BackgroundLoop = "reconcile" | "policy" | "usage" | "warm-pool";
+export type BackgroundLoop = "reconcile" | "policy" | "usage" | "warm-pool" | "backups";
 
 function createMetrics() {
   const registry = new Registry();
@@ -108,6 +108,12 @@ function createMetrics() {
     backupBytesAdded: new Counter({
       name: "podspace_backup_bytes_added_total",
       help: "Bytes backups added to the repositories, after deduplication and compression.",
+      registers,
+    }),
+    backupChecks: new Counter({
+      name: "podspace_backup_checks_total",
+      help: "restic check runs on the teams' backup repositories, by result (passed, failed): a failure means a repository that may not restore.",
+      labelNames: ["result"],
       registers,
     }),
     reconcileErrors: new Counter({

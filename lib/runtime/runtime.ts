@@ -1,6 +1,6 @@
 import os from "node:os";
 import path from "node:path";
-import { env } from "@/lib/env";
+import { ConfigError, env } from "@/lib/env";
 import { createLocalRuntime } from "./local/local-runtime";
 import type { WorkspaceRuntime } from "./types";
 
@@ -34,6 +34,12 @@ async function createRuntime(): Promise<WorkspaceRuntime> {
       cacheDir: env.PODSPACE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "podspace"),
       sharedPaths: env.PODSPACE_LOCAL_SHARED_PATHS,
     });
+  }
+  // Backups run in pods, which can't reach a folder on Podspace's host.
+  if (env.PODSPACE_BACKUPS === "on" && !env.PODSPACE_BACKUP_S3_BUCKET) {
+    throw new ConfigError(
+      "PODSPACE_RUNTIME=kubernetes: backups need an S3-compatible bucket (PODSPACE_BACKUP_S3_BUCKET and its endpoint and credentials), or PODSPACE_BACKUPS=off",
+    );
   }
   // Loaded only when used: the local default never pays for the client.
   const { createKubernetesRuntimeFromEnv } = await import("./kubernetes/from-env");

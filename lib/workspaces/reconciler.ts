@@ -1,9 +1,15 @@
+import { backUpBeforeDelete } from "@/lib/backups/backup-before-delete";
+import { wakeBackups } from "@/lib/backups/backup-trigger";
 import { restoreInto } from "@/lib/backups/backup-workspace";
+import { enqueueBackup } from "@/lib/backups/queue";
+import { isRepositoryLocked } from "@/lib/backups/restic";
+import { backupStore } from "@/lib/backups/store";
 import { coalescingRunner, forEachConcurrently, keyedBatcher } from "@/lib/concurrency";
 import { getBackgroundDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { isDatabaseUnavailable } from "@/lib/errors";
 import type { WorkspaceState } from "@/lib/generated/prisma/enums";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import { logger } from "@/lib/observability/logger";
 import { metrics } from "@/lib/observability/metrics";
 import { teamSpaceLimits } from "@/lib/quotas/team-space";
@@ -82,8 +88,12 @@ export interface ReconcilerOptions {
 /** Where a reconcile left the workspace: at its desired state (or failed), or waiting on the runtime to get there. */
 type Outcome = "settled" | "waiting";
 
-/** Moves the workspace through the lifecycle from `state`; a move to the state it is already in writes nothing. */
-type Move = (to: WorkspaceState, options: TransitionOptions) => Promise<void>;
+/**
+ * Moves the workspace through the lifecycle from `state`; a move to the state
+ * it is already in writes nothing. `alongside` writes what goes with the move,
+ * in its transaction.
+ */
+type Move = (to: WorkspaceState, options: TransitionOptions, alongside?: (tx: Prisma.TransactionClient) => Promise<unknown>) => Promise<void>;
 
 /** The runtime says the workspace itself can't run (quota, invalid spec, …), as opposed to the runtime's API being unavailable. */
 const isWorkspaceFailure = (error: unknown): error is RuntimeError => error instanceof RuntimeError && error.code !== "unavailable";
@@ -108,9 +118,11 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
 
   function mover(workspaceId: string, from: WorkspaceState): Move {
     let state = from;
-    return async (to, transitionOptions) => {
+    return async (to, transitionOptions, alongside) => {
       if (state === to) return;
-      await db.$transaction((tx) => transition(tx, workspaceId, to, transitionOptions));
+      await db.$transaction(async (tx) => {
+        if (await transition(tx, workspaceId, to, transitionOptions)) await alongside?.(tx);
+      });
       state = to;
     };
   }
@@ -177,6 +189,8 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
    * A workspace created from a backup gets its home restored before its first
    * start (and again, over a partial one, after a failed attempt). A restore
    * that fails fails the workspace with restic's reason; Retry tries again.
+   * One that found the repository locked (the backup loop's check or prune)
+   * is tried again with backoff, as an infrastructure failure.
    */
   async function restoreIfAsked(workspace: { id: string; restoreFromId: string | null; restoredAt: Date | null }) {
     if (!workspace.restoreFromId || workspace.restoredAt) return;
@@ -184,6 +198,7 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
       await restoreInto(workspace.id, workspace.restoreFromId, { db, runtime });
     } catch (error) {
       if (isInfrastructureFailure(error)) throw error;
+      if (isRepositoryLocked(error)) throw new RuntimeError("unavailable", "The team's backup repository is being checked or pruned; the restore waits for that.", { cause: error });
       throw new RuntimeError("invalid", error instanceof Error ? error.message : String(error));
     }
   }
@@ -270,17 +285,27 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
     switch (workspace.desiredState) {
       case "DELETED":
         await move("DELETING", { message: "Deleting the workspace and its home volume" });
+        // Backups: nothing written since the last backup goes with the home. A
+        // failed backup throws an infrastructure failure: the workspace stays
+        // DELETING, its home kept, and is tried again with backoff.
+        await backUpBeforeDelete(workspace, spec, { db, runtime });
         await runtime.destroy(spec);
         await move("DELETED", { message: "Deleted" });
         return "settled";
       case "STOPPED": {
         // A failed workspace is stopped too, clearing what is left of it (a crashed pod, a process record).
-        if (holdsCompute((await runtime.status(spec)).state)) {
+        const heldCompute = holdsCompute((await runtime.status(spec)).state);
+        if (heldCompute) {
           // A workspace already recorded as stopped (or never started) is stopped without a detour through STOPPING.
           if (canTransition(workspace.state, "STOPPING")) await move("STOPPING", { message: "Stopping; the home volume is kept" });
           await runtime.stop(spec);
         }
-        await move("STOPPED", { message: "Stopped" });
+        // Backups: a workspace that ran is backed up once stopped (not a warm
+        // pool's unclaimed member: nobody's work). Queued with the move, so a
+        // crash can't stop it without its backup; the backup loop takes it.
+        const backUp = heldCompute && !workspace.warmPoolId && backupStore() !== null;
+        await move("STOPPED", { message: "Stopped" }, backUp ? (tx) => enqueueBackup(tx, { workspaceId, teamId: workspace.teamId, reason: "STOP" }) : undefined);
+        if (backUp) wakeBackups();
         return "settled";
       }
       case "RUNNING": {

@@ -23,18 +23,19 @@ export interface TestS3Server {
 
 const execFileAsync = promisify(execFile);
 
-export async function startS3Server(bucket = "podspace-backups"): Promise<TestS3Server> {
+/** `address`: where it listens, an IPv4 address its certificate names too (a pod network's gateway, for pods). */
+export async function startS3Server(bucket = "podspace-backups", address = "127.0.0.1"): Promise<TestS3Server> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-s3-"));
   const [key, cert] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
   await execFileAsync("openssl", [
     "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert,
+    "-addext", `subjectAltName=DNS:localhost,IP:${address}`, "-keyout", key, "-out", cert,
   ]);
   const directory = path.join(dir, "objects");
   const port = await freePort();
   const server = new S3rver({
     port,
-    address: "127.0.0.1",
+    address,
     silent: true,
     directory,
     key: await fs.readFile(key),
@@ -43,7 +44,7 @@ export async function startS3Server(bucket = "podspace-backups"): Promise<TestS3
   });
   await server.run();
   return {
-    endpoint: `https://127.0.0.1:${port}`,
+    endpoint: `https://${address}:${port}`,
     bucket,
     caFile: cert,
     directory,

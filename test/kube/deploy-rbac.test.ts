@@ -192,6 +192,27 @@ describe("kubernetes driver as the k8s/ service account", { timeout: 120_000 }, 
     await runtime.destroy(spec);
     await waitForState(runtime, spec, "absent");
   });
+
+  it("runs a tool on a workspace's home (a backup's pod, its Secret and its log)", async () => {
+    const spec: WorkspaceSpec = contractSpec(`h${Date.now().toString(36)}`);
+    await runtime.prepareTeam({
+      slug: spec.teamSlug,
+      limits: { cpuMillicores: null, memoryMiB: null, storageGiB: null, workspaces: null, runningWorkspaces: null },
+    });
+    await runtime.provision(spec);
+    const lines: string[] = [];
+    const result = await runtime.runOnHome(spec, {
+      command: ["sh", "-c", 'echo "$GREETING"'],
+      env: { GREETING: "from the Secret" },
+      hostPaths: [],
+      access: "read",
+      onStdoutLine: (line) => lines.push(line),
+    });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(lines).toEqual(["from the Secret"]);
+    await runtime.destroy(spec);
+    await waitForState(runtime, spec, "absent");
+  });
 });
 
 interface AuditEvent {

@@ -5,6 +5,7 @@ import { RuntimeError, type ListeningPort, type ObservedStatus, type RuntimeEven
 import { AppliedRecently } from "./applied-recently";
 import { convergeClaim, convergeNamespace, convergePod, convergeService, replaceInPlace } from "./convergence";
 import { isNotFound, toRuntimeError } from "./errors";
+import { DEFAULT_HOME_TOOL_IMAGE, homeToolObjects, runHomeToolPod, sweepEndedToolPods, toolFiles } from "./home-tool-pod";
 import { isValidImageReference } from "./image-reference";
 import { homeClaimManifest, podManifest, serviceManifest, teamManifests } from "./manifests";
 import { MANAGED_SELECTOR, WORKSPACE_LABEL, isTeamNamespace, workspaceRef } from "./names";
@@ -33,6 +34,8 @@ export interface KubernetesRuntimeOptions {
   selfNamespace: string;
   /** Reach workspaces over the pod network, IDEs by their Service's DNS name and other ports at the pod's IP (true), or through port-forwards via the apiserver (false). */
   inCluster: boolean;
+  /** The image runOnHome's pods run (restic and sh); default DEFAULT_HOME_TOOL_IMAGE. */
+  homeToolImage?: string;
 }
 
 /** How long prepareTeam waits for the controllers to make a new namespace usable. */
@@ -308,9 +311,28 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       await Promise.all([objects.pod, objects.service, objects.claim].map((object) => store.relabel(object)));
     },
 
-    async runOnHome() {
-      // TODO(issue 18): a pod beside the workspace's volume.
-      throw new RuntimeError("unavailable", "Backups are not available on the Kubernetes runtime yet");
+    async runOnHome(spec, run) {
+      // restic's local backend: a folder on Podspace's host, out of any pod's reach.
+      const repository = run.env.RESTIC_REPOSITORY;
+      if (repository?.startsWith("/")) {
+        throw new RuntimeError("invalid", "Backups on the Kubernetes runtime need an S3 store (PODSPACE_BACKUP_S3_BUCKET): a backup pod can't reach a folder on Podspace's host");
+      }
+      const objects = workspaceObjects(spec);
+      const [claim, pod] = await Promise.all([store.read(objects.claim), store.read(objects.pod)]);
+      if (!claim || claim.metadata?.deletionTimestamp) throw new RuntimeError("not-found", `Workspace ${spec.name} has no home volume`);
+      const tool = homeToolObjects(spec, run, {
+        namespacePrefix,
+        image: options.homeToolImage ?? DEFAULT_HOME_TOOL_IMAGE,
+        files: await toolFiles(run.hostPaths),
+        scratchDirs: run.hostPaths.filter((host) => host.writable).map((host) => host.path),
+        nodeName: pod?.spec?.nodeName,
+      });
+      try {
+        await sweepEndedToolPods(kubeConfig, tool.pod.metadata!.namespace!, spec.id);
+        return await runHomeToolPod(kubeConfig, tool, run);
+      } catch (error) {
+        throw toRuntimeError(error, `run ${describe(tool.pod)} on workspace ${spec.name}'s home`);
+      }
     },
 
     async ideTarget(spec) {

@@ -28,5 +28,6 @@ export function createKubernetesRuntimeFromEnv(): WorkspaceRuntime {
     egressAllow: env.PODSPACE_K8S_EGRESS_ALLOW,
     selfNamespace: env.PODSPACE_K8S_SELF_NAMESPACE,
     inCluster,
+    homeToolImage: env.PODSPACE_BACKUP_IMAGE,
   });
 }

@@ -39,6 +39,10 @@ export const CONTROL_PLANE_NAMESPACE_LABEL = { "podspace.dev/role": "control-pla
 /** Ranges a workspace must not reach: the cluster's pods and services, node and cloud metadata endpoints. */
 export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"];
 
+/** The user and group a workspace's processes run as; its home's files are theirs. */
+export const WORKSPACE_USER = 1000;
+export const WORKSPACE_GROUP = 1000;
+
 /** What a container in a team namespace gets when it names no resources, so the quota still admits it. */
 const CONTAINER_DEFAULTS = { cpu: "250m", memory: "256Mi" };
 
@@ -166,9 +170,9 @@ export function podManifest(spec: WorkspaceSpec, options: { namespacePrefix: str
       enableServiceLinks: false,
       securityContext: {
         runAsNonRoot: true,
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        fsGroup: 1000,
+        runAsUser: WORKSPACE_USER,
+        runAsGroup: WORKSPACE_GROUP,
+        fsGroup: WORKSPACE_GROUP,
         seccompProfile: { type: "RuntimeDefault" },
       },
       containers: [

@@ -127,11 +127,36 @@ function serveHttp(req: IncomingMessage, res: ServerResponse, findPod: (ns: stri
   if (!pod || pod.containerName !== container) {
     return text(404, `container "${container}" of pod ${namespace}/${name} not found on this node`);
   }
-  // The whole log, whatever follow/tailLines/since asked for.
+  // The whole log, whatever tailLines/since asked for; with follow, until the container ends.
   res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
+  if (url.searchParams.get("follow") === "true") {
+    void followLog(pod.logFile, res, () => findPod(namespace, name)?.running !== undefined);
+    return;
+  }
   fs.createReadStream(pod.logFile)
     .on("error", () => res.end())
     .pipe(res);
+}
+
+const FOLLOW_POLL_MS = 100;
+
+/** Sends the log as it grows while `running()`, then what the container wrote last, then ends. */
+async function followLog(file: string, res: ServerResponse, running: () => boolean): Promise<void> {
+  const handle = await fs.promises.open(file, "r").catch(() => undefined);
+  if (!handle) return void res.end();
+  const buffer = Buffer.alloc(64 * 1024);
+  try {
+    while (!res.destroyed) {
+      const wasRunning = running();
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead > 0) res.write(Buffer.from(buffer.subarray(0, bytesRead)));
+      else if (!wasRunning) break;
+      else await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+    }
+  } finally {
+    await handle.close();
+    res.end();
+  }
 }
 
 function selfSignedCertificate(dir: string, nodeName: string): { key: Buffer; cert: Buffer } {

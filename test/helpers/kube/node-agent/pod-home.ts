@@ -35,7 +35,8 @@ export async function resolveHomeDir(
   return subPath;
 }
 
-async function hostDirOf(core: CoreV1Api, pod: V1Pod, volume: V1Volume, podDir: string): Promise<string> {
+/** The host directory a (non-Secret) volume is: a claim's hostPath volume, a hostPath, or one of the pod's own (emptyDir). */
+export async function hostDirOf(core: CoreV1Api, pod: V1Pod, volume: V1Volume, podDir: string): Promise<string> {
   if (volume.hostPath) return volume.hostPath.path;
   const claimName = volume.persistentVolumeClaim?.claimName;
   if (!claimName) return path.join(podDir, "volumes", volume.name);

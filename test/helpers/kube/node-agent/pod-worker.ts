@@ -1,8 +1,8 @@
 // One pod's life on the node, as the kubelet lives it: sandbox (network
-// namespace), image pull, volume, then the first container as a local
-// process group, restarted per restartPolicy with back-off, its readiness
-// probed and its memory limit enforced; graceful deletion ends in the
-// kubelet's final delete. Status and events are reported all along.
+// namespace), image pull, volumes and environment, then the first container
+// as a local process group, restarted per restartPolicy with back-off, its
+// readiness probed and its memory limit enforced; graceful deletion ends in
+// the kubelet's final delete. Status and events are reported all along.
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -15,8 +15,10 @@ import { pullError } from "./images";
 import { parseMemoryQuantity } from "./memory";
 import type { OrphanGuard } from "./orphan-guard";
 import type { PodNetwork } from "./pod-network";
+import { containerEnv } from "./pod-env";
 import { resolveHomeDir } from "./pod-home";
 import { buildPodStatus, StatusWriter, TransitionClock, type PodView } from "./pod-status";
+import { containerMounts, withMounts, type Mount } from "./pod-volumes";
 import { watchReadiness } from "./readiness";
 import { inSandbox, startSandbox, type Sandbox } from "./sandbox";
 
@@ -69,6 +71,7 @@ export class PodWorker {
   private sandbox?: Sandbox;
   private homeDir?: string;
   private env?: Record<string, string>;
+  private mounts: Mount[] = [];
   /** The container's process while it runs. */
   private current?: Process;
   private readonly view: Omit<PodView, "pod">;
@@ -178,7 +181,7 @@ export class PodWorker {
       this.sandbox = await startSandbox(path.join(this.deps.podDir, "sandbox.log"), this.deps.guard, this.deps.network);
       this.view.podIP = this.sandbox.ip;
       await this.pullImage(signal);
-      await this.prepareHome(signal);
+      await this.prepareContainer(signal);
       await this.runContainer(signal);
     } catch (error) {
       if (signal.aborted) return;
@@ -213,20 +216,21 @@ export class PodWorker {
     }
   }
 
-  /** Waits, as the kubelet waits for a mount, until the home volume resolves to a host directory. */
-  private async prepareHome(signal: AbortSignal): Promise<void> {
+  /** Waits, as the kubelet waits for a mount or a Secret, until the volumes and the environment resolve. */
+  private async prepareContainer(signal: AbortSignal): Promise<void> {
+    const { core, podDir } = this.deps;
     for (;;) {
       try {
-        this.homeDir = await resolveHomeDir(this.deps.core, this.pod, this.container, this.deps.podDir);
-        break;
+        this.homeDir = await resolveHomeDir(core, this.pod, this.container, podDir);
+        this.mounts = await containerMounts(core, this.pod, this.container, podDir);
+        const env = await containerEnv(core, this.pod.metadata!.namespace!, this.container);
+        this.env = { ...workspaceEnv({ home: this.homeDir }), ...env, HOME: this.homeDir };
+        return;
       } catch (error) {
         this.event("Warning", "FailedMount", `Unable to attach or mount volumes: ${describeError(error)}`);
         await sleep(1_000, signal);
       }
     }
-    // Only plain values: valueFrom (secrets, field refs) is not resolved.
-    const env = (this.container.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]]));
-    this.env = { ...workspaceEnv({ home: this.homeDir }), ...Object.fromEntries(env), HOME: this.homeDir };
   }
 
   private async runContainer(signal: AbortSignal): Promise<void> {
@@ -259,7 +263,7 @@ export class PodWorker {
   private async runOnce(command: string[], restarts: number, signal: AbortSignal): Promise<number> {
     const name = this.container.name;
     const group = startProcessGroup({
-      command: inSandbox(this.sandbox!.pid, command),
+      command: inSandbox(this.sandbox!.pid, withMounts(this.mounts, command)),
       cwd: this.homeDir!,
       env: this.env!,
       logFile: this.logFile,
