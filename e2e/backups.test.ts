@@ -219,8 +219,12 @@ describe("workspace backups", () => {
     await page.goto(`${stack.podspace.url}/teams/demo/settings/quotas`);
     expect(await page.locator('tr[data-quota="backupGiB"]').textContent()).toMatch(/^Backups.*no limit/);
 
-    // Where backups go, on the health page.
+    // Where backups go, on the health page, and a team whose repository failed its daily check.
     await page.goto(`${stack.podspace.url}/admin/health`);
-    expect(await page.getByRole("row").filter({ hasText: "Backups" }).textContent()).toMatch(/^BackupsOnWorkspaces' homes are backed up with restic to the folder \/.*\/backups\.$/);
+    const health = page.getByRole("row").filter({ hasText: "Workspaces' homes are backed up" });
+    expect(await health.textContent()).toMatch(/^Backups\s*On\s*Workspaces' homes are backed up with restic to the folder \/.*\/backups\.$/);
+    await query(stack.database.url, `UPDATE "Team" SET "backupCheckError" = 'pack 1234abcd is damaged', "backupCheckedAt" = now() WHERE slug = 'demo'`);
+    await page.reload();
+    expect(await health.textContent()).toMatch(/^Backups\s*Failing\s*Workspaces' homes .*Team demo's repository failed its check of .* UTC: pack 1234abcd is damaged$/);
   });
 });

@@ -8,7 +8,7 @@ import type { BackupReason, BackupStatus } from "@/lib/generated/prisma/enums";
 import { WORKSPACE_HOME } from "@/lib/runtime/types";
 import { idSchema } from "@/lib/schemas/fields";
 import { jsonLines, restic, runRestic, streamRestic } from "./restic";
-import { backupStore, type BackupStore } from "./store";
+import { backupStore, describeStore, type BackupStore } from "./store";
 
 // What people see of backups: a workspace's list, the team's backups of
 // deleted workspaces, a snapshot's folders, and a file or folder out of one.
@@ -314,4 +314,23 @@ export function downloadResponse(download: BackupDownload): Response {
       "X-Content-Type-Options": "nosniff",
     },
   });
+}
+
+export interface BackupHealth {
+  /** Where backups go, for people; null when they are off. */
+  store: string | null;
+  /** The teams whose repository's last daily check (restic check) found something wrong. */
+  failingChecks: { slug: string; error: string; checkedAt: Date | null }[];
+}
+
+/** Backups on /admin/health (platform admins only: it names every team). */
+export async function backupHealth(): Promise<BackupHealth> {
+  const store = backupStore();
+  if (!store) return { store: null, failingChecks: [] };
+  const failing = await getDb().team.findMany({
+    where: { backupCheckError: { not: null } },
+    select: { slug: true, backupCheckError: true, backupCheckedAt: true },
+    orderBy: { slug: "asc" },
+  });
+  return { store: describeStore(store), failingChecks: failing.map((team) => ({ slug: team.slug, error: team.backupCheckError!, checkedAt: team.backupCheckedAt })) };
 }
