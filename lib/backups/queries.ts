@@ -89,6 +89,9 @@ export interface DeletedWorkspaceBackup {
   keptUntil: Date;
 }
 
+/** The most the team page lists: a page of its own is for later, should a team ever keep more within its retention. */
+const DELETED_BACKUPS_SHOWN = 200;
+
 /**
  * The restorable backups of the team's deleted workspaces, newest first: all
  * of them for the team's owners and admins, their own for members. Null for
@@ -108,6 +111,7 @@ export async function listDeletedWorkspaceBackups(actor: Actor, teamId: string):
       workspace: { deletedAt: { not: null }, ...(role === "MEMBER" ? { ownerId: actor.id } : {}) },
     },
     orderBy: { createdAt: "desc" },
+    take: DELETED_BACKUPS_SHOWN,
     select: {
       ...backupSelect,
       workspace: {
