@@ -153,10 +153,23 @@ describe("the REST API", () => {
       ["POST", `/workspaces/${id}/exec`, "/workspaces/{id}/exec", { command: ["true"] }],
       ["GET", `/workspaces/${id}/files?path=.`, "/workspaces/{id}/files"],
       ["PUT", `/workspaces/${id}/files?path=.`, "/workspaces/{id}/files"],
+      ["GET", `/workspaces/${id}/backups`, "/workspaces/{id}/backups"],
+      ["POST", `/workspaces/${id}/backups`, "/workspaces/{id}/backups"],
     ];
     for (const [method, route, documented, body] of routes) {
       const answer = await api(outsider, method, route, documented, body);
       expect([method, route, answer.status, answer.json.error.message]).toEqual([method, route, 404, "Workspace not found."]);
+    }
+    // Its backups too: a succeeded one (its snapshot is never read: the refusal comes first).
+    const backupId = randomUUID();
+    await query(
+      stack.database.url,
+      `INSERT INTO "Backup" (id, "teamId", "workspaceId", reason, status, "snapshotId", "finishedAt") SELECT $1, "teamId", id, 'STOP', 'SUCCEEDED', 'deadbeef', now() FROM "Workspace" WHERE id = $2`,
+      [backupId, id],
+    );
+    for (const route of ["files", "download"]) {
+      const answer = await api(outsider, "GET", `/backups/${backupId}/${route}?path=.`, `/backups/{id}/${route}`);
+      expect([route, answer.status, answer.json.error.message]).toEqual([route, 404, "Backup not found."]);
     }
     expect((await api(outsider, "GET", "/workspaces?scope=team", "/workspaces")).json.workspaces).toEqual([]);
     // And the WebSockets: exec, the terminal, port forwarding.

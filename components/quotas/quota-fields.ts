@@ -93,6 +93,14 @@ const FIELDS: ReadonlyArray<Omit<QuotaFieldInfo, "name">> = [
     step: "1",
     derivation: "Caps every template's idle timeout: a workspace without activity for this long is stopped.",
   },
+  {
+    field: "backupGiB",
+    label: "Backups",
+    unit: "GiB",
+    toForm: same,
+    step: "1",
+    derivation: "The team's backup repository, after deduplication, as measured daily. Over it, no new backup is taken.",
+  },
 ];
 
 export const QUOTA_FIELD_INFO: readonly QuotaFieldInfo[] = FIELDS.map((info) => ({ ...info, name: QUOTA_FORM_FIELD[info.field] }));

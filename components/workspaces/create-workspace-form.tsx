@@ -1,7 +1,7 @@
 "use client";
 
 import * as React from "react";
-import { AlertCircle } from "lucide-react";
+import { AlertCircle, ArchiveRestore } from "lucide-react";
 
 import { createWorkspaceAction } from "@/app/(app)/workspaces/new/actions";
 import { FormField } from "@/components/forms/form-field";
@@ -35,6 +35,8 @@ type CreateWorkspaceFormProps = {
   template: CreateFormTemplate;
   teams: CreateFormTeam[];
   defaultTeamId: string;
+  /** The backup whose files its home starts with, and how to name it. */
+  restore?: { id: string; description: string };
 };
 
 type ResourceKey = "cpu" | "memoryGiB" | "diskGiB";
@@ -67,7 +69,7 @@ function fieldNames(template: CreateFormTemplate): Set<string> {
   ]);
 }
 
-function CreateWorkspaceForm({ template, teams, defaultTeamId }: CreateWorkspaceFormProps) {
+function CreateWorkspaceForm({ template, teams, defaultTeamId, restore }: CreateWorkspaceFormProps) {
   const [state, formAction, pending] = useFormAction(createWorkspaceAction);
   const id = React.useId();
   const values = state.values;
@@ -106,7 +108,15 @@ function CreateWorkspaceForm({ template, teams, defaultTeamId }: CreateWorkspace
       <h2 id={`${id}-title`} className="sr-only">
         New workspace from {template.name}
       </h2>
-      <HiddenFields fields={{ templateSlug: template.slug }} />
+      <HiddenFields fields={{ templateSlug: template.slug, ...(restore ? { restoreFrom: restore.id } : {}) }} />
+      {restore ? (
+        <p role="note" className="flex items-start gap-3 rounded-lg border bg-muted/40 p-3 text-sm">
+          <ArchiveRestore aria-hidden="true" className="mt-0.5 size-4 shrink-0 text-muted-foreground" />
+          <span>
+            Its home starts as a copy of <span className="font-medium">{restore.description}</span>, restored before its first start.
+          </span>
+        </p>
+      ) : null}
 
       {formAlert ? (
         <div

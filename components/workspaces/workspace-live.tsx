@@ -301,6 +301,8 @@ const STEP_LABELS: Record<string, string> = {
   shell: "Shell",
   ide: "IDE",
   ready: "Ready",
+  backup: "Backup",
+  restore: "Restore",
 };
 
 /** One row of the log: an event, or the latest of several alike in a row with their count. */

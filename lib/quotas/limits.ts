@@ -17,6 +17,7 @@ export const QUOTA_FIELDS = [
   "maxWorkspacesPerMember",
   "maxRunningPerMember",
   "maxIdleTimeoutMinutes",
+  "backupGiB",
 ] as const satisfies ReadonlyArray<keyof TeamQuota>;
 
 export type QuotaField = (typeof QUOTA_FIELDS)[number];
@@ -34,6 +35,7 @@ export const NO_QUOTA: QuotaValues = {
   maxWorkspacesPerMember: null,
   maxRunningPerMember: null,
   maxIdleTimeoutMinutes: null,
+  backupGiB: null,
   stopAtBudget: false,
 };
 

@@ -14,11 +14,12 @@ export interface QuotaOverview extends TeamQuotaRows {
 
 export async function quotaOverview(teamId: string, now: Date = new Date()): Promise<QuotaOverview> {
   const db = getDb();
-  const [rows, usage, perMember] = await Promise.all([
+  const [rows, usage, perMember, team] = await Promise.all([
     teamQuotaRows(teamId, db),
     teamUsage(teamId, db),
     // A warm pool's workspaces are no member's (lib/quotas/enforce.ts doesn't count them per member either).
     db.workspace.findMany({ where: { teamId, state: { not: "DELETED" }, deletedAt: null, warmPoolId: null }, select: { ownerId: true, desiredState: true } }),
+    db.team.findUniqueOrThrow({ where: { id: teamId }, select: { backupBytes: true } }),
   ]);
   const owned = new Map<string, number>();
   const running = new Map<string, number>();
@@ -41,6 +42,8 @@ export async function quotaOverview(teamId: string, now: Date = new Date()): Pro
       maxWorkspacesPerMember: most(owned),
       maxRunningPerMember: most(running),
       maxIdleTimeoutMinutes: null,
+      // As last measured by the daily upkeep; null until then.
+      backupGiB: team.backupBytes === null ? null : Number(team.backupBytes) / 2 ** 30,
     },
   };
 }

@@ -79,4 +79,5 @@ const CEILING_TEXT: Record<(typeof QUOTA_FIELDS)[number], (value: number) => str
   maxWorkspacesPerMember: (v) => `${n(v)} workspaces per member`,
   maxRunningPerMember: (v) => `${n(v)} running workspaces per member`,
   maxIdleTimeoutMinutes: (v) => `an idle timeout of ${n(v)} minutes`,
+  backupGiB: (v) => `${n(v)} GiB of backups`,
 };

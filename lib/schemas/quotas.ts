@@ -35,6 +35,7 @@ export const QUOTA_FORM_FIELD: Record<QuotaField, string> = {
   maxWorkspacesPerMember: "maxWorkspacesPerMember",
   maxRunningPerMember: "maxRunningPerMember",
   maxIdleTimeoutMinutes: "maxIdleTimeoutMinutes",
+  backupGiB: "backupGiB",
 };
 
 export const quotaFormSchema = z
@@ -50,6 +51,7 @@ export const quotaFormSchema = z
     maxWorkspacesPerMember: limit("workspaces per member", MAX.count),
     maxRunningPerMember: limit("running workspaces per member", MAX.count),
     maxIdleTimeoutMinutes: limit("minutes", MAX.minutes, { min: 1 }),
+    backupGiB: limit("GiB of backups", MAX.gib),
     // A checkbox: present ("on") when ticked, absent otherwise.
     stopAtBudget: z
       .string()

@@ -33,15 +33,16 @@ describe("setting a team's quota", () => {
     await expect(setTeamQuota(await actorFor(member!), form({ ...limit, cpuCores: "8" }))).rejects.toMatchObject({ code: "forbidden" });
     await expect(setTeamQuota(await actorFor(owner!), form({ teamId: team.id, scope: "CEILING", cpuCores: "64" }))).rejects.toMatchObject({ code: "forbidden" });
 
-    const saved = await setTeamQuota(await actorFor(admin!), form({ ...limit, cpuCores: "8", memoryGiB: "0.5", maxRunningPerMember: "2", stopAtBudget: "on" }));
+    const saved = await setTeamQuota(await actorFor(admin!), form({ ...limit, cpuCores: "8", memoryGiB: "0.5", maxRunningPerMember: "2", backupGiB: "50", stopAtBudget: "on" }));
     expect(saved.changed).toBe(true);
     const rows = await teamQuotaRows(team.id);
+    expect(rows.limit.backupGiB).toBe(50);
     // An admin can't switch stop-at-budget on or off: only the ceiling's counts.
     expect(rows.limit).toMatchObject({ cpuMillicores: 8000, memoryMiB: 512, maxRunningPerMember: 2, monthlyCpuCoreHours: null, stopAtBudget: false });
     expect(rows.effective).toMatchObject({ cpuMillicores: 8000, memoryMiB: 512, monthlyCpuCoreHours: 1000, stopAtBudget: true });
 
     // Saving the same values again changes nothing and audits nothing.
-    expect((await setTeamQuota(await actorFor(admin!), form({ ...limit, cpuCores: "8", memoryGiB: "0.5", maxRunningPerMember: "2" }))).changed).toBe(false);
+    expect((await setTeamQuota(await actorFor(admin!), form({ ...limit, cpuCores: "8", memoryGiB: "0.5", maxRunningPerMember: "2", backupGiB: "50" }))).changed).toBe(false);
     const entries = await auditLogFor(team.id);
     expect(entries.map((entry) => [entry.action, entry.actorId])).toEqual([
       ["quota.ceilings-changed", platform.id],

@@ -4,9 +4,11 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 
+import { requestBackup } from "@/lib/backups/request-backup";
 import { AppError } from "@/lib/errors";
 import { formAction } from "@/lib/forms/form-action";
 import { parametersFromForm } from "@/lib/forms/workspace-parameters";
+import { requestBackupSchema } from "@/lib/schemas/backups";
 import { bulkStopSchema, endAccessSchema, workspaceOperationSchema } from "@/lib/schemas/workspaces";
 import { idSchema } from "@/lib/schemas/fields";
 import { adminAccessForm, getAdminAccess } from "@/lib/workspaces/admin-access";
@@ -127,5 +129,15 @@ export const revokePortLinkAction = formAction({
   async perform(user, input) {
     await revokePortLink(user, input);
     return "Link revoked: it no longer opens the port.";
+  },
+});
+
+/** "Back up now": queues a backup (or finds the one under way); the page follows it until it ends. */
+export const requestBackupAction = formAction({
+  schema: requestBackupSchema,
+  async perform(user, input) {
+    await requestBackup(user, input.workspaceId);
+    revalidatePath(`/workspaces/${input.workspaceId}`);
+    return "Backing up the workspace's home.";
   },
 });

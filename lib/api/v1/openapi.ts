@@ -2,7 +2,7 @@ import { z } from "zod";
 import { API_ERROR_STATUS } from "@/lib/api/errors";
 import { API_SCOPES, SCOPE_DESCRIPTIONS, type ApiScope } from "@/lib/api-tokens/scopes";
 import { PODSPACE_VERSION } from "@/lib/version";
-import { apiSchemas, filesQuery, listWorkspacesQuery, WORKSPACE_OPERATIONS } from "./schemas";
+import { apiSchemas, backupFilesQuery, filesQuery, listWorkspacesQuery, WORKSPACE_OPERATIONS } from "./schemas";
 
 // The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json. Its
 // schemas are the zod schemas the routes parse and answer with (schemas.ts);
@@ -139,6 +139,33 @@ export const API_OPERATIONS: Operation[] = [
     `${workspacePath}/ports/{port}/forward`,
     "a TCP connection to the port in the workspace (what podspace port-forward opens): binary frames carry its bytes both ways; refused with 409 when nothing listens there",
   ),
+  { method: "get", path: `${workspacePath}/backups`, summary: "Its backups, newest first", scope: "read", responses: { 200: "BackupList" }, errors: [404] },
+  {
+    method: "post",
+    path: `${workspacePath}/backups`,
+    summary: "Back its home up now; a backup already queued or running is answered instead of a second",
+    scope: "workspaces:write",
+    responses: { 202: "Backup" },
+    errors: [404, 422],
+  },
+  {
+    method: "get",
+    path: "/backups/{id}/files",
+    summary: "A folder of a succeeded backup: its direct children",
+    scope: "read",
+    query: backupFilesQuery,
+    responses: { 200: "BackupFiles" },
+    errors: [404, 422],
+  },
+  {
+    method: "get",
+    path: "/backups/{id}/download",
+    summary: "A file of a succeeded backup as itself, or a folder as a tar archive, streamed",
+    scope: "exec",
+    query: backupFilesQuery,
+    responses: { 200: { contentType: "application/octet-stream", description: "The file, or the folder as a tar (application/x-tar), as an attachment" } },
+    errors: [404, 422],
+  },
   { method: "get", path: "/tokens", summary: "Your API tokens in force", scope: "read", responses: { 200: "TokenList" } },
   { method: "post", path: "/tokens", summary: "Create a token; its secret is in this answer only", scope: "tokens:write", body: "CreateToken", responses: { 201: "CreatedToken" }, errors: [403, 409, 422] },
   { method: "delete", path: "/tokens/{id}", summary: "Revoke a token", scope: "tokens:write", responses: { 204: null }, errors: [404] },

@@ -6,6 +6,8 @@ import type { WorkspaceListItem } from "@/lib/workspaces/list-workspaces";
 import { gitRepositorySchema, workspaceNameSchema, WORKSPACE_STATE_FILTERS } from "@/lib/schemas/workspaces";
 import { apiTokenNameSchema } from "@/lib/schemas/api-tokens";
 import type { TemplateCard } from "@/lib/templates/catalog";
+import type { BackupView } from "@/lib/backups/queries";
+import { BackupReason, BackupStatus } from "@/lib/generated/prisma/enums";
 
 // The shapes /api/v1 takes and gives, as zod schemas: the routes parse
 // requests and build responses with them, and openapi.ts describes the API
@@ -87,6 +89,12 @@ export const createWorkspaceBody = z
       })
       .optional()
       .describe("Resources and template parameters; the template's defaults fill in what is left out"),
+    restoreFrom: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("A succeeded backup's id (of a workspace of the same team you may read backups of): the new workspace's home starts as its copy"),
   })
   .register(apiSchemas, { id: "CreateWorkspace" });
 
@@ -203,6 +211,65 @@ export const execSocketStart = execRequest
 export const filesQuery = z.object({
   path: execString.min(1).max(4096).describe("A file or directory, relative to the home directory (absolute paths too)"),
 });
+
+export const apiBackup = z
+  .object({
+    id: z.string(),
+    workspaceId: z.string(),
+    reason: z.enum(BackupReason).describe("STOP: taken when it stopped; SCHEDULE: the team's interval; DELETE: before it was deleted; MANUAL: asked for"),
+    status: z.enum(BackupStatus),
+    snapshotId: z.string().nullable().describe("restic's snapshot id, once it succeeded"),
+    files: z.number().int().nullable(),
+    bytes: z.number().int().nullable().describe("What the snapshot holds"),
+    bytesAdded: z.number().int().nullable().describe("What it added to the team's repository, after deduplication"),
+    error: z.string().nullable().describe("Why it failed, or a warning for a snapshot some files were left out of"),
+    createdAt: isoDate,
+    startedAt: isoDate.nullable(),
+    finishedAt: isoDate.nullable(),
+    expiredAt: isoDate.nullable().describe("When the retention pass removed its snapshot"),
+  })
+  .register(apiSchemas, { id: "Backup" });
+
+export function toApiBackup(view: BackupView): z.infer<typeof apiBackup> {
+  return {
+    id: view.id,
+    workspaceId: view.workspaceId,
+    reason: view.reason,
+    status: view.status,
+    snapshotId: view.snapshotId,
+    files: view.files,
+    bytes: view.bytes,
+    bytesAdded: view.bytesAdded,
+    error: view.error,
+    createdAt: view.createdAt.toISOString(),
+    startedAt: view.startedAt?.toISOString() ?? null,
+    finishedAt: view.finishedAt?.toISOString() ?? null,
+    expiredAt: view.expiredAt?.toISOString() ?? null,
+  };
+}
+
+export const backupList = z.object({ backups: z.array(apiBackup).describe("Newest first") }).register(apiSchemas, { id: "BackupList" });
+
+export const backupFilesQuery = z.object({
+  path: z.string().max(4096).default("").describe("Relative to the home directory; empty for the home itself. No “..”"),
+});
+
+export const backupFiles = z
+  .object({
+    path: z.string().describe("The folder, relative to the home directory"),
+    entries: z
+      .array(
+        z.object({
+          name: z.string(),
+          path: z.string().describe("Relative to the home directory"),
+          type: z.enum(["dir", "file", "symlink", "other"]),
+          size: z.number().int().nullable().describe("Bytes, for files"),
+          mtime: isoDate,
+        }),
+      )
+      .describe("Its direct children, folders first"),
+  })
+  .register(apiSchemas, { id: "BackupFiles" });
 
 /** What the client sends after the start message. */
 export const execSocketInput = z.discriminatedUnion("type", [z.object({ type: z.literal("stdin"), data: z.string() }), z.object({ type: z.literal("eof") })]);

@@ -6,6 +6,7 @@ import { Badge } from "@/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/current-user";
 import { can } from "@/lib/authz";
+import { backupHealth } from "@/lib/backups/queries";
 import { platformHealth } from "@/lib/observability/health";
 
 export const metadata: Metadata = {
@@ -20,6 +21,7 @@ export default async function AdminHealthPage() {
   if (!can(actor, "user:administer")) notFound();
   const checks = await platformHealth();
   const failing = checks.filter((check) => !check.ok).length;
+  const backups = await backupHealth();
 
   return (
     <div className="flex flex-col gap-6">
@@ -56,6 +58,31 @@ export default async function AdminHealthPage() {
               <TableCell className="whitespace-normal break-words text-muted-foreground">{check.detail}</TableCell>
             </TableRow>
           ))}
+          {/* Where workspaces' backups go, and whether the daily check of each team's repository found it sound. */}
+          <TableRow>
+            <TableCell className="font-medium">Backups</TableCell>
+            <TableCell>
+              {!backups.store ? (
+                <Badge variant="outline">Off</Badge>
+              ) : backups.failingChecks.length > 0 ? (
+                <Badge variant="destructive">
+                  <CircleX aria-hidden="true" /> Failing
+                </Badge>
+              ) : (
+                <Badge variant="success">
+                  <CircleCheck aria-hidden="true" /> On
+                </Badge>
+              )}
+            </TableCell>
+            <TableCell className="whitespace-normal break-words text-muted-foreground">
+              {backups.store ? `Workspaces' homes are backed up with restic to ${backups.store}.` : "Turned off (PODSPACE_BACKUPS=off): no workspace is backed up."}
+              {backups.failingChecks.map((check) => (
+                <span key={check.slug} className="mt-1 block text-destructive">
+                  Team {check.slug}&apos;s repository failed its check{check.checkedAt ? ` of ${check.checkedAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}: {check.error}
+                </span>
+              ))}
+            </TableCell>
+          </TableRow>
         </TableBody>
       </Table>
     </div>

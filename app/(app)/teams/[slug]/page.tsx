@@ -8,6 +8,7 @@ import { Search, UserX } from "lucide-react";
 import { removeMemberAction } from "@/app/(app)/teams/actions";
 import { ActionButton } from "@/components/forms/action-button";
 import { AddMemberForm } from "@/components/teams/add-member-form";
+import { DeletedWorkspaceBackups } from "@/components/teams/deleted-workspace-backups";
 import { MemberRoleForm } from "@/components/teams/member-role-form";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -19,6 +20,7 @@ import { Pagination } from "@/components/ui/pagination";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/current-user";
 import { can, type Actor } from "@/lib/authz";
+import { listDeletedWorkspaceBackups } from "@/lib/backups/queries";
 import type { TeamRole } from "@/lib/generated/prisma/enums";
 import { memberListQuerySchema, ROLE_LABELS, TEAM_ROLES } from "@/lib/schemas/teams";
 import { getTeamForActor } from "@/lib/teams/get-team";
@@ -103,6 +105,7 @@ export default async function TeamPage({ params, searchParams }: TeamPageProps) 
   const query = memberListQuerySchema.parse(await searchParams);
   const members = await listMembers(user, team.id, query);
   const canManage = can(user, "team:manage-members", { teamId: team.id });
+  const deletedBackups = await listDeletedWorkspaceBackups(user, team.id);
 
   return (
     <div className="flex flex-col gap-6">
@@ -190,6 +193,24 @@ export default async function TeamPage({ params, searchParams }: TeamPageProps) 
           </>
         )}
       </section>
+
+      {deletedBackups && deletedBackups.length > 0 ? (
+        <section aria-labelledby="deleted-backups-heading" className="flex flex-col gap-3">
+          <div className="flex flex-col gap-1">
+            <h2 id="deleted-backups-heading" className="text-base font-semibold">
+              Backups of deleted workspaces
+            </h2>
+            <p className="text-sm text-muted-foreground">
+              {team.role === "MEMBER" ? "Your deleted workspaces'" : "The team's deleted workspaces'"} homes, kept for {team.name}&apos;s retention (
+              <Link href={`/teams/${team.slug}/settings`} className="underline underline-offset-4">
+                Settings
+              </Link>
+              ): browse and download their files, or restore one into a new workspace.
+            </p>
+          </div>
+          <DeletedWorkspaceBackups rows={deletedBackups} />
+        </section>
+      ) : null}
     </div>
   );
 }

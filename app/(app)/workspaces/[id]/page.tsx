@@ -20,7 +20,11 @@ import { PortsList } from "@/components/workspaces/ports-list";
 import { ResumeOnOpen } from "@/components/workspaces/resume-on-open";
 import { SettingsDialog } from "@/components/workspaces/settings-dialog";
 import { formatResources, updateOffer } from "@/components/workspaces/workspace-format";
+import { WorkspaceBackups } from "@/components/workspaces/workspace-backups";
 import { requireUser } from "@/lib/auth/current-user";
+import { can } from "@/lib/authz";
+import { listWorkspaceBackups } from "@/lib/backups/queries";
+import { backupStore } from "@/lib/backups/store";
 import { AppError } from "@/lib/errors";
 import { lifecycleNotice } from "@/lib/workspaces/lifecycle-notice";
 import { getWorkspaceForActor, toStateView, type WorkspaceDetail } from "@/lib/workspaces/get-workspace";
@@ -59,6 +63,9 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
   const user = await requireUser();
   const { template } = workspace;
   const notice = await lifecycleNotice(workspace.id);
+  const backupsOn = backupStore() !== null;
+  // Its owner's and the team's owners' and admins'; nothing to show where backups are off and none were taken.
+  const backups = can(user, "workspace:read-backups", { teamId: workspace.team.id, ownerId: workspace.owner.id }) ? await listWorkspaceBackups(user, workspace.id) : null;
 
   return (
     <WorkspaceLiveProvider workspaceId={workspace.id} initialState={toStateView(workspace)} initialEvents={workspace.events}>
@@ -145,6 +152,15 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
             {workspace.canGetAdminAccess ? <AdminAccessDialog workspace={{ id: workspace.id, name: workspace.name }} /> : null}
           </div>
         )}
+
+        {backups && (backupsOn || backups.length > 0) ? (
+          <WorkspaceBackups
+            workspaceId={workspace.id}
+            templateSlug={template.slug}
+            backups={backups}
+            canBackUp={backupsOn && workspace.canOperate && workspace.desiredState !== "DELETED"}
+          />
+        ) : null}
 
         <div className="grid gap-8 lg:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
           <section aria-labelledby="progress-heading" className="flex flex-col gap-3">

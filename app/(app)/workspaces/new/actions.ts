@@ -16,6 +16,7 @@ function formToInput(values: Record<string, string>) {
     templateSlug: values.templateSlug,
     gitRepository: values.gitRepository,
     parameters: parametersFromForm(values),
+    restoreFrom: values.restoreFrom,
   };
 }
 

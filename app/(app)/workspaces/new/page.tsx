@@ -6,7 +6,9 @@ import { Card, CardContent } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { CreateWorkspaceForm, type CreateFormTeam } from "@/components/workspaces/create-workspace-form";
 import { TemplatePicker } from "@/components/workspaces/template-picker";
+import { backupTime } from "@/components/backups/backup-status";
 import { requireUser } from "@/lib/auth/current-user";
+import { findRestorableBackup } from "@/lib/backups/queries";
 import { headroom, teamLimits, teamUsage } from "@/lib/quotas/usage";
 import { getTemplate, listTemplates } from "@/lib/templates/catalog";
 import { selectedTeam } from "@/lib/teams/selected-team";
@@ -20,7 +22,11 @@ type NewWorkspacePageProps = { searchParams: Promise<Record<string, string | str
 
 export default async function NewWorkspacePage({ searchParams }: NewWorkspacePageProps) {
   const user = await requireUser();
-  const slug = (await searchParams).template;
+  const query = await searchParams;
+  // "Restore into a new workspace": from the backed-up workspace's template unless another is picked.
+  const restore = typeof query.restoreFrom === "string" && query.restoreFrom !== "" ? await findRestorableBackup(user, query.restoreFrom) : null;
+  if (query.restoreFrom && !restore) notFound();
+  const slug = query.template ?? restore?.templateSlug;
 
   if (typeof slug !== "string" || slug === "") {
     const templates = (await listTemplates(user)).filter((template) => !template.archivedAt);
@@ -64,13 +70,15 @@ export default async function NewWorkspacePage({ searchParams }: NewWorkspacePag
     );
   }
 
+  // A backup restores into its own team only.
+  const teamsOfChoice = restore ? user.teams.filter((team) => team.id === restore.teamId) : user.teams;
   const teams: CreateFormTeam[] = await Promise.all(
-    user.teams.map(async (team) => {
+    teamsOfChoice.map(async (team) => {
       const [usage, limits] = await Promise.all([teamUsage(team.id), teamLimits(team.id)]);
       return { id: team.id, name: team.name, left: headroom(usage, limits) };
     }),
   );
-  const defaultTeam = (await selectedTeam(user)) ?? user.teams[0]!;
+  const defaultTeam = restore ? teams[0]! : ((await selectedTeam(user)) ?? user.teams[0]!);
 
   return (
     <div className="flex max-w-3xl flex-col gap-6">
@@ -87,6 +95,7 @@ export default async function NewWorkspacePage({ searchParams }: NewWorkspacePag
             }}
             teams={teams}
             defaultTeamId={defaultTeam.id}
+            restore={restore ? { id: restore.id, description: `${restore.workspaceName}'s backup of ${backupTime(restore.finishedAt)}` } : undefined}
           />
         </CardContent>
       </Card>

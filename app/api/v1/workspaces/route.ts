@@ -30,7 +30,14 @@ export const POST = apiRoute("workspaces:write", async ({ request, actor }) => {
   const body = await readJson(request, createWorkspaceBody);
   const { id, created } = await createWorkspace(
     actor,
-    { name: body.name, teamId: await teamIdFromSlug(actor, body.team), templateSlug: body.template, gitRepository: body.gitRepository, parameters: body.parameters },
+    {
+      name: body.name,
+      teamId: await teamIdFromSlug(actor, body.team),
+      templateSlug: body.template,
+      gitRepository: body.gitRepository,
+      parameters: body.parameters,
+      restoreFrom: body.restoreFrom,
+    },
     { idempotencyKey: key },
   );
   const status = created ? 201 : 200;

@@ -2,9 +2,11 @@
 
 import { revalidatePath } from "next/cache";
 
+import { setBackupSettings } from "@/lib/backups/team-settings";
 import { formAction } from "@/lib/forms/form-action";
 import { setTeamPortShareCap } from "@/lib/ports/share-port";
 import { createServiceAccountSchema, createServiceAccountTokenSchema, serviceAccountSchema } from "@/lib/schemas/api-tokens";
+import { backupSettingsSchema } from "@/lib/schemas/backups";
 import { portShareCapSchema, SHARE_CAP_LABELS } from "@/lib/schemas/ports";
 import { warmPoolSizeSchema } from "@/lib/schemas/warm-pools";
 import { createServiceAccount, createServiceAccountToken, removeServiceAccount } from "@/lib/teams/service-accounts";
@@ -58,5 +60,16 @@ export const setWarmPoolSizeAction = formAction({
     await setWarmPoolSize(user, input);
     revalidatePath("/teams/[slug]/settings", "page");
     return input.size === 0 ? "Saved. The pool's workspaces are being deleted." : `Saved. The pool fills up to ${input.size} in the background.`;
+  },
+});
+
+/** How long deleted workspaces' backups are kept, and how often running ones are backed up; audited. */
+export const setBackupSettingsAction = formAction({
+  schema: backupSettingsSchema,
+  async perform(user, input) {
+    await setBackupSettings(user, input);
+    revalidatePath("/teams/[slug]/settings", "page");
+    const often = input.intervalHours === null ? "when they stop" : `every ${input.intervalHours} h while they run, and when they stop`;
+    return `Saved. Workspaces are backed up ${often}; a deleted workspace's backups are kept ${input.retentionDays} days.`;
   },
 });

@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 
+import { BackupSettingsForm } from "@/components/teams/backup-settings-form";
 import { PortShareCapForm } from "@/components/teams/port-share-cap-form";
 import { ServiceAccounts } from "@/components/teams/service-accounts";
 import { WarmPools } from "@/components/teams/warm-pools";
@@ -10,6 +11,8 @@ import { BackLink } from "@/components/ui/back-link";
 import { Card, CardContent } from "@/components/ui/card";
 import { requireUser } from "@/lib/auth/current-user";
 import { can } from "@/lib/authz";
+import { getBackupSettings } from "@/lib/backups/team-settings";
+import { backupStore } from "@/lib/backups/store";
 import { teamShareCaps } from "@/lib/ports/port-policy";
 import { narrowest } from "@/lib/ports/share-level";
 import { SHARE_CAP_LABELS } from "@/lib/schemas/ports";
@@ -55,6 +58,7 @@ export default async function TeamSettingsPage({ params }: SettingsPageProps) {
   const canEdit = can(user, "team:manage-quotas", { teamId: team.id });
   const serviceAccounts = can(user, "team:manage-members", { teamId: team.id }) ? await listServiceAccounts(user, team.id) : null;
   const warmPools = await listWarmPools(user, team.id);
+  const backups = backupStore() ? await getBackupSettings(user, team.id) : null;
 
   return (
     <div className="flex flex-col gap-6">
@@ -92,6 +96,23 @@ export default async function TeamSettingsPage({ params }: SettingsPageProps) {
       >
         {warmPools.length > 0 ? <WarmPools teamId={team.id} pools={warmPools} canEdit={canEdit} /> : <p className="text-sm">The catalog has no templates yet.</p>}
       </SettingsSection>
+
+      {backups ? (
+        <SettingsSection
+          id="backups"
+          title="Backups"
+          description="Each workspace's home is backed up, encrypted, when it stops and before it is deleted, and on this schedule while it runs. A deleted workspace's backups stay restorable (on the team's page) for the days set here."
+        >
+          {canEdit ? (
+            <BackupSettingsForm teamId={team.id} retentionDays={backups.retentionDays} intervalHours={backups.intervalHours} />
+          ) : (
+            <p className="text-sm">
+              Running workspaces are backed up {backups.intervalHours === null ? "only when they stop" : `every ${backups.intervalHours} h`}; deleted
+              workspaces&apos; backups are kept {backups.retentionDays} days. Team owners and admins change this.
+            </p>
+          )}
+        </SettingsSection>
+      ) : null}
 
       {serviceAccounts ? (
         <SettingsSection
