@@ -2,6 +2,7 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { recordAudit } from "@/lib/audit";
 import { logger } from "@/lib/observability/logger";
 import { metrics } from "@/lib/observability/metrics";
+import { teamQuotaRows } from "@/lib/quotas/limits";
 import { WORKSPACE_HOME, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { templateSpec } from "@/lib/templates/spec";
 import { runtimeSpecInclude, toRuntimeSpec } from "@/lib/workspaces/runtime-spec";
@@ -67,7 +68,7 @@ export async function runBackup(backupId: string, deps: BackupDeps, signal?: Abo
   const { db, runtime } = deps;
   const backup = await db.backup.findUniqueOrThrow({
     where: { id: backupId },
-    include: { workspace: { include: runtimeSpecInclude }, team: { select: { backupBytes: true, quotas: { where: { scope: "LIMIT" }, select: { backupGiB: true } } } } },
+    include: { workspace: { include: runtimeSpecInclude }, team: { select: { backupBytes: true } } },
   });
   const startedAt = new Date();
   await db.backup.update({ where: { id: backupId }, data: { status: "RUNNING", startedAt } });
@@ -114,7 +115,8 @@ export async function runBackup(backupId: string, deps: BackupDeps, signal?: Abo
 
   const store = backupStore();
   if (!store) return finish({ error: backupsOffReason()! });
-  const limitGiB = backup.team.quotas[0]?.backupGiB ?? null;
+  // The team's own limit or the platform's ceiling, whichever is lower.
+  const limitGiB = (await teamQuotaRows(backup.teamId, db)).effective.backupGiB;
   // Not the last backup before a delete: refusing it would keep the workspace forever (backup-before-delete.ts).
   if (backup.reason !== "DELETE" && limitGiB !== null && backup.team.backupBytes !== null && backup.team.backupBytes > BigInt(limitGiB) * 2n ** 30n) {
     return finish({ error: `The team's backups take ${formatBytes(backup.team.backupBytes)}, over its quota of ${limitGiB} GiB` });

@@ -8,7 +8,7 @@ import type { BackupReason, BackupStatus } from "@/lib/generated/prisma/enums";
 import { WORKSPACE_HOME } from "@/lib/runtime/types";
 import { idSchema } from "@/lib/schemas/fields";
 import { jsonLines, restic, runRestic, streamRestic } from "./restic";
-import { backupStore, describeStore, type BackupStore } from "./store";
+import { backupsOffReason, backupStore, describeStore, type BackupStore } from "./store";
 
 // What people see of backups: a workspace's list, the team's backups of
 // deleted workspaces, a snapshot's folders, and a file or folder out of one.
@@ -201,7 +201,7 @@ async function readableSnapshot(actor: Actor, backupId: string, { reaches }: Rea
   if (!backup || !can(actor, "workspace:read-backups", backup.workspace) || (reaches && !reaches(backup.workspaceId))) throw backupNotFound();
   if (backup.status !== "SUCCEEDED" || !backup.snapshotId || backup.expiredAt) throw new AppError("invalid", "That backup has no snapshot to read (it failed, is not done yet, or expired).");
   const store = backupStore();
-  if (!store) throw new AppError("invalid", "Backups are turned off on this Podspace.");
+  if (!store) throw new AppError("invalid", backupsOffReason()!);
   return { id: backup.id, teamId: backup.teamId, workspaceId: backup.workspaceId, snapshotId: backup.snapshotId, store };
 }
 
@@ -323,6 +323,8 @@ export function downloadResponse(download: BackupDownload): Response {
 export interface BackupHealth {
   /** Where backups go, for people; null when they are off. */
   store: string | null;
+  /** Why they are off (turned off, or restic missing); null when they are on. */
+  offReason: string | null;
   /** The teams whose repository's last daily check (restic check) found something wrong. */
   failingChecks: { slug: string; error: string; checkedAt: Date | null }[];
 }
@@ -330,11 +332,11 @@ export interface BackupHealth {
 /** Backups on /admin/health (platform admins only: it names every team). */
 export async function backupHealth(): Promise<BackupHealth> {
   const store = backupStore();
-  if (!store) return { store: null, failingChecks: [] };
+  if (!store) return { store: null, offReason: backupsOffReason(), failingChecks: [] };
   const failing = await getDb().team.findMany({
     where: { backupCheckError: { not: null } },
     select: { slug: true, backupCheckError: true, backupCheckedAt: true },
     orderBy: { slug: "asc" },
   });
-  return { store: describeStore(store), failingChecks: failing.map((team) => ({ slug: team.slug, error: team.backupCheckError!, checkedAt: team.backupCheckedAt })) };
+  return { store: describeStore(store), offReason: null, failingChecks: failing.map((team) => ({ slug: team.slug, error: team.backupCheckError!, checkedAt: team.backupCheckedAt })) };
 }

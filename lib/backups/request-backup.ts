@@ -4,7 +4,7 @@ import { AppError } from "@/lib/errors";
 import { workspaceNotFound } from "@/lib/workspaces/operate-workspace";
 import { wakeBackups } from "./backup-trigger";
 import { enqueueBackup } from "./queue";
-import { backupStore } from "./store";
+import { backupsOffReason, backupStore } from "./store";
 
 // A backup someone asks for (the workspace page's Back up now, the API): one
 // at a time per workspace, taken by the backup loop on the leader.
@@ -18,7 +18,7 @@ export async function requestBackup(actor: Actor, workspaceId: string): Promise<
     // As everywhere in lib/workspaces: a workspace the actor may not operate is one they don't learn about.
     if (!workspace || !can(actor, "workspace:operate", workspace)) throw workspaceNotFound();
     if (workspace.state === "DELETED" || workspace.desiredState === "DELETED") throw new AppError("invalid", "This workspace is deleted, or being deleted: it is backed up before it goes.");
-    if (!backupStore()) throw new AppError("invalid", "Backups are turned off on this Podspace.");
+    if (!backupStore()) throw new AppError("invalid", backupsOffReason()!);
     const open = await tx.backup.findFirst({ where: { workspaceId, status: { in: ["PENDING", "RUNNING"] } }, select: { id: true } });
     if (open) return { backup: open, created: false };
     return { backup: await enqueueBackup(tx, { workspaceId, teamId: workspace.teamId, reason: "MANUAL", requestedById: actor.id }), created: true };

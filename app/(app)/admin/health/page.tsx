@@ -75,7 +75,7 @@ export default async function AdminHealthPage() {
               )}
             </TableCell>
             <TableCell className="whitespace-normal break-words text-muted-foreground">
-              {backups.store ? `Workspaces' homes are backed up with restic to ${backups.store}.` : "Turned off (PODSPACE_BACKUPS=off): no workspace is backed up."}
+              {backups.store ? `Workspaces' homes are backed up with restic to ${backups.store}.` : `${backups.offReason} No workspace is backed up.`}
               {backups.failingChecks.map((check) => (
                 <span key={check.slug} className="mt-1 block text-destructive">
                   Team {check.slug}&apos;s repository failed its check{check.checkedAt ? ` of ${check.checkedAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}: {check.error}
