@@ -166,6 +166,7 @@ export function UsageDashboard(props: DashboardProps) {
           <Figure label="Memory GiB-hours" value={formatAmount(totals.memoryGiBHours)} />
           <Figure label="Storage GiB-days" value={formatAmount(totals.storageGiBDays)} />
           <Figure label="Workspace-hours" value={formatAmount(totals.workspaceHours)} />
+          <Figure label="Backup GiB-days" value={formatAmount(totals.backupGiBDays)} hint="the team's backups, measured daily" />
           <Figure label="Active users" value={String(totals.activeUsers)} hint="ran a workspace in the period" />
           <Figure
             label="Average session"

@@ -20,7 +20,13 @@ export interface SeriesPoint extends Amounts {
 }
 
 export interface UsageReport {
-  totals: Amounts & { activeUsers: number; sessions: number; averageSessionHours: number | null };
+  totals: Amounts & {
+    activeUsers: number;
+    sessions: number;
+    averageSessionHours: number | null;
+    /** The team's backup repository, measured once a day (lib/backups/upkeep.ts), summed over the period's days. */
+    backupGiBDays: number;
+  };
   /** The series' keys, largest first, with their labels. */
   keys: Array<{ key: string; label: string }>;
   series: SeriesPoint[];
@@ -53,12 +59,13 @@ export async function usageReport(teamId: string | null, period: Period, by: Bre
   const where: Prisma.UsageDailyRollupWhereInput = { day: { gte: period.from, lt: period.until }, ...(teamId ? { teamId } : {}) };
   const column = COLUMN[by];
 
-  const [total, users, perDay, perKey, perWorkspace] = await Promise.all([
+  const [total, users, perDay, perKey, perWorkspace, backups] = await Promise.all([
     db.usageDailyRollup.aggregate({ where, _sum: { ...SUMS, computeSessions: true, computeSessionSeconds: true } }),
     db.usageDailyRollup.groupBy({ by: ["userId"], where: { ...where, workspaceSeconds: { gt: 0 } } }),
     db.usageDailyRollup.groupBy({ by: ["day", column], where, _sum: SUMS }),
     db.usageDailyRollup.groupBy({ by: [column], where, _sum: SUMS, orderBy: { _sum: { cpuMillicoreSeconds: "desc" } } }),
     db.usageDailyRollup.groupBy({ by: ["workspaceId"], where, _sum: SUMS, orderBy: { _sum: { cpuMillicoreSeconds: "desc" } }, take: TOP_WORKSPACES }),
+    db.backupStorageDay.aggregate({ where: { day: { gte: period.from, lt: period.until }, ...(teamId ? { teamId } : {}) }, _sum: { bytes: true } }),
   ]);
 
   const ranked = perKey.map((row) => row[column] as string);
@@ -90,6 +97,7 @@ export async function usageReport(teamId: string | null, period: Period, by: Bre
       activeUsers: users.length,
       sessions,
       averageSessionHours: sessions > 0 ? Number(total._sum.computeSessionSeconds ?? 0n) / sessions / 3600 : null,
+      backupGiBDays: Number(backups._sum.bytes ?? 0n) / 2 ** 30,
     },
     keys: [
       ...ranked.filter((key) => shown.has(key)).map((key) => ({ key, label: labels.get(key) ?? key })),

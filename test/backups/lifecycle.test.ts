@@ -12,6 +12,8 @@ import { getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import type { BackupReason, WorkspaceState } from "@/lib/generated/prisma/enums";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
+import { periodOf } from "@/lib/usage/period";
+import { usageReport } from "@/lib/usage/report";
 import type { WorkspaceRuntime } from "@/lib/runtime/types";
 import { createWorkspace } from "@/lib/workspaces/create-workspace";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
@@ -172,6 +174,9 @@ describe("workspace backups through the lifecycle", { timeout: 120_000 }, () => 
     expect(team.backupCheckError).toBeNull();
     expect(team.backupBytes).toBeGreaterThan(0n);
     expect(team.backupStorageDays.map((day) => day.bytes)).toEqual([team.backupBytes]);
+    // The team's usage counts it, in GiB-days.
+    const { totals } = await usageReport(teamId, periodOf({ period: "30d", by: "user" }), "user");
+    expect(totals.backupGiBDays).toBeCloseTo(Number(team.backupBytes) / 2 ** 30, 12);
   });
 
   it("keeps a workspace whose final backup fails, home and all, DELETING until the store is back", async () => {
