@@ -49,6 +49,8 @@ describe("the workspace page's terminal on Kubernetes", () => {
         PODSPACE_RUNTIME: "kubernetes",
         KUBECONFIG: controlPlane.kubeconfigPath,
         PODSPACE_K8S_STORAGE_CLASS: TEST_STORAGE_CLASS,
+        // On Kubernetes backups need an S3 bucket, which this test of the terminal does without.
+        PODSPACE_BACKUPS: "off",
       },
     });
     const templateVersionId = await seedTemplate(database.url, SPEC);
