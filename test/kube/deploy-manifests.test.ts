@@ -117,7 +117,7 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
   it("references secrets by name only and writes none", () => {
     expect(objects.filter((object) => object.kind === "Secret")).toEqual([]);
     const referenced = (container.env ?? []).filter((variable) => variable.valueFrom?.secretKeyRef).map((variable) => variable.name);
-    expect(referenced.sort()).toEqual(["AUTH_SECRET", "DATABASE_URL", "PODSPACE_METRICS_TOKEN", "PODSPACE_OIDC_PROVIDERS"]);
+    expect(referenced.sort()).toEqual(["AUTH_SECRET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "DATABASE_URL", "PODSPACE_BACKUP_KEY", "PODSPACE_METRICS_TOKEN", "PODSPACE_OIDC_PROVIDERS"]);
     for (const configMap of objects.filter((object): object is V1ConfigMap => object.kind === "ConfigMap")) {
       expect(Object.keys(configMap.data ?? {})).not.toEqual(expect.arrayContaining(["DATABASE_URL"]));
       expect(Object.keys(configMap.data ?? {}).filter((key) => referenced.includes(key))).toEqual([]);
