@@ -109,6 +109,10 @@ describe("workspace backups", () => {
     await screenshot(page, "backups-4-restored");
     // Its home has the files.
     expect(await sh(restoredId, "cat project/notes.txt && ls project/src")).toBe(`${NOTES}main.c\n`);
+    // Stopping it backs it up, and its page's list follows without a reload.
+    await page.getByRole("button", { name: "Stop notebook-restored" }).click();
+    const stopped = page.getByRole("region", { name: "Backups" }).getByRole("row").filter({ hasText: "Stopped" });
+    await stopped.getByText("Succeeded").waitFor({ timeout: 120_000 });
     expect(errors).toEqual([]);
 
     // Downloading is audited.

@@ -1,6 +1,8 @@
 "use client";
 
+import * as React from "react";
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { Archive } from "lucide-react";
 
 import { requestBackupAction } from "@/app/(app)/workspaces/actions";
@@ -13,6 +15,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { formatBytes } from "@/lib/backups/format";
 import type { BackupView } from "@/lib/backups/queries";
 import { AutoRefresh } from "./auto-refresh";
+import { useWorkspaceLive } from "./workspace-live";
 import { formatDateTime, formatRelative } from "./workspace-format";
 
 type WorkspaceBackupsProps = {
@@ -25,6 +28,24 @@ type WorkspaceBackupsProps = {
 };
 
 const bytes = (value: number | null) => (value === null ? "—" : formatBytes(value));
+
+/**
+ * Re-renders the list when the page's live events say a backup was queued
+ * or ended behind its back: a stop queues one, the loop ends it. (Pending
+ * and running ones are followed by AutoRefresh from then on.)
+ */
+function RefreshOnBackupEvents() {
+  const router = useRouter();
+  const { events } = useWorkspaceLive();
+  const latest = events.findLast((event) => event.step === "backup" || event.data?.to === "STOPPED")?.id;
+  const seen = React.useRef(latest);
+  React.useEffect(() => {
+    if (latest === seen.current) return;
+    seen.current = latest;
+    router.refresh();
+  }, [latest, router]);
+  return null;
+}
 
 /**
  * The workspace page's Backups: each snapshot of its home, why and when it
@@ -42,6 +63,7 @@ function WorkspaceBackups({ workspaceId, templateSlug, backups, canBackUp }: Wor
   return (
     <section aria-labelledby="backups-heading" className="flex flex-col gap-3">
       <AutoRefresh active={busy} />
+      <RefreshOnBackupEvents />
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h2 id="backups-heading" className="text-base font-semibold">
           Backups
