@@ -98,6 +98,12 @@ describe("workspace backups", () => {
     await page.waitForURL(/\/workspaces\/new\?template=backup-ide&restoreFrom=/);
     await page.getByRole("note").getByText(/Its home starts as a copy of notebook's backup of \d{4}-\d\d-\d\d \d\d:\d\d UTC/).waitFor();
     await screenshot(page, "backups-3-restore-form");
+    // Another template may be picked: the backup goes with it.
+    await page.getByRole("main").getByRole("link", { name: "Templates" }).click();
+    await page.getByText(/Pick the template to build it from; its home starts as a copy of notebook's backup/).waitFor();
+    await page.getByRole("list", { name: "Templates" }).getByRole("link", { name: /Backup IDE/ }).click();
+    await page.waitForURL(/\/workspaces\/new\?template=backup-ide&restoreFrom=/);
+    await page.getByRole("note").getByText(/Its home starts as a copy of notebook's backup/).waitFor();
     await page.getByLabel("Name", { exact: true }).fill("notebook-restored");
     await page.getByRole("button", { name: "Create workspace" }).click();
     await page.waitForURL(/\/workspaces\/(?!new)[^/?]+$/);

@@ -7,7 +7,8 @@ import type { TemplateCard } from "@/lib/templates/catalog";
 import { formatNumber } from "./workspace-format";
 
 /** The catalog's templates as links to the create form, for /workspaces/new without ?template. */
-function TemplatePicker({ templates }: { templates: TemplateCard[] }) {
+/** `restoreFrom`: the backup the new workspace restores, carried to the template's form. */
+function TemplatePicker({ templates, restoreFrom }: { templates: TemplateCard[]; restoreFrom?: string }) {
   if (templates.length === 0) {
     return (
       <EmptyState
@@ -23,7 +24,7 @@ function TemplatePicker({ templates }: { templates: TemplateCard[] }) {
       {templates.map((template) => (
         <li key={template.id}>
           <Link
-            href={`/workspaces/new?template=${encodeURIComponent(template.slug)}`}
+            href={`/workspaces/new?template=${encodeURIComponent(template.slug)}${restoreFrom ? `&restoreFrom=${encodeURIComponent(restoreFrom)}` : ""}`}
             className="flex h-full flex-col gap-3 rounded-lg border bg-card p-5 text-card-foreground shadow-xs outline-none transition-colors hover:border-primary/50 hover:bg-accent/40 focus-visible:ring-2 focus-visible:ring-ring"
           >
             <div className="flex items-start justify-between gap-2">

@@ -35,9 +35,11 @@ export default async function NewWorkspacePage({ searchParams }: NewWorkspacePag
         <div className="flex flex-col gap-2">
           <BackLink href="/workspaces">Workspaces</BackLink>
           <h1 className="text-2xl font-semibold tracking-tight">New workspace</h1>
-          <p className="text-sm text-muted-foreground">Pick the template to build it from.</p>
+          <p className="text-sm text-muted-foreground">
+            Pick the template to build it from{restore ? `; its home starts as a copy of ${restore.workspaceName}'s backup of ${backupTime(restore.finishedAt)}` : ""}.
+          </p>
         </div>
-        <TemplatePicker templates={templates} />
+        <TemplatePicker templates={templates} restoreFrom={restore?.id} />
       </div>
     );
   }
@@ -48,7 +50,8 @@ export default async function NewWorkspacePage({ searchParams }: NewWorkspacePag
 
   const heading = (
     <div className="flex flex-col gap-2">
-      <BackLink href="/workspaces/new">Templates</BackLink>
+      {/* Another template for a restore keeps the backup. */}
+      <BackLink href={restore ? `/workspaces/new?restoreFrom=${encodeURIComponent(restore.id)}&template=` : "/workspaces/new"}>Templates</BackLink>
       <h1 className="text-2xl font-semibold tracking-tight">New workspace</h1>
       <p className="text-sm text-muted-foreground">
         From <span className="font-medium text-foreground">{template.name}</span> version {template.latest.version}
