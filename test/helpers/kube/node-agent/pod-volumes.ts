@@ -18,8 +18,12 @@ export interface Mount {
   readOnly: boolean;
 }
 
+// By absolute path: the script runs with the container's environment, whose PATH may lead nowhere.
 const UNSHARE = tool("unshare");
 const MOUNT = tool("mount");
+const SH = tool("sh");
+const MKDIR = tool("mkdir");
+const DIRNAME = tool("dirname");
 
 /** The container's mounts, host side resolved; throws VolumeNotReady while a claim or a Secret isn't there yet. */
 export async function containerMounts(core: CoreV1Api, pod: V1Pod, container: V1Container, podDir: string): Promise<Mount[]> {
@@ -41,7 +45,7 @@ export function withMounts(mounts: Mount[], command: string[]): string[] {
   // Mount points are made as the source is: a directory, or an empty file.
   const script = [
     'while [ "$1" != -- ]; do',
-    '  if [ -d "$1" ]; then mkdir -p "$2"; else mkdir -p "$(dirname "$2")" && { [ -e "$2" ] || : > "$2"; }; fi || exit 126',
+    `  if [ -d "$1" ]; then ${MKDIR} -p "$2"; else ${MKDIR} -p "$(${DIRNAME} "$2")" && { [ -e "$2" ] || : > "$2"; }; fi || exit 126`,
     `  ${MOUNT} --bind "$1" "$2" || exit 126`,
     `  if [ "$3" = ro ]; then ${MOUNT} -o remount,bind,ro "$2" || exit 126; fi`,
     "  shift 3",
@@ -49,7 +53,7 @@ export function withMounts(mounts: Mount[], command: string[]): string[] {
     'shift; exec "$@"',
   ].join("\n");
   const args = mounts.flatMap((mount) => [mount.source, mount.target, mount.readOnly ? "ro" : "rw"]);
-  return [UNSHARE, "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh", ...args, "--", ...command];
+  return [UNSHARE, "--mount", "--propagation", "private", "--", SH, "-c", script, "sh", ...args, "--", ...command];
 }
 
 /** The Secret's keys (or the items asked for) as files of the pod, in the volume's mode. */
