@@ -1,8 +1,5 @@
-import Link from "next/link";
-
-import { backupTime, REASON_LABELS, restoreHref } from "@/components/backups/backup-status";
-import { BrowseDialog } from "@/components/backups/browse-dialog";
-import { Button } from "@/components/ui/button";
+import { BackupActions } from "@/components/backups/backup-actions";
+import { backupTime, REASON_LABELS } from "@/components/backups/backup-status";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { formatBytes } from "@/lib/backups/format";
 import type { DeletedWorkspaceBackup } from "@/lib/backups/queries";
@@ -48,14 +45,7 @@ export function DeletedWorkspaceBackups({ rows }: { rows: DeletedWorkspaceBackup
                 {backup.files === null ? null : <span className="block text-xs text-muted-foreground">{backup.files.toLocaleString("en")} files</span>}
               </TableCell>
               <TableCell>
-                <div className="flex justify-end gap-2">
-                  <BrowseDialog backupId={backup.id} label={label} />
-                  <Button asChild variant="outline" size="sm">
-                    <Link href={restoreHref(backup.id, workspace.templateSlug)} aria-label={`Restore ${label} into a new workspace`}>
-                      Restore…
-                    </Link>
-                  </Button>
-                </div>
+                <BackupActions backupId={backup.id} label={label} templateSlug={workspace.templateSlug} />
               </TableCell>
             </TableRow>
           );

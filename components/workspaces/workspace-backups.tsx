@@ -1,15 +1,13 @@
 "use client";
 
 import * as React from "react";
-import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { Archive } from "lucide-react";
 
 import { requestBackupAction } from "@/app/(app)/workspaces/actions";
-import { BackupStatusBadge, backupLabel, inProgress, REASON_LABELS, restoreHref } from "@/components/backups/backup-status";
-import { BrowseDialog } from "@/components/backups/browse-dialog";
+import { BackupActions } from "@/components/backups/backup-actions";
+import { BackupStatusBadge, backupLabel, inProgress, REASON_LABELS } from "@/components/backups/backup-status";
 import { ActionButton } from "@/components/forms/action-button";
-import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { formatBytes } from "@/lib/backups/format";
@@ -122,14 +120,7 @@ function WorkspaceBackups({ workspaceId, templateSlug, backups, canBackUp }: Wor
                   <TableCell className="text-right tabular-nums">{bytes(backup.bytesAdded)}</TableCell>
                   <TableCell>
                     {restorable ? (
-                      <div className="flex justify-end gap-2">
-                        <BrowseDialog backupId={backup.id} label={backupLabel(backup)} />
-                        <Button asChild variant="outline" size="sm">
-                          <Link href={restoreHref(backup.id, templateSlug)} aria-label={`Restore ${backupLabel(backup)} into a new workspace`}>
-                            Restore…
-                          </Link>
-                        </Button>
-                      </div>
+                      <BackupActions backupId={backup.id} label={backupLabel(backup)} templateSlug={templateSlug} />
                     ) : null}
                   </TableCell>
                 </TableRow>
