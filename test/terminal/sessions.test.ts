@@ -162,6 +162,8 @@ describe("TerminalHub", () => {
       await hub.attach(target(shell, slow));
       slow.bufferedAmount = 101;
       shell.emit("x");
+      // Sent, and the watermarks looked at, once this turn of the event loop is done.
+      vi.advanceTimersByTime(0);
       expect(shell.paused).toBe(true);
       slow.bufferedAmount = 50;
       vi.advanceTimersByTime(100);
@@ -192,6 +194,34 @@ describe("TerminalHub", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("sends a turn's output as one message, to a socket attached mid-turn once", async () => {
+    const hub = new TerminalHub({ keepAliveMs: 5_000 });
+    const shell = fakeShell();
+    const first = fakeSocket();
+    await hub.attach(target(shell, first));
+    shell.emit("a");
+    shell.emit("b");
+    const second = fakeSocket();
+    await hub.attach(target(shell, second));
+    shell.emit("c");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(first.data).toEqual(["ab", "c"]);
+    // "ab" came with the replay, then only what followed.
+    expect(second.data).toEqual(["ab", "c"]);
+    expect(second.controls[0]).toEqual({ type: "ready", session: "s1", replayed: 2 });
+  });
+
+  it("sends what is left before the exit code when the shell exits", async () => {
+    const hub = new TerminalHub({ keepAliveMs: 5_000 });
+    const shell = fakeShell();
+    const socket = fakeSocket();
+    await hub.attach(target(shell, socket));
+    shell.emit("bye\r\n");
+    shell.exit(0);
+    expect(socket.data).toEqual(["bye\r\n"]);
+    expect(socket.controls.at(-1)).toEqual({ type: "exit", code: 0 });
   });
 
   it("tells every socket the exit code and closes them normally when the shell exits", async () => {
