@@ -35,14 +35,35 @@ export async function sealIdeCredential(kind: IdeCredentialKind, sessionToken: s
     .encrypt(key());
 }
 
+/**
+ * Cookies opened lately, until they expire. Every request to an IDE's or a
+ * port's origin bears one (a page load is a hundred), and opening it (AES-GCM
+ * through WebCrypto) cost more than proxying the request. Its value is fixed,
+ * so what it opens to is too; whether that session still counts is asked of
+ * the database by the callers, as before. Tickets are opened once: not kept.
+ */
+const opened = new Map<string, { sessionToken: string; expiresAt: number }>();
+const MAX_OPENED = 10_000;
+
 /** The session token inside a credential of `kind` for `ideOrigin`; null when it is forged, expired, for another origin or of the other kind. */
 export async function openIdeCredential(kind: IdeCredentialKind, value: string, ideOrigin: string): Promise<string | null> {
+  const cacheKey = `${kind}\0${ideOrigin}\0${value}`;
+  const cached = opened.get(cacheKey);
+  if (cached && cached.expiresAt > Date.now()) return cached.sessionToken;
+  opened.delete(cacheKey);
+  let payload;
   try {
-    const { payload } = await jwtDecrypt(value, key(), { audience: ideOrigin, typ: type(kind), keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"] });
-    return typeof payload.st === "string" && payload.st ? payload.st : null;
+    ({ payload } = await jwtDecrypt(value, key(), { audience: ideOrigin, typ: type(kind), keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"] }));
   } catch {
     return null;
   }
+  if (typeof payload.st !== "string" || !payload.st) return null;
+  if (kind !== "ticket" && payload.exp !== undefined) {
+    // The oldest first out: a Map iterates in insertion order.
+    if (opened.size >= MAX_OPENED) opened.delete(opened.keys().next().value!);
+    opened.set(cacheKey, { sessionToken: payload.st, expiresAt: payload.exp * 1000 });
+  }
+  return payload.st;
 }
 
 /** Which workspace origin a cookie signs a browser in to: an IDE's, or a port's (preview URLs, lib/ports/), by session or by signed link. */

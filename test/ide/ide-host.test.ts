@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { WebSocket } from "ws";
 import { getDb } from "@/lib/db/client";
 import { env, parseEnv } from "@/lib/env";
@@ -71,6 +71,23 @@ describe("IDE credentials", () => {
     expect(await openIdeCredential("ticket", tampered, origin)).toBeNull();
     expect(await openIdeCredential("ticket", await sealIdeCredential("ticket", "t", origin, new Date(Date.now() - 1_000)), origin)).toBeNull();
     expect(await openIdeCredential("ticket", "not a credential", origin)).toBeNull();
+  });
+
+  it("a cookie opened once still opens only for its kind and origin, and not after it expires", async () => {
+    const expiresAt = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2_000);
+    const cookie = await sealIdeCredential("cookie", "session-token", origin, expiresAt);
+    expect(await openIdeCredential("cookie", cookie, origin)).toBe("session-token");
+    // Opened again from memory: the same answers as the first time.
+    expect(await openIdeCredential("cookie", cookie, origin)).toBe("session-token");
+    expect(await openIdeCredential("link", cookie, origin)).toBeNull();
+    expect(await openIdeCredential("cookie", cookie, `http://w2.${DOMAIN}`)).toBeNull();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(expiresAt.getTime() + 1_000);
+      expect(await openIdeCredential("cookie", cookie, origin)).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
