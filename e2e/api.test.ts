@@ -116,8 +116,8 @@ describe("the REST API", () => {
     await query(
       stack.database.url,
       `INSERT INTO "TeamQuota" (id, "teamId", scope, "maxWorkspaces", "cpuMillicores", "memoryMiB", "monthlyCpuCoreHours", "stopAtBudget", "updatedAt")
-        SELECT $1, id, 'LIMIT', 10, 8000, 16384, 100, false, now() FROM "Team" WHERE slug = 'demo'
-        UNION ALL SELECT $2, id, 'CEILING', NULL, 4000, NULL, NULL, true, now() FROM "Team" WHERE slug = 'demo'`,
+        SELECT $1, id, 'LIMIT'::"QuotaScope", 10, 8000, 16384, 100, false, now() FROM "Team" WHERE slug = 'demo'
+        UNION ALL SELECT $2, id, 'CEILING'::"QuotaScope", NULL, 4000, NULL, NULL, true, now() FROM "Team" WHERE slug = 'demo'`,
       [randomUUID(), randomUUID()],
     );
     // A day of one workspace, as the metering's rollup keeps it: 2 cores and 1 GiB for 3 hours, a 10 GiB disk all day.
