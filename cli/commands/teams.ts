@@ -10,6 +10,7 @@ const PERIOD_LABELS: Record<UsageReport["period"]["kind"], string> = { month: "t
 
 /** At most two decimals, as people read amounts. */
 const amount = (value: number) => String(Math.round(value * 100) / 100);
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 const limit = (value: number | null) => (value === null ? "no limit" : amount(value));
 
 export const quota: Command = {
@@ -51,7 +52,7 @@ function printUsage(line: (text: string) => void, report: UsageReport): void {
   line(`Usage of ${report.team.name} (${report.team.slug}), ${PERIOD_LABELS[report.period.kind]}: ${report.period.from} to ${report.period.to}`);
   line(
     `CPU ${amount(totals.cpuCoreHours)} core-hours, memory ${amount(totals.memoryGiBHours)} GiB-hours, storage ${amount(totals.storageGiBDays)} GiB-days, ` +
-      `backups ${amount(totals.backupGiBDays)} GiB-days; ${amount(totals.workspaceHours)} workspace-hours in ${totals.sessions} sessions by ${totals.activeUsers} users.`,
+      `backups ${amount(totals.backupGiBDays)} GiB-days; ${amount(totals.workspaceHours)} workspace-hours in ${count(totals.sessions, "session")} by ${count(totals.activeUsers, "user")}.`,
   );
   const perKey = new Map(report.keys.map(({ key }) => [key, { cpu: 0, memory: 0, storage: 0, hours: 0 }]));
   for (const point of report.series) {
