@@ -8,7 +8,7 @@ export const EXIT = {
   usage: 2,
   /** No URL and token to use (run login), or the token is invalid, expired or revoked. */
   unauthenticated: 3,
-  /** The workspace or token named doesn't exist, or is out of the token's reach. */
+  /** The workspace, token or team named doesn't exist, or is out of the token's reach. */
   notFound: 4,
   /** create --wait: the workspace was created but failed (or the wait ended) before it ran. */
   notReady: 5,

@@ -112,6 +112,77 @@ describe("the REST API", () => {
     expect([unknown.status, unknown.json.error.code]).toEqual([404, "not_found"]);
   });
 
+  it("reads its team's quotas and usage, as the team's Quotas and Usage pages show them", async () => {
+    await query(
+      stack.database.url,
+      `INSERT INTO "TeamQuota" (id, "teamId", scope, "maxWorkspaces", "cpuMillicores", "memoryMiB", "monthlyCpuCoreHours", "stopAtBudget", "updatedAt")
+        SELECT $1, id, 'LIMIT'::"QuotaScope", 10, 8000, 16384, 100, false, now() FROM "Team" WHERE slug = 'demo'
+        UNION ALL SELECT $2, id, 'CEILING'::"QuotaScope", NULL, 4000, NULL, NULL, true, now() FROM "Team" WHERE slug = 'demo'`,
+      [randomUUID(), randomUUID()],
+    );
+    // A day of one workspace, as the metering's rollup keeps it: 2 cores and 1 GiB for 3 hours, a 10 GiB disk all day.
+    const [workspace] = await query<{ id: string; teamId: string; ownerId: string; templateId: string }>(
+      stack.database.url,
+      `SELECT w.id, w."teamId", w."ownerId", v."templateId" FROM "Workspace" w JOIN "TemplateVersion" v ON v.id = w."templateVersionId" WHERE w.name = 'from-ci'`,
+    );
+    await query(
+      stack.database.url,
+      `INSERT INTO "UsageDailyRollup" (id, day, "workspaceId", "teamId", "userId", "templateId", "cpuMillicoreSeconds", "memoryMiBSeconds", "storageGiBSeconds", "workspaceSeconds", "computeSessions", "computeSessionSeconds", "updatedAt")
+        VALUES ($1, '2026-01-10', $2, $3, $4, $5, 2000 * 10800, 1024 * 10800, 10 * 86400, 10800, 1, 10800, now())`,
+      [randomUUID(), workspace!.id, workspace!.teamId, workspace!.ownerId, workspace!.templateId],
+    );
+    const token = await tokenFromPage("dashboards", ["read"]);
+
+    const { status, json: quota } = await api(token, "GET", "/teams/demo/quota", "/teams/{team}/quota");
+    expect(status).toBe(200);
+    expect(quota.team).toMatchObject({ slug: "demo" });
+    // In cores and GiB; the stricter of limit and ceiling is enforced; null is no limit.
+    expect(quota.quotas.cpuCores).toMatchObject({ limit: 8, ceiling: 4, enforced: 4 });
+    expect(quota.quotas.memoryGiB).toMatchObject({ limit: 16, ceiling: null, enforced: 16 });
+    expect(quota.quotas.maxWorkspaces).toEqual({ used: 1, limit: 10, ceiling: null, enforced: 10 });
+    expect(quota.quotas.maxIdleTimeoutMinutes).toEqual({ used: null, limit: null, ceiling: null, enforced: null });
+    expect(quota.stopAtBudget).toBe(true);
+    expect(quota.budget).toMatchObject({ budgetCoreHours: 100, level: "ok", usedCoreHours: quota.quotas.monthlyCpuCoreHours.used });
+    // The same numbers as the page, row by row (the budget's running total aside: it grows by the second).
+    await page.goto(`${stack.podspace.url}/teams/demo/settings/quotas`);
+    for (const [name, line] of Object.entries(quota.quotas as Record<string, { used: number | null; limit: number | null; ceiling: number | null; enforced: number | null }>)) {
+      if (name === "monthlyCpuCoreHours") continue;
+      const cells = (await page.locator(`[data-quota="${name}"] td`).allTextContents()).slice(1, 5).map((cell) => cell.replace(/^([\d.]+) \S+$/, "$1"));
+      const shown = (value: number | null, none: string) => (value === null ? none : String(value));
+      expect([name, ...cells]).toEqual([name, shown(line.used, "—"), shown(line.limit, "no limit"), shown(line.ceiling, "no limit"), shown(line.enforced, "no limit")]);
+    }
+
+    const usage = await api(token, "GET", "/teams/demo/usage?period=custom&from=2026-01-01&to=2026-01-31&by=template", "/teams/{team}/usage");
+    expect(usage.status).toBe(200);
+    expect(usage.json).toMatchObject({
+      team: { slug: "demo" },
+      period: { kind: "custom", from: "2026-01-01", to: "2026-01-31" },
+      by: "template",
+      totals: { cpuCoreHours: 6, memoryGiBHours: 3, storageGiBDays: 10, workspaceHours: 3, activeUsers: 1, sessions: 1, averageSessionHours: 3, backupGiBDays: 0 },
+      keys: [{ key: workspace!.templateId, label: "API IDE" }],
+      series: [{ day: "2026-01-10", key: workspace!.templateId, cpuCoreHours: 6, memoryGiBHours: 3, storageGiBDays: 10, workspaceHours: 3 }],
+      topWorkspaces: [{ id: workspace!.id, name: "from-ci", owner: "Dana Developer", template: "API IDE", deleted: false, cpuCoreHours: 6 }],
+    });
+    // This month's by default, by user; January's day is outside it.
+    const month = await api(token, "GET", "/teams/demo/usage", "/teams/{team}/usage");
+    expect([month.json.period.kind, month.json.by, month.json.series.some((point: { day: string }) => point.day === "2026-01-10")]).toEqual(["month", "user", false]);
+
+    // A bad period is the usage page's message, naming the field.
+    const invalid = await api(token, "GET", "/teams/demo/usage?period=custom&from=2026-01-01", "/teams/{team}/usage");
+    expect([invalid.status, invalid.json.error]).toEqual([422, { code: "invalid", message: "Choose both the first and the last day of the range", field: "from" }]);
+    const byTeam = await api(token, "GET", "/teams/demo/usage?by=team", "/teams/{team}/usage");
+    expect([byTeam.status, byTeam.json.error.field]).toEqual([422, "by"]);
+    // "-" is the one team the token reaches.
+    expect((await api(token, "GET", "/teams/-/quota", "/teams/{team}/quota")).json.team.slug).toBe("demo");
+
+    const writer = await tokenFromPage("no-read", ["workspaces:write"]);
+    for (const route of ["quota", "usage"]) {
+      const refused = await api(writer, "GET", `/teams/demo/${route}`, `/teams/{team}/${route}`);
+      expect([route, refused.status, refused.json.error]).toEqual([route, 403, { code: "insufficient_scope", message: "This token lacks the read scope." }]);
+    }
+    await query(stack.database.url, `DELETE FROM "TeamQuota"`);
+  });
+
   it("refuses a revoked token at once, and an expired one", async () => {
     const token = await tokenFromPage("short-lived", ["read", "tokens:write"]);
     const { json } = await api(token, "GET", "/tokens", "/tokens");
@@ -126,7 +197,7 @@ describe("the REST API", () => {
     expect([expired.status, expired.json.error.message]).toEqual([401, "This token is invalid, expired or revoked."]);
   });
 
-  it("answers 404 on every workspace route to a token of another team, as for a workspace that doesn't exist", async () => {
+  it("answers 404 on every workspace and team route to a token of another team, as for ones that don't exist", async () => {
     const [{ id }] = (await query<{ id: string }>(stack.database.url, `SELECT id FROM "Workspace" WHERE name = 'from-ci'`)) as [{ id: string }];
     // Avery, a platform admin and an owner of team demo, binds a token to another team of hers: it reaches nothing in demo.
     const teamId = randomUUID();
@@ -177,6 +248,15 @@ describe("the REST API", () => {
     for (const open of [() => sdk.workspaces.exec(id, ["true"]), () => sdk.workspaces.terminal(id), () => sdk.workspaces.forwardPort(id, 3000)]) {
       await expect(open()).rejects.toMatchObject({ status: 404, message: "Workspace not found." });
     }
+    // Nor read another team's quotas and usage: not found, as a team that doesn't exist.
+    for (const team of ["demo", "no-such-team"]) {
+      for (const route of ["quota", "usage"]) {
+        const answer = await api(outsider, "GET", `/teams/${team}/${route}`, `/teams/{team}/${route}`);
+        expect([team, route, answer.status, answer.json.error.message]).toEqual([team, route, 404, "Team not found."]);
+      }
+    }
+    // Its own, yes.
+    expect((await api(outsider, "GET", "/teams/other/quota", "/teams/{team}/quota")).json.team.slug).toBe("other");
     // Nor can it revoke someone else's token.
     const [dana] = await query<{ id: string }>(stack.database.url, `SELECT id FROM "ApiToken" WHERE name = 'ci'`);
     const revoke = await api(outsider, "DELETE", `/tokens/${dana!.id}`, "/tokens/{id}");

@@ -60,6 +60,29 @@ describe("the podspace CLI and SDK", () => {
     expect([usage.code, usage.stderr.trim()]).toEqual([2, "podspace: Give --template <slug> (podspace templates lists them)."]);
   });
 
+  it("shows the team's quotas and usage (the one team the token reaches, or --team), --json the API's answer", async () => {
+    const quota = await podspace(["quota", "--json"]);
+    expect(quota.code).toBe(0);
+    expect(JSON.parse(quota.stdout)).toEqual(await new PodspaceClient({ url: stack.podspace.url, token }).teams.quota("demo"));
+    const table = (await podspace(["quota", "--team", "demo"])).stdout.split("\n");
+    expect(table[0]).toMatch(/^Quotas of .+ \(demo\):$/);
+    expect(table[1]).toMatch(/^QUOTA\s+IN USE\s+TEAM LIMIT\s+PLATFORM CEILING\s+ENFORCED$/);
+    expect(table.filter((line) => /^cpuCores\s+0\s+no limit\s+no limit\s+no limit$/.test(line))).toHaveLength(1);
+    expect(table).toContain("At the budget: running workspaces keep running until their idle stop.");
+
+    const usage = await podspace(["usage"]);
+    expect(usage.code).toBe(0);
+    expect(usage.stdout.split("\n")[0]).toMatch(/^Usage of .+ \(demo\), this month: \d{4}-\d{2}-01 to \d{4}-\d{2}-\d{2}$/);
+    const byTemplate = await podspace(["usage", "--period", "30d", "--by", "template", "--json"]);
+    expect(JSON.parse(byTemplate.stdout)).toMatchObject({ team: { slug: "demo" }, period: { kind: "30d" }, by: "template", totals: { cpuCoreHours: 0 } });
+
+    // The usage page's message for a bad period; a team out of reach is not found.
+    const invalid = await podspace(["usage", "--period", "custom", "--from", "2026-01-01"]);
+    expect([invalid.code, invalid.stderr.trim()]).toEqual([1, "podspace: Choose both the first and the last day of the range"]);
+    const missing = await podspace(["quota", "--team", "nope"]);
+    expect([missing.code, missing.stderr.trim()]).toEqual([4, "podspace: Team not found."]);
+  });
+
   it("creates a workspace and waits until it runs, lists it, stops and deletes it by name", async () => {
     const created = await podspace(["create", "from-cli", "--template", "cli-ide", "--param", "shell=zsh", "--cpu", "2", "--wait"]);
     expect(created.code).toBe(0);

@@ -1,5 +1,5 @@
 import type { QuotaField, QuotaValues } from "@/lib/quotas/limits";
-import { QUOTA_FORM_FIELD } from "@/lib/schemas/quotas";
+import { inFormUnits, QUOTA_FORM_FIELD } from "@/lib/schemas/quotas";
 
 // How each quota column is shown and entered: label, the form's units, and
 // how its usage is counted (the settings page explains every number).
@@ -17,14 +17,11 @@ export interface QuotaFieldInfo {
   derivation: string;
 }
 
-const same = (value: number) => value;
-
-const FIELDS: ReadonlyArray<Omit<QuotaFieldInfo, "name">> = [
+const FIELDS: ReadonlyArray<Omit<QuotaFieldInfo, "name" | "toForm">> = [
   {
     field: "maxWorkspaces",
     label: "Workspaces",
     unit: "",
-    toForm: same,
     step: "1",
     derivation: "Every workspace of the team that isn't deleted, running or stopped.",
   },
@@ -32,7 +29,6 @@ const FIELDS: ReadonlyArray<Omit<QuotaFieldInfo, "name">> = [
     field: "maxRunningWorkspaces",
     label: "Running workspaces",
     unit: "",
-    toForm: same,
     step: "1",
     derivation: "Workspaces that run, are starting, or were asked to start.",
   },
@@ -40,7 +36,6 @@ const FIELDS: ReadonlyArray<Omit<QuotaFieldInfo, "name">> = [
     field: "cpuMillicores",
     label: "CPU",
     unit: "cores",
-    toForm: (value) => value / 1000,
     step: "0.1",
     derivation: "The CPU cores of the running workspaces, as chosen when each was created.",
   },
@@ -48,7 +43,6 @@ const FIELDS: ReadonlyArray<Omit<QuotaFieldInfo, "name">> = [
     field: "memoryMiB",
     label: "Memory",
     unit: "GiB",
-    toForm: (value) => value / 1024,
     step: "0.5",
     derivation: "The memory of the running workspaces.",
   },
@@ -56,7 +50,6 @@ const FIELDS: ReadonlyArray<Omit<QuotaFieldInfo, "name">> = [
     field: "storageGiB",
     label: "Storage",
     unit: "GiB",
-    toForm: same,
     step: "1",
     derivation: "The home disks of all workspaces that aren't deleted; a stopped workspace keeps its disk.",
   },
@@ -64,7 +57,6 @@ const FIELDS: ReadonlyArray<Omit<QuotaFieldInfo, "name">> = [
     field: "monthlyCpuCoreHours",
     label: "Monthly CPU budget",
     unit: "core-hours",
-    toForm: same,
     step: "1",
     derivation:
       "CPU cores × hours running since the 1st of this month (UTC), from the usage meter; a running workspace adds to it every minute. At 80 % the team is warned; at 100 % nothing new starts.",
@@ -73,7 +65,6 @@ const FIELDS: ReadonlyArray<Omit<QuotaFieldInfo, "name">> = [
     field: "maxWorkspacesPerMember",
     label: "Workspaces per member",
     unit: "",
-    toForm: same,
     step: "1",
     derivation: "The most workspaces any one member owns in this team.",
   },
@@ -81,7 +72,6 @@ const FIELDS: ReadonlyArray<Omit<QuotaFieldInfo, "name">> = [
     field: "maxRunningPerMember",
     label: "Running workspaces per member",
     unit: "",
-    toForm: same,
     step: "1",
     derivation: "The most running workspaces any one member has in this team.",
   },
@@ -89,7 +79,6 @@ const FIELDS: ReadonlyArray<Omit<QuotaFieldInfo, "name">> = [
     field: "maxIdleTimeoutMinutes",
     label: "Longest idle timeout",
     unit: "minutes",
-    toForm: same,
     step: "1",
     derivation: "Caps every template's idle timeout: a workspace without activity for this long is stopped.",
   },
@@ -97,13 +86,16 @@ const FIELDS: ReadonlyArray<Omit<QuotaFieldInfo, "name">> = [
     field: "backupGiB",
     label: "Backups",
     unit: "GiB",
-    toForm: same,
     step: "1",
     derivation: "The team's backup repository, after deduplication, as measured daily. Over it, no new backup is taken.",
   },
 ];
 
-export const QUOTA_FIELD_INFO: readonly QuotaFieldInfo[] = FIELDS.map((info) => ({ ...info, name: QUOTA_FORM_FIELD[info.field] }));
+export const QUOTA_FIELD_INFO: readonly QuotaFieldInfo[] = FIELDS.map((info) => ({
+  ...info,
+  name: QUOTA_FORM_FIELD[info.field],
+  toForm: (value) => inFormUnits(info.field, value),
+}));
 
 /** A value in the form's units, "" for no limit. */
 export function formValue(info: QuotaFieldInfo, values: QuotaValues): string {

@@ -25,7 +25,7 @@ function limit(what: string, max: number, { whole = true, min = 0 } = {}) {
 }
 
 /** The form's field for each quota column. */
-export const QUOTA_FORM_FIELD: Record<QuotaField, string> = {
+export const QUOTA_FORM_FIELD = {
   maxWorkspaces: "maxWorkspaces",
   maxRunningWorkspaces: "maxRunningWorkspaces",
   cpuMillicores: "cpuCores",
@@ -36,7 +36,14 @@ export const QUOTA_FORM_FIELD: Record<QuotaField, string> = {
   maxRunningPerMember: "maxRunningPerMember",
   maxIdleTimeoutMinutes: "maxIdleTimeoutMinutes",
   backupGiB: "backupGiB",
-};
+} as const satisfies Record<QuotaField, string>;
+
+/** A quota column's value in the units the forms (and the API) use, cores and GiB, from the database's millicores and MiB. */
+export function inFormUnits(field: QuotaField, value: number): number {
+  if (field === "cpuMillicores") return value / 1000;
+  if (field === "memoryMiB") return value / 1024;
+  return value;
+}
 
 export const quotaFormSchema = z
   .object({

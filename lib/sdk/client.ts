@@ -1,6 +1,7 @@
 import { Readable, type Duplex } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { WebSocket } from "ws";
+import { ONE_TEAM } from "../api/v1/team-path";
 import { PodspaceApiError, WorkspaceNotReadyError } from "./errors";
 import { execOverSocket, type ExecOptions } from "./exec";
 import { forwardStream } from "./port-forward";
@@ -18,8 +19,11 @@ import type {
   ReadinessOutcome,
   ReadinessProgress,
   SettingsChange,
+  TeamQuota,
   Template,
   Token,
+  UsageQuery,
+  UsageReport,
   Workspace,
   WorkspacePage,
   WorkspaceUpdate,
@@ -65,6 +69,8 @@ interface RequestOptions {
   headers?: Record<string, string>;
   signal?: AbortSignal;
 }
+
+const teamPath = (team: string | undefined) => `/teams/${encodeURIComponent(team ?? ONE_TEAM)}`;
 
 /** How long to wait before following /events again after the server ended the stream, unless it says (retry:). */
 const RECONNECT_MS = 2_000;
@@ -120,6 +126,13 @@ export class PodspaceClient {
     /** One connection to `port` in the running workspace (the exec scope); rejects with a PodspaceApiError (409) when nothing listens there. */
     forwardPort: async (id: string, port: number, options: { signal?: AbortSignal } = {}): Promise<Duplex> =>
       forwardStream(await this.socket(`/workspaces/${encodeURIComponent(id)}/ports/${port}/forward`, {}, options.signal, true)),
+  };
+
+  readonly teams = {
+    /** The team's limits, what it uses against each, and its monthly CPU budget; without a slug, the one team the token reaches. */
+    quota: (team?: string): Promise<TeamQuota> => this.json("GET", `${teamPath(team)}/quota`),
+    /** The team's usage over a period (default this month), by user or template; without a slug, the one team the token reaches. */
+    usage: (team?: string, query: UsageQuery = {}): Promise<UsageReport> => this.json("GET", `${teamPath(team)}/usage`, { query: { ...query } }),
   };
 
   readonly tokens = {

@@ -1,8 +1,10 @@
 import type { z } from "zod";
 import type {
   apiErrorSchema,
+  apiTeamQuota,
   apiTemplate,
   apiToken,
+  apiUsageReport,
   apiWorkspace,
   apiWorkspacePage,
   changeSettingsBody,
@@ -13,6 +15,7 @@ import type {
   execResult,
   listWorkspacesQuery,
   settingsResult,
+  teamUsageQuery,
 } from "../api/v1/schemas";
 import type { WorkspaceEventView, WorkspaceStateView } from "../workspaces/get-workspace";
 
@@ -32,6 +35,9 @@ export type Token = z.infer<typeof apiToken>;
 export type CreatedToken = z.infer<typeof createdToken>;
 export type CreateTokenInput = z.input<typeof createTokenBody>;
 export type ExecRequest = z.input<typeof execRequest>;
+export type TeamQuota = z.infer<typeof apiTeamQuota>;
+export type UsageReport = z.infer<typeof apiUsageReport>;
+export type UsageQuery = Partial<z.input<typeof teamUsageQuery>>;
 /** How a command streamed over the exec WebSocket ended: exitCode is null when it was killed (timedOut says whether by its timeout). */
 export type ExecExit = Pick<z.infer<typeof execResult>, "exitCode" | "timedOut">;
 export type ApiErrorBody = z.infer<typeof apiErrorSchema>;

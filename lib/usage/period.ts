@@ -22,10 +22,10 @@ const isoDay = z.iso.date({ error: "Use a date like 2026-03-31" });
 
 export const usageQuerySchema = z
   .object({
-    period: z.enum(["month", "30d", "custom"]).default("month"),
-    from: isoDay.optional(),
-    to: isoDay.optional(),
-    by: z.enum(["user", "template", "team"]).default("user"),
+    period: z.enum(["month", "30d", "custom"]).default("month").describe("month: since the 1st (UTC); 30d: the last 30 days; custom: from–to"),
+    from: isoDay.optional().describe("The first day (YYYY-MM-DD, UTC), with period=custom"),
+    to: isoDay.optional().describe("The last day, included"),
+    by: z.enum(["user", "template", "team"]).default("user").describe("What the series are broken down by"),
   })
   .refine((query) => query.period !== "custom" || (query.from !== undefined && query.to !== undefined), {
     error: "Choose both the first and the last day of the range",

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { API_ERROR_STATUS } from "@/lib/api/errors";
 import { API_SCOPES, SCOPE_DESCRIPTIONS, type ApiScope } from "@/lib/api-tokens/scopes";
 import { PODSPACE_VERSION } from "@/lib/version";
-import { apiSchemas, backupFilesQuery, filesQuery, listWorkspacesQuery, WORKSPACE_OPERATIONS } from "./schemas";
+import { apiSchemas, backupFilesQuery, filesQuery, listWorkspacesQuery, teamUsageQuery, WORKSPACE_OPERATIONS } from "./schemas";
+import { ONE_TEAM } from "./team-path";
 
 // The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json. Its
 // schemas are the zod schemas the routes parse and answer with (schemas.ts);
@@ -166,6 +167,23 @@ export const API_OPERATIONS: Operation[] = [
     responses: { 200: { contentType: "application/octet-stream", description: "The file, or the folder as a tar (application/x-tar), as an attachment" } },
     errors: [404, 422],
   },
+  {
+    method: "get",
+    path: "/teams/{team}/quota",
+    summary: "The team's quotas as its Quotas page shows them: each limit, what is in use against it, and the monthly CPU budget",
+    scope: "read",
+    responses: { 200: "TeamQuota" },
+    errors: [404, 422],
+  },
+  {
+    method: "get",
+    path: "/teams/{team}/usage",
+    summary: "The team's usage as its Usage page shows it, over a period: totals, a series per day and user or template, the top workspaces",
+    scope: "read",
+    query: teamUsageQuery,
+    responses: { 200: "UsageReport" },
+    errors: [404, 422],
+  },
   { method: "get", path: "/tokens", summary: "Your API tokens in force", scope: "read", responses: { 200: "TokenList" } },
   { method: "post", path: "/tokens", summary: "Create a token; its secret is in this answer only", scope: "tokens:write", body: "CreateToken", responses: { 201: "CreatedToken" }, errors: [403, 409, 422] },
   { method: "delete", path: "/tokens/{id}", summary: "Revoke a token", scope: "tokens:write", responses: { 204: null }, errors: [404] },
@@ -189,6 +207,9 @@ function operationObject(operation: Operation) {
     security: [{ bearer: [operation.scope] }],
     parameters: [
       ...(operation.path.includes("{id}") ? [{ name: "id", in: "path", required: true, schema: { type: "string" } }] : []),
+      ...(operation.path.includes("{team}")
+        ? [{ name: "team", in: "path", required: true, description: `The team's slug; ${ONE_TEAM} for the one team the token reaches`, schema: { type: "string" } }]
+        : []),
       ...(operation.path.includes("{port}") ? [{ name: "port", in: "path", required: true, schema: { type: "integer", minimum: 1, maximum: 65535 } }] : []),
       ...(operation.query ? queryParameters(operation.query) : []),
       ...(operation.headers ?? []).map(({ name, description }) => ({ name, in: "header", required: false, description, schema: { type: "string" } })),

@@ -8,6 +8,13 @@ import { apiTokenNameSchema } from "@/lib/schemas/api-tokens";
 import type { TemplateCard } from "@/lib/templates/catalog";
 import type { BackupView } from "@/lib/backups/queries";
 import { BackupReason, BackupStatus } from "@/lib/generated/prisma/enums";
+import { BUDGET_WARNING_FRACTION } from "@/lib/quotas/budget";
+import { QUOTA_FIELDS } from "@/lib/quotas/limits";
+import type { QuotaOverview } from "@/lib/quotas/overview";
+import { inFormUnits, QUOTA_FORM_FIELD } from "@/lib/schemas/quotas";
+import type { TeamRef } from "@/lib/teams/access";
+import { dayString, lastDay, usageQuerySchema, type Period } from "@/lib/usage/period";
+import { OTHER, type UsageReport } from "@/lib/usage/report";
 
 // The shapes /api/v1 takes and gives, as zod schemas: the routes parse
 // requests and build responses with them, and openapi.ts describes the API
@@ -284,3 +291,106 @@ export const apiErrorSchema = z
     }),
   })
   .register(apiSchemas, { id: "Error" });
+
+const apiTeam = z.object({ id: z.string(), slug: z.string(), name: z.string() });
+
+/** One quota column, in the unit its key names; null: no limit (or, for `used`, nothing counted). */
+const quotaLine = (unit: string) =>
+  z
+    .object({
+      used: z.number().nullable().describe("In use now; null where nothing is counted (the idle cap) or not yet measured (backups, measured daily)"),
+      limit: z.number().nullable().describe("The team's own limit, set by its owners and admins"),
+      ceiling: z.number().nullable().describe("The platform's ceiling over it, set by platform admins"),
+      enforced: z.number().nullable().describe("The stricter of the two: what creating or starting a workspace is checked against"),
+    })
+    .describe(unit);
+
+/** Keys as the quota forms name them (QUOTA_FORM_FIELD), in the forms' units. */
+export const apiTeamQuota = z
+  .object({
+    team: apiTeam,
+    quotas: z.object({
+      maxWorkspaces: quotaLine("Workspaces that aren't deleted"),
+      maxRunningWorkspaces: quotaLine("Workspaces running, starting or asked to start"),
+      cpuCores: quotaLine("CPU cores of the running workspaces"),
+      memoryGiB: quotaLine("GiB of memory of the running workspaces"),
+      storageGiB: quotaLine("GiB of home disks of the workspaces that aren't deleted"),
+      monthlyCpuCoreHours: quotaLine("CPU core-hours since the 1st of the month (UTC): the monthly budget"),
+      maxWorkspacesPerMember: quotaLine("Workspaces of the member who has the most"),
+      maxRunningPerMember: quotaLine("Running workspaces of the member who has the most"),
+      maxIdleTimeoutMinutes: quotaLine("Minutes: the longest idle timeout any template may have here"),
+      backupGiB: quotaLine("GiB of the team's backup repository, after deduplication"),
+    }),
+    stopAtBudget: z.boolean().describe("Whether running workspaces are stopped too once the budget is used up"),
+    budget: z
+      .object({
+        budgetCoreHours: z.number(),
+        usedCoreHours: z.number(),
+        level: z.enum(["ok", "warning", "exhausted"]).describe(`warning from ${BUDGET_WARNING_FRACTION * 100} % of the budget; exhausted: nothing new starts`),
+        monthStart: isoDate,
+      })
+      .nullable()
+      .describe("The monthly CPU budget's status; null when the team has none"),
+  })
+  .register(apiSchemas, { id: "TeamQuota" });
+
+export function toApiTeamQuota(team: TeamRef, overview: QuotaOverview): z.infer<typeof apiTeamQuota> {
+  const quotas = Object.fromEntries(
+    QUOTA_FIELDS.map((field) => {
+      const units = (value: number | null) => (value === null ? null : inFormUnits(field, value));
+      const line = { used: units(overview.used[field]), limit: units(overview.limit[field]), ceiling: units(overview.ceiling[field]), enforced: units(overview.effective[field]) };
+      return [QUOTA_FORM_FIELD[field], line];
+    }),
+  ) as z.infer<typeof apiTeamQuota>["quotas"];
+  return {
+    team: { id: team.id, slug: team.slug, name: team.name },
+    quotas,
+    stopAtBudget: overview.effective.stopAtBudget,
+    budget: overview.budget && { ...overview.budget, monthStart: overview.budget.monthStart.toISOString() },
+  };
+}
+
+/** The team usage page's query: a team's usage breaks down by user or template (by team is the admin's all-teams page). */
+export const teamUsageQuery = usageQuerySchema.safeExtend({
+  by: z.enum(["user", "template"], { error: "Break a team's usage down by user or template." }).default("user").describe("What the series are broken down by"),
+});
+
+const usageAmounts = {
+  cpuCoreHours: z.number(),
+  memoryGiBHours: z.number(),
+  storageGiBDays: z.number().describe("GiB of home disk × days it existed"),
+  workspaceHours: z.number().describe("Hours workspaces ran"),
+};
+
+export const apiUsageReport = z
+  .object({
+    team: apiTeam,
+    period: z.object({
+      kind: z.enum(["month", "30d", "custom"]),
+      from: z.iso.date().describe("The first day (UTC)"),
+      to: z.iso.date().describe("The last day, included"),
+    }),
+    by: z.enum(["user", "template"]),
+    totals: z.object({
+      ...usageAmounts,
+      activeUsers: z.number().int().describe("Users whose workspaces ran in the period"),
+      sessions: z.number().int().describe("Times a workspace ran"),
+      averageSessionHours: z.number().nullable(),
+      backupGiBDays: z.number().describe("GiB of the team's backup repository × days"),
+    }),
+    keys: z.array(z.object({ key: z.string().describe(`A user's or template's id, or "${OTHER}" for the rest`), label: z.string() })).describe("The series' keys, largest first"),
+    series: z.array(z.object({ day: z.iso.date(), key: z.string(), ...usageAmounts })).describe("Per day and key, by day"),
+    topWorkspaces: z
+      .array(z.object({ id: z.string(), name: z.string(), owner: z.string(), template: z.string(), team: z.string(), deleted: z.boolean(), ...usageAmounts }))
+      .describe("The workspaces that used the most CPU"),
+  })
+  .register(apiSchemas, { id: "UsageReport" });
+
+export function toApiUsageReport(team: TeamRef, period: Period, by: z.infer<typeof teamUsageQuery>["by"], report: UsageReport): z.infer<typeof apiUsageReport> {
+  return {
+    team: { id: team.id, slug: team.slug, name: team.name },
+    period: { kind: period.kind, from: dayString(period.from), to: dayString(lastDay(period)) },
+    by,
+    ...report,
+  };
+}
