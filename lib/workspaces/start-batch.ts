@@ -3,7 +3,7 @@ import type { Actor } from "@/lib/authz";
 import { requestBatcher, type BatchOutcome } from "@/lib/concurrency";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
-import type { Prisma } from "@/lib/generated/prisma/client";
+import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
 import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
 import { QUOTA_TRANSACTION } from "@/lib/quotas/enforce";
 import { openQuotaLedger, type QuotaDecision } from "@/lib/quotas/ledger";
@@ -47,15 +47,21 @@ interface StartRequest {
   via: string | null;
 }
 
-const starts = requestBatcher<StartRequest, void>(MAX_BATCH, startBatch);
+export type StartWorkspace = (actor: Actor, workspaceId: string, operation: StartOperation, requestedAt?: Date) => Promise<void>;
 
 /**
- * Records that the actor wants the workspace running (a retry: a failed one,
- * again), if its team's quota allows; the reconciler starts it.
+ * A process's starts through `db` (a test's second one stands for another
+ * replica): each call records that the actor wants the workspace running (a
+ * retry: a failed one, again), if its team's quota allows; the reconciler
+ * starts it.
  */
-export function startWorkspace(actor: Actor, workspaceId: string, operation: StartOperation, requestedAt: Date = new Date()): Promise<void> {
-  return starts.submit({ actor, workspaceId, operation, requestedAt, via: currentAuditVia() });
+export function startBatcher(db: () => PrismaClient): StartWorkspace {
+  const starts = requestBatcher<StartRequest, void>(MAX_BATCH, (requests) => startBatch(db(), requests));
+  return (actor, workspaceId, operation, requestedAt = new Date()) => starts.submit({ actor, workspaceId, operation, requestedAt, via: currentAuditVia() });
 }
+
+/** This process's starts, through the pages' pool. */
+export const startWorkspace = startBatcher(getDb);
 
 /** A workspace of the batch, as locked, and then as its starts leave it. */
 interface Locked {
@@ -69,8 +75,8 @@ interface Locked {
   changes?: { startRequestedAt: Date | null; stateChangedAt: Date | null; wakes: boolean };
 }
 
-async function startBatch(requests: readonly StartRequest[]): Promise<Array<BatchOutcome<void>>> {
-  const { outcomes, started } = await getDb().$transaction((tx) => decideAndRecord(tx, requests), QUOTA_TRANSACTION);
+async function startBatch(db: PrismaClient, requests: readonly StartRequest[]): Promise<Array<BatchOutcome<void>>> {
+  const { outcomes, started } = await db.$transaction((tx) => decideAndRecord(tx, requests), QUOTA_TRANSACTION);
   requestReconciles(started);
   return outcomes;
 }
