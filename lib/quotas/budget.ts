@@ -33,24 +33,28 @@ export function monthStart(now: Date): Date {
 const utc = (date: Date) => date.toISOString();
 
 /**
- * CPU core-hours each of `teamIds` that used any (one row each: "teamId",
- * "coreHours") used from the start of now's month until now. Quota checks
- * embed it in their one reading statement (lib/quotas/ledger.ts).
+ * CPU core-hours each of `teamIds` (one row each: "teamId", "coreHours",
+ * null when it used none) used from the start of now's month until now.
+ * Quota checks embed it in their one reading statement (lib/quotas/ledger.ts).
+ * Summed per team through the (teamId, startedAt) index: grouping a batch's
+ * teams' intervals together instead sorted all of them at once.
  */
 export function coreHoursByTeamSql(teamIds: readonly string[], now: Date): Prisma.Sql {
   const from = utc(monthStart(now));
   const until = utc(now);
   return Prisma.sql`
-    SELECT "teamId", SUM(
-      "cpuMillicores"::float8
-      * EXTRACT(EPOCH FROM (LEAST(COALESCE("endedAt", ${until}::timestamp), ${until}::timestamp) - GREATEST("startedAt", ${from}::timestamp)))
-    ) / 3600000.0 AS "coreHours"
-    FROM "UsageInterval"
-    WHERE "teamId" = ANY(${teamIds}::text[])
-      AND "kind" = 'COMPUTE'
-      AND "startedAt" < ${until}::timestamp
-      AND ("endedAt" IS NULL OR "endedAt" > ${from}::timestamp)
-    GROUP BY "teamId"`;
+    SELECT t.id AS "teamId", (
+      SELECT SUM(
+        "cpuMillicores"::float8
+        * EXTRACT(EPOCH FROM (LEAST(COALESCE("endedAt", ${until}::timestamp), ${until}::timestamp) - GREATEST("startedAt", ${from}::timestamp)))
+      ) / 3600000.0
+      FROM "UsageInterval"
+      WHERE "teamId" = t.id
+        AND "kind" = 'COMPUTE'
+        AND "startedAt" < ${until}::timestamp
+        AND ("endedAt" IS NULL OR "endedAt" > ${from}::timestamp)
+    ) AS "coreHours"
+    FROM unnest(${teamIds}::text[]) AS t(id)`;
 }
 
 /** A "coreHours" of coreHoursByTeamSql (none: the team used none) as a number. */
