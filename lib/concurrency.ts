@@ -107,8 +107,8 @@ export interface RequestBatcher<In, Out> {
  * whatever was submitted while the previous one was handled. `handle`
  * answers each item's outcome in order; if it throws instead (the batch
  * failed as a whole, e.g. its transaction), each item of a batch of several
- * is handled again in a batch of its own, so one item that breaks the batch
- * fails only itself.
+ * is handled again in a batch of its own, all at once, so one item that
+ * breaks the batch fails only itself.
  */
 export function requestBatcher<In, Out>(maxBatch: number, handle: (batch: readonly In[]) => Promise<Array<BatchOutcome<Out>>>): RequestBatcher<In, Out> {
   type Waiting = { item: In; resolve: (value: Out) => void; reject: (error: unknown) => void };
@@ -121,7 +121,8 @@ export function requestBatcher<In, Out>(maxBatch: number, handle: (batch: readon
       outcomes = await handle(batch.map((entry) => entry.item));
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error);
-      for (const entry of batch) await settle([entry]);
+      // Side by side: a failure of every item alike (say, no connection within the wait) then costs one wait, not one each.
+      await Promise.all(batch.map((entry) => settle([entry])));
       return;
     }
     batch.forEach((entry, i) => {
