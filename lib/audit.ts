@@ -80,6 +80,8 @@ export interface AuditEntry {
   teamId?: string | null;
   before?: Prisma.InputJsonValue | null;
   after?: Prisma.InputJsonValue | null;
+  /** How the actor acted (withAuditVia); by default as the code recording it runs. */
+  via?: string | null;
 }
 
 type Writer = Pick<Prisma.TransactionClient, "auditLog">;
@@ -91,6 +93,8 @@ type Writer = Pick<Prisma.TransactionClient, "auditLog">;
  */
 const actingVia = new AsyncLocalStorage<string>();
 export const withAuditVia = <T>(via: string, run: () => T): T => actingVia.run(via, run);
+/** How the code running now acts (withAuditVia), for an entry recorded later elsewhere, such as in a batch of other requests. */
+export const currentAuditVia = (): string | null => actingVia.getStore() ?? null;
 
 /**
  * Records who did what to whom, with the state before and after. Pass the
@@ -98,16 +102,23 @@ export const withAuditVia = <T>(via: string, run: () => T): T => actingVia.run(v
  * entry commits or rolls back with it.
  */
 export async function recordAudit(entry: AuditEntry, db: Writer = getDb()): Promise<void> {
-  await db.auditLog.create({
-    data: {
-      action: entry.action,
-      actorId: entry.actorId,
-      targetType: entry.targetType,
-      targetId: entry.targetId ?? null,
-      teamId: entry.teamId ?? null,
-      before: entry.before ?? undefined,
-      after: entry.after ?? undefined,
-      via: actingVia.getStore() ?? null,
-    },
-  });
+  await db.auditLog.create({ data: auditRow(entry) });
+}
+
+/** recordAudit for several entries at once, in one statement (a batch of starts: lib/workspaces/start-batch.ts). */
+export async function recordAudits(entries: readonly AuditEntry[], db: Writer = getDb()): Promise<void> {
+  if (entries.length > 0) await db.auditLog.createMany({ data: entries.map(auditRow) });
+}
+
+function auditRow(entry: AuditEntry) {
+  return {
+    action: entry.action,
+    actorId: entry.actorId,
+    targetType: entry.targetType,
+    targetId: entry.targetId ?? null,
+    teamId: entry.teamId ?? null,
+    before: entry.before ?? undefined,
+    after: entry.after ?? undefined,
+    via: entry.via !== undefined ? entry.via : currentAuditVia(),
+  };
 }

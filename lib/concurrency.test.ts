@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { coalescingRunner, keyedBatcher } from "./concurrency";
+import { coalescingRunner, keyedBatcher, requestBatcher } from "./concurrency";
 
 /** A promise the test settles when it chooses. */
 function gate() {
@@ -82,5 +82,42 @@ describe("keyedBatcher", () => {
     batcher.add("b", null);
     await batcher.settled();
     expect(batches).toEqual([["a"], ["b"]]);
+  });
+});
+
+describe("requestBatcher", () => {
+  it("hands a burst over in order as batches of at most the maximum, what arrives meanwhile as the next, and answers each its own outcome", async () => {
+    const batches: number[][] = [];
+    const first = gate();
+    const batcher = requestBatcher<number, number>(4, async (batch) => {
+      batches.push([...batch]);
+      if (batches.length === 1) await first.opened;
+      return batch.map((n) => (n % 2 === 0 ? { ok: true as const, value: n * 10 } : { ok: false as const, error: new Error(`odd ${n}`) }));
+    });
+    const burst = [1, 2, 3, 4, 5, 6].map((n) => batcher.submit(n));
+    await expect.poll(() => batches.length).toBe(1);
+    const meanwhile = batcher.submit(8);
+    first.open();
+    const outcomes = await Promise.allSettled([...burst, meanwhile]);
+    expect(batches).toEqual([[1, 2, 3, 4], [5, 6, 8]]);
+    expect(outcomes.map((outcome) => (outcome.status === "fulfilled" ? outcome.value : (outcome.reason as Error).message))).toEqual([
+      "odd 1", 20, "odd 3", 40, "odd 5", 60, 80,
+    ]);
+  });
+
+  it("hands each item of a batch that failed as a whole over again alone, so only the item that breaks it fails", async () => {
+    const batches: string[][] = [];
+    const batcher = requestBatcher<string, string>(10, async (batch) => {
+      batches.push([...batch]);
+      if (batch.includes("bad")) throw new Error("the batch broke");
+      return batch.map((item) => ({ ok: true as const, value: item.toUpperCase() }));
+    });
+    const outcomes = await Promise.allSettled(["a", "bad", "b"].map((item) => batcher.submit(item)));
+    expect(batches).toEqual([["a", "bad", "b"], ["a"], ["bad"], ["b"]]);
+    expect(outcomes).toEqual([
+      { status: "fulfilled", value: "A" },
+      { status: "rejected", reason: new Error("the batch broke") },
+      { status: "fulfilled", value: "B" },
+    ]);
   });
 });

@@ -91,3 +91,67 @@ export function keyedBatcher<T>(handle: (batch: ReadonlyMap<string, T>) => Promi
     settled: () => draining ?? Promise.resolve(),
   };
 }
+
+/** One item's outcome in a batch. */
+export type BatchOutcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+export interface RequestBatcher<In, Out> {
+  /** Hands `item` to the next batch; settles with its own outcome there. */
+  submit(item: In): Promise<Out>;
+}
+
+/**
+ * Hands what is submitted to `handle` in batches of at most `maxBatch`, one
+ * batch at a time, in the order submitted: the first on the event loop's next
+ * turn, so that a burst submitted in one turn makes one batch, and then
+ * whatever was submitted while the previous one was handled. `handle`
+ * answers each item's outcome in order; if it throws instead (the batch
+ * failed as a whole, e.g. its transaction), each item of a batch of several
+ * is handled again in a batch of its own, all at once, so one item that
+ * breaks the batch fails only itself.
+ */
+export function requestBatcher<In, Out>(maxBatch: number, handle: (batch: readonly In[]) => Promise<Array<BatchOutcome<Out>>>): RequestBatcher<In, Out> {
+  type Waiting = { item: In; resolve: (value: Out) => void; reject: (error: unknown) => void };
+  let waiting: Waiting[] = [];
+  let draining: Promise<void> | null = null;
+
+  async function settle(batch: Waiting[]): Promise<void> {
+    let outcomes: Array<BatchOutcome<Out>>;
+    try {
+      outcomes = await handle(batch.map((entry) => entry.item));
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.reject(error);
+      // Side by side: a failure of every item alike (say, no connection within the wait) then costs one wait, not one each.
+      await Promise.all(batch.map((entry) => settle([entry])));
+      return;
+    }
+    batch.forEach((entry, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) entry.resolve(outcome.value);
+      else entry.reject(outcome.error);
+    });
+  }
+
+  async function drain() {
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      while (waiting.length > 0) {
+        const batch = waiting.slice(0, maxBatch);
+        waiting = waiting.slice(maxBatch);
+        await settle(batch);
+      }
+    } finally {
+      // In the same turn as the last look at `waiting`, so a submit can't be left behind.
+      draining = null;
+    }
+  }
+
+  return {
+    submit(item) {
+      return new Promise<Out>((resolve, reject) => {
+        waiting.push({ item, resolve, reject });
+        draining ??= drain();
+      });
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { getDb } from "@/lib/db/client";
-import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
+import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import { teamQuotaRows, type QuotaReader } from "./limits";
 
 // The monthly CPU budget: core-hours a team's workspaces have held since the
@@ -32,21 +32,38 @@ export function monthStart(now: Date): Date {
  */
 const utc = (date: Date) => date.toISOString();
 
-/** CPU core-hours the team's workspaces used from the start of now's month until now. */
-export async function monthToDateCoreHours(teamId: string, now: Date = new Date(), db: SqlReader = getDb()): Promise<number> {
+/**
+ * CPU core-hours each of `teamIds` (one row each: "teamId", "coreHours",
+ * null when it used none) used from the start of now's month until now.
+ * Quota checks embed it in their one reading statement (lib/quotas/ledger.ts).
+ * Summed per team through the (teamId, startedAt) index: grouping a batch's
+ * teams' intervals together instead sorted all of them at once.
+ */
+export function coreHoursByTeamSql(teamIds: readonly string[], now: Date): Prisma.Sql {
   const from = utc(monthStart(now));
   const until = utc(now);
-  const [row] = await db.$queryRaw<Array<{ coreHours: number | null }>>`
-    SELECT SUM(
-      "cpuMillicores"::float8
-      * EXTRACT(EPOCH FROM (LEAST(COALESCE("endedAt", ${until}::timestamp), ${until}::timestamp) - GREATEST("startedAt", ${from}::timestamp)))
-    ) / 3600000.0 AS "coreHours"
-    FROM "UsageInterval"
-    WHERE "teamId" = ${teamId}
-      AND "kind" = 'COMPUTE'
-      AND "startedAt" < ${until}::timestamp
-      AND ("endedAt" IS NULL OR "endedAt" > ${from}::timestamp)`;
-  return Math.max(0, Number(row?.coreHours ?? 0));
+  return Prisma.sql`
+    SELECT t.id AS "teamId", (
+      SELECT SUM(
+        "cpuMillicores"::float8
+        * EXTRACT(EPOCH FROM (LEAST(COALESCE("endedAt", ${until}::timestamp), ${until}::timestamp) - GREATEST("startedAt", ${from}::timestamp)))
+      ) / 3600000.0
+      FROM "UsageInterval"
+      WHERE "teamId" = t.id
+        AND "kind" = 'COMPUTE'
+        AND "startedAt" < ${until}::timestamp
+        AND ("endedAt" IS NULL OR "endedAt" > ${from}::timestamp)
+    ) AS "coreHours"
+    FROM unnest(${teamIds}::text[]) AS t(id)`;
+}
+
+/** A "coreHours" of coreHoursByTeamSql (none: the team used none) as a number. */
+export const toCoreHours = (value: number | string | null | undefined) => Math.max(0, Number(value ?? 0));
+
+/** CPU core-hours the team's workspaces used from the start of now's month until now. */
+export async function monthToDateCoreHours(teamId: string, now: Date = new Date(), db: SqlReader = getDb()): Promise<number> {
+  const [row] = await db.$queryRaw<Array<{ coreHours: number | null }>>(coreHoursByTeamSql([teamId], now));
+  return toCoreHours(row?.coreHours);
 }
 
 export function budgetLevel(usedCoreHours: number, budgetCoreHours: number): BudgetLevel {

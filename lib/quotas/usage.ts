@@ -1,5 +1,5 @@
 import { getDb } from "@/lib/db/client";
-import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
+import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import { teamQuotaRows, type QuotaValues } from "./limits";
 
 // What a team's workspaces hold right now, and the limits its owners set.
@@ -26,34 +26,44 @@ export interface TeamLimits {
 type Reader = Pick<PrismaClient | Prisma.TransactionClient, "$queryRaw" | "teamQuota">;
 
 /** Avoids 0.1 + 0.2 artifacts in sums of fractional cores. */
-const round = (value: number) => Math.round(value * 1000) / 1000;
+export const roundUsage = (value: number) => Math.round(value * 1000) / 1000;
 
 /**
- * Sums the team's workspaces that aren't deleted, in the database: quota
- * checks run this under the team's lock, so its cost is paid by every start
- * queued behind it. Resources come from Workspace.parameters ({ cpu,
- * memoryGiB, diskGiB, values }); anything but a positive number counts as
- * zero. Pass a transaction client to count under its locks.
+ * The usage of each of `teamIds`' that has a workspace, one row per team
+ * ("teamId" and TeamUsage's columns), summed in the database: quota checks
+ * run this under the team's lock (lib/quotas/ledger.ts embeds it in their
+ * one reading statement), so its cost is paid by every start queued behind
+ * it. Resources come from Workspace.parameters ({ cpu, memoryGiB, diskGiB,
+ * values }); anything but a positive number counts as zero.
  */
-export async function teamUsage(teamId: string, db: Reader = getDb()): Promise<TeamUsage> {
-  const [row] = await db.$queryRaw<Array<Record<keyof TeamUsage, number | bigint | null>>>`
+export function usageByTeamSql(teamIds: readonly string[]): Prisma.Sql {
+  return Prisma.sql`
     WITH w AS (
       SELECT
+        "teamId",
         "desiredState" = 'RUNNING' OR "state" IN ('STARTING', 'RUNNING') AS running,
         CASE WHEN jsonb_typeof("parameters"->'cpu') = 'number' THEN GREATEST(("parameters"->>'cpu')::float8, 0) ELSE 0 END AS cpu,
         CASE WHEN jsonb_typeof("parameters"->'memoryGiB') = 'number' THEN GREATEST(("parameters"->>'memoryGiB')::float8, 0) ELSE 0 END AS memory,
         CASE WHEN jsonb_typeof("parameters"->'diskGiB') = 'number' THEN GREATEST(("parameters"->>'diskGiB')::float8, 0) ELSE 0 END AS disk
       FROM "Workspace"
-      WHERE "teamId" = ${teamId} AND "state" <> 'DELETED' AND "deletedAt" IS NULL
+      WHERE "teamId" = ANY(${teamIds}::text[]) AND "state" <> 'DELETED' AND "deletedAt" IS NULL
     )
     SELECT
+      "teamId",
       COUNT(*) AS "workspaces",
       COUNT(*) FILTER (WHERE running) AS "runningWorkspaces",
       COALESCE(SUM(cpu) FILTER (WHERE running), 0) AS "cpuCores",
       COALESCE(SUM(memory) FILTER (WHERE running), 0) AS "memoryGiB",
       COALESCE(SUM(disk), 0) AS "storageGiB"
-    FROM w`;
-  const number = (value: number | bigint | null | undefined) => round(Number(value ?? 0));
+    FROM w
+    GROUP BY "teamId"`;
+}
+
+export type UsageRow = Partial<Record<keyof TeamUsage, number | bigint | string | null>>;
+
+/** A row of usageByTeamSql (none: the team has no workspaces) as numbers. */
+export function toTeamUsage(row: UsageRow | null | undefined): TeamUsage {
+  const number = (value: number | bigint | string | null | undefined) => roundUsage(Number(value ?? 0));
   return {
     cpuCores: number(row?.cpuCores),
     memoryGiB: number(row?.memoryGiB),
@@ -61,6 +71,12 @@ export async function teamUsage(teamId: string, db: Reader = getDb()): Promise<T
     workspaces: number(row?.workspaces),
     runningWorkspaces: number(row?.runningWorkspaces),
   };
+}
+
+/** What the team's workspaces that aren't deleted hold (usageByTeamSql). Pass a transaction client to count under its locks. */
+export async function teamUsage(teamId: string, db: Reader = getDb()): Promise<TeamUsage> {
+  const [row] = await db.$queryRaw<UsageRow[]>(usageByTeamSql([teamId]));
+  return toTeamUsage(row);
 }
 
 /** The team's enforced quota (the stricter of its LIMIT and CEILING) in the units templates use (cores, GiB); all null when it has none. */
@@ -80,7 +96,7 @@ export function resourceLimits(quota: QuotaValues): TeamLimits {
 
 /** What is left under each limit (never negative); null where there is no limit. */
 export function headroom(usage: TeamUsage, limits: TeamLimits): TeamLimits {
-  const left = (limit: number | null, used: number) => (limit === null ? null : Math.max(0, round(limit - used)));
+  const left = (limit: number | null, used: number) => (limit === null ? null : Math.max(0, roundUsage(limit - used)));
   return {
     cpuCores: left(limits.cpuCores, usage.cpuCores),
     memoryGiB: left(limits.memoryGiB, usage.memoryGiB),

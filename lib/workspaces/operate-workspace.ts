@@ -1,33 +1,34 @@
 import { recordAudit, type AuditAction } from "@/lib/audit";
-import { can, type Actor } from "@/lib/authz";
+import type { Actor } from "@/lib/authz";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
-import { QUOTA_TRANSACTION, assertWithinQuota } from "@/lib/quotas/enforce";
+import { QUOTA_TRANSACTION } from "@/lib/quotas/enforce";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { WorkspaceOperationInput } from "@/lib/schemas/workspaces";
 import { parametersSchema, type WorkspaceParameters } from "@/lib/templates/parameters";
 import { templateSpec } from "@/lib/templates/spec";
+import { assertMayOperate, beingDeleted } from "./operate-access";
 import { requestReconcile } from "./reconcile-trigger";
+import { startWorkspace, type StartOperation } from "./start-batch";
 
 // What users do to a workspace: each operation only records what they want
 // (desiredState) under the workspace's row lock; the reconciler does it. Two
 // clicks on Start therefore start it once. Restart and an update of a running
 // workspace set restartRequestedAt, which the reconciler turns into a stop and
-// a start.
+// a start. Start and Retry, which check the team's quota, are decided in
+// batches (start-batch.ts).
 
-const AUDIT: Record<WorkspaceOperationInput["operation"], AuditAction> = {
-  start: "workspace.start-requested",
+const AUDIT: Record<Exclude<WorkspaceOperationInput["operation"], StartOperation>, AuditAction> = {
   stop: "workspace.stop-requested",
   delete: "workspace.delete-requested",
-  retry: "workspace.retry-requested",
   restart: "workspace.restart-requested",
   update: "workspace.updated",
 };
 
 const lockedWorkspaceInclude = { team: true, templateVersion: { include: { template: true } } } satisfies Prisma.WorkspaceInclude;
 
-export const workspaceNotFound = () => new AppError("not_found", "Workspace not found.");
+export { workspaceNotFound } from "./operate-access";
 
 /**
  * Locks the workspace's row for the rest of `tx` and loads it, if the actor
@@ -37,45 +38,26 @@ export const workspaceNotFound = () => new AppError("not_found", "Workspace not 
 export async function lockWorkspaceToOperate(tx: Prisma.TransactionClient, actor: Actor, workspaceId: string): Promise<LockedWorkspace> {
   await tx.$queryRaw`SELECT 1 FROM "Workspace" WHERE "id" = ${workspaceId} FOR UPDATE`;
   const workspace = await tx.workspace.findUnique({ where: { id: workspaceId }, include: lockedWorkspaceInclude });
-  if (!workspace || workspace.state === "DELETED") throw workspaceNotFound();
-  const resource = { teamId: workspace.teamId, ownerId: workspace.ownerId };
-  if (!can(actor, "workspace:view", resource)) throw workspaceNotFound();
-  if (!can(actor, "workspace:operate", resource)) throw new AppError("forbidden", "You can't change this workspace.");
+  assertMayOperate(actor, workspace);
   return workspace;
 }
 
 export async function operateWorkspace(actor: Actor, input: WorkspaceOperationInput): Promise<void> {
   // Before the quota decision: a start's time budget counts the wait for the lock too.
   const requestedAt = new Date();
+  // Starts are decided in batches, with their quota (start-batch.ts).
+  if (input.operation === "start" || input.operation === "retry") return startWorkspace(actor, input.workspaceId, input.operation, requestedAt);
+  const { operation } = input;
   await getDb().$transaction(async (tx) => {
     const workspace = await lockWorkspaceToOperate(tx, actor, input.workspaceId);
 
     let desiredState: DesiredState = workspace.desiredState;
-    let state: WorkspaceState = workspace.state;
+    const state: WorkspaceState = workspace.state;
     const changes: { restartRequestedAt?: Date; startRequestedAt?: Date } = {};
     const before: Record<string, Prisma.InputJsonValue> = { desiredState: workspace.desiredState, state: workspace.state };
     const after: Record<string, Prisma.InputJsonValue> = {};
-    if (workspace.desiredState === "DELETED" && input.operation !== "delete") throw new AppError("conflict", "This workspace is being deleted.");
-    switch (input.operation) {
-      case "start":
-      case "retry": {
-        if (input.operation === "retry" && workspace.state !== "FAILED") throw new AppError("conflict", "Only a failed workspace can be retried.");
-        const parameters = workspace.parameters as unknown as WorkspaceParameters;
-        // Its own resources don't count yet unless it is already meant to run.
-        if (workspace.desiredState !== "RUNNING") {
-          await assertWithinQuota(tx, workspace.team, workspace.ownerId, {
-            creates: false,
-            runs: true,
-            cpu: parameters.cpu,
-            memoryGiB: parameters.memoryGiB,
-            addedDiskGiB: 0,
-          });
-        }
-        if (workspace.desiredState !== "RUNNING" || workspace.state === "FAILED") changes.startRequestedAt = requestedAt;
-        desiredState = "RUNNING";
-        if (workspace.state === "FAILED") state = "PENDING";
-        break;
-      }
+    if (workspace.desiredState === "DELETED" && operation !== "delete") throw beingDeleted();
+    switch (operation) {
       case "stop":
         desiredState = "STOPPED";
         break;
@@ -106,18 +88,10 @@ export async function operateWorkspace(actor: Actor, input: WorkspaceOperationIn
         desiredState = "DELETED";
         break;
     }
-    // Starting a dormant workspace wakes it: no longer dormant, and any scheduled deletion is cancelled.
-    const wakes = desiredState === "RUNNING" && workspace.desiredState !== "RUNNING" ? { dormantAt: null, deletionScheduledAt: null } : {};
-    await tx.workspace.update({
-      where: { id: workspace.id },
-      data: { ...changes, desiredState, state, ...wakes, ...(state !== workspace.state ? { stateChangedAt: new Date() } : {}) },
-    });
-    if (state !== workspace.state) {
-      await tx.workspaceEvent.create({ data: { workspaceId: workspace.id, step: "state", message: "Retrying", data: { from: workspace.state, to: state } } });
-    }
+    await tx.workspace.update({ where: { id: workspace.id }, data: { ...changes, desiredState } });
     await recordAudit(
       {
-        action: AUDIT[input.operation],
+        action: AUDIT[operation],
         actorId: actor.id,
         targetType: "workspace",
         targetId: workspace.id,

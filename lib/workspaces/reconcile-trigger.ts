@@ -1,7 +1,7 @@
 import { getDb } from "@/lib/db/client";
 import { logger } from "@/lib/observability/logger";
 import type { Reconciler } from "./reconciler";
-import { sendReconcileWakeup } from "./reconcile-wakeups";
+import { sendReconcileWakeups } from "./reconcile-wakeups";
 
 // Server actions run in the Next.js bundle, the reconciler in server.ts's
 // module graph; both share this process's global. On the leader the request
@@ -18,7 +18,13 @@ export function registerReconciler(reconciler: Reconciler | undefined): void {
 
 /** Asks for a pass over one workspace now, without waiting for it; call it once the change is committed. */
 export function requestReconcile(workspaceId: string): void {
+  requestReconciles([workspaceId]);
+}
+
+/** requestReconcile for several workspaces: from a replica that isn't the leader, one statement for all. */
+export function requestReconciles(workspaceIds: readonly string[]): void {
+  if (workspaceIds.length === 0) return;
   const reconciler = globalStore[RECONCILER];
-  const requested = reconciler ? reconciler.reconcile(workspaceId) : sendReconcileWakeup(getDb(), workspaceId);
-  void requested.catch((error: unknown) => logger.error({ err: error, workspaceId }, "asking for a workspace's reconcile failed"));
+  const requested = reconciler ? Promise.all(workspaceIds.map((id) => reconciler.reconcile(id))) : sendReconcileWakeups(getDb(), workspaceIds);
+  void requested.catch((error: unknown) => logger.error({ err: error, workspaceIds }, "asking for workspaces' reconcile failed"));
 }

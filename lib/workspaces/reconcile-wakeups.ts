@@ -39,10 +39,10 @@ export interface WakeupHandlers {
 /** Starts listening for wake-ups; returns the function that stops. */
 export type WakeupSource = (handlers: WakeupHandlers) => () => Promise<void>;
 
-/** Asks the leader, wherever it runs, to reconcile the workspace now. */
-export async function sendReconcileWakeup(db: PrismaClient, workspaceId: string): Promise<void> {
+/** Asks the leader, wherever it runs, to reconcile the workspaces now: one notification each, in one statement. */
+export async function sendReconcileWakeups(db: PrismaClient, workspaceIds: readonly string[]): Promise<void> {
   // $executeRaw: pg_notify returns void, which $queryRaw can't read back.
-  await db.$executeRaw`SELECT pg_notify(${RECONCILE_WAKEUP_CHANNEL}, ${workspaceId})`;
+  await db.$executeRaw`SELECT pg_notify(${RECONCILE_WAKEUP_CHANNEL}, id) FROM unnest(${workspaceIds}::text[]) AS id`;
 }
 
 /** Where the leader hears wake-ups: PostgreSQL's LISTEN; nothing on the embedded database. */

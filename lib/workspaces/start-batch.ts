@@ -1,0 +1,173 @@
+import { currentAuditVia, recordAudits, type AuditAction, type AuditEntry } from "@/lib/audit";
+import type { Actor } from "@/lib/authz";
+import { requestBatcher, type BatchOutcome } from "@/lib/concurrency";
+import { getDb } from "@/lib/db/client";
+import { AppError } from "@/lib/errors";
+import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
+import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
+import { QUOTA_TRANSACTION } from "@/lib/quotas/enforce";
+import { openQuotaLedger, type QuotaDecision } from "@/lib/quotas/ledger";
+import type { WorkspaceParameters } from "@/lib/templates/parameters";
+import { utcTimestamp } from "@/lib/usage/meter";
+import { assertMayOperate, beingDeleted } from "./operate-access";
+import { requestReconciles } from "./reconcile-trigger";
+
+// Start and Retry, decided in batches: the starts this process is asked for
+// while its previous batch is under way are decided together, in one
+// transaction with a fixed number of statements (lock the workspaces, lock
+// the teams and read their quota state, update the workspaces, record events
+// and audit entries) however many there are, so a burst costs a few
+// statements per batch instead of a dozen per start. Alone, a start is a
+// batch of one.
+//
+// Each start is decided in the order asked, against the quota state as the
+// starts before it in the batch left it (lib/quotas/ledger.ts), so a batch
+// admits exactly what the same starts one after another would. The database
+// stays the arbiter between batches, in this process or another replica's
+// (or of the two module graphs of one process, server.ts's and Next.js's,
+// each with a batcher of its own): each batch holds its workspaces' and teams'
+// row locks, taken in id order, until it commits. A start refused (quota,
+// not found, forbidden, conflict) fails alone; one that breaks the whole
+// transaction makes each of its batch be decided again on its own.
+
+/**
+ * A batch reads the quota state of every team in it (the month's budget is
+ * a sum over each team's usage intervals), so bigger batches amortize that
+ * better; a thousand starts' updates and audit entries still make a short
+ * transaction.
+ */
+const MAX_BATCH = 1000;
+
+const AUDIT = { start: "workspace.start-requested", retry: "workspace.retry-requested" } as const satisfies Record<string, AuditAction>;
+
+export type StartOperation = keyof typeof AUDIT;
+
+interface StartRequest {
+  actor: Actor;
+  workspaceId: string;
+  operation: StartOperation;
+  /** When it was asked: a start's time budget counts the wait for the batch and the locks too. */
+  requestedAt: Date;
+  /** How the actor acted (withAuditVia), which the batch's own context doesn't know. */
+  via: string | null;
+}
+
+export type StartWorkspace = (actor: Actor, workspaceId: string, operation: StartOperation, requestedAt?: Date) => Promise<void>;
+
+/**
+ * A process's starts through `db` (a test's second one stands for another
+ * replica): each call records that the actor wants the workspace running (a
+ * retry: a failed one, again), if its team's quota allows; the reconciler
+ * starts it.
+ */
+export function startBatcher(db: () => PrismaClient): StartWorkspace {
+  const starts = requestBatcher<StartRequest, void>(MAX_BATCH, (requests) => startBatch(db(), requests));
+  return (actor, workspaceId, operation, requestedAt = new Date()) => starts.submit({ actor, workspaceId, operation, requestedAt, via: currentAuditVia() });
+}
+
+/** This process's starts, through the pages' pool. */
+export const startWorkspace = startBatcher(getDb);
+
+/** A workspace of the batch, as locked, and then as its starts leave it. */
+interface Locked {
+  id: string;
+  teamId: string;
+  teamSlug: string;
+  ownerId: string;
+  state: WorkspaceState;
+  desiredState: DesiredState;
+  parameters: WorkspaceParameters;
+  changes?: { startRequestedAt: Date | null; stateChangedAt: Date | null; wakes: boolean };
+}
+
+async function startBatch(db: PrismaClient, requests: readonly StartRequest[]): Promise<Array<BatchOutcome<void>>> {
+  const { outcomes, started } = await db.$transaction((tx) => decideAndRecord(tx, requests), QUOTA_TRANSACTION);
+  requestReconciles(started);
+  return outcomes;
+}
+
+async function decideAndRecord(tx: Prisma.TransactionClient, requests: readonly StartRequest[]) {
+  const ids = [...new Set(requests.map((request) => request.workspaceId))].sort();
+  // Locked in id order, as every batch does, so batches that share workspaces don't deadlock.
+  const rows = await tx.$queryRaw<Locked[]>`
+    SELECT w."id", w."teamId", t."slug" AS "teamSlug", w."ownerId", w."state"::text AS "state", w."desiredState"::text AS "desiredState", w."parameters"
+    FROM "Workspace" w JOIN "Team" t ON t."id" = w."teamId"
+    WHERE w."id" = ANY(${ids}::text[])
+    ORDER BY w."id"
+    FOR UPDATE OF w`;
+  const workspaces = new Map(rows.map((row) => [row.id, row]));
+  const decision = (workspace: Locked): QuotaDecision => ({
+    team: { id: workspace.teamId, slug: workspace.teamSlug },
+    ownerId: workspace.ownerId,
+    // Its own resources don't count yet, as it isn't meant to run.
+    request: { creates: false, runs: true, cpu: workspace.parameters.cpu, memoryGiB: workspace.parameters.memoryGiB, addedDiskGiB: 0 },
+  });
+  const toDecide = rows.filter((workspace) => workspace.desiredState !== "RUNNING");
+  const ledger = toDecide.length > 0 ? await openQuotaLedger(tx, toDecide.map(decision)) : null;
+
+  const now = new Date();
+  const outcomes: Array<BatchOutcome<void>> = [];
+  const events: Prisma.WorkspaceEventCreateManyInput[] = [];
+  const audits: AuditEntry[] = [];
+  const started = new Set<string>();
+  for (const request of requests) {
+    const workspace = workspaces.get(request.workspaceId);
+    try {
+      assertMayOperate(request.actor, workspace);
+      if (workspace.desiredState === "DELETED") throw beingDeleted();
+      if (request.operation === "retry" && workspace.state !== "FAILED") throw new AppError("conflict", "Only a failed workspace can be retried.");
+      if (workspace.desiredState !== "RUNNING") ledger!.admit(decision(workspace));
+      const before = { desiredState: workspace.desiredState, state: workspace.state };
+      const state: WorkspaceState = workspace.state === "FAILED" ? "PENDING" : workspace.state;
+      const changes = (workspace.changes ??= { startRequestedAt: null, stateChangedAt: null, wakes: false });
+      if (workspace.desiredState !== "RUNNING" || workspace.state === "FAILED") changes.startRequestedAt = request.requestedAt;
+      // Starting a dormant workspace wakes it: no longer dormant, and any scheduled deletion is cancelled.
+      if (workspace.desiredState !== "RUNNING") changes.wakes = true;
+      if (state !== workspace.state) {
+        changes.stateChangedAt = now;
+        events.push({ workspaceId: workspace.id, step: "state", message: "Retrying", data: { from: workspace.state, to: state } });
+      }
+      workspace.desiredState = "RUNNING";
+      workspace.state = state;
+      audits.push({
+        action: AUDIT[request.operation],
+        actorId: request.actor.id,
+        targetType: "workspace",
+        targetId: workspace.id,
+        teamId: workspace.teamId,
+        before,
+        after: { desiredState: workspace.desiredState, state },
+        via: request.via,
+      });
+      started.add(workspace.id);
+      outcomes.push({ ok: true, value: undefined });
+    } catch (error) {
+      outcomes.push({ ok: false, error });
+    }
+  }
+
+  const changed = rows.filter((workspace) => workspace.changes);
+  if (changed.length > 0) {
+    const iso = (date: Date | null) => date?.toISOString() ?? null;
+    await tx.$executeRaw`
+      UPDATE "Workspace" AS w SET
+        "desiredState" = 'RUNNING',
+        "state" = u."state"::"WorkspaceState",
+        "startRequestedAt" = COALESCE(u."startRequestedAt" AT TIME ZONE 'UTC', w."startRequestedAt"),
+        "stateChangedAt" = COALESCE(u."stateChangedAt" AT TIME ZONE 'UTC', w."stateChangedAt"),
+        "dormantAt" = CASE WHEN u."wakes" THEN NULL ELSE w."dormantAt" END,
+        "deletionScheduledAt" = CASE WHEN u."wakes" THEN NULL ELSE w."deletionScheduledAt" END,
+        "updatedAt" = ${utcTimestamp(now)}
+      FROM unnest(
+        ${changed.map((workspace) => workspace.id)}::text[],
+        ${changed.map((workspace) => workspace.state)}::text[],
+        ${changed.map((workspace) => iso(workspace.changes!.startRequestedAt))}::timestamptz[],
+        ${changed.map((workspace) => iso(workspace.changes!.stateChangedAt))}::timestamptz[],
+        ${changed.map((workspace) => workspace.changes!.wakes)}::boolean[]
+      ) AS u("id", "state", "startRequestedAt", "stateChangedAt", "wakes")
+      WHERE w."id" = u."id"`;
+  }
+  if (events.length > 0) await tx.workspaceEvent.createMany({ data: events });
+  await recordAudits(audits, tx);
+  return { outcomes, started: [...started] };
+}
