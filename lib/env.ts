@@ -238,10 +238,12 @@ export const envSchema = z.object({
   /** The same as JSON in the variable itself, for a Secret or a one-line setup. */
   PODSPACE_AI_PROVIDERS: z.string().min(1).optional(),
   /**
-   * Kubernetes: the URL workspace pods reach Podspace's AI gateway at, its in-cluster Service
-   * (e.g. http://podspace.podspace.svc:3000). The local runtime needs none: its sandboxes reach it through a socket.
+   * Kubernetes: the URL workspace pods reach Podspace's AI port at, its in-cluster Service's `ai` port
+   * (e.g. http://podspace.podspace.svc:3001). The local runtime needs none: its sandboxes reach it through a socket.
    */
-  PODSPACE_AI_INTERNAL_URL: z.url({ protocol: /^https?$/, error: "expected an http(s):// URL such as http://podspace.podspace.svc:3000" }).optional(),
+  PODSPACE_AI_INTERNAL_URL: z.url({ protocol: /^https?$/, error: "expected an http(s):// URL such as http://podspace.podspace.svc:3001" }).optional(),
+  /** Kubernetes: the port that serves the AI gateway alone to workspace pods (their NetworkPolicy lets them reach only it). */
+  PODSPACE_AI_PORT: port.default(3001),
 });
 
 export type Env = Omit<z.infer<typeof envSchema>, "PODSPACE_URL" | "PODSPACE_IDE_HOST" | "PODSPACE_PREVIEW_HOST"> & {

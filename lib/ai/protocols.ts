@@ -83,11 +83,12 @@ export function parseRequest(protocol: ProtocolName, json: unknown): ParsedReque
 export function upstreamRequest(provider: AiProvider, parsed: ParsedRequest, model: string, maxOutputTokens: number): { url: string; init: RequestInit } {
   const key = provider.apiKeyEnv ? secretVariable(provider.apiKeyEnv) : undefined;
   if (provider.type === "openai") {
-    const { max_tokens: _maxTokens, max_completion_tokens: _maxCompletion, ...rest } = parsed.body;
+    const rest = { ...parsed.body };
+    // One cap, max_tokens: what every OpenAI-compatible server knows (vLLM, Ollama, llama.cpp).
+    delete rest.max_completion_tokens;
     const body = {
       ...rest,
       model,
-      // max_tokens is what every OpenAI-compatible server knows (vLLM, Ollama, llama.cpp).
       max_tokens: maxOutputTokens,
       ...(parsed.stream ? { stream_options: { ...(rest.stream_options as object | undefined), include_usage: true } } : {}),
     };
