@@ -1,6 +1,7 @@
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { aiUsageCsv, aiUsageReport } from "@/lib/ai/ai-report";
 import { periodOf } from "@/lib/ai/budget";
 import { setAiBudget } from "@/lib/ai/budget-settings";
 import { parseAiConfig, type AiGatewayState } from "@/lib/ai/config";
@@ -177,6 +178,23 @@ describe("usage", () => {
   });
 });
 
+describe("usage reports", () => {
+  it("sums the requests per user, model and workspace as the counters settled them, and exports them as CSV", async () => {
+    const period = { kind: "custom" as const, from: new Date(Date.now() - 86_400_000), until: new Date(Date.now() + 86_400_000) };
+    const report = await aiUsageReport(team.id, period);
+    const settled = await counters(team.id);
+    expect(report.total.inputTokens + report.total.outputTokens).toBe(Number(settled!.usedTokens));
+    expect(report.byUser.map((line) => line.label)).toEqual(["ai-owner@example.com"]);
+    expect(report.byModel.map((line) => line.label).sort()).toEqual(["claude/claude-x", "primary/big-model", "primary/medium-model", "primary/small-model"]);
+    const csv = await aiUsageCsv(team.id, period);
+    const [header, ...rows] = csv.trim().split("\n");
+    expect(header).toBe("day,team,user,workspace,provider,model,requests,input_tokens,output_tokens,cost_usd");
+    const small = rows.find((row) => row.includes(",primary,small-model,"))!.split(",");
+    expect(small.slice(1, 6)).toEqual(["ai-team", "ai-owner@example.com", "", "primary", "small-model"]);
+    expect(Number(small[7])).toBe(Number(small[6]) * INPUT_TOKENS);
+  });
+});
+
 describe("budgets", () => {
   it("admits exactly the concurrent streamed requests whose worst case fits, and settles them within the budget", async () => {
     const body = ask("small", "count", { max_tokens: 50 });
@@ -231,6 +249,24 @@ describe("budgets", () => {
     expect(member.status).toBe(429);
     expect(((await member.json()) as { error: { message: string } }).error.message).toMatch(/Your monthly AI budget in this team is spent/);
     await setBudget({});
+  });
+
+  it("releases the reservation of a stream its client abandons, charging what it could have used", async () => {
+    const body = ask("small", "x", { max_tokens: 5 });
+    const worst = await worstOf(body);
+    const before = await counters(team.id);
+    const gate = provider.hold();
+    const response = await chat(body);
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    gate.release();
+    await waitFor(async () => (await counters(team.id))!.reservedTokens === 0n);
+    const after = await counters(team.id);
+    // OpenAI reports usage only at the end, which never came: the request is charged its bounds, never less than it used.
+    expect(Number(after!.usedTokens - before!.usedTokens)).toBeGreaterThanOrEqual(INPUT_TOKENS + OUTPUT_TOKENS);
+    expect(Number(after!.usedTokens - before!.usedTokens)).toBeLessThanOrEqual(worst);
   });
 
   it("holds the team to its allow-list", async () => {
@@ -291,10 +327,10 @@ describe("who pays", () => {
 /** A request's worst case: what it holds on the counters while the provider holds it. */
 async function worstOf(body: object): Promise<number> {
   const gate = provider.hold();
-  const reservedBefore = Number((await counters(team.id))!.reservedTokens);
+  const reservedBefore = Number((await counters(team.id))?.reservedTokens ?? 0n);
   const pending = chat({ ...body, stream: true });
   let worst = 0;
-  await waitFor(async () => (worst = Number((await counters(team.id))!.reservedTokens) - reservedBefore) > 0);
+  await waitFor(async () => (worst = Number((await counters(team.id))?.reservedTokens ?? 0n) - reservedBefore) > 0);
   gate.release();
   await (await pending).text();
   return worst;
