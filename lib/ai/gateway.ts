@@ -11,7 +11,7 @@ import { authenticateCaller, type Caller } from "./caller";
 import { aiGateway, type AiGatewayState } from "./config";
 import { costMicros, inputBound, worstCase, type Usage } from "./cost";
 import { parseRequest, protocolError, StreamUsage, upstreamRequest, usageOfBody, type ParsedRequest, type ProtocolName } from "./protocols";
-import { allowedBy, routeRequest, TASK_HEADER, type Route, type Target } from "./router";
+import { allowedBy, AUTO_MODEL, routeRequest, TASK_HEADER, type Route, type Target } from "./router";
 import { recordAiRequest } from "./usage";
 
 // One gateway request, in this order: who calls and whose budget it spends
@@ -58,6 +58,25 @@ export async function handleGatewayRequest(protocol: ProtocolName, request: Requ
     return await exchange.run(request.signal);
   } catch (error) {
     return errorResponse(protocol, error, caller);
+  }
+}
+
+/**
+ * GET /v1/models in OpenAI's shape: the names the caller's team may ask for
+ * (aliases, `auto`, provider models), which editor extensions list to choose from.
+ */
+export async function handleModelsRequest(request: Request, state: AiGatewayState = aiGateway()): Promise<Response> {
+  let caller: Caller | undefined;
+  try {
+    if (!state.on) return protocolError("openai", 503, "unavailable", `The AI gateway is off: ${state.reason}.`);
+    caller = await authenticateCaller(request.headers);
+    await assertRateLimit(caller.rateKey);
+    const { allowedModels } = (await aiBudgetRows(caller.teamId)).effective;
+    const names = [AUTO_MODEL, ...Object.keys(state.config.aliases), ...state.config.providers.flatMap((provider) => provider.models.map((model) => `${provider.id}/${model.name}`))];
+    const allowed = names.filter((name) => name === AUTO_MODEL || allowedModels.length === 0 || allowedModels.includes(name));
+    return Response.json({ object: "list", data: allowed.map((id) => ({ id, object: "model", created: 0, owned_by: "podspace" })) }, { headers: { "cache-control": "no-store" } });
+  } catch (error) {
+    return errorResponse("openai", error, caller);
   }
 }
 

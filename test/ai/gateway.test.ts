@@ -275,6 +275,8 @@ describe("budgets", () => {
     const denied = await chat(ask("large"));
     expect(denied.status).toBe(403);
     expect(((await denied.json()) as { error: { message: string } }).error.message).toMatch(/doesn't allow large/);
+    const models = await fetch(`${base}/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect(((await models.json()) as { data: { id: string }[] }).data.map((model) => model.id)).toEqual(["auto", "small"]);
     await setBudget({});
   });
 });
