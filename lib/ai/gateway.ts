@@ -55,7 +55,7 @@ export async function handleGatewayRequest(protocol: ProtocolName, request: Requ
     );
     const reservation = await reserve({ teamId: caller.teamId, userId: caller.userId, worst, limits: settings.effective, ttlMs: RESERVATION_TTL_MS });
     const exchange = new Exchange(protocol, caller, route, parsed, reservation, { inputTokens, outputTokens: maxOutputTokens }, started);
-    return await exchange.run(request.signal);
+    return await exchange.run(request);
   } catch (error) {
     return errorResponse(protocol, error, caller);
   }
@@ -107,12 +107,13 @@ class Exchange {
     private readonly started: number,
   ) {}
 
-  async run(clientGone: AbortSignal): Promise<Response> {
+  async run(request: Request): Promise<Response> {
+    const clientGone = request.signal;
     const signal = AbortSignal.any([clientGone, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]);
     let lastStatus = 502;
     try {
       for (const target of this.route.targets) {
-        const { url, init } = upstreamRequest(target.provider, this.parsed, target.model.name, this.bounds.outputTokens);
+        const { url, init } = upstreamRequest(target.provider, this.parsed, target.model.name, this.bounds.outputTokens, request.headers);
         let upstream: Response;
         try {
           upstream = await fetch(url, { ...init, signal });

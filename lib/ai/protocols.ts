@@ -79,8 +79,15 @@ export function parseRequest(protocol: ProtocolName, json: unknown): ParsedReque
   };
 }
 
+/**
+ * The client's headers a provider is sent: Anthropic's API version and beta
+ * features, which tools built on it (Claude Code) rely on. Nothing else of
+ * the client's, least of all its key.
+ */
+const FORWARDED_HEADERS = ["anthropic-version", "anthropic-beta"];
+
 /** The request as sent to `provider`: its model, the reserved output cap, and usage at the end of an OpenAI stream. */
-export function upstreamRequest(provider: AiProvider, parsed: ParsedRequest, model: string, maxOutputTokens: number): { url: string; init: RequestInit } {
+export function upstreamRequest(provider: AiProvider, parsed: ParsedRequest, model: string, maxOutputTokens: number, clientHeaders: Headers): { url: string; init: RequestInit } {
   const key = provider.apiKeyEnv ? secretVariable(provider.apiKeyEnv) : undefined;
   if (provider.type === "openai") {
     const rest = { ...parsed.body };
@@ -101,7 +108,12 @@ export function upstreamRequest(provider: AiProvider, parsed: ParsedRequest, mod
     url: `${provider.baseUrl}/messages`,
     init: {
       method: "POST",
-      headers: { "content-type": "application/json", "anthropic-version": "2023-06-01", ...(key ? { "x-api-key": key } : {}) },
+      headers: {
+        "content-type": "application/json",
+        "anthropic-version": "2023-06-01",
+        ...Object.fromEntries(FORWARDED_HEADERS.flatMap((name) => (clientHeaders.has(name) ? [[name, clientHeaders.get(name)!]] : []))),
+        ...(key ? { "x-api-key": key } : {}),
+      },
       body: JSON.stringify({ ...parsed.body, model, max_tokens: maxOutputTokens }),
     },
   };

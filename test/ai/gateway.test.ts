@@ -76,7 +76,7 @@ afterAll(async () => {
 const chat = (body: object, headers: Record<string, string> = {}, secret = key) =>
   fetch(`${base}/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${secret}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 const messages = (body: object, secret = key) =>
-  fetch(`${base}/messages`, { method: "POST", headers: { "x-api-key": secret, "content-type": "application/json" }, body: JSON.stringify(body) });
+  fetch(`${base}/messages`, { method: "POST", headers: { "x-api-key": secret, "content-type": "application/json", "anthropic-beta": "test-beta" }, body: JSON.stringify(body) });
 const ask = (model: string, text = "fix this", extra: object = {}) => ({ model, stream: true, messages: [{ role: "user", content: text }], ...extra });
 
 /** The text a stream carried: OpenAI's deltas or Anthropic's text deltas. */
@@ -138,6 +138,9 @@ describe("routing", () => {
     const anthropic = await messages({ model: "sonnet", max_tokens: 100, stream: true, messages: [{ role: "user", content: "hi" }] });
     expect(anthropic.headers.get(MODEL_HEADER)).toBe("claude/claude-x");
     expect(streamedText(await anthropic.text())).toBe(COMPLETION.join(""));
+    // Its beta header goes on; its key, the workspace's or the token's, never does.
+    expect(provider.received.at(-1)!.headers).toMatchObject({ "anthropic-beta": "test-beta", "anthropic-version": "2023-06-01" });
+    expect(provider.received.at(-1)!.headers["x-api-key"]).toBeUndefined();
   });
 
   it("keeps each endpoint to the models of its protocol", async () => {
