@@ -155,7 +155,8 @@ export default async function TeamSettingsPage({ params }: SettingsPageProps) {
         description="Workspaces reach the AI gateway's models with no setup: each gets OPENAI_BASE_URL, ANTHROPIC_BASE_URL and a key of its own, good for its current run. Requests spend the month's budgets of the team and of its member, reserved at their worst case before they run, so they stop at the budget; answers say when 80 % is used. Prompts and completions are never stored."
       >
         {ai.off ? (
-          <p className="text-sm">The AI gateway is off: {ai.off}.</p>
+          // Why, only for those who configure it: the reason names settings and variables.
+          <p className="text-sm">{canSetCeilings ? `The AI gateway is off: ${ai.off}.` : "The AI gateway is off on this Podspace."}</p>
         ) : (
           <>
             <AiUse overview={ai} />
