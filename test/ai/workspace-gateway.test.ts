@@ -65,7 +65,8 @@ describe("the AI gateway from inside a local workspace", { timeout: 120_000 }, (
     await runtime.provision(spec);
     await runtime.start(spec);
     await waitForIdeReady(events, spec);
-  });
+    // A sandbox and its IDE start in seconds, or in a minute on a loaded machine.
+  }, 180_000);
   afterAll(async () => {
     await runtime?.close();
     await endLocalWorkspaces(dataDir);
