@@ -30,6 +30,7 @@ import { createTerminalService } from "@/lib/terminal/route";
 import { execSocketRoute } from "@/lib/api/v1/exec-socket";
 import { portForwardRoute } from "@/lib/api/v1/port-forward-socket";
 import { apiTerminalGate } from "@/lib/api/v1/terminal-socket";
+import { serveAiGatewayToWorkspaces } from "@/lib/ai/serve";
 
 // The one HTTP server for development and production: Next.js for pages and
 // routes, plus WebSocket upgrades (terminal, IDE proxy, the API's) that Next.js's own
@@ -113,10 +114,13 @@ async function main() {
   const server = http.createServer(instrumentRequests(labelRequest, gateway.handleRequest));
   server.on("upgrade", gateway.sockets.handleUpgrade);
   await listen(server);
+  const aiServer = await serveAiGatewayToWorkspaces();
   exitGracefullyOnSignals({
     server,
     router: gateway.sockets,
     cleanup: async () => {
+      aiServer?.closeAllConnections();
+      aiServer?.close();
       await leadership.stop();
       await Promise.all([closeRuntime(), closeDb()]);
     },

@@ -56,6 +56,9 @@ export const AUDIT_ACTIONS = [
   "service-account.removed",
   "quota.limits-changed",
   "quota.ceilings-changed",
+  // The AI gateway's budgets and model allow-list of a team (lib/ai/budget-settings.ts).
+  "quota.ai-budget-changed",
+  "quota.ai-ceilings-changed",
   "warm-pool.resized",
   // Backups of a workspace's home (lib/backups): taken (actor: who asked, or null), failed, restored, downloaded from, expired.
   "backup.taken",

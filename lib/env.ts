@@ -230,6 +230,20 @@ export const envSchema = z.object({
    * secret of its own (openssl rand -base64 32) and keep it.
    */
   PODSPACE_BACKUP_KEY: z.string().min(32, { error: "expected at least 32 characters (openssl rand -base64 32)" }).optional(),
+  /**
+   * The AI gateway's providers, aliases and routing rules: a JSON file (lib/ai/config.ts has its shape). Unset, with
+   * PODSPACE_AI_PROVIDERS unset too, the gateway is off. Provider keys are not in it: it names the variables holding them.
+   */
+  PODSPACE_AI_PROVIDERS_FILE: z.string().min(1).optional(),
+  /** The same as JSON in the variable itself, for a Secret or a one-line setup. */
+  PODSPACE_AI_PROVIDERS: z.string().min(1).optional(),
+  /**
+   * Kubernetes: the URL workspace pods reach Podspace's AI port at, its in-cluster Service's `ai` port
+   * (e.g. http://podspace.podspace.svc:3001). The local runtime needs none: its sandboxes reach it through a socket.
+   */
+  PODSPACE_AI_INTERNAL_URL: z.url({ protocol: /^https?$/, error: "expected an http(s):// URL such as http://podspace.podspace.svc:3001" }).optional(),
+  /** Kubernetes: the port that serves the AI gateway alone to workspace pods (their NetworkPolicy lets them reach only it). */
+  PODSPACE_AI_PORT: port.default(3001),
 });
 
 export type Env = Omit<z.infer<typeof envSchema>, "PODSPACE_URL" | "PODSPACE_IDE_HOST" | "PODSPACE_PREVIEW_HOST"> & {
@@ -320,6 +334,14 @@ export function redact(value: string): string {
   } catch {
     return value;
   }
+}
+
+/**
+ * A secret the settings name rather than hold (an AI provider's key, by the
+ * variable it is in), read when it is used so a rotated Secret applies.
+ */
+export function secretVariable(name: string): string | undefined {
+  return process.env[name] || undefined;
 }
 
 /**

@@ -24,12 +24,12 @@ export const tokensList: Command = {
 export const tokensCreate: Command = {
   name: "tokens create",
   usage: "tokens create <name> --scope <scope>… [--days <n>] [--team <slug>]",
-  summary: "Make a token (scopes: read, workspaces:write, exec, tokens:write, admin) and print its secret, shown this once",
+  summary: "Make a token (scopes: read, workspaces:write, exec, tokens:write, ai, admin) and print its secret, shown this once",
   options: { scope: { type: "string", multiple: true }, days: { type: "string", default: "30" }, team: { type: "string" } },
   async run(context) {
     const name = argument(context, "token");
     const scopes = texts(context.values, "scope");
-    if (scopes.length === 0) throw usageError("Give at least one --scope (read, workspaces:write, exec, tokens:write, admin).");
+    if (scopes.length === 0) throw usageError("Give at least one --scope (read, workspaces:write, exec, tokens:write, ai, admin).");
     const created = await (await context.client()).tokens.create({
       name,
       days: number(context.values, "days")!,

@@ -86,6 +86,24 @@ function createMetrics() {
       labelNames: ["channel", "direction"],
       registers,
     }),
+    aiRequests: new Counter({
+      name: "podspace_ai_requests_total",
+      help: "AI gateway requests by the provider and model that answered (empty when none did) and outcome: ok, aborted, no-usage, rejected (the provider refused the request), fallback (this model failed, the next was tried), failed, budget, denied.",
+      labelNames: ["provider", "model", "outcome"],
+      registers,
+    }),
+    aiTokens: new Counter({
+      name: "podspace_ai_tokens_total",
+      help: "Tokens settled through the AI gateway, by provider, model and direction (input, output).",
+      labelNames: ["provider", "model", "direction"],
+      registers,
+    }),
+    aiCost: new Counter({
+      name: "podspace_ai_cost_usd_total",
+      help: "Cost settled through the AI gateway at the configured prices, in USD, by provider and model.",
+      labelNames: ["provider", "model"],
+      registers,
+    }),
     quotaRejections: new Counter({
       name: "podspace_quota_rejections_total",
       help: "Creates and starts refused because a team quota would be exceeded, by the limit hit.",

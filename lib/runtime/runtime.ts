@@ -1,5 +1,7 @@
 import os from "node:os";
 import path from "node:path";
+import { aiGateway } from "@/lib/ai/config";
+import { localAiSocketDir } from "@/lib/ai/workspace-env";
 import { ConfigError, env } from "@/lib/env";
 import { createLocalRuntime } from "./local/local-runtime";
 import type { WorkspaceRuntime } from "./types";
@@ -33,6 +35,7 @@ async function createRuntime(): Promise<WorkspaceRuntime> {
       dataDir: env.PODSPACE_DATA_DIR,
       cacheDir: env.PODSPACE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "podspace"),
       sharedPaths: env.PODSPACE_LOCAL_SHARED_PATHS,
+      aiSocketDir: aiGateway().on ? localAiSocketDir() : undefined,
     });
   }
   // Backups run in pods, which can't reach a folder on Podspace's host.

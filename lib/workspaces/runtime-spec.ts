@@ -1,3 +1,4 @@
+import { workspaceAiEnv } from "@/lib/ai/workspace-env";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { parameterEnv } from "@/lib/templates/environment";
 import type { WorkspaceParameters } from "@/lib/templates/parameters";
@@ -34,6 +35,7 @@ export function toRuntimeSpec(workspace: WorkspaceForRuntime): WorkspaceSpec {
       PODSPACE_WORKSPACE_NAME: workspace.name,
       ...parameterEnv(parameters.values),
       ...(workspace.gitRepository ? { PODSPACE_GIT_REPOSITORY: workspace.gitRepository } : {}),
+      ...workspaceAiEnv(workspace),
     },
     startupScript: workspace.gitRepository
       ? // Clone on first start only: an existing checkout is the user's work.

@@ -228,4 +228,18 @@ describe("kubernetes team namespace", () => {
     expect(policy.egress![2]).toEqual({ to: [{ ipBlock: { cidr: "10.20.0.0/16" } }] });
     expect(teamManifests(team, { ...options, egressAllow: [] }).networkPolicy.spec!.egress).toHaveLength(2);
   });
+
+  it("lets workspaces reach Podspace's AI port, and no other of its ports, when the AI gateway is on", () => {
+    const egress = teamManifests(team, { ...options, egressAllow: [], aiPort: 3001 }).networkPolicy.spec!.egress!;
+    expect(egress).toHaveLength(3);
+    expect(egress[2]).toEqual({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "podspace" } },
+          podSelector: { matchLabels: { "app.kubernetes.io/name": "podspace", "app.kubernetes.io/component": "server" } },
+        },
+      ],
+      ports: [{ protocol: "TCP", port: 3001 }],
+    });
+  });
 });

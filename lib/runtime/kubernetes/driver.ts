@@ -36,6 +36,8 @@ export interface KubernetesRuntimeOptions {
   inCluster: boolean;
   /** The image runOnHome's pods run (restic and sh); default DEFAULT_HOME_TOOL_IMAGE. */
   homeToolImage?: string;
+  /** Podspace's AI gateway port, which team NetworkPolicies let workspaces reach; unset when the gateway is off. */
+  aiPort?: number;
 }
 
 /** How long prepareTeam waits for the controllers to make a new namespace usable. */

@@ -1,4 +1,5 @@
 import { KubeConfig } from "@kubernetes/client-node";
+import { aiGateway } from "@/lib/ai/config";
 import { ConfigError, env } from "@/lib/env";
 import type { WorkspaceRuntime } from "../types";
 import { createKubernetesRuntime } from "./driver";
@@ -29,5 +30,6 @@ export function createKubernetesRuntimeFromEnv(): WorkspaceRuntime {
     selfNamespace: env.PODSPACE_K8S_SELF_NAMESPACE,
     inCluster,
     homeToolImage: env.PODSPACE_BACKUP_IMAGE,
+    aiPort: aiGateway().on ? env.PODSPACE_AI_PORT : undefined,
   });
 }

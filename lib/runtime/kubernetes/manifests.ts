@@ -50,7 +50,12 @@ export interface TeamManifestOptions {
   namespacePrefix: string;
   selfNamespace: string;
   egressAllow: string[];
+  /** The port of Podspace's pods that serves the AI gateway alone, which workspaces may reach; unset when the gateway is off. */
+  aiPort?: number;
 }
+
+/** Podspace's server pods (k8s/base/deployment.yaml's labels). */
+export const PODSPACE_SERVER_LABELS = { "app.kubernetes.io/name": "podspace", "app.kubernetes.io/component": "server" };
 
 export interface TeamManifests {
   namespace: V1Namespace;
@@ -102,6 +107,13 @@ function networkPolicy(metadata: V1NetworkPolicy["metadata"], options: TeamManif
     },
   ];
   if (options.egressAllow.length > 0) egress.push({ to: options.egressAllow.map((cidr) => ({ ipBlock: { cidr } })) });
+  if (options.aiPort !== undefined) {
+    // Podspace's pods by their labels, on the AI port only: the gateway, and nothing else of Podspace's.
+    egress.push({
+      to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": options.selfNamespace } }, podSelector: { matchLabels: PODSPACE_SERVER_LABELS } }],
+      ports: [{ protocol: "TCP", port: options.aiPort }],
+    });
+  }
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",

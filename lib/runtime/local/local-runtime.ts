@@ -52,6 +52,8 @@ export interface LocalRuntimeOptions {
   cacheDir: string;
   /** Host paths every workspace sees read-only at the same path. */
   sharedPaths?: readonly string[];
+  /** The AI gateway's socket folder, mounted into every sandbox (sandbox-relay.mjs serves it on the sandbox's loopback); unset when the gateway is off. */
+  aiSocketDir?: string;
 }
 
 const IDE_READY_TIMEOUT_MS = 120_000;
@@ -123,6 +125,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     const uid = hostUidOf(spec.id);
     await fs.mkdir(runDirOf(spec), { recursive: true, mode: 0o700 });
     await fs.mkdir(options.cacheDir, { recursive: true });
+    // Made here if Podspace has not served the gateway yet: bwrap can't mount a folder that doesn't exist.
+    if (options.aiSocketDir) await fs.mkdir(options.aiSocketDir, { recursive: true, mode: 0o755 });
     const contents = etcFiles(uid);
     for (const name of ETC_FILES) await fs.writeFile(etcOf(spec)[name], contents[name]);
     for (const dir of [homeOf(spec), runDirOf(spec)]) {
@@ -245,6 +249,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       runDir: runDirOf(spec),
       cacheDir: options.cacheDir,
       sharedPaths: options.sharedPaths ?? [],
+      aiSocketDir: options.aiSocketDir ?? null,
       hostname: spec.name,
       hostUid: hostUidOf(spec.id),
       etc: etcOf(spec),

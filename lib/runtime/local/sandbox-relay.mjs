@@ -7,12 +7,16 @@
 // - the ports socket forwards each connection to the port it names in its
 //   first line ("3000\n"), answering "+" once connected, or closing when
 //   nothing listens there (preview URLs).
+// And one way out, to the AI gateway: a port on the sandbox's loopback whose
+// connections it forwards to the gateway's Unix socket, mounted read-only
+// from Podspace (lib/ai/gateway-server.ts serves nothing else there), so
+// OPENAI_BASE_URL can be an http:// URL every tool takes.
 // Plain JavaScript with no imports but Node's: the sandbox has nothing else
 // of Podspace's.
 import fs from "node:fs";
 import net from "node:net";
 
-const [ideSocketPath, idePort, portsSocketPath] = process.argv.slice(2);
+const [ideSocketPath, idePort, portsSocketPath, aiSocketPath, aiPort] = process.argv.slice(2);
 
 function pipe(client, upstream) {
   client.pipe(upstream).pipe(client);
@@ -60,4 +64,12 @@ if (portsSocketPath) {
     client.on("data", onData);
     client.once("error", () => client.destroy());
   });
+}
+
+if (aiSocketPath) {
+  // A port taken by the workspace's own app leaves it without the gateway, not without its IDE.
+  net
+    .createServer((client) => pipe(client, net.connect(aiSocketPath)))
+    .on("error", (error) => console.error(`podspace relay: the AI gateway's port ${aiPort}: ${error.message}`))
+    .listen(Number(aiPort), "127.0.0.1");
 }

@@ -29,7 +29,14 @@ export const SANDBOX = {
   /** The Node.js that runs the relay (Podspace's own), read-only. */
   node: "/opt/podspace/node/bin/node",
   relay: "/opt/podspace/sandbox-relay.mjs",
+  /** The AI gateway's socket folder (lib/ai/gateway-server.ts), read-only. */
+  ai: "/opt/podspace/ai",
 } as const;
+
+/** The gateway's socket in its folder, on the host and in the sandbox. */
+export const AI_SOCKET = "gateway.sock";
+/** Where the relay serves the AI gateway on the sandbox's loopback: the workspace's OPENAI_BASE_URL. */
+export const SANDBOX_AI_PORT = 41434;
 
 export const IDE_SOCKET = "ide.sock";
 /** The socket that reaches any port on the sandbox's loopback (sandbox-relay.mjs). */
@@ -57,6 +64,8 @@ export interface SandboxLayout {
   cacheDir: string;
   /** Host paths every workspace sees read-only at the same path (PODSPACE_LOCAL_SHARED_PATHS). */
   sharedPaths: readonly string[];
+  /** Host folder of the AI gateway's socket, when the gateway is on. */
+  aiSocketDir: string | null;
   hostname: string;
   /** The workspace's own uid on the host when Podspace is root (hostUidOf). */
   hostUid: number | null;
@@ -105,7 +114,8 @@ export const INFO_FD = 3;
  * (sandbox-relay.mjs).
  */
 export function sandboxArgs(layout: SandboxLayout, command: string[], idePort: number): string[] {
-  const relay = `${SANDBOX.node} ${SANDBOX.relay} ${SANDBOX.run}/${IDE_SOCKET} ${idePort} ${SANDBOX.run}/${PORTS_SOCKET} &\nexec "$@"`;
+  const ai = layout.aiSocketDir ? ` ${SANDBOX.ai}/${AI_SOCKET} ${SANDBOX_AI_PORT}` : "";
+  const relay = `${SANDBOX.node} ${SANDBOX.relay} ${SANDBOX.run}/${IDE_SOCKET} ${idePort} ${SANDBOX.run}/${PORTS_SOCKET}${ai} &\nexec "$@"`;
   return [
     ...isolation(layout),
     // No TIOCSTI into a terminal outside (a terminal sandbox keeps its own pty as its controlling terminal).
@@ -188,6 +198,8 @@ function isolation(layout: SandboxLayout): string[] {
     ["--ro-bind", path.join(import.meta.dirname, "sandbox-relay.mjs"), SANDBOX.relay],
     ...Object.entries(layout.etc).map(([name, file]) => ["--ro-bind", file, etcMountPoint(name)] as ["--ro-bind", string, string]),
     ...layout.sharedPaths.map((shared) => ["--ro-bind", shared, shared] as ["--ro-bind", string, string]),
+    // The folder, not the socket: a socket made again after Podspace restarts is the one the sandbox sees.
+    ...(layout.aiSocketDir ? [["--ro-bind", layout.aiSocketDir, SANDBOX.ai] as ["--ro-bind", string, string]] : []),
   ];
   // bwrap makes missing parents of a mount point private (0700); these are
   // made first, readable, so the workspace's user can reach its mounts.

@@ -2,7 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 
+import { AiUsageSection } from "@/components/usage/ai-usage-section";
 import { UsageDashboard } from "@/components/usage/usage-dashboard";
+import { aiUsageReport } from "@/lib/ai/ai-report";
 import { requireUser } from "@/lib/auth/current-user";
 import { can } from "@/lib/authz";
 import { getDb } from "@/lib/db/client";
@@ -17,8 +19,9 @@ export default async function AdminUsagePage({ searchParams }: AdminUsagePagePro
   const user = await requireUser();
   if (!can(user, "usage:view-all")) notFound();
   const { period, by, error } = usagePageQuery(await searchParams, ["team", "template", "user"]);
-  const [report, teams] = await Promise.all([
+  const [report, ai, teams] = await Promise.all([
     usageReport(null, period, by),
+    aiUsageReport(null, period),
     getDb().team.findMany({ select: { slug: true, name: true }, orderBy: { name: "asc" } }),
   ]);
 
@@ -36,6 +39,7 @@ export default async function AdminUsagePage({ searchParams }: AdminUsagePagePro
         </nav>
       </div>
       <UsageDashboard path="/admin/usage" teamSlug={null} period={period} by={by} breakdowns={["team", "template", "user"]} report={report} error={error} />
+      <AiUsageSection report={ai} period={period} teamSlug={null} />
     </div>
   );
 }

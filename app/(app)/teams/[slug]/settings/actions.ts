@@ -2,10 +2,12 @@
 
 import { revalidatePath } from "next/cache";
 
+import { setAiBudget } from "@/lib/ai/budget-settings";
 import { setBackupSettings } from "@/lib/backups/team-settings";
 import { formAction } from "@/lib/forms/form-action";
 import { setTeamPortShareCap } from "@/lib/ports/share-port";
 import { createServiceAccountSchema, createServiceAccountTokenSchema, serviceAccountSchema } from "@/lib/schemas/api-tokens";
+import { aiBudgetFormSchema } from "@/lib/schemas/ai";
 import { backupSettingsSchema } from "@/lib/schemas/backups";
 import { portShareCapSchema, SHARE_CAP_LABELS } from "@/lib/schemas/ports";
 import { warmPoolSizeSchema } from "@/lib/schemas/warm-pools";
@@ -71,5 +73,15 @@ export const setBackupSettingsAction = formAction({
     revalidatePath("/teams/[slug]/settings", "page");
     const often = input.intervalHours === null ? "when they stop" : `every ${input.intervalHours} h while they run, and when they stop`;
     return `Saved. Workspaces are backed up ${often}; a deleted workspace's backups are kept ${input.retentionDays} days.`;
+  },
+});
+
+/** The team's AI budgets and model allow-list (its admins, within the platform's ceilings; or the ceilings, by platform admins); audited. */
+export const setAiBudgetAction = formAction({
+  schema: aiBudgetFormSchema,
+  async perform(user, input) {
+    const { changed } = await setAiBudget(user, input);
+    revalidatePath("/teams/[slug]/settings", "page");
+    return changed ? `Saved. The AI ${input.scope === "CEILING" ? "ceilings apply" : "budget applies"} from the next request.` : "Nothing changed.";
   },
 });

@@ -1,14 +1,17 @@
+import * as React from "react";
 import { cache } from "react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 
+import { AiBudgetForm } from "@/components/teams/ai-budget-form";
 import { BackupSettingsForm } from "@/components/teams/backup-settings-form";
 import { PortShareCapForm } from "@/components/teams/port-share-cap-form";
 import { ServiceAccounts } from "@/components/teams/service-accounts";
 import { WarmPools } from "@/components/teams/warm-pools";
 import { BackLink } from "@/components/ui/back-link";
 import { Card, CardContent } from "@/components/ui/card";
+import { aiTeamOverview, type AiTeamOverview } from "@/lib/ai/team-overview";
 import { requireUser } from "@/lib/auth/current-user";
 import { can } from "@/lib/authz";
 import { getBackupSettings } from "@/lib/backups/team-settings";
@@ -50,6 +53,36 @@ function SettingsSection({ id, title, description, children }: { id: string; tit
   );
 }
 
+const formatTokens = (tokens: number) => tokens.toLocaleString("en");
+const formatUsd = (micros: number) => `$${(micros / 1e6).toFixed(2)}`;
+
+/** "1,200 tokens of 10,000 (12 %)", or without the limit when there is none. */
+function spentOf(used: number, limit: number | null, format: (value: number) => string): string {
+  if (limit === null) return format(used);
+  return `${format(used)} of ${format(limit)} (${limit === 0 ? 100 : Math.floor((used / limit) * 100)} %)`;
+}
+
+/** This month's AI use against the budgets in force. */
+function AiUse({ overview }: { overview: AiTeamOverview }) {
+  const { effective } = overview.budget;
+  const rows: [string, string][] = [
+    ["The team", `${spentOf(overview.team.tokens, effective.teamTokens, formatTokens)} tokens · ${spentOf(overview.team.costMicros, effective.teamCostMicros, formatUsd)}`],
+    ["You", `${spentOf(overview.mine.tokens, effective.memberTokens, formatTokens)} tokens · ${spentOf(overview.mine.costMicros, effective.memberCostMicros, formatUsd)}`],
+  ];
+  return (
+    <dl className="grid gap-1 text-sm sm:grid-cols-[8rem_1fr]" aria-label="AI use this month">
+      {rows.map(([who, what]) => (
+        <React.Fragment key={who}>
+          <dt className="text-muted-foreground">{who}</dt>
+          <dd>{what}</dd>
+        </React.Fragment>
+      ))}
+      <dt className="text-muted-foreground">Models</dt>
+      <dd>{effective.allowedModels.length > 0 ? effective.allowedModels.join(", ") : "All the gateway's"}</dd>
+    </dl>
+  );
+}
+
 export default async function TeamSettingsPage({ params }: SettingsPageProps) {
   const user = await requireUser();
   const team = await teamForRequest((await params).slug);
@@ -59,6 +92,8 @@ export default async function TeamSettingsPage({ params }: SettingsPageProps) {
   const serviceAccounts = can(user, "team:manage-members", { teamId: team.id }) ? await listServiceAccounts(user, team.id) : null;
   const warmPools = await listWarmPools(user, team.id);
   const backups = backupStore() ? await getBackupSettings(user, team.id) : null;
+  const ai = await aiTeamOverview(user, team.id);
+  const canSetCeilings = can(user, "team:set-quota-ceilings");
 
   return (
     <div className="flex flex-col gap-6">
@@ -113,6 +148,32 @@ export default async function TeamSettingsPage({ params }: SettingsPageProps) {
           )}
         </SettingsSection>
       ) : null}
+
+      <SettingsSection
+        id="ai"
+        title="AI"
+        description="Workspaces reach the AI gateway's models with no setup: each gets OPENAI_BASE_URL, ANTHROPIC_BASE_URL and a key of its own, good for its current run. Requests spend the month's budgets of the team and of its member, reserved at their worst case before they run, so they stop at the budget; answers say when 80 % is used. Prompts and completions are never stored."
+      >
+        {ai.off ? (
+          // Why, only for those who configure it: the reason names settings and variables.
+          <p className="text-sm">{canSetCeilings ? `The AI gateway is off: ${ai.off}.` : "The AI gateway is off on this Podspace."}</p>
+        ) : (
+          <>
+            <AiUse overview={ai} />
+            {canEdit ? (
+              <AiBudgetForm teamId={team.id} scope="LIMIT" values={ai.budget.limit} ceiling={ai.budget.ceiling} models={ai.models} />
+            ) : (
+              <p className="text-sm text-muted-foreground">Team owners and admins set the budgets and models, within the platform&apos;s ceilings.</p>
+            )}
+            {canSetCeilings ? (
+              <div className="flex flex-col gap-2 border-t pt-4">
+                <h3 className="text-sm font-semibold">Platform ceilings</h3>
+                <AiBudgetForm teamId={team.id} scope="CEILING" values={ai.budget.ceiling} models={ai.models} />
+              </div>
+            ) : null}
+          </>
+        )}
+      </SettingsSection>
 
       {serviceAccounts ? (
         <SettingsSection

@@ -2,8 +2,10 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 
+import { AiUsageSection } from "@/components/usage/ai-usage-section";
 import { UsageDashboard } from "@/components/usage/usage-dashboard";
 import { BackLink } from "@/components/ui/back-link";
+import { aiUsageReport } from "@/lib/ai/ai-report";
 import { requireUser } from "@/lib/auth/current-user";
 import { can } from "@/lib/authz";
 import { teamLimits, teamUsage } from "@/lib/quotas/usage";
@@ -23,7 +25,7 @@ export default async function TeamUsagePage({ params, searchParams }: TeamUsageP
   const team = await getTeamForActor(user, (await params).slug);
   if (!team) notFound();
   const { period, by, error } = usagePageQuery(await searchParams, ["user", "template"]);
-  const [report, usage, limits] = await Promise.all([usageReport(team.id, period, by), teamUsage(team.id), teamLimits(team.id)]);
+  const [report, usage, limits, ai] = await Promise.all([usageReport(team.id, period, by), teamUsage(team.id), teamLimits(team.id), aiUsageReport(team.id, period)]);
 
   return (
     <div className="flex flex-col gap-6">
@@ -52,6 +54,7 @@ export default async function TeamUsagePage({ params, searchParams }: TeamUsageP
         quota={{ usage, limits }}
         error={error}
       />
+      <AiUsageSection report={ai} period={period} teamSlug={team.slug} />
     </div>
   );
 }
