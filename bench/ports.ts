@@ -34,7 +34,7 @@ import { freePort } from "../test/helpers/net";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { createPeople, IDE_WS_SERVER, runningWorkspace, startHarness } from "../test/terminal/harness";
 import type { ClientRun, Reach } from "./ports-client";
-import type { Summary } from "./stats";
+import { compare, type Summary } from "./stats";
 
 const REQUESTS = Number(process.env.BENCH_PORT_REQUESTS ?? 2000);
 const BYTES = Number(process.env.BENCH_PORT_BYTES ?? 50_000_000);
@@ -82,6 +82,12 @@ export async function benchPorts(): Promise<Record<string, Summary>> {
     // In turns, so the machine's load falls on every target alike.
     for (const [name, reach] of targets) rows[`${name}: GET /healthz`] = await measure({ reach, measure: "latency", requests: REQUESTS, bytes: BYTES });
     for (const [name, reach] of targets) rows[`${name}: GET ${BYTES / 1e6} MB`] = await measure({ reach, measure: "throughput", requests: REQUESTS, bytes: BYTES });
+    // The goals are the proxy's against the direct path it sits on.
+    const [, direct, proxied] = targets.map(([name]) => name);
+    rows["proxied vs direct"] = {
+      kind: "comparison",
+      figures: [...compare(rows[`${proxied}: GET ${BYTES / 1e6} MB`], rows[`${direct}: GET ${BYTES / 1e6} MB`]), ...compare(rows[`${proxied}: GET /healthz`], rows[`${direct}: GET /healthz`])],
+    };
     return rows;
   } finally {
     floor.kill();

@@ -38,8 +38,32 @@ export interface Once {
   detail: string;
 }
 
+/** How one row measured against its peer's (the goals are relative: a proxy against a direct connection, a bridge against the raw pty). */
+export interface Comparison {
+  kind: "comparison";
+  figures: Array<{ label: string; value: string }>;
+}
+
 /** What a benchmark reports on one row of its table. */
-export type Summary = Latency | Throughput | Level | Once | Unavailable;
+export type Summary = Latency | Throughput | Level | Once | Comparison | Unavailable;
+
+/** The median run of a throughput row, in MB/s. */
+export function medianRate(row: Throughput): number {
+  const sorted = [...row.runs].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+}
+
+/** `row` against `peer`: its median throughput as a factor of the peer's, or its latency percentiles likewise and as what it adds. */
+export function compare(row: Summary | undefined, peer: Summary | undefined): Comparison["figures"] {
+  if (!row || !peer) return [];
+  if ("kind" in row && row.kind === "throughput" && "kind" in peer && peer.kind === "throughput") {
+    return [{ label: "throughput", value: `${(medianRate(row) / medianRate(peer)).toFixed(2)}×` }];
+  }
+  if (!("kind" in row) && !("kind" in peer)) {
+    return (["p50", "p99"] as const).map((p) => ({ label: p, value: `${(row[p] / peer[p]).toFixed(2)}× (${row[p] - peer[p] >= 0 ? "+" : ""}${(row[p] - peer[p]).toFixed(3)} ms)` }));
+  }
+  return [];
+}
 
 /** Nearest-rank percentiles of durations in milliseconds. */
 export function summarize(samples: number[]): Latency {
@@ -59,8 +83,9 @@ export function printTable(title: string, rows: Record<string, Summary>): void {
       console.log(`${label} p50 ${format(row.p50).padStart(9)}   p95 ${format(row.p95).padStart(9)}   p99 ${format(row.p99).padStart(9)}   max ${format(row.max).padStart(9)}`);
     } else if (row.kind === "throughput") {
       const sorted = [...row.runs].sort((a, b) => a - b);
-      const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
-      console.log(`${label} median ${rate(median)}   min ${rate(sorted[0] ?? NaN)}   max ${rate(sorted.at(-1) ?? NaN)}   (${row.runs.length} runs${row.note ? `; ${row.note}` : ""})`);
+      console.log(`${label} median ${rate(medianRate(row))}   min ${rate(sorted[0] ?? NaN)}   max ${rate(sorted.at(-1) ?? NaN)}   (${row.runs.length} runs${row.note ? `; ${row.note}` : ""})`);
+    } else if (row.kind === "comparison") {
+      console.log(`${label} ${row.figures.map(({ label: what, value }) => `${what} ${value}`).join("   ") || "not measured"}`);
     } else if (row.kind === "level") {
       const level = (value: number) => `${value.toFixed(0)} ${row.unit}`.padStart(9);
       console.log(`${label} start ${level(row.start)}   peak ${level(row.peak)}   end ${level(row.end)}`);

@@ -33,7 +33,7 @@ import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import type { TerminalSession } from "@/lib/runtime/types";
 import { freePort } from "../test/helpers/net";
 import { contractSpec, TEST_SHARED_PATHS, waitForIdeAnswer, waitForState } from "../test/runtime/contract";
-import { summarize, type Summary } from "./stats";
+import { compare, summarize, type Summary } from "./stats";
 import { unsandboxedShell } from "./unsandboxed-shell";
 
 const THROUGHPUT_BYTES = Number(process.env.BENCH_THROUGHPUT_BYTES ?? 50_000_000);
@@ -59,12 +59,18 @@ interface Target {
   close(): Promise<void>;
 }
 
+/** Where benchTerminal's list has the terminals its comparison rows compare. */
+const RAW_PTY_IN_SANDBOX = 1;
+const BRIDGE_AS_SHIPPED = 3;
+const TTYD = 4;
+
 /** Opens fresh terminals of one kind until ended; or why it can't. */
 type Terminals = { open: () => Promise<Target>; end(): Promise<void> } | { error: string };
 
 export async function benchTerminal(): Promise<Record<string, Summary>> {
   const ttyd = ensureTtyd();
   // Each set up (a workspace, a server) before any is measured: they are measured in turns.
+  // The bridge as shipped, and its peers, are at RAW_PTY_IN_SANDBOX, BRIDGE_AS_SHIPPED and TTYD.
   const terminals: [string, Terminals][] = [
     ["raw pty (node-pty), no sandbox", { open: rawPty, end: async () => {} }],
     ["raw pty (node-pty) in the sandbox", await sandboxedPty()],
@@ -81,8 +87,8 @@ export async function benchTerminal(): Promise<Record<string, Summary>> {
 
   // Each measure for all targets together: the comparison is the point.
   const rows: Record<string, Summary> = {};
-  for (const [i, { throughput }] of results.entries()) {
-    rows[`throughput ${THROUGHPUT_BYTES / 1e6} MB, ${terminals[i]![0]}`] =
+  const throughputs = results.map(({ throughput }, i): Summary => {
+    const row: Summary =
       "error" in throughput
         ? { kind: "unavailable", reason: throughput.error }
         : {
@@ -91,10 +97,23 @@ export async function benchTerminal(): Promise<Record<string, Summary>> {
             bytes: THROUGHPUT_BYTES,
             note: throughput.stalled > 0 ? `${throughput.stalled} more stalled: no output for ${STALL_MS / 1000} s` : undefined,
           };
-  }
-  for (const [i, { echo }] of results.entries()) {
-    rows[`keystroke echo n=${KEYSTROKE_ROUNDS * KEYSTROKES_PER_ROUND}, ${terminals[i]![0]}`] =
-      "error" in echo ? { kind: "unavailable", reason: echo.error } : summarize(echo);
+    rows[`throughput ${THROUGHPUT_BYTES / 1e6} MB, ${terminals[i]![0]}`] = row;
+    return row;
+  });
+  const echoes = results.map(({ echo }, i): Summary => {
+    const row: Summary = "error" in echo ? { kind: "unavailable", reason: echo.error } : summarize(echo);
+    rows[`keystroke echo n=${KEYSTROKE_ROUNDS * KEYSTROKES_PER_ROUND}, ${terminals[i]![0]}`] = row;
+    return row;
+  });
+  // The goals are the shipped bridge's against its peers (issue 19): the raw pty it sits on, and ttyd.
+  for (const peer of [RAW_PTY_IN_SANDBOX, TTYD]) {
+    rows[`Podspace bridge (as shipped) vs ${terminals[peer]![0]}`] = {
+      kind: "comparison",
+      figures: [
+        ...compare(throughputs[BRIDGE_AS_SHIPPED], throughputs[peer]),
+        ...compare(echoes[BRIDGE_AS_SHIPPED], echoes[peer]).map(({ label, value }) => ({ label: `echo ${label}`, value })),
+      ],
+    };
   }
   return rows;
 }
