@@ -22,6 +22,7 @@ const WORKSPACES = ["w1", "w2", "w3", "w4"];
 
 interface IntervalCase {
   workspace: string;
+  team: number;
   kind: "COMPUTE" | "STORAGE";
   start: number;
   /** Seconds after start when it closes; null stays open. */
