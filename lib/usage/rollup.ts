@@ -33,6 +33,9 @@ import { utcTimestamp, wholeSecond } from "./meter";
 /** Intervals per kind of due interval (see `due` below) in one batch: a bounded transaction. */
 const DEFAULT_BATCH = 5_000;
 
+/** The batch is one statement (the SET aside), bounded by its size; Prisma's default 5 s would cut a large one off under load. */
+const BATCH_TRANSACTION = { maxWait: 30_000, timeout: 600_000 } as const;
+
 type RollupDb = Pick<PrismaClient, "$transaction" | "$executeRaw" | "$queryRaw">;
 
 const COLUMNS = Prisma.sql`"id", "kind", "workspaceId", "teamId", "userId", "templateId", "cpuMillicores", "memoryMiB", "storageGiB", "startedAt", "endedAt", "rolledUpUntil"`;
@@ -64,6 +67,8 @@ function due(until: Prisma.Sql, batchSize: number) {
 }
 
 const SUMS = ["cpuMillicoreSeconds", "memoryMiBSeconds", "storageGiBSeconds", "workspaceSeconds", "computeSessions", "computeSessionSeconds"] as const;
+
+const SUM_COLUMNS = Prisma.raw(SUMS.map((column) => `"${column}"`).join(", "));
 
 /** ON CONFLICT's SET clause that adds a row's sums to `table`'s. */
 const addSums = (table: string) =>
@@ -119,21 +124,22 @@ export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_B
     ),
     -- In a fixed order, so that overlapping passes lock the rows they share in the same order (no deadlock).
     upserted AS (
-      INSERT INTO "UsageDailyRollup" ("id", "day", "workspaceId", "teamId", "userId", "templateId", ${Prisma.raw(SUMS.map((c) => `"${c}"`).join(", "))}, "updatedAt")
-      SELECT gen_random_uuid()::text, "day", "workspaceId", "teamId", "userId", "templateId", ${Prisma.raw(SUMS.map((c) => `"${c}"`).join(", "))}, now()
+      INSERT INTO "UsageDailyRollup" ("id", "day", "workspaceId", "teamId", "userId", "templateId", ${SUM_COLUMNS}, "updatedAt")
+      SELECT gen_random_uuid()::text, "day", "workspaceId", "teamId", "userId", "templateId", ${SUM_COLUMNS}, now()
         FROM workspaceDays ORDER BY "workspaceId", "day"
       ON CONFLICT ("workspaceId", "day") DO UPDATE SET ${addSums("UsageDailyRollup")}, "updatedAt" = EXCLUDED."updatedAt"
-      RETURNING "workspaceId", "day", "teamId"
+      RETURNING "workspaceId", "day", "teamId", "templateId"
     ),
-    -- The same additions to the team's day, under the team the workspace's row
-    -- is counted for (the row keeps its first interval's team), so a team's
-    -- day always equals the sum of its workspaces' rows for that day.
+    -- The same additions to the team's and template's day, under the team
+    -- and template the workspace's row is counted for (the row keeps its first
+    -- interval's), so a team's day always equals the sum of its workspaces'
+    -- rows for that day.
     teamDays AS (
-      INSERT INTO "UsageTeamDailyRollup" ("teamId", "day", ${Prisma.raw(SUMS.map((c) => `"${c}"`).join(", "))})
-      SELECT u."teamId", w."day", ${Prisma.raw(SUMS.map((c) => `SUM(w."${c}")`).join(", "))}
+      INSERT INTO "UsageTeamDailyRollup" ("day", "teamId", "templateId", ${SUM_COLUMNS})
+      SELECT w."day", u."teamId", u."templateId", ${Prisma.raw(SUMS.map((c) => `SUM(w."${c}")`).join(", "))}
         FROM workspaceDays w JOIN upserted u ON u."workspaceId" = w."workspaceId" AND u."day" = w."day"
-       GROUP BY u."teamId", w."day" ORDER BY u."teamId", w."day"
-      ON CONFLICT ("teamId", "day") DO UPDATE SET ${addSums("UsageTeamDailyRollup")}
+       GROUP BY w."day", u."teamId", u."templateId" ORDER BY w."day", u."teamId", u."templateId"
+      ON CONFLICT ("day", "teamId", "templateId") DO UPDATE SET ${addSums("UsageTeamDailyRollup")}
       RETURNING 1
     ),
     marked AS (
@@ -141,7 +147,7 @@ export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_B
         FROM pending p WHERE u."id" = p."id"
       RETURNING 1
     )
-    SELECT (SELECT count(*) FROM marked) AS "taken", (SELECT count(*) FROM teamDays) AS "teamDays"`]);
+    SELECT (SELECT count(*) FROM marked) AS "taken", (SELECT count(*) FROM teamDays) AS "teamDays"`], BATCH_TRANSACTION);
   return Number(result?.taken ?? 0);
 }
 

@@ -23,6 +23,7 @@ const WORKSPACES = ["w1", "w2", "w3", "w4"];
 interface IntervalCase {
   workspace: string;
   team: number;
+  template: string;
   kind: "COMPUTE" | "STORAGE";
   start: number;
   /** Seconds after start when it closes; null stays open. */
@@ -34,8 +35,9 @@ interface IntervalCase {
 
 const intervalCase = fc.record({
   workspace: fc.constantFrom(...WORKSPACES),
-  /** The team the interval is metered for: a workspace's intervals may name different teams. */
+  /** The team and template the interval is metered for: a workspace's intervals may name different ones. */
   team: fc.integer({ min: 0, max: 1 }),
+  template: fc.constantFrom("t1", "t2"),
   kind: fc.constantFrom("COMPUTE" as const, "STORAGE" as const),
   start: fc.integer({ min: 0, max: 4 * DAY }),
   length: fc.option(fc.integer({ min: 0, max: 3 * DAY }), { nil: null }),
@@ -119,7 +121,7 @@ describe("daily rollups", () => {
                 workspaceId: row.workspace,
                 teamId: fixtures.teamIds[row.team]!,
                 userId: fixtures.userId,
-                templateId: "t",
+                templateId: row.template,
                 cpuMillicores: row.cpuMillicores,
                 memoryMiB: row.memoryMiB,
                 storageGiB: row.storageGiB,
@@ -169,14 +171,14 @@ describe("daily rollups", () => {
 
 const SUMS = { cpuMillicoreSeconds: true, memoryMiBSeconds: true, storageGiBSeconds: true, workspaceSeconds: true, computeSessions: true, computeSessionSeconds: true } as const;
 
-/** One rollup batch; then each team's days must equal the sums of its workspaces' rows. */
+/** One rollup batch; then each team's and template's days must equal the sums of its workspaces' rows. */
 async function pass(at: Date, batchSize: number): Promise<number> {
   const db = getDb();
   const taken = await rollUpBatch(db, at, batchSize);
-  const key = (row: { teamId: string; day: Date }) => `${row.teamId} ${row.day.toISOString().slice(0, 10)}`;
+  const key = (row: { teamId: string; templateId: string; day: Date }) => `${row.teamId} ${row.templateId} ${row.day.toISOString().slice(0, 10)}`;
   const teamDays = await db.usageTeamDailyRollup.findMany();
-  const sums = await db.usageDailyRollup.groupBy({ by: ["teamId", "day"], _sum: SUMS });
-  expect(Object.fromEntries(teamDays.map(({ teamId, day, ...totals }) => [key({ teamId, day }), totals]))).toEqual(
+  const sums = await db.usageDailyRollup.groupBy({ by: ["teamId", "templateId", "day"], _sum: SUMS });
+  expect(Object.fromEntries(teamDays.map(({ teamId, templateId, day, ...totals }) => [key({ teamId, templateId, day }), totals]))).toEqual(
     Object.fromEntries(sums.map((row) => [key(row), row._sum])),
   );
   return taken;
