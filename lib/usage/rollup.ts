@@ -4,8 +4,9 @@ import { utcTimestamp, wholeSecond } from "./meter";
 // Daily rollups, kept incrementally. Each interval remembers how far the
 // rollups already hold it (rolledUpUntil); a pass takes a batch of intervals
 // with time not yet counted, splits that time at UTC midnights, adds it to
-// the per-workspace, per-day rows and moves rolledUpUntil on, all in one
-// statement. Open intervals are counted up to `now`, so today's figures grow
+// the per-workspace, per-day rows (and to their team's and template's day,
+// UsageTeamDailyRollup, for the all-teams dashboard) and moves rolledUpUntil
+// on, all in one statement. Open intervals are counted up to `now`, so today's figures grow
 // while a workspace runs; a closed interval's last pass also counts it as a
 // session, on the day it ended, and marks it done (rolledUp). Rows are taken
 // FOR UPDATE SKIP LOCKED and every addition moves its own watermark in the
@@ -110,7 +111,10 @@ export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_B
              1, EXTRACT(EPOCH FROM "endedAt" - "startedAt")::bigint
         FROM pending WHERE "finished" AND "kind" = 'COMPUTE'
     ),
-    -- One row per workspace and day. No row of zeros: a STORAGE interval of
+    -- One row per workspace and day: a batch may hold intervals of one
+    -- workspace naming different owners (a claimed warm-pool member), teams or
+    -- templates, and one INSERT may not upsert a row twice; a new row takes
+    -- the least of them, an existing one keeps its own. No row of zeros: a STORAGE interval of
     -- 0 GiB (and no CPU or memory) adds nothing, and the raw intervals it
     -- stands for have no usage that day. Every sum is non-negative, so this
     -- keeps each row that adds anything; COMPUTE time (even at 0 CPU and
