@@ -3,7 +3,9 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { dayString, type Breakdown, type Period } from "./period";
 
 // The usage dashboard's figures, all from the daily rollups (one row per
-// workspace and day), so a page reads a team's days, never its intervals.
+// workspace and day), so a page reads a team's days, never its intervals;
+// the all-teams page's totals and series by team or template from the
+// per-team, per-template days kept with them (rollup.ts).
 
 /** Usage in the units people read: core-hours, GiB-hours, GiB-days, hours. */
 export interface Amounts {
@@ -124,8 +126,8 @@ export async function usageReport(teamId: string | null, period: Period, by: Bre
 type Keyed = { key: string; _sum?: Partial<Sums> };
 
 /**
- * Sums by day and key, and by key ranked by CPU. Every team's usage by team
- * or by template (`teamDays`) comes from the per-team, per-template days:
+ * Sums by day and key, and by key ranked by CPU. Every team's usage (teamId
+ * null) by team or by template comes from the per-team, per-template days:
  * teams × templates × days rows, not every workspace's days.
  */
 async function breakdown(day: { gte: Date; lt: Date }, teamId: string | null, by: Breakdown): Promise<{ perDay: Array<Keyed & { day: Date }>; perKey: Keyed[] }> {
