@@ -3,7 +3,9 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { dayString, type Breakdown, type Period } from "./period";
 
 // The usage dashboard's figures, all from the daily rollups (one row per
-// workspace and day), so a page reads a team's days, never its intervals.
+// workspace and day), so a page reads a team's days, never its intervals;
+// the all-teams page's totals and series by team or template from the
+// per-team, per-template days kept with them (rollup.ts).
 
 /** Usage in the units people read: core-hours, GiB-hours, GiB-days, hours. */
 export interface Amounts {
@@ -40,8 +42,8 @@ const TOP_WORKSPACES = 10;
 
 type Sums = { cpuMillicoreSeconds: bigint | null; memoryMiBSeconds: bigint | null; storageGiBSeconds: bigint | null; workspaceSeconds: bigint | null };
 
-export function amounts(sum: Sums): Amounts {
-  const n = (value: bigint | null) => Number(value ?? 0n);
+export function amounts(sum: Partial<Sums> = {}): Amounts {
+  const n = (value: bigint | null | undefined) => Number(value ?? 0n);
   return {
     cpuCoreHours: n(sum.cpuMillicoreSeconds) / 1000 / 3600,
     memoryGiBHours: n(sum.memoryMiBSeconds) / 1024 / 3600,
@@ -56,23 +58,24 @@ const COLUMN = { user: "userId", template: "templateId", team: "teamId" } as con
 /** Usage of one team, or of every team (teamId null: platform admins only; callers check). */
 export async function usageReport(teamId: string | null, period: Period, by: Breakdown): Promise<UsageReport> {
   const db = getDb();
-  const where: Prisma.UsageDailyRollupWhereInput = { day: { gte: period.from, lt: period.until }, ...(teamId ? { teamId } : {}) };
-  const column = COLUMN[by];
+  const day = { gte: period.from, lt: period.until };
+  const where: Prisma.UsageDailyRollupWhereInput = { day, ...(teamId ? { teamId } : {}) };
+  const totalSums = { ...SUMS, computeSessions: true, computeSessionSeconds: true } as const;
 
-  const [total, users, perDay, perKey, perWorkspace, backups] = await Promise.all([
-    db.usageDailyRollup.aggregate({ where, _sum: { ...SUMS, computeSessions: true, computeSessionSeconds: true } }),
+  const [total, users, { perDay, perKey }, perWorkspace, backups] = await Promise.all([
+    // Every team's totals are their team days' (rollup.ts keeps those equal to the sums of the workspace days).
+    teamId ? db.usageDailyRollup.aggregate({ where, _sum: totalSums }) : db.usageTeamDailyRollup.aggregate({ where: { day }, _sum: totalSums }),
     db.usageDailyRollup.groupBy({ by: ["userId"], where: { ...where, workspaceSeconds: { gt: 0 } } }),
-    db.usageDailyRollup.groupBy({ by: ["day", column], where, _sum: SUMS }),
-    db.usageDailyRollup.groupBy({ by: [column], where, _sum: SUMS, orderBy: { _sum: { cpuMillicoreSeconds: "desc" } } }),
+    breakdown(day, teamId, by),
     db.usageDailyRollup.groupBy({ by: ["workspaceId"], where, _sum: SUMS, orderBy: { _sum: { cpuMillicoreSeconds: "desc" } }, take: TOP_WORKSPACES }),
-    db.backupStorageDay.aggregate({ where: { day: { gte: period.from, lt: period.until }, ...(teamId ? { teamId } : {}) }, _sum: { bytes: true } }),
+    db.backupStorageDay.aggregate({ where: { day, ...(teamId ? { teamId } : {}) }, _sum: { bytes: true } }),
   ]);
 
-  const ranked = perKey.map((row) => row[column] as string);
+  const ranked = perKey.map((row) => row.key);
   const shown = new Set(ranked.slice(0, ranked.length > MAX_SERIES ? MAX_SERIES - 1 : MAX_SERIES));
   const series = new Map<string, SeriesPoint>();
   for (const row of perDay) {
-    const key = shown.has(row[column] as string) ? (row[column] as string) : OTHER;
+    const key = shown.has(row.key) ? row.key : OTHER;
     const day = dayString(row.day);
     const point = series.get(`${day} ${key}`) ?? { day, key, cpuCoreHours: 0, memoryGiBHours: 0, storageGiBDays: 0, workspaceHours: 0 };
     const add = amounts(row._sum);
@@ -117,6 +120,36 @@ export async function usageReport(teamId: string | null, period: Period, by: Bre
         ...amounts(row._sum),
       };
     }),
+  };
+}
+
+type Keyed = { key: string; _sum?: Partial<Sums> };
+
+/**
+ * Sums by day and key, and by key ranked by CPU. Every team's usage (teamId
+ * null) by team or by template comes from the per-team, per-template days:
+ * teams × templates × days rows, not every workspace's days.
+ */
+async function breakdown(day: { gte: Date; lt: Date }, teamId: string | null, by: Breakdown): Promise<{ perDay: Array<Keyed & { day: Date }>; perKey: Keyed[] }> {
+  const db = getDb();
+  const ranked = { _sum: { cpuMillicoreSeconds: "desc" } } as const;
+  if (teamId === null && by !== "user") {
+    const column = COLUMN[by];
+    const [perDay, perKey] = await Promise.all([
+      db.usageTeamDailyRollup.groupBy({ by: ["day", column], where: { day }, _sum: SUMS }),
+      db.usageTeamDailyRollup.groupBy({ by: [column], where: { day }, _sum: SUMS, orderBy: ranked }),
+    ]);
+    return { perDay: perDay.map((row) => ({ day: row.day, key: row[column], _sum: row._sum })), perKey: perKey.map((row) => ({ key: row[column], _sum: row._sum })) };
+  }
+  const column = COLUMN[by];
+  const where: Prisma.UsageDailyRollupWhereInput = { day, ...(teamId ? { teamId } : {}) };
+  const [perDay, perKey] = await Promise.all([
+    db.usageDailyRollup.groupBy({ by: ["day", column], where, _sum: SUMS }),
+    db.usageDailyRollup.groupBy({ by: [column], where, _sum: SUMS, orderBy: ranked }),
+  ]);
+  return {
+    perDay: perDay.map((row) => ({ day: row.day, key: row[column] as string, _sum: row._sum })),
+    perKey: perKey.map((row) => ({ key: row[column] as string, _sum: row._sum })),
   };
 }
 

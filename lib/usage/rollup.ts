@@ -1,11 +1,12 @@
-import type { PrismaClient } from "@/lib/generated/prisma/client";
+import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
 import { utcTimestamp, wholeSecond } from "./meter";
 
 // Daily rollups, kept incrementally. Each interval remembers how far the
 // rollups already hold it (rolledUpUntil); a pass takes a batch of intervals
 // with time not yet counted, splits that time at UTC midnights, adds it to
-// the per-workspace, per-day rows and moves rolledUpUntil on, all in one
-// statement. Open intervals are counted up to `now`, so today's figures grow
+// the per-workspace, per-day rows (and to their team's and template's day,
+// UsageTeamDailyRollup, for the all-teams dashboard) and moves rolledUpUntil
+// on, all in one statement. Open intervals are counted up to `now`, so today's figures grow
 // while a workspace runs; a closed interval's last pass also counts it as a
 // session, on the day it ended, and marks it done (rolledUp). Rows are taken
 // FOR UPDATE SKIP LOCKED and every addition moves its own watermark in the
@@ -30,27 +31,66 @@ import { utcTimestamp, wholeSecond } from "./meter";
 // range of a partial index (the UsageInterval model), so a pass reads what is
 // due, not every workspace's volume.
 
+/** Intervals per kind of due interval (see `due` below) in one batch: a bounded transaction. */
 const DEFAULT_BATCH = 5_000;
 
-/** Rolls up one batch of what is due at `now`; returns how many intervals it took (fewer than `batchSize`: nothing more is due). */
-export async function rollUpBatch(db: Pick<PrismaClient, "$queryRaw">, now: Date, batchSize = DEFAULT_BATCH): Promise<number> {
+/** The batch is one statement (the SET aside), bounded by its size; Prisma's default 5 s would cut a large one off under load. */
+const BATCH_TRANSACTION = { maxWait: 30_000, timeout: 600_000 } as const;
+
+type RollupDb = Pick<PrismaClient, "$transaction" | "$executeRaw" | "$queryRaw">;
+
+const COLUMNS = Prisma.sql`"id", "kind", "workspaceId", "teamId", "userId", "templateId", "cpuMillicores", "memoryMiB", "storageGiB", "startedAt", "endedAt", "rolledUpUntil"`;
+
+/**
+ * The intervals due at `until`, as four disjoint sets, each one range of a
+ * partial index read in order and locked as it is read (SKIP LOCKED: an
+ * overlapping pass takes others). One ORDER BY over an OR of them would sort
+ * the whole backlog every batch (a sequential scan of every interval when the
+ * backlog is large), so a batch would cost the backlog, not the batch.
+ */
+function due(until: Prisma.Sql, batchSize: number) {
+  const arm = (name: string, where: Prisma.Sql) => Prisma.sql`
+    ${Prisma.raw(`"${name}"`)} AS (
+      SELECT ${COLUMNS} FROM "UsageInterval" WHERE ${where} ORDER BY "rolledUpUntil" LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
+    )`;
+  // Workspaces holding compute: few (an open COMPUTE interval each).
+  const running = Prisma.sql`ARRAY(SELECT "workspaceId" FROM "UsageInterval" WHERE "endedAt" IS NULL AND "kind" = 'COMPUTE')`;
+  return Prisma.join(
+    [
+      // Closed, not done: rolledUpUntil <= endedAt, so these are rolledUpUntil <= until (the closed index's range).
+      arm("closed", Prisma.sql`NOT "rolledUp" AND "endedAt" IS NOT NULL AND "rolledUpUntil" <= ${until} AND ("rolledUpUntil" < ${until} OR "endedAt" <= ${until})`),
+      arm("compute", Prisma.sql`"endedAt" IS NULL AND "kind" = 'COMPUTE' AND "rolledUpUntil" < ${until}`),
+      arm("runningVolumes", Prisma.sql`"endedAt" IS NULL AND "kind" = 'STORAGE' AND "rolledUpUntil" < ${until} AND "workspaceId" = ANY(${running})`),
+      arm("stoppedVolumes", Prisma.sql`"endedAt" IS NULL AND "kind" = 'STORAGE' AND "rolledUpUntil" < date_trunc('hour', ${until}) AND NOT ("workspaceId" = ANY(${running}))`),
+    ],
+    ",",
+  );
+}
+
+const SUMS = ["cpuMillicoreSeconds", "memoryMiBSeconds", "storageGiBSeconds", "workspaceSeconds", "computeSessions", "computeSessionSeconds"] as const;
+
+const SUM_COLUMNS = Prisma.raw(SUMS.map((column) => `"${column}"`).join(", "));
+
+/** ON CONFLICT's SET clause that adds a row's sums to `table`'s. */
+const addSums = (table: string) =>
+  Prisma.raw(SUMS.map((column) => `"${column}" = "${table}"."${column}" + EXCLUDED."${column}"`).join(", "));
+
+/**
+ * Rolls up one batch of what is due at `now`: up to `batchSize` intervals of
+ * each kind of due interval. Returns how many it took; fewer than
+ * `batchSize`: nothing more is due (but what an overlapping pass holds).
+ */
+export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_BATCH): Promise<number> {
   const until = utcTimestamp(wholeSecond(now));
-  const [result] = await db.$queryRaw<{ taken: bigint }[]>`
-    WITH pending AS (
-      SELECT "id", "kind", "workspaceId", "teamId", "userId", "templateId", "cpuMillicores", "memoryMiB", "storageGiB",
-             "startedAt", "endedAt", "rolledUpUntil" AS "from", LEAST(COALESCE("endedAt", ${until}), ${until}) AS "to",
+  // The planner can't know how many days an interval spans (generate_series:
+  // a thousand rows, it guesses), so it thinks a batch costs millions and
+  // JIT-compiles the statement: seconds of compiling for milliseconds of work.
+  const [, [result]] = await db.$transaction([db.$executeRaw`SET LOCAL jit = off`, db.$queryRaw<{ taken: bigint }[]>`
+    WITH ${due(until, batchSize)},
+    pending AS (
+      SELECT *, "rolledUpUntil" AS "from", LEAST(COALESCE("endedAt", ${until}), ${until}) AS "to",
              ("endedAt" IS NOT NULL AND "endedAt" <= ${until}) AS "finished"
-        FROM "UsageInterval"
-       -- One arm per index range (see above), so that the planner ORs index scans.
-       WHERE NOT "rolledUp" AND (
-               ("endedAt" IS NOT NULL AND ("rolledUpUntil" < ${until} OR "endedAt" <= ${until}))
-               OR ("endedAt" IS NULL AND "kind" = 'COMPUTE' AND "rolledUpUntil" < ${until})
-               OR ("endedAt" IS NULL AND "kind" = 'STORAGE' AND "rolledUpUntil" < ${until}
-                   AND "workspaceId" = ANY(ARRAY(SELECT "workspaceId" FROM "UsageInterval" WHERE "endedAt" IS NULL AND "kind" = 'COMPUTE')))
-               OR ("endedAt" IS NULL AND "kind" = 'STORAGE' AND "rolledUpUntil" < date_trunc('hour', ${until})))
-       ORDER BY "rolledUpUntil"
-       LIMIT ${batchSize}
-         FOR UPDATE SKIP LOCKED
+        FROM (SELECT * FROM "closed" UNION ALL SELECT * FROM "compute" UNION ALL SELECT * FROM "runningVolumes" UNION ALL SELECT * FROM "stoppedVolumes") AS taken
     ),
     pieces AS (
       SELECT p.*, d.day::date AS "day",
@@ -71,25 +111,39 @@ export async function rollUpBatch(db: Pick<PrismaClient, "$queryRaw">, now: Date
              1, EXTRACT(EPOCH FROM "endedAt" - "startedAt")::bigint
         FROM pending WHERE "finished" AND "kind" = 'COMPUTE'
     ),
-    upserted AS (
-      INSERT INTO "UsageDailyRollup" ("id", "day", "workspaceId", "teamId", "userId", "templateId", "cpuMillicoreSeconds",
-                                      "memoryMiBSeconds", "storageGiBSeconds", "workspaceSeconds", "computeSessions", "computeSessionSeconds", "updatedAt")
-      SELECT gen_random_uuid()::text, "day", "workspaceId", "teamId", "userId", "templateId",
-             SUM("cpu"), SUM("memory"), SUM("storage"), SUM("workspace"), SUM("sessions"), SUM("sessionSeconds"), now()
-        FROM additions GROUP BY "day", "workspaceId", "teamId", "userId", "templateId"
-      -- No row of zeros: a STORAGE interval of 0 GiB (and no CPU or memory)
-      -- adds nothing, and the raw intervals it stands for have no usage that
-      -- day. Every sum is non-negative, so this keeps each row that adds
-      -- anything; COMPUTE time (even at 0 CPU and memory) and a session count.
+    -- One row per workspace and day: a batch may hold intervals of one
+    -- workspace naming different owners (a claimed warm-pool member), teams or
+    -- templates, and one INSERT may not upsert a row twice; a new row takes
+    -- the least of them, an existing one keeps its own. No row of zeros: a STORAGE interval of
+    -- 0 GiB (and no CPU or memory) adds nothing, and the raw intervals it
+    -- stands for have no usage that day. Every sum is non-negative, so this
+    -- keeps each row that adds anything; COMPUTE time (even at 0 CPU and
+    -- memory) and a session count.
+    workspaceDays AS (
+      SELECT "day", "workspaceId", MIN("teamId") AS "teamId", MIN("userId") AS "userId", MIN("templateId") AS "templateId",
+             SUM("cpu") AS "cpuMillicoreSeconds", SUM("memory") AS "memoryMiBSeconds", SUM("storage") AS "storageGiBSeconds",
+             SUM("workspace") AS "workspaceSeconds", SUM("sessions") AS "computeSessions", SUM("sessionSeconds") AS "computeSessionSeconds"
+        FROM additions GROUP BY "day", "workspaceId"
       HAVING SUM("cpu") + SUM("memory") + SUM("storage") + SUM("workspace") + SUM("sessions") > 0
-      ON CONFLICT ("workspaceId", "day") DO UPDATE SET
-        "cpuMillicoreSeconds" = "UsageDailyRollup"."cpuMillicoreSeconds" + EXCLUDED."cpuMillicoreSeconds",
-        "memoryMiBSeconds" = "UsageDailyRollup"."memoryMiBSeconds" + EXCLUDED."memoryMiBSeconds",
-        "storageGiBSeconds" = "UsageDailyRollup"."storageGiBSeconds" + EXCLUDED."storageGiBSeconds",
-        "workspaceSeconds" = "UsageDailyRollup"."workspaceSeconds" + EXCLUDED."workspaceSeconds",
-        "computeSessions" = "UsageDailyRollup"."computeSessions" + EXCLUDED."computeSessions",
-        "computeSessionSeconds" = "UsageDailyRollup"."computeSessionSeconds" + EXCLUDED."computeSessionSeconds",
-        "updatedAt" = EXCLUDED."updatedAt"
+    ),
+    -- In a fixed order, so that overlapping passes lock the rows they share in the same order (no deadlock).
+    upserted AS (
+      INSERT INTO "UsageDailyRollup" ("id", "day", "workspaceId", "teamId", "userId", "templateId", ${SUM_COLUMNS}, "updatedAt")
+      SELECT gen_random_uuid()::text, "day", "workspaceId", "teamId", "userId", "templateId", ${SUM_COLUMNS}, now()
+        FROM workspaceDays ORDER BY "workspaceId", "day"
+      ON CONFLICT ("workspaceId", "day") DO UPDATE SET ${addSums("UsageDailyRollup")}, "updatedAt" = EXCLUDED."updatedAt"
+      RETURNING "workspaceId", "day", "teamId", "templateId"
+    ),
+    -- The same additions to the team's and template's day, under the team
+    -- and template the workspace's row is counted for (the row keeps its first
+    -- interval's), so a team's day always equals the sum of its workspaces'
+    -- rows for that day.
+    teamDays AS (
+      INSERT INTO "UsageTeamDailyRollup" ("day", "teamId", "templateId", ${SUM_COLUMNS})
+      SELECT w."day", u."teamId", u."templateId", ${Prisma.raw(SUMS.map((c) => `SUM(w."${c}")`).join(", "))}
+        FROM workspaceDays w JOIN upserted u ON u."workspaceId" = w."workspaceId" AND u."day" = w."day"
+       GROUP BY w."day", u."teamId", u."templateId" ORDER BY w."day", u."teamId", u."templateId"
+      ON CONFLICT ("day", "teamId", "templateId") DO UPDATE SET ${addSums("UsageTeamDailyRollup")}
       RETURNING 1
     ),
     marked AS (
@@ -97,12 +151,12 @@ export async function rollUpBatch(db: Pick<PrismaClient, "$queryRaw">, now: Date
         FROM pending p WHERE u."id" = p."id"
       RETURNING 1
     )
-    SELECT (SELECT count(*) FROM marked) AS "taken", (SELECT count(*) FROM upserted) AS "rows"`;
+    SELECT (SELECT count(*) FROM marked) AS "taken", (SELECT count(*) FROM teamDays) AS "teamDays"`], BATCH_TRANSACTION);
   return Number(result?.taken ?? 0);
 }
 
 /** Rolls up batches until nothing is due at `now`; returns the number of intervals taken. */
-export async function rollUpUsage(db: Pick<PrismaClient, "$queryRaw">, now: Date, batchSize = DEFAULT_BATCH): Promise<number> {
+export async function rollUpUsage(db: RollupDb, now: Date, batchSize = DEFAULT_BATCH): Promise<number> {
   let total = 0;
   for (;;) {
     const taken = await rollUpBatch(db, now, batchSize);

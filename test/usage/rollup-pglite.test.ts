@@ -32,5 +32,11 @@ describe("rollups on PGlite", () => {
       ["2026-04-01", 7200n, 3_600_000n, 0],
       ["2026-04-02", 3600n, 1_800_000n, 1],
     ]);
+    // The team's daily totals, kept in the same statement.
+    const teamDays = await getDb().usageTeamDailyRollup.findMany({ orderBy: { day: "asc" } });
+    expect(teamDays.map((r) => [r.teamId, r.day.toISOString().slice(0, 10), r.workspaceSeconds, r.cpuMillicoreSeconds, r.computeSessions])).toEqual([
+      [team.id, "2026-04-01", 7200n, 3_600_000n, 0],
+      [team.id, "2026-04-02", 3600n, 1_800_000n, 1],
+    ]);
   });
 });

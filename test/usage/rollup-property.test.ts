@@ -11,16 +11,19 @@ import { usePostgresAppDatabase } from "../helpers/postgres-app-database";
 // is rolled up, the daily rollups equal the raw intervals, each clipped where
 // its watermark says and split at UTC midnights, to the second; and every
 // watermark is at T, but a stopped workspace's volume's at the start of T's
-// hour (rollup.ts: those roll up once an hour).
+// hour (rollup.ts: those roll up once an hour). And each team's daily totals
+// equal the sums of its workspaces' rows, exactly, after every pass.
 
 usePostgresAppDatabase();
 
 const DAY = 86_400;
 const EPOCH = Date.UTC(2026, 0, 1) / 1000;
-const WORKSPACES = ["w1", "w2", "w3"];
+const WORKSPACES = ["w1", "w2", "w3", "w4"];
 
 interface IntervalCase {
   workspace: string;
+  team: number;
+  template: string;
   kind: "COMPUTE" | "STORAGE";
   start: number;
   /** Seconds after start when it closes; null stays open. */
@@ -32,6 +35,9 @@ interface IntervalCase {
 
 const intervalCase = fc.record({
   workspace: fc.constantFrom(...WORKSPACES),
+  /** The team and template the interval is metered for: a workspace's intervals may name different ones. */
+  team: fc.integer({ min: 0, max: 1 }),
+  template: fc.constantFrom("t1", "t2"),
   kind: fc.constantFrom("COMPUTE" as const, "STORAGE" as const),
   start: fc.integer({ min: 0, max: 4 * DAY }),
   length: fc.option(fc.integer({ min: 0, max: 3 * DAY }), { nil: null }),
@@ -80,11 +86,11 @@ function expected(intervals: Array<Interval & { rolledUpUntil: Date; rolledUp: b
 }
 
 describe("daily rollups", () => {
-  let fixtures: { teamId: string; userId: string };
+  let fixtures: { teamIds: string[]; userId: string };
   beforeAll(async () => {
     const user = await createUser("owner@rollup.test");
-    const team = await createTeamWith("rollup", [[user, "OWNER"]]);
-    fixtures = { teamId: team.id, userId: user.id };
+    const teams = [await createTeamWith("rollup", [[user, "OWNER"]]), await createTeamWith("rollup-2", [[user, "OWNER"]])];
+    fixtures = { teamIds: teams.map((team) => team.id), userId: user.id };
   });
 
   it("equal the raw sum of the intervals, whatever the passes and closes", { timeout: 600_000 }, async () => {
@@ -99,6 +105,7 @@ describe("daily rollups", () => {
         async (cases: IntervalCase[], passes: number[], batchSize: number, last: number) => {
           const db = getDb();
           await db.usageDailyRollup.deleteMany();
+          await db.usageTeamDailyRollup.deleteMany();
           await db.usageInterval.deleteMany();
           // Each interval opens, maybe meets a rollup pass, and maybe closes; opening one closes the open one of its workspace and kind.
           const rows = cases.map((c, index) => ({ ...c, id: `i${index}` }));
@@ -112,8 +119,9 @@ describe("daily rollups", () => {
                 id: row.id,
                 kind: row.kind,
                 workspaceId: row.workspace,
-                ...fixtures,
-                templateId: "t",
+                teamId: fixtures.teamIds[row.team]!,
+                userId: fixtures.userId,
+                templateId: row.template,
                 cpuMillicores: row.cpuMillicores,
                 memoryMiB: row.memoryMiB,
                 storageGiB: row.storageGiB,
@@ -122,14 +130,15 @@ describe("daily rollups", () => {
               },
             });
             const event = events.shift();
-            if (event) await rollUpBatch(db, seconds(event.pass), batchSize);
+            if (event) await pass(seconds(event.pass), batchSize);
             if (row.length !== null) await close(row.id, row.start + row.length);
           }
-          for (const event of events) await rollUpBatch(db, seconds(event.pass), batchSize);
+          for (const event of events) await pass(seconds(event.pass), batchSize);
 
           const until = seconds(9 * DAY + last);
           const hour = new Date(Math.floor(until.getTime() / 3_600_000) * 3_600_000);
-          for (const at of [hour, until]) while ((await rollUpBatch(db, at, batchSize)) === batchSize);
+          // A batch takes up to batchSize of each kind of due interval: fewer in all, nothing more is due.
+          for (const at of [hour, until]) while ((await pass(at, batchSize)) >= batchSize);
 
           const intervals = await db.usageInterval.findMany();
           const want = expected(intervals);
@@ -159,6 +168,21 @@ describe("daily rollups", () => {
     );
   });
 });
+
+const SUMS = { cpuMillicoreSeconds: true, memoryMiBSeconds: true, storageGiBSeconds: true, workspaceSeconds: true, computeSessions: true, computeSessionSeconds: true } as const;
+
+/** One rollup batch; then each team's and template's days must equal the sums of its workspaces' rows. */
+async function pass(at: Date, batchSize: number): Promise<number> {
+  const db = getDb();
+  const taken = await rollUpBatch(db, at, batchSize);
+  const key = (row: { teamId: string; templateId: string; day: Date }) => `${row.teamId} ${row.templateId} ${row.day.toISOString().slice(0, 10)}`;
+  const teamDays = await db.usageTeamDailyRollup.findMany();
+  const sums = await db.usageDailyRollup.groupBy({ by: ["teamId", "templateId", "day"], _sum: SUMS });
+  expect(Object.fromEntries(teamDays.map(({ teamId, templateId, day, ...totals }) => [key({ teamId, templateId, day }), totals]))).toEqual(
+    Object.fromEntries(sums.map((row) => [key(row), row._sum])),
+  );
+  return taken;
+}
 
 /** Closes an interval the way the meter does: never before what is already rolled up. */
 async function close(id: string, at: number) {
