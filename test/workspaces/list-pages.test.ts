@@ -123,6 +123,14 @@ describe("paging through the workspace list", () => {
     expect((await listWorkspacesFor(outsider, { scope: "mine", q: "old" })).total).toBe(0);
   });
 
+  it("reads a page, with each workspace's owner, team and template, in two statements (its rows, its total)", async () => {
+    // Every page of the app reads lists like this one under load, each statement waiting for a pooled connection (prisma/schema.prisma: relationJoins).
+    const page = await listWorkspacesFor(owner, { scope: "team", teamId: team.teamId });
+    expect(page.items).toHaveLength(WORKSPACE_PAGE_SIZE);
+    expect(page.items[0]).toMatchObject({ owner: { email: expect.any(String) }, team: { slug: expect.any(String) }, template: { name: expect.any(String) } });
+    expect(sent.map((event) => event.query.slice(0, 40))).toHaveLength(2);
+  });
+
   it("reads every page from an index in the list's order, with nothing to sort", async () => {
     const first = await listWorkspacesFor(owner, { scope: "team", teamId: team.teamId });
     sent.length = 0;
