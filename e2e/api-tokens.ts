@@ -5,7 +5,7 @@ export async function tokenFromPage(page: Page, baseUrl: string, name: string, s
   await page.goto(`${baseUrl}/tokens`);
   const form = page.getByRole("form", { name: "New token" });
   await form.getByLabel("Name").fill(name);
-  if (team) await form.getByLabel("Team").selectOption({ label: team });
+  if (team) await form.getByLabel("Team", { exact: true }).selectOption({ label: team });
   for (const box of await form.getByRole("checkbox").all()) await box.setChecked(scopes.includes((await box.getAttribute("value"))!));
   await form.getByRole("button", { name: "Create token" }).click();
   const secret = page.getByLabel("The new token");
