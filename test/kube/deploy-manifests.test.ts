@@ -145,7 +145,11 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
     expect(container.startupProbe?.httpGet).toEqual({ path: "/api/health", port: "http" });
     expect(container.livenessProbe?.httpGet).toEqual({ path: "/api/health", port: "http" });
     expect(container.readinessProbe?.httpGet).toEqual({ path: "/api/ready", port: "http" });
-    expect(container.ports).toEqual([{ name: "http", containerPort: 3000, protocol: "TCP" }]);
+    // http for everyone; ai for workspace pods, the AI gateway's routes alone (lib/ai/gateway-server.ts).
+    expect(container.ports).toEqual([
+      { name: "http", containerPort: 3000, protocol: "TCP" },
+      { name: "ai", containerPort: 3001, protocol: "TCP" },
+    ]);
     expect(podSpec.topologySpreadConstraints?.map((constraint) => constraint.topologyKey)).toEqual([
       "kubernetes.io/hostname",
       "topology.kubernetes.io/zone",
@@ -157,14 +161,20 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
   it("selects its pods from the Service, the disruption budget and the network policy", () => {
     const service = only<V1Service>(objects, "Service");
     expect(selects(service.spec!.selector)).toBe(true);
-    expect(service.spec!.ports).toEqual([{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
+    expect(service.spec!.ports).toEqual([
+      { name: "http", port: 80, targetPort: "http", protocol: "TCP" },
+      { name: "ai", port: 3001, targetPort: "ai", protocol: "TCP" },
+    ]);
     const budget = only<V1PodDisruptionBudget>(objects, "PodDisruptionBudget");
     expect(selects(budget.spec!.selector?.matchLabels)).toBe(true);
     expect(budget.spec!.minAvailable).toBe(1);
     expect(deployment.spec!.replicas).toBeGreaterThan(1);
     const policy = only<V1NetworkPolicy>(objects, "NetworkPolicy");
     expect(selects(policy.spec!.podSelector?.matchLabels)).toBe(true);
-    expect(policy.spec!.ingress).toEqual([{ ports: [{ port: "http", protocol: "TCP" }] }]);
+    expect(policy.spec!.ingress).toEqual([
+      { ports: [{ port: "http", protocol: "TCP" }] },
+      { from: [{ namespaceSelector: {} }], ports: [{ port: "ai", protocol: "TCP" }] },
+    ]);
   });
 
   it("routes the Ingress for PODSPACE_URL's host, the IDEs' (unless same-origin) and preview URLs' (unless dropped) with WebSocket timeouts and replica affinity", () => {
