@@ -39,10 +39,18 @@ export function exitGracefullyOnSignals({ server, router, cleanup, timeoutMs = 1
     server.closeAllConnections();
     router.terminateAll();
 
+    // Cleanup waits for the loops' passes to end (a start in a pass may take
+    // minutes), which must not hold the exit past the deadline: what it
+    // leaves undone (a leader lock, open connections) ends with the process.
+    const cleanupDeadline = Math.max(startedAt + timeoutMs, Date.now() + 1_000) - Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const outOfTime = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), cleanupDeadline)));
     try {
-      await cleanup();
+      if ((await Promise.race([cleanup(), outOfTime])) === "late") logger.warn({ ms: Date.now() - startedAt }, "cleanup did not finish in time; exiting anyway");
     } catch (error) {
       logger.error({ err: error }, "cleanup failed during shutdown");
+    } finally {
+      clearTimeout(timer);
     }
     logger.info({ ms: Date.now() - startedAt }, `stopped in ${Date.now() - startedAt} ms`);
     process.exit(0);

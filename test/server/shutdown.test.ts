@@ -82,4 +82,16 @@ describe("graceful shutdown of a real process", () => {
     expect(at - signalledAt).toBeLessThan(3_000);
     expect(await hanging).toBeInstanceOf(Error);
   });
+
+  it("exits at the deadline when cleanup doesn't finish", async () => {
+    fixture = await startFixture({ SHUTDOWN_TIMEOUT_MS: "3000", CLEANUP_HANGS: "1" });
+    const signalledAt = Date.now();
+    fixture.child.kill("SIGTERM");
+    const { code, at } = await fixture.exited;
+    expect(code).toBe(0);
+    // Without the deadline it never exits; with it, at about 3 s (what tsx adds to exiting varies with the load).
+    expect(at - signalledAt).toBeLessThan(8_000);
+    expect(fixture.output()).toContain("cleanup ran");
+    expect(fixture.output()).toContain("cleanup did not finish in time");
+  });
 });
