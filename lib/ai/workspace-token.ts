@@ -17,9 +17,11 @@ export const WORKSPACE_AI_TOKEN_PREFIX = "pdsai_";
 /** States in which a workspace's processes run, and so may use its token. */
 const RUNNING_STATES = new Set(["STARTING", "RUNNING"]);
 
+let derivedKey: Buffer | undefined;
+/** Derived once: every gateway request from a workspace checks its token with it. */
 function signingKey(): Buffer {
   if (!env.AUTH_SECRET) throw new Error("AUTH_SECRET is unset: workspace AI tokens can't be signed");
-  return Buffer.from(hkdfSync("sha256", env.AUTH_SECRET, "", "podspace workspace ai token", 32));
+  return (derivedKey ??= Buffer.from(hkdfSync("sha256", env.AUTH_SECRET, "", "podspace workspace ai token", 32)));
 }
 
 const signatureOf = (payload: string) => createHmac("sha256", signingKey()).update(payload).digest("base64url");
