@@ -17,14 +17,25 @@ import { seedRunningWorkspace, seedTemplate, typeInTerminalPanel } from "./works
 // WebSocket through the port proxy). Vite is the project's own (vitest's
 // dependency), which the workspace sees read-only, as its Node.js. Then who
 // else may open it: the owner widens it from the ports list, sends signed
-// links and revokes them, and a team admin caps the team's sharing.
+// links and revokes them, and a team admin caps the team's sharing. Last,
+// the workspace stopped, its port's page starts it again at the owner's
+// click and follows it up to the app.
 
 const SCREENSHOTS = process.env.PODSPACE_E2E_SCREENSHOTS;
 const NODE_MODULES = path.resolve(import.meta.dirname, "../node_modules");
 const VITE = path.join(NODE_MODULES, "vite/bin/vite.js");
 const PORT = 5173;
 
-const TEMPLATE = { ...IDE_TEMPLATE, slug: "e2e-preview", name: "E2E preview", ports: [{ port: PORT, label: "Vite" }] };
+const VITE_COMMAND = `${process.execPath} ${VITE} --port ${PORT} --strictPort > ~/vite.log 2>&1 &`;
+
+/** The app is started from the terminal the first time; from then on, by the startup script, as a project's template would. */
+const TEMPLATE = {
+  ...IDE_TEMPLATE,
+  slug: "e2e-preview",
+  name: "E2E preview",
+  ports: [{ port: PORT, label: "Vite" }],
+  startupScript: `if [ -f ~/app/index.html ]; then cd ~/app && (${VITE_COMMAND}); fi`,
+};
 
 /** The app: a heading styled by a stylesheet that Vite hot-swaps. */
 const APP_SETUP = [
@@ -32,7 +43,7 @@ const APP_SETUP = [
   `echo '<h1 id="title">hello from vite</h1><script type="module" src="/main.js"></script>' > index.html`,
   `echo 'import "./style.css";' > main.js`,
   `echo 'h1 { color: rgb(255, 0, 0) }' > style.css`,
-  `(${process.execPath} ${VITE} --port ${PORT} --strictPort > ~/vite.log 2>&1 &)`,
+  `(${VITE_COMMAND})`,
   "echo app-$((6*7))",
 ].join(" && ");
 
@@ -279,5 +290,37 @@ describe("preview URLs", () => {
     expect(await readOnly.getByText("Ports may be shared at most with: Members of this team.").isVisible()).toBe(true);
     expect(await readOnly.getByRole("combobox").count()).toBe(0);
     expect(await readOnly.getByRole("button").count()).toBe(0);
+  });
+
+  it("starts a stopped workspace from its port's page at its owner's click, and follows it up to the app", async () => {
+    await page.goto(`${stack.podspace.url}/workspaces/${workspaceId}`);
+    await page.getByRole("button", { name: "Stop preview" }).click();
+    await page.getByTestId("workspace-state").getByText("Stopped", { exact: true }).waitFor({ timeout: 30_000 });
+
+    const app = await page.context().newPage();
+    const start = app.getByRole("button", { name: "Start preview" });
+    // Once the proxy's few seconds of reuse of the running workspace's state are over.
+    await expect
+      .poll(async () => {
+        await app.goto(`${previewOrigin()}/`);
+        return start.count();
+      }, { timeout: 20_000 })
+      .toBe(1);
+    expect(await app.getByText("Workspace preview is not running. Start it to open port 5173").isVisible()).toBe(true);
+    if (SCREENSHOTS) await app.screenshot({ path: path.join(SCREENSHOTS, "port-wake.png") });
+    await start.click();
+    // "Starting…", then "Nothing listening yet" while Vite comes up, each reloading itself, then the app.
+    await app.locator("#title").waitFor({ timeout: 60_000 });
+    expect(new URL(app.url()).origin).toBe(previewOrigin());
+    expect(await app.locator("#title").innerText()).toBe("hello from vite");
+    const [row] = await query<{ state: string }>(stack.database.url, `SELECT state FROM "Workspace" WHERE id = $1`, [workspaceId]);
+    expect(row?.state).toBe("RUNNING");
+    const audited = await query<{ email: string }>(
+      stack.database.url,
+      `SELECT u.email FROM "AuditLog" a JOIN "User" u ON u.id = a."actorId" WHERE a.action = 'workspace.start-requested' AND a."targetId" = $1`,
+      [workspaceId],
+    );
+    expect(audited).toEqual([{ email: "dev@podspace.dev" }]);
+    await app.close();
   });
 });

@@ -27,7 +27,7 @@ const RESERVED_PREFIX = "/__podspace/";
 const MAX_FORM_BYTES = 16 * 1024;
 
 /** A path on the same origin; anything else (//host, /\host, a URL, nothing) becomes "/". */
-const localPath = z
+export const localPath = z
   .string()
   .refine((value) => value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\"))
   .catch("/");

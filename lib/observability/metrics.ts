@@ -80,6 +80,11 @@ function createMetrics() {
       labelNames: ["share"],
       registers,
     }),
+    portWakes: new Counter({
+      name: "podspace_port_wakes_total",
+      help: "Workspaces started (or retried) from a port's own page: a browser opened a preview URL of a stopped workspace and its user chose to start it.",
+      registers,
+    }),
     proxyBytes: new Counter({
       name: "podspace_proxy_bytes_total",
       help: "Bytes relayed between browsers and workspaces, by channel (ide, port, terminal, port-forward: the API's) and direction (upstream: to the workspace).",

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { refuseUpgrade, REVALIDATE_INTERVAL_MS, SessionRevalidator, sessionToken, userForToken } from "@/lib/auth/websocket-auth";
 import { env } from "@/lib/env";
-import { escapeHtml, handleHandoffRequest, isHandoffPath, page, sendHandoffPage, type HandoffDestination } from "@/lib/ide/handoff";
+import { handleHandoffRequest, isHandoffPath, sendHandoffPage, type HandoffDestination } from "@/lib/ide/handoff";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "@/lib/ide/headers";
 import { originCookieHeader, originCookieSessionToken, PORT_COOKIE_MAX_SECONDS, readOriginCookie, sealIdeCredential } from "@/lib/ide/ide-credentials";
 import { metrics } from "@/lib/observability/metrics";
@@ -18,8 +18,10 @@ import { recordActivity } from "@/lib/workspaces/activity";
 import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
 import { LINK_PATH, linkInForce, redeemPortLink } from "./port-links";
 import { loadPortPolicy, mayOpenPort, stillMayOpenPort, type PortPolicy } from "./port-policy";
+import { sendPortPage } from "./port-pages";
 import type { ShareLevel } from "./share-level";
 import { portOpenPath, type PortAddress, type PreviewHost } from "./preview-host";
+import { answerNothingListening, answerNotRunning, WAKE_PATH, wakeWorkspace } from "./wake";
 
 // Preview URLs: whatever listens on a port in a workspace, served at the
 // root of that port's own origin (./preview-host.ts), HTTP and WebSocket
@@ -31,13 +33,16 @@ import { portOpenPath, type PortAddress, type PreviewHost } from "./preview-host
 // cookie is signed in through Podspace (lib/ide/handoff.ts, as for the IDE's
 // origin), while a script's request (fetch, XHR, preflight) gets a 401 it can
 // read, never a redirect. Podspace's cookies, and the port's own, never
-// reach the app.
+// reach the app. A stopped workspace's port offers to start it
+// (./wake.ts).
 
 /** A request let in, and what an open socket of it asks again every few seconds. */
 interface Admitted {
   policy: PortPolicy;
   /** How: the port's share level, or a signed link (the metrics' label). */
   via: ShareLevel | "link";
+  /** The session behind the port's cookie, if any: a public port's visitor may have one too. */
+  token: string | null;
   stillAllowed(): Promise<boolean>;
 }
 
@@ -74,12 +79,17 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
   const host = options.previewHost;
   const runtime = typeof options.runtime === "function" ? options.runtime : () => Promise.resolve(options.runtime as WorkspaceRuntime);
   const intervalMs = options.revalidateIntervalMs ?? REVALIDATE_INTERVAL_MS;
-  /** Who a session is and who may open a port, reused for a few seconds: an app's page load is many requests. */
+  /**
+   * Who a session is and who may open a port, reused for a few seconds: an
+   * app's page load is many requests. Not a workspace on its way up: its
+   * pages reload until it runs, and must see it the moment it does.
+   */
   const users = createExpiringCache<string, CurrentUser | null>({ ttlMs: intervalMs, load: userForToken, keep: (user) => user !== null });
   const policies = createExpiringCache<PortAddress, PortPolicy | null>({
     ttlMs: intervalMs,
     keyOf: ({ workspaceId, port }) => `${workspaceId}:${port}`,
     load: loadPortPolicy,
+    keep: (policy) => policy === null || CONNECTABLE_STATES.has(policy.workspace.state),
   });
 
   /**
@@ -90,19 +100,19 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
   async function admit(address: PortAddress, origin: string, request: IncomingMessage): Promise<Admitted | 401 | 404> {
     const policy = await policies(address);
     const token = await originCookieSessionToken("port", request, origin);
-    if (policy?.share === "public") return { policy, via: "public", stillAllowed: () => stillMayOpenPort(address, token) };
+    if (policy?.share === "public") return { policy, via: "public", token, stillAllowed: () => stillMayOpenPort(address, token) };
     // A signed link's holder: asked of the database every time, so that a revoked link stops at once.
     const linkId = policy && (await readOriginCookie("link", "link", request, origin));
-    if (policy && linkId && (await linkInForce(linkId, address))) return { policy, via: "link", stillAllowed: async () => (await linkInForce(linkId, address)) !== null };
+    if (policy && linkId && (await linkInForce(linkId, address))) return { policy, via: "link", token, stillAllowed: async () => (await linkInForce(linkId, address)) !== null };
     const user = token ? await users(token) : null;
     if (!user) return 401;
-    return policy && mayOpenPort(user, policy) ? { policy, via: policy.share, stillAllowed: () => stillMayOpenPort(address, token) } : 404;
+    return policy && mayOpenPort(user, policy) ? { policy, via: policy.share, token, stillAllowed: () => stillMayOpenPort(address, token) } : 404;
   }
 
   /** Step one of a signed link, on the port's origin: its secret for a cookie naming the link, then the app. */
   async function openLink(request: IncomingMessage, response: ServerResponse, address: PortAddress, origin: string, secret: string) {
     const link = request.method === "GET" ? await redeemPortLink(secret, address) : null;
-    if (!link) return sendPage(response, 404, "Link not valid", "This link has expired or was revoked. Ask whoever sent it for a new one.");
+    if (!link) return sendPortPage(response, 404, "Link not valid", "This link has expired or was revoked. Ask whoever sent it for a new one.");
     const cookie = await sealIdeCredential("link", link.id, origin, link.expiresAt);
     response.writeHead(303, { location: "/", "set-cookie": originCookieHeader("link", cookie, origin, link.expiresAt), "cache-control": "no-store", "referrer-policy": "no-referrer" }).end();
   }
@@ -162,7 +172,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     const destination = destinationOf(address);
     const url = new URL(request.url ?? "/", destination.origin);
     if (url.pathname.startsWith(LINK_PATH)) return openLink(request, response, address, destination.origin, url.pathname.slice(LINK_PATH.length));
-    if (isHandoffPath(url.pathname)) return handleHandoffRequest(request, response, destination);
+    if (isHandoffPath(url.pathname) && url.pathname !== WAKE_PATH) return handleHandoffRequest(request, response, destination);
     const access = await admit(address, destination.origin, request);
     if (access === 401) {
       if (isNavigation(request)) {
@@ -174,10 +184,12 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
       }
       return;
     }
-    if (access === 404) return sendPage(response, 404, "Not found", "There is nothing here, or it isn't yours to see.");
+    if (access === 404) return sendPortPage(response, 404, "Not found", "There is nothing here, or it isn't yours to see.");
     const { workspace } = access.policy;
+    const user = async () => (access.token ? await users(access.token) : null);
+    if (url.pathname === WAKE_PATH) return wakeWorkspace(request, response, { workspace, user: await user(), origin: destination.origin });
     const target = CONNECTABLE_STATES.has(workspace.state) ? await targetOf(workspace, address.port) : null;
-    if (!target) return sendPage(response, 503, "Workspace not running", `Workspace ${workspace.name} is not running. Start it from its page in Podspace.`);
+    if (!target) return answerNotRunning(request, response, { workspace, port: address.port, user: await user(), path: `${url.pathname}${url.search}` });
     recordActivity(workspace.id);
     metrics.portRequests.inc({ share: access.via });
     forwardHttp(request, response, {
@@ -188,23 +200,21 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
       responseHeaders: (headers) => downstreamResponseHeaders(headers, "", "'self'"),
       channel: "port",
       onUnreachable(error) {
-        if (error instanceof RuntimeError && error.code === "not-listening") {
-          return sendPage(response, 502, "Nothing listening", `Nothing is listening on port ${address.port} in ${workspace.name}. Start your server, then reload.`);
-        }
+        if (error instanceof RuntimeError && error.code === "not-listening") return answerNothingListening(request, response, workspace, address.port);
         console.error(`podspace: port ${address.port} of workspace ${workspace.id} unreachable:`, error.message);
-        sendPage(response, 502, "Unreachable", `Port ${address.port} in ${workspace.name} could not be reached.`);
+        sendPortPage(response, 502, "Unreachable", `Port ${address.port} in ${workspace.name} could not be reached.`);
       },
     });
   }
 
   const serveHost = (request: IncomingMessage, response: ServerResponse) => {
     const address = host.addressOf(request.headers.host);
-    if (!address) return sendPage(response, 404, "Not found", "There is nothing here.");
+    if (!address) return sendPortPage(response, 404, "Not found", "There is nothing here.");
     serve(request, response, address).catch((error: unknown) => {
       console.error(`podspace: serving port ${address.port} of workspace ${address.workspaceId} failed`, error);
       // A runtime's refusal says what is wrong in the user's terms.
       const message = error instanceof RuntimeError ? error.message : "Podspace could not reach the workspace.";
-      if (!response.headersSent) sendPage(response, 502, "Unreachable", message);
+      if (!response.headersSent) sendPortPage(response, 502, "Unreachable", message);
       else response.destroy();
     });
   };
@@ -235,7 +245,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
 
   async function open(request: IncomingMessage, response: ServerResponse, params: Record<string, string | undefined>) {
     const port = portParam.safeParse(params.port);
-    if (!port.success || (request.method !== "GET" && request.method !== "HEAD")) return sendPage(response, 404, "Not found", "There is nothing here.");
+    if (!port.success || (request.method !== "GET" && request.method !== "HEAD")) return sendPortPage(response, 404, "Not found", "There is nothing here.");
     const address = { workspaceId: params.id!, port: port.data };
     const url = new URL(request.url ?? "/", env.PODSPACE_URL);
     const path = url.pathname.slice(portOpenPath(address, "").length) || "/";
@@ -252,23 +262,16 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
       return;
     }
     const destination = destinationOf(address);
-    if (!(await destination.admits(user))) return sendPage(response, 404, "Not found", "There is nothing here, or it isn't yours to see.");
+    if (!(await destination.admits(user))) return sendPortPage(response, 404, "Not found", "There is nothing here, or it isn't yours to see.");
     await sendHandoffPage(response, { destination, sessionToken: token, path: target });
   }
 
   const serveOpen = (request: IncomingMessage, response: ServerResponse, params: Record<string, string | undefined>) => {
     open(request, response, params).catch((error: unknown) => {
       console.error("podspace: opening a port failed", error);
-      if (!response.headersSent) sendPage(response, 500, "Error", "Podspace could not open the port.");
+      if (!response.headersSent) sendPortPage(response, 500, "Error", "Podspace could not open the port.");
     });
   };
 
   return { host, serveHost, hostSocket, serveOpen };
-}
-
-/** An answer of Podspace's own on a port's origin: a short page that runs nothing. */
-function sendPage(response: ServerResponse, status: number, title: string, message: string) {
-  response
-    .writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": "default-src 'none'" })
-    .end(page(title, `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`));
 }

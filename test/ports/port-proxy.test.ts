@@ -333,4 +333,58 @@ describe("the port proxy", { timeout: 60_000 }, () => {
     expect(stopped.status).toBe(503);
     expect(stopped.body).toContain("is not running");
   });
+
+  it("offers a stopped workspace's port to start it, to those who may: a click on its own origin starts it and follows it up", async () => {
+    const owner = await actorFor(people.owner);
+    const db = getDb();
+    const stop = (data: object = {}) => db.workspace.update({ where: { id: workspace.id }, data: { state: "STOPPED", desiredState: "STOPPED", ...data } });
+    await setPortShare(owner, { workspaceId: workspace.id, port: APP_PORT, share: "authenticated" });
+    await stop();
+    const navigating = { "sec-fetch-mode": "navigate", accept: "text/html" };
+    const ownerCookie = await portCookieFor(await signIn(people.owner), APP_PORT);
+    const wakeAt = (next: string) => `/__podspace/start?${new URLSearchParams({ next })}`;
+
+    // Once the proxy's reuse of the running workspace's policy has run out (its few hundred milliseconds here).
+    await expect.poll(async () => (await onPort(APP_PORT, "/app?x=1", { headers: { cookie: ownerCookie, ...navigating } })).body).toContain("Start ports");
+    const offered = await onPort(APP_PORT, "/app?x=1", { headers: { cookie: ownerCookie, ...navigating } });
+    expect(offered.status).toBe(503);
+    expect(offered.body).toContain(`<form method="post" action="${wakeAt("/app?x=1").replaceAll("&", "&#38;")}"><button type="submit">Start ports</button></form>`);
+    expect(offered.headers["content-security-policy"]).toBe("default-src 'none'; form-action 'self'; base-uri 'none'");
+    // A script hears why, in JSON; nothing on a GET starts anything.
+    const script = await onPort(APP_PORT, "/api", { headers: { cookie: ownerCookie, "sec-fetch-mode": "cors" } });
+    expect([script.status, JSON.parse(script.body)]).toEqual([503, { error: "Workspace ports is not running." }]);
+    // Anyone signed in may open this port, but only who may operate the workspace gets the button, or may post it.
+    const strangerCookie = await cookieOf(await signIn(people.stranger), originOf(APP_PORT));
+    const told = await onPort(APP_PORT, "/", { headers: { cookie: strangerCookie, ...navigating } });
+    expect(told.status).toBe(503);
+    expect(told.body).toContain("Ask its owner to start it.");
+    expect(told.body).not.toContain("<form");
+    const origin = originOf(APP_PORT);
+    expect((await onPort(APP_PORT, wakeAt("/"), { method: "POST", headers: { cookie: strangerCookie, origin } })).status).toBe(404);
+    // Another site's form can't start it with the owner's cookie.
+    expect((await onPort(APP_PORT, wakeAt("/"), { method: "POST", headers: { cookie: ownerCookie, origin: "https://elsewhere.example" } })).status).toBe(403);
+    expect(await db.workspace.findUniqueOrThrow({ where: { id: workspace.id } })).toMatchObject({ desiredState: "STOPPED" });
+
+    const since = new Date();
+    const woken = await onPort(APP_PORT, wakeAt("/app?x=1"), { method: "POST", headers: { cookie: ownerCookie, origin } });
+    expect([woken.status, woken.headers.location]).toEqual([303, "/app?x=1"]);
+    expect(await db.workspace.findUniqueOrThrow({ where: { id: workspace.id } })).toMatchObject({ desiredState: "RUNNING" });
+    expect(await db.auditLog.count({ where: { action: "workspace.start-requested", actorId: people.owner.id, createdAt: { gte: since } } })).toBe(1);
+    expect(sample(await metrics.registry.metrics(), "podspace_port_wakes_total", {})).toBe(1);
+    // On its way up the page reloads itself, seeing the workspace's state afresh each time.
+    const starting = await onPort(APP_PORT, "/app?x=1", { headers: { cookie: ownerCookie, ...navigating } });
+    expect([starting.status, starting.headers.refresh]).toEqual([503, "2"]);
+    expect(starting.body).toContain("Starting ports…");
+
+    // A failed start says why, and offers a retry; one being deleted can't be started, and says so.
+    await db.workspace.update({ where: { id: workspace.id }, data: { state: "FAILED", stateReason: "the IDE exited with code 1" } });
+    const failed = await onPort(APP_PORT, "/", { headers: { cookie: ownerCookie, ...navigating } });
+    expect(failed.body).toContain("it failed (the IDE exited with code 1)");
+    expect(failed.body).toContain(">Retry ports</button>");
+    await stop({ desiredState: "DELETED" });
+    const refused = await onPort(APP_PORT, wakeAt("/"), { method: "POST", headers: { cookie: ownerCookie, origin } });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toContain("This workspace is being deleted.");
+    await stop();
+  });
 });
