@@ -38,6 +38,15 @@ const handoffForm = z.object({ ticket: z.string().catch(""), path: localPath });
 const SUBMIT_SCRIPT = "document.forms[0].submit();";
 const SUBMIT_SCRIPT_HASH = createHash("sha256").update(SUBMIT_SCRIPT).digest("base64");
 
+/** The pages' look: inline, allowed by its hash alone, as nothing else may load on a workspace's origin. */
+const PAGE_STYLE =
+  "body{font:16px/1.5 system-ui,sans-serif;color:#18181b;background:#fafafa;margin:0;display:grid;place-items:center;min-height:100vh}" +
+  "main{max-width:32rem;margin:1.5rem;padding:1.5rem 2rem;background:#fff;border:1px solid #e4e4e7;border-radius:.75rem}" +
+  "h1{font-size:1.25rem;margin:0 0 .5rem}button{font:inherit;color:#fff;background:#18181b;border:0;border-radius:.375rem;padding:.5rem 1rem;cursor:pointer}" +
+  "@media (prefers-color-scheme:dark){body{color:#fafafa;background:#09090b}main{background:#18181b;border-color:#27272a}button{color:#18181b;background:#fafafa}}";
+/** The CSP source that lets page()'s style apply. */
+export const PAGE_STYLE_SRC = `style-src 'sha256-${createHash("sha256").update(PAGE_STYLE).digest("base64")}'`;
+
 /** True for the IDE origin's own paths, which never reach the workspace. */
 export const isHandoffPath = (pathname: string) => pathname.startsWith(RESERVED_PREFIX);
 
@@ -91,7 +100,7 @@ export async function sendHandoffPage(response: ServerResponse, options: { desti
       "cache-control": "no-store",
       // Not no-referrer: browsers then send `Origin: null` with the POST, which acceptTicket must refuse.
       "referrer-policy": "origin",
-      "content-security-policy": `default-src 'none'; script-src 'sha256-${SUBMIT_SCRIPT_HASH}'; form-action ${origin}; base-uri 'none'; frame-ancestors 'self'`,
+      "content-security-policy": `default-src 'none'; script-src 'sha256-${SUBMIT_SCRIPT_HASH}'; ${PAGE_STYLE_SRC}; form-action ${origin}; base-uri 'none'; frame-ancestors 'self'`,
     })
     .end(html);
 }
@@ -113,7 +122,7 @@ export async function handleHandoffRequest(request: IncomingMessage, response: S
 <p>This browser did not keep the sign-in cookie for ${escapeHtml(origin)}, where ${escapeHtml(destination.title)} is served.
 Allow cookies for that site, or <a href="${escapeHtml(destination.startUrl(next))}" target="_blank" rel="noopener">open it in a new tab</a>.</p>`,
     );
-    response.writeHead(403, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": "default-src 'none'" }).end(html);
+    response.writeHead(403, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": `default-src 'none'; ${PAGE_STYLE_SRC}` }).end(html);
     return;
   }
   sendPlain(response, 404, "Not found.");
@@ -167,8 +176,8 @@ function readForm(request: IncomingMessage): Promise<URLSearchParams | null> {
 
 export function page(title: string, body: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title></head>
-<body>${body}</body></html>`;
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title><style>${PAGE_STYLE}</style></head>
+<body><main>${body}</main></body></html>`;
 }
 
 export function escapeHtml(text: string): string {

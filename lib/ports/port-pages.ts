@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { escapeHtml, page } from "@/lib/ide/handoff";
+import { escapeHtml, page, PAGE_STYLE_SRC } from "@/lib/ide/handoff";
 
 // Podspace's own answers on a port's origin: short pages that run nothing.
 // The origin belongs to the workspace's app, so nothing here may be more
@@ -19,7 +19,7 @@ export function sendPortPage(response: ServerResponse, status: number, title: st
     .writeHead(status, {
       "content-type": "text/html; charset=utf-8",
       "cache-control": "no-store",
-      "content-security-policy": "default-src 'none'; form-action 'self'; base-uri 'none'",
+      "content-security-policy": `default-src 'none'; ${PAGE_STYLE_SRC}; form-action 'self'; base-uri 'none'`,
       // The Refresh header reloads the page as <meta http-equiv> would, and Retry-After tells a script the same.
       ...(refreshSeconds ? { refresh: String(refreshSeconds), "retry-after": String(refreshSeconds) } : {}),
     })

@@ -21,7 +21,7 @@ import { loadPortPolicy, mayOpenPort, stillMayOpenPort, type PortPolicy } from "
 import { sendPortPage } from "./port-pages";
 import type { ShareLevel } from "./share-level";
 import { portOpenPath, type PortAddress, type PreviewHost } from "./preview-host";
-import { answerNothingListening, answerNotRunning, WAKE_PATH, wakeWorkspace } from "./wake";
+import { answerNotRunning, answerUnreachable, WAKE_PATH, wakeWorkspace } from "./wake";
 
 // Preview URLs: whatever listens on a port in a workspace, served at the
 // root of that port's own origin (./preview-host.ts), HTTP and WebSocket
@@ -199,11 +199,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
       headers: upstreamRequestHeaders(request, ""),
       responseHeaders: (headers) => downstreamResponseHeaders(headers, "", "'self'"),
       channel: "port",
-      onUnreachable(error) {
-        if (error instanceof RuntimeError && error.code === "not-listening") return answerNothingListening(request, response, workspace, address.port);
-        console.error(`podspace: port ${address.port} of workspace ${workspace.id} unreachable:`, error.message);
-        sendPortPage(response, 502, "Unreachable", `Port ${address.port} in ${workspace.name} could not be reached.`);
-      },
+      onUnreachable: (error) => answerUnreachable(request, response, { workspace, port: address.port, error }),
     });
   }
 

@@ -5,6 +5,7 @@ import { AppError } from "@/lib/errors";
 import { localPath } from "@/lib/ide/handoff";
 import { metrics } from "@/lib/observability/metrics";
 import { isNavigation } from "@/lib/server/navigation";
+import { RuntimeError } from "@/lib/runtime/types";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
 import type { PortWorkspace } from "./port-policy";
 import { sendPortPage } from "./port-pages";
@@ -20,7 +21,7 @@ export const WAKE_PATH = "/__podspace/start";
 
 const REFRESH_SECONDS = 2;
 
-/** For this long after a start, a port with nothing listening yet is taken for an app still on its way up. */
+/** For this long after a start, a port that doesn't answer is taken for one still on its way up. */
 const WARMING_UP_MS = 2 * 60_000;
 
 interface NotRunning {
@@ -62,12 +63,24 @@ export function answerNotRunning(request: IncomingMessage, response: ServerRespo
   });
 }
 
-/** A port with nothing listening: on its way up if the workspace started moments ago (its startup script's app), else the user's to fix. */
-export function answerNothingListening(request: IncomingMessage, response: ServerResponse, workspace: PortWorkspace, port: number): void {
+/**
+ * A running workspace's port that didn't answer. Moments after a start that
+ * is the workspace still on its way up (its relay, the app its startup
+ * script starts): a browser's page reloads until it answers. Later it is
+ * nothing listening, the user's to fix, or a fault of ours.
+ */
+export function answerUnreachable(request: IncomingMessage, response: ServerResponse, { workspace, port, error }: { workspace: PortWorkspace; port: number; error: Error }): void {
+  const { name } = workspace;
+  const notListening = error instanceof RuntimeError && error.code === "not-listening";
+  if (!notListening) console.error(`podspace: port ${port} of workspace ${workspace.id} unreachable:`, error.message);
   const warmingUp = workspace.startedAt !== null && Date.now() - workspace.startedAt.getTime() < WARMING_UP_MS && isNavigation(request);
-  const message = `Nothing is listening on port ${port} in ${workspace.name}.`;
-  if (warmingUp) return sendPortPage(response, 502, "Nothing listening yet", `${message} It started moments ago; this page reloads until its app answers.`, { refreshSeconds: REFRESH_SECONDS });
-  sendPortPage(response, 502, "Nothing listening", `${message} Start your server, then reload.`);
+  if (warmingUp) {
+    return sendPortPage(response, 502, "Not answering yet", `Port ${port} in ${name} is not answering yet: the workspace started moments ago. This page reloads until its app answers.`, {
+      refreshSeconds: REFRESH_SECONDS,
+    });
+  }
+  if (notListening) return sendPortPage(response, 502, "Nothing listening", `Nothing is listening on port ${port} in ${name}. Start your server, then reload.`);
+  sendPortPage(response, 502, "Unreachable", `Port ${port} in ${name} could not be reached.`);
 }
 
 /** POST WAKE_PATH on the port's origin: starts (or retries) the workspace for a user who may, then back to where they were going. */

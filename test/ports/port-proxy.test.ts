@@ -189,6 +189,12 @@ describe("the port proxy", { timeout: 60_000 }, () => {
     expect(reply.headers["content-type"]).toMatch(/^text\/html/);
     expect(reply.body).toContain("Nothing is listening on port 4999 in ports");
     expect(await websocketOutcome(`${harness.wsBase}/hmr`, { host: new URL(originOf(4999)).host, cookie: closed, origin: originOf(4999) })).toBe(502);
+    // Moments after a start a browser's page reloads instead, until the app (its startup script's, say) answers.
+    await getDb().workspace.update({ where: { id: workspace.id }, data: { startedAt: new Date() } });
+    const warmingUp = () => onPort(4999, "/", { headers: { cookie: closed, "sec-fetch-mode": "navigate" } });
+    await expect.poll(async () => (await warmingUp()).headers.refresh).toBe("2");
+    expect((await warmingUp()).body).toContain("Port 4999 in ports is not answering yet");
+    await getDb().workspace.update({ where: { id: workspace.id }, data: { startedAt: null } });
   });
 
   it("lists what listens in the workspace, with its process, and the ports the template declares", async () => {
@@ -349,7 +355,7 @@ describe("the port proxy", { timeout: 60_000 }, () => {
     const offered = await onPort(APP_PORT, "/app?x=1", { headers: { cookie: ownerCookie, ...navigating } });
     expect(offered.status).toBe(503);
     expect(offered.body).toContain(`<form method="post" action="${wakeAt("/app?x=1").replaceAll("&", "&#38;")}"><button type="submit">Start ports</button></form>`);
-    expect(offered.headers["content-security-policy"]).toBe("default-src 'none'; form-action 'self'; base-uri 'none'");
+    expect(offered.headers["content-security-policy"]).toMatch(/^default-src 'none'; style-src 'sha256-[\w+/]+=*'; form-action 'self'; base-uri 'none'$/);
     // A script hears why, in JSON; nothing on a GET starts anything.
     const script = await onPort(APP_PORT, "/api", { headers: { cookie: ownerCookie, "sec-fetch-mode": "cors" } });
     expect([script.status, JSON.parse(script.body)]).toEqual([503, { error: "Workspace ports is not running." }]);
