@@ -16,6 +16,12 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 /** Probes and static assets: counted in the latency histogram, not worth a log line each. */
 const QUIET = /^\/(_next\/|api\/health$|api\/ready$|api\/metrics$|favicon\.ico$)/;
+/**
+ * Workspaces' own origins (lib/server/gateway.ts names them so): a 5xx there
+ * is about a workspace (stopped, starting, its app not listening or failing),
+ * not a fault of Podspace's, and must not page anyone who alerts on errors.
+ */
+const WORKSPACE_ORIGIN = /^<(ide|preview) host>/;
 
 interface RoutePattern {
   regex: RegExp;
@@ -55,6 +61,7 @@ function manifestRoutes(appDir: string): RoutePattern[] {
 
 /** Wraps `handler` with request ids, the access log and the latency histogram (labelled by `labelRequest`). */
 export function instrumentRequests(labelRequest: (request: IncomingMessage) => string, handler: RequestListener): RequestListener {
+  const routes = new WeakMap<IncomingMessage, string>();
   const accessLog = pinoHttp({
     logger,
     genReqId(request, response) {
@@ -64,7 +71,7 @@ export function instrumentRequests(labelRequest: (request: IncomingMessage) => s
       return id;
     },
     autoLogging: { ignore: (request) => QUIET.test(pathOf(request)) },
-    customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? "error" : response.statusCode >= 400 ? "warn" : "info"),
+    customLogLevel: (request, response, error) => accessLogLevel(routes.get(request) ?? "other", response.statusCode, error),
     // Only what identifies the request: headers carry cookies, query strings carry OIDC codes.
     serializers: {
       req: (request: { id: string; method: string; url: string }) => ({ id: request.id, method: request.method, path: request.url.split("?")[0] }),
@@ -76,6 +83,7 @@ export function instrumentRequests(labelRequest: (request: IncomingMessage) => s
     const started = performance.now();
     // Now: handlers may rewrite request.url (the identity provider does).
     const route = labelRequest(request);
+    routes.set(request, route);
     accessLog(request, response);
     // Route handlers and pages can log with the same id.
     request.headers["x-request-id"] = String(request.id);
@@ -91,6 +99,12 @@ export function instrumentRequests(labelRequest: (request: IncomingMessage) => s
     });
     handler(request, response);
   };
+}
+
+/** An access-log line's level, by the request's route label and its answer. */
+export function accessLogLevel(route: string, status: number, error?: Error): "error" | "warn" | "info" {
+  if (error || (status >= 500 && !WORKSPACE_ORIGIN.test(route))) return "error";
+  return status >= 400 ? "warn" : "info";
 }
 
 /** The request's path, without its query string. */
