@@ -9,6 +9,9 @@
 //                  reaches it: the gateway, the port cookie checked against the
 //                  session (reused for the proxy's few seconds), the request
 //                  streamed over a fresh connection to the port
+//   one more hop   the direct path behind a byte-for-byte pipe in the
+//                  proxy's process (no HTTP, no checks): what any proxy in
+//                  that place costs, so that the proxy's own share shows
 //
 // Each is measured by a client in a process of its own (ports-client.ts), as
 // a browser is, not on the event loop of the proxy it measures. Per target:
@@ -21,6 +24,7 @@
 //   npm run bench -- ports
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createPrismaClient, installDbClients } from "@/lib/db/client";
@@ -28,6 +32,7 @@ import { prepareDatabase } from "@/lib/db/prepare";
 import { env } from "@/lib/env";
 import { sealIdeCredential } from "@/lib/ide/ide-credentials";
 import { createPreviewHost } from "@/lib/ports/preview-host";
+import { connectToPort } from "@/lib/runtime/local/port-connection";
 import { PORTS_SOCKET } from "@/lib/runtime/local/sandbox";
 import { createSession } from "../test/helpers/identity";
 import { freePort } from "../test/helpers/net";
@@ -63,6 +68,7 @@ export async function benchPorts(): Promise<Record<string, Summary>> {
   const harness = await startHarness({ previewHost, dataDir });
   const hostPort = await freePort();
   const floor = spawn(process.execPath, [IDE_WS_SERVER, "127.0.0.1", String(hostPort)], { stdio: "ignore" });
+  let pipe: net.Server | undefined;
   try {
     const people = await createPeople("bench");
     const workspace = await runningWorkspace(harness, people, "bench");
@@ -71,11 +77,13 @@ export async function benchPorts(): Promise<Record<string, Summary>> {
     const cookie = `podspace-port=${await sealIdeCredential("cookie", await createSession(people.owner), origin, new Date(Date.now() + 3600_000))}`;
     // Where the local runtime's sandbox relay listens for the runtime's connections to the workspace's ports.
     const socketPath = path.join(dataDir, "runtime", "local", `${workspace.id}.run`, PORTS_SOCKET);
+    pipe = await pipeServer(socketPath, APP_PORT);
 
     const targets: [string, Reach][] = [
       ["host loopback, no sandbox (floor)", { url: `http://127.0.0.1:${hostPort}`, headers: {} }],
       ["direct: the runtime's connection to the port", { socketPath, port: APP_PORT }],
       ["proxied: Podspace's port proxy (as shipped)", { url: harness.base, headers: { host: new URL(origin).host, cookie } }],
+      ["one more hop: a plain pipe in the proxy's process", { url: `http://127.0.0.1:${(pipe.address() as net.AddressInfo).port}`, headers: {} }],
     ];
     await new Promise((resolve) => setTimeout(resolve, 500));
     const rows: Record<string, Summary> = {};
@@ -83,17 +91,36 @@ export async function benchPorts(): Promise<Record<string, Summary>> {
     for (const [name, reach] of targets) rows[`${name}: GET /healthz`] = await measure({ reach, measure: "latency", requests: REQUESTS, bytes: BYTES });
     for (const [name, reach] of targets) rows[`${name}: GET ${BYTES / 1e6} MB`] = await measure({ reach, measure: "throughput", requests: REQUESTS, bytes: BYTES });
     // The goals are the proxy's against the direct path it sits on.
-    const [, direct, proxied] = targets.map(([name]) => name);
-    rows["proxied vs direct"] = {
+    const [, direct, proxied, hop] = targets.map(([name]) => name);
+    const versus = (row: string, peer: string): Summary => ({
       kind: "comparison",
-      figures: [...compare(rows[`${proxied}: GET ${BYTES / 1e6} MB`], rows[`${direct}: GET ${BYTES / 1e6} MB`]), ...compare(rows[`${proxied}: GET /healthz`], rows[`${direct}: GET /healthz`])],
-    };
+      figures: [...compare(rows[`${row}: GET ${BYTES / 1e6} MB`], rows[`${peer}: GET ${BYTES / 1e6} MB`]), ...compare(rows[`${row}: GET /healthz`], rows[`${peer}: GET /healthz`])],
+    });
+    rows["proxied vs direct"] = versus(proxied!, direct!);
+    rows["proxied vs one more hop"] = versus(proxied!, hop!);
     return rows;
   } finally {
+    pipe?.close();
     floor.kill();
     await harness.close();
     await uninstallClients();
     await database.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** A TCP server that pipes each connection, byte for byte, into the runtime's connection to the port: a hop with nothing else. */
+async function pipeServer(socketPath: string, port: number): Promise<net.Server> {
+  const server = net.createServer((client) => {
+    connectToPort(socketPath, port, "bench").then(
+      (upstream) => {
+        client.pipe(upstream).pipe(client);
+        upstream.once("error", () => client.destroy());
+        client.once("error", () => upstream.destroy());
+      },
+      () => client.destroy(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return server;
 }
