@@ -143,8 +143,8 @@ export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_B
     ),
     -- In a fixed order, so that overlapping passes lock the rows they share in the same order (no deadlock).
     upserted AS (
-      INSERT INTO "UsageDailyRollup" ("id", "day", "workspaceId", "teamId", "userId", "templateId", ${SUM_COLUMNS}, "updatedAt")
-      SELECT gen_random_uuid()::text, "day", "workspaceId", "teamId", "userId", "templateId", ${SUM_COLUMNS}, now()
+      INSERT INTO "UsageDailyRollup" ("day", "workspaceId", "teamId", "userId", "templateId", ${SUM_COLUMNS}, "updatedAt")
+      SELECT "day", "workspaceId", "teamId", "userId", "templateId", ${SUM_COLUMNS}, now()
         FROM workspaceDays ORDER BY "workspaceId", "day"
       ON CONFLICT ("workspaceId", "day") DO UPDATE SET ${addSums("UsageDailyRollup")}, "updatedAt" = EXCLUDED."updatedAt"
       RETURNING "workspaceId", "day", "teamId", "userId", "templateId", "workspaceSeconds"

@@ -25,3 +25,8 @@ ALTER TABLE "UsageUserDailyRollup" ADD CONSTRAINT "UsageUserDailyRollup_teamId_f
 -- An upgraded install shows the same figures: the active users of what is already rolled up.
 INSERT INTO "UsageUserDailyRollup" ("day", "teamId", "userId")
 SELECT DISTINCT "day", "teamId", "userId" FROM "UsageDailyRollup" WHERE "workspaceSeconds" > 0;
+
+-- A workspace's day is its key: the random "id" was a fourth index every
+-- new daily row wrote into, and nothing looked a row up by it.
+ALTER TABLE "UsageDailyRollup" DROP CONSTRAINT "UsageDailyRollup_pkey", DROP COLUMN "id";
+ALTER TABLE "UsageDailyRollup" ADD CONSTRAINT "UsageDailyRollup_pkey" PRIMARY KEY USING INDEX "UsageDailyRollup_workspaceId_day_key";
