@@ -33,8 +33,8 @@ import { utcTimestamp, wholeSecond } from "./meter";
 
 /**
  * Intervals per kind of due interval (see `due` below) in one batch: a
- * bounded transaction, a few seconds at most, and large enough that a
- * backlog (the first rollup after an upgrade or an outage) takes few.
+ * bounded transaction (seconds), large enough that a backlog (the first
+ * rollup after an upgrade or an outage) takes few batches.
  */
 const DEFAULT_BATCH = 50_000;
 
