@@ -127,10 +127,12 @@ describe("the REST API", () => {
     );
     await query(
       stack.database.url,
-      `INSERT INTO "UsageDailyRollup" (id, day, "workspaceId", "teamId", "userId", "templateId", "cpuMillicoreSeconds", "memoryMiBSeconds", "storageGiBSeconds", "workspaceSeconds", "computeSessions", "computeSessionSeconds", "updatedAt")
-        VALUES ($1, '2026-01-10', $2, $3, $4, $5, 2000 * 10800, 1024 * 10800, 10 * 86400, 10800, 1, 10800, now())`,
-      [randomUUID(), workspace!.id, workspace!.teamId, workspace!.ownerId, workspace!.templateId],
+      `INSERT INTO "UsageDailyRollup" (day, "workspaceId", "teamId", "userId", "templateId", "cpuMillicoreSeconds", "memoryMiBSeconds", "storageGiBSeconds", "workspaceSeconds", "computeSessions", "computeSessionSeconds", "updatedAt")
+        VALUES ('2026-01-10', $1, $2, $3, $4, 2000 * 10800, 1024 * 10800, 10 * 86400, 10800, 1, 10800, now())`,
+      [workspace!.id, workspace!.teamId, workspace!.ownerId, workspace!.templateId],
     );
+    // And its owner's day, which the rollup keeps with it (the active users).
+    await query(stack.database.url, `INSERT INTO "UsageUserDailyRollup" (day, "teamId", "userId") VALUES ('2026-01-10', $1, $2)`, [workspace!.teamId, workspace!.ownerId]);
     const token = await tokenFromPage("dashboards", ["read"]);
 
     const { status, json: quota } = await api(token, "GET", "/teams/demo/quota", "/teams/{team}/quota");

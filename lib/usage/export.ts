@@ -19,7 +19,7 @@ export function usageCsv(teamId: string | null, period: Period): ReadableStream<
   const db = getDb();
   const encoder = new TextEncoder();
   const names = { users: new Map<string, string>(), templates: new Map<string, string>(), teams: new Map<string, string>(), workspaces: new Map<string, string>() };
-  let cursor: string | undefined;
+  let cursor: { workspaceId: string; day: Date } | undefined;
   let done = false;
 
   async function fill(ids: { users: string[]; templates: string[]; teams: string[]; workspaces: string[] }) {
@@ -44,9 +44,9 @@ export function usageCsv(teamId: string | null, period: Period): ReadableStream<
       if (done) return;
       const rows = await db.usageDailyRollup.findMany({
         where: { day: { gte: period.from, lt: period.until }, ...(teamId ? { teamId } : {}) },
-        orderBy: [{ day: "asc" }, { id: "asc" }],
+        orderBy: [{ day: "asc" }, { workspaceId: "asc" }],
         take: PAGE,
-        ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+        ...(cursor ? { cursor: { workspaceId_day: cursor }, skip: 1 } : {}),
       });
       await fill({
         users: rows.map((r) => r.userId),
@@ -72,7 +72,8 @@ export function usageCsv(teamId: string | null, period: Period): ReadableStream<
           .join(",");
       });
       if (lines.length > 0) controller.enqueue(encoder.encode(`${lines.join("\n")}\n`));
-      cursor = rows.at(-1)?.id;
+      const last = rows.at(-1);
+      cursor = last && { workspaceId: last.workspaceId, day: last.day };
       if (rows.length < PAGE) {
         done = true;
         controller.close();

@@ -5,7 +5,8 @@ import { dayString, type Breakdown, type Period } from "./period";
 // The usage dashboard's figures, all from the daily rollups (one row per
 // workspace and day), so a page reads a team's days, never its intervals;
 // the all-teams page's totals and series by team or template from the
-// per-team, per-template days kept with them (rollup.ts).
+// per-team, per-template days kept with them, and active users from the
+// per-user days (rollup.ts).
 
 /** Usage in the units people read: core-hours, GiB-hours, GiB-days, hours. */
 export interface Amounts {
@@ -65,9 +66,10 @@ export async function usageReport(teamId: string | null, period: Period, by: Bre
   const [total, users, { perDay, perKey }, perWorkspace, backups] = await Promise.all([
     // Every team's totals are their team days' (rollup.ts keeps those equal to the sums of the workspace days).
     teamId ? db.usageDailyRollup.aggregate({ where, _sum: totalSums }) : db.usageTeamDailyRollup.aggregate({ where: { day }, _sum: totalSums }),
-    db.usageDailyRollup.groupBy({ by: ["userId"], where: { ...where, workspaceSeconds: { gt: 0 } } }),
+    // Users × days (rollup.ts keeps a row per user with compute time on a team's day), not every workspace's days.
+    db.usageUserDailyRollup.groupBy({ by: ["userId"], where: { day, ...(teamId ? { teamId } : {}) } }),
     breakdown(day, teamId, by),
-    db.usageDailyRollup.groupBy({ by: ["workspaceId"], where, _sum: SUMS, orderBy: { _sum: { cpuMillicoreSeconds: "desc" } }, take: TOP_WORKSPACES }),
+    topWorkspaces(where),
     db.backupStorageDay.aggregate({ where: { day, ...(teamId ? { teamId } : {}) }, _sum: { bytes: true } }),
   ]);
 
@@ -121,6 +123,26 @@ export async function usageReport(teamId: string | null, period: Period, by: Bre
       };
     }),
   };
+}
+
+/**
+ * The workspaces that used the most CPU on the days `where` selects, with
+ * their sums: ranked on CPU alone first, which for every team's days is an
+ * index-only scan of the day index (day, workspace, CPU) rather than a visit
+ * to each workspace day's row, then summed for those few alone.
+ */
+async function topWorkspaces(where: Prisma.UsageDailyRollupWhereInput): Promise<Array<{ workspaceId: string; _sum: Partial<Sums> }>> {
+  const db = getDb();
+  const ranked = await db.usageDailyRollup.groupBy({
+    by: ["workspaceId"],
+    where,
+    _sum: { cpuMillicoreSeconds: true },
+    orderBy: { _sum: { cpuMillicoreSeconds: "desc" } },
+    take: TOP_WORKSPACES,
+  });
+  const sums = await db.usageDailyRollup.groupBy({ by: ["workspaceId"], where: { ...where, workspaceId: { in: ranked.map((row) => row.workspaceId) } }, _sum: SUMS });
+  const byId = new Map(sums.map((row) => [row.workspaceId, row._sum]));
+  return ranked.map((row) => ({ workspaceId: row.workspaceId, _sum: byId.get(row.workspaceId) ?? {} }));
 }
 
 type Keyed = { key: string; _sum?: Partial<Sums> };

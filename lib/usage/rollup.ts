@@ -5,8 +5,8 @@ import { utcTimestamp, wholeSecond } from "./meter";
 // rollups already hold it (rolledUpUntil); a pass takes a batch of intervals
 // with time not yet counted, splits that time at UTC midnights, adds it to
 // the per-workspace, per-day rows (and to their team's and template's day,
-// UsageTeamDailyRollup, for the all-teams dashboard) and moves rolledUpUntil
-// on, all in one statement. Open intervals are counted up to `now`, so today's figures grow
+// UsageTeamDailyRollup, and their user's, UsageUserDailyRollup, for the
+// dashboards) and moves rolledUpUntil on, all in one statement. Open intervals are counted up to `now`, so today's figures grow
 // while a workspace runs; a closed interval's last pass also counts it as a
 // session, on the day it ended, and marks it done (rolledUp). Rows are taken
 // FOR UPDATE SKIP LOCKED and every addition moves its own watermark in the
@@ -31,8 +31,12 @@ import { utcTimestamp, wholeSecond } from "./meter";
 // range of a partial index (the UsageInterval model), so a pass reads what is
 // due, not every workspace's volume.
 
-/** Intervals per kind of due interval (see `due` below) in one batch: a bounded transaction. */
-const DEFAULT_BATCH = 5_000;
+/**
+ * Intervals per kind of due interval (see `due` below) in one batch: a
+ * bounded transaction (seconds), large enough that a backlog (the first
+ * rollup after an upgrade or an outage) takes few batches.
+ */
+const DEFAULT_BATCH = 50_000;
 
 /** The batch is one statement (the SET aside), bounded by its size; Prisma's default 5 s would cut a large one off under load. */
 const BATCH_TRANSACTION = { maxWait: 30_000, timeout: 600_000 } as const;
@@ -43,15 +47,23 @@ const COLUMNS = Prisma.sql`"id", "kind", "workspaceId", "teamId", "userId", "tem
 
 /**
  * The intervals due at `until`, as four disjoint sets, each one range of a
- * partial index read in order and locked as it is read (SKIP LOCKED: an
- * overlapping pass takes others). One ORDER BY over an OR of them would sort
+ * partial index read in order, then locked (SKIP LOCKED: an overlapping pass
+ * takes others). One ORDER BY over an OR of them would sort
  * the whole backlog every batch (a sequential scan of every interval when the
  * backlog is large), so a batch would cost the backlog, not the batch.
  */
 function due(until: Prisma.Sql, batchSize: number) {
+  // The range is read in index order, then locked in the heap's order (a TID
+  // scan visits its TIDs sorted): in the index's order every lock, and then
+  // every watermark, dirtied a random page of a table larger than the buffer
+  // cache, so a large backlog wrote each page back many times. A row that
+  // another pass changed in between is no longer at its TID, or no longer
+  // due (the condition is checked again on the row it locks): it is skipped.
   const arm = (name: string, where: Prisma.Sql) => Prisma.sql`
     ${Prisma.raw(`"${name}"`)} AS (
-      SELECT ${COLUMNS} FROM "UsageInterval" WHERE ${where} ORDER BY "rolledUpUntil" LIMIT ${batchSize} FOR UPDATE SKIP LOCKED
+      SELECT ctid, ${COLUMNS} FROM "UsageInterval"
+       WHERE ctid = ANY(ARRAY(SELECT ctid FROM "UsageInterval" WHERE ${where} ORDER BY "rolledUpUntil" LIMIT ${batchSize})) AND ${where}
+         FOR UPDATE SKIP LOCKED
     )`;
   // Workspaces holding compute: few (an open COMPUTE interval each).
   const running = Prisma.sql`ARRAY(SELECT "workspaceId" FROM "UsageInterval" WHERE "endedAt" IS NULL AND "kind" = 'COMPUTE')`;
@@ -85,7 +97,10 @@ export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_B
   // The planner can't know how many days an interval spans (generate_series:
   // a thousand rows, it guesses), so it thinks a batch costs millions and
   // JIT-compiles the statement: seconds of compiling for milliseconds of work.
-  const [, [result]] = await db.$transaction([db.$executeRaw`SET LOCAL jit = off`, db.$queryRaw<{ taken: bigint }[]>`
+  // A full batch's sorts and aggregates need tens of megabytes; with the
+  // default 4 MB they spill to disk.
+  const settings = db.$queryRaw`SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`;
+  const [, [result]] = await db.$transaction([settings, db.$queryRaw<{ taken: bigint }[]>`
     WITH ${due(until, batchSize)},
     pending AS (
       SELECT *, "rolledUpUntil" AS "from", LEAST(COALESCE("endedAt", ${until}), ${until}) AS "to",
@@ -128,11 +143,11 @@ export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_B
     ),
     -- In a fixed order, so that overlapping passes lock the rows they share in the same order (no deadlock).
     upserted AS (
-      INSERT INTO "UsageDailyRollup" ("id", "day", "workspaceId", "teamId", "userId", "templateId", ${SUM_COLUMNS}, "updatedAt")
-      SELECT gen_random_uuid()::text, "day", "workspaceId", "teamId", "userId", "templateId", ${SUM_COLUMNS}, now()
+      INSERT INTO "UsageDailyRollup" ("day", "workspaceId", "teamId", "userId", "templateId", ${SUM_COLUMNS}, "updatedAt")
+      SELECT "day", "workspaceId", "teamId", "userId", "templateId", ${SUM_COLUMNS}, now()
         FROM workspaceDays ORDER BY "workspaceId", "day"
       ON CONFLICT ("workspaceId", "day") DO UPDATE SET ${addSums("UsageDailyRollup")}, "updatedAt" = EXCLUDED."updatedAt"
-      RETURNING "workspaceId", "day", "teamId", "templateId"
+      RETURNING "workspaceId", "day", "teamId", "userId", "templateId", "workspaceSeconds"
     ),
     -- The same additions to the team's and template's day, under the team
     -- and template the workspace's row is counted for (the row keeps its first
@@ -146,12 +161,22 @@ export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_B
       ON CONFLICT ("day", "teamId", "templateId") DO UPDATE SET ${addSums("UsageTeamDailyRollup")}
       RETURNING 1
     ),
+    -- The user of each workspace row (as the team above) is active on its
+    -- day once the row holds compute time; rows never lose time, so a user's
+    -- day is only ever added.
+    userDays AS (
+      INSERT INTO "UsageUserDailyRollup" ("day", "teamId", "userId")
+      SELECT DISTINCT "day", "teamId", "userId" FROM upserted WHERE "workspaceSeconds" > 0 ORDER BY "day", "teamId", "userId"
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    ),
+    -- By TID, as locked (see due): in the heap's order, with no index to look up.
     marked AS (
       UPDATE "UsageInterval" u SET "rolledUpUntil" = GREATEST(p."to", p."from"), "rolledUp" = p."finished"
-        FROM pending p WHERE u."id" = p."id"
+        FROM pending p WHERE u.ctid = p.ctid
       RETURNING 1
     )
-    SELECT (SELECT count(*) FROM marked) AS "taken", (SELECT count(*) FROM teamDays) AS "teamDays"`], BATCH_TRANSACTION);
+    SELECT (SELECT count(*) FROM marked) AS "taken", (SELECT count(*) FROM teamDays) AS "teamDays", (SELECT count(*) FROM userDays) AS "userDays"`], BATCH_TRANSACTION);
   return Number(result?.taken ?? 0);
 }
 
