@@ -10,6 +10,8 @@
 # live between collections, and the young generation to 2 x 64 MB
 # semi-spaces under load. 32 MB semi-spaces measured ~70 MB less RSS than
 # 64 MB under scale-pages' 20 clients for ~3 % more CPU per request; 16 MB
-# saved ~50 MB more for ~5 % (bench/README.md, scale-pages).
+# saved ~50 MB more for ~5 %. The 512 MB old generation collects more often
+# (~5-14 % more CPU per request) for ~300 MB less RSS, with the same latency
+# in a paired run (bench/README.md, scale-pages).
 export NODE_ENV=production
 exec node --max-old-space-size=512 --max-semi-space-size=32 --import tsx server.ts "$@"
