@@ -36,7 +36,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # Owned by root and read-only to the `node` user that runs them.
-COPY --from=build /app/package.json /app/server.ts /app/tsconfig.json /app/next.config.ts ./
+COPY --from=build /app/package.json /app/server.ts /app/tsconfig.json /app/next.config.mjs ./
+COPY --from=build /app/scripts/start.sh ./scripts/
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/.next ./.next
 COPY --from=build /app/lib ./lib
@@ -46,6 +47,6 @@ RUN mkdir -p .next/cache && chown node:node .next/cache
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# `npm start` without npm: tsx's loader in the server's own process, so
-# SIGTERM reaches it directly and it drains gracefully.
-CMD ["node", "--import", "tsx", "server.ts"]
+# `npm start` without npm: the script execs Node with tsx's loader and the
+# heap's ceiling, so SIGTERM reaches the server directly and it drains gracefully.
+CMD ["scripts/start.sh"]

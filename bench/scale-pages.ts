@@ -210,7 +210,7 @@ async function measure(get: Get, nextPath: () => string | null, total: number, c
   return { latency: summarize(ttfb), errors, bytes, count: issued };
 }
 
-/** Resident memory of the server: server.ts's Node process under tsx. */
+/** Resident memory of the server: server.ts's Node process. */
 function readRssMB(server: PodspaceProcess): number {
   const pid = server.serverPid();
   const status = readFileSync(`/proc/${pid}/status`, "utf8");

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -15,7 +14,7 @@ export interface PodspaceProcess {
   port: number;
   dataDir: string;
   output(): string;
-  /** The pid of server.ts's own Node process (tsx runs it in a child); for reading its memory. */
+  /** The pid of server.ts's Node process; for reading its memory. */
   serverPid(): number;
   /** Sends `signal` and resolves with the exit code and how long exiting took. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
@@ -26,12 +25,14 @@ interface StartOptions {
   dataDir?: string;
 }
 
+const ROOT = path.resolve(import.meta.dirname, "..");
+
+/** `npm start`'s command (scripts/start.sh: production mode, the heap's ceiling), which execs the server: the child is server.ts's Node process. */
 function spawnServer(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn("tsx", ["server.ts"], {
-    cwd: path.resolve(import.meta.dirname, ".."),
+  const child = spawn(path.join(ROOT, "scripts/start.sh"), [], {
+    cwd: ROOT,
     env: {
       ...process.env,
-      NODE_ENV: "production",
       AUTH_SECRET: "e2e-secret-that-is-long-enough-for-auth-js",
       // Production refuses the demo IdP unless it is asked for explicitly.
       PODSPACE_DEMO_IDP: "true",
@@ -81,36 +82,18 @@ export async function startPodspace(options: StartOptions = {}): Promise<Podspac
     dataDir,
     output,
     serverPid() {
-      const [pid] = childPids(child.pid!);
-      if (pid === undefined) throw new Error("the server process has exited");
-      return pid;
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error("the server process has exited");
+      return child.pid!;
     },
     async stop(signal = "SIGTERM") {
       const startedAt = Date.now();
-      if (child.exitCode === null) {
-        // tsx runs server.ts in a child Node process. Its relay of SIGTERM
-        // gives the child 60 ms to acknowledge before SIGKILLing it (exit 143),
-        // too little on a busy machine, and SIGKILL can't be relayed at all:
-        // so the server gets the signal directly, and tsx exits with its code.
-        const server = childPids(child.pid!);
-        for (const pid of server) signalIfAlive(pid, signal);
-        if (signal === "SIGKILL" || server.length === 0) child.kill(signal);
-        // Gone for good, so its port refuses connections from now on.
-        for (const pid of server) while (running(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
-        if (signal === "SIGKILL") while (await accepts(port)) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const code = await exited;
+      // Gone for good, so its port refuses connections from now on.
+      if (signal === "SIGKILL") while (await accepts(port)) await new Promise((resolve) => setTimeout(resolve, 20));
       return { code, ms: Date.now() - startedAt };
     },
   };
-}
-
-function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // It exited meanwhile.
-  }
 }
 
 /** Whether something still accepts connections on the loopback port. */
@@ -123,28 +106,6 @@ function accepts(port: number): Promise<boolean> {
     });
     socket.once("error", () => resolve(false));
   });
-}
-
-/** Children of every thread of `pid`: a process may fork from any of its threads, and each thread lists only its own. */
-function childPids(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((task) => {
-      const children = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
-      return children ? children.split(" ").map(Number) : [];
-    });
-  } catch {
-    // Already gone (its exit not yet reported): nothing left to signal.
-    return [];
-  }
-}
-
-/** True until the process has exited (a zombie has: its sockets are closed). */
-function running(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
 }
 
 /** Runs the server where it is expected to refuse to start; returns its exit code and output. */

@@ -12,6 +12,7 @@ import {
 } from "@/lib/auth/websocket-auth";
 import { createCachedAuthorization } from "@/lib/auth/cached-authorization";
 import { RuntimeError, type PortTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
+import { createExpiringCache } from "@/lib/server/expiring-cache";
 import { isNavigation } from "@/lib/server/navigation";
 import { sendPlain } from "@/lib/server/plain-response";
 import { forwardHttp, onceBrowserOpens, openUpstreamSocket } from "@/lib/server/stream-proxy";
@@ -91,16 +92,16 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
   const intervalMs = options.revalidateIntervalMs ?? REVALIDATE_INTERVAL_MS;
   const authorize = createCachedAuthorization(intervalMs);
 
-  /** Where each workspace's IDE is, for the same period: resolving it may read the runtime's state. */
-  const targets = new Map<string, { at: number; target: PortTarget }>();
-
-  async function targetFor(workspace: WorkspaceForRuntime): Promise<PortTarget> {
-    const cached = targets.get(workspace.id);
-    if (cached && Date.now() - cached.at < intervalMs) return cached.target;
-    const target = await (await runtime()).ideTarget(toRuntimeSpec(workspace));
-    targets.set(workspace.id, { at: Date.now(), target });
-    return target;
-  }
+  /**
+   * Where each workspace's IDE is, for the same period: resolving it may read
+   * the runtime's state. Expired entries are dropped once there are many, so
+   * it does not keep one for every workspace whose IDE was ever opened.
+   */
+  const targetFor = createExpiringCache<WorkspaceForRuntime, PortTarget>({
+    ttlMs: intervalMs,
+    keyOf: (workspace) => workspace.id,
+    load: async (workspace) => (await runtime()).ideTarget(toRuntimeSpec(workspace)),
+  });
 
   /** The user and workspace behind a request to `mount`; null once the response has said why not. */
   async function admit(request: IncomingMessage, response: ServerResponse, mount: Mount, target: URL) {
@@ -154,7 +155,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
       channel: "ide",
       onUnreachable(error) {
         // The IDE may have moved (a restart): look it up afresh next time.
-        targets.delete(workspaceId);
+        targetFor.forget(workspace);
         console.error(`podspace: IDE of workspace ${workspaceId} (${ideTarget.describe}) unreachable:`, error.message);
         sendPlain(response, 502, "The workspace's IDE is not answering. It may still be starting; try again in a moment.");
       },
@@ -250,7 +251,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
       maxPayload: MAX_MESSAGE_BYTES,
     });
     if (!(upstream instanceof WebSocket)) {
-      targets.delete(workspace.id);
+      targetFor.forget(workspace);
       return refuseUpgrade(request, upstream.status);
     }
     return onceBrowserOpens(request, upstream, (socket) => {

@@ -14,10 +14,13 @@ export interface ExpiringCacheOptions<K, V> {
   maxEntries?: number;
 }
 
-export function createExpiringCache<K, V>({ ttlMs, load, keyOf = String, keep = () => true, maxEntries = 10_000 }: ExpiringCacheOptions<K, V>): (key: K) => Promise<V> {
+/** The cached value of a key; forget(key) drops it, so the next call loads it afresh (the value is known to be stale). */
+export type ExpiringCache<K, V> = ((key: K) => Promise<V>) & { forget(key: K): void };
+
+export function createExpiringCache<K, V>({ ttlMs, load, keyOf = String, keep = () => true, maxEntries = 10_000 }: ExpiringCacheOptions<K, V>): ExpiringCache<K, V> {
   const entries = new Map<string, { at: number; value: V }>();
   const loading = new Map<string, Promise<V>>();
-  return async (key) => {
+  const get = async (key: K) => {
     const name = keyOf(key);
     const cached = entries.get(name);
     if (cached && Date.now() - cached.at < ttlMs) return cached.value;
@@ -38,4 +41,5 @@ export function createExpiringCache<K, V>({ ttlMs, load, keyOf = String, keep = 
       loading.delete(name);
     }
   };
+  return Object.assign(get, { forget: (key: K) => void entries.delete(keyOf(key)) });
 }

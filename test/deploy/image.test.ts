@@ -51,7 +51,9 @@ describe("Dockerfile", () => {
     // Nothing after USER runs as root, and nothing the server runs is writable by it.
     expect(runtime.instructions.slice(userAt).map((instruction) => instruction.getKeyword())).not.toContain("RUN");
     expect(envOf(runtime)).toMatchObject({ NODE_ENV: "production", PORT: "3000" });
-    expect(keyword(runtime, "CMD").map(text)).toEqual(['["node", "--import", "tsx", "server.ts"]']);
+    // npm start's own command, which sets the heap's ceiling.
+    expect(keyword(runtime, "CMD").map(text)).toEqual(['["scripts/start.sh"]']);
+    expect(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.start).toBe("scripts/start.sh");
     expect(keyword(runtime, "ENTRYPOINT")).toEqual([]);
   });
 
@@ -59,7 +61,7 @@ describe("Dockerfile", () => {
     const copies = keyword(runtime, "COPY") as Copy[];
     expect(copies.map((copy) => copy.getFromFlag()?.getValue())).toEqual(copies.map(() => "build"));
     const copied = copies.flatMap((copy) => copy.getArguments().slice(0, -1).map((argument) => argument.getValue()));
-    expect(copied).toEqual(expect.arrayContaining(["/app/node_modules", "/app/.next", "/app/lib", "/app/prisma", "/app/k8s/templates"]));
+    expect(copied).toEqual(expect.arrayContaining(["/app/scripts/start.sh", "/app/node_modules", "/app/.next", "/app/lib", "/app/prisma", "/app/k8s/templates"]));
     for (const source of copied) expect(source).not.toMatch(/\.env|\.pem$|\.key$|\.npmrc$|secret/i);
     // No secret is baked in through build arguments or the environment.
     for (const stage of all) {
@@ -81,7 +83,7 @@ describe(".dockerignore", () => {
   });
 
   it("keeps what the build needs", () => {
-    for (const file of ["package.json", "package-lock.json", ".npmrc", "server.ts", "lib/env.ts", "app/layout.tsx", "prisma/schema.prisma", "scripts/prisma-generate.mjs", "k8s/templates/python.yaml", ".env.example"]) {
+    for (const file of ["package.json", "package-lock.json", ".npmrc", "server.ts", "lib/env.ts", "app/layout.tsx", "prisma/schema.prisma", "scripts/prisma-generate.mjs", "scripts/start.sh", "k8s/templates/python.yaml", ".env.example"]) {
       expect({ file, ignored: ignored.ignores(file) }).toEqual({ file, ignored: false });
     }
   });

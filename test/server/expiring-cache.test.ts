@@ -24,6 +24,21 @@ describe("createExpiringCache", () => {
     expect(calls).toHaveLength(2);
   });
 
+  it("loads a key it was told to forget afresh, and keeps the others", async () => {
+    const { calls, load } = controlledLoad();
+    const cached = createExpiringCache({ ttlMs: 60_000, load });
+    const first = [cached("a"), cached("b")];
+    calls[0]!.resolve("A");
+    calls[1]!.resolve("B");
+    await Promise.all(first);
+    cached.forget("a");
+    const again = cached("a");
+    expect(await cached("b")).toBe("B");
+    expect(calls.map((call) => call.key)).toEqual(["a", "b", "a"]);
+    calls[2]!.resolve("A2");
+    expect(await again).toBe("A2");
+  });
+
   it("loads again after the ttl, and after a failure or a value it doesn't keep", async () => {
     const { calls, load } = controlledLoad();
     const expired = createExpiringCache({ ttlMs: 0, load });

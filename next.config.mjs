@@ -1,6 +1,9 @@
-import type { NextConfig } from "next";
+// JavaScript, not TypeScript: for a next.config.ts the production server loads
+// SWC's native binding (with its thread pool) just to compile this file, ~25 MB
+// of its resident memory.
 
-const nextConfig: NextConfig = {
+/** @type {import("next").NextConfig} */
+const nextConfig = {
   // These load native addons or WebAssembly from their own package folders,
   // and server.ts loads them too: bundling them would break the former and
   // duplicate the latter.
