@@ -36,7 +36,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # Owned by root and read-only to the `node` user that runs them.
-COPY --from=build /app/package.json /app/server.ts /app/tsconfig.json /app/next.config.mjs ./
+COPY --from=build /app/package.json /app/server.ts /app/tsconfig.json /app/next.config.ts ./
 COPY --from=build /app/scripts/start.sh ./scripts/
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/.next ./.next
