@@ -42,7 +42,7 @@ describe("the AI gateway", () => {
     const ai = page.getByRole("region", { name: "AI", exact: true });
     await ai.getByLabel("Team tokens a month").fill("1000");
     await ai.getByRole("button", { name: "Save" }).click();
-    await page.getByText("Saved. The AI budget applies from the next request.").waitFor();
+    await ai.getByText("Saved. The AI budget applies from the next request.").waitFor();
 
     const token = await tokenFromPage(page, stack.podspace.url, "ai", ["ai"]);
     const chat = (body: object) =>

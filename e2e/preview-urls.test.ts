@@ -221,7 +221,7 @@ describe("preview URLs", () => {
     const confirm = page.getByRole("dialog", { name: "Revoke this link?" });
     if (SCREENSHOTS) await confirm.screenshot({ path: path.join(SCREENSHOTS, "port-link-revoke.png") });
     await confirm.getByRole("button", { name: "Revoke link" }).click();
-    await page.getByText("Link revoked: it no longer opens the port.").waitFor();
+    await page.getByRole("list", { name: "Notifications" }).getByText("Link revoked: it no longer opens the port.").waitFor();
     // Refused at once: no waiting out a cache.
     expect(await landsOn(linkHolder)).toBe("sign-in");
     expect(await landsOn(linkHolder, new URL(link).pathname)).toMatch(/^404 /);
@@ -253,7 +253,7 @@ describe("preview URLs", () => {
     expect(await cap.inputValue()).toBe("public");
     await cap.selectOption({ label: "Members of this team" });
     await previewUrls.getByRole("button", { name: "Save" }).click();
-    await lee.getByText("Saved. The team's ports may be shared at most with: Members of this team.").waitFor();
+    await previewUrls.getByText("Saved. The team's ports may be shared at most with: Members of this team.").waitFor();
     if (SCREENSHOTS) await previewUrls.screenshot({ path: path.join(SCREENSHOTS, "team-port-share-cap.png") });
     const audited = await query<{ email: string; before: unknown; after: unknown }>(
       stack.database.url,
