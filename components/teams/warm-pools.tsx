@@ -9,6 +9,7 @@ import { HiddenFields } from "@/components/forms/hidden-fields";
 import { useFormAction } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
+import { formatNumber } from "@/lib/format";
 import { MAX_WARM_POOL_SIZE } from "@/lib/schemas/warm-pools";
 import type { WarmPoolView } from "@/lib/workspaces/warm-pool/pool-overview";
 
@@ -19,7 +20,6 @@ type WarmPoolsProps = {
   canEdit: boolean;
 };
 
-const round = (value: number) => String(Math.round(value * 100) / 100);
 
 function SizeForm({ teamId, pool }: { teamId: string; pool: WarmPoolView }) {
   const [state, formAction, pending] = useFormAction(setWarmPoolSizeAction);
@@ -54,9 +54,9 @@ export function WarmPools({ teamId, pools, canEdit }: WarmPoolsProps) {
                 {pool.templateName} <span className="text-muted-foreground">v{pool.version}</span>
               </span>
               <span className="text-muted-foreground">
-                Each: {round(cpu)} CPU, {round(memoryGiB)} GiB memory, {round(diskGiB)} GiB disk.
+                Each: {formatNumber(cpu)} CPU, {formatNumber(memoryGiB)} GiB memory, {formatNumber(diskGiB)} GiB disk.
                 {pool.size > 0
-                  ? ` The pool holds ${round(pool.size * cpu)} CPU, ${round(pool.size * memoryGiB)} GiB memory and ${round(pool.size * diskGiB)} GiB disk of the team's quota all the time: about ${round(pool.coreHoursPerMonth)} core-hours a month.`
+                  ? ` The pool holds ${formatNumber(pool.size * cpu)} CPU, ${formatNumber(pool.size * memoryGiB)} GiB memory and ${formatNumber(pool.size * diskGiB)} GiB disk of the team's quota all the time: about ${formatNumber(pool.coreHoursPerMonth)} core-hours a month.`
                   : null}
               </span>
               {pool.size > 0 ? (

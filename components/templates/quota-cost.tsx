@@ -1,6 +1,6 @@
 import { CircleAlert, CircleCheck } from "lucide-react";
 
-import { formatNumber } from "@/components/templates/resources";
+import { formatNumber } from "@/lib/format";
 import type { WorkspaceParameters } from "@/lib/templates/parameters";
 import type { BudgetStatus } from "@/lib/quotas/budget";
 import { headroom, type TeamLimits, type TeamUsage } from "@/lib/quotas/usage";

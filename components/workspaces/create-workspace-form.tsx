@@ -11,9 +11,9 @@ import { useFormAction } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
+import { formatNumber } from "@/lib/format";
 import type { TeamLimits } from "@/lib/quotas/usage";
 import type { ResourceChoice, TemplateParameter } from "@/lib/templates/spec";
-import { formatNumber } from "./workspace-format";
 import { ParameterField, rangeHint, ResourceInput } from "./parameter-fields";
 
 export type CreateFormTemplate = {

@@ -3,8 +3,8 @@
 import { FormField, type FieldControlProps } from "@/components/forms/form-field";
 import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
+import { formatNumber } from "@/lib/format";
 import type { ResourceChoice, TemplateParameter } from "@/lib/templates/spec";
-import { formatNumber } from "./workspace-format";
 
 // The inputs for a template's resources and parameters, shared by the create
 // form and the settings dialog. They are named after the paths the server

@@ -3,8 +3,8 @@ import { LayoutTemplate } from "lucide-react";
 
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
+import { formatNumber } from "@/lib/format";
 import type { TemplateCard } from "@/lib/templates/catalog";
-import { formatNumber } from "./workspace-format";
 
 /** The catalog's templates as links to the create form, for /workspaces/new without ?template. */
 /** `restoreFrom`: the backup the new workspace restores, carried to the template's form. */

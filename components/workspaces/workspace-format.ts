@@ -1,3 +1,4 @@
+import { formatNumber } from "@/lib/format";
 import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
 
 // Words and numbers for workspaces, shared by the list, the workspace page
@@ -48,7 +49,6 @@ export function failureReason(reason: string | null): string {
 }
 
 /** 0.5 → "0.5", 2 → "2". */
-export const formatNumber = (value: number) => String(Math.round(value * 100) / 100);
 
 export function formatResources(resources: { cpu: number; memoryGiB: number; diskGiB: number }): string {
   return `${formatNumber(resources.cpu)} CPU · ${formatNumber(resources.memoryGiB)} GiB RAM · ${formatNumber(resources.diskGiB)} GiB disk`;

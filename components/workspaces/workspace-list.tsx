@@ -2,11 +2,12 @@ import Link from "next/link";
 
 import { Badge } from "@/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { formatNumber } from "@/lib/format";
 import type { WorkspaceListItem } from "@/lib/workspaces/list-workspaces";
 import { SelectAllCheckbox } from "./bulk-stop";
 import { StateBadge } from "./state-badge";
 import { WorkspaceActions } from "./workspace-actions";
-import { failureReason, formatNumber, formatRelative, updateOffer } from "./workspace-format";
+import { failureReason, formatRelative, updateOffer } from "./workspace-format";
 
 type WorkspaceListProps = {
   workspaces: WorkspaceListItem[];

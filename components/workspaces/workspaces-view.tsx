@@ -5,6 +5,7 @@ import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Pagination, pageHref } from "@/components/ui/pagination";
 import type { CurrentUser } from "@/lib/auth/current-user";
+import { plural } from "@/lib/format";
 import { workspaceListQuerySchema } from "@/lib/schemas/workspaces";
 import { selectedTeam } from "@/lib/teams/selected-team";
 import { listWorkspacesFor, seesTeamWorkspaces } from "@/lib/workspaces/list-workspaces";
@@ -23,7 +24,6 @@ type WorkspacesViewProps = {
   searchParams: Record<string, string | string[] | undefined>;
 };
 
-const plural = (count: number) => `${count.toLocaleString("en")} ${count === 1 ? "workspace" : "workspaces"}`;
 
 /** The workspace list of `/` and `/workspaces`: the user's own, or their team's for team owners and admins, a page at a time. */
 async function WorkspacesView({ user, basePath, searchParams }: WorkspacesViewProps) {
@@ -128,7 +128,7 @@ async function WorkspacesView({ user, basePath, searchParams }: WorkspacesViewPr
                 previous={page.previous}
                 next={page.next}
                 labels={{ previous: "Newer", next: "Older" }}
-                summary={filtered ? `${plural(page.total)} match` : plural(page.total)}
+                summary={filtered ? `${plural(page.total, "workspace")} match` : plural(page.total, "workspace")}
               />
             </>
           )}

@@ -48,5 +48,3 @@ export const logger = pino({
 export function hideUrlPasswords(text: string): string {
   return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:@\s/]*:)[^@\s/]+@/gi, "$1***@");
 }
-
-export type Logger = typeof logger;

@@ -1,4 +1,5 @@
 import { AppError } from "@/lib/errors";
+import { formatNumber } from "@/lib/format";
 import { Prisma } from "@/lib/generated/prisma/client";
 import { metrics } from "@/lib/observability/metrics";
 import { coreHoursByTeamSql, toCoreHours } from "./budget";
@@ -148,7 +149,7 @@ export class QuotaLedger {
     for (const [limit, wouldUse, what] of checks) {
       if (limit !== null && wouldUse > limit + 1e-9) {
         metrics.quotaRejections.inc({ limit: what });
-        throw new AppError("quota", `Team ${team.slug} would use ${format(wouldUse)} of ${format(limit)} ${what}.`);
+        throw new AppError("quota", `Team ${team.slug} would use ${formatNumber(wouldUse)} of ${formatNumber(limit)} ${what}.`);
       }
     }
     // At 100 % of the monthly budget nothing new starts; what runs keeps running (see lib/quotas/budget.ts).
@@ -156,7 +157,7 @@ export class QuotaLedger {
       metrics.quotaRejections.inc({ limit: "monthly CPU core-hours" });
       throw new AppError(
         "quota",
-        `Team ${team.slug} has used ${format(state.coreHoursUsed)} of its ${format(quota.monthlyCpuCoreHours)} CPU core-hours this month; new starts wait for next month or a higher budget.`,
+        `Team ${team.slug} has used ${formatNumber(state.coreHoursUsed)} of its ${formatNumber(quota.monthlyCpuCoreHours)} CPU core-hours this month; new starts wait for next month or a higher budget.`,
       );
     }
     // Admitted: what it adds counts for the next request. A claimed pool member is in the team's totals already.
@@ -204,5 +205,3 @@ function memberCountsSql(members: ReadonlyArray<{ teamId: string; ownerId: strin
       GROUP BY w."teamId", w."ownerId"
     ) m`;
 }
-
-const format = (value: number) => String(Math.round(value * 100) / 100);

@@ -69,4 +69,3 @@ export const workspaceListQuerySchema = z.object({
   state: z.enum(WORKSPACE_STATE_FILTERS).catch("all"),
   cursor: newestFirstCursor,
 });
-export type WorkspaceListQuery = z.output<typeof workspaceListQuerySchema>;

@@ -1,3 +1,4 @@
+import { plural } from "@/lib/format";
 import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
 import type { TemplateSpec } from "@/lib/templates/spec";
 
@@ -140,7 +141,6 @@ function duration(minutes: number): string {
 
 const day = (date: Date) => date.toISOString().slice(0, 10);
 const daysBetween = (from: Date, to: Date) => Math.floor((to.getTime() - from.getTime()) / DAY_MS);
-const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
 const deletionWarning = (at: Date) => `It will be deleted with its home volume on ${day(at)} unless it is started.`;
 
 /**
