@@ -4,6 +4,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { RuntimeError } from "../types";
 import { buildToolsHint, missingBuildTools } from "./prerequisites";
+import { isAlive } from "./process-group";
 
 // code-server is ~600 MB with native modules and takes minutes to install, so
 // the local runtime installs it on first use into the cache dir, together with
@@ -80,7 +81,8 @@ async function installInto(dir: string, onProgress: (message: string) => void): 
   }
   // Install beside the final dir and rename when complete, so a crash
   // mid-install never leaves a half-installed code-server that looks usable.
-  const staging = `${dir}.partial-${process.pid}`;
+  const staging = `${dir}${STAGING_SUFFIX}${process.pid}`;
+  await removeAbandonedStaging(dir);
   await fs.rm(staging, { recursive: true, force: true });
   await fs.mkdir(staging, { recursive: true });
   await fs.writeFile(path.join(staging, "package.json"), JSON.stringify({ private: true }));
@@ -91,16 +93,16 @@ async function installInto(dir: string, onProgress: (message: string) => void): 
     // Node first: code-server's install script checks the version of the
     // `node` it finds, and npm puts this prefix's node_modules/.bin first.
     onProgress(`Installing Node.js ${NODE_VERSION} for code-server (first use only)`);
-    await run("npm", ["install", ...NPM_FLAGS, `node@${NODE_VERSION}`], { cwd: staging, step: `installing Node.js ${NODE_VERSION}` });
+    await runInstallStep("npm", ["install", ...NPM_FLAGS, `node@${NODE_VERSION}`], { cwd: staging, step: `installing Node.js ${NODE_VERSION}` });
     // Without its install script, which would build every native module at once.
     onProgress(`Downloading code-server ${CODE_SERVER_VERSION} (first use only)`);
-    await run("npm", ["install", ...NPM_FLAGS, "--ignore-scripts", `code-server@${CODE_SERVER_VERSION}`], {
+    await runInstallStep("npm", ["install", ...NPM_FLAGS, "--ignore-scripts", `code-server@${CODE_SERVER_VERSION}`], {
       cwd: staging,
       step: `downloading code-server ${CODE_SERVER_VERSION}`,
     });
     await makeKerberosOptional(path.join(packageDir, "lib", "vscode"));
     onProgress("Building code-server's native modules (first use only; a few minutes)");
-    await run("sh", ["./postinstall.sh"], { cwd: packageDir, step: "building code-server's native modules", nodeBin: path.join(staging, "node_modules", ".bin") });
+    await runInstallStep("sh", ["./postinstall.sh"], { cwd: packageDir, step: "building code-server's native modules", nodeBin: path.join(staging, "node_modules", ".bin") });
   } catch (error) {
     await fs.rm(staging, { recursive: true, force: true });
     throw error;
@@ -115,6 +117,44 @@ async function installInto(dir: string, onProgress: (message: string) => void): 
 }
 
 const NPM_FLAGS = ["--no-audit", "--no-fund", "--omit=dev", "--loglevel=error"];
+
+const STAGING_SUFFIX = ".partial-";
+
+/**
+ * Deletes the staging dirs of installs whose Podspace process is gone (it
+ * was stopped or crashed mid-install): each is hundreds of megabytes that
+ * nothing would ever use or remove. A live process's is left alone, as
+ * is this one's (the caller clears it).
+ */
+export async function removeAbandonedStaging(dir: string): Promise<void> {
+  const prefix = `${path.basename(dir)}${STAGING_SUFFIX}`;
+  const names = await fs.readdir(path.dirname(dir)).catch(() => []);
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    await fs.rm(path.join(path.dirname(dir), name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The process groups of the install steps under way. A step can't finish
+ * without this process (which renames the staging dir when all are done), so
+ * they end with it, however it exits: a step left running would go on
+ * building for minutes into a dir nobody uses.
+ */
+const runningSteps = new Set<number>();
+let endStepsOnExit = false;
+
+function endRunningSteps() {
+  for (const pid of runningSteps) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
 
 /**
  * Moves `kerberos` from VS Code's dependencies to its optional ones, in
@@ -152,9 +192,16 @@ interface PackageJsonLike {
  * Runs one install step; rejects with what failed and the tail of the tool's
  * output, so the workspace page shows why instead of just that it failed.
  */
-function run(command: string, args: string[], options: { cwd: string; step: string; nodeBin?: string }): Promise<void> {
+export function runInstallStep(command: string, args: string[], options: { cwd: string; step: string; nodeBin?: string }): Promise<void> {
+  if (!endStepsOnExit) {
+    process.once("exit", endRunningSteps);
+    endStepsOnExit = true;
+  }
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: installEnvironment(options.nodeBin), stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group, so that ending it ends what it started (npm's scripts, compilers).
+    const child = spawn(command, args, { cwd: options.cwd, env: installEnvironment(options.nodeBin), stdio: ["ignore", "pipe", "pipe"], detached: true });
+    if (child.pid !== undefined) runningSteps.add(child.pid);
+    child.once("exit", () => runningSteps.delete(child.pid!));
     let output = "";
     const keep = (chunk: Buffer) => (output = (output + chunk).slice(-16_000));
     child.stdout.on("data", keep);
