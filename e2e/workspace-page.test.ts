@@ -45,6 +45,12 @@ describe("the workspace page's terminal and IDE", () => {
   });
 
   it("uses the terminal panel on the workspace page", async () => {
+    // Opened with the page, the terminal has the keyboard: no click first.
+    await page.goto(`${stack.podspace.url}/workspaces/${workspaceId}`);
+    await page.getByText("Connected", { exact: true }).waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute("aria-label")), { timeout: 5_000 }).toBe("Terminal 1 input");
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+
     await expectCommandAndScrollbackInPanel(page, stack.podspace, workspaceId);
     await screenshot(page, "tools-terminal");
 

@@ -49,9 +49,11 @@ export function Terminal({ ref, workspaceId, sessionId, active, label, onLeave, 
   const onLeaveRef = React.useRef(onLeave);
   const [status, setStatus] = React.useState<ConnectionStatus>({ kind: "connecting" });
 
+  const activeRef = React.useRef(active);
   React.useEffect(() => {
     onLeaveRef.current = onLeave;
-  }, [onLeave]);
+    activeRef.current = active;
+  }, [onLeave, active]);
   React.useImperativeHandle(ref, () => ({ end: () => connectionRef.current?.end() }), []);
 
   React.useEffect(() => {
@@ -91,6 +93,7 @@ export function Terminal({ ref, workspaceId, sessionId, active, label, onLeave, 
       fitRef.current = fit;
       safeFit(fit, container);
 
+      let readyBefore = false;
       const connection = new TerminalConnection({
         workspaceId,
         sessionId,
@@ -98,7 +101,14 @@ export function Terminal({ ref, workspaceId, sessionId, active, label, onLeave, 
         onStatus: (next) => {
           if (!disposed) setStatus(next);
         },
-        onReady: () => term.reset(),
+        onReady: () => {
+          term.reset();
+          // The shown terminal takes the keyboard when it first opens, as a terminal
+          // does, unless the user is already somewhere else on the page; without
+          // scrolling to it.
+          if (!readyBefore && activeRef.current && document.activeElement === document.body) term.textarea?.focus({ preventScroll: true });
+          readyBefore = true;
+        },
         onOutput: (data, drawn) => term.write(data, drawn),
       });
       connectionRef.current = connection;
