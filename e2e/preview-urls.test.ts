@@ -253,7 +253,7 @@ describe("preview URLs", () => {
     expect(await cap.inputValue()).toBe("public");
     await cap.selectOption({ label: "Members of this team" });
     await previewUrls.getByRole("button", { name: "Save" }).click();
-    await previewUrls.getByText("Saved. The team's ports may be shared at most with: Members of this team.").waitFor();
+    await lee.getByRole("list", { name: "Notifications" }).getByText("Saved. The team's ports may be shared at most with: Members of this team.").waitFor();
     if (SCREENSHOTS) await previewUrls.screenshot({ path: path.join(SCREENSHOTS, "team-port-share-cap.png") });
     const audited = await query<{ email: string; before: unknown; after: unknown }>(
       stack.database.url,

@@ -28,7 +28,7 @@ describe("team settings under the platform's share cap", () => {
 
     await cap.selectOption("team");
     await previewUrls.getByRole("button", { name: "Save" }).click();
-    await previewUrls.getByText("Saved. The team's ports may be shared at most with: Members of this team.").waitFor();
+    await page.getByRole("list", { name: "Notifications" }).getByText("Saved. The team's ports may be shared at most with: Members of this team.").waitFor();
     await page.reload();
     expect(await cap.inputValue()).toBe("team");
   });

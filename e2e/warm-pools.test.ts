@@ -20,7 +20,7 @@ describe("warm pools on the team's settings", () => {
 
     await universal.getByLabel("Workspaces kept warm").fill("1");
     await universal.getByRole("button", { name: "Save" }).click();
-    await universal.getByText("Saved. The pool fills up to 1 in the background.").waitFor();
+    await page.getByRole("list", { name: "Notifications" }).getByText("Saved. The pool fills up to 1 in the background.").waitFor();
     await page.reload();
     expect(await universal.getByLabel("Workspaces kept warm").inputValue()).toBe("1");
     const pool = pools.getByRole("listitem", { name: "Warm pool for Universal" });
