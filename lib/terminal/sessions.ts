@@ -16,11 +16,12 @@ import { RingBuffer } from "./ring-buffer";
 // memory growing; it resumes once every socket is below `lowWatermark`.
 // Input always goes through, so Ctrl-C stops a runaway program at once.
 //
-// Output is coalesced: the pty hands over at most 4 KiB per read, and under
-// a flood dozens of reads arrive in one turn of the event loop. They are
+// Output is coalesced: the pty hands over at most 4 KiB per read, and on a
+// busy machine several reads arrive in one turn of the event loop. They are
 // sent as one WebSocket message once that turn's I/O is done (setImmediate),
 // which costs a keystroke's echo nothing measurable but saves a frame and a
-// write per read on both ends.
+// write per read on both ends. (On an idle one each turn has one read;
+// gathering a flood's reads for longer didn't make it faster: bench/README.md.)
 
 /** A socket as a session sees it. */
 export interface TerminalClient {
