@@ -21,6 +21,7 @@
 // first reported.
 //
 //   npm run bench -- provisioning
+import { env } from "@/lib/env";
 import { createKubernetesRuntime } from "@/lib/runtime/kubernetes/driver";
 import { RUNTIME_STEPS, type RuntimeEvent, type RuntimeStep, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
 import { startControlPlane } from "../test/helpers/kube/control-plane";
@@ -39,6 +40,11 @@ type StartTimes = Partial<Record<Milestone, number>>;
 const MILESTONES: Milestone[] = ["submitted", ...RUNTIME_STEPS.filter((step) => step !== "ide")];
 
 export async function benchProvisioning(): Promise<Record<string, Summary>> {
+  // Without a bucket, as Podspace refuses to start on Kubernetes with backups
+  // into a folder (lib/runtime/runtime.ts): else every workspace the bench
+  // deletes waits on a final backup that can't run, retrying alongside the
+  // next scenario.
+  env.PODSPACE_BACKUPS = "off";
   const sizes = (process.env.BENCH_WORKSPACES ?? "10,50").split(",").map(Number);
   const controlPlane = await startControlPlane();
   const agent = await startNodeAgent({ kubeConfig: controlPlane.kubeConfig() });
