@@ -244,7 +244,13 @@ describe("preview URLs", () => {
     await portsRow().getByRole("button", { name: `Share link to port ${PORT}` }).click();
     await expect.poll(() => listedLinks().count()).toBe(1);
 
-    // Lee, an admin of team demo, finds the setting from the team's page.
+    // Lee, an admin of team demo, finds the setting from the team's page, in
+    // a tab of its own: Lee's first tab still runs the Vite app, whose client
+    // reloads it when the port answers again (now), which could win the race
+    // with a navigation away.
+    const vite = lee;
+    lee = await vite.context().newPage();
+    await vite.close();
     await lee.goto(`${stack.podspace.url}/teams/demo`);
     await lee.getByRole("navigation", { name: "Team" }).getByRole("link", { name: "Settings" }).click();
     await lee.waitForURL(/\/teams\/demo\/settings$/);
