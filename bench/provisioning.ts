@@ -40,11 +40,6 @@ type StartTimes = Partial<Record<Milestone, number>>;
 const MILESTONES: Milestone[] = ["submitted", ...RUNTIME_STEPS.filter((step) => step !== "ide")];
 
 export async function benchProvisioning(): Promise<Record<string, Summary>> {
-  // Without a bucket, as Podspace refuses to start on Kubernetes with backups
-  // into a folder (lib/runtime/runtime.ts): else every workspace the bench
-  // deletes waits on a final backup that can't run, retrying alongside the
-  // next scenario.
-  env.PODSPACE_BACKUPS = "off";
   const sizes = (process.env.BENCH_WORKSPACES ?? "10,50").split(",").map(Number);
   const controlPlane = await startControlPlane();
   const agent = await startNodeAgent({ kubeConfig: controlPlane.kubeConfig() });
@@ -57,6 +52,12 @@ export async function benchProvisioning(): Promise<Record<string, Summary>> {
     inCluster: false,
   });
   const rows: Record<string, Summary> = {};
+  // Without a bucket, as Podspace refuses to start on Kubernetes with backups
+  // into a folder (lib/runtime/runtime.ts): else every workspace the bench
+  // deletes waits on a final backup that can't run, retrying alongside the
+  // next scenario. Put back at the end, for the benchmarks after it.
+  const backups = env.PODSPACE_BACKUPS;
+  env.PODSPACE_BACKUPS = "off";
   try {
     await runtime.prepareTeam({
       slug: "bench",
@@ -97,6 +98,7 @@ export async function benchProvisioning(): Promise<Record<string, Summary>> {
     await runtime.close();
     await agent.stop();
     await controlPlane.stop();
+    env.PODSPACE_BACKUPS = backups;
   }
 }
 
