@@ -5,14 +5,14 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
-import type { RuntimeEvent, TerminalSession, WorkspaceRuntime } from "@/lib/runtime/types";
+import type { RuntimeEvent, TerminalSession, WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
 import { contractSpec, outputLine, runInTerminal, TEST_SHARED_PATHS, waitForIdeReady } from "./contract";
 import { egressProcesses, endLocalWorkspaces } from "../helpers/local-workspaces";
 
-// A local workspace's way out (slirp4netns): from its shell, what the host
-// serves on its network address answers, what it serves on its loopback
-// doesn't, names resolve through slirp's DNS, and stopping the workspace
-// ends its slirp4netns.
+// A local workspace's way out (slirp4netns): from its shell and from the
+// first line of its startup script, what the host serves on its network
+// address answers, what it serves on its loopback doesn't, names resolve
+// through slirp's DNS, and stopping the workspace ends its slirp4netns.
 
 /** The host's address on its network, where a workspace's traffic goes out. */
 function hostAddress(): string {
@@ -41,7 +41,7 @@ describe("a local workspace's outbound network", { timeout: 60_000 }, () => {
   const servers: http.Server[] = [];
   let network: { port: number };
   let loopback: { port: number };
-  const spec = contractSpec("egress");
+  let spec: WorkspaceSpec;
   const events: RuntimeEvent[] = [];
   const run = async (command: string, expected: RegExp) => runInTerminal(shell, command, expected);
 
@@ -52,6 +52,8 @@ describe("a local workspace's outbound network", { timeout: 60_000 }, () => {
       if (host === "127.0.0.1") loopback = served;
       else network = served;
     }
+    // Its first command: run before the sandbox's network is up, it would find none.
+    spec = contractSpec("egress", { startupScript: `{ ${httpGet(hostAddress(), network.port)}; } > first-request.txt` });
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-egress-"));
     runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
     runtime.watch((event) => events.push(event));
@@ -70,6 +72,11 @@ describe("a local workspace's outbound network", { timeout: 60_000 }, () => {
 
   it("reaches a server on the host's network address", async () => {
     await run(httpGet(hostAddress(), network.port), outputLine("served-on-the-network"));
+  });
+
+  it("has the network from the first line of its startup script", async () => {
+    const firstRequest = path.join(dataDir, "workspaces", spec.id, "first-request.txt");
+    await expect.poll(() => fs.readFile(firstRequest, "utf8").catch(() => ""), { timeout: 10_000 }).toBe("served-on-the-network\n");
   });
 
   it("doesn't reach the host's loopback, neither as its own 127.0.0.1 nor through slirp's gateway", async () => {

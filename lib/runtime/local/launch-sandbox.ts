@@ -1,14 +1,14 @@
-import type { Readable } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import { EGRESS_INTERFACE, egressCommand } from "./egress";
-import { logTail, startProcessGroup, type ProcessGroup } from "./process-group";
-import { INFO_FD, sandboxArgs, type SandboxLayout } from "./sandbox";
+import { logTail, startProcessGroup, stopProcessGroup, type ProcessGroup } from "./process-group";
+import { HANDSHAKE_FD, INFO_FD, sandboxArgs, type SandboxLayout } from "./sandbox";
 
 // Starts a workspace's sandbox as its own detached process group (so it
 // outlives a Podspace restart, like any workspace process), learns the
 // pid of its first process, whose namespaces terminals enter, and gives the
 // sandbox its outbound network.
 
-const REPORT_TIMEOUT_MS = 10_000;
+const REPORT_TIMEOUT_MS = 20_000;
 
 /**
  * bwrap's --die-with-parent ends the sandbox when bwrap's parent dies, which
@@ -21,12 +21,15 @@ const REPORT_TIMEOUT_MS = 10_000;
  * sandbox. It would outlive the sandbox, though, so it too dies with the
  * shell (setpriv's --pdeathsig, what bwrap's --die-with-parent does), which
  * exits with the sandbox. The shell reads the sandbox's pid on stdin, which
- * Podspace writes once bwrap has reported it; no line, no network.
+ * Podspace writes once the sandbox is set up; no line, no network.
  * slirp4netns reports its interface up on the info pipe, after bwrap's
  * report; the shell lets go of that pipe once it has started slirp4netns (or
- * not), so that the pipe's end is the end of both reports.
+ * not), so that the pipe's end is the end of both reports. The handshake
+ * (HANDSHAKE_FD) is bwrap's and the sandbox's alone: its end without a word
+ * means bwrap gave up setting the sandbox up.
  */
 const KEEPER = `"$@" & sandbox=$!
+exec ${HANDSHAKE_FD}>&-
 if read -r pid; then setpriv --pdeathsig TERM ${egressCommand(INFO_FD).join(" ")} "$pid" ${EGRESS_INTERFACE} & fi
 exec ${INFO_FD}>&-
 wait $sandbox`;
@@ -38,6 +41,16 @@ export interface LaunchedSandbox {
   egress: boolean;
 }
 
+/**
+ * Starts the sandbox and resolves once it runs the workspace's command, with
+ * its network up if it is to have one. In that order: bwrap reports the
+ * sandbox's pid, the sandbox says it is set up, slirp4netns joins its
+ * network namespace and brings it up, then the workspace's command runs.
+ * slirp4netns started at bwrap's report would configure the namespace while
+ * bwrap still sets up its loopback, and bwrap fails now and then when it does
+ * ("loopback: Failed RTM_NEWADDR"); a command run before the network is up
+ * would find none.
+ */
 export async function launchSandbox(options: {
   layout: SandboxLayout;
   command: string[];
@@ -52,20 +65,51 @@ export async function launchSandbox(options: {
     cwd: "/",
     env: options.env,
     logFile: options.logFile,
-    pipeFd: INFO_FD,
+    pipes: 2,
     input: true,
   });
-  // A shell that is gone (the sandbox exited as it started) is reported by its exit, below.
+  // A sandbox that is gone (it exited as it started) is reported by its exit, below.
   group.input!.on("error", () => {});
-  const reports = readReports(group.pipe!);
-  const sandboxPid = await Promise.race([
-    reports.sandboxPid,
-    group.exited.then(async (code) =>
-      Promise.reject(new Error(`The workspace's sandbox exited with code ${code} as it started.\n${await logTail(options.logFile)}`)),
-    ),
-  ]);
-  group.input!.end(options.egress ? `${sandboxPid}\n` : "");
-  return { group, sandboxPid, egress: await reports.egressReady };
+  const [infoPipe, handshake] = group.pipes as [Duplex, Duplex];
+  handshake.on("error", () => {});
+  const reports = readReports(infoPipe);
+  const exited = group.exited.then(async (code) => {
+    throw new Error(`The workspace's sandbox exited with code ${code} as it started.\n${await logTail(options.logFile)}`);
+  });
+  exited.catch(() => {});
+  try {
+    const sandboxPid = await Promise.race([reports.sandboxPid, exited]);
+    const isSetUp = await setUp(handshake);
+    group.input!.end(isSetUp && options.egress ? `${sandboxPid}\n` : "");
+    // Not set up: the shell that waited for the pid goes on to report bwrap's exit.
+    if (!isSetUp) await exited;
+    const egress = await reports.egressReady;
+    handshake.end("go\n");
+    return { group, sandboxPid, egress };
+  } catch (error) {
+    // One that never said it was set up is of no use; it would hold its uid and home for nothing.
+    await stopProcessGroup(group.pid, 1_000);
+    throw error;
+  }
+}
+
+/**
+ * Whether bwrap set the sandbox up: true when the sandbox says so on the
+ * handshake, false when bwrap closed it without a word; rejects if neither
+ * happens in time.
+ */
+function setUp(handshake: Duplex): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the workspace's sandbox was not set up in time")), REPORT_TIMEOUT_MS);
+    const settle = (isSetUp: boolean) => {
+      clearTimeout(timer);
+      handshake.off("end", notSetUp);
+      resolve(isSetUp);
+    };
+    const notSetUp = () => settle(false);
+    handshake.once("data", () => settle(true));
+    handshake.once("end", notSetUp);
+  });
 }
 
 /**

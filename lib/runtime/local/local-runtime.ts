@@ -83,6 +83,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
   /** The workspace's runtime dir, its /run/podspace: the IDE's socket. */
   const runDirOf = (spec: WorkspaceSpec) => path.join(recordsDir, `${spec.id}.run`);
   const ideSocketOf = (spec: WorkspaceSpec) => path.join(runDirOf(spec), IDE_SOCKET);
+  /** What the workspace's processes write: the sandbox, the IDE, the startup script. */
+  const logFileOf = (spec: Pick<WorkspaceSpec, "id">) => path.join(recordsDir, `${spec.id}.log`);
   /** The code-server launcher as the sandbox sees it. */
   const sandboxedLauncher = path.join(SANDBOX.cache, path.relative(options.cacheDir, codeServerLauncher(options.cacheDir)));
   /** Starts in flight (until the workspace's process runs), so a second start of the same workspace joins the first. */
@@ -190,7 +192,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     // Installed: resolves at once, having (re)written its launcher for this version of Podspace.
     if (usesCodeServer && installed) await ensureCodeServer(options.cacheDir, () => {});
 
-    const logFile = path.join(recordsDir, `${spec.id}.log`);
+    const logFile = logFileOf(spec);
     const withoutEgress = noEgress();
     await markSpawning(recordsDir, spec.id);
     const { group, sandboxPid, egress } = await launchSandbox({
@@ -262,9 +264,10 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     if (failure) return failure;
     if (await liveProcess(spec)) return { state: "running", message: "Running" };
     if (starting.has(spec.id)) return { state: "starting", message: "Starting" };
-    return (await hasProcessRecord(recordsDir, spec.id))
-      ? { state: "failed", reason: "crashed", message: "The workspace's process is no longer running" }
-      : null;
+    if (!(await hasProcessRecord(recordsDir, spec.id))) return null;
+    // What it wrote last says why, as the exit handler will (for the process that started it) once it has read it.
+    const tail = await logTail(logFileOf(spec));
+    return { state: "failed", reason: "crashed", message: `The workspace's process is no longer running.${tail ? `\n${tail}` : ""}` };
   }
 
   /** Records why the workspace failed, so status() keeps saying so until the next start or stop, and reports it. */
@@ -321,7 +324,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       await fs.rm(homeOf(spec), { recursive: true, force: true });
       await fs.rm(runDirOf(spec), { recursive: true, force: true });
       await Promise.all(Object.values(etcOf(spec)).map((file) => fs.rm(file, { force: true })));
-      await fs.rm(path.join(recordsDir, `${spec.id}.log`), { force: true });
+      await fs.rm(logFileOf(spec), { force: true });
       report(spec, { state: "absent", message: "Deleted" });
     },
 

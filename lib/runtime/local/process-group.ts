@@ -1,6 +1,6 @@
 import { spawn, type StdioOptions } from "node:child_process";
 import fs from "node:fs";
-import type { Readable, Writable } from "node:stream";
+import type { Duplex, Writable } from "node:stream";
 
 // A workspace process runs in its own process group so that stopping it
 // stops everything it started (a shell, a language server, a build), and
@@ -11,8 +11,8 @@ export interface ProcessGroup {
   pid: number;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
-  /** The pipe the process was given as `pipeFd`, when it asked for one. */
-  pipe?: Readable;
+  /** The pipes it was given after stdio (fd 3, 4, …), empty unless it asked for some; each a Unix socket, both ways. */
+  pipes: Duplex[];
   /** Its stdin, when it asked for a pipe there. */
   input?: Writable;
 }
@@ -22,15 +22,16 @@ export function startProcessGroup(options: {
   cwd: string;
   env: Record<string, string>;
   logFile: string;
-  /** An fd after stdio (3) to give the process as a pipe, to read from. */
-  pipeFd?: 3;
+  /** How many pipes to give the process after stdio (fd 3, 4, …). */
+  pipes?: number;
   /** Whether its stdin is a pipe to write to, rather than nothing. */
   input?: boolean;
 }): ProcessGroup {
   const log = fs.openSync(options.logFile, "a");
   try {
     const [file = "", ...args] = options.command;
-    const stdio: StdioOptions = [options.input ? "pipe" : "ignore", log, log, ...(options.pipeFd ? ["pipe" as const] : [])];
+    const pipeCount = options.pipes ?? 0;
+    const stdio: StdioOptions = [options.input ? "pipe" : "ignore", log, log, ...Array<"pipe">(pipeCount).fill("pipe")];
     // Next's types declare NODE_ENV required in every ProcessEnv; a workspace
     // gets exactly the environment it is given, without Podspace's NODE_ENV.
     const env = options.env as NodeJS.ProcessEnv;
@@ -39,8 +40,8 @@ export function startProcessGroup(options: {
     if (child.pid === undefined) throw new Error(`could not start ${file} in ${options.cwd}`);
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.unref();
-    const pipe = options.pipeFd ? (child.stdio[options.pipeFd] as Readable) : undefined;
-    return { pid: child.pid, exited, pipe, input: options.input ? child.stdin! : undefined };
+    const pipes = child.stdio.slice(3, 3 + pipeCount) as Duplex[];
+    return { pid: child.pid, exited, pipes, input: options.input ? child.stdin! : undefined };
   } finally {
     fs.closeSync(log);
   }

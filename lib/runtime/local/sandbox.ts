@@ -106,16 +106,27 @@ function etcMountPoint(name: string): string {
 
 /** The fd bwrap writes its JSON info to (the sandbox's pid): the one after stdio. */
 export const INFO_FD = 3;
+/**
+ * The sandbox's handshake with Podspace, a socket: its first process writes
+ * "up" there once bwrap has set the sandbox up, then waits for a line back
+ * before it runs anything of the workspace's (launch-sandbox.ts brings the
+ * sandbox's network up in between).
+ */
+export const HANDSHAKE_FD = 4;
 
 /**
  * bwrap's argv for a sandbox running `command`, with the relay started
  * first: it forwards the runtime dir's Unix sockets to `idePort` on the
  * sandbox's own loopback, where the IDE listens, and to any port there
- * (sandbox-relay.mjs).
+ * (sandbox-relay.mjs), once the handshake (HANDSHAKE_FD) says to go on.
  */
 export function sandboxArgs(layout: SandboxLayout, command: string[], idePort: number): string[] {
   const ai = layout.aiSocketDir ? ` ${SANDBOX.ai}/${AI_SOCKET} ${SANDBOX_AI_PORT}` : "";
-  const relay = `${SANDBOX.node} ${SANDBOX.relay} ${SANDBOX.run}/${IDE_SOCKET} ${idePort} ${SANDBOX.run}/${PORTS_SOCKET}${ai} &\nexec "$@"`;
+  const relay = [
+    `printf up >&${HANDSHAKE_FD}; read -r go <&${HANDSHAKE_FD}; exec ${HANDSHAKE_FD}>&-`,
+    `${SANDBOX.node} ${SANDBOX.relay} ${SANDBOX.run}/${IDE_SOCKET} ${idePort} ${SANDBOX.run}/${PORTS_SOCKET}${ai} &`,
+    `exec "$@"`,
+  ].join("\n");
   return [
     ...isolation(layout),
     // No TIOCSTI into a terminal outside (a terminal sandbox keeps its own pty as its controlling terminal).
