@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { clickUntilShown } from "./browser";
 import { insertTemplate, query } from "./database";
 import { DEMO, signIn } from "./sign-in";
 import { usePodspaceStack } from "./stack";
@@ -49,8 +50,8 @@ describe("admin access to a workspace", () => {
     await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
     await page.goto(workspaceUrl);
     await page.getByText("Only the owner opens this workspace's terminal and IDE.").waitFor();
-    await page.getByRole("button", { name: "Get admin access" }).click();
     const dialog = page.getByRole("dialog");
+    await clickUntilShown(page.getByRole("button", { name: "Get admin access" }), dialog);
     await dialog.getByLabel("Why do you need access?").fill("too short");
     await dialog.getByRole("button", { name: "Get access" }).click();
     await dialog.getByText("Say why you need access, in at least 10 characters.").waitFor();
@@ -65,8 +66,9 @@ describe("admin access to a workspace", () => {
     await page.goto(workspaceUrl);
     const access = page.getByRole("region", { name: "Admin access" });
     await access.getByText(REASON, { exact: false }).waitFor();
-    await access.getByRole("button", { name: "End Avery Admin's access" }).click();
-    await page.getByRole("dialog").getByRole("button", { name: "End access" }).click();
+    const endAccess = page.getByRole("dialog").getByRole("button", { name: "End access" });
+    await clickUntilShown(access.getByRole("button", { name: "End Avery Admin's access" }), endAccess);
+    await endAccess.click();
     await access.waitFor({ state: "detached" });
     await page.close();
   });

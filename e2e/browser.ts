@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Locator } from "playwright-core";
 
 // Debian's Chromium driven by playwright-core: Playwright's own browser
 // download is not reachable here. The flags keep it from calling home.
@@ -23,4 +23,19 @@ export async function launchBrowser(): Promise<BrowserContext> {
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 720 },
   });
+}
+
+/**
+ * Clicks `trigger` until `opened` shows: a click that lands before the page
+ * has hydrated (its scripts still loading on a busy machine) opens nothing,
+ * and is lost.
+ */
+export async function clickUntilShown(trigger: Locator, opened: Locator, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // Short: once a dialog has opened, its overlay keeps any further click off the trigger.
+    await trigger.click({ timeout: 2_000 }).catch(() => {});
+    if (await opened.waitFor({ timeout: 2_000 }).then(() => true, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`clicking ${trigger} did not show ${opened} within ${timeoutMs / 1000} s`);
+  }
 }

@@ -65,19 +65,36 @@ describe("podspace ssh and port-forward", () => {
       await expect.poll(() => screen.slice(seen), { timeout: 15_000 }).toMatch(pattern);
       seen = screen.length;
     };
-    return { terminal, exited, waitFor, screen: () => screen };
+    /**
+     * Types `command` again until the output since the last wait shows
+     * `pattern`: for what reaches the CLI on its own time, as a resize does
+     * (SIGWINCH), which keys typed right after it may overtake.
+     */
+    const retypeUntil = async (command: string, pattern: RegExp) => {
+      await expect
+        .poll(
+          async () => {
+            terminal.write(command);
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            return screen.slice(seen);
+          },
+          { timeout: 15_000, interval: 0 },
+        )
+        .toMatch(pattern);
+      seen = screen.length;
+    };
+    return { terminal, exited, waitFor, retypeUntil, screen: () => screen };
   }
 
   it("opens a shell under a TTY that runs commands, follows the terminal's size, takes Ctrl-C and exits 0 with the shell", async () => {
-    const { terminal, exited, waitFor, screen } = sshInTerminal();
+    const { terminal, exited, waitFor, retypeUntil, screen } = sshInTerminal();
     // libuv's raw mode leaves ONLCR on: the shell's \r\n reaches the screen as \r\r\n.
     terminal.write("echo $((6*7))\r");
     await waitFor(/42\r+\n/);
     terminal.write("stty size\r");
     await waitFor(/30 100\r+\n/);
     terminal.resize(120, 40);
-    terminal.write("stty size\r");
-    await waitFor(/40 120\r+\n/);
+    await retypeUntil("stty size\r", /40 120\r+\n/);
 
     // Ctrl-C is a byte in raw mode: it reaches the shell's foreground job, not the CLI.
     terminal.write("sleep 100; echo slept\r");

@@ -84,7 +84,8 @@ export async function launchSandbox(options: {
     // Not set up: the shell that waited for the pid goes on to report bwrap's exit.
     if (!isSetUp) await exited;
     const egress = await reports.egressReady;
-    handshake.end("go\n");
+    // Let go once it's sent: bwrap holds its end for the sandbox's life, Podspace needn't hold one per workspace.
+    handshake.end("go\n", () => handshake.destroy());
     return { group, sandboxPid, egress };
   } catch (error) {
     // One that never said it was set up is of no use; it would hold its uid and home for nothing.
