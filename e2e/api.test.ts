@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PodspaceClient } from "@/lib/sdk";
+import { clickUntilShown } from "./browser";
 import { documentedApi, type ApiCall } from "./api-client";
 import { tokenFromPage as makeToken } from "./api-tokens";
 import { insertTemplate, query } from "./database";
@@ -296,8 +297,9 @@ describe("the REST API", () => {
 
     // Removed, its token is refused at once; its workspace stays.
     await page.reload();
-    await account.getByRole("button", { name: "Remove ci-bot" }).click();
-    await page.getByRole("dialog").getByRole("button", { name: "Remove service account" }).click();
+    const removeAccount = page.getByRole("dialog").getByRole("button", { name: "Remove service account" });
+    await clickUntilShown(account.getByRole("button", { name: "Remove ci-bot" }), removeAccount);
+    await removeAccount.click();
     await account.waitFor({ state: "detached" });
     expect((await api(token, "GET", "/workspaces", "/workspaces")).status).toBe(401);
     const audited = await query<{ action: string }>(stack.database.url, `SELECT action FROM "AuditLog" WHERE action LIKE 'service-account.%' ORDER BY "createdAt"`);

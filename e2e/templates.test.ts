@@ -3,6 +3,7 @@ import { Client } from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "@/lib/db/client";
 import { seedBuiltInTemplates } from "@/lib/templates/seed";
+import { clickUntilShown } from "./browser";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 
@@ -112,8 +113,9 @@ describe("the template catalog", () => {
       { version: 2, cpu: 4 },
     ]);
 
-    await page.getByRole("button", { name: "Archive", exact: true }).click();
-    await page.getByRole("dialog").getByRole("button", { name: "Archive template" }).click();
+    const archive = page.getByRole("dialog").getByRole("button", { name: "Archive template" });
+    await clickUntilShown(page.getByRole("button", { name: "Archive", exact: true }), archive);
+    await archive.click();
     await page.getByRole("main").getByText("Archived", { exact: true }).first().waitFor();
     const audit = await query<{ action: string }>(stack.database.url, `SELECT action FROM "AuditLog" WHERE "targetType" = 'template' AND action <> 'template.created' ORDER BY "createdAt"`);
     expect(audit.map((row) => row.action)).toEqual(["template.version-created", "template.archived"]);
@@ -127,8 +129,9 @@ describe("the template catalog", () => {
     // Until the platform admin makes Dana a template admin on Admin → Users.
     await signIn(page, stack.podspace.url, { provider: DEMO, account: /Avery Admin/ });
     await page.goto(`${stack.podspace.url}/admin/users`);
-    await page.getByRole("button", { name: "Make template admin: Dana Developer" }).click();
-    await page.getByRole("dialog").getByRole("button", { name: "Make template admin" }).click();
+    const makeAdmin = page.getByRole("dialog").getByRole("button", { name: "Make template admin" });
+    await clickUntilShown(page.getByRole("button", { name: "Make template admin: Dana Developer" }), makeAdmin);
+    await makeAdmin.click();
     await page.getByRole("button", { name: "Remove template admin from Dana Developer" }).waitFor();
     await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
     await page.goto(`${stack.podspace.url}/templates`);

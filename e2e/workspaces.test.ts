@@ -2,6 +2,7 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { clickUntilShown } from "./browser";
 import { query, wakeReconciler } from "./database";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
@@ -166,8 +167,7 @@ describe("a workspace's life in the browser", () => {
     );
     await page.reload();
     await page.getByText("v2 available").waitFor();
-    await page.getByRole("button", { name: "Update e2e-box to v2" }).click();
-    await page.getByRole("dialog").getByText(/restarts on the new version/).waitFor();
+    await clickUntilShown(page.getByRole("button", { name: "Update e2e-box to v2" }), page.getByRole("dialog").getByText(/restarts on the new version/));
     await page.getByRole("dialog").getByRole("button", { name: "Update" }).click();
     await log.getByText("Updated to E2E IDE v2").waitFor({ timeout: 30_000 });
     await expect.poll(() => log.getByText("Stopped for the restart").count(), { timeout: 30_000 }).toBe(2);
