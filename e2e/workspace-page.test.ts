@@ -77,6 +77,20 @@ describe("the workspace page's terminal and IDE", () => {
     expect(await page.getByRole("status").filter({ hasText: /Connected|Connecting|Reconnecting/ }).count()).toBeGreaterThan(0);
   });
 
+  it("says whether its updates are live: connecting at first, reconnecting after a drop, then live again", async () => {
+    // The page's event stream, held unanswered until it is cut.
+    const held: Array<{ abort(): Promise<void> }> = [];
+    await page.route(/\/api\/workspaces\/[^/]+\/events/, (route) => void held.push(route));
+    await page.goto(`${stack.podspace.url}/workspaces/${workspaceId}`);
+    const indicator = page.getByTestId("workspace-updates");
+    await expect.poll(() => held.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => indicator.textContent(), { timeout: 10_000 }).toBe("Connecting…");
+    await Promise.all(held.map((route) => route.abort()));
+    await expect.poll(() => indicator.textContent(), { timeout: 10_000 }).toBe("Reconnecting…");
+    await page.unrouteAll();
+    await expect.poll(() => indicator.textContent(), { timeout: 20_000 }).toBe("Live");
+  });
+
   it("works in the terminal while the IDE is still starting, and opens the IDE the moment it is ready", async () => {
     const gatedId = `e2e${randomBytes(6).toString("hex")}`;
     const templateVersionId = await seedTemplate(stack.database.url, GATED_IDE_TEMPLATE);

@@ -20,11 +20,15 @@ import { failureReason, formatDuration, formatTime, formatUptime, isTransitional
 type Live = {
   workspace: WorkspaceStateView;
   events: WorkspaceEventView[];
-  /** The stream is open. */
-  connected: boolean;
+  /** The stream: not open yet, open, or dropped and being opened again. */
+  stream: StreamState;
   /** The workspace was deleted while the page was open. */
   gone: boolean;
 };
+
+type StreamState = "connecting" | "live" | "reconnecting";
+
+const STREAM_LABELS: Record<StreamState, string> = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…" };
 
 const LiveContext = React.createContext<Live | null>(null);
 
@@ -59,7 +63,7 @@ type ProviderProps = {
 function WorkspaceLiveProvider({ workspaceId, initialState, initialEvents, children }: ProviderProps) {
   const [workspace, setWorkspace] = React.useState(initialState);
   const [events, setEvents] = React.useState(initialEvents);
-  const [connected, setConnected] = React.useState(false);
+  const [stream, setStream] = React.useState<StreamState>("connecting");
   const [gone, setGone] = React.useState(false);
 
   // The server re-renders the page after an action: take what is newer.
@@ -80,7 +84,7 @@ function WorkspaceLiveProvider({ workspaceId, initialState, initialEvents, child
     const open = () => {
       const url = `/api/workspaces/${encodeURIComponent(workspaceId)}/events${since.current ? `?since=${encodeURIComponent(since.current)}` : ""}`;
       source = new EventSource(url);
-      source.onopen = () => setConnected(true);
+      source.onopen = () => setStream("live");
       source.addEventListener("state", (message) => {
         const next = JSON.parse((message as MessageEvent<string>).data) as WorkspaceStateView;
         setWorkspace((current) => (next.updatedAt >= current.updatedAt ? next : current));
@@ -93,11 +97,10 @@ function WorkspaceLiveProvider({ workspaceId, initialState, initialEvents, child
       source.addEventListener("gone", () => {
         finished = true;
         source?.close();
-        setConnected(false);
         setGone(true);
       });
       source.onerror = () => {
-        setConnected(false);
+        setStream("reconnecting");
         // The browser retries dropped connections itself; a refused one (401, 404) ends here.
         if (!finished && source?.readyState === EventSource.CLOSED) retry = setTimeout(open, RECONNECT_MS);
       };
@@ -110,7 +113,7 @@ function WorkspaceLiveProvider({ workspaceId, initialState, initialEvents, child
     };
   }, [workspaceId]);
 
-  const value = React.useMemo(() => ({ workspace, events, connected, gone }), [workspace, events, connected, gone]);
+  const value = React.useMemo(() => ({ workspace, events, stream, gone }), [workspace, events, stream, gone]);
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }
 
@@ -125,12 +128,16 @@ function LiveStateBadge() {
 
 /** Whether the page is receiving updates; shown as a small dot next to the state. */
 function LiveIndicator() {
-  const { connected, gone } = useLive();
+  const { stream, gone } = useLive();
   if (gone) return null;
   return (
-    <span className="inline-flex items-center gap-1.5 text-xs text-muted-foreground" title={connected ? "Updates live" : "Reconnecting…"}>
-      <span aria-hidden="true" className={cn("size-2 rounded-full", connected ? "bg-success" : "bg-muted-foreground/50")} />
-      {connected ? "Live" : "Reconnecting…"}
+    <span
+      className="inline-flex items-center gap-1.5 text-xs text-muted-foreground"
+      title={stream === "live" ? "Updates live" : STREAM_LABELS[stream]}
+      data-testid="workspace-updates"
+    >
+      <span aria-hidden="true" className={cn("size-2 rounded-full", stream === "live" ? "bg-success" : "bg-muted-foreground/50")} />
+      {STREAM_LABELS[stream]}
     </span>
   );
 }
