@@ -38,6 +38,24 @@ import { utcTimestamp, wholeSecond } from "./meter";
  */
 const DEFAULT_BATCH = 50_000;
 
+/**
+ * A pass runs this many batches at once, each on a connection of its own and
+ * over its own share of the teams, so that a backlog (the first rollup after
+ * an upgrade or an outage) keeps more than one of the database's cores busy.
+ * Shared by team, so two batches never add to the same team's or user's day;
+ * a workspace's day is shared only by intervals of it that name different
+ * teams (rare), and then one batch waits for the other's row lock.
+ */
+const SHARES = 2;
+
+/** Which of `of` shares of the teams a batch takes: those whose id hashes to `index`. */
+export interface TeamShare {
+  index: number;
+  of: number;
+}
+
+const EVERY_TEAM: TeamShare = { index: 0, of: 1 };
+
 /** The batch is one statement (the SET aside), bounded by its size; Prisma's default 5 s would cut a large one off under load. */
 const BATCH_TRANSACTION = { maxWait: 30_000, timeout: 600_000 } as const;
 
@@ -52,19 +70,23 @@ const COLUMNS = Prisma.sql`"id", "kind", "workspaceId", "teamId", "userId", "tem
  * the whole backlog every batch (a sequential scan of every interval when the
  * backlog is large), so a batch would cost the backlog, not the batch.
  */
-function due(until: Prisma.Sql, batchSize: number) {
+function due(until: Prisma.Sql, batchSize: number, share: TeamShare) {
   // The range is read in index order, then locked in the heap's order (a TID
   // scan visits its TIDs sorted): in the index's order every lock, and then
   // every watermark, dirtied a random page of a table larger than the buffer
   // cache, so a large backlog wrote each page back many times. A row that
   // another pass changed in between is no longer at its TID, or no longer
   // due (the condition is checked again on the row it locks): it is skipped.
-  const arm = (name: string, where: Prisma.Sql) => Prisma.sql`
+  const ofShare = share.of === 1 ? Prisma.empty : Prisma.sql` AND (hashtext("teamId") & 2147483647) % ${share.of} = ${share.index}`;
+  const arm = (name: string, condition: Prisma.Sql) => {
+    const where = Prisma.sql`${condition}${ofShare}`;
+    return Prisma.sql`
     ${Prisma.raw(`"${name}"`)} AS (
       SELECT ctid, ${COLUMNS} FROM "UsageInterval"
        WHERE ctid = ANY(ARRAY(SELECT ctid FROM "UsageInterval" WHERE ${where} ORDER BY "rolledUpUntil" LIMIT ${batchSize})) AND ${where}
          FOR UPDATE SKIP LOCKED
     )`;
+  };
   // Workspaces holding compute: few (an open COMPUTE interval each).
   const running = Prisma.sql`ARRAY(SELECT "workspaceId" FROM "UsageInterval" WHERE "endedAt" IS NULL AND "kind" = 'COMPUTE')`;
   return Prisma.join(
@@ -88,11 +110,12 @@ const addSums = (table: string) =>
   Prisma.raw(SUMS.map((column) => `"${column}" = "${table}"."${column}" + EXCLUDED."${column}"`).join(", "));
 
 /**
- * Rolls up one batch of what is due at `now`: up to `batchSize` intervals of
- * each kind of due interval. Returns how many it took; fewer than
- * `batchSize`: nothing more is due (but what an overlapping pass holds).
+ * Rolls up one batch of what is due at `now` in `share` of the teams: up to
+ * `batchSize` intervals of each kind of due interval. Returns how many it
+ * took; fewer than `batchSize`: nothing more is due there (but what an
+ * overlapping pass holds).
  */
-export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_BATCH): Promise<number> {
+export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_BATCH, share = EVERY_TEAM): Promise<number> {
   const until = utcTimestamp(wholeSecond(now));
   // The planner can't know how many days an interval spans (generate_series:
   // a thousand rows, it guesses), so it thinks a batch costs millions and
@@ -101,7 +124,7 @@ export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_B
   // default 4 MB they spill to disk.
   const settings = db.$queryRaw`SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`;
   const [, [result]] = await db.$transaction([settings, db.$queryRaw<{ taken: bigint }[]>`
-    WITH ${due(until, batchSize)},
+    WITH ${due(until, batchSize, share)},
     pending AS (
       SELECT *, "rolledUpUntil" AS "from", LEAST(COALESCE("endedAt", ${until}), ${until}) AS "to",
              ("endedAt" IS NOT NULL AND "endedAt" <= ${until}) AS "finished"
@@ -180,12 +203,25 @@ export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_B
   return Number(result?.taken ?? 0);
 }
 
-/** Rolls up batches until nothing is due at `now`; returns the number of intervals taken. */
+/**
+ * Rolls up batches until nothing is due at `now`; returns the number of
+ * intervals taken. Usually one batch holds all that is due; a backlog is
+ * then rolled up SHARES batches at a time.
+ */
 export async function rollUpUsage(db: RollupDb, now: Date, batchSize = DEFAULT_BATCH): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const taken = await rollUpBatch(db, now, batchSize);
-    total += taken;
-    if (taken < batchSize) return total;
-  }
+  const first = await rollUpBatch(db, now, batchSize);
+  if (first < batchSize) return first;
+  const rollUpShare = async (share: TeamShare) => {
+    let total = 0;
+    for (;;) {
+      const taken = await rollUpBatch(db, now, batchSize, share);
+      total += taken;
+      if (taken < batchSize) return total;
+    }
+  };
+  // Each share to its end, even when another fails: a pass doesn't return while one of its batches still runs.
+  const shares = await Promise.allSettled(Array.from({ length: SHARES }, (_, index) => rollUpShare({ index, of: SHARES })));
+  const failed = shares.find((share) => share.status === "rejected");
+  if (failed) throw failed.reason;
+  return shares.reduce((total, share) => total + (share.status === "fulfilled" ? share.value : 0), first);
 }

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
 import { utcTimestamp } from "@/lib/usage/meter";
 import { rollUpBatch } from "@/lib/usage/rollup";
-import { createTeamWith, createUser } from "../helpers/identity";
+import { createUser } from "../helpers/identity";
 import { usePostgresAppDatabase } from "../helpers/postgres-app-database";
 
 // Property: however intervals open, close and get rolled up (passes at any
@@ -12,7 +12,10 @@ import { usePostgresAppDatabase } from "../helpers/postgres-app-database";
 // its watermark says and split at UTC midnights, to the second; and every
 // watermark is at T, but a stopped workspace's volume's at the start of T's
 // hour (rollup.ts: those roll up once an hour). And each team's daily totals
-// equal the sums of its workspaces' rows, exactly, after every pass.
+// equal the sums of its workspaces' rows, exactly, after every pass. Each pass
+// runs the two teams' shares at once (rollUpUsage's batches), and a
+// workspace's intervals may name both teams, so the shares add to the same
+// workspace's days concurrently.
 
 usePostgresAppDatabase();
 
@@ -89,8 +92,12 @@ describe("daily rollups", () => {
   let fixtures: { teamIds: string[]; userId: string };
   beforeAll(async () => {
     const user = await createUser("owner@rollup.test");
-    const teams = [await createTeamWith("rollup", [[user, "OWNER"]]), await createTeamWith("rollup-2", [[user, "OWNER"]])];
-    fixtures = { teamIds: teams.map((team) => team.id), userId: user.id };
+    // Ids that fall in different shares of two (hashtext is PostgreSQL's own, the same on every install of a version).
+    const teamIds = ["rollup-team-0", "rollup-team-1"];
+    for (const id of teamIds) await getDb().team.create({ data: { id, slug: id, name: id, memberships: { create: { userId: user.id, role: "OWNER" } } } });
+    const shares = await getDb().$queryRaw<Array<{ share: number }>>`SELECT (hashtext(id) & 2147483647) % 2 AS share FROM unnest(${teamIds}::text[]) AS id`;
+    expect(shares.map((row) => row.share)).toEqual([0, 1]);
+    fixtures = { teamIds, userId: user.id };
   });
 
   it("equal the raw sum of the intervals, whatever the passes and closes", { timeout: 600_000 }, async () => {
@@ -137,7 +144,7 @@ describe("daily rollups", () => {
 
           const until = seconds(9 * DAY + last);
           const hour = new Date(Math.floor(until.getTime() / 3_600_000) * 3_600_000);
-          // A batch takes up to batchSize of each kind of due interval: fewer in all, nothing more is due.
+          // A batch takes up to batchSize of each kind of due interval: fewer in all (in each share), nothing more is due.
           for (const at of [hour, until]) while ((await pass(at, batchSize)) >= batchSize);
 
           const intervals = await db.usageInterval.findMany();
@@ -171,10 +178,14 @@ describe("daily rollups", () => {
 
 const SUMS = { cpuMillicoreSeconds: true, memoryMiBSeconds: true, storageGiBSeconds: true, workspaceSeconds: true, computeSessions: true, computeSessionSeconds: true } as const;
 
-/** One rollup batch; then each team's and template's days must equal the sums of its workspaces' rows. */
+/**
+ * One rollup batch in each of two shares of the teams, at once; then each
+ * team's and template's days must equal the sums of its workspaces' rows.
+ * Returns the most either share took.
+ */
 async function pass(at: Date, batchSize: number): Promise<number> {
   const db = getDb();
-  const taken = await rollUpBatch(db, at, batchSize);
+  const taken = Math.max(...(await Promise.all([0, 1].map((index) => rollUpBatch(db, at, batchSize, { index, of: 2 })))));
   const key = (row: { teamId: string; templateId: string; day: Date }) => `${row.teamId} ${row.templateId} ${row.day.toISOString().slice(0, 10)}`;
   const teamDays = await db.usageTeamDailyRollup.findMany();
   const sums = await db.usageDailyRollup.groupBy({ by: ["teamId", "templateId", "day"], _sum: SUMS });
