@@ -14,3 +14,6 @@ export type SetUserDeactivatedInput = z.output<typeof setUserDeactivatedSchema>;
 
 export const setPlatformAdminSchema = z.object({ userId: idSchema, isPlatformAdmin: flagSchema });
 export type SetPlatformAdminInput = z.output<typeof setPlatformAdminSchema>;
+
+export const setTemplateAdminSchema = z.object({ userId: idSchema, isTemplateAdmin: flagSchema });
+export type SetTemplateAdminInput = z.output<typeof setTemplateAdminSchema>;

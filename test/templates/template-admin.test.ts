@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "@/lib/db/client";
 import { managesTemplates } from "@/lib/templates/access";
 import { searchUsers } from "@/lib/users/search-users";
-import { setTemplateAdmin, setTemplateAdminSchema } from "@/lib/users/set-template-admin";
+import { setTemplateAdminSchema } from "@/lib/schemas/users";
+import { setTemplateAdmin } from "@/lib/users/platform-roles";
 import { useAppDatabase } from "../helpers/app-database";
 import { actorFor, auditLogFor, createTeamWith, createUser } from "../helpers/identity";
 

@@ -4,7 +4,7 @@ import { getDb } from "@/lib/db/client";
 import type { User } from "@/lib/generated/prisma/client";
 import { searchUsersSchema } from "@/lib/schemas/users";
 import { SEARCH_LIMIT, searchUsers } from "@/lib/users/search-users";
-import { setPlatformAdmin } from "@/lib/users/set-platform-admin";
+import { setPlatformAdmin } from "@/lib/users/platform-roles";
 import { setUserDeactivated } from "@/lib/users/set-user-deactivated";
 import { useAppDatabase } from "../helpers/app-database";
 import { actorFor, auditLogFor, createTeamWith, createUser } from "../helpers/identity";

@@ -3,10 +3,9 @@
 import { revalidatePath } from "next/cache";
 
 import { formAction } from "@/lib/forms/form-action";
-import { setPlatformAdminSchema, setUserDeactivatedSchema } from "@/lib/schemas/users";
+import { setPlatformAdminSchema, setTemplateAdminSchema, setUserDeactivatedSchema } from "@/lib/schemas/users";
 import { assertAdministersUsers } from "@/lib/users/access";
-import { setPlatformAdmin } from "@/lib/users/set-platform-admin";
-import { setTemplateAdmin, setTemplateAdminSchema } from "@/lib/users/set-template-admin";
+import { setPlatformAdmin, setTemplateAdmin } from "@/lib/users/platform-roles";
 import { setUserDeactivated } from "@/lib/users/set-user-deactivated";
 
 export const setUserDeactivatedAction = formAction({
