@@ -1,26 +1,13 @@
 import { ZodError } from "zod";
-import { AppError, FormError, isDatabaseUnavailable, type AppErrorCode } from "@/lib/errors";
+import { AppError, FormError, isDatabaseUnavailable } from "@/lib/errors";
 import { logger } from "@/lib/observability/logger";
+import { API_ERROR_STATUS, type ApiErrorCode } from "./error-status";
 
 // The API's errors: JSON with a stable code, and the message the pages show
 // for the same failure (AppError's), so a script's log reads like the UI.
 // Anything unexpected is logged and answered with a generic 500.
 
-export type ApiErrorCode = AppErrorCode | "unauthenticated" | "insufficient_scope" | "too_large" | "rate_limited" | "unavailable" | "internal";
-
-export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
-  unauthenticated: 401,
-  insufficient_scope: 403,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  quota: 409,
-  too_large: 413,
-  invalid: 422,
-  rate_limited: 429,
-  internal: 500,
-  unavailable: 503,
-};
+export { API_ERROR_STATUS, type ApiErrorCode };
 
 export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string; field?: string; fields?: Record<string, string[]> };

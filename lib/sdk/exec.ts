@@ -1,6 +1,7 @@
 import { pipeline, Writable, type Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
 import type { WebSocket } from "ws";
+import { API_ERROR_STATUS } from "../api/error-status";
 import { PodspaceApiError } from "./errors";
 import type { ApiErrorCode, ExecExit, ExecRequest } from "./types";
 
@@ -28,21 +29,6 @@ type ServerMessage =
   | { type: "exit"; exitCode: number | null; timedOut: boolean }
   | { type: "error"; code: ApiErrorCode; message: string };
 
-/** The HTTP status each error code has in the API's answers, for an error that came as a frame. */
-const STATUS: Record<ApiErrorCode, number> = {
-  unauthenticated: 401,
-  insufficient_scope: 403,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  quota: 409,
-  too_large: 413,
-  invalid: 422,
-  rate_limited: 429,
-  unavailable: 503,
-  internal: 500,
-};
-
 /** The server's close code when the token was revoked, or its owner lost the workspace, during the command. */
 const CLOSE_ACCESS_LOST = 4401;
 
@@ -69,7 +55,7 @@ export function execOverSocket(socket: WebSocket, command: string[], { stdin, on
       if (message.type === "stdout") onStdout?.(message.data);
       else if (message.type === "stderr") onStderr?.(message.data);
       else if (message.type === "exit") outcome = { exitCode: message.exitCode, timedOut: message.timedOut };
-      else outcome = new PodspaceApiError(STATUS[message.code] ?? 500, message.code, message.message);
+      else outcome = new PodspaceApiError(API_ERROR_STATUS[message.code] ?? 500, message.code, message.message);
     });
     // A socket error (a reset connection) is followed by its close, where it is reported.
     socket.on("error", (error) => (socketError = error));
