@@ -44,7 +44,8 @@ const DEFAULT_BATCH = 50_000;
  * an upgrade or an outage) keeps more than one of the database's cores busy.
  * Shared by team, so two batches never add to the same team's or user's day;
  * a workspace's day is shared only by intervals of it that name different
- * teams (rare), and then one batch waits for the other's row lock.
+ * teams (rare), and then one batch waits for the other's row lock. While a
+ * backlog lasts it holds two of the background pool's connections.
  */
 const SHARES = 2;
 
