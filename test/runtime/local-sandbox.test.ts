@@ -83,6 +83,11 @@ describe("the local runtime's sandbox", { timeout: 60_000 }, () => {
     await expect(fs.readFile(path.join(dataDir, "workspaces", attacker.id, "mine.txt"), "utf8")).resolves.toBe("written\n");
   });
 
+  it("has a /tmp and a /var/tmp of its own that its user can write, as programs expect (sticky, world-writable)", async () => {
+    expect(await run("echo modes $(stat -c %a /tmp /var/tmp)")).toMatch(outputLine("modes 1777 1777"));
+    expect(await run("mktemp >/dev/null && mktemp -d -p /var/tmp >/dev/null && echo scratch-ok")).toMatch(outputLine("scratch-ok"));
+  });
+
   it("is user coder, in a passwd that lists none of the host's users", async () => {
     expect(await run("whoami")).toMatch(outputLine("coder"));
     expect(await run("getent passwd | wc -l")).toMatch(outputLine("2"));

@@ -224,8 +224,11 @@ function isolation(layout: SandboxLayout): string[] {
     ...system,
     "--proc", "/proc",
     "--dev", "/dev",
-    "--tmpfs", "/tmp",
-    "--tmpfs", "/var/tmp",
+    // Sticky and world-writable, as everywhere: as root, bwrap makes them
+    // root's 0755, which the workspace's uid couldn't write (mktemp, npm,
+    // code-server's sockets all use /tmp).
+    "--perms", "1777", "--tmpfs", "/tmp",
+    "--perms", "1777", "--tmpfs", "/var/tmp",
     ...parents.flatMap((dir) => ["--dir", dir]),
     ...mounts.flat(),
     "--chdir", SANDBOX.home,
