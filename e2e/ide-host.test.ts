@@ -38,10 +38,19 @@ describe("the IDE on its own origin (PODSPACE_IDE_HOST)", () => {
     }
   }
 
+  /** code-server's web extension host, a frame of the IDE on the IDE's own origin: whether the browser showed it, or why not. */
+  const extensionHost = { shown: false, refused: [] as string[] };
+
   beforeAll(async () => {
     const templateVersionId = await seedTemplate(stack.database.url, IDE_TEMPLATE);
     page = await stack.browser.newPage();
     stack.browser.on("request", (request) => requested.push(request.url()));
+    page.on("framenavigated", (frame) => {
+      if (/webWorkerExtensionHostIframe\.html/.test(frame.url())) extensionHost.shown = true;
+    });
+    page.on("requestfailed", (request) => {
+      if (/webWorkerExtensionHostIframe\.html/.test(request.url())) extensionHost.refused.push(request.failure()?.errorText ?? "failed");
+    });
     await signIn(page, PODSPACE, { provider: DEMO, account: /Dana Developer/ });
     await seedRunningWorkspace(stack.database.url, stack.podspace, { id: workspaceId, templateVersionId });
   }, 150_000);
@@ -54,6 +63,10 @@ describe("the IDE on its own origin (PODSPACE_IDE_HOST)", () => {
     await expect.poll(() => page.frames().find((frame) => frame.url().startsWith(`${ideOrigin()}/`))?.url(), { timeout: 30_000 }).toMatch(/\?folder=/);
     const ide = page.frames().find((frame) => frame.url().startsWith(`${ideOrigin()}/`))!;
     await expectIdeWithFile(ide);
+    if (CODE_SERVER_INSTALLED) {
+      // The IDE frames itself (its web extension host), inside Podspace's page: both ancestors are allowed.
+      await expect.poll(() => extensionHost, { timeout: 30_000 }).toEqual({ shown: true, refused: [] });
+    }
     // Origin isolation: code in the IDE's frame can't read Podspace's page.
     expect(await ide.evaluate(() => {
       try {

@@ -77,7 +77,7 @@ export function upstreamRequestHeaders(request: IncomingMessage, prefix: string,
  * The IDE's response headers for the browser: hop-by-hop ones removed,
  * redirects and cookies kept under the workspace's prefix, no cookie that
  * would overwrite Podspace's own, and framing allowed to `frameAncestors`
- * only ('self' on Podspace's origin; Podspace's origin on an IDE host).
+ * only ('self' on Podspace's origin; on an IDE host, that host and Podspace's origin).
  */
 export function downstreamResponseHeaders(headers: IncomingHttpHeaders, prefix: string, frameAncestors: string): OutgoingHttpHeaders {
   const skip = hopByHop(headers);
@@ -95,7 +95,7 @@ export function downstreamResponseHeaders(headers: IncomingHttpHeaders, prefix: 
     }
     result[name] = value;
   }
-  // Only Podspace's own pages may frame the IDE.
+  // Only Podspace's own pages (and the IDE itself) may frame the IDE.
   if (!result["content-security-policy"] && !result["x-frame-options"]) result["content-security-policy"] = `frame-ancestors ${frameAncestors}`;
   return result;
 }

@@ -189,7 +189,9 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
       prefix: "",
       token: await originCookieSessionToken("ide", request, ideHost.originOf(workspaceId)),
       signInLocation: (target) => handoffUrl(workspaceId, `${target.pathname}${target.search}`),
-      frameAncestors: podspaceOrigin(),
+      // Podspace's page frames the IDE, and the IDE frames itself (code-server's web extension host):
+      // every ancestor of a frame must be allowed.
+      frameAncestors: `'self' ${podspaceOrigin()}`,
     };
   }
 

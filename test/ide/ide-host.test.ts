@@ -212,7 +212,7 @@ describe("the IDE on its own host", { timeout: 60_000 }, () => {
 
     const reply = await onIdeHost("/some/page?x=1", { headers: { cookie: `theme=dark; ${cookie}; ${sessionCookie}` } });
     expect(reply.status).toBe(200);
-    expect(reply.headers["content-security-policy"]).toBe(`frame-ancestors ${ORIGIN}`);
+    expect(reply.headers["content-security-policy"]).toBe(`frame-ancestors 'self' ${ORIGIN}`);
     const echo = JSON.parse(reply.body) as { url: string; headers: Record<string, string> };
     expect(echo.url).toBe("/some/page?x=1");
     expect(echo.headers.cookie).toBe("theme=dark");
