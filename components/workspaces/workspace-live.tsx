@@ -347,7 +347,10 @@ function EventLogRow({ row: { event, count } }: { row: EventRow }) {
         </span>
       ) : null}
       {event.durationMs !== null ? (
-        <span className="shrink-0 text-xs text-muted-foreground tabular-nums">{formatDuration(event.durationMs)}</span>
+        // When it came, after the previous event: not how long its step took, as an event may announce a step ("Downloading…") rather than end one.
+        <span className="shrink-0 text-xs text-muted-foreground tabular-nums" title="after the previous step">
+          +{formatDuration(event.durationMs)}
+        </span>
       ) : null}
     </li>
   );
