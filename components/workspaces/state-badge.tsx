@@ -18,15 +18,26 @@ const LOOKS: Record<WorkspaceState, Look> = {
   DELETED: { label: "Deleted", className: "text-muted-foreground" },
 };
 
-/** The workspace's observed state; a requested delete reads as "Deleting…" before the reconciler gets to it. */
+/**
+ * The workspace's observed state; a requested start, stop or delete reads as
+ * under way ("Starting…") before the reconciler gets to it, so the badge
+ * agrees with the buttons, which follow the request.
+ */
 function StateBadge({ state, desiredState, className }: { state: WorkspaceState; desiredState?: DesiredState; className?: string }) {
-  const look = desiredState === "DELETED" && state !== "DELETED" ? LOOKS.DELETING : LOOKS[state];
+  const look = LOOKS[requestedState(state, desiredState)];
   return (
     <Badge variant="outline" data-state={state.toLowerCase()} className={cn(look.className, className)}>
       {look.busy ? <Loader2 aria-hidden="true" className="animate-spin motion-reduce:animate-none" /> : <Dot />}
       {look.label}
     </Badge>
   );
+}
+
+function requestedState(state: WorkspaceState, desiredState: DesiredState | undefined): WorkspaceState {
+  if (desiredState === "DELETED" && state !== "DELETED") return "DELETING";
+  if (desiredState === "RUNNING" && state === "STOPPED") return "STARTING";
+  if (desiredState === "STOPPED" && state === "RUNNING") return "STOPPING";
+  return state;
 }
 
 function Dot() {
