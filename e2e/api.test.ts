@@ -1,9 +1,8 @@
-import path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PodspaceClient } from "@/lib/sdk";
-import { clickUntilShown } from "./browser";
+import { clickUntilShown, screenshot } from "./browser";
 import { documentedApi, type ApiCall } from "./api-client";
 import { tokenFromPage as makeToken } from "./api-tokens";
 import { insertTemplate, query } from "./database";
@@ -16,7 +15,6 @@ import { healthCheckTemplate } from "./ide-template";
 // workspace runs, audit entries made "via token", rate limits, and every
 // answer checked against the served OpenAPI document.
 
-const SCREENSHOTS = process.env.PODSPACE_E2E_SCREENSHOTS;
 const RATE_LIMIT = 120;
 
 const TEMPLATE = healthCheckTemplate("api-ide", "API IDE");
@@ -40,7 +38,7 @@ describe("the REST API", () => {
   it("makes a token on the Tokens page, shown once, and lists it without its secret", async () => {
     const token = await tokenFromPage("laptop", ["read", "workspaces:write", "tokens:write"]);
     expect(token).toMatch(/^pds_[\w-]{43}$/);
-    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, "api-1-token-created.png"), fullPage: true });
+    await screenshot(page, "api-1-token-created");
     await page.reload();
     expect(await page.getByLabel("The new token").count()).toBe(0);
     const row = page.getByRole("row").filter({ hasText: "laptop" });
@@ -280,7 +278,7 @@ describe("the REST API", () => {
     await form.getByLabel("Name").fill("pipeline");
     await form.getByRole("button", { name: "Create token" }).click();
     const token = await account.getByLabel("The new token").inputValue();
-    if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, "api-2-service-account.png"), fullPage: true });
+    await screenshot(page, "api-2-service-account");
 
     // It creates as itself, in its team, and counts as a member against the team's quotas.
     await query(

@@ -1,5 +1,4 @@
 import fs from "node:fs/promises";
-import path from "node:path";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { documentedApi, type ApiCall } from "./api-client";
@@ -8,6 +7,7 @@ import { insertTemplate, query } from "./database";
 import { healthCheckTemplate } from "./ide-template";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
+import { screenshot } from "./browser";
 
 // Backups through the browser and the API, on the local runtime with the
 // default store (a folder in the server's data dir) and real restic: a
@@ -15,13 +15,9 @@ import { DEMO, signIn } from "./sign-in";
 // downloaded, and the backup restored into a new workspace whose home has
 // the files; the API lists, takes, browses and downloads the same backups.
 
-const SCREENSHOTS = process.env.PODSPACE_E2E_SCREENSHOTS;
 const TEMPLATE = healthCheckTemplate("backup-ide", "Backup IDE");
 const NOTES = "Remember the milk.\n";
 
-async function screenshot(page: Page, name: string) {
-  if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
 
 describe("workspace backups", () => {
   const stack = usePodspaceStack();

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext, type Locator } from "playwright-core";
+import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 
 // Debian's Chromium driven by playwright-core: Playwright's own browser
 // download is not reachable here. The flags keep it from calling home.
@@ -38,4 +38,16 @@ export async function clickUntilShown(trigger: Locator, opened: Locator, timeout
     if (await opened.waitFor({ timeout: 2_000 }).then(() => true, () => false)) return;
     if (Date.now() > deadline) throw new Error(`clicking ${trigger} did not show ${opened} within ${timeoutMs / 1000} s`);
   }
+}
+
+/**
+ * Saves `target` (a page, whole; or a part of one) as `<name>.png` in
+ * PODSPACE_E2E_SCREENSHOTS when it is set: for people to look at the UI as
+ * the tests leave it. No test reads them.
+ */
+export async function screenshot(target: Page | Locator, name: string, { fullPage = true } = {}): Promise<void> {
+  const dir = process.env.PODSPACE_E2E_SCREENSHOTS;
+  if (!dir) return;
+  const file = path.join(dir, `${name}.png`);
+  await ("goto" in target ? target.screenshot({ path: file, fullPage }) : target.screenshot({ path: file }));
 }

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_SHARED_PATHS } from "../test/runtime/contract";
-import { launchBrowser } from "./browser";
+import { launchBrowser, screenshot } from "./browser";
 import { query } from "./database";
 import { IDE_TEMPLATE } from "./ide-template";
 import { DEMO, signIn } from "./sign-in";
@@ -21,7 +21,6 @@ import { seedRunningWorkspace, seedTemplate, typeInTerminalPanel } from "./works
 // the workspace stopped, its port's page starts it again at the owner's
 // click and follows it up to the app.
 
-const SCREENSHOTS = process.env.PODSPACE_E2E_SCREENSHOTS;
 const NODE_MODULES = path.resolve(import.meta.dirname, "../node_modules");
 const VITE = path.join(NODE_MODULES, "vite/bin/vite.js");
 const PORT = 5173;
@@ -127,7 +126,7 @@ describe("preview URLs", () => {
     const row = ports.locator(`tr[data-port="${PORT}"]`);
     await expect.poll(() => row.innerText(), { timeout: 30_000 }).toMatch(/node vite\.js/);
     expect(await row.innerText()).toContain(`${previewOrigin()}/`);
-    if (SCREENSHOTS) await page.getByRole("region", { name: "Ports" }).screenshot({ path: path.join(SCREENSHOTS, "ports-list.png") });
+    await screenshot(page.getByRole("region", { name: "Ports" }), "ports-list");
 
     const [app] = await Promise.all([page.context().waitForEvent("page"), row.getByRole("link", { name: `Open port ${PORT}` }).click()]);
     await app.waitForURL(`${previewOrigin()}/`, { timeout: 20_000 });
@@ -154,7 +153,7 @@ describe("preview URLs", () => {
     await typeInTerminalPanel(page, "sed -i 's/255, 0, 0/0, 0, 255/' ~/app/style.css && echo edited-$((6*7))", "edited-42");
     await expect.poll(color, { timeout: 15_000 }).toBe("rgb(0, 0, 255)");
     expect(await app.evaluate(() => (window as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
-    if (SCREENSHOTS) await app.screenshot({ path: path.join(SCREENSHOTS, "preview-app.png") });
+    await screenshot(app, "preview-app");
     await app.close();
   });
 
@@ -210,7 +209,7 @@ describe("preview URLs", () => {
       [workspaceId],
     );
     expect(stored?.minutes).toBe(60);
-    if (SCREENSHOTS) await linkDialog().screenshot({ path: path.join(SCREENSHOTS, "port-link-created.png") });
+    await screenshot(linkDialog(), "port-link-created");
 
     // The link's holder gets the app, and keeps it from page to page.
     expect(await landsOn(linkHolder, new URL(link).pathname)).toBe("app");
@@ -219,7 +218,7 @@ describe("preview URLs", () => {
 
     await linkDialog().getByRole("button", { name: /^Revoke the link created/ }).click();
     const confirm = page.getByRole("dialog", { name: "Revoke this link?" });
-    if (SCREENSHOTS) await confirm.screenshot({ path: path.join(SCREENSHOTS, "port-link-revoke.png") });
+    await screenshot(confirm, "port-link-revoke");
     await confirm.getByRole("button", { name: "Revoke link" }).click();
     await page.getByRole("list", { name: "Notifications" }).getByText("Link revoked: it no longer opens the port.").waitFor();
     // Refused at once: no waiting out a cache.
@@ -260,7 +259,7 @@ describe("preview URLs", () => {
     await cap.selectOption({ label: "Members of this team" });
     await previewUrls.getByRole("button", { name: "Save" }).click();
     await lee.getByRole("list", { name: "Notifications" }).getByText("Saved. The team's ports may be shared at most with: Members of this team.").waitFor();
-    if (SCREENSHOTS) await previewUrls.screenshot({ path: path.join(SCREENSHOTS, "team-port-share-cap.png") });
+    await screenshot(previewUrls, "team-port-share-cap");
     const audited = await query<{ email: string; before: unknown; after: unknown }>(
       stack.database.url,
       `SELECT u.email, a.before, a.after FROM "AuditLog" a JOIN "User" u ON u.id = a."actorId" WHERE a.action = 'team.port-share-capped'`,
@@ -270,7 +269,7 @@ describe("preview URLs", () => {
     // Creating a link in the dialog opened before is refused, saying why.
     await linkDialog().getByRole("button", { name: "Create link" }).click();
     await linkDialog().getByText("This team's ports may not be shared outside Podspace.").waitFor();
-    if (SCREENSHOTS) await linkDialog().screenshot({ path: path.join(SCREENSHOTS, "port-link-refused.png") });
+    await screenshot(linkDialog(), "port-link-refused");
     await linkDialog().getByRole("button", { name: "Cancel" }).click();
 
     // The ports list narrows the port to the team, offers nothing wider, and no links, saying why.
@@ -282,7 +281,7 @@ describe("preview URLs", () => {
     expect(await refusal.isVisible()).toBe(true);
     expect(await shareLink.getAttribute("aria-describedby")).toBe(await refusal.getAttribute("id"));
     expect(await shareLink.locator("xpath=..").getAttribute("title")).toBe(await refusal.textContent());
-    if (SCREENSHOTS) await page.getByRole("region", { name: "Ports" }).screenshot({ path: path.join(SCREENSHOTS, "ports-list-capped.png") });
+    await screenshot(page.getByRole("region", { name: "Ports" }), "ports-list-capped");
     // The owner's choice is kept, narrowed while the cap stands.
     expect(await query(stack.database.url, `SELECT share FROM "WorkspacePort" WHERE "workspaceId" = $1`, [workspaceId])).toEqual([{ share: "PUBLIC" }]);
 
@@ -313,7 +312,7 @@ describe("preview URLs", () => {
       }, { timeout: 20_000 })
       .toBe(1);
     expect(await app.getByText("Workspace preview is not running. Start it to open port 5173").isVisible()).toBe(true);
-    if (SCREENSHOTS) await app.screenshot({ path: path.join(SCREENSHOTS, "port-wake.png") });
+    await screenshot(app, "port-wake");
     await start.click();
     // "Starting…", then "Nothing listening yet" while Vite comes up, each reloading itself, then the app.
     await app.locator("#title").waitFor({ timeout: 60_000 });

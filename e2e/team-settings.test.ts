@@ -1,13 +1,12 @@
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEMO, signIn } from "./sign-in";
 import { usePodspaceStack } from "./stack";
+import { screenshot } from "./browser";
 
 // The team's settings under a platform that caps sharing below public
 // (PODSPACE_PREVIEW_MAX_SHARE): a team admin is offered nothing wider and
 // told why. What the team's own cap does to ports is e2e/preview-urls.test.ts.
 
-const SCREENSHOTS = process.env.PODSPACE_E2E_SCREENSHOTS;
 
 describe("team settings under the platform's share cap", () => {
   const stack = usePodspaceStack({ PODSPACE_PREVIEW_MAX_SHARE: "authenticated" });
@@ -24,7 +23,7 @@ describe("team settings under the platform's share cap", () => {
     expect(await cap.inputValue()).toBe("authenticated");
     expect(await cap.locator("option").allTextContents()).toEqual(["Each workspace's owner only", "Members of this team", "Anyone signed in to Podspace"]);
     expect(await previewUrls.getByText("The platform allows at most: Anyone signed in to Podspace, so wider levels aren't offered.").isVisible()).toBe(true);
-    if (SCREENSHOTS) await previewUrls.screenshot({ path: path.join(SCREENSHOTS, "team-port-share-cap-platform.png") });
+    await screenshot(previewUrls, "team-port-share-cap-platform");
 
     await cap.selectOption("team");
     await previewUrls.getByRole("button", { name: "Save" }).click();

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { query } from "./database";
 import { CODE_SERVER_INSTALLED, GATED_IDE_TEMPLATE, IDE_GATE_FILE, IDE_TEMPLATE } from "./ide-template";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
+import { screenshot } from "./browser";
+import { query } from "./database";
 import {
   expectCommandAndScrollbackInPanel,
   expectCommandAndScrollbackOverSocket,
@@ -19,11 +19,7 @@ import {
 // The workspace page's terminal and IDE against the real production server
 // and Chromium, on the local runtime, with the IDE of ./ide-template.ts.
 
-const SCREENSHOTS = process.env.PODSPACE_E2E_SCREENSHOTS;
 
-async function screenshot(page: Page, name: string) {
-  if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
-}
 
 describe("the workspace page's terminal and IDE", () => {
   const stack = usePodspaceStack();
@@ -52,7 +48,7 @@ describe("the workspace page's terminal and IDE", () => {
     expect(await page.evaluate(() => window.scrollY)).toBe(0);
 
     await expectCommandAndScrollbackInPanel(page, stack.podspace, workspaceId);
-    await screenshot(page, "tools-terminal");
+    await screenshot(page, "tools-terminal", { fullPage: false });
 
     // Cut the socket under the page: the terminal reconnects by itself and
     // the session, with its scrollback, is still there.
@@ -111,7 +107,7 @@ describe("the workspace page's terminal and IDE", () => {
     const steps = page.getByRole("list", { name: "Start progress" });
     expect(await steps.locator('[data-step="shell"]').getAttribute("data-status")).toBe("done");
     expect(await steps.locator('[data-step="ide"]').getAttribute("data-status")).toBe("active");
-    await screenshot(page, "tools-ide-starting");
+    await screenshot(page, "tools-ide-starting", { fullPage: false });
 
     // The terminal works meanwhile; from it, let the IDE start.
     await tools.getByText("Connected", { exact: true }).waitFor({ timeout: 20_000 });
@@ -147,7 +143,7 @@ describe("the workspace page's terminal and IDE", () => {
     } else {
       expect(await page.textContent("body")).toMatch(/"ide":"test"/);
     }
-    await screenshot(page, "tools-ide");
+    await screenshot(page, "tools-ide", { fullPage: false });
 
     // The team's lead may see the workspace but not open its IDE: 404, as for no workspace at all.
     const other = await stack.browser.newPage();

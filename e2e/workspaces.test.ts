@@ -1,8 +1,6 @@
-import path from "node:path";
 import { randomUUID } from "node:crypto";
-import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { clickUntilShown } from "./browser";
+import { clickUntilShown, screenshot } from "./browser";
 import { query, wakeReconciler } from "./database";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
@@ -11,7 +9,6 @@ import { HEALTH_CHECK_IDE } from "./ide-template";
 // A workspace's whole life through the browser, on the local runtime: the
 // template's IDE is a small Node server, so starting it really starts a process.
 
-const SCREENSHOTS = process.env.PODSPACE_E2E_SCREENSHOTS;
 
 const SPEC = {
   slug: "e2e-ide",
@@ -41,9 +38,6 @@ const BROKEN_SPEC = {
   ide: { command: [process.execPath, "-e", 'console.error("broken-ide: no config at ~/.broken"); process.exit(3)'], healthPath: "/healthz" },
 };
 
-async function screenshot(page: Page, name: string) {
-  if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
 
 describe("a workspace's life in the browser", () => {
   const stack = usePodspaceStack();
