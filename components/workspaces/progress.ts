@@ -59,7 +59,7 @@ export function ideStatus(workspace: Pick<WorkspaceStateView, "state" | "stateCh
   if (workspace.state !== "RUNNING") return { kind: "offline" };
   const attempt = latestAttempt(events);
   if (attempt.some((event) => event.step === "ready")) return { kind: "ready" };
-  const phase = attempt.findLast((event) => event.step === ONGOING_STEP);
+  const phase = attempt.findLast((event) => event.step === ONGOING_STEP && event.level !== "WARNING");
   return phase
     ? { kind: "starting", message: phase.message, since: phase.createdAt }
     : { kind: "starting", message: "Starting the IDE", since: workspace.stateChangedAt };
@@ -67,7 +67,8 @@ export function ideStatus(workspace: Pick<WorkspaceStateView, "state" | "stateCh
 
 function reportedSteps(attempt: readonly WorkspaceEventView[]): StepView[] {
   return PROGRESS_STEP_LABELS.map(({ step, label }): StepView => {
-    const reports = attempt.filter((event) => event.step === step);
+    // A warning about a step (a failed startup script) is the event log's, not the step's.
+    const reports = attempt.filter((event) => event.step === step && event.level !== "WARNING");
     if (reports.length === 0) return { step, label, status: "waiting" };
     const durations = reports.flatMap((event) => (event.durationMs === null ? [] : [event.durationMs]));
     return {

@@ -98,7 +98,8 @@ export type RuntimeStep = (typeof RUNTIME_STEPS)[number];
 export type ProgressStep = (typeof PROGRESS_STEPS)[number];
 
 export type RuntimeEvent =
-  | { type: "progress"; workspaceId: string; step: RuntimeStep; message: string }
+  /** A step of the start; with `warning`, something about the step that went wrong without stopping the start (a failed startup script). */
+  | { type: "progress"; workspaceId: string; step: RuntimeStep; message: string; warning?: true }
   | { type: "status"; workspaceId: string; status: ObservedStatus };
 
 /** A shell inside a workspace: bytes both ways, plus the window size. */

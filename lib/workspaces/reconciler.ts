@@ -372,6 +372,11 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
 
   async function record(event: RuntimeEvent) {
     const workspaceId = event.workspaceId;
+    if (event.type === "progress" && event.warning) {
+      // Not a step of its own: no timing.
+      await db.workspaceEvent.create({ data: { workspaceId, step: event.step, level: "WARNING", message: event.message } }).catch(() => {});
+      return;
+    }
     if (event.type === "progress") {
       const now = Date.now();
       const since = lastStepAt.get(workspaceId);

@@ -131,6 +131,13 @@ describe("kubernetes driver on a node", () => {
     expect(image).toMatchObject({ message: expect.stringMatching(/pull/i) });
   });
 
+  it("warns, once the IDE is ready, that the startup script failed, with its exit code and output", SLOW, async () => {
+    const workspace = await started(spec("script1", { startupScript: "echo script-output; exit 4" }));
+    const warning = await eventFor(workspace.id, (event) => event.type === "progress" && event.warning === true, 90_000);
+    expect(warning).toMatchObject({ step: "ide", message: expect.stringMatching(/^The template's startup script failed with exit code 4; .*\nscript-output$/s) });
+    expect(stepsOf(workspace.id)).toContain("ready");
+  });
+
   it("reports the scheduler's reason when no node has room", SLOW, async () => {
     const workspace = await started(spec("toobig1", { resources: { cpuMillicores: 64_000, memoryMiB: 512, diskGiB: 1 } }));
     const progress = await eventFor(workspace.id, (event) => event.type === "progress" && event.step === "scheduling" && /Insufficient cpu/.test(event.message));

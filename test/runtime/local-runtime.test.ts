@@ -108,12 +108,30 @@ describe("local runtime", { timeout: 60_000 }, () => {
     await runtime.destroy(spec);
   });
 
-  it("starts the IDE even when the startup script fails, and says so in the log", async () => {
-    const spec = contractSpec("script", { startupScript: "echo before; false" });
+  it("starts the IDE even when the startup script fails, and warns with its exit code and output, once per start that fails", async () => {
+    // Fails on its first run only.
+    const spec = contractSpec("script", { startupScript: "test -e ~/.ran || { touch ~/.ran; echo first-run-output; exit 3; }" });
     const { runtime, events } = await startWatched(spec);
     await waitForIdeReady(events, spec);
     const log = await fs.readFile(path.join(recordsDir(), `${spec.id}.log`), "utf8");
-    expect(log).toMatch(/before\n.*startup script failed with exit code 1/s);
+    expect(log).toMatch(/first-run-output\n.*startup script failed with exit code 3/s);
+    const warnings = () => events.filter((event) => event.type === "progress" && event.warning);
+    expect(warnings()).toEqual([
+      {
+        type: "progress",
+        workspaceId: spec.id,
+        step: "ide",
+        warning: true,
+        message: expect.stringMatching(/^The template's startup script failed with exit code 3; the IDE started all the same\.\n(.*\n)*first-run-output$/),
+      },
+    ]);
+
+    // The next start's script succeeds: the log still holds the first failure, but that was another start's.
+    await runtime.stop(spec);
+    events.length = 0;
+    await runtime.start(spec);
+    await waitForIdeReady(events, spec);
+    expect(warnings()).toEqual([]);
     await runtime.destroy(spec);
   });
 

@@ -56,6 +56,13 @@ describe("progressSteps", () => {
     expect(steps.find((step) => step.step === "ide")?.message).toBe("Starting code-server");
   });
 
+  it("leaves a warning about a step (a failed startup script) to the event log", () => {
+    const warning = event("ide", "The template's startup script failed with exit code 1; the IDE started all the same.", { level: "WARNING" });
+    const events = [...startToShell(), event("ide", "Starting code-server"), warning];
+    expect(progressSteps(events, "RUNNING", "RUNNING").find((step) => step.step === "ide")?.message).toBe("Starting code-server");
+    expect(ideStatus({ state: "RUNNING", stateChangedAt: warning.createdAt }, events)).toMatchObject({ kind: "starting", message: "Starting code-server" });
+  });
+
   it("counts the shell as up once running, even from a runtime that doesn't report that step", () => {
     const events = [move("PENDING", "STARTING"), event("volume", "Home volume bound"), move("STARTING", "RUNNING")];
     expect(statuses(events, "RUNNING")).toEqual({ submitted: "done", volume: "done", scheduling: "done", image: "done", shell: "done", ide: "active", ready: "waiting" });

@@ -6,9 +6,11 @@ import {
   type V1PersistentVolumeClaim,
   type V1Pod,
 } from "@kubernetes/client-node";
+import { logger } from "@/lib/observability/logger";
 import { RUNTIME_STEPS, type ObservedStatus, type RuntimeStep, type RuntimeEvent } from "../types";
 import { startListWatch, type ListWatchHandle, type WatchEventType } from "./list-watch";
-import { MANAGED_SELECTOR, WORKSPACE_LABEL, isTeamNamespace, podName } from "./names";
+import { startupScriptWarning } from "../startup-command";
+import { CONTAINER_NAME, MANAGED_SELECTOR, WORKSPACE_LABEL, isTeamNamespace, podName } from "./names";
 import { observedStatus, progressOf, type Progress } from "./pod-status";
 
 // Turns the cluster's view of every workspace (its pod, home volume and the
@@ -53,9 +55,10 @@ export class WorkspaceWatch {
   /** Who waits for a workspace's home volume to be bound. */
   private readonly bindWaiters = new Map<string, Set<() => void>>();
   private readonly handles: ListWatchHandle[];
+  private readonly core: CoreV1Api;
 
   constructor(private readonly options: WorkspaceWatchOptions) {
-    const core = options.kubeConfig.makeApiClient(CoreV1Api);
+    const core = (this.core = options.kubeConfig.makeApiClient(CoreV1Api));
     const common = { kubeConfig: options.kubeConfig, onError: (error: unknown) => logRetry(error) };
     this.handles = [
       startListWatch<V1Pod>({
@@ -216,8 +219,22 @@ export class WorkspaceWatch {
     for (const { step, message } of progress) {
       if (reported.steps.get(step) === message) continue;
       reported.steps.set(step, message);
-      if (!reported.history.has(step)) this.options.emit({ type: "progress", workspaceId: id, step, message });
+      if (reported.history.has(step)) continue;
+      this.options.emit({ type: "progress", workspaceId: id, step, message });
+      if (step === "ready") void this.warnOfFailedStartupScript(id, pod);
     }
+  }
+
+  /** Reads the log of a pod whose IDE is ready: its startup script ran before the IDE, and a failure of it is there. */
+  private async warnOfFailedStartupScript(id: string, pod: V1Pod): Promise<void> {
+    const { name, namespace } = pod.metadata ?? {};
+    if (!name || !namespace) return;
+    const log = await this.core.readNamespacedPodLog({ name, namespace, container: CONTAINER_NAME, tailLines: 200 }).catch((error: unknown) => {
+      logger.warn({ err: error, workspaceId: id }, "reading a workspace pod's log for its startup script's outcome failed");
+      return "";
+    });
+    const warning = startupScriptWarning(log);
+    if (warning) this.options.emit({ type: "progress", workspaceId: id, step: "ide", message: warning, warning: true });
   }
 
   private reportedFor(id: string): Reported {

@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
-import { ideArgv, startupCommand } from "../startup-command";
+import { ideArgv, startupCommand, startupScriptWarning } from "../startup-command";
 import {
   RuntimeError,
   type ObservedStatus,
@@ -193,6 +193,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     if (usesCodeServer && installed) await ensureCodeServer(options.cacheDir, () => {});
 
     const logFile = logFileOf(spec);
+    // The log is appended to across starts: this start's part begins here.
+    const logStart = await fs.stat(logFile).then((stat) => stat.size, () => 0);
     const withoutEgress = noEgress();
     await markSpawning(recordsDir, spec.id);
     const { group, sandboxPid, egress } = await launchSandbox({
@@ -215,7 +217,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     progress(spec, "shell", offline ? `${shellReady}. No outbound network: ${offline}` : shellReady);
     report(spec, { state: "running", message: "Running" });
 
-    const ideUp = bringUpIde(spec, { pid: group.pid, installed, logFile }).finally(() => idesStarting.delete(ideUp));
+    const ideUp = bringUpIde(spec, { pid: group.pid, installed, logFile, logStart }).finally(() => idesStarting.delete(ideUp));
     idesStarting.add(ideUp);
   }
 
@@ -224,7 +226,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
    * IDE answers. Failing fails the workspace (stopping its process), unless it
    * was stopped meanwhile or its IDE exited, which the exit handler reported.
    */
-  async function bringUpIde(spec: WorkspaceSpec, ide: { pid: number; installed: boolean; logFile: string }) {
+  async function bringUpIde(spec: WorkspaceSpec, ide: { pid: number; installed: boolean; logFile: string; logStart: number }) {
     try {
       if (!ide.installed) await ensureCodeServer(options.cacheDir, (message) => progress(spec, "ide", message));
       progress(spec, "ide", `Waiting for the IDE to answer ${spec.ide.healthPath}`);
@@ -232,7 +234,12 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
         timeoutMs: IDE_READY_TIMEOUT_MS,
         givingUp: () => !isAlive(ide.pid),
       });
-      if (healthy) progress(spec, "ready", "IDE ready");
+      if (healthy) {
+        // The IDE runs once the startup script has ended: whether it failed is in the log by now.
+        const warning = startupScriptWarning(await logTail(ide.logFile, 200, ide.logStart));
+        if (warning) emit({ type: "progress", workspaceId: spec.id, step: "ide", message: warning, warning: true });
+        progress(spec, "ready", "IDE ready");
+      }
       else if (isAlive(ide.pid)) {
         throw new RuntimeError("unavailable", `The IDE did not answer within ${IDE_READY_TIMEOUT_MS / 1000} s.\n${await logTail(ide.logFile)}`);
       }

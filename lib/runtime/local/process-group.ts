@@ -84,17 +84,20 @@ function groupAlive(pid: number): boolean {
 /** How much of a log's end logTail reads: the log of an IDE that ran for weeks is large, and a dead workspace's status reads it on every check. */
 const TAIL_BYTES = 64 * 1024;
 
-/** The last lines a workspace's processes wrote to their log, for a failure message people can act on. */
-export async function logTail(logFile: string, lines = 20): Promise<string> {
+/**
+ * The last lines a workspace's processes wrote to their log (after byte
+ * `from`: since a start), for a failure message people can act on.
+ */
+export async function logTail(logFile: string, lines = 20, from = 0): Promise<string> {
   const file = await fs.promises.open(logFile, "r").catch(() => null);
   if (!file) return "";
   try {
     const { size } = await file.stat();
-    const start = Math.max(0, size - TAIL_BYTES);
+    const start = Math.max(from, size - TAIL_BYTES);
     const { buffer, bytesRead } = await file.read({ buffer: Buffer.alloc(size - start), position: start });
     const text = buffer.subarray(0, bytesRead).toString("utf8");
     // Cut mid-file: the first line read may be a part of one.
-    const whole = start > 0 ? text.slice(text.indexOf("\n") + 1) : text;
+    const whole = start > from ? text.slice(text.indexOf("\n") + 1) : text;
     return whole.trimEnd().split("\n").slice(-lines).join("\n");
   } finally {
     await file.close();
