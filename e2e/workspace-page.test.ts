@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CODE_SERVER_INSTALLED, GATED_IDE_TEMPLATE, IDE_GATE_FILE, IDE_TEMPLATE } from "./ide-template";
+import { CODE_SERVER_INSTALLED, GATED_IDE_TEMPLATE, healthCheckTemplate, IDE_GATE_FILE, IDE_TEMPLATE } from "./ide-template";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 import { screenshot } from "./browser";
@@ -38,6 +38,21 @@ describe("the workspace page's terminal and IDE", () => {
 
     const [row] = await query<{ lastActivityAt: Date | null }>(stack.database.url, `SELECT "lastActivityAt" FROM "Workspace" WHERE id = $1`, [workspaceId]);
     expect(row?.lastActivityAt).toBeInstanceOf(Date);
+  });
+
+  it("shows a failed startup script as a warning in the event log, with its output", async () => {
+    const id = `e2e${randomBytes(6).toString("hex")}`;
+    const template = { ...healthCheckTemplate("e2e-failing-script", "Failing script"), startupScript: "echo from-the-script; exit 7" };
+    await seedRunningWorkspace(stack.database.url, stack.podspace, { id, templateVersionId: await seedTemplate(stack.database.url, template), name: "failing-script" });
+    await waitForIdeReady(stack.database.url, stack.podspace, id);
+
+    await page.goto(`${stack.podspace.url}/workspaces/${id}`);
+    const warning = page.getByRole("region", { name: "Events" }).locator('li[data-level="warning"]').filter({ hasText: "startup script failed with exit code 7" });
+    await warning.waitFor({ timeout: 20_000 });
+    await warning.getByText("Output", { exact: true }).click();
+    // The script's own output, none of the sandbox's that the same log holds.
+    expect(await warning.getByLabel("Output").textContent()).toBe("from-the-script");
+    await screenshot(page, "startup-script-warning");
   });
 
   it("uses the terminal panel on the workspace page", async () => {

@@ -10,7 +10,8 @@ export function ideArgv(spec: WorkspaceSpec, bind: { host: string; port: number 
   return spec.ide.command.map((part) => part.replaceAll("{host}", bind.host).replaceAll("{port}", String(bind.port)));
 }
 
-/** The line the workspace's main process writes to its log when the template's startup script fails. */
+/** The lines the workspace's main process writes to its log around the template's startup script. */
+const SCRIPT_STARTED = "podspace: running the startup script";
 const SCRIPT_FAILED = "podspace: the startup script failed with exit code";
 
 /**
@@ -24,7 +25,9 @@ export function startupScriptWarning(log: string): string | null {
   const failed = lines.findLastIndex((line) => line.startsWith(SCRIPT_FAILED));
   if (failed === -1) return null;
   const code = lines[failed]!.slice(SCRIPT_FAILED.length).trim();
-  const output = lines.slice(Math.max(0, failed - 20), failed).join("\n").trimEnd();
+  // Its own output only: the sandbox's setup writes to the same log before it.
+  const started = lines.findLastIndex((line, index) => index < failed && line === SCRIPT_STARTED);
+  const output = lines.slice(Math.max(started + 1, failed - 20), failed).join("\n").trimEnd();
   return `The template's startup script failed with exit code ${code}; the IDE started all the same.${output ? `\n${output}` : ""}`;
 }
 
@@ -42,7 +45,7 @@ export function startupCommand(spec: WorkspaceSpec, ide: string[], options: { wa
   const lines = [
     // First, so that startup scripts that use the IDE (installing extensions) find it.
     ...(options.waitFor ? [`until [ -x ${shellQuote(options.waitFor)} ]; do sleep 0.2; done`] : []),
-    ...(script ? [`( ${script}\n) || echo "${SCRIPT_FAILED} $?" >&2`] : []),
+    ...(script ? [`echo "${SCRIPT_STARTED}" >&2`, `( ${script}\n) || echo "${SCRIPT_FAILED} $?" >&2`] : []),
     `exec ${ide.map(shellQuote).join(" ")}`,
   ];
   return ["/bin/sh", "-c", lines.join("\n")];

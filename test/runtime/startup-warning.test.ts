@@ -17,9 +17,14 @@ describe("the startup script's warning", () => {
     expect(output).toEqual(Array.from({ length: 20 }, (_, i) => `line-${i + 11}`));
   });
 
+  it("shows the script's own output only, not what came before it in the log", () => {
+    const log = `slirp4netns: sent tapfd=6 for tap0\n${mainProcessOutput("echo from-the-script; exit 7")}`;
+    expect(startupScriptWarning(log)).toBe("The template's startup script failed with exit code 7; the IDE started all the same.\nfrom-the-script");
+  });
+
   it("says nothing when the script succeeded", () => {
     const output = mainProcessOutput("echo all good");
-    expect(output).toBe("all good\n");
+    expect(output).toBe("podspace: running the startup script\nall good\n");
     expect(startupScriptWarning(output)).toBeNull();
   });
 });
