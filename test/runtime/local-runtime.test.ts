@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import { processStartTime, readLiveProcessRecord, WORKSPACE_PROCESS_VARIABLE } from "@/lib/runtime/local/process-record";
 import type { RuntimeEvent, WorkspaceRuntime, WorkspaceSpec } from "@/lib/runtime/types";
-import { workspaceProcesses } from "../helpers/local-workspaces";
+import { endLocalWorkspaces, workspaceProcesses } from "../helpers/local-workspaces";
 import { contractSpec, outputLine, runInTerminal, TEST_SHARED_PATHS, waitForIdeReady, waitForState } from "./contract";
 
 // What only the local driver promises: processes survive a Podspace restart
@@ -37,6 +37,8 @@ describe("local runtime", { timeout: 60_000 }, () => {
   });
   afterEach(async () => {
     for (const runtime of runtimes) await runtime.close();
+    // A test that failed before destroying its workspace would leave it running.
+    await endLocalWorkspaces(dataDir);
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
