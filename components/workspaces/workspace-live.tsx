@@ -348,7 +348,7 @@ function EventLogRow({ row: { event, count } }: { row: EventRow }) {
       ) : null}
       {event.durationMs !== null ? (
         // When it came, after the previous event: not how long its step took, as an event may announce a step ("Downloading…") rather than end one.
-        <span className="shrink-0 text-xs text-muted-foreground tabular-nums" title="after the previous step">
+        <span className="shrink-0 text-xs text-muted-foreground tabular-nums" title="after the previous event">
           +{formatDuration(event.durationMs)}
         </span>
       ) : null}

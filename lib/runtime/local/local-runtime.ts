@@ -239,8 +239,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
         const warning = startupScriptWarning(await logTail(ide.logFile, 200, ide.logStart));
         if (warning) emit({ type: "progress", workspaceId: spec.id, step: "ide", message: warning, warning: true });
         progress(spec, "ready", "IDE ready");
-      }
-      else if (isAlive(ide.pid)) {
+      } else if (isAlive(ide.pid)) {
         throw new RuntimeError("unavailable", `The IDE did not answer within ${IDE_READY_TIMEOUT_MS / 1000} s.\n${await logTail(ide.logFile)}`);
       }
     } catch (error) {
