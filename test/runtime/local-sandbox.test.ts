@@ -1,10 +1,13 @@
+import { once } from "node:events";
 import fs from "node:fs/promises";
+import http from "node:http";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
 import type { RuntimeEvent, TerminalSession, WorkspaceRuntime } from "@/lib/runtime/types";
-import { contractSpec, outputLine, runInTerminal, TEST_SHARED_PATHS, waitForIdeReady } from "./contract";
+import { contractSpec, getThroughIde, outputLine, runInTerminal, TEST_SHARED_PATHS, waitForIdeReady } from "./contract";
 import { endLocalWorkspaces } from "../helpers/local-workspaces";
 
 // The trust boundary on the local runtime: what a member's shell tried
@@ -72,9 +75,31 @@ describe("the local runtime's sandbox", { timeout: 60_000 }, () => {
     const probe = (port: number) => `(exec 3<>/dev/tcp/127.0.0.1/${port}) 2>/dev/null && echo open-${port} || echo closed-${port}`;
     // PostgreSQL listens on the host's 127.0.0.1:5432 (the suite's own database).
     expect(await run(probe(5432))).toMatch(outputLine("closed-5432"));
-    // The victim's IDE socket is in its own runtime dir, which the attacker's sandbox doesn't have.
-    expect(await run("ls -1 /run/podspace")).toMatch(outputLine("ide.sock"));
+    // Every workspace's relay sockets are in Podspace's own folders, which no sandbox has; not even its own are left in its runtime dir.
+    expect(await run("echo sockets-$(ls -A /run/podspace | wc -l)")).toMatch(outputLine("sockets-0"));
     expect(await run(`ls ${path.join(dataDir, "runtime")} 2>&1`)).toMatch(/No such file/);
+  });
+
+  it("can't make Podspace connect elsewhere by putting symlinks where the relay's sockets were", async () => {
+    // Sockets on the host the attacker would have Podspace (root) reach
+    // instead: a host service's (a container engine's, say), or another
+    // workspace's. The sandbox shows the host path of its runtime dir in
+    // its mountinfo, so such paths aren't secret. One answers HTTP, the
+    // other the relay's ports protocol.
+    const hostHttp = http.createServer((_request, response) => response.end("a host socket"));
+    const hostPorts = net.createServer((client) => client.once("data", () => client.end("+HTTP/1.0 200 OK\r\n\r\na host socket")));
+    const hostHttpPath = path.join(dataDir, "host-http.sock");
+    const hostPortsPath = path.join(dataDir, "host-ports.sock");
+    await Promise.all([once(hostHttp.listen(hostHttpPath), "listening"), once(hostPorts.listen(hostPortsPath), "listening")]);
+    try {
+      await run(`ln -sf ${hostHttpPath} /run/podspace/ide.sock; ln -sf ${hostPortsPath} /run/podspace/ports.sock`);
+      expect((await getThroughIde(runtime, attacker, "/")).body).toMatch(/^test ide at \//);
+      // Nothing listens on that port in the attacker's sandbox.
+      await expect(runtime.portTarget(attacker, 18080).then((target) => target.connect())).rejects.toMatchObject({ code: "not-listening" });
+    } finally {
+      hostHttp.close();
+      hostPorts.close();
+    }
   });
 
   it("writes only to its home: the system is read-only", async () => {

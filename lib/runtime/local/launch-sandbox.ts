@@ -1,7 +1,8 @@
+import readline from "node:readline";
 import type { Duplex, Readable } from "node:stream";
 import { EGRESS_INTERFACE, egressCommand } from "./egress";
 import { logTail, startProcessGroup, stopProcessGroup, type ProcessGroup } from "./process-group";
-import { HANDSHAKE_FD, INFO_FD, sandboxArgs, type SandboxLayout } from "./sandbox";
+import { HANDSHAKE_FD, INFO_FD, sandboxArgs, takeRelaySockets, type SandboxLayout } from "./sandbox";
 
 // Starts a workspace's sandbox as its own detached process group (so it
 // outlives a Podspace restart, like any workspace process), learns the
@@ -45,7 +46,9 @@ export interface LaunchedSandbox {
  * Starts the sandbox and resolves once it runs the workspace's command, with
  * its network up if it is to have one. In that order: bwrap reports the
  * sandbox's pid, the sandbox says it is set up, slirp4netns joins its
- * network namespace and brings it up, then the workspace's command runs.
+ * network namespace and brings it up, the relay binds its sockets and
+ * Podspace moves them out of the workspace's reach (takeRelaySockets), then
+ * the workspace's command runs.
  * slirp4netns started at bwrap's report would configure the namespace while
  * bwrap still sets up its loopback, and bwrap fails now and then when it does
  * ("loopback: Failed RTM_NEWADDR"); a command run before the network is up
@@ -72,6 +75,7 @@ export async function launchSandbox(options: {
   group.input!.on("error", () => {});
   const [infoPipe, handshake] = group.pipes as [Duplex, Duplex];
   handshake.on("error", () => {});
+  const sandboxSays = lineReader(handshake);
   const reports = readReports(infoPipe);
   const exited = group.exited.then(async (code) => {
     throw new Error(`The workspace's sandbox exited with code ${code} as it started.\n${await logTail(options.logFile)}`);
@@ -79,11 +83,16 @@ export async function launchSandbox(options: {
   exited.catch(() => {});
   try {
     const sandboxPid = await Promise.race([reports.sandboxPid, exited]);
-    const isSetUp = await setUp(handshake);
+    // Closed without a word: bwrap gave up setting the sandbox up.
+    const isSetUp = (await sandboxSays("the workspace's sandbox was not set up in time")) === "up";
     group.input!.end(isSetUp && options.egress ? `${sandboxPid}\n` : "");
     // Not set up: the shell that waited for the pid goes on to report bwrap's exit.
     if (!isSetUp) await exited;
     const egress = await reports.egressReady;
+    handshake.write("go\n");
+    const relaySays = await sandboxSays("the workspace's relay did not bind its sockets in time").catch((error: Error) => error.message);
+    if (relaySays !== "listening") throw new Error(`${relaySays ?? "The workspace's relay did not bind its sockets."}\n${await logTail(options.logFile)}`);
+    await takeRelaySockets(options.layout);
     // Let go once it's sent: bwrap holds its end for the sandbox's life, Podspace needn't hold one per workspace.
     handshake.end("go\n", () => handshake.destroy());
     return { group, sandboxPid, egress };
@@ -95,22 +104,24 @@ export async function launchSandbox(options: {
 }
 
 /**
- * Whether bwrap set the sandbox up: true when the sandbox says so on the
- * handshake, false when bwrap closed it without a word; rejects if neither
- * happens in time.
+ * The handshake's lines, one per call, in order: the line, or null once the
+ * sandbox closed its end; rejects with `timeoutMessage` if none comes in time.
  */
-function setUp(handshake: Duplex): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the workspace's sandbox was not set up in time")), REPORT_TIMEOUT_MS);
-    const settle = (isSetUp: boolean) => {
+function lineReader(handshake: Duplex): (timeoutMessage: string) => Promise<string | null> {
+  // The iterator buffers lines that come before they are asked for.
+  const lines = readline.createInterface({ input: handshake, crlfDelay: Infinity })[Symbol.asyncIterator]();
+  return async (timeoutMessage) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(timeoutMessage)), REPORT_TIMEOUT_MS);
+    });
+    try {
+      const line = await Promise.race([lines.next(), timeout]);
+      return line.done ? null : line.value;
+    } finally {
       clearTimeout(timer);
-      handshake.off("end", notSetUp);
-      resolve(isSetUp);
-    };
-    const notSetUp = () => settle(false);
-    handshake.once("data", () => settle(true));
-    handshake.once("end", notSetUp);
-  });
+    }
+  };
 }
 
 /**

@@ -80,9 +80,11 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
   const events = new EventEmitter<{ event: [RuntimeEvent] }>();
   const recordsDir = path.join(options.dataDir, "runtime", "local");
   const homeOf = (spec: WorkspaceSpec) => path.join(options.dataDir, "workspaces", spec.id);
-  /** The workspace's runtime dir, its /run/podspace: the IDE's socket. */
+  /** The workspace's runtime dir, its /run/podspace, where the relay binds its sockets. */
   const runDirOf = (spec: WorkspaceSpec) => path.join(recordsDir, `${spec.id}.run`);
-  const ideSocketOf = (spec: WorkspaceSpec) => path.join(runDirOf(spec), IDE_SOCKET);
+  /** Where Podspace keeps the relay's sockets once it has taken them, out of the workspace's reach (takeRelaySockets). */
+  const socketDirOf = (spec: WorkspaceSpec) => path.join(recordsDir, `${spec.id}.sockets`);
+  const ideSocketOf = (spec: WorkspaceSpec) => path.join(socketDirOf(spec), IDE_SOCKET);
   /** What the workspace's processes write: the sandbox, the IDE, the startup script. */
   const logFileOf = (spec: Pick<WorkspaceSpec, "id">) => path.join(recordsDir, `${spec.id}.log`);
   /** The code-server launcher as the sandbox sees it. */
@@ -126,6 +128,9 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
   async function prepareDirs(spec: WorkspaceSpec) {
     const uid = hostUidOf(spec.id);
     await fs.mkdir(runDirOf(spec), { recursive: true, mode: 0o700 });
+    // Podspace's alone, and empty until this start's relay has bound its sockets.
+    await fs.rm(socketDirOf(spec), { recursive: true, force: true });
+    await fs.mkdir(socketDirOf(spec), { mode: 0o700 });
     await fs.mkdir(options.cacheDir, { recursive: true });
     // Made here if Podspace has not served the gateway yet: bwrap can't mount a folder that doesn't exist.
     if (options.aiSocketDir) await fs.mkdir(options.aiSocketDir, { recursive: true, mode: 0o755 });
@@ -255,6 +260,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     return {
       home: homeOf(spec),
       runDir: runDirOf(spec),
+      socketDir: socketDirOf(spec),
       cacheDir: options.cacheDir,
       sharedPaths: options.sharedPaths ?? [],
       aiSocketDir: options.aiSocketDir ?? null,
@@ -329,6 +335,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       await this.stop(spec);
       await fs.rm(homeOf(spec), { recursive: true, force: true });
       await fs.rm(runDirOf(spec), { recursive: true, force: true });
+      await fs.rm(socketDirOf(spec), { recursive: true, force: true });
       await Promise.all(Object.values(etcOf(spec)).map((file) => fs.rm(file, { force: true })));
       await fs.rm(logFileOf(spec), { force: true });
       report(spec, { state: "absent", message: "Deleted" });
@@ -408,7 +415,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
 
     async portTarget(spec, port) {
       if (!(await liveProcess(spec))) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
-      const socketPath = path.join(runDirOf(spec), PORTS_SOCKET);
+      const socketPath = path.join(socketDirOf(spec), PORTS_SOCKET);
       return { describe: `port ${port} of workspace ${spec.name}`, connect: () => connectToPort(socketPath, port, spec.name) };
     },
 

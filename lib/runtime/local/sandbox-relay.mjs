@@ -1,8 +1,10 @@
 // Runs inside a workspace's sandbox, on Podspace's own Node.js: the IDE and
 // the workspace's apps listen on the sandbox's private loopback, which
-// nothing outside can reach, so Podspace reaches them through Unix sockets in
-// the workspace's runtime dir, a directory only Podspace and this workspace
-// can see:
+// nothing outside can reach, so Podspace reaches them through Unix sockets
+// this relay binds in the workspace's runtime dir. It says "listening" on the
+// handshake (the fd in its first argument) once they are bound, and Podspace
+// then moves them to a folder of its own, out of the workspace's reach,
+// before the workspace's code runs (sandbox.ts, takeRelaySockets):
 // - the IDE socket forwards each connection to the IDE's port;
 // - the ports socket forwards each connection to the port it names in its
 //   first line ("3000\n"), answering "+" once connected, or closing when
@@ -16,7 +18,7 @@
 import fs from "node:fs";
 import net from "node:net";
 
-const [ideSocketPath, idePort, portsSocketPath, aiSocketPath, aiPort] = process.argv.slice(2);
+const [handshakeFd, ideSocketPath, idePort, portsSocketPath, aiSocketPath, aiPort] = process.argv.slice(2);
 
 function pipe(client, upstream) {
   client.pipe(upstream).pipe(client);
@@ -31,14 +33,14 @@ function connectLoopback(port, onConnected, onRefused, hosts = ["127.0.0.1", "::
   upstream.once("error", () => (hosts.length > 1 ? connectLoopback(port, onConnected, onRefused, hosts.slice(1)) : onRefused()));
 }
 
+/** Resolves once the server listens on `socketPath`. */
 function listen(socketPath, onConnection) {
   fs.rmSync(socketPath, { force: true });
-  net.createServer(onConnection).listen(socketPath);
+  return new Promise((resolve, reject) => net.createServer(onConnection).once("error", reject).listen(socketPath, resolve));
 }
 
-listen(ideSocketPath, (client) => pipe(client, net.connect(Number(idePort), "127.0.0.1")));
-
-if (portsSocketPath) {
+const listening = [
+  listen(ideSocketPath, (client) => pipe(client, net.connect(Number(idePort), "127.0.0.1"))),
   listen(portsSocketPath, (client) => {
     let line = "";
     const onData = (chunk) => {
@@ -63,8 +65,19 @@ if (portsSocketPath) {
     };
     client.on("data", onData);
     client.once("error", () => client.destroy());
-  });
-}
+  }),
+];
+// Without its sockets the workspace has no IDE: exiting closes the handshake, and the start fails with this in its log.
+Promise.all(listening).then(
+  () => {
+    fs.writeSync(Number(handshakeFd), "listening\n");
+    fs.closeSync(Number(handshakeFd));
+  },
+  (error) => {
+    console.error(`podspace relay: ${error.message}`);
+    process.exit(1);
+  },
+);
 
 if (aiSocketPath) {
   // A port taken by the workspace's own app leaves it without the gateway, not without its IDE.

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readlinkSync, realpathSync } from "node:fs";
+import fs from "node:fs/promises";
 import path from "node:path";
 import { WORKSPACE_HOME } from "../types";
 import { SANDBOX_DNS } from "./egress";
@@ -61,6 +62,8 @@ export interface SandboxLayout {
   /** Host paths: the workspace's home (writable), its runtime dir (writable), the code-server cache (read-only). */
   home: string;
   runDir: string;
+  /** Podspace's own folder on the host, which no sandbox sees: where the relay's sockets are moved to (takeRelaySockets). */
+  socketDir: string;
   cacheDir: string;
   /** Host paths every workspace sees read-only at the same path (PODSPACE_LOCAL_SHARED_PATHS). */
   sharedPaths: readonly string[];
@@ -107,24 +110,27 @@ function etcMountPoint(name: string): string {
 /** The fd bwrap writes its JSON info to (the sandbox's pid): the one after stdio. */
 export const INFO_FD = 3;
 /**
- * The sandbox's handshake with Podspace, a socket: its first process writes
- * "up" there once bwrap has set the sandbox up, then waits for a line back
- * before it runs anything of the workspace's (launch-sandbox.ts brings the
- * sandbox's network up in between).
+ * The sandbox's handshake with Podspace, a socket, one line at a time: its
+ * first process says "up" once bwrap has set the sandbox up and waits for a
+ * line back (launch-sandbox.ts brings the sandbox's network up in between);
+ * then it starts the relay, which says "listening" once its sockets are
+ * bound, and waits for a second line (Podspace has taken the sockets,
+ * takeRelaySockets) before it runs anything of the workspace's.
  */
 export const HANDSHAKE_FD = 4;
 
 /**
  * bwrap's argv for a sandbox running `command`, with the relay started
- * first: it forwards the runtime dir's Unix sockets to `idePort` on the
- * sandbox's own loopback, where the IDE listens, and to any port there
+ * first: it forwards its Unix sockets to `idePort` on the sandbox's own
+ * loopback, where the IDE listens, and to any port there
  * (sandbox-relay.mjs), once the handshake (HANDSHAKE_FD) says to go on.
  */
 export function sandboxArgs(layout: SandboxLayout, command: string[], idePort: number): string[] {
   const ai = layout.aiSocketDir ? ` ${SANDBOX.ai}/${AI_SOCKET} ${SANDBOX_AI_PORT}` : "";
   const relay = [
-    `printf up >&${HANDSHAKE_FD}; read -r go <&${HANDSHAKE_FD}; exec ${HANDSHAKE_FD}>&-`,
-    `${SANDBOX.node} ${SANDBOX.relay} ${SANDBOX.run}/${IDE_SOCKET} ${idePort} ${SANDBOX.run}/${PORTS_SOCKET}${ai} &`,
+    `echo up >&${HANDSHAKE_FD}; read -r go <&${HANDSHAKE_FD}`,
+    `${SANDBOX.node} ${SANDBOX.relay} ${HANDSHAKE_FD} ${SANDBOX.run}/${IDE_SOCKET} ${idePort} ${SANDBOX.run}/${PORTS_SOCKET}${ai} &`,
+    `read -r go <&${HANDSHAKE_FD}; exec ${HANDSHAKE_FD}>&-`,
     `exec "$@"`,
   ].join("\n");
   return [
@@ -239,6 +245,28 @@ function isolation(layout: SandboxLayout): string[] {
 function dropToWorkspaceUser(layout: SandboxLayout): string[] {
   if (layout.hostUid === null) return [];
   return ["setpriv", `--reuid=${layout.hostUid}`, `--regid=${layout.hostUid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"];
+}
+
+/**
+ * Moves the relay's sockets from the runtime dir, which the workspace can
+ * write, to `layout.socketDir`, which it can't see, before any of the
+ * workspace's code runs (the handshake waits for this). Podspace connects to
+ * them there only: a path the workspace could write would let its code swap
+ * a socket for a symlink to another workspace's socket, or to any socket on
+ * the host, and Podspace, which may be root, would connect to that instead.
+ * A bound socket keeps its listener when renamed; what is renamed is checked
+ * to be a socket and not a symlink all the same.
+ */
+export async function takeRelaySockets(layout: Pick<SandboxLayout, "runDir" | "socketDir">): Promise<void> {
+  for (const name of [IDE_SOCKET, PORTS_SOCKET]) {
+    const taken = path.join(layout.socketDir, name);
+    await fs.rename(path.join(layout.runDir, name), taken);
+    const stat = await fs.lstat(taken);
+    if (!stat.isSocket()) {
+      await fs.rm(taken, { force: true });
+      throw new Error(`the sandbox's relay left no socket at ${name}`);
+    }
+  }
 }
 
 /** "/a/b/c" → ["/a", "/a/b"]. */
