@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { z } from "zod";
 import { recordAudit } from "@/lib/audit";
 import { can } from "@/lib/authz";
 import { loadCurrentUser, type CurrentUser } from "@/lib/auth/current-user";
@@ -38,6 +39,7 @@ export interface AuthenticatedToken {
   id: string;
   name: string;
   scopes: readonly ApiScope[];
+  teamId: string | null;
   workspaceIds: readonly string[];
   /** The owner as they are now, narrowed to the token's team and scopes (actorForToken). */
   actor: CurrentUser;
@@ -61,9 +63,38 @@ function toView(row: { scopes: string[] } & Omit<ApiTokenView, "scopes">): ApiTo
   return { ...row, scopes: row.scopes as ApiScope[] };
 }
 
-/** Makes a token for `actor`; the returned `token` is the only time its secret exists outside the caller. */
-export function createApiToken(actor: CurrentUser, input: CreateApiTokenInput): Promise<ApiTokenView & { token: string }> {
-  return issueApiToken(actor, input, actor.id);
+/** What a token that asks for a new one is bound to. */
+export type TokenBounds = Pick<AuthenticatedToken, "scopes" | "teamId" | "workspaceIds">;
+
+/**
+ * Makes a token for `actor`; the returned `token` is the only time its
+ * secret exists outside the caller. Asked for by a token (`issuedBy`), the
+ * new one stays within it.
+ */
+export function createApiToken(actor: CurrentUser, input: CreateApiTokenInput, issuedBy?: TokenBounds): Promise<ApiTokenView & { token: string }> {
+  return issueApiToken(actor, issuedBy ? withinBounds(createApiTokenSchema.parse(input), issuedBy) : input, actor.id);
+}
+
+/**
+ * A token made by a token: none of the scopes it lacks, its team and its
+ * workspaces (or some of them) when it is bound to them; what the request
+ * leaves out is the issuing token's. Otherwise a leaked narrow token (a CI
+ * job's rotation token, say) could make a token that reaches every team
+ * and workspace of its owner.
+ */
+function withinBounds(input: z.output<typeof createApiTokenSchema>, bounds: TokenBounds): CreateApiTokenInput {
+  const missing = input.scopes.filter((scope) => !bounds.scopes.includes(scope));
+  if (missing.length > 0) throw new AppError("forbidden", `This token can't give a token scopes it doesn't have: ${missing.join(", ")}.`, "scopes");
+  const teamId = input.teamId ?? bounds.teamId ?? undefined;
+  if (bounds.teamId !== null && teamId !== bounds.teamId) {
+    throw new AppError("forbidden", "This token is bound to a team, so a token it makes is bound to the same team.", "teamId");
+  }
+  const workspaceIds = input.workspaceIds.length > 0 ? input.workspaceIds : [...bounds.workspaceIds];
+  const outside = bounds.workspaceIds.length > 0 ? workspaceIds.filter((id) => !bounds.workspaceIds.includes(id)) : [];
+  if (outside.length > 0) {
+    throw new AppError("forbidden", `This token is bound to a list of workspaces, so a token it makes is bound to some of them; not to ${outside.join(", ")}.`, "workspaceIds");
+  }
+  return { ...input, teamId, workspaceIds };
 }
 
 /**
@@ -173,7 +204,14 @@ export async function authenticateApiToken(secret: string): Promise<Authenticate
     void db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } }).catch(() => {});
   }
   const scopes = token.scopes as ApiScope[];
-  return { id: token.id, name: token.name, scopes, workspaceIds: token.workspaceIds, actor: actorForToken(owner, { scopes, teamId: token.teamId }) };
+  return {
+    id: token.id,
+    name: token.name,
+    scopes,
+    teamId: token.teamId,
+    workspaceIds: token.workspaceIds,
+    actor: actorForToken(owner, { scopes, teamId: token.teamId }),
+  };
 }
 
 /**
