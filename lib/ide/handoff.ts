@@ -26,10 +26,24 @@ const RESERVED_PREFIX = "/__podspace/";
 /** The handoff form is tiny; anything bigger isn't one. */
 const MAX_FORM_BYTES = 16 * 1024;
 
-/** A path on the same origin; anything else (//host, /\host, a URL, nothing) becomes "/". */
+/**
+ * A path on the same origin, as a browser will read it; anything else
+ * (//host, /\host, a URL, nothing) becomes "/". Judged by parsing it as
+ * browsers do, not by its first characters: they drop tabs and newlines
+ * anywhere in a URL, so "/\t/evil.example" is //evil.example to them. What
+ * goes on is the parsed path, so it is what was judged.
+ */
 export const localPath = z
   .string()
-  .refine((value) => value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\"))
+  .transform((value, context) => {
+    const base = "http://same-origin.invalid";
+    const url = URL.parse(value, base);
+    if (!value.startsWith("/") || url?.origin !== base) {
+      context.addIssue({ code: "custom", message: "Not a path on this origin." });
+      return z.NEVER;
+    }
+    return `${url.pathname}${url.search}${url.hash}`;
+  })
   .catch("/");
 
 /** What the handoff page posts; a missing ticket is an empty one, which opens as invalid. */

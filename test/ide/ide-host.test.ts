@@ -187,7 +187,10 @@ describe("the IDE on its own host", { timeout: 60_000 }, () => {
     expect(refused.status).toBe(403);
     expect(refused.body).toMatch(/did not keep the sign-in cookie/);
     // The next hop stays on this origin.
-    expect((await onIdeHost(`${IDE_CHECK_PATH}?next=${encodeURIComponent("//evil.example/")}`, { headers: { cookie } })).headers.location).toBe("/");
+    // Browsers drop tabs and newlines in URLs: "/\t/evil.example" is //evil.example to them.
+    for (const next of ["//evil.example/", "/\\evil.example/", "/\t/evil.example/", "/\n/evil.example/", "https://evil.example/"]) {
+      expect((await onIdeHost(`${IDE_CHECK_PATH}?next=${encodeURIComponent(next)}`, { headers: { cookie } })).headers.location).toBe("/");
+    }
   });
 
   it("sends a stale or foreign ticket back to Podspace for a fresh one", async () => {
