@@ -32,6 +32,8 @@ export async function insertMembership(
   role: TeamRole,
 ): Promise<MemberView> {
   const user = await findOrCreateUserByEmail(tx, actorId, email);
+  // A service account is its own team's alone (its tokens, its removal are that team's admins'); its email is easy to guess.
+  if (user.isServiceAccount) throw new AppError("invalid", "That is a service account of another team; make this team one of its own on its Settings page.", "email");
   const existing = await tx.membership.findUnique({ where: { teamId_userId: { teamId, userId: user.id } } });
   if (existing) throw new AppError("conflict", `${user.email} is already a member of this team.`, "email");
   const member = toMemberView(

@@ -62,7 +62,8 @@ export async function createServiceAccount(actor: Actor, input: { teamId: string
 async function managedServiceAccount(actor: Actor, serviceAccountId: string) {
   const account = await getDb().user.findUnique({
     where: { id: serviceAccountId },
-    select: { id: true, name: true, isServiceAccount: true, deactivatedAt: true, memberships: { select: { teamId: true } } },
+    // Its team is the one that made it: its first membership (addMember refuses it any other, but one added before that did not).
+    select: { id: true, name: true, isServiceAccount: true, deactivatedAt: true, memberships: { select: { teamId: true }, orderBy: { createdAt: "asc" }, take: 1 } },
   });
   const teamId = account?.memberships[0]?.teamId;
   if (!account?.isServiceAccount || account.deactivatedAt || !teamId) throw new AppError("not_found", "Service account not found.");

@@ -5,6 +5,7 @@ import type { TeamRole } from "@/lib/generated/prisma/enums";
 import { addMember } from "@/lib/teams/add-member";
 import { changeMemberRole } from "@/lib/teams/change-member-role";
 import { removeMember } from "@/lib/teams/remove-member";
+import { createServiceAccount } from "@/lib/teams/service-accounts";
 import { useAppDatabase } from "../helpers/app-database";
 import { actorFor, auditLogFor, createTeamWith, createUser } from "../helpers/identity";
 
@@ -85,6 +86,16 @@ describe("adding members", () => {
       code: "forbidden",
     });
     expect(await getDb().user.findUnique({ where: { email: "boss@add.test" } })).toBeNull();
+  });
+
+  it("refuses another team's service account, which stays that team's alone", async () => {
+    const { team: theirs, users: [theirOwner] } = await teamOfRoles("OWNER");
+    const { team: ours, users: [ourOwner] } = await teamOfRoles("OWNER");
+    const { id } = await createServiceAccount(await actorFor(theirOwner!), { teamId: theirs.id, name: "ci" });
+    const { email } = await getDb().user.findUniqueOrThrow({ where: { id } });
+
+    await expect(addMember(await actorFor(ourOwner!), { teamId: ours.id, email, role: "MEMBER" })).rejects.toMatchObject({ code: "invalid", field: "email" });
+    expect(await membership(ours.id, id)).toBeNull();
   });
 
   it("answers not_found to an owner of another team", async () => {
