@@ -289,7 +289,16 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
  * would be the workspace's content scripting Podspace's pages, so the
  * same-origin mount refuses it; an IDE on its own origin keeps it.
  */
-const servesWorkspaceApps = (idePath: string) => /^\/(abs)?proxy(\/|$)/.test(idePath);
+function servesWorkspaceApps(idePath: string): boolean {
+  // As code-server's router could read it: Express matches paths case-insensitively, and empty segments and escapes may be undone on the way.
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(idePath);
+  } catch {
+    return true;
+  }
+  return /^\/+(abs)?proxy(\/|$)/i.test(decoded);
+}
 const APPS_REFUSED = "Apps in a workspace are not served on Podspace's origin; set PODSPACE_IDE_HOST to serve the IDE on its own.";
 
 const requestUrl = (request: IncomingMessage) => new URL(request.url ?? "/", "http://podspace.invalid");

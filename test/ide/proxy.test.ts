@@ -144,7 +144,8 @@ describe("the IDE reverse proxy", { timeout: 60_000 }, () => {
 
   it("serves none of a workspace's apps on Podspace's origin: code-server's /proxy/ and /absproxy/ answer 404, over HTTP and WebSocket", async () => {
     // What a workspace's process serves there would run as Podspace's origin.
-    for (const rest of ["/proxy/8765/evil.html", "/absproxy/8765/evil.html", "/proxy/8765"]) {
+    // Spelt as code-server's router would still take them: any case, doubled slashes, escapes.
+    for (const rest of ["/proxy/8765/evil.html", "/absproxy/8765/evil.html", "/proxy/8765", "/PROXY/8765/evil.html", "/AbsProxy/8765/", "//proxy/8765/", "/%70roxy/8765/"]) {
       const reply = await request(ide(rest), { headers: { cookie, accept: "text/html" } });
       expect(reply.status).toBe(404);
       expect(reply.body).toMatch(/not served on Podspace's origin/);
