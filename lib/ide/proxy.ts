@@ -159,6 +159,8 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
         console.error(`podspace: IDE of workspace ${workspaceId} (${ideTarget.describe}) unreachable:`, error.message);
         sendPlain(response, 502, "The workspace's IDE is not answering. It may still be starting; try again in a moment.");
       },
+      // admit() lets only a signed-in request through.
+      revalidate: { stillAllowed: () => sessionMayStill(mount.token!, "workspace:connect", workspaceId), intervalMs },
     });
   }
 

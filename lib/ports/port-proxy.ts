@@ -200,6 +200,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
       responseHeaders: (headers) => downstreamResponseHeaders(headers, "", "'self'"),
       channel: "port",
       onUnreachable: (error) => answerUnreachable(request, response, { workspace, port: address.port, error }),
+      revalidate: { stillAllowed: access.stillAllowed, intervalMs },
     });
   }
 

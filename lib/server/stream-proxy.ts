@@ -24,6 +24,12 @@ export interface ForwardOptions {
   channel: ProxyChannel;
   /** Answers when the workspace couldn't be reached, before anything was sent. */
   onUnreachable(error: Error): void;
+  /**
+   * Whether the requester may still have what streams back, asked every
+   * `intervalMs` while it does (an event stream, a long download): the
+   * response is cut as soon as they may not, as a socket is.
+   */
+  revalidate: { stillAllowed(): Promise<boolean>; intervalMs: number };
 }
 
 /** Forwards one HTTP request, streaming both bodies as they come: event streams and long polls must not wait for a buffer to fill. */
@@ -47,6 +53,21 @@ export function forwardHttp(request: IncomingMessage, response: ServerResponse, 
   });
   request.on("data", (chunk: Buffer) => metrics.proxyBytes.inc({ channel, direction: "upstream" }, chunk.length));
   request.pipe(upstream);
+  endWhenRevoked(response, upstream, options.revalidate);
+}
+
+/** Cuts the exchange once `stillAllowed` says no (or fails); most responses end before the first check. */
+function endWhenRevoked(response: ServerResponse, upstream: http.ClientRequest, { stillAllowed, intervalMs }: ForwardOptions["revalidate"]): void {
+  const timer = setInterval(() => {
+    void stillAllowed()
+      .catch(() => false)
+      .then((allowed) => {
+        if (allowed) return;
+        upstream.destroy();
+        response.destroy();
+      });
+  }, intervalMs);
+  response.once("close", () => clearInterval(timer));
 }
 
 /**

@@ -1,3 +1,4 @@
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { loadCurrentUser, type CurrentUser } from "@/lib/auth/current-user";
@@ -277,6 +278,28 @@ describe("the port proxy", { timeout: 60_000 }, () => {
       ["workspace.port-shared", { port: APP_PORT, share: "owner" }],
     ]);
     expect(audited[0]!.before).toEqual({ port: APP_PORT, share: "owner" });
+  });
+
+  it("cuts a response that is still streaming once its user may no longer open the port", async () => {
+    const owner = await actorFor(people.owner);
+    await setPortShare(owner, { workspaceId: workspace.id, port: APP_PORT, share: "team" });
+    try {
+      const cookie = await portCookieFor(await signIn(people.teamAdmin), APP_PORT);
+      await expect.poll(async () => (await onPort(APP_PORT, "/x", { headers: { cookie } })).status, { timeout: 5_000 }).toBe(200);
+      const stream = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        http.get(`${harness.base}/events`, { headers: { host: new URL(originOf(APP_PORT)).host, cookie } }, resolve).on("error", reject);
+      });
+      let received = "";
+      stream.setEncoding("utf8").on("data", (chunk: string) => (received += chunk));
+      const ended = new Promise((resolve) => stream.once("close", resolve));
+      await expect.poll(() => received, { timeout: 5_000 }).toContain("data: tick");
+
+      await setPortShare(owner, { workspaceId: workspace.id, port: APP_PORT, share: "owner" });
+      // Rechecked every 300 ms here (5 s by default).
+      await expect(Promise.race([ended.then(() => "cut"), new Promise((resolve) => setTimeout(() => resolve("still streaming"), 5_000))])).resolves.toBe("cut");
+    } finally {
+      await setPortShare(owner, { workspaceId: workspace.id, port: APP_PORT, share: "owner" });
+    }
   });
 
   it("lets a signed link's holder in until the link expires or is revoked, which works at once", async () => {
