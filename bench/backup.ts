@@ -214,7 +214,7 @@ export async function benchBackup(): Promise<Record<string, Summary>> {
   const { restic } = await import("@/lib/backups/restic");
   const { ensureRepository } = await import("@/lib/backups/backup-workspace");
   const { createLocalRuntime } = await import("@/lib/runtime/local/local-runtime");
-  const { hostUidOf } = await import("@/lib/runtime/local/sandbox");
+  const { workspaceUid } = await import("@/lib/runtime/local/workspace-uids");
   const { DEFAULT_BACKUP_EXCLUDES } = await import("@/lib/templates/spec");
   const { WORKSPACE_HOME } = await import("@/lib/runtime/types");
   const { startS3Server } = await import("../test/helpers/s3-server");
@@ -280,7 +280,7 @@ export async function benchBackup(): Promise<Record<string, Summary>> {
     for (const dir of plan.dirs) fs.mkdirSync(path.join(home, dir), { recursive: true });
     plan.files.forEach((file, i) => writeNoise(path.join(home, file.path), file.size, i));
     // A workspace's files are its own uid's (the runtime hands its home over on the first start).
-    const uid = hostUidOf(source.id);
+    const uid = await workspaceUid(dataDir, source.id);
     if (uid !== null) await execFileAsync("chown", ["-R", `${uid}:${uid}`, home]);
     console.error(`backup: generated ${FILES} files, ${formatBytes(BYTES)} in ${plan.dirs.length} folders in ${((performance.now() - generatedAt) / 1000).toFixed(1)} s`);
     for (const target of targets) await ensureRepository(target.store, target.teamId);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { restic, runRestic } from "@/lib/backups/restic";
 import type { BackupStore } from "@/lib/backups/store";
 import { createLocalRuntime } from "@/lib/runtime/local/local-runtime";
-import { hostUidOf } from "@/lib/runtime/local/sandbox";
+import { workspaceUid } from "@/lib/runtime/local/workspace-uids";
 import { WORKSPACE_HOME, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { contractSpec, TEST_SHARED_PATHS } from "../runtime/contract";
 import { startS3Server, type TestS3Server } from "../helpers/s3-server";
@@ -75,7 +75,7 @@ describe("restic on a local workspace's home", () => {
     expect((await fs.stat(path.join(restored, "src", "empty"))).isDirectory()).toBe(true);
     await expect(fs.access(path.join(restored, "node_modules"))).rejects.toThrow();
     // The restored files are the target workspace's, not the source's.
-    const uid = hostUidOf(target.id);
+    const uid = await workspaceUid(dataDir, target.id);
     if (uid !== null) expect((await fs.lstat(path.join(restored, "src", "main.ts"))).uid).toBe(uid);
   });
 

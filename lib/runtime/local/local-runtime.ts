@@ -33,12 +33,13 @@ import {
   WORKSPACE_PROCESS_VARIABLE,
   writeProcessRecord,
 } from "./process-record";
-import { ETC_FILES, etcFiles, homeToolArgs, hostUidOf, IDE_SOCKET, PORTS_SOCKET, SANDBOX, sandboxUnavailable, shellCommand, type EtcFiles, type SandboxLayout } from "./sandbox";
+import { ETC_FILES, etcFiles, homeToolArgs, IDE_SOCKET, PORTS_SOCKET, SANDBOX, sandboxUnavailable, shellCommand, type EtcFiles, type SandboxLayout } from "./sandbox";
 import { runHomeTool } from "./home-tool";
 import { listeningPorts } from "./listening-ports";
 import { connectToPort } from "./port-connection";
 import { spawnShell } from "./terminal";
 import { runInSandbox } from "./exec";
+import { homesDirOf, recordsDirOf, releaseWorkspaceUid, workspaceUid } from "./workspace-uids";
 import { commandWithin } from "../exec-command";
 
 // The embedded default: a workspace is a sandbox on this host (sandbox.ts)
@@ -78,8 +79,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
   if (offline) logger.warn(`local runtime: ${offline}`);
 
   const events = new EventEmitter<{ event: [RuntimeEvent] }>();
-  const recordsDir = path.join(options.dataDir, "runtime", "local");
-  const homeOf = (spec: WorkspaceSpec) => path.join(options.dataDir, "workspaces", spec.id);
+  const recordsDir = recordsDirOf(options.dataDir);
+  const homeOf = (spec: WorkspaceSpec) => path.join(homesDirOf(options.dataDir), spec.id);
   /** The workspace's runtime dir, its /run/podspace, where the relay binds its sockets. */
   const runDirOf = (spec: WorkspaceSpec) => path.join(recordsDir, `${spec.id}.run`);
   /** Where Podspace keeps the relay's sockets once it has taken them, out of the workspace's reach (takeRelaySockets). */
@@ -126,7 +127,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
 
   /** The home and runtime dir, owned by the workspace's own uid when Podspace is root; nobody else may enter them. */
   async function prepareDirs(spec: WorkspaceSpec) {
-    const uid = hostUidOf(spec.id);
+    const uid = await workspaceUid(options.dataDir, spec.id);
     await fs.mkdir(runDirOf(spec), { recursive: true, mode: 0o700 });
     // Podspace's alone, and empty until this start's relay has bound its sockets.
     await fs.rm(socketDirOf(spec), { recursive: true, force: true });
@@ -203,7 +204,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     const withoutEgress = noEgress();
     await markSpawning(recordsDir, spec.id);
     const { group, sandboxPid, egress } = await launchSandbox({
-      layout: layoutOf(spec),
+      layout: await layoutOf(spec),
       command: startupCommand(spec, ide, { waitFor: installed ? undefined : ide[0] }),
       idePort: spec.ide.port,
       env: { ...environmentOf(spec), [WORKSPACE_PROCESS_VARIABLE]: spec.id },
@@ -256,7 +257,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     }
   }
 
-  function layoutOf(spec: WorkspaceSpec): SandboxLayout {
+  async function layoutOf(spec: WorkspaceSpec): Promise<SandboxLayout> {
     return {
       home: homeOf(spec),
       runDir: runDirOf(spec),
@@ -265,7 +266,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
       sharedPaths: options.sharedPaths ?? [],
       aiSocketDir: options.aiSocketDir ?? null,
       hostname: spec.name,
-      hostUid: hostUidOf(spec.id),
+      hostUid: await workspaceUid(options.dataDir, spec.id),
       etc: etcOf(spec),
     };
   }
@@ -334,6 +335,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     async destroy(spec) {
       await this.stop(spec);
       await fs.rm(homeOf(spec), { recursive: true, force: true });
+      await releaseWorkspaceUid(options.dataDir, spec.id);
       await fs.rm(runDirOf(spec), { recursive: true, force: true });
       await fs.rm(socketDirOf(spec), { recursive: true, force: true });
       await Promise.all(Object.values(etcOf(spec)).map((file) => fs.rm(file, { force: true })));
@@ -361,7 +363,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     async attachTerminal(spec, terminal) {
       const record = await liveProcess(spec);
       if (!record) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
-      const command = shellCommand(layoutOf(spec), record.sandboxPid, ["/bin/bash", "-l"]);
+      const command = shellCommand(await layoutOf(spec), record.sandboxPid, ["/bin/bash", "-l"]);
       const shell = spawnShell({ ...terminal, command, env: environmentOf(spec) });
       // A shell ended by stopping its workspace ends with the stop (the
       // "stopped" status), not as a shell that exited on its own.
@@ -381,7 +383,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     async exec(spec, options) {
       const record = await liveProcess(spec);
       if (!record) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
-      const argv = shellCommand(layoutOf(spec), record.sandboxPid, commandWithin(options, options.command));
+      const argv = shellCommand(await layoutOf(spec), record.sandboxPid, commandWithin(options, options.command));
       return runInSandbox(argv, environmentOf(spec), options);
     },
 
@@ -391,7 +393,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
 
     async runOnHome(spec, run) {
       if (!(await homeExists(spec))) throw new RuntimeError("not-found", `Workspace ${spec.name} has no home directory`);
-      const layout = layoutOf(spec);
+      const layout = await layoutOf(spec);
       for (const host of run.hostPaths) if (host.writable) await fs.mkdir(host.path, { recursive: true, mode: 0o700 });
       const result = await runHomeTool(["bwrap", ...homeToolArgs(layout, run, run.command)], run);
       // A restore writes the snapshot's owners (another workspace's uid, for a restore into a new one).

@@ -46,18 +46,6 @@ export const PORTS_SOCKET = "ports.sock";
 /** Host directories every workspace sees read-only, as on the host; symlinks (merged /usr) are recreated. */
 const SYSTEM_PATHS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"];
 
-/** Workspace uids on the host when Podspace runs as root: above the ranges of people and of subordinate ids. */
-const WORKSPACE_UID_BASE = 2_000_000;
-const WORKSPACE_UID_SPAN = 1_000_000;
-
-/** The host uid the workspace runs as: its own when Podspace is root, Podspace's otherwise (null: don't switch). */
-export function hostUidOf(workspaceId: string): number | null {
-  if (process.getuid?.() !== 0) return null;
-  let hash = 0;
-  for (const char of workspaceId) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) >>> 0;
-  return WORKSPACE_UID_BASE + (hash % WORKSPACE_UID_SPAN);
-}
-
 export interface SandboxLayout {
   /** Host paths: the workspace's home (writable), its runtime dir (writable), the code-server cache (read-only). */
   home: string;
@@ -70,7 +58,7 @@ export interface SandboxLayout {
   /** Host folder of the AI gateway's socket, when the gateway is on. */
   aiSocketDir: string | null;
   hostname: string;
-  /** The workspace's own uid on the host when Podspace is root (hostUidOf). */
+  /** The workspace's own uid on the host when Podspace is root (workspace-uids.ts); null otherwise. */
   hostUid: number | null;
   /** Host files seen in place of the host's /etc/<name> (etcFiles), by name. */
   etc: EtcFiles;
