@@ -12,7 +12,11 @@ export const metadata: Metadata = {
     default: "Podspace",
   },
   description: "Self-hosted cloud development environments.",
-  icons: { icon: { url: "/favicon.svg", type: "image/svg+xml" } },
+  icons: {
+    icon: { url: "/favicon.svg", type: "image/svg+xml" },
+    // Full-bleed: iOS rounds the corners itself.
+    apple: { url: "/apple-touch-icon.png", sizes: "180x180" },
+  },
 };
 
 export default async function RootLayout({ children }: Readonly<{ children: React.ReactNode }>) {

@@ -24,10 +24,17 @@ describe("Podspace on the embedded defaults", () => {
     await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
 
     await expect(page.title()).resolves.toBe("Podspace");
-    // Its icon, served to anyone (a browser asks for it before signing in too).
-    const icon = await page.locator('link[rel="icon"]').getAttribute("href");
-    const served = await fetch(new URL(icon!, podspace.url));
-    expect([served.status, served.headers.get("content-type")]).toEqual([200, "image/svg+xml"]);
+    // Its icons and app manifest, served to anyone (a browser asks for them before signing in too).
+    const linked = async (rel: string) => fetch(new URL((await page.locator(`link[rel="${rel}"]`).getAttribute("href"))!, podspace.url));
+    const served = await Promise.all(["icon", "apple-touch-icon", "manifest"].map(linked));
+    expect(served.map((response) => [response.status, response.headers.get("content-type")])).toEqual([
+      [200, "image/svg+xml"],
+      [200, "image/png"],
+      [200, "application/manifest+json"],
+    ]);
+    const manifest = (await served[2]!.json()) as { name: string; icons: Array<{ src: string }> };
+    expect(manifest.name).toBe("Podspace");
+    for (const { src } of manifest.icons) expect((await fetch(new URL(src, podspace.url))).status, src).toBe(200);
     const nav = page.getByRole("navigation");
     for (const name of ["Workspaces", "Templates", "Teams", "Admin"]) {
       expect(await nav.getByRole("link", { name, exact: true }).isVisible()).toBe(true);
