@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { EnvError, parseEnv, redact } from "./env";
 
@@ -74,5 +78,29 @@ describe("redact", () => {
     expect(redact("postgresql://app:s3cret@db:5432/podspace")).toBe("postgresql://app:***@db:5432/podspace");
     expect(redact("postgresql://db/podspace")).toBe("postgresql://db/podspace");
     expect(redact("plain text")).toBe("plain text");
+  });
+});
+
+describe("the secret outside production", () => {
+  /** What AUTH_SECRET a fresh process loading lib/env ends up with. */
+  const secretOfAFreshProcess = (environment: Record<string, string>) =>
+    execFileSync(process.execPath, ["--import", "tsx", "-e", 'import("@/lib/env").then(({ env }) => process.stdout.write(env.AUTH_SECRET))'], {
+      env: { PATH: process.env.PATH!, NODE_ENV: "development", ...environment },
+      encoding: "utf8",
+    });
+
+  it("is made at the first start and kept in the data dir, so backups keyed with it stay readable after a restart", () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "podspace-secret-"));
+    try {
+      const first = secretOfAFreshProcess({ PODSPACE_DATA_DIR: dataDir });
+      expect(first.length).toBeGreaterThanOrEqual(32);
+      expect(secretOfAFreshProcess({ PODSPACE_DATA_DIR: dataDir })).toBe(first);
+      expect(fs.statSync(path.join(dataDir, "auth-secret")).mode & 0o777).toBe(0o600);
+      // One that is set wins, and the kept one stays for when it isn't.
+      expect(secretOfAFreshProcess({ PODSPACE_DATA_DIR: dataDir, AUTH_SECRET: "s".repeat(32) })).toBe("s".repeat(32));
+      expect(fs.readFileSync(path.join(dataDir, "auth-secret"), "utf8").trim()).toBe(first);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
@@ -353,12 +354,31 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/**
+ * Outside production, a missing AUTH_SECRET is the data dir's own: made at
+ * the first start and kept there (auth-secret, readable by Podspace alone),
+ * since backups' repository keys derive from it (lib/backups/store.ts) and
+ * one made afresh at each start would lock the last start's backups away.
+ * Published in the environment, so server.ts and the Next.js bundle (each of
+ * which loads this module) agree on it.
+ */
+function ensureLocalAuthSecret(): void {
+  if (process.env.NODE_ENV === "production" || process.env.AUTH_SECRET) return;
+  const { PODSPACE_DATA_DIR } = parseEnv({ ...process.env, AUTH_SECRET: "x".repeat(32) });
+  const file = path.join(PODSPACE_DATA_DIR, "auth-secret");
+  fs.mkdirSync(PODSPACE_DATA_DIR, { recursive: true });
+  try {
+    // Exclusive: a process starting alongside keeps the one written first.
+    fs.writeFileSync(file, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  process.env.AUTH_SECRET = fs.readFileSync(file, "utf8").trim();
+}
+
 function loadEnv(): Env {
   try {
-    // Outside production a missing secret is generated once per process and
-    // published, so server.ts and the Next.js bundle (each of which loads
-    // this module) agree on it.
-    if (process.env.NODE_ENV !== "production") process.env.AUTH_SECRET ||= randomBytes(32).toString("base64url");
+    ensureLocalAuthSecret();
     return parseEnv(process.env);
   } catch (error) {
     if (!(error instanceof EnvError)) throw error;
