@@ -285,6 +285,9 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
     switch (workspace.desiredState) {
       case "DELETED":
         await move("DELETING", { message: "Deleting the workspace and its home volume" });
+        // Stopped first: it holds no compute while it waits for its final
+        // backup, and the backup sees a home nothing writes to any more.
+        if (holdsCompute((await runtime.status(spec)).state)) await runtime.stop(spec);
         // Backups: nothing written since the last backup goes with the home. A
         // failed backup throws an infrastructure failure: the workspace stays
         // DELETING, its home kept, and is tried again with backoff.

@@ -21,7 +21,7 @@ import { createReconciler, type Reconciler } from "@/lib/workspaces/reconciler";
 import { runtimeSpecInclude, toRuntimeSpec } from "@/lib/workspaces/runtime-spec";
 import { useAppDatabase } from "../helpers/app-database";
 import { actorFor, auditLogFor, createTeamWith, createUser } from "../helpers/identity";
-import { endLocalWorkspaces } from "../helpers/local-workspaces";
+import { endLocalWorkspaces, workspaceProcesses } from "../helpers/local-workspaces";
 import { freePort } from "../helpers/net";
 import { startS3Server, type TestS3Server } from "../helpers/s3-server";
 import { TEST_TEMPLATE } from "../helpers/test-template";
@@ -179,7 +179,7 @@ describe("workspace backups through the lifecycle", { timeout: 120_000 }, () => 
     expect(totals.backupGiBDays).toBeCloseTo(Number(team.backupBytes) / 2 ** 30, 12);
   });
 
-  it("keeps a workspace whose final backup fails, home and all, DELETING until the store is back", async () => {
+  it("keeps a workspace whose final backup fails, home and all, DELETING and stopped until the store is back", async () => {
     const { id } = await create("unlucky");
     await waitFor(id, "RUNNING");
     await shell(id, "echo keep > keep.txt");
@@ -191,6 +191,10 @@ describe("workspace backups through the lifecycle", { timeout: 120_000 }, () => 
       const failed = await endedBackup(id, "DELETE");
       expect(failed.status).toBe("FAILED");
       expect(await stateOf(id)).toBe("DELETING");
+      // Nothing of it runs while it waits: not its processes, nor their claim on compute.
+      const spec = toRuntimeSpec(await getDb().workspace.findUniqueOrThrow({ where: { id }, include: runtimeSpecInclude }));
+      expect((await runtime.status(spec)).state).toBe("stopped");
+      expect(await workspaceProcesses(id)).toEqual([]);
       expect(await fs.readFile(path.join(home(id), "keep.txt"), "utf8")).toBe("keep\n");
       const events = await getDb().workspaceEvent.findMany({ where: { workspaceId: id, step: "backup", level: "ERROR" } });
       expect(events[0]?.message).toMatch(/^Backup failed: /);
