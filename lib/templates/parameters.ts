@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AppError } from "@/lib/errors";
 import type { ResourceChoice, TemplateParameter, TemplateSpec } from "./spec";
 
 // The values a workspace is created with, validated against its template
@@ -54,6 +55,28 @@ export function parametersSchema(spec: TemplateSpec) {
     // prefault, not default: an absent object is parsed, so each value's default applies.
     values: z.object(values).prefault({}),
   });
+}
+
+const RESOURCE_NAMES = ["cpu", "memoryGiB", "diskGiB"];
+
+/**
+ * Refuses parameters the template doesn't take, naming the first: parsing
+ * drops keys it doesn't know, so a misspelt name (or a template parameter
+ * outside `values`) would otherwise be ignored without a word.
+ */
+export function assertKnownParameters(spec: TemplateSpec, submitted: unknown): void {
+  if (typeof submitted !== "object" || submitted === null) return;
+  const names = spec.parameters.map((parameter) => parameter.name);
+  const takes = `It takes ${RESOURCE_NAMES.join(", ")}${names.length > 0 ? `, and in values: ${names.join(", ")}` : ", and no values"}.`;
+  const unknown = (key: string, path: string, hint = "") => new AppError("invalid", `${spec.name} has no parameter ${key}.${hint} ${takes}`, `parameters.${path}`);
+  for (const key of Object.keys(submitted)) {
+    if (RESOURCE_NAMES.includes(key) || key === "values") continue;
+    throw unknown(key, key, names.includes(key) ? ` Put it in values: {"values": {"${key}": …}}.` : "");
+  }
+  const values = (submitted as { values?: unknown }).values;
+  if (typeof values !== "object" || values === null) return;
+  const stray = Object.keys(values).find((key) => !names.includes(key));
+  if (stray !== undefined) throw unknown(stray, `values.${stray}`);
 }
 
 /** The defaults, for a form's initial values and the catalog's cost preview. */

@@ -4,7 +4,7 @@ import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { QUOTA_TRANSACTION, assertWithinQuota } from "@/lib/quotas/enforce";
-import { changedImmutableParameters, parametersSchema, type WorkspaceParameters } from "@/lib/templates/parameters";
+import { assertKnownParameters, changedImmutableParameters, parametersSchema, type WorkspaceParameters } from "@/lib/templates/parameters";
 import { templateSpec } from "@/lib/templates/spec";
 import { lockWorkspaceToOperate } from "./operate-workspace";
 import { requestReconcile } from "./reconcile-trigger";
@@ -32,6 +32,7 @@ export async function changeWorkspaceSettings(actor: Actor, input: ChangeSetting
     const spec = templateSpec.parse(workspace.templateVersion.spec);
     const before = workspace.parameters as unknown as WorkspaceParameters;
 
+    assertKnownParameters(spec, input.parameters);
     const parsed = parametersSchema(spec).safeParse(input.parameters ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

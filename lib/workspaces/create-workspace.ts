@@ -5,7 +5,7 @@ import { AppError, conflictOnUnique } from "@/lib/errors";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { QUOTA_TRANSACTION, assertWithinQuota } from "@/lib/quotas/enforce";
 import type { CreateWorkspaceInput } from "@/lib/schemas/workspaces";
-import { defaultParameters, parametersSchema, type WorkspaceParameters } from "@/lib/templates/parameters";
+import { assertKnownParameters, defaultParameters, parametersSchema, type WorkspaceParameters } from "@/lib/templates/parameters";
 import { templateSpec } from "@/lib/templates/spec";
 import { teamNotFound } from "@/lib/teams/access";
 import { meterWorkspace } from "@/lib/usage/meter";
@@ -38,8 +38,14 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
   const startRequestedAt = new Date();
   const db = getDb();
   const { idempotencyKey } = options;
-  const earlier = () =>
-    idempotencyKey === undefined ? null : db.workspace.findUnique({ where: { ownerId_idempotencyKey: { ownerId: actor.id, idempotencyKey } }, select: { id: true } });
+  const earlier = async () => {
+    if (idempotencyKey === undefined) return null;
+    const keyed = await db.workspace.findUnique({ where: { ownerId_idempotencyKey: { ownerId: actor.id, idempotencyKey } }, select: { id: true, state: true } });
+    if (keyed?.state !== "DELETED") return keyed;
+    // Its workspace is gone, so the key is free again: a pipeline run again under its id gets a new one.
+    await db.workspace.updateMany({ where: { id: keyed.id, state: "DELETED" }, data: { idempotencyKey: null } });
+    return null;
+  };
   const repeated = await earlier();
   if (repeated) return { id: repeated.id, created: false };
   const template = await db.template.findUnique({
@@ -50,6 +56,7 @@ export async function createWorkspace(actor: Actor, input: CreateWorkspaceInput,
   if (!template || template.archivedAt || !version) throw new AppError("not_found", "That template doesn't exist or was archived.", "templateSlug");
 
   const spec = templateSpec.parse(version.spec);
+  assertKnownParameters(spec, input.parameters);
   const parsed = parametersSchema(spec).safeParse(input.parameters ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

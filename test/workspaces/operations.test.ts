@@ -117,6 +117,16 @@ describe("workspace operations", { timeout: 90_000 }, () => {
     it.each([
       ["an out-of-range parameter", { name: "big", parameters: { memoryGiB: 64 } }, { code: "invalid", field: "parameters.memoryGiB", message: "Memory must be at most 4" }],
       ["a value not among the options", { name: "odd", parameters: { cpu: 3 } }, { code: "invalid", field: "parameters.cpu", message: "CPU must be one of 1, 2" }],
+      [
+        "a parameter the template doesn't take",
+        { name: "typo", parameters: { memoryGB: 2 } },
+        { code: "invalid", field: "parameters.memoryGB", message: "Ops has no parameter memoryGB. It takes cpu, memoryGiB, diskGiB, and no values." },
+      ],
+      [
+        "a template value the template doesn't have",
+        { name: "stray", parameters: { values: { shell: "zsh" } } },
+        { code: "invalid", field: "parameters.values.shell", message: "Ops has no parameter shell. It takes cpu, memoryGiB, diskGiB, and no values." },
+      ],
       ["an unknown template", { name: "nowhere", templateSlug: "no-such-template" }, { code: "not_found", field: "templateSlug" }],
       ["a team the user isn't in", { name: "foreign", teamId: "other" }, { code: "not_found", message: "Team not found." }],
       ["a name the owner already uses", { name: "taken" }, { code: "conflict", field: "name", message: "You already have a workspace named taken." }],
@@ -127,6 +137,21 @@ describe("workspace operations", { timeout: 90_000 }, () => {
       await expect(createWorkspace(owner, attempt)).rejects.toMatchObject(error);
       expect(await count()).toBe(before);
     });
+  });
+
+  it("gives an Idempotency-Key's retry the same workspace, and a new one once that was deleted", async () => {
+    const keyed = (name: string) =>
+      createWorkspace(owner, { name, teamId, templateSlug: "ops", gitRepository: undefined, parameters: {} }, { idempotencyKey: "pipeline-42" });
+    const first = await keyed("keyed");
+    expect(first.created).toBe(true);
+    expect(await keyed("keyed")).toEqual({ id: first.id, created: false });
+
+    await operateWorkspace(owner, { workspaceId: first.id, operation: "delete", confirmName: "keyed" });
+    await waitFor(first.id, "DELETED");
+    const second = await keyed("keyed");
+    expect(second.created).toBe(true);
+    expect(second.id).not.toBe(first.id);
+    expect(await keyed("keyed")).toEqual({ id: second.id, created: false });
   });
 
   it("restarts a running workspace: a new process, the home kept, recorded as events", async () => {

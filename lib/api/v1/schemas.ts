@@ -81,19 +81,25 @@ export const listWorkspacesQuery = z.object({
   cursor: z.string().optional(),
 });
 
+/**
+ * A workspace's resources and template parameters. Loose: a key the template
+ * doesn't take reaches the workspace code, which names it in its error,
+ * instead of vanishing here.
+ */
+const parametersBody = z.looseObject({
+  cpu: z.number().optional(),
+  memoryGiB: z.number().optional(),
+  diskGiB: z.number().optional(),
+  values: z.record(z.string(), parameterValue).optional(),
+});
+
 export const createWorkspaceBody = z
   .object({
     name: workspaceNameSchema,
     template: z.string().trim().min(1, { error: "Name a template (its slug)." }).describe("The template's slug"),
     team: z.string().optional().describe("The team's slug; may be left out by members of one team"),
     gitRepository: gitRepositorySchema,
-    parameters: z
-      .object({
-        cpu: z.number().optional(),
-        memoryGiB: z.number().optional(),
-        diskGiB: z.number().optional(),
-        values: z.record(z.string(), parameterValue).optional(),
-      })
+    parameters: parametersBody
       .optional()
       .describe("Resources and template parameters; the template's defaults fill in what is left out"),
     restoreFrom: z
@@ -107,12 +113,7 @@ export const createWorkspaceBody = z
 
 export const changeSettingsBody = z
   .object({
-    parameters: z.object({
-      cpu: z.number().optional(),
-      memoryGiB: z.number().optional(),
-      diskGiB: z.number().optional(),
-      values: z.record(z.string(), parameterValue).optional(),
-    }),
+    parameters: parametersBody,
   })
   .register(apiSchemas, { id: "ChangeSettings" });
 
