@@ -64,6 +64,12 @@ describe("the REST API", () => {
     const invalid = await api(writer, "POST", "/workspaces", "/workspaces", { name: "Not A Name", template: "api-ide" });
     expect([invalid.status, invalid.json.error.code, invalid.json.error.field]).toEqual([422, "invalid", "name"]);
     expect(invalid.json.error.message).toMatch(/^Use up to 32 lowercase letters/);
+    // A field is named as the body names it.
+    const nowhere = await api(writer, "POST", "/workspaces", "/workspaces", { name: "nowhere", template: "no-such-template" });
+    expect([nowhere.status, nowhere.json.error.field]).toEqual([404, "template"]);
+    // A path the API doesn't have answers in JSON too.
+    const unknown = await fetch(`${stack.podspace.url}/api/v1/no-such-route`, { headers: { Authorization: `Bearer ${reader}` } });
+    expect([unknown.status, unknown.headers.get("content-type"), (await unknown.json()).error.code]).toEqual([404, "application/json", "not_found"]);
   });
 
   it("creates a workspace once per Idempotency-Key, waits until it runs, and audits it via the token", async () => {

@@ -13,6 +13,18 @@ export interface ApiErrorBody {
   error: { code: ApiErrorCode; message: string; field?: string; fields?: Record<string, string[]> };
 }
 
+/**
+ * Rethrows a domain error that names a field by its form name (templateSlug)
+ * under the name the API's body gives it (template), so `field` points into
+ * what the caller sent.
+ */
+export function inBodyTerms(names: Record<string, string>): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof AppError && error.field !== undefined && names[error.field]) throw new AppError(error.code, error.message, names[error.field]);
+    throw error;
+  };
+}
+
 /** A failure of the request itself (no token, a missing scope, too many requests), before any domain code runs. */
 export class ApiError extends Error {
   override name = "ApiError";

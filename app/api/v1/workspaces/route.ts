@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { inBodyTerms } from "@/lib/api/errors";
 import { apiRoute, json, readJson } from "@/lib/api/route";
 import { apiWorkspacePage, createWorkspaceBody, listWorkspacesQuery, toApiWorkspace } from "@/lib/api/v1/schemas";
 import { teamIdFromSlug } from "@/lib/api/v1/teams";
@@ -39,7 +40,7 @@ export const POST = apiRoute("workspaces:write", async ({ request, actor }) => {
       restoreFrom: body.restoreFrom,
     },
     { idempotencyKey: key },
-  );
+  ).catch(inBodyTerms({ templateSlug: "template", teamId: "team" }));
   const status = created ? 201 : 200;
   if (new URL(request.url).searchParams.get("wait") === "ready") return readinessStream(actor, id, request, status);
   return json(toApiWorkspace(await getWorkspaceForActor(actor, id)), status, { Location: `/api/v1/workspaces/${id}` });
