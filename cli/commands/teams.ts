@@ -27,7 +27,8 @@ export const quota: Command = {
         Object.entries(answer.quotas).map(([name, line]) => [name, line.used === null ? "—" : amount(line.used), limit(line.limit), limit(line.ceiling), limit(line.enforced)]),
       );
       const { budget } = answer;
-      if (budget) context.out.line(`Monthly CPU budget: ${amount(budget.usedCoreHours)} of ${amount(budget.budgetCoreHours)} core-hours used (${budget.level}).`);
+      if (!budget) return;
+      context.out.line(`Monthly CPU budget: ${amount(budget.usedCoreHours)} of ${amount(budget.budgetCoreHours)} core-hours used (${budget.level}).`);
       context.out.line(`At the budget: ${answer.stopAtBudget ? "running workspaces are stopped as well" : "running workspaces keep running until their idle stop"}.`);
     });
   },

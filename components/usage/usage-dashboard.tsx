@@ -10,6 +10,7 @@ import { Select } from "@/components/ui/select";
 import { Badge } from "@/components/ui/badge";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { TeamLimits, TeamUsage } from "@/lib/quotas/usage";
+import { formatNumber } from "@/lib/format";
 import { formatAmount } from "@/lib/usage/format";
 import { BREAKDOWNS, PERIODS, dayString, daysOf, lastDay, type Breakdown, type Period } from "@/lib/usage/period";
 import type { UsageReport } from "@/lib/usage/report";
@@ -61,7 +62,8 @@ function QuotaBars({ usage, limits }: { usage: TeamUsage; limits: TeamLimits }) 
           const used = usage[key];
           const limit = limits[key];
           const share = limit ? Math.min(1, used / limit) : 0;
-          const text = limit === null ? `${formatAmount(used)} ${unit} · no limit` : `${formatAmount(used)} of ${formatAmount(limit)} ${unit}`;
+          // Counts, cores and GiB as the quota pages write them ("8", "2.5"), not as usage amounts ("8.00").
+          const text = limit === null ? `${formatNumber(used)} ${unit} · no limit` : `${formatNumber(used)} of ${formatNumber(limit)} ${unit}`;
           return (
             <li key={key} className="flex flex-col gap-1.5">
               <div className="flex justify-between text-sm">

@@ -149,7 +149,11 @@ export class QuotaLedger {
     for (const [limit, wouldUse, what] of checks) {
       if (limit !== null && wouldUse > limit + 1e-9) {
         metrics.quotaRejections.inc({ limit: what });
-        throw new AppError("quota", `Team ${team.slug} would use ${formatNumber(wouldUse)} of ${formatNumber(limit)} ${what}.`);
+        // A member's own limit is theirs, not the team's to use up.
+        const message = what.endsWith(" per member")
+          ? `Team ${team.slug} limits ${what} to ${formatNumber(limit)}; this member would have ${formatNumber(wouldUse)}.`
+          : `Team ${team.slug} would use ${formatNumber(wouldUse)} of ${formatNumber(limit)} ${what}.`;
+        throw new AppError("quota", message);
       }
     }
     // At 100 % of the monthly budget nothing new starts; what runs keeps running (see lib/quotas/budget.ts).

@@ -109,7 +109,7 @@ describe("starts decided in batches", { timeout: 120_000 }, () => {
     expect(messages(results)).toEqual([
       "started",
       "started",
-      ...Array(3).fill("quota: Team member would use 3 of 2 running workspaces per member."),
+      ...Array(3).fill("quota: Team member limits running workspaces per member to 2; this member would have 3."),
     ]);
   });
 

@@ -183,7 +183,7 @@ describe("warm pools", { timeout: 120_000 }, () => {
 
     expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
     for (const result of results.filter((result) => result.status === "rejected")) {
-      expect((result as PromiseRejectedResult).reason).toMatchObject({ code: "quota", message: "Team permember would use 2 of 1 workspaces per member." });
+      expect((result as PromiseRejectedResult).reason).toMatchObject({ code: "quota", message: "Team permember limits workspaces per member to 1; this member would have 2." });
     }
     const mine = await getDb().workspace.findMany({ where: { teamId: team.id, ownerId: owner.id } });
     expect(mine).toHaveLength(1);
@@ -264,7 +264,7 @@ describe("warm pools", { timeout: 120_000 }, () => {
     expect((await getDb().workspace.findUniqueOrThrow({ where: { id } })).claimedAt).not.toBeNull();
     expect(await teamUsage(team.id)).toMatchObject({ workspaces: 2 });
     // The owner's own count grew by one: a second one is over their limit, claimed or not.
-    await expect(create(owner, team.id, "second")).rejects.toMatchObject({ code: "quota", message: "Team quota would use 2 of 1 workspaces per member." });
+    await expect(create(owner, team.id, "second")).rejects.toMatchObject({ code: "quota", message: "Team quota limits workspaces per member to 1; this member would have 2." });
     // The pool can't grow back past the team's limit.
     await loop.runOnce();
     expect(await getDb().workspace.count({ where: { teamId: team.id, state: { not: "DELETED" } } })).toBe(2);

@@ -76,9 +76,11 @@ export default async function QuotasPage({ params }: QuotasPageProps) {
             })}
           </TableBody>
         </Table>
-        <p className="text-xs text-muted-foreground">
-          At the budget: {overview.effective.stopAtBudget ? "running workspaces are stopped as well." : "running workspaces keep running until their idle stop."}
-        </p>
+        {overview.effective.monthlyCpuCoreHours !== null ? (
+          <p className="text-xs text-muted-foreground">
+            At the budget: {overview.effective.stopAtBudget ? "running workspaces are stopped as well." : "running workspaces keep running until their idle stop."}
+          </p>
+        ) : null}
       </section>
 
       {canEdit ? (
