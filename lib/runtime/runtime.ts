@@ -1,6 +1,5 @@
 import os from "node:os";
 import path from "node:path";
-import { aiGateway } from "@/lib/ai/config";
 import { localAiSocketDir } from "@/lib/ai/workspace-env";
 import { ConfigError, env } from "@/lib/env";
 import { createLocalRuntime } from "./local/local-runtime";
@@ -35,7 +34,8 @@ async function createRuntime(): Promise<WorkspaceRuntime> {
       dataDir: env.PODSPACE_DATA_DIR,
       cacheDir: env.PODSPACE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "podspace"),
       sharedPaths: env.PODSPACE_LOCAL_SHARED_PATHS,
-      aiSocketDir: aiGateway().on ? localAiSocketDir() : undefined,
+      // Mounted whether or not the gateway is on now: one turned on later then reaches the workspaces already running.
+      aiSocketDir: localAiSocketDir(),
     });
   }
   // Backups run in pods, which can't reach a folder on Podspace's host.

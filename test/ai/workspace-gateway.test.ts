@@ -47,8 +47,6 @@ describe("the AI gateway from inside a local workspace", { timeout: 120_000 }, (
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-ai-ws-"));
     const aiSocketDir = path.join(dataDir, "ai");
     await fs.mkdir(aiSocketDir, { mode: 0o755 });
-    gateway = createGatewayServer(state);
-    await listenOnSocket(gateway, path.join(aiSocketDir, AI_SOCKET));
 
     const owner = await createUser("ws-ai@example.com");
     const team = await createTeamWith("ws-ai", [[owner, "MEMBER"]]);
@@ -65,6 +63,9 @@ describe("the AI gateway from inside a local workspace", { timeout: 120_000 }, (
     await runtime.provision(spec);
     await runtime.start(spec);
     await waitForIdeReady(events, spec);
+    // The gateway starts listening after the workspace started, as when it is turned on while workspaces run.
+    gateway = createGatewayServer(state);
+    await listenOnSocket(gateway, path.join(aiSocketDir, AI_SOCKET));
     // A sandbox and its IDE start in seconds, or in a minute on a loaded machine.
   }, 180_000);
   afterAll(async () => {

@@ -53,7 +53,11 @@ export interface LocalRuntimeOptions {
   cacheDir: string;
   /** Host paths every workspace sees read-only at the same path. */
   sharedPaths?: readonly string[];
-  /** The AI gateway's socket folder, mounted into every sandbox (sandbox-relay.mjs serves it on the sandbox's loopback); unset when the gateway is off. */
+  /**
+   * The AI gateway's socket folder, mounted into every sandbox
+   * (sandbox-relay.mjs serves it on the sandbox's loopback) whether or not
+   * the gateway listens there yet; unset: sandboxes get no way to it.
+   */
   aiSocketDir?: string;
 }
 
