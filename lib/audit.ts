@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = [
   "workspace.start-requested",
   "workspace.stop-requested",
   "workspace.delete-requested",
+  // A delete whose final backup failed, made to go on without it.
+  "workspace.final-backup-skipped",
   "workspace.retry-requested",
   "workspace.restart-requested",
   "workspace.updated",

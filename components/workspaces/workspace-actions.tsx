@@ -84,15 +84,17 @@ function WorkspaceActions({ workspace, size = "sm", redirectAfterDelete = false,
   );
 }
 
-/** Delete, confirmed by typing the workspace's name. */
+/** Delete, confirmed by typing the workspace's name; or, once its final backup failed, delete without one. */
 function DeleteWorkspaceDialog({
   workspace,
   size,
   redirectAfterDelete,
+  withoutBackup = false,
 }: {
   workspace: { id: string; name: string };
   size: ButtonProps["size"];
   redirectAfterDelete: boolean;
+  withoutBackup?: boolean;
 }) {
   const [open, setOpen] = React.useState(false);
   const [typed, setTyped] = React.useState("");
@@ -108,21 +110,33 @@ function DeleteWorkspaceDialog({
       }}
     >
       <DialogTrigger asChild>
-        <Button type="button" variant="outline" size={size} className="text-destructive hover:text-destructive" aria-label={`Delete ${workspace.name}`}>
+        <Button
+          type="button"
+          variant="outline"
+          size={size}
+          className="text-destructive hover:text-destructive"
+          aria-label={withoutBackup ? `Delete ${workspace.name} without a final backup` : `Delete ${workspace.name}`}
+        >
           <Trash2 aria-hidden="true" />
-          Delete
+          {withoutBackup ? "Delete without a final backup" : "Delete"}
         </Button>
       </DialogTrigger>
       <DialogContent>
         <form action={formAction} className="grid gap-4" noValidate>
           <DialogHeader>
-            <DialogTitle>Delete {workspace.name}?</DialogTitle>
+            <DialogTitle>{withoutBackup ? `Delete ${workspace.name} without a final backup?` : `Delete ${workspace.name}?`}</DialogTitle>
             <DialogDescription>
-              The workspace stops and its home volume is deleted with everything in it. This can&apos;t be undone.
+              {withoutBackup
+                ? "Its home volume is deleted now, and whatever was written in it since its last backup is lost. This can't be undone."
+                : "The workspace stops and its home volume is deleted with everything in it. This can't be undone."}
             </DialogDescription>
           </DialogHeader>
           <HiddenFields
-            fields={{ workspaceId: workspace.id, operation: "delete", ...(redirectAfterDelete ? { redirectTo: "/workspaces" } : {}) }}
+            fields={{
+              workspaceId: workspace.id,
+              operation: withoutBackup ? "delete-without-backup" : "delete",
+              ...(redirectAfterDelete ? { redirectTo: "/workspaces" } : {}),
+            }}
           />
           <FormField
             id={`${id}-confirm`}
@@ -147,7 +161,7 @@ function DeleteWorkspaceDialog({
           </FormField>
           {state.status === "error" && !state.fieldErrors?.confirmName ? <FormMessage state={state} /> : null}
           <DialogFormFooter
-            label="Delete workspace"
+            label={withoutBackup ? "Delete without a backup" : "Delete workspace"}
             pendingLabel="Deleting…"
             pending={pending}
             disabled={typed !== workspace.name}

@@ -11,7 +11,7 @@ import { cn } from "@/lib/utils";
 import { eventRows, type EventRow } from "./event-log";
 import { latestError, progressSteps, splitFailureMessage, type StepStatus } from "./progress";
 import { StateBadge } from "./state-badge";
-import { WorkspaceActions } from "./workspace-actions";
+import { DeleteWorkspaceDialog, WorkspaceActions } from "./workspace-actions";
 import { failureReason, formatDuration, formatTime, formatUptime, isTransitional } from "./workspace-format";
 
 // The workspace page's live parts: one EventSource per page feeds the state
@@ -236,6 +236,28 @@ function LiveFailure({ workspaceId, canOperate }: { workspaceId: string; canOper
   );
 }
 
+/**
+ * A delete that waits for a final backup that failed: why, and for those who
+ * may delete it, the way to go on without it.
+ */
+function LiveFinalBackupFailed({ workspace: { id, name }, canOperate }: { workspace: { id: string; name: string }; canOperate: boolean }) {
+  const { workspace, events, gone } = useLive();
+  if (gone || workspace.state !== "DELETING") return null;
+  const failure = events.findLast((event) => event.step === "backup");
+  if (failure?.level !== "ERROR") return null;
+  return (
+    <div role="alert" className="flex flex-col gap-3 rounded-lg border border-destructive/40 bg-destructive/10 p-4 text-sm sm:flex-row sm:items-start">
+      <AlertCircle aria-hidden="true" className="mt-0.5 size-4 shrink-0 text-destructive" />
+      <div className="flex min-w-0 flex-1 flex-col gap-1">
+        <p className="font-semibold text-destructive">Its final backup failed</p>
+        <p className="text-foreground">{splitFailureMessage(failure.message).summary}</p>
+        <p className="text-xs text-muted-foreground">The workspace and its home are kept, and the backup is tried again, until one succeeds.</p>
+      </div>
+      {canOperate ? <DeleteWorkspaceDialog workspace={{ id, name }} size="default" redirectAfterDelete withoutBackup /> : null}
+    </div>
+  );
+}
+
 const STEP_ICONS: Record<StepStatus, React.ReactNode> = {
   done: <Check aria-hidden="true" className="size-4 text-success" />,
   active: <Loader2 aria-hidden="true" className="size-4 animate-spin text-sky-600 motion-reduce:animate-none dark:text-sky-400" />,
@@ -383,6 +405,7 @@ export {
   LiveActions,
   LiveEventLog,
   LiveFailure,
+  LiveFinalBackupFailed,
   LiveGone,
   LiveIndicator,
   LiveProgress,

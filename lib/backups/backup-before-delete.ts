@@ -6,7 +6,8 @@ import { backupStore } from "./store";
 // The last backup of a workspace, taken before its home is destroyed, so that
 // deleting a workspace (by hand, or a dormant one by policy) loses nothing
 // its owner wrote since its last backup. Until it succeeds the home stays:
-// the reconciler keeps the workspace DELETING and tries again.
+// the reconciler keeps the workspace DELETING and tries again, unless someone
+// who may delete it chooses to go on without it (delete-without-backup).
 
 interface DeletedWorkspace {
   id: string;
@@ -15,6 +16,8 @@ interface DeletedWorkspace {
   startedAt: Date | null;
   stoppedAt: Date | null;
   restoredAt: Date | null;
+  /** Someone who may delete it chose to go on without the final backup, which had failed. */
+  finalBackupSkippedAt: Date | null;
 }
 
 /** Thrown when the home must wait: an infrastructure failure to the reconciler, retried with backoff. */
@@ -29,7 +32,7 @@ const notYet = (why: string) => new RuntimeError("unavailable", `Not deleted yet
 export async function backUpBeforeDelete(workspace: DeletedWorkspace, spec: WorkspaceSpec, deps: BackupDeps): Promise<void> {
   const { db, runtime } = deps;
   // An unclaimed warm-pool member is nobody's work; a workspace that never ran or was restored into has nothing to keep.
-  if (!backupStore() || workspace.warmPoolId || (!workspace.startedAt && !workspace.restoredAt)) return;
+  if (!backupStore() || workspace.warmPoolId || (!workspace.startedAt && !workspace.restoredAt) || workspace.finalBackupSkippedAt) return;
   if ((await runtime.status(spec)).state === "absent") return;
 
   const open = await db.backup.findFirst({ where: { workspaceId: workspace.id, status: { in: ["PENDING", "RUNNING"] } }, orderBy: { createdAt: "asc" } });

@@ -32,8 +32,8 @@ export type CreateWorkspaceInput = z.output<typeof createWorkspaceSchema>;
 
 export const workspaceOperationSchema = z.object({
   workspaceId: idSchema,
-  operation: z.enum(["start", "stop", "restart", "update", "delete", "retry"]),
-  /** Delete is confirmed by typing the workspace's name. */
+  operation: z.enum(["start", "stop", "restart", "update", "delete", "delete-without-backup", "retry"]),
+  /** Delete (and delete without the final backup that failed) is confirmed by typing the workspace's name. */
   confirmName: z.string().optional(),
 });
 export type WorkspaceOperationInput = z.output<typeof workspaceOperationSchema>;

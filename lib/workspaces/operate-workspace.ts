@@ -22,6 +22,7 @@ import { startWorkspace, type StartOperation } from "./start-batch";
 const AUDIT: Record<Exclude<WorkspaceOperationInput["operation"], StartOperation>, AuditAction> = {
   stop: "workspace.stop-requested",
   delete: "workspace.delete-requested",
+  "delete-without-backup": "workspace.final-backup-skipped",
   restart: "workspace.restart-requested",
   update: "workspace.updated",
 };
@@ -53,10 +54,10 @@ export async function operateWorkspace(actor: Actor, input: WorkspaceOperationIn
 
     let desiredState: DesiredState = workspace.desiredState;
     const state: WorkspaceState = workspace.state;
-    const changes: { restartRequestedAt?: Date; startRequestedAt?: Date } = {};
+    const changes: { restartRequestedAt?: Date; startRequestedAt?: Date; finalBackupSkippedAt?: Date } = {};
     const before: Record<string, Prisma.InputJsonValue> = { desiredState: workspace.desiredState, state: workspace.state };
     const after: Record<string, Prisma.InputJsonValue> = {};
-    if (workspace.desiredState === "DELETED" && operation !== "delete") throw beingDeleted();
+    if (workspace.desiredState === "DELETED" && operation !== "delete" && operation !== "delete-without-backup") throw beingDeleted();
     switch (operation) {
       case "stop":
         desiredState = "STOPPED";
@@ -87,6 +88,16 @@ export async function operateWorkspace(actor: Actor, input: WorkspaceOperationIn
         if (input.confirmName !== workspace.name) throw new AppError("invalid", `Type ${workspace.name} to confirm.`, "confirmName");
         desiredState = "DELETED";
         break;
+      case "delete-without-backup": {
+        // Only once its final backup has failed: until then a delete takes one, and nothing is lost.
+        const failedFinalBackups = await tx.backup.count({ where: { workspaceId: workspace.id, reason: "DELETE", status: "FAILED" } });
+        if (workspace.desiredState !== "DELETED" || failedFinalBackups === 0) {
+          throw new AppError("conflict", "Only a workspace being deleted whose final backup failed can be deleted without one.");
+        }
+        if (input.confirmName !== workspace.name) throw new AppError("invalid", `Type ${workspace.name} to confirm.`, "confirmName");
+        changes.finalBackupSkippedAt = requestedAt;
+        break;
+      }
     }
     await tx.workspace.update({ where: { id: workspace.id }, data: { ...changes, desiredState } });
     await recordAudit(

@@ -207,6 +207,32 @@ describe("workspace backups through the lifecycle", { timeout: 120_000 }, () => 
     expect(await snapshotIds()).toContain(taken.snapshotId);
   });
 
+  it("deletes one whose final backup failed without it, when someone who may delete it confirms, audited", async () => {
+    const { id } = await create("abandoned");
+    await waitFor(id, "RUNNING");
+    const skip = (actor: typeof owner, confirmName = "abandoned") => operateWorkspace(actor, { workspaceId: id, operation: "delete-without-backup", confirmName });
+    // Not while a delete would still take its backup.
+    await expect(skip(owner)).rejects.toMatchObject({ code: "conflict" });
+
+    const endpoint = env.PODSPACE_BACKUP_S3_ENDPOINT;
+    env.PODSPACE_BACKUP_S3_ENDPOINT = `https://127.0.0.1:${await freePort()}`;
+    try {
+      await remove(id, "abandoned");
+      expect((await endedBackup(id, "DELETE")).status).toBe("FAILED");
+      await expect(skip(outsider)).rejects.toMatchObject({ code: "not_found" });
+      await expect(skip(owner, "wrong")).rejects.toMatchObject({ code: "invalid", field: "confirmName" });
+      await skip(owner);
+      // With the store still away: deleted all the same, its home with it.
+      await waitFor(id, "DELETED");
+      await expect(fs.access(home(id))).rejects.toThrow();
+    } finally {
+      env.PODSPACE_BACKUP_S3_ENDPOINT = endpoint;
+    }
+    expect(await getDb().backup.count({ where: { workspaceId: id, reason: "DELETE", status: "SUCCEEDED" } })).toBe(0);
+    const audited = await getDb().auditLog.findMany({ where: { targetId: id }, orderBy: { createdAt: "asc" }, select: { action: true, actorId: true } });
+    expect(audited.map((entry) => entry.action)).toEqual(["workspace.created", "workspace.delete-requested", "workspace.final-backup-skipped"]);
+  });
+
   it("refuses a backup of a deleted workspace, and of one the actor may not operate", async () => {
     await expect(requestBackup(owner, deletedId)).rejects.toMatchObject({ code: "invalid" });
     const { id } = await create("private");

@@ -9,7 +9,7 @@ import { AppError } from "@/lib/errors";
 import { formAction } from "@/lib/forms/form-action";
 import { parametersFromForm } from "@/lib/forms/workspace-parameters";
 import { requestBackupSchema } from "@/lib/schemas/backups";
-import { bulkStopSchema, endAccessSchema, workspaceOperationSchema } from "@/lib/schemas/workspaces";
+import { bulkStopSchema, endAccessSchema, workspaceOperationSchema, type WorkspaceOperationInput } from "@/lib/schemas/workspaces";
 import { idSchema } from "@/lib/schemas/fields";
 import { adminAccessForm, getAdminAccess } from "@/lib/workspaces/admin-access";
 import { bulkStopWorkspaces } from "@/lib/workspaces/bulk-stop";
@@ -31,7 +31,8 @@ const MESSAGES = {
   restart: "Restarting the workspace.",
   update: "Updated to the template's latest version.",
   delete: "Deleting the workspace and its home.",
-} as const;
+  "delete-without-backup": "Deleting the workspace and its home, without a final backup.",
+} as const satisfies Record<WorkspaceOperationInput["operation"], string>;
 
 /** Start, stop, retry or delete (confirmed by typing the name): records the wish; the reconciler acts on it. */
 export const operateWorkspaceAction = formAction({
@@ -43,7 +44,7 @@ export const operateWorkspaceAction = formAction({
     await operateWorkspace(user, input);
     revalidatePath("/");
     revalidatePath("/workspaces");
-    if (input.operation !== "delete") revalidatePath(`/workspaces/${input.workspaceId}`);
+    if (input.operation !== "delete" && input.operation !== "delete-without-backup") revalidatePath(`/workspaces/${input.workspaceId}`);
     if (input.redirectTo) redirect(input.redirectTo);
     return MESSAGES[input.operation];
   },

@@ -7,6 +7,7 @@ import {
   LiveActions,
   LiveEventLog,
   LiveFailure,
+  LiveFinalBackupFailed,
   LiveGone,
   LiveIndicator,
   LiveProgress,
@@ -129,6 +130,7 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
             <ResumeOnOpen workspaceId={workspace.id} stopped={workspace.state === "STOPPED" && workspace.desiredState === "STOPPED"} />
           ) : null}
           <LiveFailure workspaceId={workspace.id} canOperate={workspace.canOperate} />
+          <LiveFinalBackupFailed workspace={{ id: workspace.id, name: workspace.name }} canOperate={workspace.canOperate} />
           <LiveGone />
         </header>
 
