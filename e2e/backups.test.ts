@@ -1,4 +1,5 @@
 import fs from "node:fs/promises";
+import path from "node:path";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { documentedApi, type ApiCall } from "./api-client";
@@ -232,5 +233,33 @@ describe("workspace backups", () => {
     await query(stack.database.url, `UPDATE "Team" SET "backupCheckError" = 'pack 1234abcd is damaged', "backupCheckedAt" = now() WHERE slug = 'demo'`);
     await page.reload();
     expect(await health.textContent()).toMatch(/^Backups\s*Failing\s*Workspaces' homes .*Team demo's repository failed its check of .* UTC: pack 1234abcd is damaged$/);
+  });
+
+  it("says why a delete waits for a final backup that keeps failing, and lets its owner delete without one", async () => {
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    const id = await createRunning({ name: "scratch", template: TEMPLATE.slug });
+    const [{ teamId }] = (await query<{ teamId: string }>(stack.database.url, `SELECT "teamId" FROM "Workspace" WHERE id = $1`, [id])) as [{ teamId: string }];
+    // The team's repository loses its keys: every backup into it fails, as into a store that is gone.
+    const keys = path.join(stack.podspace.dataDir, "backups", "teams", teamId, "keys");
+    await fs.rename(keys, `${keys}.away`);
+    try {
+      expect((await api(token, "DELETE", `/workspaces/${id}`, "/workspaces/{id}")).status).toBe(202);
+      await page.goto(`${stack.podspace.url}/workspaces/${id}`);
+      const alert = page.getByRole("alert").filter({ hasText: "Its final backup failed" });
+      await alert.waitFor({ timeout: 120_000 });
+      expect(await alert.textContent()).toMatch(/Backup failed: .*The workspace and its home are kept, and the backup is tried again, until one succeeds\./);
+      await screenshot(page, "backups-7-final-backup-failed");
+
+      await alert.getByRole("button", { name: "Delete scratch without a final backup" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.getByText(/whatever was written in it since its last backup is lost/).waitFor();
+      await dialog.getByLabel(/Type scratch to confirm/).fill("scratch");
+      await dialog.getByRole("button", { name: "Delete without a backup" }).click();
+      await page.waitForURL(`${stack.podspace.url}/workspaces`);
+      const deleted = async () => (await query<{ deleted: boolean }>(stack.database.url, `SELECT "deletedAt" IS NOT NULL AS deleted FROM "Workspace" WHERE id = $1`, [id]))[0]!.deleted;
+      await expect.poll(deleted, { timeout: 60_000 }).toBe(true);
+    } finally {
+      await fs.rename(`${keys}.away`, keys);
+    }
   });
 });

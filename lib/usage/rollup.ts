@@ -153,7 +153,10 @@ export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_B
     -- One row per workspace and day: a batch may hold intervals of one
     -- workspace naming different owners (a claimed warm-pool member), teams or
     -- templates, and one INSERT may not upsert a row twice; a new row takes
-    -- the least of them, an existing one keeps its own. No row of zeros: a STORAGE interval of
+    -- the least of them, an existing one keeps its own (so when a backlog's
+    -- shares each hold some of such a workspace's day, the first to commit
+    -- names it; either way its team's and template's days add up to it).
+    -- No row of zeros: a STORAGE interval of
     -- 0 GiB (and no CPU or memory) adds nothing, and the raw intervals it
     -- stands for have no usage that day. Every sum is non-negative, so this
     -- keeps each row that adds anything; COMPUTE time (even at 0 CPU and
