@@ -11,7 +11,7 @@ import { ssh } from "./commands/ssh";
 import { quota, usage } from "./commands/teams";
 import { templates } from "./commands/templates";
 import { tokensCreate, tokensList, tokensRevoke } from "./commands/tokens";
-import { create, events, list, operations } from "./commands/workspaces";
+import { create, events, list, operations, remove } from "./commands/workspaces";
 import { credentials } from "./config";
 import { CliError, EXIT, usageError, type ExitCode } from "./exit-codes";
 import { output } from "./output";
@@ -20,7 +20,7 @@ import { output } from "./output";
 // options, runs it, and turns what went wrong into a message on stderr and
 // an exit code that says what kind of failure it was.
 
-const COMMANDS: Command[] = [login, logout, templates, list, create, ...operations, events, exec, cp, ssh, portForward, quota, usage, tokensList, tokensCreate, tokensRevoke];
+const COMMANDS: Command[] = [login, logout, templates, list, create, ...operations, remove, events, exec, cp, ssh, portForward, quota, usage, tokensList, tokensCreate, tokensRevoke];
 
 const COMMON_OPTIONS = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
 

@@ -100,6 +100,11 @@ describe("the REST API", () => {
 
     const listed = await api(token, "GET", "/workspaces", "/workspaces");
     expect(listed.json.workspaces.map((workspace: { id: string }) => workspace.id)).toEqual([id]);
+    // The state filter in any case, as the workspace's own state reads.
+    const ids = async (state: string) => (await api(token, "GET", `/workspaces?state=${state}`, "/workspaces")).json.workspaces.map((workspace: { id: string }) => workspace.id);
+    expect([await ids("RUNNING"), await ids("running"), await ids("Stopped")]).toEqual([[id], [id], []]);
+    const asleep = await api(token, "GET", "/workspaces?state=asleep", "/workspaces");
+    expect([asleep.status, asleep.json.error.code]).toEqual([422, "invalid"]);
     expect((await api(token, "GET", `/workspaces/${id}`, "/workspaces/{id}")).json.id).toBe(id);
 
     const stopped = await api(token, "POST", `/workspaces/${id}/stop`, "/workspaces/{id}/stop");

@@ -238,11 +238,17 @@ describe("workspace backups", () => {
   it("says why a delete waits for a final backup that keeps failing, and lets its owner delete without one", async () => {
     await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
     const id = await createRunning({ name: "scratch", template: TEMPLATE.slug });
+    const viaApi = await createRunning({ name: "scratch-api", template: TEMPLATE.slug });
     const [{ teamId }] = (await query<{ teamId: string }>(stack.database.url, `SELECT "teamId" FROM "Workspace" WHERE id = $1`, [id])) as [{ teamId: string }];
+    const skip = (workspace: string) => api(token, "DELETE", `/workspaces/${workspace}?finalBackup=skip`, "/workspaces/{id}");
+    // Not before a final backup has failed.
+    const early = await skip(viaApi);
+    expect([early.status, early.json.error.message]).toEqual([409, "Only a workspace being deleted whose final backup failed can be deleted without one."]);
     // The team's repository loses its keys: every backup into it fails, as into a store that is gone.
     const keys = path.join(stack.podspace.dataDir, "backups", "teams", teamId, "keys");
     await fs.rename(keys, `${keys}.away`);
     try {
+      expect((await api(token, "DELETE", `/workspaces/${viaApi}`, "/workspaces/{id}")).status).toBe(202);
       expect((await api(token, "DELETE", `/workspaces/${id}`, "/workspaces/{id}")).status).toBe(202);
       await page.goto(`${stack.podspace.url}/workspaces/${id}`);
       const alert = page.getByRole("alert").filter({ hasText: "Its final backup failed" });
@@ -256,8 +262,18 @@ describe("workspace backups", () => {
       await dialog.getByLabel(/Type scratch to confirm/).fill("scratch");
       await dialog.getByRole("button", { name: "Delete without a backup" }).click();
       await page.waitForURL(`${stack.podspace.url}/workspaces`);
-      const deleted = async () => (await query<{ deleted: boolean }>(stack.database.url, `SELECT "deletedAt" IS NOT NULL AS deleted FROM "Workspace" WHERE id = $1`, [id]))[0]!.deleted;
-      await expect.poll(deleted, { timeout: 60_000 }).toBe(true);
+      const deleted = async (workspace: string) =>
+        (await query<{ deleted: boolean }>(stack.database.url, `SELECT "deletedAt" IS NOT NULL AS deleted FROM "Workspace" WHERE id = $1`, [workspace]))[0]!.deleted;
+      await expect.poll(() => deleted(id), { timeout: 60_000 }).toBe(true);
+
+      // The same through the API, audited as the page's is.
+      const finalBackupFailed = async () =>
+        (await query(stack.database.url, `SELECT 1 FROM "Backup" WHERE "workspaceId" = $1 AND reason = 'DELETE' AND status = 'FAILED'`, [viaApi])).length > 0;
+      await expect.poll(finalBackupFailed, { timeout: 120_000 }).toBe(true);
+      const skipped = await skip(viaApi);
+      expect([skipped.status, skipped.json.desiredState]).toEqual([202, "DELETED"]);
+      expect(await query(stack.database.url, `SELECT via FROM "AuditLog" WHERE action = 'workspace.final-backup-skipped' AND "targetId" = $1`, [viaApi])).toEqual([{ via: "token backups" }]);
+      await expect.poll(() => deleted(viaApi), { timeout: 60_000 }).toBe(true);
     } finally {
       await fs.rename(`${keys}.away`, keys);
     }

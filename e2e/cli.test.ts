@@ -103,6 +103,9 @@ describe("the podspace CLI and SDK", () => {
 
     const stopped = await podspace(["stop", "from-cli", "--json"]);
     expect([stopped.code, JSON.parse(stopped.stdout).desiredState]).toEqual([0, "STOPPED"]);
+    // Going on without a final backup is for a delete whose final backup failed, not a first resort.
+    const rushed = await podspace(["delete", "from-cli", "--without-backup"]);
+    expect([rushed.code, rushed.stderr.trim()]).toEqual([1, "podspace: Only a workspace being deleted whose final backup failed can be deleted without one."]);
     const deleted = await podspace(["delete", "from-cli", "--json"]);
     expect([deleted.code, JSON.parse(deleted.stdout).id]).toEqual([0, workspace!.id]);
 

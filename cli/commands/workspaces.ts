@@ -1,5 +1,5 @@
 import type { ReadinessProgress, Workspace, WorkspaceUpdate } from "../../lib/sdk/types";
-import { argument, number, pairs, text, type Command } from "../command";
+import { argument, number, pairs, text, type Command, type CommandContext } from "../command";
 import { usageError } from "../exit-codes";
 import { interruption } from "../interruption";
 import { printTable, type Output } from "../output";
@@ -76,13 +76,12 @@ export const create: Command = {
   },
 };
 
-type Operation = "start" | "stop" | "restart" | "delete";
+type Operation = "start" | "stop" | "restart";
 
 const OPERATIONS: Record<Operation, string> = {
   start: "Start a workspace",
   stop: "Stop a workspace (its home is kept)",
   restart: "Restart a workspace",
-  delete: "Delete a workspace and its home volume",
 };
 
 function operation(name: Operation): Command {
@@ -93,13 +92,29 @@ function operation(name: Operation): Command {
     async run(context) {
       const sdk = await context.client();
       const id = await workspaceId(sdk, argument(context, "workspace"));
-      const workspace = await sdk.workspaces[name](id);
-      context.out.result(workspace, () => context.out.line(`Workspace ${workspace.name}: ${name} requested (now ${workspace.state}, going to ${workspace.desiredState}).`));
+      requested(context, await sdk.workspaces[name](id), name);
     },
   };
 }
 
+function requested({ out }: CommandContext, workspace: Workspace, what: string): void {
+  out.result(workspace, () => out.line(`Workspace ${workspace.name}: ${what} requested (now ${workspace.state}, going to ${workspace.desiredState}).`));
+}
+
 export const operations = (Object.keys(OPERATIONS) as Operation[]).map(operation);
+
+export const remove: Command = {
+  name: "delete",
+  usage: "delete <name-or-id> [--without-backup]",
+  summary:
+    "Delete a workspace and its home volume, after a final backup when backups are on; --without-backup: for one whose final backup failed, go on without it (its home is gone for good)",
+  options: { "without-backup": { type: "boolean" } },
+  async run(context) {
+    const sdk = await context.client();
+    const id = await workspaceId(sdk, argument(context, "workspace"));
+    requested(context, await sdk.workspaces.delete(id, { skipFinalBackup: context.values["without-backup"] === true }), "delete");
+  },
+};
 
 function describe(update: WorkspaceUpdate): string {
   switch (update.type) {

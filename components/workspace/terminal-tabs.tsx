@@ -12,7 +12,8 @@ import { activateTab, addTab, readTabs, removeTab, renewSession, subscribeTabs, 
 
 export interface TerminalTabsProps {
   workspaceId: string;
-  running: boolean;
+  /** Why no terminal can connect (the workspace isn't running); null when they can. */
+  unavailable: string | null;
   /** Extra controls for the tab bar's right end (e.g. the panel's collapse button). */
   actions?: React.ReactNode;
   /** False while the panel is collapsed: only the tab bar shows (the terminals stay connected). */
@@ -22,7 +23,7 @@ export interface TerminalTabsProps {
 
 const NONE: TerminalTabsState = { tabs: [], activeId: null };
 
-export function TerminalTabs({ workspaceId, running, actions, visible = true, className }: TerminalTabsProps) {
+export function TerminalTabs({ workspaceId, unavailable, actions, visible = true, className }: TerminalTabsProps) {
   const state = React.useSyncExternalStore(
     subscribeTabs,
     () => readTabs(workspaceId),
@@ -117,7 +118,7 @@ export function TerminalTabs({ workspaceId, running, actions, visible = true, cl
           className="size-7"
           aria-label="New terminal"
           title="New terminal"
-          disabled={!running}
+          disabled={unavailable !== null}
           onClick={() => focusTab(addTab(workspaceId).id)}
         >
           <Plus aria-hidden="true" />
@@ -126,9 +127,9 @@ export function TerminalTabs({ workspaceId, running, actions, visible = true, cl
       </div>
       {/* Hidden, not unmounted, while the panel is collapsed: the terminals stay connected. */}
       <div className={cn("relative min-h-0 flex-1 bg-[#0f1117]", !visible && "hidden")}>
-        {!running ? (
+        {unavailable !== null ? (
           <p className="p-4 text-sm text-neutral-300" role="status">
-            Workspace is not running. Start it to open a terminal.
+            {unavailable}
           </p>
         ) : state.tabs.length === 0 ? (
           <div className="flex h-full items-center justify-center">

@@ -14,8 +14,8 @@ import { TerminalTabs } from "./terminal-tabs";
 
 export interface WorkspaceToolsProps {
   workspaceId: string;
-  /** The workspace is running: its terminal can connect. */
-  running: boolean;
+  /** Why the terminal can't connect; null once the workspace runs. */
+  terminalUnavailable: string | null;
   ide: IdeStatus;
   /** Passed on to IdeFrame; unset opens the workspace's home. */
   ideFolder?: string;
@@ -70,7 +70,7 @@ function subscribeLayout(listener: () => void) {
   return () => layoutListeners.delete(listener);
 }
 
-export function WorkspaceTools({ workspaceId, running, ide, ideFolder, className }: WorkspaceToolsProps) {
+export function WorkspaceTools({ workspaceId, terminalUnavailable, ide, ideFolder, className }: WorkspaceToolsProps) {
   const layout = React.useSyncExternalStore(subscribeLayout, readLayout, () => DEFAULT_LAYOUT);
   const containerRef = React.useRef<HTMLDivElement>(null);
   const [dragging, setDragging] = React.useState(false);
@@ -165,7 +165,7 @@ export function WorkspaceTools({ workspaceId, running, ide, ideFolder, className
       >
         <TerminalTabs
           workspaceId={workspaceId}
-          running={running}
+          unavailable={terminalUnavailable}
           visible={!layout.collapsed}
           actions={collapseButton}
           className={layout.collapsed ? undefined : "h-full"}

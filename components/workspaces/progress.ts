@@ -50,6 +50,16 @@ export function latestAttempt(events: readonly WorkspaceEventView[]): WorkspaceE
   return events.slice(start + 1);
 }
 
+/** Why the terminal can't connect (null: it can), in the words of what the workspace is doing. */
+export function terminalUnavailable({ state, desiredState }: Pick<WorkspaceStateView, "state" | "desiredState">): string | null {
+  if (state === "RUNNING" && desiredState !== "DELETED") return null;
+  if (desiredState === "DELETED") return "Workspace is being deleted.";
+  if (state === "FAILED") return "Workspace failed. Retry it to open a terminal.";
+  if (desiredState === "RUNNING") return "Workspace is starting. The terminal opens when it runs.";
+  if (state === "STOPPING") return "Workspace is stopping.";
+  return "Workspace is not running. Start it to open a terminal.";
+}
+
 /**
  * The IDE panel's view: ready once the IDE reported so since the workspace
  * last started (a ready from an earlier run doesn't count); until then,

@@ -151,7 +151,7 @@ export async function runBackup(backupId: string, deps: BackupDeps, signal?: Abo
         warning: run.exitCode === INCOMPLETE_SNAPSHOT ? `some files could not be read: ${run.stderr.split("\n").slice(-3).join("; ")}` : null,
       });
     }
-    return finish({ error: new ResticError(run.exitCode, run.stderr, "The backup").message });
+    return finish({ error: new ResticError(run.exitCode, run.stderr, "The backup").reason });
   } catch (error) {
     logger.warn({ err: error, backupId }, "backup failed");
     return finish({ error: error instanceof Error ? error.message : String(error) });

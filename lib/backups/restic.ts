@@ -42,12 +42,17 @@ export function restic(store: BackupStore, teamId: string, args: string[]): Rest
 /** restic failed; the message is the end of what it said. */
 export class ResticError extends Error {
   override name = "ResticError";
+  /** Why, without what failed: for a place that already says what (a backup's "Backup failed: …"). */
+  readonly reason: string;
   constructor(
     readonly exitCode: number | null,
     readonly stderr: string,
     what: string,
   ) {
-    super(`${what} failed (restic exited with ${exitCode ?? "a signal"}): ${lastLines(stderr) || "no output"}`);
+    const exited = `restic exited with ${exitCode ?? "a signal"}`;
+    const said = lastLines(stderr) || "no output";
+    super(`${what} failed (${exited}): ${said}`);
+    this.reason = `${exited}: ${said}`;
   }
 }
 

@@ -104,8 +104,12 @@ export class PodspaceClient {
     /** Resources and parameters; a running workspace restarts to apply them. */
     changeSettings: (id: string, input: ChangeSettingsInput): Promise<SettingsChange> =>
       this.json("PATCH", `/workspaces/${encodeURIComponent(id)}`, { body: input }),
-    /** Deletes it and its home volume; the deletion goes on after the answer. */
-    delete: (id: string): Promise<Workspace> => this.json("DELETE", `/workspaces/${encodeURIComponent(id)}`),
+    /**
+     * Deletes it and its home volume; the deletion goes on after the answer.
+     * `skipFinalBackup`: for one being deleted whose final backup failed, go on without it (its home is gone for good).
+     */
+    delete: (id: string, { skipFinalBackup = false }: { skipFinalBackup?: boolean } = {}): Promise<Workspace> =>
+      this.json("DELETE", `/workspaces/${encodeURIComponent(id)}`, { query: { finalBackup: skipFinalBackup ? "skip" : undefined } }),
     /** Its state, then each event and change as it happens, until the signal aborts or the workspace is gone. */
     events: (id: string, options: EventsOptions = {}): AsyncGenerator<WorkspaceUpdate, void, undefined> => this.followEvents(id, options),
     /** Runs a command in the running workspace, its output to the callbacks as it comes; resolves when it ends. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { eventRows } from "@/components/workspaces/event-log";
-import { ideStatus, latestAttempt, progressSteps, splitFailureMessage, type StepStatus } from "@/components/workspaces/progress";
+import { ideStatus, latestAttempt, progressSteps, splitFailureMessage, terminalUnavailable, type StepStatus } from "@/components/workspaces/progress";
 import type { WorkspaceEventView } from "@/lib/workspaces/get-workspace";
 
 // The workspace page's reading of the event log: the start's steps, whether
@@ -154,6 +154,21 @@ describe("ideStatus", () => {
   it("is ready on a page whose events no longer reach back to the move to STARTING", () => {
     const events = [...startToShell(), event("ide", "Starting code-server"), event("ready", "IDE ready")].slice(2);
     expect(ideStatus(running(events), events)).toEqual({ kind: "ready" });
+  });
+});
+
+describe("terminalUnavailable", () => {
+  it("lets the terminal connect only to a running workspace that isn't being deleted, and says what the workspace is doing otherwise", () => {
+    expect(terminalUnavailable({ state: "RUNNING", desiredState: "RUNNING" })).toBeNull();
+    // A stop asked for: the shell still runs until it stops.
+    expect(terminalUnavailable({ state: "RUNNING", desiredState: "STOPPED" })).toBeNull();
+    expect(terminalUnavailable({ state: "RUNNING", desiredState: "DELETED" })).toBe("Workspace is being deleted.");
+    expect(terminalUnavailable({ state: "DELETING", desiredState: "DELETED" })).toBe("Workspace is being deleted.");
+    expect(terminalUnavailable({ state: "STOPPED", desiredState: "DELETED" })).toBe("Workspace is being deleted.");
+    expect(terminalUnavailable({ state: "FAILED", desiredState: "RUNNING" })).toBe("Workspace failed. Retry it to open a terminal.");
+    expect(terminalUnavailable({ state: "STARTING", desiredState: "RUNNING" })).toBe("Workspace is starting. The terminal opens when it runs.");
+    expect(terminalUnavailable({ state: "STOPPING", desiredState: "STOPPED" })).toBe("Workspace is stopping.");
+    expect(terminalUnavailable({ state: "STOPPED", desiredState: "STOPPED" })).toBe("Workspace is not running. Start it to open a terminal.");
   });
 });
 

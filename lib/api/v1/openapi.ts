@@ -2,7 +2,7 @@ import { z } from "zod";
 import { API_ERROR_STATUS } from "@/lib/api/errors";
 import { API_SCOPES, SCOPE_DESCRIPTIONS, type ApiScope } from "@/lib/api-tokens/scopes";
 import { PODSPACE_VERSION } from "@/lib/version";
-import { apiSchemas, backupFilesQuery, filesQuery, listWorkspacesQuery, teamUsageQuery, WORKSPACE_OPERATIONS } from "./schemas";
+import { apiSchemas, backupFilesQuery, deleteWorkspaceQuery, filesQuery, listWorkspacesQuery, teamUsageQuery, WORKSPACE_OPERATIONS } from "./schemas";
 import { ONE_TEAM } from "./team-path";
 
 // The OpenAPI 3.1 document of /api/v1, served at /api/v1/openapi.json. Its
@@ -62,6 +62,7 @@ export const API_OPERATIONS: Operation[] = [
     scope: "read",
     query: listWorkspacesQuery,
     responses: { 200: "WorkspacePage" },
+    errors: [422],
   },
   {
     method: "post",
@@ -83,7 +84,15 @@ export const API_OPERATIONS: Operation[] = [
     responses: { 200: "SettingsChange" },
     errors: [404, 409, 422],
   },
-  { method: "delete", path: workspacePath, summary: "Delete it and its home volume", scope: "workspaces:write", responses: { 202: "Workspace" }, errors: [404, 409] },
+  {
+    method: "delete",
+    path: workspacePath,
+    summary: "Delete it and its home volume, after a final backup when backups are on",
+    scope: "workspaces:write",
+    query: deleteWorkspaceQuery,
+    responses: { 202: "Workspace" },
+    errors: [404, 409, 422],
+  },
   ...WORKSPACE_OPERATIONS.map(
     (operation): Operation => ({
       method: "post",

@@ -77,7 +77,13 @@ export const listWorkspacesQuery = z.object({
   scope: z.enum(["mine", "team"]).default("mine").describe("mine: your own; team: everyone's in the teams you look after"),
   team: z.string().optional().describe("A team's slug: only its workspaces"),
   q: z.string().max(200).optional().describe("Name or template contains"),
-  state: z.enum(WORKSPACE_STATE_FILTERS).default("all"),
+  // Any case: a workspace's own state reads STOPPED, so ?state=STOPPED is what people type.
+  state: z
+    .string()
+    .toLowerCase()
+    .pipe(z.enum(WORKSPACE_STATE_FILTERS))
+    .default("all")
+    .meta({ enum: [...WORKSPACE_STATE_FILTERS], description: "Which states, in any case (in-progress: starting, stopping or being deleted)" }),
   cursor: z.string().optional(),
 });
 
@@ -120,6 +126,15 @@ export const changeSettingsBody = z
 export const settingsResult = z.object({ changed: z.array(z.string()), restarts: z.boolean() }).register(apiSchemas, { id: "SettingsChange" });
 
 export const WORKSPACE_OPERATIONS = ["start", "stop", "restart", "update", "retry"] as const;
+
+export const deleteWorkspaceQuery = z.object({
+  finalBackup: z
+    .enum(["take", "skip"])
+    .default("take")
+    .describe(
+      "skip: delete without a final backup; only for a workspace being deleted whose final backup failed (its page says why), and audited. Its home is gone for good.",
+    ),
+});
 
 export const apiTemplate = z
   .object({

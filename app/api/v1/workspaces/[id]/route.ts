@@ -1,5 +1,5 @@
 import { apiRoute, assertTokenReaches, json, readJson } from "@/lib/api/route";
-import { changeSettingsBody, settingsResult, toApiWorkspace } from "@/lib/api/v1/schemas";
+import { changeSettingsBody, deleteWorkspaceQuery, settingsResult, toApiWorkspace } from "@/lib/api/v1/schemas";
 import { changeWorkspaceSettings } from "@/lib/workspaces/change-settings";
 import { getWorkspaceForActor } from "@/lib/workspaces/get-workspace";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
@@ -19,11 +19,14 @@ export const PATCH = apiRoute<Params>("workspaces:write", async ({ request, acto
   return json(settingsResult.parse(await changeWorkspaceSettings(actor, { workspaceId: params.id, parameters: body.parameters })));
 });
 
-// DELETE /api/v1/workspaces/<id>: deletes it and its home volume (202: the deletion goes on after the answer).
-export const DELETE = apiRoute<Params>("workspaces:write", async ({ actor, token, params }) => {
+// DELETE /api/v1/workspaces/<id>: deletes it and its home volume (202: the deletion goes on after the answer);
+// ?finalBackup=skip goes on without the final backup that keeps failing.
+export const DELETE = apiRoute<Params>("workspaces:write", async ({ request, actor, token, params }) => {
   assertTokenReaches(token, params.id);
+  const query = deleteWorkspaceQuery.parse(Object.fromEntries(new URL(request.url).searchParams));
   const workspace = await getWorkspaceForActor(actor, params.id);
   // The page asks for the name typed out; the API's caller named the id already.
-  await operateWorkspace(actor, { workspaceId: params.id, operation: "delete", confirmName: workspace.name });
+  const operation = query.finalBackup === "skip" ? "delete-without-backup" : "delete";
+  await operateWorkspace(actor, { workspaceId: params.id, operation, confirmName: workspace.name });
   return json(toApiWorkspace(await getWorkspaceForActor(actor, params.id)), 202);
 });
