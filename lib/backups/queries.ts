@@ -7,6 +7,7 @@ import { AppError } from "@/lib/errors";
 import type { BackupReason, BackupStatus } from "@/lib/generated/prisma/enums";
 import { WORKSPACE_HOME } from "@/lib/runtime/types";
 import { idSchema } from "@/lib/schemas/fields";
+import { rebaseTar } from "./rebase-tar";
 import { jsonLines, restic, runRestic, streamRestic } from "./restic";
 import { backupsOffReason, backupStore, describeStore, type BackupStore } from "./store";
 
@@ -289,7 +290,10 @@ export async function openBackupDownload(actor: Actor, backupId: string, filePat
   const { stdout, exited } = streamRestic(restic(snapshot.store, snapshot.teamId, ["dump", snapshot.snapshotId, absolute]), "Reading the backup", signal);
   // Awaited at the end of the stream; a download cancelled before then never reads its outcome.
   exited.catch(() => {});
-  const chunks = stdout[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const name = absolute === WORKSPACE_HOME ? "home" : path.posix.basename(absolute);
+  // A folder's tar unpacks to the folder (project/…), not to the path it had in the snapshot (home/coder/project/…).
+  const content = folder ? rebaseTar(stdout, absolute.slice(1), name) : stdout;
+  const chunks = content[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       const next = await chunks.next();
@@ -299,7 +303,6 @@ export async function openBackupDownload(actor: Actor, backupId: string, filePat
     },
     cancel: () => void chunks.return?.(),
   });
-  const name = absolute === WORKSPACE_HOME ? "home" : path.posix.basename(absolute);
   return {
     filename: folder ? `${name}.tar` : name,
     contentType: folder ? "application/x-tar" : "application/octet-stream",
