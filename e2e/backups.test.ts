@@ -257,6 +257,9 @@ describe("workspace backups", () => {
       await alert.waitFor({ timeout: 120_000 });
       expect(await alert.textContent()).toMatch(/Backup failed: .*The workspace and its home are kept, and the backup is tried again, until one succeeds\./);
       await screenshot(page, "backups-7-final-backup-failed");
+      // The terminal and the ports say what the workspace is doing, not to start it.
+      expect(await page.getByRole("region", { name: "Terminal panel" }).getByRole("status").textContent()).toBe("Workspace is being deleted.");
+      expect(await page.getByText("Nothing listens while the workspace isn't running.").isVisible()).toBe(true);
 
       await alert.getByRole("button", { name: "Delete scratch without a final backup" }).click();
       const dialog = page.getByRole("dialog");

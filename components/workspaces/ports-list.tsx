@@ -133,7 +133,13 @@ export function PortsList({ workspaceId, previewUrls }: { workspaceId: string; p
 
   if (!ports) return <p className="text-sm text-muted-foreground">Looking for ports…</p>;
   if (ports.length === 0) {
-    return <p className="text-sm text-muted-foreground">Nothing listens yet. Start a server in the terminal (e.g. on port 3000) and it shows up here.</p>;
+    return (
+      <p className="text-sm text-muted-foreground">
+        {workspace.state === "RUNNING"
+          ? "Nothing listens yet. Start a server in the terminal (e.g. on port 3000) and it shows up here."
+          : "Nothing listens while the workspace isn't running. Its servers' ports show up here once it runs."}
+      </p>
+    );
   }
   const refusal = linkRefusal(ports, refusalId);
   return (
