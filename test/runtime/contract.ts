@@ -215,7 +215,7 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Contr
       expect(page.body).toMatch(/^test ide at \/some\/page/);
     });
 
-    it("lists the ports the workspace's processes listen on, the IDE's left out, and reaches them", async () => {
+    it("lists the ports the workspace's processes listen on, the IDE's and the runtime's own left out, and reaches them", async () => {
       const deadline = Date.now() + 30_000;
       let ports = await target.runtime.listeningPorts(spec);
       // The app starts in the background, alongside the IDE.

@@ -7,7 +7,8 @@ import { describeRuntimeContract, TEST_SHARED_PATHS } from "./contract";
 
 describeRuntimeContract("local", async () => {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-local-runtime-"));
-  const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
+  // As the app makes it (lib/runtime/runtime.ts): every sandbox's relay also listens for the AI gateway.
+  const runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS, aiSocketDir: path.join(dataDir, "runtime", "ai") });
   return {
     runtime,
     async assertNothingLeft(spec) {

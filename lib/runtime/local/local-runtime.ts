@@ -33,7 +33,7 @@ import {
   WORKSPACE_PROCESS_VARIABLE,
   writeProcessRecord,
 } from "./process-record";
-import { ETC_FILES, etcFiles, homeToolArgs, IDE_SOCKET, PORTS_SOCKET, SANDBOX, sandboxUnavailable, shellCommand, type EtcFiles, type SandboxLayout } from "./sandbox";
+import { ETC_FILES, etcFiles, homeToolArgs, IDE_SOCKET, PORTS_SOCKET, SANDBOX, SANDBOX_AI_PORT, sandboxUnavailable, shellCommand, type EtcFiles, type SandboxLayout } from "./sandbox";
 import { runHomeTool } from "./home-tool";
 import { listeningPorts } from "./listening-ports";
 import { connectToPort } from "./port-connection";
@@ -428,7 +428,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
     async listeningPorts(spec) {
       const record = await liveProcess(spec);
       if (!record) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
-      return (await listeningPorts(record.sandboxPid)).filter(({ port }) => port !== spec.ide.port);
+      // The IDE's and the relay's own (the AI gateway's way in) aren't the workspace's servers.
+      return (await listeningPorts(record.sandboxPid)).filter(({ port }) => port !== spec.ide.port && port !== SANDBOX_AI_PORT);
     },
 
     async probe() {
