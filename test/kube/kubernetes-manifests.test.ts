@@ -232,12 +232,12 @@ describe("kubernetes team namespace", () => {
   it("lets workspaces reach Podspace's AI port, and no other of its ports, when the AI gateway is on", () => {
     const egress = teamManifests(team, { ...options, egressAllow: [], aiPort: 3001 }).networkPolicy.spec!.egress!;
     expect(egress).toHaveLength(3);
+    const server = { matchLabels: { "app.kubernetes.io/name": "podspace", "app.kubernetes.io/component": "server" } };
     expect(egress[2]).toEqual({
+      // Podspace's namespace as the ingress rule names it: by its label (1.20), or by name (1.21+).
       to: [
-        {
-          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "podspace" } },
-          podSelector: { matchLabels: { "app.kubernetes.io/name": "podspace", "app.kubernetes.io/component": "server" } },
-        },
+        { namespaceSelector: { matchLabels: CONTROL_PLANE_NAMESPACE_LABEL }, podSelector: server },
+        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "podspace" } }, podSelector: server },
       ],
       ports: [{ protocol: "TCP", port: 3001 }],
     });

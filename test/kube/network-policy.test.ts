@@ -2,8 +2,9 @@
 // driver itself creates per team: a real control plane, the test node agent
 // (a pod network on a bridge, NetworkPolicy enforced with nftables), two
 // teams' workspaces started by the driver, and a stand-in for Podspace: a
-// pod in Podspace's namespace serving on a port. A workspace must reach
-// neither Podspace's pod nor another team's workspace, while Podspace
+// pod in Podspace's namespace serving on a port and on the AI gateway's. A
+// workspace must reach neither Podspace's pod (but for the AI port) nor
+// another team's workspace, while Podspace
 // reaches a workspace's IDE port (the path it proxies through in a cluster;
 // with no kube-proxy here the Service's pod IP stands in for the Service,
 // which NetworkPolicy sees the same way) and any other port a workspace
@@ -16,7 +17,7 @@ import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoreV1Api, NetworkingV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { createKubernetesRuntime } from "@/lib/runtime/kubernetes/driver";
-import { CONTROL_PLANE_NAMESPACE_LABEL } from "@/lib/runtime/kubernetes/manifests";
+import { CONTROL_PLANE_NAMESPACE_LABEL, PODSPACE_SERVER_LABELS } from "@/lib/runtime/kubernetes/manifests";
 import type { WorkspaceRuntime } from "@/lib/runtime/types";
 import { startControlPlane, type ControlPlane } from "../helpers/kube/control-plane";
 import { startNodeAgent, TEST_STORAGE_CLASS, type NodeAgent } from "../helpers/kube/node-agent";
@@ -28,6 +29,8 @@ const PREFIX = "podspace-";
 const SELF_NAMESPACE = "podspace";
 const PODSPACE_POD = "podspace-web";
 const PODSPACE_PORT = 3000;
+/** The AI gateway's port, the one of Podspace's that workspaces may reach. */
+const AI_PORT = 3001;
 /** A dropped SYN shows as no answer within this; a connection on the bridge answers in milliseconds. */
 const CONNECT_TIMEOUT_MS = 1_500;
 
@@ -64,6 +67,7 @@ beforeAll(async () => {
     egressAllow: [],
     selfNamespace: SELF_NAMESPACE,
     inCluster: false,
+    aiPort: AI_PORT,
   });
 
   // Podspace's namespace as the k8s/ manifests make it: labelled so that team namespaces admit it.
@@ -93,11 +97,11 @@ afterAll(async () => {
   await cp?.stop();
 }, 60_000);
 
-/** Podspace's stand-in: answers every request on PODSPACE_PORT. */
+/** Podspace's stand-in, labelled as its server pods are: answers every request on PODSPACE_PORT and AI_PORT. */
 function podspacePod() {
-  const server = `require("node:http").createServer((req, res) => res.end("podspace")).listen(${PODSPACE_PORT}, "0.0.0.0")`;
+  const server = [PODSPACE_PORT, AI_PORT].map((port) => `require("node:http").createServer((req, res) => res.end("podspace")).listen(${port}, "0.0.0.0");`).join("");
   return {
-    metadata: { name: PODSPACE_POD, labels: { app: "podspace" } },
+    metadata: { name: PODSPACE_POD, labels: PODSPACE_SERVER_LABELS },
     spec: {
       automountServiceAccountToken: false,
       containers: [
@@ -182,6 +186,14 @@ describe("network isolation of workspaces (node agent enforcing the driver's Net
     await expectConnection(podspace, betaPod, APP_PORT, "answered");
     await expectConnection(alphaPod, betaPod, APP_PORT, "no answer");
     await expectConnection(betaPod, alphaPod, APP_PORT, "no answer");
+  });
+
+  it("lets a workspace reach Podspace's AI port, on a 1.20 cluster whose namespaces carry no name label", SLOW, async () => {
+    const self = await core.readNamespace({ name: SELF_NAMESPACE });
+    expect(self.metadata?.labels?.["kubernetes.io/metadata.name"]).toBeUndefined();
+    await expectConnection(alphaPod, podspace, AI_PORT, "answered");
+    await expectConnection(betaPod, podspace, AI_PORT, "answered");
+    await expectConnection(alphaPod, podspace, PODSPACE_PORT, "no answer");
   });
 
   it("lets the same connections through once the policies are deleted: the enforcement blocked them", SLOW, async () => {

@@ -108,9 +108,14 @@ function networkPolicy(metadata: V1NetworkPolicy["metadata"], options: TeamManif
   ];
   if (options.egressAllow.length > 0) egress.push({ to: options.egressAllow.map((cidr) => ({ ipBlock: { cidr } })) });
   if (options.aiPort !== undefined) {
-    // Podspace's pods by their labels, on the AI port only: the gateway, and nothing else of Podspace's.
+    // Podspace's pods by their labels, on the AI port only: the gateway, and
+    // nothing else of Podspace's. Its namespace is found as the ingress rule
+    // finds it, by the control-plane label too: 1.20 sets no name label.
     egress.push({
-      to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": options.selfNamespace } }, podSelector: { matchLabels: PODSPACE_SERVER_LABELS } }],
+      to: [CONTROL_PLANE_NAMESPACE_LABEL, { "kubernetes.io/metadata.name": options.selfNamespace }].map((namespaceLabels) => ({
+        namespaceSelector: { matchLabels: namespaceLabels },
+        podSelector: { matchLabels: PODSPACE_SERVER_LABELS },
+      })),
       ports: [{ protocol: "TCP", port: options.aiPort }],
     });
   }
