@@ -193,6 +193,34 @@ describe("kubernetes driver as the k8s/ service account", { timeout: 120_000 }, 
     await waitForState(runtime, spec, "absent");
   });
 
+  it("hands a claimed warm pool workspace over: its pod, Service and volume are relabelled for the new owner", async () => {
+    const pooled: WorkspaceSpec = contractSpec(`w${Date.now().toString(36)}`, { ownerId: "pool-account" });
+    await runtime.prepareTeam({
+      slug: pooled.teamSlug,
+      limits: { cpuMillicores: null, memoryMiB: null, storageGiB: null, workspaces: null, runningWorkspaces: null },
+    });
+    await runtime.provision(pooled);
+    await runtime.start(pooled);
+
+    const claimed = { ...pooled, ownerId: "user-2" };
+    await runtime.handOver(claimed);
+
+    const core = admin.makeApiClient(CoreV1Api);
+    const namespace = `podspace-${pooled.teamSlug}`;
+    const objects = await Promise.all([
+      core.readNamespacedPod({ namespace, name: `ws-${pooled.id}` }),
+      core.readNamespacedService({ namespace, name: `ws-${pooled.id}` }),
+      core.readNamespacedPersistentVolumeClaim({ namespace, name: `ws-${pooled.id}-home` }),
+    ]);
+    expect(objects.map((object) => `${object.metadata?.name} ${object.metadata?.labels?.["podspace.dev/user"]}`)).toEqual([
+      `ws-${pooled.id} user-2`,
+      `ws-${pooled.id} user-2`,
+      `ws-${pooled.id}-home user-2`,
+    ]);
+    await runtime.destroy(claimed);
+    await waitForState(runtime, claimed, "absent");
+  });
+
   it("runs a tool on a workspace's home (a backup's pod, its Secret and its log)", async () => {
     const spec: WorkspaceSpec = contractSpec(`h${Date.now().toString(36)}`);
     await runtime.prepareTeam({
