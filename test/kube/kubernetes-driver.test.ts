@@ -105,14 +105,18 @@ describe("kubernetes driver: team namespaces", () => {
     const namespace = await core.readNamespace({ name: "podspace-alpha" });
     expect(namespace.metadata?.labels).toMatchObject({ "app.kubernetes.io/managed-by": "podspace", "podspace.dev/team": "alpha" });
     const quotas = await core.listNamespacedResourceQuota({ namespace: "podspace-alpha" });
-    expect(quotas.items.map((q) => q.spec?.hard)).toEqual([{ "requests.cpu": "4", "limits.cpu": "4", pods: "3" }]);
+    // Storage (unlimited here) apart from compute, which counts the workspaces' pods only.
+    expect(quotas.items.map((q) => [q.metadata?.name, q.spec?.scopes, q.spec?.hard])).toEqual([
+      ["podspace", undefined, undefined],
+      ["podspace-compute", ["NotTerminating"], { "requests.cpu": "4", "limits.cpu": "4", pods: "3" }],
+    ]);
     expect((await core.listNamespacedLimitRange({ namespace: "podspace-alpha" })).items).toHaveLength(1);
     const networking = cp.kubeConfig().makeApiClient(NetworkingV1Api);
     expect((await networking.listNamespacedNetworkPolicy({ namespace: "podspace-alpha" })).items).toHaveLength(1);
 
     // New limits replace the old ones, and are enforced once prepareTeam returns.
     await runtime.prepareTeam({ ...team, limits: { ...team.limits, cpuMillicores: 2000, runningWorkspaces: null } });
-    const updated = await core.readNamespacedResourceQuota({ namespace: "podspace-alpha", name: "podspace" });
+    const updated = await core.readNamespacedResourceQuota({ namespace: "podspace-alpha", name: "podspace-compute" });
     expect(updated.spec?.hard).toEqual({ "requests.cpu": "2", "limits.cpu": "2" });
     expect(updated.status?.hard).toEqual(updated.spec?.hard);
   });

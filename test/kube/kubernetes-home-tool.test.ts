@@ -182,6 +182,40 @@ describe("runOnHome on Kubernetes", () => {
     expect(await leftovers()).toEqual([]);
   });
 
+  it("runs beside workspaces that use their team's whole compute quota, and takes none of it from their starts", SLOW, async () => {
+    const team = "tight";
+    // Exactly what one workspace asks for (contractSpec's 500m and 512Mi).
+    await runtime.prepareTeam({ slug: team, limits: { cpuMillicores: 500, memoryMiB: 512, storageGiB: null, workspaces: null, runningWorkspaces: 1 } });
+    const running = contractSpec("tightrun", { teamSlug: team });
+    const next = contractSpec("tightnext", { teamSlug: team });
+    await runtime.provision(running);
+    await runtime.provision(next);
+    await runtime.start(running);
+    await waitForState(runtime, running, "running");
+
+    // A scheduled backup of a running workspace, while the team's quota is used up.
+    const backup = await runtime.runOnHome(running, shell("true", "read"));
+    expect(backup.exitCode, backup.stderr).toBe(0);
+
+    // The backup after a stop: the next workspace starts while it runs.
+    await runtime.stop(running);
+    const core = kc.makeApiClient(CoreV1Api);
+    const deadline = Date.now() + 60_000;
+    while ((await core.listNamespacedPod({ namespace: `podspace-${team}`, labelSelector: `podspace.dev/workspace=${running.id}` })).items.length > 0) {
+      if (Date.now() > deadline) throw new Error("the stopped workspace's pod did not go");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const lines: string[] = [];
+    let ended = false;
+    const afterStop = runtime.runOnHome(running, shell("echo started; sleep 3", "read", lines)).finally(() => (ended = true));
+    while (!lines.includes("started") && !ended && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (ended) await afterStop; // refused: its error says why
+    expect(lines).toContain("started");
+    await runtime.start(next);
+    expect((await afterStop).exitCode).toBe(0);
+    await Promise.all([running, next].map((spec) => runtime.destroy(spec)));
+  });
+
   it("refuses a repository in a folder on Podspace's host, and a workspace without a home", async () => {
     const folder: BackupStore = { kind: "folder", dir: "/var/lib/podspace/backups" };
     const run = { ...restic(folder, "team-k8s", ["snapshots"]), access: "read" as const, onStdoutLine: () => {} };

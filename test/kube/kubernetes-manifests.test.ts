@@ -53,7 +53,8 @@ function allManifests(): KubernetesObject[] {
   const teamObjects = teamManifests(team, options);
   return [
     teamObjects.namespace,
-    teamObjects.quota,
+    teamObjects.computeQuota,
+    teamObjects.storageQuota,
     teamObjects.limitRange,
     teamObjects.networkPolicy,
     homeClaimManifest(spec, options),
@@ -193,15 +194,13 @@ describe("kubernetes workspace pod", () => {
 describe("kubernetes team namespace", () => {
   const objects = teamManifests(team, options);
 
-  it("turns the team's limits into a quota, leaving out what is unlimited", () => {
-    expect(objects.quota.spec!.hard).toEqual({
-      "requests.cpu": "8000m",
-      "limits.cpu": "8000m",
-      "requests.memory": "16384Mi",
-      "limits.memory": "16384Mi",
-      persistentvolumeclaims: "10",
-      "requests.storage": "100Gi",
+  it("turns the team's limits into quotas, leaving out what is unlimited, compute for workspace pods only", () => {
+    expect(objects.computeQuota.spec).toEqual({
+      // Pods without a deadline: the workspaces', not a backup's (TOOL_POD_DEADLINE_SECONDS).
+      scopes: ["NotTerminating"],
+      hard: { "requests.cpu": "8000m", "limits.cpu": "8000m", "requests.memory": "16384Mi", "limits.memory": "16384Mi" },
     });
+    expect(objects.storageQuota.spec).toEqual({ hard: { persistentvolumeclaims: "10", "requests.storage": "100Gi" } });
     expect(objects.namespace.metadata).toMatchObject({
       name: "podspace-ml",
       labels: { "app.kubernetes.io/managed-by": "podspace", "podspace.dev/team": "ml" },

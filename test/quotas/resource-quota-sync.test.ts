@@ -37,7 +37,8 @@ afterAll(async () => {
   await cp?.stop();
 }, 60_000);
 
-const hard = async (namespace: string) => (await core.readNamespacedResourceQuota({ namespace, name: "podspace" })).spec?.hard;
+// Compute only: the team has no storage limits here, and the storage quota is one of its own.
+const hard = async (namespace: string) => (await core.readNamespacedResourceQuota({ namespace, name: "podspace-compute" })).spec?.hard;
 
 describe("the team namespace's ResourceQuota", () => {
   it("follows quota changes, and a pod refused for quota fails its workspace with a quota error", SLOW, async () => {

@@ -160,18 +160,18 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
     await pollUntil(async () => (await store.read(ref))?.status?.phase === "Bound", { timeoutMs: BIND_WAIT_MS, intervalMs: 100 });
   }
 
-  async function waitUntilUsable(namespace: string, quotaName: string): Promise<void> {
+  async function waitUntilUsable(namespace: string, quotaNames: string[]): Promise<void> {
     // The ServiceAccount admission plugin refuses pods until the namespace has
     // its default ServiceAccount; quota admission enforces a quota only once
     // the controller has copied its limits into status.hard.
     const ready = await pollUntil(
       async () => {
         try {
-          const [, quota] = await Promise.all([
+          const [, ...quotas] = await Promise.all([
             core.readNamespacedServiceAccount({ namespace, name: "default" }),
-            core.readNamespacedResourceQuota({ namespace, name: quotaName }),
+            ...quotaNames.map((name) => core.readNamespacedResourceQuota({ namespace, name })),
           ]);
-          return sameEntries(quota.spec?.hard, quota.status?.hard);
+          return quotas.every((quota) => sameEntries(quota.spec?.hard, quota.status?.hard));
         } catch (error) {
           if (isNotFound(error)) return false;
           throw toRuntimeError(error, `check namespace ${namespace}`);
@@ -201,11 +201,12 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       if (applied.has(teamKey(namespace), content)) return;
       await store.ensure(manifests.namespace, convergeNamespace);
       await Promise.all([
-        store.ensure(manifests.quota, replaceInPlace),
+        store.ensure(manifests.computeQuota, replaceInPlace),
+        store.ensure(manifests.storageQuota, replaceInPlace),
         store.ensure(manifests.limitRange, replaceInPlace),
         store.ensure(manifests.networkPolicy, replaceInPlace),
       ]);
-      await waitUntilUsable(namespace, manifests.quota.metadata!.name!);
+      await waitUntilUsable(namespace, [manifests.computeQuota, manifests.storageQuota].map((quota) => quota.metadata!.name!));
       applied.remember(teamKey(namespace), content);
     },
 

@@ -5,7 +5,7 @@ import { PassThrough, type Readable } from "node:stream";
 import { CoreV1Api, Log, type KubeConfig, type V1ContainerState, type V1Pod, type V1Secret } from "@kubernetes/client-node";
 import { RuntimeError, type HomeToolResult, type HomeToolRun, type WorkspaceSpec } from "../types";
 import { isNotFound } from "./errors";
-import { WORKSPACE_GROUP, WORKSPACE_USER } from "./manifests";
+import { TOOL_POD_DEADLINE_SECONDS, WORKSPACE_GROUP, WORKSPACE_USER } from "./manifests";
 import { HOME_DIR, TEAM_LABEL, workspaceRef } from "./names";
 
 // runOnHome on Kubernetes: a short-lived pod beside the workspace's home
@@ -90,6 +90,8 @@ export function homeToolObjects(
     metadata: { name, namespace: ref.namespace, labels },
     spec: {
       restartPolicy: "Never",
+      // Outside the team's compute quota (manifests.ts): a backup runs whatever the workspaces use.
+      activeDeadlineSeconds: TOOL_POD_DEADLINE_SECONDS,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       securityContext: { runAsUser: 0, runAsGroup: 0, seccompProfile: { type: "RuntimeDefault" } },

@@ -57,9 +57,26 @@ export interface TeamManifestOptions {
 /** Podspace's server pods (k8s/base/deployment.yaml's labels). */
 export const PODSPACE_SERVER_LABELS = { "app.kubernetes.io/name": "podspace", "app.kubernetes.io/component": "server" };
 
+/**
+ * How long a pod in a team namespace may run when it isn't a workspace's (a
+ * backup's or a restore's): its deadline keeps it out of the compute quota,
+ * scoped to pods without one, and ends a tool that hangs.
+ */
+export const TOOL_POD_DEADLINE_SECONDS = 24 * 60 * 60;
+
 export interface TeamManifests {
   namespace: V1Namespace;
-  quota: V1ResourceQuota;
+  /**
+   * The team's running workspaces and their cpu and memory. Scoped to pods
+   * without a deadline (NotTerminating), which Podspace's own short-lived
+   * pods have (TOOL_POD_DEADLINE_SECONDS): a backup must neither be refused
+   * because the team's workspaces use its limits, nor take a share of them
+   * that would refuse a workspace's start. Scopes are immutable, hence a
+   * quota of its own.
+   */
+  computeQuota: V1ResourceQuota;
+  /** The team's home volumes: how many, and their size together. */
+  storageQuota: V1ResourceQuota;
   limitRange: V1LimitRange;
   networkPolicy: V1NetworkPolicy;
 }
@@ -70,7 +87,14 @@ export function teamManifests(team: TeamSpaceSpec, options: TeamManifestOptions)
   const meta = (name: string) => ({ name, namespace, labels });
   return {
     namespace: withSpecHash({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels } }),
-    quota: withSpecHash({ apiVersion: "v1", kind: "ResourceQuota", metadata: meta("podspace"), spec: { hard: quotaHard(team.limits) } }),
+    computeQuota: withSpecHash({
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      metadata: meta("podspace-compute"),
+      spec: { scopes: ["NotTerminating"], hard: computeHard(team.limits) },
+    }),
+    // The name every quota had before compute moved out, so an existing one is updated in place.
+    storageQuota: withSpecHash({ apiVersion: "v1", kind: "ResourceQuota", metadata: meta("podspace"), spec: { hard: storageHard(team.limits) } }),
     limitRange: withSpecHash({
       apiVersion: "v1",
       kind: "LimitRange",
@@ -81,12 +105,18 @@ export function teamManifests(team: TeamSpaceSpec, options: TeamManifestOptions)
   };
 }
 
-function quotaHard(limits: TeamSpaceSpec["limits"]): Record<string, string> {
+function computeHard(limits: TeamSpaceSpec["limits"]): Record<string, string> {
   const hard: Record<string, string> = {};
   if (limits.cpuMillicores !== null) hard["requests.cpu"] = hard["limits.cpu"] = `${limits.cpuMillicores}m`;
   if (limits.memoryMiB !== null) hard["requests.memory"] = hard["limits.memory"] = `${limits.memoryMiB}Mi`;
-  // A running workspace is one pod; every workspace, running or not, holds one claim for its home.
+  // A running workspace is one pod.
   if (limits.runningWorkspaces !== null) hard.pods = String(limits.runningWorkspaces);
+  return hard;
+}
+
+function storageHard(limits: TeamSpaceSpec["limits"]): Record<string, string> {
+  const hard: Record<string, string> = {};
+  // Every workspace, running or not, holds one claim for its home.
   if (limits.workspaces !== null) hard.persistentvolumeclaims = String(limits.workspaces);
   if (limits.storageGiB !== null) hard["requests.storage"] = `${limits.storageGiB}Gi`;
   return hard;
