@@ -220,6 +220,8 @@ describe("kubernetes team namespace", () => {
       },
     ]);
     expect(policy.egress![0]).toEqual({ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }] });
+    // Every cloud's metadata endpoint: 169.254.169.254 (AWS, GCP, Azure, OpenStack…), Alibaba's in 100.64/10, Azure's WireServer.
+    expect(PRIVATE_RANGES).toEqual(expect.arrayContaining(["169.254.0.0/16", "100.64.0.0/10", "168.63.129.16/32"]));
     expect(policy.egress![1]!.ports).toEqual([
       { protocol: "UDP", port: 53 },
       { protocol: "TCP", port: 53 },

@@ -36,8 +36,14 @@ export const SPEC_HASH_ANNOTATION = "podspace.dev/spec-hash";
  */
 export const CONTROL_PLANE_NAMESPACE_LABEL = { "podspace.dev/role": "control-plane" } as const;
 
-/** Ranges a workspace must not reach: the cluster's pods and services, node and cloud metadata endpoints. */
-export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"];
+/**
+ * Ranges a workspace must not reach: the cluster's pods and services, node
+ * and cloud metadata endpoints. Azure's host endpoint (WireServer, whose
+ * agent plugin hands a node's provisioning settings to whoever asks) is a
+ * public address, hence its own entry; the cluster's DNS, not the pods,
+ * forwards to it.
+ */
+export const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10", "168.63.129.16/32"];
 
 /** The user and group a workspace's processes run as; its home's files are theirs. */
 export const WORKSPACE_USER = 1000;
