@@ -21,15 +21,17 @@ function baseUrl(): string | null {
   return env.PODSPACE_AI_INTERNAL_URL?.replace(/\/$/, "") ?? null;
 }
 
-export function workspaceAiEnv(workspace: { id: string; startRequestedAt: Date | null; createdAt: Date }, state: AiGatewayState = aiGateway()): Record<string, string> {
+/** The gateway's URLs (env) and the workspace's key (secretEnv: WorkspaceSpec's, kept out of what others may read). */
+export function workspaceAiEnv(
+  workspace: { id: string; startRequestedAt: Date | null; createdAt: Date },
+  state: AiGatewayState = aiGateway(),
+): { env: Record<string, string>; secretEnv: Record<string, string> } {
   const base = baseUrl();
-  if (!state.on || !base) return {};
+  if (!state.on || !base) return { env: {}, secretEnv: {} };
   const key = workspaceAiToken(workspace);
   return {
-    OPENAI_BASE_URL: `${base}/v1`,
-    OPENAI_API_KEY: key,
     // Anthropic's SDKs add /v1/messages themselves.
-    ANTHROPIC_BASE_URL: base,
-    ANTHROPIC_API_KEY: key,
+    env: { OPENAI_BASE_URL: `${base}/v1`, ANTHROPIC_BASE_URL: base },
+    secretEnv: { OPENAI_API_KEY: key, ANTHROPIC_API_KEY: key },
   };
 }

@@ -42,6 +42,12 @@ export interface WorkspaceSpec {
   resources: WorkspaceResources;
   /** Non-secret environment for the workspace's processes. */
   env: Record<string, string>;
+  /**
+   * Environment that is a credential (the workspace's AI key), which a
+   * runtime keeps out of what others may read: on Kubernetes, the pod's spec
+   * and exec requests, which cluster viewers and the apiserver's audit log see.
+   */
+  secretEnv?: Record<string, string>;
   /** Shell script run in the home directory before the IDE starts. */
   startupScript: string;
   ide: IdeApp;

@@ -17,6 +17,7 @@ export type WorkspaceForRuntime = Prisma.WorkspaceGetPayload<{ include: typeof r
 export function toRuntimeSpec(workspace: WorkspaceForRuntime): WorkspaceSpec {
   const template = templateSpec.parse(workspace.templateVersion.spec);
   const parameters = workspace.parameters as unknown as WorkspaceParameters;
+  const ai = workspaceAiEnv(workspace);
   return {
     id: workspace.id,
     name: workspace.name,
@@ -35,8 +36,9 @@ export function toRuntimeSpec(workspace: WorkspaceForRuntime): WorkspaceSpec {
       PODSPACE_WORKSPACE_NAME: workspace.name,
       ...parameterEnv(parameters.values),
       ...(workspace.gitRepository ? { PODSPACE_GIT_REPOSITORY: workspace.gitRepository } : {}),
-      ...workspaceAiEnv(workspace),
+      ...ai.env,
     },
+    secretEnv: ai.secretEnv,
     startupScript: workspace.gitRepository
       ? // Clone on first start only: an existing checkout is the user's work.
         `if [ -n "$PODSPACE_GIT_REPOSITORY" ] && [ ! -e "$HOME/.podspace-cloned" ]; then git clone -- "$PODSPACE_GIT_REPOSITORY" "$HOME/$(basename "$PODSPACE_GIT_REPOSITORY" .git)" && touch "$HOME/.podspace-cloned"; fi\n${template.startupScript}`

@@ -59,7 +59,7 @@ describe("the AI gateway from inside a local workspace", { timeout: 120_000 }, (
 
     runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS, aiSocketDir });
     runtime.watch((event) => events.push(event));
-    spec = contractSpec("ai-gateway", { env: workspaceAiEnv(workspace, state) });
+    spec = contractSpec("ai-gateway", workspaceAiEnv(workspace, state));
     await runtime.provision(spec);
     await runtime.start(spec);
     await waitForIdeReady(events, spec);

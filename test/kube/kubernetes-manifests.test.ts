@@ -14,6 +14,7 @@ import {
   CONTROL_PLANE_NAMESPACE_LABEL,
   PRIVATE_RANGES,
   SPEC_HASH_ANNOTATION,
+  envSecretManifest,
   homeClaimManifest,
   podManifest,
   serviceManifest,
@@ -40,6 +41,7 @@ const spec: WorkspaceSpec = {
   image: "ghcr.io/podspace/python:3.12",
   resources: { cpuMillicores: 1500, memoryMiB: 2048, diskGiB: 10 },
   env: { EDITOR: "vim", HOME: "/somewhere/else" },
+  secretEnv: { OPENAI_API_KEY: "pdsai_abc123.secret" },
   startupScript: "pip install --user numpy",
   ide: { command: ["code-server", "--bind-addr", "{host}:{port}", "--auth", "none"], port: 13337, healthPath: "/healthz" },
   scheduling: {
@@ -59,6 +61,7 @@ function allManifests(): KubernetesObject[] {
     teamObjects.networkPolicy,
     homeClaimManifest(spec, options),
     serviceManifest(spec, options),
+    envSecretManifest(spec, options),
     podManifest(spec, options),
   ];
 }
@@ -146,9 +149,17 @@ describe("kubernetes workspace pod", () => {
     expect(container.env).toEqual([
       { name: "EDITOR", value: "vim" },
       { name: "HOME", value: "/home/coder" },
+      { name: "OPENAI_API_KEY", valueFrom: { secretKeyRef: { name: "ws-abc123-env", key: "OPENAI_API_KEY" } } },
     ]);
     expect(container.readinessProbe?.httpGet).toEqual({ path: "/healthz", port: 13337 });
     expect(container.ports).toEqual([{ name: "ide", containerPort: 13337, protocol: "TCP" }]);
+  });
+
+  it("holds no secret value: the AI key is in the workspace's Secret, read by reference", () => {
+    expect(JSON.stringify(pod)).not.toContain("pdsai_abc123.secret");
+    const secret = envSecretManifest(spec, options);
+    expect(secret.metadata).toMatchObject({ name: "ws-abc123-env", namespace: "podspace-ml", labels: { "podspace.dev/workspace": "abc123" } });
+    expect(Buffer.from(secret.data!.OPENAI_API_KEY!, "base64").toString()).toBe("pdsai_abc123.secret");
   });
 
   it("carries the template's scheduling settings, naming pull secrets only by reference", () => {

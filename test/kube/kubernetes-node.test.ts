@@ -183,6 +183,39 @@ describe("kubernetes driver on a node", () => {
     expect(events.some((event) => event.workspaceId === stopped.id && failedWith("deleted")(event))).toBe(false);
   });
 
+  /** The key the workspace's container was started with: an exec without the spec's secret environment sees the container's. */
+  async function podsKey(workspace: WorkspaceSpec): Promise<string> {
+    let printed = "";
+    const command = ["/bin/sh", "-c", 'printf %s "$OPENAI_API_KEY"'];
+    await runtime.exec({ ...workspace, secretEnv: undefined }, { command, onStdout: (chunk) => (printed += chunk.toString()), onStderr: () => {}, timeoutMs: 10_000 });
+    return printed;
+  }
+
+  it("gives a workspace its secret environment from a Secret, never in the pod's spec, and deletes it when the workspace stops", SLOW, async () => {
+    const key = "pdsai_secretenv1.start.signature";
+    const workspace = await started(spec("secretenv1", { secretEnv: { OPENAI_API_KEY: key } }));
+    await waitForState(runtime, workspace, "running", 90_000);
+    const core = kc.makeApiClient(CoreV1Api);
+    const namespace = `podspace-${team}`;
+    // What whoever may read pods sees (a cluster's view role reads pods, not Secrets).
+    const pod = await core.readNamespacedPod({ namespace, name: `ws-${workspace.id}` });
+    expect(JSON.stringify(pod)).not.toContain(key);
+    // The IDE's process has it, from the Secret.
+    expect(await podsKey(workspace)).toBe(key);
+
+    await runtime.stop(workspace);
+    const status = (promise: Promise<unknown>) => promise.then(() => 200, (error: { code?: number }) => error.code);
+    expect(await status(core.readNamespacedSecret({ namespace, name: `ws-${workspace.id}-env` }))).toBe(404);
+    // A new start writes the new key over whatever an interrupted one left.
+    await core.createNamespacedSecret({ namespace, body: { metadata: { name: `ws-${workspace.id}-env` }, stringData: { OPENAI_API_KEY: "stale" } } });
+    const restarted = { ...workspace, secretEnv: { OPENAI_API_KEY: `${key}2` } };
+    await runtime.start(restarted);
+    await waitForState(runtime, restarted, "running", 90_000);
+    expect(await podsKey(restarted)).toBe(`${key}2`);
+    await runtime.destroy(restarted);
+    expect(await status(core.readNamespacedSecret({ namespace, name: `ws-${workspace.id}-env` }))).toBe(404);
+  });
+
   it("hands a running workspace over in place: owner labels follow, and its terminal and exec carry the spec's environment, not the pod's", SLOW, async () => {
     const pooled = await started(spec("handover1", { ownerId: "pool-account", env: { PODSPACE_WORKSPACE_NAME: "warm-1" } }));
     await waitForState(runtime, pooled, "running", 90_000);

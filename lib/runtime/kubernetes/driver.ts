@@ -1,13 +1,13 @@
-import { CoreV1Api, KubernetesObjectApi, StorageV1Api, VersionApi, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from "@kubernetes/client-node";
+import { CoreV1Api, KubernetesObjectApi, StorageV1Api, VersionApi, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod, type V1Secret } from "@kubernetes/client-node";
 import { logger } from "@/lib/observability/logger";
 import { createExpiringCache } from "@/lib/server/expiring-cache";
 import { RuntimeError, type ListeningPort, type ObservedStatus, type RuntimeEvent, type TeamSpaceSpec, type WorkspaceRuntime, type WorkspaceSpec } from "../types";
 import { AppliedRecently } from "./applied-recently";
 import { convergeClaim, convergeNamespace, convergePod, convergeService, replaceInPlace } from "./convergence";
-import { isNotFound, toRuntimeError } from "./errors";
+import { isConflict, isNotFound, toRuntimeError } from "./errors";
 import { DEFAULT_HOME_TOOL_IMAGE, homeToolObjects, runHomeToolPod, sweepEndedToolPods, toolFiles } from "./home-tool-pod";
 import { isValidImageReference } from "./image-reference";
-import { homeClaimManifest, podManifest, serviceManifest, teamManifests } from "./manifests";
+import { envSecretManifest, homeClaimManifest, podManifest, serviceManifest, teamManifests } from "./manifests";
 import { MANAGED_SELECTOR, WORKSPACE_LABEL, isTeamNamespace, workspaceRef } from "./names";
 import { ObjectStore, describe } from "./object-store";
 import { observedStatus } from "./pod-status";
@@ -98,7 +98,27 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
     pod: podManifest(spec, { namespacePrefix }),
     service: serviceManifest(spec, { namespacePrefix }),
     claim: homeClaimManifest(spec, { namespacePrefix, storageClass: options.storageClass }),
+    envSecret: envSecretManifest(spec, { namespacePrefix }),
   });
+
+  /**
+   * Writes this start's secret environment before its pod reads it. One left
+   * by an earlier start holds an older key: Podspace may create and delete
+   * Secrets but not read them, so it replaces it unread.
+   */
+  async function writeEnvSecret(secret: V1Secret): Promise<void> {
+    const { namespace, name } = secret.metadata as { namespace: string; name: string };
+    const create = () => core.createNamespacedSecret({ namespace, body: secret });
+    try {
+      await create().catch(async (error: unknown) => {
+        if (!isConflict(error)) throw error;
+        await store.remove(secret);
+        await create();
+      });
+    } catch (error) {
+      throw toRuntimeError(error, `create Secret ${namespace}/${name}`);
+    }
+  }
 
   /** Deletes the workspace's pod, telling the watch to expect it; a pod replaced meanwhile is deleted too. */
   async function deletePod(pod: V1Pod): Promise<void> {
@@ -233,9 +253,10 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
           throw new RuntimeError("not-found", `Workspace ${spec.name} has no home volume; provision it first`);
         }
         // The Service's port follows the template version being started; it is independent of the pod, so both at once.
+        const hasSecretEnv = Object.keys(spec.secretEnv ?? {}).length > 0;
         await Promise.all([
           store.ensure(objects.service, convergeService),
-          untilSchedulable(spec, claim).then(() => store.ensure(objects.pod, convergePod)),
+          Promise.all([untilSchedulable(spec, claim), hasSecretEnv && writeEnvSecret(objects.envSecret)]).then(() => store.ensure(objects.pod, convergePod)),
         ]);
       });
     },
@@ -243,13 +264,17 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
     async stop(spec) {
       // The next start asks the watch (or the API) about the volume again: a retry after a lost volume must see it gone.
       applied.forget(claimKey(spec));
-      await deletePod(workspaceObjects(spec).pod);
+      const objects = workspaceObjects(spec);
+      await deletePod(objects.pod);
+      // Its key is no good once the workspace stops; the next start writes a new one.
+      await store.remove(objects.envSecret);
     },
 
     async destroy(spec) {
       const objects = workspaceObjects(spec);
       applied.forget(claimKey(spec));
       await deletePod(objects.pod);
+      await store.remove(objects.envSecret);
       await store.remove(objects.service);
       // The claim goes once no pod uses it (the pvc-protection finalizer).
       await store.remove(objects.claim);
@@ -300,13 +325,14 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
 
     async attachTerminal(spec, terminal) {
       await runningPod(spec);
-      return openTerminal(kubeConfig, workspaceRef(namespacePrefix, spec), terminal, spec.env);
+      // The key too: a claimed warm pool member's, or one the gateway gave after the pod started, is newer than its pod's.
+      return openTerminal(kubeConfig, workspaceRef(namespacePrefix, spec), terminal, { ...spec.env, ...spec.secretEnv });
     },
 
     async exec(spec, options) {
       await runningPod(spec);
       // The spec's environment as it is now, as the terminal's (a claimed warm pool member's pod has its pool's).
-      return execInPod(kubeConfig, workspaceRef(namespacePrefix, spec), { ...options, env: { ...spec.env, ...options.env } });
+      return execInPod(kubeConfig, workspaceRef(namespacePrefix, spec), { ...options, env: { ...spec.env, ...spec.secretEnv, ...options.env } });
     },
 
     async handOver(spec) {

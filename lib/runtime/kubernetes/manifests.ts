@@ -7,6 +7,7 @@ import type {
   V1PersistentVolumeClaim,
   V1Pod,
   V1ResourceQuota,
+  V1Secret,
   V1Service,
 } from "@kubernetes/client-node";
 import { ideArgv, startupCommand } from "../startup-command";
@@ -203,13 +204,33 @@ export function serviceManifest(spec: WorkspaceSpec, options: { namespacePrefix:
   });
 }
 
+/**
+ * The workspace's secret environment (its AI key), which the pod reads by
+ * reference: a pod's spec is readable by whoever may list pods (a cluster's
+ * viewers), a Secret's is not. Not hashed: made afresh at every start.
+ */
+export function envSecretManifest(spec: WorkspaceSpec, options: { namespacePrefix: string }): V1Secret {
+  const ref = workspaceRef(options.namespacePrefix, spec);
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: ref.envSecret, namespace: ref.namespace, labels: workspaceLabels(spec) },
+    type: "Opaque",
+    data: Object.fromEntries(Object.entries(spec.secretEnv ?? {}).map(([name, value]) => [name, Buffer.from(value).toString("base64")])),
+  };
+}
+
 export function podManifest(spec: WorkspaceSpec, options: { namespacePrefix: string }): V1Pod {
   const ref = workspaceRef(options.namespacePrefix, spec);
   const compute = { cpu: `${spec.resources.cpuMillicores}m`, memory: `${spec.resources.memoryMiB}Mi` };
-  // HOME last: a template's env must not move the home away from the volume.
-  const env = Object.entries({ ...spec.env, HOME: HOME_DIR })
+  // Secret values by reference (envSecretManifest); HOME last: a template's env must not move the home away from the volume.
+  const env = Object.entries({
+    ...Object.fromEntries(Object.entries(spec.env).map(([name, value]) => [name, { value }])),
+    ...Object.fromEntries(Object.keys(spec.secretEnv ?? {}).map((name) => [name, { valueFrom: { secretKeyRef: { name: ref.envSecret, key: name } } }])),
+    HOME: { value: HOME_DIR },
+  })
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, value]) => ({ name, value }));
+    .map(([name, source]) => ({ name, ...source }));
   const scheduling = spec.scheduling ?? {};
   return withSpecHash({
     apiVersion: "v1",

@@ -40,12 +40,18 @@ export function homeClaimName(workspaceId: string): string {
   return `ws-${workspaceId}-home`;
 }
 
+/** The Secret holding the workspace's secret environment (WorkspaceSpec.secretEnv), which its pod reads by reference. */
+export function envSecretName(workspaceId: string): string {
+  return `ws-${workspaceId}-env`;
+}
+
 /** Where one workspace's objects live. */
 export interface WorkspaceRef {
   namespace: string;
   pod: string;
   service: string;
   claim: string;
+  envSecret: string;
 }
 
 export function workspaceRef(prefix: string, spec: WorkspaceSpec): WorkspaceRef {
@@ -54,6 +60,7 @@ export function workspaceRef(prefix: string, spec: WorkspaceSpec): WorkspaceRef 
     pod: podName(spec.id),
     service: serviceName(spec.id),
     claim: homeClaimName(spec.id),
+    envSecret: envSecretName(spec.id),
   };
 }
 

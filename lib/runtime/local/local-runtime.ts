@@ -121,7 +121,8 @@ export function createLocalRuntime(options: LocalRuntimeOptions): WorkspaceRunti
 
   /** The workspace's environment, with the cached code-server on PATH (once it is installed, it is found there). */
   function environmentOf(spec: WorkspaceSpec): Record<string, string> {
-    const env = workspaceEnv({ home: SANDBOX.home, extra: spec.env });
+    // A sandbox's environment is its processes' alone: secret or not, it is set the same way.
+    const env = workspaceEnv({ home: SANDBOX.home, extra: { ...spec.env, ...spec.secretEnv } });
     return { ...env, PATH: `${path.dirname(sandboxedLauncher)}:${env.PATH}` };
   }
 
