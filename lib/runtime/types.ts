@@ -77,6 +77,14 @@ export type ObservedState = "absent" | "stopped" | "starting" | "running" | "fai
 export type FailureReason = "quota" | "scheduling" | "image" | "oom" | "crashed" | "deleted" | "invalid";
 
 /**
+ * Failures of a start that the cluster may get past by itself, the pod kept
+ * and retried: a node with room appears (one an autoscaler adds), an image
+ * pull succeeds on a later try. A workspace failed so is running again once
+ * its pod runs, without waiting for its user's retry.
+ */
+export const SELF_HEALING_FAILURES: readonly FailureReason[] = ["scheduling", "image"];
+
+/**
  * Whether the runtime still holds compute for a workspace in this state: a
  * failed one keeps its crashed pod or process record until it is stopped.
  * A stopped one may still be on its way out (a pod terminating), not held.

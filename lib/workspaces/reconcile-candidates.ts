@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
-import { holdsCompute, type ObservedStatus } from "@/lib/runtime/types";
+import { holdsCompute, SELF_HEALING_FAILURES, type ObservedStatus } from "@/lib/runtime/types";
 
 /**
  * The workspaces a reconcile pass must look at, in one query: those whose
@@ -19,17 +19,20 @@ export async function workspacesToReconcile(
 ): Promise<string[]> {
   const held = [...listed].filter(([, status]) => holdsCompute(status.state)).map(([id]) => id);
   const running = [...listed].filter(([, status]) => status.state === "running" || status.state === "starting").map(([id]) => id);
+  const runningNow = [...listed].filter(([, status]) => status.state === "running").map(([id]) => id);
   const rows = await db.$queryRaw<{ id: string }[]>`
     SELECT "id" FROM "Workspace"
     WHERE "state" <> 'DELETED' ${among ? Prisma.sql`AND "id" = ANY(${among}::text[])` : Prisma.empty} AND (
       "desiredState" = 'DELETED'
       OR ("desiredState" = 'STOPPED' AND "state" <> 'STOPPED')
-      -- A failed start waits for the user's retry instead of looping.
+      -- A failed start waits for the user's retry instead of looping…
       OR ("desiredState" = 'RUNNING' AND "state" <> 'FAILED' AND (
         "state" <> 'RUNNING' OR "restartRequestedAt" IS NOT NULL
         -- Running in the database, gone or failed in the runtime.
         OR NOT ("id" = ANY(${running}::text[]))
       ))
+      -- …unless the cluster got past it by itself: its pod runs now.
+      OR ("desiredState" = 'RUNNING' AND "state" = 'FAILED' AND "stateReason" = ANY(${SELF_HEALING_FAILURES}::text[]) AND "id" = ANY(${runningNow}::text[]))
       -- Holding compute in the runtime though it should not (the database may already say STOPPED).
       OR ("desiredState" <> 'RUNNING' AND "id" = ANY(${held}::text[]))
     )`;

@@ -13,7 +13,7 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { logger } from "@/lib/observability/logger";
 import { metrics } from "@/lib/observability/metrics";
 import { teamSpaceLimits } from "@/lib/quotas/team-space";
-import { holdsCompute, RuntimeError, type ObservedStatus, type RuntimeEvent, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
+import { holdsCompute, RuntimeError, SELF_HEALING_FAILURES, type ObservedStatus, type RuntimeEvent, type WorkspaceRuntime, type WorkspaceSpec } from "@/lib/runtime/types";
 import { periodicPass } from "@/lib/server/periodic-pass";
 import { workspacesToReconcile } from "./reconcile-candidates";
 import type { WakeupSource } from "./reconcile-wakeups";
@@ -312,8 +312,12 @@ export function createReconciler(runtime: WorkspaceRuntime, options: ReconcilerO
         return "settled";
       }
       case "RUNNING": {
-        // A failed start waits for the user's retry instead of looping.
-        if (workspace.state === "FAILED") return "settled";
+        // A failed start waits for the user's retry instead of looping, unless the cluster got past it by itself.
+        if (workspace.state === "FAILED") {
+          if (!SELF_HEALING_FAILURES.some((reason) => reason === workspace.stateReason)) return "settled";
+          const observed = await runtime.status(spec);
+          return observed.state === "running" ? converge(workspace, spec, observed) : "settled";
+        }
         if (workspace.restartRequestedAt) {
           const state = await stopForRestart(workspaceId, workspace.state, spec, workspace.restartRequestedAt);
           return converge({ ...workspace, state, stateChangedAt: new Date() }, spec, await runtime.status(spec));
