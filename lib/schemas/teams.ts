@@ -23,9 +23,17 @@ export const teamNameSchema = z
   .min(1, { error: "Enter a name." })
   .max(80, { error: "Use at most 80 characters." });
 
+/**
+ * A new team's slug: a DNS label whole, so it doesn't end with a hyphen
+ * either (Kubernetes refuses such a namespace or label, and every start of
+ * the team's workspaces would fail). Existing slugs are looked up by the laxer
+ * teamSlugSchema.
+ */
+const newTeamSlugSchema = teamSlugSchema.regex(/[a-z0-9]$/, { error: "End the slug with a letter or digit." });
+
 export const createTeamSchema = z.object({
   name: teamNameSchema,
-  slug: teamSlugSchema,
+  slug: newTeamSlugSchema,
   ownerEmail: emailSchema,
 });
 export type CreateTeamInput = z.output<typeof createTeamSchema>;

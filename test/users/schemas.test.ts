@@ -17,6 +17,7 @@ describe("form schemas", () => {
     ["a".repeat(40), true],
     ["a".repeat(41), false],
     ["-lead", false],
+    ["trail-", false],
     ["Upper", false],
     ["under_score", false],
     ["", false],
