@@ -108,8 +108,7 @@ class Exchange {
   ) {}
 
   async run(request: Request): Promise<Response> {
-    const clientGone = request.signal;
-    const signal = AbortSignal.any([clientGone, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]);
+    const signal = AbortSignal.any([request.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]);
     let lastStatus = 502;
     try {
       for (const target of this.route.targets) {
@@ -118,7 +117,11 @@ class Exchange {
         try {
           upstream = await fetch(url, { ...init, signal });
         } catch (error) {
-          if (clientGone.aborted) throw error;
+          if (signal.aborted) {
+            // The client left, or time ran out, while the provider worked on the request: it bills for it all the same, so it is charged its bounds.
+            await this.finish(target, "aborted", this.bounds);
+            throw error;
+          }
           logger.warn({ err: error, provider: target.provider.id }, "AI gateway: a provider did not answer; trying the next model");
           metrics.aiRequests.inc({ provider: target.provider.id, model: target.model.name, outcome: "fallback" });
           continue;
@@ -163,7 +166,14 @@ class Exchange {
   }
 
   private async whole(target: Target, upstream: Response): Promise<Response> {
-    const text = await upstream.text();
+    let text: string;
+    try {
+      text = await upstream.text();
+    } catch (error) {
+      // Served, though the client left (or time ran out) before it all arrived: charged its bounds, as its usage came with it.
+      await this.finish(target, "aborted", this.bounds);
+      throw error;
+    }
     let json: unknown = null;
     try {
       json = JSON.parse(text);
@@ -253,6 +263,7 @@ function errorResponse(protocol: ProtocolName, error: unknown, caller: Caller | 
     return protocolError(protocol, 422, "invalid", `${issue?.path.join(".") || "request"}: ${issue?.message ?? "invalid"}`);
   }
   if (error instanceof DOMException && error.name === "AbortError") return protocolError(protocol, 499, "aborted", "The request was aborted.");
+  if (error instanceof DOMException && error.name === "TimeoutError") return protocolError(protocol, 504, "timeout", `The provider took longer than ${REQUEST_TIMEOUT_MS / 60_000} minutes to answer.`);
   logger.error({ err: error, teamId: caller?.teamId }, "AI gateway: a request failed unexpectedly");
   return protocolError(protocol, 500, "internal", "Something went wrong in Podspace's AI gateway; it was logged.");
 }

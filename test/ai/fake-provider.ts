@@ -24,7 +24,7 @@ export interface ReceivedRequest {
 export interface FakeProvider {
   url: string;
   received: ReceivedRequest[];
-  /** Streams send their first event, then wait until release() before the rest: requests pile up in flight. */
+  /** Streams send their first event, then wait until release() before the rest; whole answers wait before anything: requests pile up in flight. */
   hold(): { release(): void };
   close(): Promise<void>;
 }
@@ -70,6 +70,7 @@ const sse = (response: http.ServerResponse, data: unknown, event?: string) =>
 async function openai(response: http.ServerResponse, body: Record<string, unknown>, model: string, output: number, held: Promise<void>) {
   const usage = { prompt_tokens: INPUT_TOKENS, completion_tokens: output, total_tokens: INPUT_TOKENS + output };
   if (!body.stream) {
+    await held;
     response.writeHead(200, { "content-type": "application/json" });
     return void response.end(JSON.stringify({ id: "c1", object: "chat.completion", model, choices: [{ index: 0, message: { role: "assistant", content: COMPLETION.join("") }, finish_reason: "stop" }], usage }));
   }
@@ -86,6 +87,7 @@ async function openai(response: http.ServerResponse, body: Record<string, unknow
 
 async function anthropic(response: http.ServerResponse, body: Record<string, unknown>, model: string, output: number, held: Promise<void>) {
   if (!body.stream) {
+    await held;
     response.writeHead(200, { "content-type": "application/json" });
     return void response.end(
       JSON.stringify({ id: "m1", type: "message", role: "assistant", model, content: [{ type: "text", text: COMPLETION.join("") }], stop_reason: "end_turn", usage: { input_tokens: INPUT_TOKENS, output_tokens: output } }),

@@ -73,8 +73,8 @@ afterAll(async () => {
   await provider?.close();
 });
 
-const chat = (body: object, headers: Record<string, string> = {}, secret = key) =>
-  fetch(`${base}/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${secret}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+const chat = (body: object, headers: Record<string, string> = {}, secret = key, signal?: AbortSignal) =>
+  fetch(`${base}/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${secret}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body), signal });
 const messages = (body: object, secret = key) =>
   fetch(`${base}/messages`, { method: "POST", headers: { "x-api-key": secret, "content-type": "application/json", "anthropic-beta": "test-beta" }, body: JSON.stringify(body) });
 const ask = (model: string, text = "fix this", extra: object = {}) => ({ model, stream: true, messages: [{ role: "user", content: text }], ...extra });
@@ -279,6 +279,25 @@ describe("budgets", () => {
     // OpenAI reports usage only at the end, which never came: the request is charged its bounds, never less than it used.
     expect(Number(after!.usedTokens - before!.usedTokens)).toBeGreaterThanOrEqual(INPUT_TOKENS + OUTPUT_TOKENS);
     expect(Number(after!.usedTokens - before!.usedTokens)).toBeLessThanOrEqual(worst);
+  });
+
+  it("charges a request its bounds when its client leaves before the provider's answer came", async () => {
+    const body = ask("small", "x", { max_tokens: 5, stream: false });
+    const before = await counters(team.id);
+    const sent = provider.received.length;
+    const gate = provider.hold();
+    const leave = new AbortController();
+    const pending = chat(body, {}, key, leave.signal).catch(() => null);
+    // The provider has the request and works on it: it will bill for it, whoever is still listening.
+    await waitFor(async () => provider.received.length > sent);
+    leave.abort();
+    await pending;
+    // The gateway sees its client go and settles the reservation, while the provider still works on the answer.
+    await waitFor(async () => (await counters(team.id))!.reservedTokens === 0n);
+    const after = await counters(team.id);
+    gate.release();
+    expect(Number(after!.usedTokens - (before?.usedTokens ?? 0n))).toBeGreaterThanOrEqual(INPUT_TOKENS + OUTPUT_TOKENS);
+    expect(await getDb().aiUsage.findFirst({ where: { teamId: team.id }, orderBy: { at: "desc" } })).toMatchObject({ provider: "primary", outcome: "aborted" });
   });
 
   it("holds the team to its allow-list", async () => {
