@@ -48,13 +48,15 @@ export async function handleGatewayRequest(protocol: ProtocolName, request: Requ
     }
     const maxOutputTokens = parsed.maxOutputTokens ?? Math.min(...route.targets.map((target) => target.model.maxOutputTokens));
     const inputTokens = inputBound(parsed.inputParts);
+    // The cap is per choice: each of them may use all of it.
+    const outputTokens = maxOutputTokens * parsed.choices;
     const worst = worstCase(
       route.targets.map((target) => target.model),
       inputTokens,
-      maxOutputTokens,
+      outputTokens,
     );
     const reservation = await reserve({ teamId: caller.teamId, userId: caller.userId, worst, limits: settings.effective, ttlMs: RESERVATION_TTL_MS });
-    const exchange = new Exchange(protocol, caller, route, parsed, reservation, { inputTokens, outputTokens: maxOutputTokens }, started);
+    const exchange = new Exchange(protocol, caller, route, parsed, reservation, { inputTokens, outputTokens }, maxOutputTokens, started);
     return await exchange.run(request);
   } catch (error) {
     return errorResponse(protocol, error, caller);
@@ -102,8 +104,10 @@ class Exchange {
     private readonly route: Route,
     private readonly parsed: ParsedRequest,
     private readonly reservation: Reservation,
-    /** The request's bounds: its input at most, its output cap. */
+    /** The request's bounds: its input at most, its output cap times its choices. */
     private readonly bounds: Usage,
+    /** The output cap of one choice, as the provider is sent it. */
+    private readonly maxOutputTokens: number,
     private readonly started: number,
   ) {}
 
@@ -112,7 +116,7 @@ class Exchange {
     let lastStatus = 502;
     try {
       for (const target of this.route.targets) {
-        const { url, init } = upstreamRequest(target.provider, this.parsed, target.model.name, this.bounds.outputTokens, request.headers);
+        const { url, init } = upstreamRequest(target.provider, this.parsed, target.model.name, this.maxOutputTokens, request.headers);
         let upstream: Response;
         try {
           upstream = await fetch(url, { ...init, signal });

@@ -6,7 +6,7 @@ import { secretVariable } from "@/lib/env";
 // The two wire protocols the gateway speaks, both to workspaces and to
 // providers: OpenAI's chat completions and Anthropic's Messages. The gateway
 // forwards a request as it came, but for the model (the provider's), an
-// explicit output cap (what its worst case was reserved with) and, for an
+// explicit output cap (its worst case was reserved with it, for each choice) and, for an
 // OpenAI stream, a final usage chunk (stream_options.include_usage), then
 // reads each protocol's usage from the answer.
 
@@ -21,6 +21,7 @@ const openaiRequest = z
     stream: z.boolean().optional(),
     max_tokens: z.number().int().positive().optional(),
     max_completion_tokens: z.number().int().positive().optional(),
+    n: z.number().int().positive().optional(),
     tools: z.unknown().optional(),
   })
   .loose();
@@ -40,8 +41,10 @@ export interface ParsedRequest {
   body: Record<string, unknown>;
   model: string;
   stream: boolean;
-  /** The output cap the request asked for, if any. */
+  /** The output cap the request asked for, if any: of each choice. */
   maxOutputTokens: number | undefined;
+  /** How many answers it asks for (OpenAI's n), each up to the cap, all billed. */
+  choices: number;
   /** What counts as its input (inputBound). */
   inputParts: unknown;
   /** The text of its last user message, for the routing rules. */
@@ -64,6 +67,7 @@ export function parseRequest(protocol: ProtocolName, json: unknown): ParsedReque
       model: body.model,
       stream: body.stream === true,
       maxOutputTokens: body.max_completion_tokens ?? body.max_tokens,
+      choices: body.n ?? 1,
       inputParts: [body.messages, body.tools ?? null],
       lastUserText: lastUser(body.messages),
     };
@@ -74,6 +78,7 @@ export function parseRequest(protocol: ProtocolName, json: unknown): ParsedReque
     model: body.model,
     stream: body.stream === true,
     maxOutputTokens: body.max_tokens,
+    choices: 1,
     inputParts: [body.system ?? null, body.messages, body.tools ?? null],
     lastUserText: lastUser(body.messages),
   };

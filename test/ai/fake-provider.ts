@@ -7,7 +7,8 @@ import type { AddressInfo } from "node:net";
 // /messages (message_start with the input tokens, content_block_delta,
 // message_delta with the output tokens, message_stop), or whole JSON
 // answers. Every answer reports known usage: INPUT_TOKENS in, and
-// min(max_tokens, OUTPUT_TOKENS) out. The first path segment is a provider
+// min(max_tokens, OUTPUT_TOKENS) out, for each of OpenAI's `n` choices (a
+// whole answer carries them all; a stream, the first's text only). The first path segment is a provider
 // name; `fail-429` and `fail-500` answer with that status instead.
 
 export const INPUT_TOKENS = 12;
@@ -68,11 +69,13 @@ const sse = (response: http.ServerResponse, data: unknown, event?: string) =>
   response.write(`${event ? `event: ${event}\n` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
 
 async function openai(response: http.ServerResponse, body: Record<string, unknown>, model: string, output: number, held: Promise<void>) {
-  const usage = { prompt_tokens: INPUT_TOKENS, completion_tokens: output, total_tokens: INPUT_TOKENS + output };
+  const choices = Number(body.n ?? 1);
+  const usage = { prompt_tokens: INPUT_TOKENS, completion_tokens: choices * output, total_tokens: INPUT_TOKENS + choices * output };
   if (!body.stream) {
     await held;
     response.writeHead(200, { "content-type": "application/json" });
-    return void response.end(JSON.stringify({ id: "c1", object: "chat.completion", model, choices: [{ index: 0, message: { role: "assistant", content: COMPLETION.join("") }, finish_reason: "stop" }], usage }));
+    const choice = (index: number) => ({ index, message: { role: "assistant", content: COMPLETION.join("") }, finish_reason: "stop" });
+    return void response.end(JSON.stringify({ id: "c1", object: "chat.completion", model, choices: Array.from({ length: choices }, (_, index) => choice(index)), usage }));
   }
   response.writeHead(200, { "content-type": "text/event-stream" });
   const chunk = (delta: object, finish: string | null = null) => ({ id: "c1", object: "chat.completion.chunk", model, choices: [{ index: 0, delta, finish_reason: finish }] });

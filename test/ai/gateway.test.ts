@@ -300,6 +300,20 @@ describe("budgets", () => {
     expect(await getDb().aiUsage.findFirst({ where: { teamId: team.id }, orderBy: { at: "desc" } })).toMatchObject({ provider: "primary", outcome: "aborted" });
   });
 
+  it("reserves every choice a request asks for (OpenAI's n), so that none spends past the budget", async () => {
+    const body = ask("small", "x", { max_tokens: 5, stream: false });
+    const worst = await worstOf(body);
+    const used = Number((await counters(team.id))!.usedTokens);
+    // Room for one choice's worst case: twenty choices don't fit.
+    await setBudget({ teamTokens: used + worst });
+    const many = await chat({ ...body, n: 20 });
+    await many.text();
+    expect(many.status).toBe(429);
+    expect(Number((await counters(team.id))!.usedTokens)).toBeLessThanOrEqual(used + worst);
+    expect((await chat(body)).status).toBe(200);
+    await setBudget({});
+  });
+
   it("holds the team to its allow-list", async () => {
     await setBudget({ allowedModels: ["small"] });
     expect((await chat(ask("small"))).status).toBe(200);
