@@ -11,9 +11,10 @@ export interface Usage {
 
 /**
  * An upper bound on a request's input tokens without the model's tokenizer:
- * the UTF-8 bytes of its JSON (messages, system prompt, tools). A token is
- * at least one byte of text, and the JSON's quotes, keys and brackets
- * outnumber the few tokens a chat template adds around each message.
+ * the UTF-8 bytes of its JSON, all of it (messages, system prompt, tools and
+ * whatever else a provider reads). A token is at least one byte of text, and
+ * the JSON's quotes, keys and brackets outnumber the few tokens a chat
+ * template adds around each message.
  */
 export function inputBound(parts: unknown): number {
   return Buffer.byteLength(JSON.stringify(parts), "utf8");

@@ -45,7 +45,11 @@ export interface ParsedRequest {
   maxOutputTokens: number | undefined;
   /** How many answers it asks for (OpenAI's n), each up to the cap, all billed. */
   choices: number;
-  /** What counts as its input (inputBound). */
+  /**
+   * What counts as its input (inputBound): all of it, not just its messages,
+   * system prompt and tools. Providers bill more as input (OpenAI's legacy
+   * functions, a response_format's schema), and the body goes on as it came.
+   */
   inputParts: unknown;
   /** The text of its last user message, for the routing rules. */
   lastUserText: string;
@@ -68,7 +72,7 @@ export function parseRequest(protocol: ProtocolName, json: unknown): ParsedReque
       stream: body.stream === true,
       maxOutputTokens: body.max_completion_tokens ?? body.max_tokens,
       choices: body.n ?? 1,
-      inputParts: [body.messages, body.tools ?? null],
+      inputParts: body,
       lastUserText: lastUser(body.messages),
     };
   }
@@ -79,7 +83,7 @@ export function parseRequest(protocol: ProtocolName, json: unknown): ParsedReque
     stream: body.stream === true,
     maxOutputTokens: body.max_tokens,
     choices: 1,
-    inputParts: [body.system ?? null, body.messages, body.tools ?? null],
+    inputParts: body,
     lastUserText: lastUser(body.messages),
   };
 }

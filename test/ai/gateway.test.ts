@@ -314,6 +314,13 @@ describe("budgets", () => {
     await setBudget({});
   });
 
+  it("reserves as input everything of the request the provider may bill as input, its legacy functions too", async () => {
+    // OpenAI bills the definitions of `functions` (tools' predecessor) as prompt tokens, as it does a response_format's schema.
+    const schema = { type: "object", properties: Object.fromEntries(Array.from({ length: 500 }, (_, index) => [`field${index}`, { type: "string", description: "a field of the answer" }])) };
+    const billable = { functions: [{ name: "f", parameters: schema }], response_format: { type: "json_schema", json_schema: { name: "s", schema } } };
+    expect(await worstOf(ask("small", "x", { max_tokens: 5, ...billable }))).toBeGreaterThanOrEqual(Buffer.byteLength(JSON.stringify(billable)));
+  });
+
   it("holds the team to its allow-list", async () => {
     await setBudget({ allowedModels: ["small"] });
     expect((await chat(ask("small"))).status).toBe(200);
@@ -375,7 +382,7 @@ describe("who pays", () => {
 async function worstOf(body: object): Promise<number> {
   const gate = provider.hold();
   const reservedBefore = Number((await counters(team.id))?.reservedTokens ?? 0n);
-  const pending = chat({ ...body, stream: true });
+  const pending = chat(body);
   let worst = 0;
   await waitFor(async () => (worst = Number((await counters(team.id))?.reservedTokens ?? 0n) - reservedBefore) > 0);
   gate.release();
