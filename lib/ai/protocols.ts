@@ -145,7 +145,9 @@ const anthropicInput = (usage: Record<string, unknown>) => count(usage.input_tok
 /**
  * Reads usage from a stream's events as they pass. OpenAI: the final chunk's
  * `usage`. Anthropic: message_start's input tokens, then message_delta's
- * output tokens (a running total; the last one is final).
+ * output tokens (a running total; the last one is final). message_start's
+ * output tokens are the answer's first, not its count: a stream abandoned
+ * after them is charged its output cap, like an OpenAI stream without usage.
  */
 export class StreamUsage {
   input: number | null = null;
@@ -171,10 +173,7 @@ export class StreamUsage {
     }
     if (event.type === "message_start") {
       const usage = (event.message as { usage?: Record<string, unknown> } | undefined)?.usage;
-      if (usage) {
-        this.input = anthropicInput(usage);
-        this.output = count(usage.output_tokens);
-      }
+      if (usage) this.input = anthropicInput(usage);
     } else if (event.type === "message_delta") {
       const usage = event.usage as Record<string, unknown> | undefined;
       if (usage && "output_tokens" in usage) this.output = count(usage.output_tokens);

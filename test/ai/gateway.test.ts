@@ -281,6 +281,22 @@ describe("budgets", () => {
     expect(Number(after!.usedTokens - before!.usedTokens)).toBeLessThanOrEqual(worst);
   });
 
+  it("charges an abandoned Anthropic stream its output cap, not the output message_start reports", async () => {
+    const before = await counters(team.id);
+    const gate = provider.hold();
+    const response = await messages({ model: "claude/claude-x", max_tokens: 100, stream: true, messages: [{ role: "user", content: "x" }] });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    // message_start: the input, and the output so far (1), which the rest of the stream only adds to.
+    await reader.read();
+    await reader.cancel();
+    // Settled as the gateway sees its client go, before the provider says more.
+    await waitFor(async () => (await counters(team.id))!.reservedTokens === 0n);
+    const after = await counters(team.id);
+    gate.release();
+    expect(Number(after!.usedTokens - (before?.usedTokens ?? 0n))).toBe(INPUT_TOKENS + 100);
+  });
+
   it("charges a request its bounds when its client leaves before the provider's answer came", async () => {
     const body = ask("small", "x", { max_tokens: 5, stream: false });
     const before = await counters(team.id);
