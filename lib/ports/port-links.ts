@@ -105,10 +105,22 @@ export async function redeemPortLink(secret: string, address: PortAddress): Prom
   return link && linkInForce(link.id, address);
 }
 
-/** The link, if it is for `address`, unrevoked, unexpired, and the caps still let its port out of Podspace. */
+/**
+ * The link, if it is for `address`, unrevoked, unexpired, the caps still let
+ * its port out of Podspace, and whoever made it (the workspace's owner)
+ * could still revoke it: active, and a member of the workspace's team.
+ * Nobody else can revoke it, so it must not outlive its owner's say.
+ */
 export async function linkInForce(linkId: string, address: PortAddress): Promise<{ id: string; expiresAt: Date } | null> {
   const link = await getDb().portLink.findFirst({
-    where: { id: linkId, workspaceId: address.workspaceId, port: address.port, revokedAt: null, expiresAt: { gt: new Date() } },
+    where: {
+      id: linkId,
+      workspaceId: address.workspaceId,
+      port: address.port,
+      revokedAt: null,
+      expiresAt: { gt: new Date() },
+      createdBy: { deactivatedAt: null, memberships: { some: { team: { archivedAt: null, workspaces: { some: { id: address.workspaceId } } } } } },
+    },
     select: { id: true, expiresAt: true, workspace: { select: { deletedAt: true, team: { select: { maxPortShare: true } } } } },
   });
   if (!link || link.workspace.deletedAt || !within("public", shareCap(link.workspace))) return null;

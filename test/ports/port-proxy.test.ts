@@ -348,6 +348,31 @@ describe("the port proxy", { timeout: 60_000 }, () => {
     expect(counted("public")).toBeGreaterThan(0);
   });
 
+  it("stops a signed link once its owner, the only one who could revoke it, leaves the team or is deactivated", async () => {
+    const link = await createPortLink(await actorFor(people.owner), { workspaceId: workspace.id, port: APP_PORT, hours: 1 }, previewHost);
+    const opened = await onPort(APP_PORT, new URL(link.url).pathname);
+    const cookie = opened.headers["set-cookie"]![0]!.split(";")[0]!;
+    expect((await onPort(APP_PORT, "/page", { headers: { cookie } })).status).toBe(200);
+
+    const membership = await getDb().membership.findFirstOrThrow({ where: { userId: people.owner.id, teamId: people.teamId } });
+    await getDb().membership.delete({ where: { id: membership.id } });
+    try {
+      expect((await onPort(APP_PORT, "/page", { headers: { cookie } })).status).toBe(401);
+      expect((await onPort(APP_PORT, new URL(link.url).pathname)).status).toBe(404);
+    } finally {
+      await getDb().membership.create({ data: membership });
+    }
+    expect((await onPort(APP_PORT, "/page", { headers: { cookie } })).status).toBe(200);
+
+    await getDb().user.update({ where: { id: people.owner.id }, data: { deactivatedAt: new Date() } });
+    try {
+      expect((await onPort(APP_PORT, "/page", { headers: { cookie } })).status).toBe(401);
+    } finally {
+      await getDb().user.update({ where: { id: people.owner.id }, data: { deactivatedAt: null } });
+    }
+    await revokePortLink(await actorFor(people.owner), { linkId: link.id });
+  });
+
   it("answers 404 to a signed-in user without access, or for a workspace that isn't there, and 503 for a stopped one", async () => {
     const stranger = await cookieOf(await signIn(people.stranger), originOf(APP_PORT));
     expect((await onPort(APP_PORT, "/", { headers: { cookie: stranger } })).status).toBe(404);
