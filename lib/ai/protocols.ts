@@ -100,12 +100,15 @@ export function upstreamRequest(provider: AiProvider, parsed: ParsedRequest, mod
   const key = provider.apiKeyEnv ? secretVariable(provider.apiKeyEnv) : undefined;
   if (provider.type === "openai") {
     const rest = { ...parsed.body };
-    // One cap, max_tokens: what every OpenAI-compatible server knows (vLLM, Ollama, llama.cpp).
+    // One cap, under the name the client used: OpenAI's reasoning models refuse max_tokens and take only
+    // max_completion_tokens; max_tokens otherwise, which every OpenAI-compatible server knows (vLLM, Ollama, llama.cpp).
+    const capField = rest.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens";
+    delete rest.max_tokens;
     delete rest.max_completion_tokens;
     const body = {
       ...rest,
       model,
-      max_tokens: maxOutputTokens,
+      [capField]: maxOutputTokens,
       ...(parsed.stream ? { stream_options: { ...(rest.stream_options as object | undefined), include_usage: true } } : {}),
     };
     return {

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 // /messages (message_start with the input tokens, content_block_delta,
 // message_delta with the output tokens, message_stop), or whole JSON
 // answers. Every answer reports known usage: INPUT_TOKENS in, and
-// min(max_tokens, OUTPUT_TOKENS) out, for each of OpenAI's `n` choices (a
+// min(max_tokens or max_completion_tokens, OUTPUT_TOKENS) out, for each of OpenAI's `n` choices (a
 // whole answer carries them all; a stream, the first's text only). The first path segment is a provider
 // name; `fail-429` and `fail-500` answer with that status instead.
 
@@ -42,7 +42,7 @@ export async function startFakeProvider(): Promise<FakeProvider> {
     received.push({ provider, path, headers: request.headers, body });
     const failure = /^fail-(\d{3})$/.exec(provider);
     if (failure) return void response.writeHead(Number(failure[1]), { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "try later" } }));
-    const output = Math.min(Number(body.max_tokens ?? OUTPUT_TOKENS), OUTPUT_TOKENS);
+    const output = Math.min(Number(body.max_tokens ?? body.max_completion_tokens ?? OUTPUT_TOKENS), OUTPUT_TOKENS);
     const model = String(body.model);
     const held = gate;
     if (path === "/chat/completions") return openai(response, body, model, output, held);

@@ -111,6 +111,17 @@ describe("routing", () => {
     expect(sent.headers.authorization).toBeUndefined();
   });
 
+  it("sends the output cap under the name the client gave it (reasoning models take only max_completion_tokens)", async () => {
+    for (const [cap, sent] of [
+      [{ max_completion_tokens: 4 }, { max_completion_tokens: 4 }],
+      [{ max_tokens: 4 }, { max_tokens: 4 }],
+    ] as const) {
+      await (await chat(ask("small", "x", cap))).text();
+      const { body } = provider.received.at(-1)!;
+      expect(Object.fromEntries(Object.entries(body).filter(([name]) => name.startsWith("max_")))).toEqual(sent);
+    }
+  });
+
   it("picks the alias of `auto` by the task header, then by the rules, then the default", async () => {
     const cases: [Record<string, string>, string, string][] = [
       [{ "x-podspace-task": "syntax-fix" }, "fix the comma", "primary/small-model"],
