@@ -16,9 +16,10 @@ import { fromPortShare, narrowest, type ShareLevel } from "./share-level";
 const policyInclude = (port: number) =>
   ({
     ...runtimeSpecInclude,
-    team: { select: { slug: true, maxPortShare: true } },
+    team: { select: { id: true, slug: true, maxPortShare: true } },
     accessGrants: granteesInForce(),
     ports: { where: { port }, select: { share: true } },
+    owner: { select: { deactivatedAt: true, memberships: { select: { teamId: true } } } },
   }) as const;
 
 async function findWorkspace({ workspaceId, port }: PortAddress) {
@@ -52,7 +53,9 @@ export async function teamShareCaps(teamId: string): Promise<{ team: ShareLevel;
 export async function loadPortPolicy(address: PortAddress): Promise<PortPolicy | null> {
   const workspace = await findWorkspace(address);
   if (!workspace || workspace.state === "DELETED" || workspace.deletedAt) return null;
-  const chosen = workspace.ports[0] ? fromPortShare(workspace.ports[0].share) : declaredShare(workspace, address.port);
+  // Only the owner, while a member of the team, can narrow a share again: one left by an owner who is gone narrows by itself.
+  const ownerHasSay = !workspace.owner.deactivatedAt && workspace.owner.memberships.some((membership) => membership.teamId === workspace.team.id);
+  const chosen = !ownerHasSay ? "owner" : workspace.ports[0] ? fromPortShare(workspace.ports[0].share) : declaredShare(workspace, address.port);
   return { workspace, share: narrowest(chosen, shareCap(workspace)) };
 }
 

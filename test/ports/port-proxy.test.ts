@@ -348,6 +348,30 @@ describe("the port proxy", { timeout: 60_000 }, () => {
     expect(counted("public")).toBeGreaterThan(0);
   });
 
+  it("narrows a port shared by an owner who left the team or was deactivated, as only they could narrow it", async () => {
+    await setTeamPortShareCap(await actorFor(people.teamAdmin), { teamId: people.teamId, maxShare: "public" });
+    await setPortShare(await actorFor(people.owner), { workspaceId: workspace.id, port: APP_PORT, share: "public" });
+    const anyone = () => expect.poll(async () => (await onPort(APP_PORT, "/x", { headers: { accept: "application/json" } })).status, { timeout: 5_000 });
+    await anyone().toBe(200);
+
+    const membership = await getDb().membership.findFirstOrThrow({ where: { userId: people.owner.id, teamId: people.teamId } });
+    await getDb().membership.delete({ where: { id: membership.id } });
+    try {
+      await anyone().toBe(401);
+    } finally {
+      await getDb().membership.create({ data: membership });
+    }
+    await anyone().toBe(200);
+
+    await getDb().user.update({ where: { id: people.owner.id }, data: { deactivatedAt: new Date() } });
+    try {
+      await anyone().toBe(401);
+    } finally {
+      await getDb().user.update({ where: { id: people.owner.id }, data: { deactivatedAt: null } });
+    }
+    await setPortShare(await actorFor(people.owner), { workspaceId: workspace.id, port: APP_PORT, share: "owner" });
+  });
+
   it("stops a signed link once its owner, the only one who could revoke it, leaves the team or is deactivated", async () => {
     const link = await createPortLink(await actorFor(people.owner), { workspaceId: workspace.id, port: APP_PORT, hours: 1 }, previewHost);
     const opened = await onPort(APP_PORT, new URL(link.url).pathname);
