@@ -1,5 +1,5 @@
 import { RuntimeError, type WorkspaceSpec } from "@/lib/runtime/types";
-import { runBackup, type BackupDeps } from "./backup-workspace";
+import { requeueUnfinished, runBackup, type BackupDeps } from "./backup-workspace";
 import { claimBackup } from "./queue";
 import { backupStore } from "./store";
 
@@ -35,6 +35,8 @@ export async function backUpBeforeDelete(workspace: DeletedWorkspace, spec: Work
   if (!backupStore() || workspace.warmPoolId || (!workspace.startedAt && !workspace.restoredAt) || workspace.finalBackupSkippedAt) return;
   if ((await runtime.status(spec)).state === "absent") return;
 
+  // A run of ours that ended without an outcome is not under way: it goes back to the queue, to be taken below.
+  await requeueUnfinished(db);
   const open = await db.backup.findFirst({ where: { workspaceId: workspace.id, status: { in: ["PENDING", "RUNNING"] } }, orderBy: { createdAt: "asc" } });
   if (open?.status === "RUNNING") throw notYet("a backup of it is under way");
   let backupId: string;

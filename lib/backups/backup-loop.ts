@@ -3,7 +3,7 @@ import { logger } from "@/lib/observability/logger";
 import type { WorkspaceRuntime } from "@/lib/runtime/types";
 import { periodicPass, type PeriodicPass } from "@/lib/server/periodic-pass";
 import { utcTimestamp } from "@/lib/usage/meter";
-import { runBackup } from "./backup-workspace";
+import { requeueUnfinished, runBackup } from "./backup-workspace";
 import { registerBackupLoop } from "./backup-trigger";
 import { claimBackup } from "./queue";
 import { backupStore, type BackupStore } from "./store";
@@ -123,6 +123,7 @@ export function createBackupLoop(runtime: WorkspaceRuntime, options: BackupLoopO
       await requeueAbandoned(startedAt);
       startedAt = null;
     }
+    await requeueUnfinished(db);
     const store = backupStore();
     // With backups off, the queue is still run: each backup fails, saying why, instead of waiting forever.
     if (store) {

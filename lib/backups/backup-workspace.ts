@@ -59,12 +59,39 @@ export interface BackupDeps {
 }
 
 /**
+ * Backups whose run in this process ended without recording an outcome (the
+ * database failed a write, or timed it out): their rows still say RUNNING,
+ * which nothing here would ever take again, and which keeps a delete waiting
+ * on them (backup-before-delete.ts) until the next leader requeues what the
+ * last one left. requeueUnfinished puts them back in the queue instead.
+ */
+const unfinished = new Set<string>();
+
+/** Puts the backups whose run here ended without an outcome back in the queue; a run that ended since keeps its outcome. */
+export async function requeueUnfinished(db: PrismaClient): Promise<void> {
+  const ids = [...unfinished];
+  if (ids.length === 0) return;
+  await db.backup.updateMany({ where: { id: { in: ids }, status: "RUNNING" }, data: { status: "PENDING", startedAt: null } });
+  for (const id of ids) unfinished.delete(id);
+}
+
+/**
  * Runs the backup `backupId` (PENDING) to its end: SUCCEEDED with the
  * snapshot, or FAILED with the reason. A backup that can't run (backups off,
  * the team over its backup quota, except before a delete) fails with why. Never throws for restic's
- * or the store's failures: they are the backup's outcome.
+ * or the store's failures: they are the backup's outcome. When it throws
+ * (the database failed), the backup is left to requeueUnfinished.
  */
 export async function runBackup(backupId: string, deps: BackupDeps, signal?: AbortSignal): Promise<"SUCCEEDED" | "FAILED"> {
+  try {
+    return await takeBackup(backupId, deps, signal);
+  } catch (error) {
+    unfinished.add(backupId);
+    throw error;
+  }
+}
+
+async function takeBackup(backupId: string, deps: BackupDeps, signal?: AbortSignal): Promise<"SUCCEEDED" | "FAILED"> {
   const { db, runtime } = deps;
   const backup = await db.backup.findUniqueOrThrow({
     where: { id: backupId },
