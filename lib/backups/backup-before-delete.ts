@@ -52,7 +52,10 @@ export async function backUpBeforeDelete(workspace: DeletedWorkspace, spec: Work
     }));
   }
   // runBackup records why it failed as the workspace's event.
-  if ((await runBackup(backupId, deps)) === "FAILED") throw notYet("its final backup failed");
+  const outcome = await runBackup(backupId, deps);
+  if (outcome === "FAILED") throw notYet("its final backup failed");
+  // Another run took it over (a new leader's, while this one was demoted): never a destroy under it.
+  if (outcome === "SUPERSEDED") throw notYet("a backup of it is under way");
 }
 
 /** Whether it stopped after it last ran, and a backup succeeded after that. */

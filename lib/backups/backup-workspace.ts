@@ -65,14 +65,19 @@ export interface BackupDeps {
  * on them (backup-before-delete.ts) until the next leader requeues what the
  * last one left. requeueUnfinished puts them back in the queue instead.
  */
-const unfinished = new Set<string>();
+const unfinished = new Map<string, Run>();
 
-/** Puts the backups whose run here ended without an outcome back in the queue; a run that ended since keeps its outcome. */
+/** One run of a backup: its startedAt, once written, tells its row from a later run's (see takeBackup). */
+interface Run {
+  startedAt: Date | null;
+}
+
+/** Puts the backups whose run here ended without an outcome back in the queue; a run that ended or began since keeps the row. */
 export async function requeueUnfinished(db: PrismaClient): Promise<void> {
-  const ids = [...unfinished];
-  if (ids.length === 0) return;
-  await db.backup.updateMany({ where: { id: { in: ids }, status: "RUNNING" }, data: { status: "PENDING", startedAt: null } });
-  for (const id of ids) unfinished.delete(id);
+  for (const [id, run] of unfinished) {
+    await db.backup.updateMany({ where: { id, status: "RUNNING", ...(run.startedAt ? { startedAt: run.startedAt } : {}) }, data: { status: "PENDING", startedAt: null } });
+    unfinished.delete(id);
+  }
 }
 
 /**
@@ -81,34 +86,44 @@ export async function requeueUnfinished(db: PrismaClient): Promise<void> {
  * the team over its backup quota, except before a delete) fails with why. Never throws for restic's
  * or the store's failures: they are the backup's outcome. When it throws
  * (the database failed), the backup is left to requeueUnfinished.
+ *
+ * SUPERSEDED: the row was requeued and taken by another run meanwhile (a new
+ * leader requeues what the last one left RUNNING, though a demoted leader may
+ * still be running it); that run's outcome is the backup's, not this one's.
  */
-export async function runBackup(backupId: string, deps: BackupDeps, signal?: AbortSignal): Promise<"SUCCEEDED" | "FAILED"> {
+export async function runBackup(backupId: string, deps: BackupDeps, signal?: AbortSignal): Promise<"SUCCEEDED" | "FAILED" | "SUPERSEDED"> {
+  const run: Run = { startedAt: null };
   try {
-    return await takeBackup(backupId, deps, signal);
+    return await takeBackup(backupId, deps, run, signal);
   } catch (error) {
-    unfinished.add(backupId);
+    unfinished.set(backupId, run);
     throw error;
   }
 }
 
-async function takeBackup(backupId: string, deps: BackupDeps, signal?: AbortSignal): Promise<"SUCCEEDED" | "FAILED"> {
+async function takeBackup(backupId: string, deps: BackupDeps, run: Run, signal?: AbortSignal): Promise<"SUCCEEDED" | "FAILED" | "SUPERSEDED"> {
   const { db, runtime } = deps;
   const backup = await db.backup.findUniqueOrThrow({
     where: { id: backupId },
     include: { workspace: { include: runtimeSpecInclude }, team: { select: { backupBytes: true } } },
   });
+  // The caller claimed it (status RUNNING); this run's startedAt marks the row as its own until it ends.
   const startedAt = new Date();
-  await db.backup.update({ where: { id: backupId }, data: { status: "RUNNING", startedAt } });
+  const { count: taken } = await db.backup.updateMany({ where: { id: backupId, status: "RUNNING" }, data: { startedAt } });
+  if (taken === 0) return "SUPERSEDED";
+  run.startedAt = startedAt;
   const finish = async (outcome: { snapshotId: string; files: number; bytes: number; bytesAdded: number; warning: string | null } | { error: string }) => {
     const succeeded = "snapshotId" in outcome;
     const finishedAt = new Date();
-    await db.$transaction(async (tx) => {
-      await tx.backup.update({
-        where: { id: backupId },
+    const recorded = await db.$transaction(async (tx) => {
+      // Only while the row is still this run's: a later run's outcome is never overwritten, nor taken for this one's.
+      const { count } = await tx.backup.updateMany({
+        where: { id: backupId, status: "RUNNING", startedAt },
         data: succeeded
           ? { status: "SUCCEEDED", finishedAt, snapshotId: outcome.snapshotId, files: outcome.files, bytes: outcome.bytes, bytesAdded: outcome.bytesAdded, error: outcome.warning }
           : { status: "FAILED", finishedAt, error: outcome.error },
       });
+      if (count === 0) return false;
       await tx.workspaceEvent.create({
         data: {
           workspaceId: backup.workspaceId,
@@ -132,7 +147,9 @@ async function takeBackup(backupId: string, deps: BackupDeps, signal?: AbortSign
         },
         tx,
       );
+      return true;
     });
+    if (!recorded) return "SUPERSEDED" as const;
     const result = succeeded ? "succeeded" : "failed";
     metrics.backups.inc({ operation: "backup", result });
     metrics.backupDuration.observe({ operation: "backup" }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
