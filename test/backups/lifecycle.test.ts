@@ -23,7 +23,7 @@ import { useAppDatabase } from "../helpers/app-database";
 import { actorFor, auditLogFor, createTeamWith, createUser } from "../helpers/identity";
 import { endLocalWorkspaces, workspaceProcesses } from "../helpers/local-workspaces";
 import { freePort } from "../helpers/net";
-import { startS3Server, type TestS3Server } from "../helpers/s3-server";
+import { backupEnvFor, startS3Server, type TestS3Server } from "../helpers/s3-server";
 import { TEST_TEMPLATE } from "../helpers/test-template";
 import { TEST_SHARED_PATHS } from "../runtime/contract";
 
@@ -55,15 +55,7 @@ describe("workspace backups through the lifecycle", { timeout: 120_000 }, () => 
   beforeAll(async () => {
     s3 = await startS3Server();
     // lib/env.ts read the environment at import; the backup store is read from env at each use.
-    Object.assign(env, {
-      PODSPACE_BACKUP_S3_BUCKET: s3.bucket,
-      PODSPACE_BACKUP_S3_ENDPOINT: s3.endpoint,
-      PODSPACE_BACKUP_S3_PREFIX: "lifecycle",
-      PODSPACE_BACKUP_S3_PATH_STYLE: "true",
-      PODSPACE_BACKUP_S3_CA_FILE: s3.caFile,
-      AWS_ACCESS_KEY_ID: "S3RVER",
-      AWS_SECRET_ACCESS_KEY: "S3RVER",
-    });
+    Object.assign(env, backupEnvFor(s3, "lifecycle"));
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-backup-lifecycle-"));
     runtime = createLocalRuntime({ dataDir, cacheDir: path.join(dataDir, "cache"), sharedPaths: TEST_SHARED_PATHS });
     reconciler = createReconciler(runtime, { intervalMs: 300, retryDelayMs: 300 });

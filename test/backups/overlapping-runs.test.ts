@@ -7,7 +7,7 @@ import type { HomeToolRun, WorkspaceRuntime } from "@/lib/runtime/types";
 import { runtimeSpecInclude, toRuntimeSpec } from "@/lib/workspaces/runtime-spec";
 import { useAppDatabase } from "../helpers/app-database";
 import { createFleetOwner } from "../helpers/fleet";
-import { startS3Server, type TestS3Server } from "../helpers/s3-server";
+import { backupEnvFor, startS3Server, type TestS3Server } from "../helpers/s3-server";
 
 // Leadership can move while the old leader still runs a backup: it lost its
 // lock (a dropped connection) and waits for its backups before it stops. The
@@ -37,15 +37,7 @@ describe("a backup run twice at once, by a demoted leader and the new one", () =
 
   beforeAll(async () => {
     s3 = await startS3Server();
-    Object.assign(env, {
-      PODSPACE_BACKUP_S3_BUCKET: s3.bucket,
-      PODSPACE_BACKUP_S3_ENDPOINT: s3.endpoint,
-      PODSPACE_BACKUP_S3_PREFIX: "overlapping",
-      PODSPACE_BACKUP_S3_PATH_STYLE: "true",
-      PODSPACE_BACKUP_S3_CA_FILE: s3.caFile,
-      AWS_ACCESS_KEY_ID: "S3RVER",
-      AWS_SECRET_ACCESS_KEY: "S3RVER",
-    });
+    Object.assign(env, backupEnvFor(s3, "overlapping"));
   });
   afterAll(async () => {
     await s3?.close();

@@ -7,7 +7,7 @@ import type { HomeToolRun, WorkspaceRuntime } from "@/lib/runtime/types";
 import { runtimeSpecInclude, toRuntimeSpec } from "@/lib/workspaces/runtime-spec";
 import { useAppDatabase } from "../helpers/app-database";
 import { createFleetOwner, type FleetOwner } from "../helpers/fleet";
-import { startS3Server, type TestS3Server } from "../helpers/s3-server";
+import { backupEnvFor, startS3Server, type TestS3Server } from "../helpers/s3-server";
 
 // A backup whose outcome the database failed to record (a timeout, a dropped
 // connection) must not stay RUNNING: nothing would take it again until the
@@ -32,15 +32,7 @@ describe("a backup whose outcome the database failed to record", () => {
 
   beforeAll(async () => {
     s3 = await startS3Server();
-    Object.assign(env, {
-      PODSPACE_BACKUP_S3_BUCKET: s3.bucket,
-      PODSPACE_BACKUP_S3_ENDPOINT: s3.endpoint,
-      PODSPACE_BACKUP_S3_PREFIX: "unfinished",
-      PODSPACE_BACKUP_S3_PATH_STYLE: "true",
-      PODSPACE_BACKUP_S3_CA_FILE: s3.caFile,
-      AWS_ACCESS_KEY_ID: "S3RVER",
-      AWS_SECRET_ACCESS_KEY: "S3RVER",
-    });
+    Object.assign(env, backupEnvFor(s3, "unfinished"));
     owner = await createFleetOwner("unfinished");
     await getDb().$executeRawUnsafe(`CREATE SEQUENCE backup_outcome_writes`);
     // The next write of a backup's outcome fails, as a statement the database cancelled would; nextval is outside the rollback.

@@ -54,3 +54,16 @@ export async function startS3Server(bucket = "podspace-backups", address = "127.
     },
   };
 }
+
+/** The environment that points Podspace's backups at `s3`, each test file's under a prefix of its own. */
+export function backupEnvFor(s3: TestS3Server, prefix: string) {
+  return {
+    PODSPACE_BACKUP_S3_BUCKET: s3.bucket,
+    PODSPACE_BACKUP_S3_ENDPOINT: s3.endpoint,
+    PODSPACE_BACKUP_S3_PREFIX: prefix,
+    PODSPACE_BACKUP_S3_PATH_STYLE: "true" as const,
+    PODSPACE_BACKUP_S3_CA_FILE: s3.caFile,
+    AWS_ACCESS_KEY_ID: "S3RVER",
+    AWS_SECRET_ACCESS_KEY: "S3RVER",
+  };
+}
