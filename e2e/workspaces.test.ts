@@ -200,11 +200,12 @@ describe("a workspace's life in the browser", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await state.getByText("Stopped", { exact: true }).isVisible()).toBe(true);
 
-    // Opening a stopped workspace resumes it; then stop it again.
+    // Opened again, it stays stopped: its owner stopped it (to delete it, below, say). One stopped otherwise resumes (below).
     await page.goto(workspaceUrl);
-    await state.getByText("Running", { exact: true }).waitFor({ timeout: 30_000 });
-    await page.getByRole("button", { name: "Stop e2e-box" }).click();
-    await state.getByText("Stopped", { exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByRole("button", { name: "Start e2e-box" }).waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await state.getByText("Stopped", { exact: true }).isVisible()).toBe(true);
+    expect(await page.getByText("Resuming this workspace…").count()).toBe(0);
 
     // Delete asks for the name first.
     await page.getByRole("button", { name: "Delete e2e-box" }).click();
@@ -324,6 +325,12 @@ describe("a workspace's life in the browser", () => {
     await page.locator('[data-slot="form-message"]').getByText("Stopping 2 workspaces: bulk-2, bulk-1.").waitFor();
     for (const name of ["bulk-1", "bulk-2"]) await rowOf(name).getByText("Stopped", { exact: true }).waitFor({ timeout: 30_000 });
     await screenshot(page, "8-bulk-stopped");
+
+    // Opening one that someone else stopped resumes it for its owner, as Codespaces does.
+    await signIn(page, stack.podspace.url, { provider: DEMO, account: /Dana Developer/ });
+    const [bulk1] = await query<{ id: string }>(stack.database.url, `SELECT id FROM "Workspace" WHERE name = 'bulk-1'`);
+    await page.goto(`${stack.podspace.url}/workspaces/${bulk1!.id}`);
+    await page.getByTestId("workspace-state").getByText("Running", { exact: true }).waitFor({ timeout: 30_000 });
     await page.close();
   });
 

@@ -5,11 +5,14 @@ import { operateWorkspaceAction } from "@/app/(app)/workspaces/actions";
 import { idleState, type ActionState } from "@/lib/forms/action-state";
 
 /**
- * Opening a stopped workspace starts it, as Codespaces does: once per page
- * view, from the browser (a prefetch of the page must not start anything).
- * Only the state at load counts: the page re-rendering after the user's own
- * Stop must not start it again. A refusal (the team's quota, say) is shown.
+ * Opening a stopped workspace starts it, as Codespaces does, unless its owner
+ * stopped it (lib/workspaces/resume-on-open.ts): once per page view, from the
+ * browser (a prefetch of the page must not start anything). Only the state at
+ * load counts: the page re-rendering after a stop (the user's, or an idle
+ * stop while the page is open) must not start it again. A refusal (the
+ * team's quota, say) is shown.
  */
+/** `stopped`: the workspace is stopped and resumes on its owner's visit. */
 export function ResumeOnOpen({ workspaceId, stopped }: { workspaceId: string; stopped: boolean }) {
   const [stoppedAtLoad] = React.useState(stopped);
   const [state, setState] = React.useState<ActionState | null>(null);

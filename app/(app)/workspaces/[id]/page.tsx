@@ -28,6 +28,7 @@ import { listWorkspaceBackups } from "@/lib/backups/queries";
 import { backupStore } from "@/lib/backups/store";
 import { AppError } from "@/lib/errors";
 import { lifecycleNotice } from "@/lib/workspaces/lifecycle-notice";
+import { resumesOnOpen } from "@/lib/workspaces/resume-on-open";
 import { getWorkspaceForActor, toStateView, type WorkspaceDetail } from "@/lib/workspaces/get-workspace";
 import { previewHost } from "@/lib/ports/preview-host";
 import { BackLink } from "@/components/ui/back-link";
@@ -64,6 +65,10 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
   const user = await requireUser();
   const { template } = workspace;
   const notice = await lifecycleNotice(workspace.id);
+  // Only its owner's visit starts it: an admin with access who needs it running presses Start.
+  const ownerVisits = workspace.canConnect && workspace.owner.id === user.id;
+  const resumes =
+    ownerVisits && workspace.state === "STOPPED" && workspace.desiredState === "STOPPED" && (await resumesOnOpen({ id: workspace.id, ownerId: workspace.owner.id }));
   const backupsOn = backupStore() !== null;
   // Its owner's and the team's owners' and admins'; nothing to show where backups are off and none were taken.
   const backups = can(user, "workspace:read-backups", { teamId: workspace.team.id, ownerId: workspace.owner.id }) ? await listWorkspaceBackups(user, workspace.id) : null;
@@ -125,10 +130,7 @@ export default async function WorkspacePage({ params }: WorkspacePageProps) {
               started.
             </p>
           ) : null}
-          {/* Only its owner's visit starts it: an admin with access who needs it running presses Start. */}
-          {workspace.canConnect && workspace.owner.id === user.id ? (
-            <ResumeOnOpen workspaceId={workspace.id} stopped={workspace.state === "STOPPED" && workspace.desiredState === "STOPPED"} />
-          ) : null}
+          {ownerVisits ? <ResumeOnOpen workspaceId={workspace.id} stopped={resumes} /> : null}
           <LiveFailure workspaceId={workspace.id} canOperate={workspace.canOperate} />
           <LiveFinalBackupFailed workspace={{ id: workspace.id, name: workspace.name }} canOperate={workspace.canOperate} />
           <LiveGone />
