@@ -48,6 +48,17 @@ describe("the REST API", () => {
     const { status, json } = await api(token, "GET", "/tokens", "/tokens");
     expect(status).toBe(200);
     expect(json.tokens.map((listed: { name: string }) => listed.name)).toEqual(["laptop"]);
+
+    // No scope ticked: the form's own message, on the page and from the API.
+    const form = page.getByRole("form", { name: "New token" });
+    await form.getByLabel("Name").fill("no-scopes");
+    for (const box of await form.getByRole("checkbox").all()) await box.setChecked(false);
+    await form.getByRole("button", { name: "Create token" }).click();
+    await form.getByText("Choose at least one scope.").first().waitFor();
+    const refused = await api(token, "POST", "/tokens", "/tokens", { name: "no-scopes", days: 7, scopes: [] });
+    expect([refused.status, refused.json.error]).toEqual([422, { code: "invalid", message: "Choose at least one scope.", field: "scopes" }]);
+    const noDays = await api(token, "POST", "/tokens", "/tokens", { name: "no-days", scopes: ["read"] });
+    expect(noDays.json.error).toEqual({ code: "invalid", message: "Give how many days the token lives, as a number.", field: "days" });
   });
 
   it("refuses requests without a token, with a bad one, and outside the token's scopes", async () => {

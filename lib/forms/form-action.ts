@@ -83,7 +83,8 @@ export async function runFormAction<S extends z.ZodType>(user: CurrentUser, defi
 
 /** The form's own fields, and an error for each one over its limit (left out of the values). */
 function readFields(formData: FormData, { limits = {}, lists = [] }: Pick<FormActionDefinition<z.ZodType>, "limits" | "lists">) {
-  const values: FormValues = {};
+  // A list with nothing chosen (no box ticked) posts no field at all: it is empty, not missing.
+  const values: FormValues = Object.fromEntries(lists.map((key) => [key, []]));
   const tooLong: Record<string, string[]> = {};
   for (const [key, value] of formData) {
     // Next.js adds its own $ACTION_* fields to progressively enhanced forms; no form takes files.
@@ -93,8 +94,7 @@ function readFields(formData: FormData, { limits = {}, lists = [] }: Pick<FormAc
     if (Buffer.byteLength(value) > limit) {
       tooLong[key] = [`Too long: at most ${+(limit / 1024).toFixed(1)} KiB.`];
     } else if (lists.includes(key)) {
-      const list = values[key];
-      values[key] = Array.isArray(list) ? [...list, value] : [value];
+      values[key] = [...(values[key] as string[]), value];
     } else {
       values[key] = value;
     }

@@ -8,14 +8,22 @@ export const apiTokenNameSchema = z
   .min(1, { error: "Enter a name." })
   .max(64, { error: "Keep the name to 64 characters." });
 
+export const apiTokenScopesSchema = z
+  .array(z.enum(API_SCOPES, { error: `Scopes are ${API_SCOPES.join(", ")}.` }), { error: "Choose at least one scope." })
+  .min(1, { error: "Choose at least one scope." })
+  .transform((scopes) => [...new Set(scopes)]);
+
+/** A token's lifetime in whole days; `coerce` for a form's string. */
+export const apiTokenDaysSchema = (coerce: boolean) =>
+  (coerce ? z.coerce.number({ error: "Choose how long the token lives." }) : z.number({ error: "Give how many days the token lives, as a number." }))
+    .int({ error: "A token lives a whole number of days." })
+    .min(1, { error: "A token lives at least a day." });
+
 /** A new token: `days` is checked against PODSPACE_API_TOKEN_MAX_DAYS where the token is made. */
 export const createApiTokenSchema = z.object({
   name: apiTokenNameSchema,
-  days: z.coerce.number({ error: "Choose how long the token lives." }).int().min(1, { error: "A token lives at least a day." }),
-  scopes: z
-    .array(z.enum(API_SCOPES, { error: `Scopes are ${API_SCOPES.join(", ")}.` }))
-    .min(1, { error: "Choose at least one scope." })
-    .transform((scopes) => [...new Set(scopes)]),
+  days: apiTokenDaysSchema(true),
+  scopes: apiTokenScopesSchema,
   /** Only this team's workspaces and quotas. */
   teamId: idSchema.optional(),
   /** Only these workspaces. */

@@ -85,6 +85,12 @@ describe("formAction's steps", () => {
     });
   });
 
+  it("reads a list with nothing ticked as empty, so its schema's own message is shown, not zod's", async () => {
+    const scopes = z.object({ scopes: z.array(z.string()).min(1, { error: "Choose at least one scope." }) });
+    const { definition } = traced({ schema: scopes, lists: ["scopes"] });
+    expect(await runFormAction(user, definition, form({ name: "x" }))).toMatchObject({ status: "error", fieldErrors: { scopes: ["Choose at least one scope."] } });
+  });
+
   it("passes on what a successful action made for the form to show once, next to its message", async () => {
     const { definition } = traced({ schema, perform: async (_user, input) => ({ message: "Made it.", result: { url: `https://example.test/${input.name}` } }) });
     expect(await runFormAction(user, definition, form({ name: "secret" }))).toEqual({ status: "ok", message: "Made it.", result: { url: "https://example.test/secret" } });

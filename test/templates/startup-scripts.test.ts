@@ -31,9 +31,9 @@ describe("the built-in templates' startup scripts", () => {
 
   async function runScript(slug: string, params: Record<string, string>): Promise<{ code: number; stderr: string }> {
     const spec = (await loadBuiltInTemplates()).find((template) => template.spec.slug === slug)!.spec;
-    const env = { HOME: home, PATH: `${stubs}:${path.dirname(process.execPath)}:/usr/bin:/bin`, ...Object.fromEntries(Object.entries(params).map(([name, value]) => [`PODSPACE_PARAM_${name}`, value])) };
+    const env: Record<string, string> = { HOME: home, PATH: `${stubs}:${path.dirname(process.execPath)}:/usr/bin:/bin`, ...Object.fromEntries(Object.entries(params).map(([name, value]) => [`PODSPACE_PARAM_${name}`, value])) };
     try {
-      const { stderr } = await run("/bin/sh", ["-c", `( ${spec.startupScript}\n)`], { env, cwd: home, timeout: 60_000 });
+      const { stderr } = await run("/bin/sh", ["-c", `( ${spec.startupScript}\n)`], { env: env as unknown as NodeJS.ProcessEnv, cwd: home, timeout: 60_000 });
       return { code: 0, stderr };
     } catch (error) {
       const failed = error as { code: number; stderr: string };

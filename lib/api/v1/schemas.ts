@@ -4,7 +4,7 @@ import type { ApiTokenView } from "@/lib/api-tokens/tokens";
 import { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
 import type { WorkspaceListItem } from "@/lib/workspaces/list-workspaces";
 import { gitRepositorySchema, workspaceNameSchema, WORKSPACE_STATE_FILTERS } from "@/lib/schemas/workspaces";
-import { apiTokenNameSchema } from "@/lib/schemas/api-tokens";
+import { apiTokenDaysSchema, apiTokenNameSchema, apiTokenScopesSchema } from "@/lib/schemas/api-tokens";
 import type { TemplateCard } from "@/lib/templates/catalog";
 import type { BackupView } from "@/lib/backups/queries";
 import { BackupReason, BackupStatus } from "@/lib/generated/prisma/enums";
@@ -190,8 +190,8 @@ export const createdToken = apiToken.extend({ token: z.string().describe("The se
 export const createTokenBody = z
   .object({
     name: apiTokenNameSchema,
-    days: z.number().int().min(1),
-    scopes: z.array(z.enum(API_SCOPES)).min(1),
+    days: apiTokenDaysSchema(false),
+    scopes: apiTokenScopesSchema,
     team: z.string().optional().describe("Bind it to this team (slug)"),
     workspaceIds: z.array(z.string()).optional().describe("Bind it to these workspaces"),
   })
