@@ -106,6 +106,8 @@ export function formValue(info: QuotaFieldInfo, values: QuotaValues): string {
 /** "8 cores", "no limit". */
 export function describeLimit(info: QuotaFieldInfo, value: number | null): string {
   if (value === null) return "no limit";
-  const amount = String(Math.round(info.toForm(value) * 1000) / 1000);
-  return info.unit ? `${amount} ${info.unit}` : amount;
+  const amount = Math.round(info.toForm(value) * 1000) / 1000;
+  // "1 core", not "1 cores"; units that aren't counted things ("GiB") stay as they are.
+  const unit = amount === 1 && info.unit === "cores" ? "core" : info.unit;
+  return unit ? `${amount} ${unit}` : String(amount);
 }

@@ -261,7 +261,9 @@ function QuotaPreview({ team, resources }: { team: CreateFormTeam; resources: Re
     { left: team.left.workspaces, what: "workspaces" },
     { left: team.left.runningWorkspaces, what: "running workspaces" },
   ].flatMap(({ left, what }) =>
-    left === null ? [] : [{ key: what, over: left < 1, text: left < 1 ? `${team.name} has no ${what} left.` : `${team.name} has room for ${left} more ${what}.` }],
+    left === null
+      ? []
+      : [{ key: what, over: left < 1, text: left < 1 ? `${team.name} has no ${what} left.` : `${team.name} has room for ${left} more ${left === 1 ? what.slice(0, -1) : what}.` }],
   );
 
   return (
