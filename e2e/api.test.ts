@@ -59,6 +59,8 @@ describe("the REST API", () => {
     expect([refused.status, refused.json.error]).toEqual([422, { code: "invalid", message: "Choose at least one scope.", field: "scopes" }]);
     const noDays = await api(token, "POST", "/tokens", "/tokens", { name: "no-days", scopes: ["read"] });
     expect(noDays.json.error).toEqual({ code: "invalid", message: "Give how many days the token lives, as a number.", field: "days" });
+    const huge = await api(token, "POST", "/tokens", "/tokens", { name: "huge", days: 7, scopes: ["read"], padding: "x".repeat(70 * 1024) });
+    expect([huge.status, huge.json.error]).toEqual([413, { code: "too_large", message: "The request body is larger than 64 KiB." }]);
   });
 
   it("refuses requests without a token, with a bad one, and outside the token's scopes", async () => {

@@ -1,6 +1,7 @@
 import { createParser } from "eventsource-parser";
 import { ZodError } from "zod";
 import { API_ERROR_STATUS, ApiError } from "@/lib/api/errors";
+import { readJsonBody } from "@/lib/api/json-body";
 import { assertRateLimit } from "@/lib/api/rate-limit";
 import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/observability/logger";
@@ -39,7 +40,7 @@ export async function handleGatewayRequest(protocol: ProtocolName, request: Requ
     if (!state.on) return protocolError(protocol, 503, "unavailable", `The AI gateway is off: ${state.reason}.`);
     caller = await authenticateCaller(request.headers);
     await assertRateLimit(caller.rateKey);
-    const parsed = parseRequest(protocol, await readBody(request));
+    const parsed = parseRequest(protocol, await readJsonBody(request, MAX_BODY_BYTES));
     const settings = await aiBudgetRows(caller.teamId);
     const route = routeRequest(state.config, protocol, { model: parsed.model, task: request.headers.get(TASK_HEADER), lastUserText: parsed.lastUserText });
     if (!allowedBy(settings.effective.allowedModels, route)) {
@@ -82,17 +83,6 @@ export async function handleModelsRequest(request: Request, state: AiGatewayStat
   }
 }
 
-async function readBody(request: Request): Promise<unknown> {
-  const length = Number(request.headers.get("content-length") ?? 0);
-  if (length > MAX_BODY_BYTES) throw new ApiError("too_large", `The request is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
-  const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) throw new ApiError("too_large", `The request is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.`);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AppError("invalid", "The request body is not valid JSON.");
-  }
-}
 
 /** A request that holds a reservation: it settles it exactly once, whatever happens. */
 class Exchange {

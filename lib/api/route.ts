@@ -5,6 +5,7 @@ import { withAuditVia } from "@/lib/audit";
 import type { CurrentUser } from "@/lib/auth/current-user";
 import { AppError } from "@/lib/errors";
 import { ApiError, toErrorResponse } from "./errors";
+import { readJsonBody } from "./json-body";
 import { assertRateLimit } from "./rate-limit";
 
 // The one wrapper every /api/v1 route handler goes through, in this order:
@@ -59,15 +60,7 @@ export function assertScope(token: AuthenticatedToken, scope: ApiScope): void {
 
 /** The request's JSON body, parsed with `schema`; a body that isn't JSON, or too large, is a 422 with the reason. */
 export async function readJson<Schema extends z.ZodType>(request: Request, schema: Schema): Promise<z.output<Schema>> {
-  const text = await request.text();
-  if (text.length > MAX_JSON_BYTES) throw new AppError("invalid", `The request body is larger than ${MAX_JSON_BYTES / 1024} kB.`);
-  let body: unknown;
-  try {
-    body = text === "" ? {} : JSON.parse(text);
-  } catch {
-    throw new AppError("invalid", "The request body is not valid JSON.");
-  }
-  return schema.parse(body);
+  return schema.parse(await readJsonBody(request, MAX_JSON_BYTES));
 }
 
 /** A JSON answer that no cache keeps. */

@@ -209,7 +209,8 @@ function queryParameters(query: z.ZodObject) {
 }
 
 function operationObject(operation: Operation) {
-  const errorStatuses = [...new Set([...COMMON_ERRORS, ...(operation.errors ?? [])])].filter((status) => !(status in operation.responses));
+  // A body may be too large (413), however well formed.
+  const errorStatuses = [...new Set([...COMMON_ERRORS, ...(operation.body ? [413] : []), ...(operation.errors ?? [])])].filter((status) => !(status in operation.responses));
   return {
     summary: operation.summary,
     description: `Needs a token with the \`${operation.scope}\` scope.`,
