@@ -73,6 +73,10 @@ async function run(argv: string[]): Promise<void> {
 /** The exit code and message for what a command threw. */
 function failure(error: unknown): { code: ExitCode; message: string; detail?: object } {
   if (error instanceof CliError) return { code: error.exitCode, message: error.message };
+  // Which team, when the token reaches several: the command's --team, which every command that acts in a team takes.
+  if (error instanceof PodspaceApiError && error.code === "invalid" && error.field === "team") {
+    return { code: EXIT.usage, message: `${error.message} Give --team <slug>.`, detail: { code: error.code, status: error.status, field: error.field } };
+  }
   if (error instanceof PodspaceApiError) {
     const code = error.code === "unauthenticated" ? EXIT.unauthenticated : error.code === "not_found" ? EXIT.notFound : EXIT.apiError;
     // The message is the one the pages show, written to be read alone; --json adds the code and field for scripts.

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { PodspaceApiError, PodspaceClient, type ReadinessProgress, type Workspace, type WorkspaceUpdate } from "@/lib/sdk";
 import { tokenFromPage } from "./api-tokens";
 import { podspaceCli } from "./cli-process";
-import { insertTemplate } from "./database";
+import { insertTemplate, query } from "./database";
 import { usePodspaceStack } from "./stack";
 import { DEMO, signIn } from "./sign-in";
 import { healthCheckTemplate } from "./ide-template";
@@ -177,5 +177,21 @@ describe("the podspace CLI and SDK", () => {
     }
     child.kill("SIGINT");
     expect(await exited).toBe(0);
+  });
+
+  it("asks for --team, with a usage error, when the token reaches several teams and the command names none", async () => {
+    await query(stack.database.url, `INSERT INTO "Team" (id, slug, name, "updatedAt") VALUES ('team-two', 'two', 'Two', now())`);
+    await query(
+      stack.database.url,
+      `INSERT INTO "Membership" (id, "teamId", "userId", role, "updatedAt") SELECT 'member-two', 'team-two', "userId", 'MEMBER', now() FROM "ApiToken" WHERE name = 'laptop'`,
+    );
+    try {
+      const created = await podspace(["create", "somewhere", "--template", "cli-ide"]);
+      expect(created.code).toBe(2);
+      expect(created.stderr.trim()).toMatch(/^podspace: Name a team: (demo, two|two, demo)\. Give --team <slug>\.$/);
+    } finally {
+      await query(stack.database.url, `DELETE FROM "Membership" WHERE id = 'member-two'`);
+      await query(stack.database.url, `DELETE FROM "Team" WHERE id = 'team-two'`);
+    }
   });
 });
