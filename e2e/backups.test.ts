@@ -275,10 +275,18 @@ describe("workspace backups", () => {
       const finalBackupFailed = async () =>
         (await query(stack.database.url, `SELECT 1 FROM "Backup" WHERE "workspaceId" = $1 AND reason = 'DELETE' AND status = 'FAILED'`, [viaApi])).length > 0;
       await expect.poll(finalBackupFailed, { timeout: 120_000 }).toBe(true);
+      // Its page, open in another tab meanwhile, follows it to the end and says so.
+      const other = await stack.browser.newPage();
+      await other.goto(`${stack.podspace.url}/workspaces/${viaApi}`);
+      await other.getByRole("alert").filter({ hasText: "Its final backup failed" }).waitFor();
       const skipped = await skip(viaApi);
       expect([skipped.status, skipped.json.desiredState]).toEqual([202, "DELETED"]);
       expect(await query(stack.database.url, `SELECT via FROM "AuditLog" WHERE action = 'workspace.final-backup-skipped' AND "targetId" = $1`, [viaApi])).toEqual([{ via: "token backups" }]);
       await expect.poll(() => deleted(viaApi), { timeout: 60_000 }).toBe(true);
+      await other.getByText("This workspace was deleted.").waitFor({ timeout: 30_000 });
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect([await other.getByText("This workspace was deleted.").isVisible(), await other.getByText(/not found/i).count()]).toEqual([true, 0]);
+      await other.close();
     } finally {
       await fs.rename(`${keys}.away`, keys);
     }

@@ -32,7 +32,7 @@ const bytes = (value: number | null) => (value === null ? "—" : formatBytes(va
  * or ended behind its back: a stop queues one, the loop ends it. (Pending
  * and running ones are followed by AutoRefresh from then on.)
  */
-function RefreshOnBackupEvents() {
+function RefreshOnBackupEvents({ deleting }: { deleting: boolean }) {
   const router = useRouter();
   const { events } = useWorkspaceLive();
   const latest = events.findLast((event) => event.step === "backup" || event.data?.to === "STOPPED")?.id;
@@ -40,8 +40,8 @@ function RefreshOnBackupEvents() {
   React.useEffect(() => {
     if (latest === seen.current) return;
     seen.current = latest;
-    router.refresh();
-  }, [latest, router]);
+    if (!deleting) router.refresh();
+  }, [latest, deleting, router]);
   return null;
 }
 
@@ -52,6 +52,9 @@ function RefreshOnBackupEvents() {
  */
 function WorkspaceBackups({ workspaceId, templateSlug, backups, canBackUp }: WorkspaceBackupsProps) {
   const busy = backups.some((backup) => inProgress(backup.status));
+  // Nothing re-renders a workspace being deleted from the server: once it is gone its page is a 404, and the
+  // page open in this tab says it was deleted (LiveGone) instead.
+  const deleting = useWorkspaceLive().workspace.desiredState === "DELETED";
   const backUpNow = canBackUp ? (
     <ActionButton action={requestBackupAction} fields={{ workspaceId }} variant="outline">
       {busy ? "Backing up…" : "Back up now"}
@@ -60,8 +63,8 @@ function WorkspaceBackups({ workspaceId, templateSlug, backups, canBackUp }: Wor
 
   return (
     <section aria-labelledby="backups-heading" className="flex flex-col gap-3">
-      <AutoRefresh active={busy} />
-      <RefreshOnBackupEvents />
+      <AutoRefresh active={busy && !deleting} />
+      <RefreshOnBackupEvents deleting={deleting} />
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h2 id="backups-heading" className="text-base font-semibold">
           Backups

@@ -101,8 +101,21 @@ function WorkspaceLiveProvider({ workspaceId, initialState, initialEvents, child
       });
       source.onerror = () => {
         setStream("reconnecting");
-        // The browser retries dropped connections itself; a refused one (401, 404) ends here.
-        if (!finished && source?.readyState === EventSource.CLOSED) retry = setTimeout(open, RECONNECT_MS);
+        // The browser retries dropped connections itself; a refused one (401, 404) ends here. A 404 is a workspace
+        // deleted while the stream was down (or ending: its access check can end it before it says "gone").
+        if (finished || source?.readyState !== EventSource.CLOSED) return;
+        void fetch(url, { cache: "no-store" })
+          .then((response) => {
+            void response.body?.cancel();
+            return response.status === 404;
+          })
+          .catch(() => false)
+          .then((deleted) => {
+            if (finished) return;
+            if (!deleted) return void (retry = setTimeout(open, RECONNECT_MS));
+            finished = true;
+            setGone(true);
+          });
       };
     };
     open();
