@@ -93,7 +93,7 @@ describe("team quotas in the browser", () => {
     await page.getByRole("button", { name: "Save limits" }).click();
     await page.getByRole("form", { name: "Team limits" }).getByText("Saved demo's limits.").waitFor();
     await page.reload();
-    expect(await cpuRow.locator("td").nth(4).textContent()).toBe("1 cores");
+    expect(await cpuRow.locator("td").nth(4).textContent()).toBe("1 core");
     expect(await field(page, "Team limits", "CPU (cores)").inputValue()).toBe("1");
 
     // The member's start is refused with the limit and the numbers.

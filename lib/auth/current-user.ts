@@ -10,6 +10,8 @@ export interface TeamSummary {
   slug: string;
   name: string;
   role: TeamRole;
+  /** When the user joined it: the team they work in until they choose one (lib/teams/selected-team.ts). */
+  joinedAt: Date;
 }
 
 /** The signed-in user as pages, actions and sockets see them. */
@@ -38,7 +40,7 @@ export async function loadCurrentUser(userId: string): Promise<CurrentUser | nul
     },
   });
   if (!user || user.deactivatedAt) return null;
-  const teams = user.memberships.map(({ team, role }) => ({ ...team, role }));
+  const teams = user.memberships.map(({ team, role, createdAt }) => ({ ...team, role, joinedAt: createdAt }));
   return {
     id: user.id,
     email: user.email,
