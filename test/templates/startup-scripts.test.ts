@@ -56,6 +56,15 @@ describe("the built-in templates' startup scripts", () => {
     expect(stderr).toMatch(says);
   });
 
+  it.each(["go", "node", "python"])("%s: exits non-zero when code-server isn't there and its download fails", async (slug) => {
+    await tools(1);
+    await fs.rm(path.join(stubs, "code-server"));
+    const nodeVersion = slug === "node" ? { NODE_VERSION: nodeMajor } : {};
+    const { code, stderr } = await runScript(slug, { INSTALL_EXTENSIONS: "false", ...nodeVersion });
+    expect(code, stderr).toBe(1);
+    expect(stderr).toMatch(/could not install code-server/);
+  });
+
   it.each(cases)("%s: exits 0 when every step succeeds", async (slug, params) => {
     await tools(0);
     // The Node.js the template asks for is the one on PATH, so nothing is downloaded.
