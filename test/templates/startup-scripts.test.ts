@@ -59,7 +59,7 @@ describe("the built-in templates' startup scripts", () => {
   it.each(["go", "node", "python"])("%s: exits non-zero when code-server isn't there and its download fails", async (slug) => {
     await tools(1);
     await fs.rm(path.join(stubs, "code-server"));
-    const nodeVersion = slug === "node" ? { NODE_VERSION: nodeMajor } : {};
+    const nodeVersion: Record<string, string> = slug === "node" ? { NODE_VERSION: nodeMajor } : {};
     const { code, stderr } = await runScript(slug, { INSTALL_EXTENSIONS: "false", ...nodeVersion });
     expect(code, stderr).toBe(1);
     expect(stderr).toMatch(/could not install code-server/);
