@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { WebSocket } from "ws";
 import { documentedApi, type ApiCall } from "./api-client";
 import { tokenFromPage } from "./api-tokens";
@@ -162,6 +163,48 @@ describe("exec through the API", () => {
       state = (await exec({ command: ["sh", "-c", 'kill -0 "$1" 2>/dev/null && [ "$(cut -d" " -f3 "/proc/$1/stat")" != Z ] && echo running || echo gone', "sh", pid] })).json.stdout;
     }
     expect(state).toBe("gone\n");
+  });
+
+  /** Whether a process of the workspace still runs, asked with the suite's own token. */
+  const stillRuns = async (pid: string) =>
+    (await exec({ command: ["sh", "-c", 'kill -0 "$1" 2>/dev/null && [ "$(cut -d" " -f3 "/proc/$1/stat")" != Z ] && echo running || echo gone', "sh", pid] })).json.stdout === "running\n";
+
+  it("kills a command run with POST /exec once its token is revoked, and answers 401 instead of its output", async () => {
+    const doomed = await tokenFromPage(page, stack.podspace.url, "doomed-post", ["exec"]);
+    const answer = exec({ command: ["sh", "-c", "echo $$ > doomed.pid; exec sleep 30"] }, doomed);
+    let pid = "";
+    while (!pid) pid = (await exec({ command: ["sh", "-c", "cat doomed.pid 2>/dev/null || true"] })).json.stdout.trim();
+    await query(stack.database.url, `UPDATE "ApiToken" SET "revokedAt" = now() WHERE name = 'doomed-post'`);
+    const revokedAt = Date.now();
+    const { status, json } = await answer;
+    expect([status, json.error?.code]).toEqual([401, "unauthenticated"]);
+    expect(Date.now() - revokedAt).toBeLessThan(10_000);
+    await vi.waitFor(async () => expect(await stillRuns(pid)).toBe(false), { timeout: 10_000 });
+  });
+
+  it("stops a file upload once its token is revoked, and answers 401", async () => {
+    const doomed = await tokenFromPage(page, stack.podspace.url, "doomed-copy", ["exec"]);
+    const upload = http.request(`${stack.podspace.url}/api/v1/workspaces/${workspaceId}/files?path=slow`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${doomed}`, "Content-Type": "application/x-tar" },
+    });
+    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      upload.once("response", (response) => {
+        let body = "";
+        response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+        response.once("end", () => resolve({ status: response.statusCode!, body }));
+      });
+      upload.once("error", reject);
+    });
+    // The start of an archive, and then nothing more: tar waits for the rest, as for a slow client's.
+    const source = await fs.mkdtemp(path.join(os.tmpdir(), "podspace-files-"));
+    await fs.writeFile(path.join(source, "part.bin"), Buffer.alloc(64 * 1024));
+    upload.write(execFileSync("tar", ["-C", source, "-cf", "-", "."]).subarray(0, 16 * 1024));
+    await query(stack.database.url, `UPDATE "ApiToken" SET "revokedAt" = now() WHERE name = 'doomed-copy'`);
+    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the upload is still going")), 10_000).unref());
+    const { status, body } = await Promise.race([answered, deadline]);
+    upload.destroy();
+    expect([status, (JSON.parse(body) as { error: { code: string } }).error.code]).toEqual([401, "unauthenticated"]);
   });
 
   /** A request to /files with a tar body or answer; its status must be one the document gives for it. */

@@ -17,7 +17,8 @@ import { assertRateLimit } from "./rate-limit";
 export interface ApiContext<Params> {
   request: Request;
   params: Params;
-  token: AuthenticatedToken;
+  /** With its secret, to check it again while the answer is in progress. */
+  token: AuthenticatedToken & { secret: string };
   /** The token's owner, narrowed to what the token allows (actorForToken). */
   actor: CurrentUser;
 }

@@ -57,15 +57,15 @@ export async function downloadTar(workspace: WorkspaceForRuntime, path: string, 
   return new Response(stream, { headers: { "Content-Type": "application/x-tar", "Cache-Control": "no-store" } });
 }
 
-/** Unpacks the tar `body` (at most PODSPACE_API_MAX_UPLOAD_MB) into `path` in the workspace. */
-export async function uploadTar(workspace: WorkspaceForRuntime, path: string, request: Request): Promise<number> {
+/** Unpacks the tar `body` (at most PODSPACE_API_MAX_UPLOAD_MB) into `path` in the workspace; `signal` stops it. */
+export async function uploadTar(workspace: WorkspaceForRuntime, path: string, request: Request, signal: AbortSignal): Promise<number> {
   const limit = env.PODSPACE_API_MAX_UPLOAD_MB * 2 ** 20;
   const tooLarge = new ApiError("too_large", `An upload is at most ${env.PODSPACE_API_MAX_UPLOAD_MB} MiB here; send parts of it, one archive each.`);
   if (Number(request.headers.get("content-length") ?? 0) > limit) throw tooLarge;
   if (!request.body) throw new AppError("invalid", "Send the tar archive as the request body.");
 
   const abort = new AbortController();
-  request.signal.addEventListener("abort", () => abort.abort(), { once: true });
+  signal.addEventListener("abort", () => abort.abort(), { once: true });
   let received = 0;
   // Counted on its way through (a "data" listener would start the flow before the command reads it).
   const counted = Readable.fromWeb(request.body as WebReadableStream<Uint8Array>).pipe(

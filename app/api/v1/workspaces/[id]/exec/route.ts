@@ -2,12 +2,14 @@ import { claimExecSlot } from "@/lib/api/exec-slots";
 import { apiRoute, assertTokenReaches, json, readJson } from "@/lib/api/route";
 import { auditedCommand, auditWorkspaceCommand, execOptionsOf, execTarget, runInWorkspace, stdinOf } from "@/lib/api/v1/exec";
 import { execRequest, type execResult } from "@/lib/api/v1/schemas";
+import { watchToken } from "@/lib/api/v1/token-watch";
 import type { z } from "zod";
 
 // POST /api/v1/workspaces/<id>/exec: runs a command in the running
 // workspace and answers once it has ended, with its output (each stream
 // kept to its first MiB) and exit code. For output as it comes, or input
 // that follows, use the WebSocket at the same path (lib/api/v1/exec-socket.ts).
+// A token revoked meanwhile kills the command (lib/api/v1/token-watch.ts).
 
 /** Each stream's output kept for the answer; the command runs on past it. */
 const MAX_STREAM_BYTES = 2 ** 20;
@@ -17,6 +19,7 @@ export const POST = apiRoute<{ id: string }>("exec", async ({ request, token, ac
   const workspace = await execTarget(actor, params.id);
   const input = await readJson(request, execRequest);
   const release = claimExecSlot(token.id);
+  const watch = watchToken(request, token.secret, workspace.id);
   try {
     await auditWorkspaceCommand(actor, workspace, "workspace.exec", { command: auditedCommand(input.command) });
     const stdout = new BoundedOutput();
@@ -25,12 +28,14 @@ export const POST = apiRoute<{ id: string }>("exec", async ({ request, token, ac
       ...execOptionsOf(input, stdinOf(input)),
       onStdout: (chunk) => stdout.add(chunk),
       onStderr: (chunk) => stderr.add(chunk),
-      // A client that hung up doesn't leave its command running.
-      signal: request.signal,
+      // A client that hung up, or a token revoked, doesn't leave its command running.
+      signal: watch.signal,
     });
+    watch.throwIfRevoked();
     const answer: z.input<typeof execResult> = { ...result, stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated };
     return json(answer);
   } finally {
+    watch.end();
     release();
   }
 });
