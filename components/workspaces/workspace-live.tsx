@@ -20,15 +20,15 @@ import { failureReason, formatDuration, formatTime, formatUptime, isTransitional
 type Live = {
   workspace: WorkspaceStateView;
   events: WorkspaceEventView[];
-  /** The stream: not open yet, open, or dropped and being opened again. */
+  /** The stream: not open yet, open, dropped and being opened again, or ended by the server because the user lost access. */
   stream: StreamState;
   /** The workspace was deleted while the page was open. */
   gone: boolean;
 };
 
-type StreamState = "connecting" | "live" | "reconnecting";
+type StreamState = "connecting" | "live" | "reconnecting" | "revoked";
 
-const STREAM_LABELS: Record<StreamState, string> = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…" };
+const STREAM_LABELS: Record<StreamState, string> = { connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", revoked: "No access" };
 
 const LiveContext = React.createContext<Live | null>(null);
 
@@ -98,6 +98,12 @@ function WorkspaceLiveProvider({ workspaceId, initialState, initialEvents, child
         finished = true;
         source?.close();
         setGone(true);
+      });
+      // Signed out, removed from the team, a role taken away: reconnecting would only be refused.
+      source.addEventListener("revoked", () => {
+        finished = true;
+        source?.close();
+        setStream("revoked");
       });
       source.onerror = () => {
         setStream("reconnecting");
@@ -195,13 +201,13 @@ function LiveUptime() {
 }
 
 function LiveGone() {
-  const { gone } = useLive();
-  if (!gone) return null;
+  const { gone, stream } = useLive();
+  if (!gone && stream !== "revoked") return null;
   return (
     <div role="status" className="flex items-center gap-3 rounded-lg border p-4 text-sm">
       <Info aria-hidden="true" className="size-4 shrink-0 text-muted-foreground" />
       <p>
-        This workspace was deleted.{" "}
+        {gone ? "This workspace was deleted." : "You no longer have access to this workspace: you were signed out, or your access changed."}{" "}
         <Link href="/workspaces" className="font-medium underline underline-offset-4">
           Back to your workspaces
         </Link>

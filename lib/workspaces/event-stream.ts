@@ -9,12 +9,15 @@ import { watchWorkspace, type WorkspaceUpdate } from "./get-workspace";
 // state change as the reconciler writes them. The browser's EventSource
 // reconnects on its own, sending the id of the last event it got
 // (Last-Event-ID), from which the stream resumes. An open stream keeps
-// checking that access still holds, and ends once it is gone.
+// checking that access still holds, and once it is gone ends with a
+// `revoked` event, so that the page says so instead of reconnecting.
 
 /** Comments keep proxies from closing an idle stream. */
 const KEEPALIVE_MS = 15_000;
 /** Streams end after this long anyway; the reconnect starts afresh. */
 const MAX_STREAM_MS = 10 * 60_000;
+/** The last message of a stream whose user lost access (signed out, removed, deactivated, a role taken away). */
+const REVOKED = "event: revoked\ndata: {}\n\n";
 
 function parseSince(value: string | null): Date | undefined {
   if (!value) return undefined;
@@ -62,7 +65,15 @@ export async function workspaceEventStream({ request, actor, workspaceId, stillA
     throw error;
   }
 
-  watchAccess({ allowed: stillAllowed, onRevoked: abort, signal: stop.signal });
+  let revoked = false;
+  watchAccess({
+    allowed: stillAllowed,
+    onRevoked: () => {
+      revoked = true;
+      abort();
+    },
+    signal: stop.signal,
+  });
 
   const encoder = new TextEncoder();
   let keepalive: NodeJS.Timeout | undefined;
@@ -100,6 +111,7 @@ export async function workspaceEventStream({ request, actor, workspaceId, stillA
           console.error(`podspace: streaming workspace ${workspaceId} failed`, error);
         } finally {
           cleanup();
+          if (revoked) send(REVOKED);
           try {
             controller.close();
           } catch {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET } from "@/app/api/workspaces/[id]/events/route";
 import { getDb } from "@/lib/db/client";
 import type { User } from "@/lib/generated/prisma/client";
+import { changeMemberRole } from "@/lib/teams/change-member-role";
 import { removeMember } from "@/lib/teams/remove-member";
 import { setUserDeactivated } from "@/lib/users/set-user-deactivated";
 import { useAppDatabase } from "../helpers/app-database";
@@ -11,7 +12,8 @@ import { serveRoute, type RouteServer } from "../helpers/route-server";
 
 // The workspace page's event stream (/api/workspaces/<id>/events) over real
 // HTTP, with real sessions: once its user loses access to the workspace, an
-// open stream ends within seconds instead of delivering until it times out.
+// open stream ends within seconds instead of delivering until it times out,
+// and says why last, so the page can tell its user instead of reconnecting.
 
 useAppDatabase();
 
@@ -49,6 +51,9 @@ function openStream(base: string, workspaceId: string, token: string): Promise<O
     request.once("error", reject);
   });
 }
+
+/** What the stream says last when its user's access ends. */
+const REVOKED = "event: revoked\ndata: {}";
 
 /** Resolves with how long after `since` the stream ended, or rejects if it is still open after the deadline and a second. */
 async function endsWithin(stream: OpenStream, since: number): Promise<number> {
@@ -94,6 +99,7 @@ describe("the workspace event stream", { timeout: 30_000 }, () => {
     try {
       await removeMember(await actorFor(owner), { teamId, userId: removed.user.id });
       expect(await endsWithin(removed.stream, Date.now())).toBeLessThan(REVOCATION_DEADLINE_MS);
+      expect(removed.stream.messages.at(-1)).toBe(REVOKED);
       let ownersEnded = false;
       void ownersStream.ended.then(() => (ownersEnded = true));
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -115,12 +121,28 @@ describe("the workspace event stream", { timeout: 30_000 }, () => {
     }
   });
 
+  it("ends a team admin's stream of a member's workspace once they are made a member", async () => {
+    const member = await watcher("watched");
+    const admin = await createUser("demoted@stream.test");
+    await getDb().membership.create({ data: { teamId, userId: admin.id, role: "ADMIN" } });
+    const adminsStream = await openStream(server.base, member.workspace.id, await createSession(admin));
+    try {
+      await changeMemberRole(await actorFor(owner), { teamId, userId: admin.id, role: "MEMBER" });
+      expect(await endsWithin(adminsStream, Date.now())).toBeLessThan(REVOCATION_DEADLINE_MS);
+      expect(adminsStream.messages.at(-1)).toBe(REVOKED);
+    } finally {
+      adminsStream.close();
+      member.stream.close();
+    }
+  });
+
   it("ends the stream of a session that signed out", async () => {
     const signedOut = await watcher("signed-out");
     try {
       // What Auth.js's signOut does with a database session.
       await getDb().session.delete({ where: { sessionToken: signedOut.token } });
       expect(await endsWithin(signedOut.stream, Date.now())).toBeLessThan(REVOCATION_DEADLINE_MS);
+      expect(signedOut.stream.messages.at(-1)).toBe(REVOKED);
     } finally {
       signedOut.stream.close();
     }
