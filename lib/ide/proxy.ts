@@ -13,6 +13,7 @@ import {
 import { createCachedAuthorization } from "@/lib/auth/cached-authorization";
 import { RuntimeError, type PortTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { createExpiringCache } from "@/lib/server/expiring-cache";
+import { sentByAnotherPage } from "@/lib/server/fetch-site";
 import { isNavigation } from "@/lib/server/navigation";
 import { sendPlain } from "@/lib/server/plain-response";
 import { forwardHttp, onceBrowserOpens, openUpstreamSocket } from "@/lib/server/stream-proxy";
@@ -178,7 +179,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     return {
       workspaceId,
       prefix,
-      token: sessionToken(request),
+      token: sentByAnotherPage(request) ? null : sessionToken(request),
       signInLocation: (target) => `/login?callbackUrl=${encodeURIComponent(`${prefix}${target.pathname}${target.search}`)}`,
       frameAncestors: "'self'",
     };
@@ -189,7 +190,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     return {
       workspaceId,
       prefix: "",
-      token: await originCookieSessionToken("ide", request, ideHost.originOf(workspaceId)),
+      token: sentByAnotherPage(request) ? null : await originCookieSessionToken("ide", request, ideHost.originOf(workspaceId)),
       signInLocation: (target) => handoffUrl(workspaceId, `${target.pathname}${target.search}`),
       // Podspace's page frames the IDE, and the IDE frames itself (code-server's web extension host):
       // every ancestor of a frame must be allowed.

@@ -11,6 +11,7 @@ import { metrics } from "@/lib/observability/metrics";
 import { RuntimeError, type PortTarget, type WorkspaceRuntime } from "@/lib/runtime/types";
 import { isNavigation } from "@/lib/server/navigation";
 import { createExpiringCache } from "@/lib/server/expiring-cache";
+import { sentByAnotherPage } from "@/lib/server/fetch-site";
 import { forwardHttp, onceBrowserOpens, openUpstreamSocket, StreamAgent } from "@/lib/server/stream-proxy";
 import { relay } from "@/lib/server/websocket-relay";
 import type { WebSocketRoute } from "@/lib/server/websocket-router";
@@ -99,10 +100,12 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
    */
   async function admit(address: PortAddress, origin: string, request: IncomingMessage): Promise<Admitted | 401 | 404> {
     const policy = await policies(address);
-    const token = await originCookieSessionToken("port", request, origin);
+    // Another workspace's page may have sent it, with the visitor's cookies: only this workspace's own ports' pages are vouched for.
+    const credentials = !sentByAnotherPage(request, (sender) => host.addressOf(URL.parse(sender)?.host)?.workspaceId === address.workspaceId);
+    const token = credentials ? await originCookieSessionToken("port", request, origin) : null;
     if (policy?.share === "public") return { policy, via: "public", token, stillAllowed: () => stillMayOpenPort(address, token) };
     // A signed link's holder: asked of the database every time, so that a revoked link stops at once.
-    const linkId = policy && (await readOriginCookie("link", "link", request, origin));
+    const linkId = policy && credentials && (await readOriginCookie("link", "link", request, origin));
     if (policy && linkId && (await linkInForce(linkId, address))) return { policy, via: "link", token, stillAllowed: async () => (await linkInForce(linkId, address)) !== null };
     const user = token ? await users(token) : null;
     if (!user) return 401;

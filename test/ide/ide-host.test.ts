@@ -240,6 +240,30 @@ describe("the IDE on its own host", { timeout: 60_000 }, () => {
     expect(elsewhere.status).toBe(401);
   });
 
+  it("doesn't count the IDE cookie on what another page sends with it, such as a workspace's app posting to its visitor's IDE", async () => {
+    const cookie = await ideCookieFor(await signIn(people.owner));
+    const aPortsPage = `http://p3000-cmotherworkspace1.preview.${DOMAIN}`;
+    const fromElsewhere: Record<string, string>[] = [
+      { "sec-fetch-site": "same-site", "sec-fetch-mode": "cors", origin: aPortsPage },
+      { "sec-fetch-site": "same-site", "sec-fetch-mode": "navigate", origin: aPortsPage },
+      { "sec-fetch-site": "same-site", "sec-fetch-mode": "no-cors", referer: `${aPortsPage}/page` },
+    ];
+    for (const headers of fromElsewhere) {
+      const reply = await onIdeHost("/proxy/8080/api", { method: headers["sec-fetch-mode"] === "navigate" ? "POST" : "GET", headers: { cookie, ...headers } });
+      expect(reply.status, JSON.stringify(headers)).not.toBe(200);
+      expect(reply.body, JSON.stringify(headers)).not.toContain('"url"');
+    }
+    // The IDE's own pages, and Podspace's page opening it in its frame.
+    const ownPages: Record<string, string>[] = [
+      { "sec-fetch-site": "same-origin", "sec-fetch-mode": "cors" },
+      { "sec-fetch-site": "same-site", "sec-fetch-mode": "navigate", "sec-fetch-dest": "iframe" },
+    ];
+    for (const headers of ownPages) {
+      const reply = await onIdeHost("/page", { headers: { cookie, ...headers } });
+      expect(reply.status, JSON.stringify(headers)).toBe(200);
+    }
+  });
+
   it("ends the IDE's access with the session: signing out, or losing access, is seen on the next request", async () => {
     const token = await signIn(people.owner);
     const cookie = await ideCookieFor(token);

@@ -120,6 +120,18 @@ describe("the IDE reverse proxy", { timeout: 60_000 }, () => {
     expect((await request(ide("/page"), { headers: { cookie: cookieFor("forged") } })).status).toBe(401);
   });
 
+  it("doesn't count the session cookie on what another origin's page sends with it, only on the user opening the IDE", async () => {
+    const aPortsPage = "http://p3000-cmotherworkspace1.preview.podspace.localhost:3000";
+    for (const headers of [
+      { "sec-fetch-site": "same-site", "sec-fetch-mode": "cors", origin: aPortsPage },
+      { "sec-fetch-site": "same-site", "sec-fetch-mode": "navigate", origin: aPortsPage },
+    ]) {
+      const reply = await request(ide("/page"), { method: headers["sec-fetch-mode"] === "navigate" ? "POST" : "GET", headers: { cookie, ...headers } });
+      expect(reply.status, JSON.stringify(headers)).not.toBe(200);
+    }
+    expect((await request(ide("/page"), { headers: { cookie, "sec-fetch-site": "same-site", "sec-fetch-mode": "navigate" } })).status).toBe(200);
+  });
+
   it("answers 404 to a stranger, to the team's admin and to a platform admin without an access grant, over HTTP and WebSocket", async () => {
     for (const user of [people.stranger, people.teamAdmin, people.platformAdmin]) {
       const other = cookieFor(await signIn(user));

@@ -162,6 +162,35 @@ describe("the port proxy", { timeout: 60_000 }, () => {
     expect((await onPort(4000, "/x", { headers: { cookie } })).status).toBe(401);
   });
 
+  it("doesn't count the port's cookie on what another workspace's page sends with it, only on this workspace's own pages and on a user opening the port", async () => {
+    const cookie = await portCookieFor(await signIn(people.owner), APP_PORT);
+    const otherWorkspace = previewHost.originOf({ workspaceId: "cmotherworkspace1", port: 3000 });
+    // As Chromium sends them: a script's fetch with credentials, a form posted (a navigation, but not a GET), an image.
+    const fromOtherWorkspace: Record<string, string>[] = [
+      { "sec-fetch-site": "same-site", "sec-fetch-mode": "cors", origin: otherWorkspace },
+      { "sec-fetch-site": "same-site", "sec-fetch-mode": "navigate", origin: otherWorkspace },
+      { "sec-fetch-site": "same-site", "sec-fetch-mode": "no-cors", referer: `${otherWorkspace}/page` },
+      { "sec-fetch-site": "cross-site", "sec-fetch-mode": "cors", origin: "https://elsewhere.example" },
+    ];
+    for (const headers of fromOtherWorkspace) {
+      const reply = await onPort(APP_PORT, "/api", { method: headers["sec-fetch-mode"] === "navigate" ? "POST" : "GET", headers: { cookie, ...headers } });
+      expect(reply.status, JSON.stringify(headers)).not.toBe(200);
+      expect(reply.body, JSON.stringify(headers)).not.toContain('"url"');
+    }
+    // This workspace's other port (a frontend calling its API), the port's own pages, and the user opening the port from anywhere.
+    const allowed: Record<string, string>[] = [
+      { "sec-fetch-site": "same-site", "sec-fetch-mode": "cors", origin: originOf(4000) },
+      { "sec-fetch-site": "same-origin", "sec-fetch-mode": "cors", origin: originOf(APP_PORT) },
+      { "sec-fetch-site": "same-site", "sec-fetch-mode": "navigate", referer: `${otherWorkspace}/page` },
+      { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" },
+    ];
+    for (const headers of allowed) {
+      const reply = await onPort(APP_PORT, "/api", { headers: { cookie, ...headers } });
+      expect(reply.status, JSON.stringify(headers)).toBe(200);
+      expect((JSON.parse(reply.body) as Echo).url).toBe("/api");
+    }
+  });
+
   it("relays WebSockets from the port's own origin, both ways", async () => {
     const cookie = await portCookieFor(await signIn(people.owner), APP_PORT);
     const host = new URL(originOf(APP_PORT)).host;
