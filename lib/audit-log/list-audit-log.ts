@@ -6,6 +6,7 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { keysetPage, type Page } from "@/lib/pagination/keyset";
 import { newestFirstKey, newestFirstSlice } from "@/lib/pagination/newest-first";
 import { AUDIT_PAGE_SIZE, type AuditFilter } from "@/lib/schemas/audit";
+import { targetLabels } from "./target-labels";
 
 // The audit log as its readers may see it: platform admins everything, team
 // owners the entries of the teams they own (and nothing without a team, such
@@ -22,6 +23,8 @@ export interface AuditEntryView {
   team: { slug: string; name: string } | null;
   targetType: string;
   targetId: string | null;
+  /** What the target is called (an email, a slug, a workspace's name), when it still exists. */
+  targetLabel: string | null;
   before: Prisma.JsonValue;
   after: Prisma.JsonValue;
 }
@@ -90,6 +93,7 @@ export async function listAuditLog(actor: Actor, filter: AuditFilter): Promise<A
   });
   // The known actions, not a scan of the log for the ones it holds; a team owner sees only teams' entries.
   const actions = [...(teamIds === null ? AUDIT_ACTIONS : TEAM_AUDIT_ACTIONS)].sort();
+  const labelOf = await targetLabels(page.items);
   return {
     ...page,
     items: page.items.map((row) => ({
@@ -101,6 +105,7 @@ export async function listAuditLog(actor: Actor, filter: AuditFilter): Promise<A
       team: row.team,
       targetType: row.targetType,
       targetId: row.targetId,
+      targetLabel: labelOf(row.targetType, row.targetId),
       before: row.before,
       after: row.after,
     })),
@@ -109,13 +114,27 @@ export async function listAuditLog(actor: Actor, filter: AuditFilter): Promise<A
   };
 }
 
-/** The fields an entry changed, before → after; for entries with only one side, that side's fields. */
+const isObject = (value: Prisma.JsonValue | undefined): value is Prisma.JsonObject => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * The fields an entry changed, before → after; for entries with only one
+ * side, that side's fields. Where both sides hold an object (a template
+ * version's spec), the fields inside it that changed, by dotted name
+ * ("spec.description"), rather than the whole object twice.
+ */
 export function auditChanges(before: Prisma.JsonValue, after: Prisma.JsonValue): Array<{ field: string; before: string; after: string }> {
-  const object = (value: Prisma.JsonValue) => (value !== null && typeof value === "object" && !Array.isArray(value) ? value : {});
-  const b = object(before);
-  const a = object(after);
+  return changesUnder("", before, after);
+}
+
+function changesUnder(prefix: string, before: Prisma.JsonValue, after: Prisma.JsonValue): Array<{ field: string; before: string; after: string }> {
+  const b = isObject(before) ? before : {};
+  const a = isObject(after) ? after : {};
   const show = (value: Prisma.JsonValue | undefined) => (value === undefined ? "" : value === null ? "none" : typeof value === "string" ? value : JSON.stringify(value));
   return [...new Set([...Object.keys(b), ...Object.keys(a)])]
     .filter((field) => JSON.stringify(b[field]) !== JSON.stringify(a[field]))
-    .map((field) => ({ field, before: show(b[field]), after: show(a[field]) }));
+    .flatMap((field) =>
+      isObject(b[field]) && isObject(a[field])
+        ? changesUnder(`${prefix}${field}.`, b[field], a[field])
+        : [{ field: `${prefix}${field}`, before: show(b[field]), after: show(a[field]) }],
+    );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AUDIT_ACTIONS, recordAudit } from "@/lib/audit";
-import { listAuditLog } from "@/lib/audit-log/list-audit-log";
+import { auditChanges, listAuditLog } from "@/lib/audit-log/list-audit-log";
 import { auditFilterSchema } from "@/lib/schemas/audit";
 import { useAppDatabase } from "../helpers/app-database";
 import { actorFor, createTeamWith, createUser } from "../helpers/identity";
@@ -32,5 +32,39 @@ describe("reading the audit log", () => {
 
     const filtered = await listAuditLog(admin, auditFilterSchema.parse({ action: "template.created" }));
     expect(filtered.items.map((entry) => entry.targetId)).toEqual(["tpl"]);
+  });
+});
+
+describe("what an entry shows", () => {
+  it("names its target (a user's email, a team's slug) next to the id, and keeps the id alone for a target that is gone", async () => {
+    const admin = await actorFor(await createUser("root@names.test", { isPlatformAdmin: true }));
+    const target = await createUser("dana@names.test");
+    const team = await createTeamWith("named");
+    await recordAudit({ action: "user.deactivated", actorId: admin.id, targetType: "user", targetId: target.id, before: { deactivated: false }, after: { deactivated: true } });
+    await recordAudit({ action: "team.archived", actorId: admin.id, targetType: "team", targetId: team.id, teamId: team.id });
+    await recordAudit({ action: "membership.removed", actorId: admin.id, targetType: "membership", targetId: "gone" });
+
+    const { items } = await listAuditLog(admin, auditFilterSchema.parse({ actor: "root@names.test" }));
+    expect(items.map((entry) => [entry.action, entry.targetLabel])).toEqual([
+      ["membership.removed", null],
+      ["team.archived", "named"],
+      ["user.deactivated", "dana@names.test"],
+    ]);
+  });
+
+  it("lists the fields inside an object that changed, not the whole object before and after", () => {
+    const spec = { name: "Rust", description: "Rust toolchain", resources: { cpu: { default: 2, options: [1, 2, 4] } } };
+    const changed = { ...spec, description: "Rust toolchain, v2", resources: { cpu: { default: 4, options: [1, 2, 4] } } };
+    expect(auditChanges({ version: 1, spec }, { version: 2, spec: changed, changelog: "more CPU" })).toEqual([
+      { field: "version", before: "1", after: "2" },
+      { field: "spec.description", before: "Rust toolchain", after: "Rust toolchain, v2" },
+      { field: "spec.resources.cpu.default", before: "2", after: "4" },
+      { field: "changelog", before: "", after: "more CPU" },
+    ]);
+    // One side only: its fields as they are.
+    expect(auditChanges(null, { version: 1, spec: { name: "Rust" } })).toEqual([
+      { field: "version", before: "", after: "1" },
+      { field: "spec", before: "", after: '{"name":"Rust"}' },
+    ]);
   });
 });

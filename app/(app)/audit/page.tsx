@@ -129,10 +129,11 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                   <TableCell>{entry.team?.name ?? "—"}</TableCell>
                   <TableCell className="text-xs text-muted-foreground">
                     {entry.targetType}
+                    {entry.targetLabel ? <span className="block text-sm text-foreground">{entry.targetLabel}</span> : null}
                     {entry.targetId ? <span className="block font-mono">{entry.targetId}</span> : null}
                   </TableCell>
-                  <TableCell>
-                    <ul className="flex flex-col gap-0.5 text-xs">
+                  <TableCell className="min-w-64">
+                    <ul className="flex flex-col gap-0.5 text-xs break-all">
                       {auditChanges(entry.before, entry.after).map((change) => (
                         <li key={change.field}>
                           <span className="text-muted-foreground">{change.field}:</span> {change.before ? `${change.before} → ` : ""}
