@@ -185,6 +185,9 @@ describe.each(Object.entries(builds))("k8s kustomization: %s", (name, objects) =
       "nginx.ingress.kubernetes.io/affinity": "cookie",
     });
     const environment = parseEnv(containerEnvironment(objects));
+    // nginx refuses a larger body with a 413 page of its own before Podspace sees it.
+    const bodySize = /^(\d+)m$/.exec(ingress.metadata!.annotations!["nginx.ingress.kubernetes.io/proxy-body-size"]!);
+    expect(Number(bodySize?.[1])).toBeGreaterThanOrEqual(environment.PODSPACE_API_MAX_UPLOAD_MB);
     const host = new URL(environment.PODSPACE_URL).host;
     const ideHost = environment.PODSPACE_IDE_HOST;
     // The component that drops their route turns preview URLs off in the app too.
