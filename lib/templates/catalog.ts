@@ -7,7 +7,7 @@ import { recordAudit } from "@/lib/audit";
 import { canonicalJson } from "./canonical";
 import { issuesFromZod, type TemplateIssue } from "./issues";
 import { describeIssues } from "./yaml";
-import { templateSpec, type TemplateSpec } from "./spec";
+import { safeParseTemplateSpec, templateSpec, type TemplateSpec } from "./spec";
 
 // The template catalog: what users browse and template admins edit. A
 // template's content lives in immutable versions; saving creates the next one.
@@ -21,7 +21,7 @@ export class TemplateSpecError extends AppError {
 
 /** Validates anything as a template spec, throwing TemplateSpecError with field paths. */
 export function validateSpec(input: unknown): TemplateSpec {
-  const parsed = templateSpec.safeParse(input);
+  const parsed = safeParseTemplateSpec(input);
   if (!parsed.success) throw new TemplateSpecError(issuesFromZod(parsed.error));
   return parsed.data;
 }

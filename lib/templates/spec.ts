@@ -139,3 +139,36 @@ export const templateSpec = z
     });
   });
 export type TemplateSpec = z.infer<typeof templateSpec>;
+
+const TYPE_NAMES: Record<string, string> = { number: "a number", string: "text", boolean: "true or false", array: "a list", object: "a mapping of fields" };
+
+/**
+ * What each of zod's own messages says to someone writing a template, e.g.
+ * "is required" rather than "Invalid input: expected string, received
+ * undefined"; the schema's own messages above come first. Undefined keeps
+ * zod's message.
+ */
+function templateIssueMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  switch (issue.code) {
+    case "invalid_type":
+      if (issue.input === undefined) return "is required";
+      return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}, not ${JSON.stringify(issue.input)}`;
+    case "too_small":
+      if (issue.origin === "string") return Number(issue.minimum) === 1 ? "must not be empty" : `must be at least ${issue.minimum} characters`;
+      if (issue.origin === "array") return `must list at least ${issue.minimum}`;
+      return issue.inclusive ? `must be at least ${issue.minimum}` : `must be more than ${issue.minimum}`;
+    case "too_big":
+      if (issue.origin === "string") return `must be at most ${issue.maximum} characters`;
+      if (issue.origin === "array") return `must list at most ${issue.maximum}`;
+      return issue.inclusive ? `must be at most ${issue.maximum}` : `must be less than ${issue.maximum}`;
+    case "invalid_key":
+      return `${JSON.stringify(issue.input)} is not a valid name: letters, digits and underscores, not starting with a digit`;
+    default:
+      return undefined;
+  }
+}
+
+/** Validates anything as a template spec, with messages a template's author reads. */
+export function safeParseTemplateSpec(input: unknown) {
+  return templateSpec.safeParse(input, { error: templateIssueMessage });
+}

@@ -1,6 +1,6 @@
 import { CST, isNode, Lexer, LineCounter, parseDocument, stringify, type Document } from "yaml";
 import { describeIssue, issuesFromZod, type TemplateIssue } from "./issues";
-import { templateSpec, type TemplateSpec } from "./spec";
+import { safeParseTemplateSpec, type TemplateSpec } from "./spec";
 
 // Template specs as YAML: the built-in files in k8s/templates and the admin
 // editor's YAML view. Errors name the field and the line it is on.
@@ -146,7 +146,7 @@ function specFromDocument({ document, lineCounter, value: raw }: Extract<YamlRea
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { ok: false, issues: [{ path: "", message: "expected a mapping of template fields (slug, name, image, …)", line: 1 }] };
   }
-  const parsed = templateSpec.safeParse(raw);
+  const parsed = safeParseTemplateSpec(raw);
   if (parsed.success) return { ok: true, spec: parsed.data };
   const issues = issuesFromZod(parsed.error).map((issue, index) => ({
     ...issue,
