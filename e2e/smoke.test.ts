@@ -53,6 +53,25 @@ describe("Podspace on the embedded defaults", () => {
     await page.close();
   });
 
+  it("leads a platform admin from Admin to each admin page, which nothing else links to", async () => {
+    const page = await browser.newPage();
+    await signIn(page, podspace.url, { provider: DEMO, account: /Avery Admin/ });
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin", exact: true }).click();
+    await page.waitForURL(/\/admin\/users$/);
+    const admin = page.getByRole("navigation", { name: "Admin" });
+    for (const [name, path, heading] of [
+      ["Health", "/admin/health", "Health"],
+      ["Usage", "/admin/usage", "Usage across teams"],
+      ["Users", "/admin/users", "Users"],
+    ] as const) {
+      await admin.getByRole("link", { name, exact: true }).click();
+      await page.waitForURL((url) => url.pathname === path);
+      await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe(heading);
+      await expect(admin.getByRole("link", { name, exact: true }).getAttribute("aria-current")).resolves.toBe("page");
+    }
+    await page.close();
+  });
+
   it("shows a friendly 404 page for unknown routes", async () => {
     const page = await browser.newPage();
     const response = await page.goto(`${podspace.url}/no-such-page`);
