@@ -12,6 +12,8 @@ export type ConnectionStatus =
   | { kind: "exited"; code: number | null }
   | { kind: "not-running" }
   | { kind: "signed-out" }
+  /** Still signed in, but no longer allowed in this workspace (removed from the team, a role or access grant taken away). */
+  | { kind: "access-lost" }
   /** Ended for good by the server for another reason (the tab was closed elsewhere, too many terminals). */
   | { kind: "ended"; reason: string };
 
@@ -215,6 +217,8 @@ export function finalStatus(code: number, reason: string, exit: { code: number |
   switch (code) {
     case 4401:
       return { kind: "signed-out" };
+    case 4403:
+      return { kind: "access-lost" };
     case 4409:
       return { kind: "not-running" };
     case 4000:

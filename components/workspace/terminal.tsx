@@ -211,6 +211,10 @@ function TerminalStatus({ status, onReconnect, onRestart }: { status: Connection
         </Button>
       );
       break;
+    case "access-lost":
+      text = "You no longer have access to this workspace";
+      tone = "stop";
+      break;
     case "ended":
       text = `Terminal ended: ${status.reason}`;
       tone = "stop";

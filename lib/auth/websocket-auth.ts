@@ -17,8 +17,20 @@ import { loadCurrentUser, type CurrentUser } from "./current-user";
 // (browsers send cookies with cross-site WebSocket handshakes): each route
 // declares the origin it takes, and lib/server/websocket-router.ts checks it.
 
-/** Close code for a socket whose session ended or whose user lost access. */
+/** Close code for a socket whose session ended (or, for the API, whose token was revoked). */
 export const CLOSE_SIGNED_OUT = 4401;
+/** Close code for a socket whose user is still signed in but may no longer use the workspace. */
+export const CLOSE_ACCESS_LOST = 4403;
+
+/** Why an open socket was cut off, as its close code and reason. */
+export interface Revocation {
+  code: number;
+  reason: string;
+}
+
+export const SIGNED_OUT: Revocation = { code: CLOSE_SIGNED_OUT, reason: "signed out" };
+/** Removed from the team, a role taken away, an access grant ended. */
+export const ACCESS_LOST: Revocation = { code: CLOSE_ACCESS_LOST, reason: "no longer has access to this workspace" };
 /**
  * How often an open socket or stream checks its session and permission
  * again: a user who loses access is cut off within 5 s.
@@ -80,22 +92,31 @@ export async function userForToken(token: string): Promise<CurrentUser | null> {
   return (await sessionForToken(token))?.user ?? null;
 }
 
+type SessionAction = "workspace:view" | "workspace:connect";
+
 /**
- * Whether the session behind `token` is still live and its user may still
- * view (or connect to) the workspace. Only the user's access: what happens
- * to the workspace itself (stopped, deleted) is for each stream to report in
+ * Why the session behind `token` may no longer view (or connect to) the
+ * workspace: it is not live any more (SIGNED_OUT), or its user lost access
+ * (ACCESS_LOST); null while it may. Only the user's access: what happens to
+ * the workspace itself (stopped, deleted) is for each stream to report in
  * its own way. Reads only what the decision needs: open sockets and streams
  * ask every few seconds.
  */
-export async function sessionMayStill(token: string, action: "workspace:view" | "workspace:connect", workspaceId: string): Promise<boolean> {
+export async function sessionRevocation(token: string, action: SessionAction, workspaceId: string): Promise<Revocation | null> {
   const user = await userForToken(token);
-  if (!user) return false;
+  if (!user) return SIGNED_OUT;
   const workspace = await getDb().workspace.findUnique({
     where: { id: workspaceId },
     select: { teamId: true, ownerId: true, accessGrants: granteesInForce() },
   });
-  if (!workspace) return false;
-  return action === "workspace:connect" ? can(user, action, connectResource(workspace)) : can(user, action, workspace);
+  if (!workspace) return ACCESS_LOST;
+  const allowed = action === "workspace:connect" ? can(user, action, connectResource(workspace)) : can(user, action, workspace);
+  return allowed ? null : ACCESS_LOST;
+}
+
+/** Whether the session behind `token` is still live and its user may still view (or connect to) the workspace (see sessionRevocation). */
+export async function sessionMayStill(token: string, action: SessionAction, workspaceId: string): Promise<boolean> {
+  return (await sessionRevocation(token, action, workspaceId)) === null;
 }
 
 /** The workspace if `user` may open its terminal and IDE, with the grants that let others in; null when it doesn't exist, is deleted or is out of reach. */
@@ -171,7 +192,8 @@ export function refuseUpgrade(request: IncomingMessage, status: number, answer?:
  * sends anything (someone watching a build scroll by sends nothing, yet
  * receives). An incoming message that finds a check due waits for it, and
  * messages wait while a check runs, so none gets through once the session
- * is gone. On failure the socket is closed with 4401 ("signed out", or the reason given).
+ * is gone. Once access is lost the socket is closed with the code and
+ * reason the check gave (SIGNED_OUT, ACCESS_LOST, a revoked token's).
  */
 export class SessionRevalidator {
   #checkedAt = Date.now();
@@ -179,13 +201,11 @@ export class SessionRevalidator {
   #revoked = false;
   #next: NodeJS.Timeout | undefined;
 
-  /** `stillAllowed` asks whether the socket's user may still use it (for a terminal or the IDE, sessionMayStill's workspace:connect). */
+  /** `revocation` answers why the socket's user may no longer use it, null while they may (for a terminal or the IDE, sessionRevocation's workspace:connect). */
   constructor(
     private readonly socket: Pick<WebSocket, "close" | "once">,
-    private readonly stillAllowed: () => Promise<boolean>,
+    private readonly revocation: () => Promise<Revocation | null>,
     private readonly intervalMs = REVALIDATE_INTERVAL_MS,
-    /** The close reason: for a token, "signed out" would say the wrong thing. */
-    private readonly revokedReason = "signed out",
   ) {
     this.#scheduleCheck();
     socket.once("close", () => clearTimeout(this.#next));
@@ -219,20 +239,20 @@ export class SessionRevalidator {
 
   async #stillAllowed(): Promise<boolean> {
     if (this.#revoked) return false;
-    let allowed: boolean;
+    let revocation: Revocation | null;
     try {
-      allowed = await this.stillAllowed();
+      revocation = await this.revocation();
     } catch (error) {
       // The database being briefly unreachable is not a sign-out; check again next time.
       console.error("podspace: rechecking a socket's session failed", error);
       this.#checkedAt = 0;
       return true;
     }
-    if (!allowed) {
+    if (revocation) {
       this.#revoked = true;
       clearTimeout(this.#next);
-      this.socket.close(CLOSE_SIGNED_OUT, this.revokedReason);
+      this.socket.close(revocation.code, revocation.reason);
     }
-    return allowed;
+    return !revocation;
   }
 }

@@ -8,6 +8,7 @@ import {
   sessionToken,
   SessionRevalidator,
   sessionMayStill,
+  sessionRevocation,
   type UpgradeDecision,
 } from "@/lib/auth/websocket-auth";
 import { createCachedAuthorization } from "@/lib/auth/cached-authorization";
@@ -261,7 +262,7 @@ export function createIdeProxy(options: IdeProxyOptions): IdeProxy {
     }
     return onceBrowserOpens(request, upstream, (socket) => {
       raiseMessageLimit(socket);
-      const revalidator = new SessionRevalidator(socket, () => sessionMayStill(token, "workspace:connect", workspace.id), intervalMs);
+      const revalidator = new SessionRevalidator(socket, () => sessionRevocation(token, "workspace:connect", workspace.id), intervalMs);
       relay(socket, upstream, {
         channel: "ide",
         gate: (forward) => revalidator.gate(forward),

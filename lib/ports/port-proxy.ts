@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { WebSocket } from "ws";
 import { z } from "zod";
 import type { CurrentUser } from "@/lib/auth/current-user";
-import { refuseUpgrade, REVALIDATE_INTERVAL_MS, SessionRevalidator, sessionToken, userForToken } from "@/lib/auth/websocket-auth";
+import { refuseUpgrade, REVALIDATE_INTERVAL_MS, SessionRevalidator, SIGNED_OUT, sessionToken, userForToken } from "@/lib/auth/websocket-auth";
 import { env } from "@/lib/env";
 import { handleHandoffRequest, isHandoffPath, sendHandoffPage, type HandoffDestination } from "@/lib/ide/handoff";
 import { downstreamResponseHeaders, upstreamRequestHeaders } from "@/lib/ide/headers";
@@ -238,7 +238,7 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     if (!(upstream instanceof WebSocket)) return refuseUpgrade(request, upstream.status);
     metrics.portRequests.inc({ share: access.via });
     return onceBrowserOpens(request, upstream, (socket) => {
-      const revalidator = new SessionRevalidator(socket, access.stillAllowed, intervalMs);
+      const revalidator = new SessionRevalidator(socket, async () => ((await access.stillAllowed()) ? null : SIGNED_OUT), intervalMs);
       relay(socket, upstream, { channel: "port", gate: (forward) => revalidator.gate(forward), onClientMessage: () => recordActivity(workspace.id) });
     });
   };

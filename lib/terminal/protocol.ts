@@ -46,6 +46,8 @@ export const CLOSE = {
   exited: 1000,
   /** The session or user is gone, or the API token revoked (see lib/auth/websocket-auth.ts). */
   signedOut: 4401,
+  /** The user is signed in but may no longer use the workspace (removed from its team, a role or access grant taken away). */
+  accessLost: 4403,
   /** The workspace isn't running, or stopped while the terminal was open. */
   notRunning: 4409,
   /** The socket didn't read its output for too long while others waited. */

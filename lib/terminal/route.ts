@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { WebSocket, type RawData } from "ws";
-import { authorizeUpgrade, refuseUpgrade, sessionMayStill, SessionRevalidator } from "@/lib/auth/websocket-auth";
+import { authorizeUpgrade, refuseUpgrade, sessionRevocation, SessionRevalidator, type Revocation } from "@/lib/auth/websocket-auth";
 import { getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/observability/logger";
@@ -47,8 +47,8 @@ export interface TerminalAccess {
   /** Whose shells these are: sessions are kept per user. */
   userId: string;
   workspace: WorkspaceForRuntime;
-  /** Asked every few seconds while the socket is open; once it answers no, the socket is closed with 4401. */
-  stillAllowed(): Promise<boolean>;
+  /** Asked every few seconds while the socket is open; once it answers why access is gone, the socket is closed with that code and reason. */
+  revocation(): Promise<Revocation | null>;
   /** Called once the shell is attached on this replica (not when the socket is relayed to another), e.g. to audit it. */
   opened?(): Promise<void>;
 }
@@ -59,8 +59,6 @@ export interface TerminalGate {
   admit(request: IncomingMessage, workspaceId: string | undefined): Promise<TerminalAccess | null>;
   /** Answers a request the gate admitted but the terminal can't serve: a bad session parameter (400), or the status the replica holding its shell refused it with. */
   refuse(request: IncomingMessage, status: number): Promise<null>;
-  /** The close reason when access is lost. */
-  revokedReason?: string;
 }
 
 /** The browser's gate: Podspace's session cookie, rechecked as the user's right to connect to the workspace. */
@@ -69,7 +67,7 @@ const browserGate: TerminalGate = {
     const decision = await authorizeUpgrade(request, workspaceId);
     if (!decision.ok) return decision.status === 404 ? null : refuseUpgrade(request, decision.status);
     const { user, token, workspace } = decision;
-    return { userId: user.id, workspace, stillAllowed: () => sessionMayStill(token, "workspace:connect", workspace.id) };
+    return { userId: user.id, workspace, revocation: () => sessionRevocation(token, "workspace:connect", workspace.id) };
   },
   refuse: (request, status) => refuseUpgrade(request, status),
 };
@@ -153,7 +151,7 @@ export function createTerminalService(options: TerminalRouteOptions): TerminalSe
 
     return (socket) => {
       metrics.terminalConnections.inc({ served: "local" });
-      const revalidator = new SessionRevalidator(socket, access.stillAllowed, options.revalidateIntervalMs, gate.revokedReason);
+      const revalidator = new SessionRevalidator(socket, access.revocation, options.revalidateIntervalMs);
       if (!CONNECTABLE_STATES.has(workspace.state)) {
         socket.close(CLOSE.notRunning, NOT_RUNNING_REASON);
         return;

@@ -221,6 +221,16 @@ describe("the IDE reverse proxy", { timeout: 60_000 }, () => {
     expect(await closed).toEqual([4401, "signed out"]);
   });
 
+  it("closes an IDE WebSocket with 4403, not as signed out, once its still signed-in user loses access", async () => {
+    await getAdminAccess(await actorFor(people.platformAdmin), { workspaceId: workspace.id, reason: "Checking the IDE socket, as asked." });
+    const socket = new WebSocket(wsIde("/socket"), { headers: { cookie: cookieFor(await signIn(people.platformAdmin)) }, origin: ORIGIN });
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    const closed = new Promise<[number, string]>((resolve) => socket.once("close", (code, reason) => resolve([code, String(reason)])));
+    const grant = await getDb().workspaceAccessGrant.findFirstOrThrow({ where: { workspaceId: workspace.id, userId: people.platformAdmin.id, revokedAt: null } });
+    await endAccess(await actorFor(people.owner), { grantId: grant.id });
+    expect(await closed).toEqual([4403, "no longer has access to this workspace"]);
+  });
+
   it("answers 503 for a workspace that isn't running", async () => {
     const stopped = await runningWorkspace(harness, people, "ide-stopped");
     await harness.runtime.stop(stopped.spec);

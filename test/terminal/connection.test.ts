@@ -99,7 +99,7 @@ describe("the terminal connection in the browser", () => {
     expect((statuses.at(-1) as { at: number }).at - Date.now()).toBeLessThanOrEqual(600);
   });
 
-  it("stops for good when the shell exits, the workspace stops or the user is signed out", () => {
+  it("stops for good when the shell exits, the workspace stops, the user is signed out or loses access", () => {
     connection.start();
     last().open();
     last().receive(JSON.stringify({ type: "exit", code: 2 }));
@@ -114,6 +114,9 @@ describe("the terminal connection in the browser", () => {
     connection.reconnectNow();
     last().drop(4401, "signed out");
     expect(statuses.at(-1)).toEqual({ kind: "signed-out" });
+    connection.reconnectNow();
+    last().drop(4403, "no longer has access to this workspace");
+    expect(statuses.at(-1)).toEqual({ kind: "access-lost" });
   });
 
   it("asks the server to pause while the terminal has a long backlog to draw", () => {

@@ -39,45 +39,46 @@ describe("an idle terminal whose user loses access", { timeout: 60_000 }, () => 
     return { terminal, token };
   }
 
-  /** How long after `since` the socket closed, and with what; rejects if it is still open after the deadline and a second. */
-  /** The terminal closes as signed out within the deadline, counted from now (just after access was taken away). */
-  async function expectSignedOutInTime(terminal: TerminalClient) {
+  /** The terminal closes with `close` within the deadline, counted from now (just after access was taken away). */
+  async function expectClosedInTime(terminal: TerminalClient, close: { code: number; reason: string }) {
     const since = Date.now();
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the terminal is still open")), REVOCATION_DEADLINE_MS + 1_000).unref());
     const closed = await Promise.race([terminal.closed, timeout]);
-    expect(closed).toMatchObject({ code: 4401, reason: "signed out" });
+    expect(closed).toMatchObject(close);
     expect(Date.now() - since).toBeLessThan(REVOCATION_DEADLINE_MS);
   }
+  const ACCESS_LOST = { code: 4403, reason: "no longer has access to this workspace" };
+  const SIGNED_OUT = { code: 4401, reason: "signed out" };
 
-  it("closes with 4401 when its user is removed from the team", async () => {
+  it("closes with 4403, access lost, when its user is removed from the team", async () => {
     const { terminal } = await scrollingTerminal("removed");
     await removeMember(await actorFor(people.teamAdmin), { teamId: people.teamId, userId: people.owner.id });
     try {
-      await expectSignedOutInTime(terminal);
+      await expectClosedInTime(terminal, ACCESS_LOST);
     } finally {
       terminal.socket.terminate();
       await getDb().membership.create({ data: { teamId: people.teamId, userId: people.owner.id, role: "MEMBER" } });
     }
   });
 
-  it("closes with 4401 when a platform admin's access grant is ended", async () => {
+  it("closes with 4403, access lost, when a platform admin's access grant is ended", async () => {
     const root = people.platformAdmin;
     await getAdminAccess(await actorFor(root), { workspaceId: workspace.id, reason: "Looking into a stuck build, as asked." });
     const { terminal } = await scrollingTerminal("granted", root);
     const grant = await getDb().workspaceAccessGrant.findFirstOrThrow({ where: { workspaceId: workspace.id, userId: root.id } });
     await endAccess(await actorFor(people.owner), { grantId: grant.id });
     try {
-      await expectSignedOutInTime(terminal);
+      await expectClosedInTime(terminal, ACCESS_LOST);
     } finally {
       terminal.socket.terminate();
     }
   });
 
-  it("closes with 4401 when its session signs out", async () => {
+  it("closes with 4401, signed out, when its session signs out", async () => {
     const { terminal, token } = await scrollingTerminal("signed-out");
     await getDb().session.delete({ where: { sessionToken: token } });
     try {
-      await expectSignedOutInTime(terminal);
+      await expectClosedInTime(terminal, SIGNED_OUT);
     } finally {
       terminal.socket.terminate();
     }

@@ -4,7 +4,6 @@ import { WebSocket, type RawData } from "ws";
 import type { AuthenticatedToken } from "@/lib/api-tokens/tokens";
 import { withAuditVia } from "@/lib/audit";
 import { watchAccess } from "@/lib/auth/stream-access";
-import { CLOSE_SIGNED_OUT } from "@/lib/auth/websocket-auth";
 import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/observability/logger";
 import type { WebSocketRoute } from "@/lib/server/websocket-router";
@@ -13,7 +12,7 @@ import { ApiError } from "../errors";
 import { claimExecSlot } from "../exec-slots";
 import { auditedCommand, auditWorkspaceCommand, execOptionsOf, runInWorkspace } from "./exec";
 import { execSocketInput, execSocketStart } from "./schemas";
-import { authorizeApiUpgrade, refuseApiUpgrade, stillAllowed } from "./socket-auth";
+import { authorizeApiUpgrade, refuseApiUpgrade, stillAllowed, TOKEN_REVOKED } from "./socket-auth";
 
 // The exec WebSocket, /api/v1/workspaces/<id>/exec: a command's output as
 // it comes, and input as it is typed. Authenticated like the rest of the
@@ -62,7 +61,7 @@ export function execSocketRoute(): WebSocketRoute {
       socket.on("error", () => socket.terminate());
       watchAccess({
         allowed: () => stillAllowed(secret, workspaceId, "exec"),
-        onRevoked: () => socket.close(CLOSE_SIGNED_OUT, "token revoked or access lost"),
+        onRevoked: () => socket.close(TOKEN_REVOKED.code, TOKEN_REVOKED.reason),
         signal: ended.signal,
       });
       socket.once("message", (data) => {

@@ -1,7 +1,6 @@
 import type { Duplex } from "node:stream";
 import { createWebSocketStream, type WebSocket } from "ws";
 import { watchAccess } from "@/lib/auth/stream-access";
-import { CLOSE_SIGNED_OUT } from "@/lib/auth/websocket-auth";
 import { AppError } from "@/lib/errors";
 import { metrics } from "@/lib/observability/metrics";
 import { RuntimeError, type WorkspaceRuntime } from "@/lib/runtime/types";
@@ -10,7 +9,7 @@ import type { WebSocketRoute } from "@/lib/server/websocket-router";
 import { recordActivity } from "@/lib/workspaces/activity";
 import { toRuntimeSpec, type WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
 import { ApiError } from "../errors";
-import { authorizeApiUpgrade, refuseApiUpgrade, stillAllowed } from "./socket-auth";
+import { authorizeApiUpgrade, refuseApiUpgrade, stillAllowed, TOKEN_REVOKED } from "./socket-auth";
 
 // Port forwarding, /api/v1/workspaces/<id>/ports/<port>/forward (what
 // `podspace port-forward` opens for each connection it accepts): one TCP
@@ -52,7 +51,7 @@ export function portForwardRoute({ runtime }: { runtime: WorkspaceRuntime }): We
       socket.once("close", () => ended.abort());
       watchAccess({
         allowed: () => stillAllowed(secret, workspaceId, "exec"),
-        onRevoked: () => socket.close(CLOSE_SIGNED_OUT, "token revoked or access lost"),
+        onRevoked: () => socket.close(TOKEN_REVOKED.code, TOKEN_REVOKED.reason),
         signal: ended.signal,
       });
       socket.on("message", (data: Buffer) => {

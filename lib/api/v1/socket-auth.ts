@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { ApiScope } from "@/lib/api-tokens/scopes";
 import { authenticateApiToken, tokenReaches, type AuthenticatedToken } from "@/lib/api-tokens/tokens";
-import { connectableWorkspace, refuseUpgrade } from "@/lib/auth/websocket-auth";
+import { CLOSE_SIGNED_OUT, connectableWorkspace, refuseUpgrade, type Revocation } from "@/lib/auth/websocket-auth";
 import type { WorkspaceForRuntime } from "@/lib/workspaces/runtime-spec";
 import { toErrorResponse } from "../errors";
 import { assertRateLimit } from "../rate-limit";
@@ -40,6 +40,9 @@ export async function refuseApiUpgrade(request: IncomingMessage, error: unknown)
   const retryAfter = answer.headers.get("retry-after");
   return refuseUpgrade(request, answer.status, { json: await answer.text(), headers: retryAfter ? { "Retry-After": retryAfter } : {} });
 }
+
+/** How an API socket closes once its token no longer allows it (stillAllowed). */
+export const TOKEN_REVOKED: Revocation = { code: CLOSE_SIGNED_OUT, reason: "token revoked or access lost" };
 
 /** Whether the token is still in force, with the scope, and its owner may still open the workspace: checked while a socket is open. */
 export async function stillAllowed(secret: string, workspaceId: string, scope: ApiScope): Promise<boolean> {

@@ -3,7 +3,7 @@ import { AppError } from "@/lib/errors";
 import type { TerminalGate } from "@/lib/terminal/route";
 import { API_ERROR_STATUS, ApiError, type ApiErrorCode } from "../errors";
 import { auditWorkspaceCommand } from "./exec";
-import { authorizeApiUpgrade, refuseApiUpgrade, stillAllowed } from "./socket-auth";
+import { authorizeApiUpgrade, refuseApiUpgrade, stillAllowed, TOKEN_REVOKED } from "./socket-auth";
 
 // The workspace's terminal for API tokens, /api/v1/workspaces/<id>/terminal
 // (what `podspace ssh` opens): the browser's terminal, its protocol
@@ -22,7 +22,7 @@ export const apiTerminalGate: TerminalGate = {
     return {
       userId: token.actor.id,
       workspace,
-      stillAllowed: () => stillAllowed(secret, workspace.id, "exec"),
+      revocation: async () => ((await stillAllowed(secret, workspace.id, "exec")) ? null : TOKEN_REVOKED),
       opened: () => withAuditVia(`token ${token.name}`, () => auditWorkspaceCommand(token.actor, workspace, "workspace.terminal-opened", {})),
     };
   },
@@ -33,7 +33,6 @@ export const apiTerminalGate: TerminalGate = {
         ? new AppError("invalid", "The session must be 1 to 64 letters, digits, - or _.", "session")
         : new ApiError(codeOf(status), "The Podspace server holding this terminal session refused it."),
     ),
-  revokedReason: "token revoked or access lost",
 };
 
 const codeOf = (status: number): ApiErrorCode =>
