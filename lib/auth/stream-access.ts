@@ -3,7 +3,8 @@ import type { CurrentUser } from "./current-user";
 import { parseCookies, REVALIDATE_INTERVAL_MS, sessionCookieName, userForToken } from "./websocket-auth";
 
 // Streamed responses from route handlers (the workspace page's Server-Sent
-// Events) outlive the request that was allowed to open them. Like the
+// Events, a download out of a backup) outlive the request that was allowed
+// to open them. Like the
 // terminal and IDE sockets (./websocket-auth.ts), they hold on to the
 // session token from the request's cookie, and check again while they are
 // open that it still grants access (sessionMayStill), every

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { recordAudit } from "@/lib/audit";
+import { watchAccess } from "@/lib/auth/stream-access";
 import { can, roleIn, type Actor } from "@/lib/authz";
 import { getDb } from "@/lib/db/client";
 import { AppError } from "@/lib/errors";
@@ -191,15 +192,21 @@ export interface Reach {
   reaches?: (workspaceId: string) => boolean;
 }
 
-/** The backup's snapshot, if the actor may read it and it has one to read. */
-async function readableSnapshot(actor: Actor, backupId: string, { reaches }: Reach): Promise<{ id: string; teamId: string; workspaceId: string; snapshotId: string; store: BackupStore }> {
-  const id = idSchema.safeParse(backupId);
-  if (!id.success) throw backupNotFound();
+/** The backup, if the actor may read it: workspace:read-backups on its workspace, within a token's reach. */
+async function readableBackup(actor: Actor, backupId: string, { reaches }: Reach) {
   const backup = await getDb().backup.findUnique({
-    where: { id: id.data },
+    where: { id: backupId },
     select: { id: true, teamId: true, workspaceId: true, status: true, snapshotId: true, expiredAt: true, workspace: { select: { teamId: true, ownerId: true } } },
   });
-  if (!backup || !can(actor, "workspace:read-backups", backup.workspace) || (reaches && !reaches(backup.workspaceId))) throw backupNotFound();
+  return backup && can(actor, "workspace:read-backups", backup.workspace) && (!reaches || reaches(backup.workspaceId)) ? backup : null;
+}
+
+/** The backup's snapshot, if the actor may read it and it has one to read. */
+async function readableSnapshot(actor: Actor, backupId: string, reach: Reach): Promise<{ id: string; teamId: string; workspaceId: string; snapshotId: string; store: BackupStore }> {
+  const id = idSchema.safeParse(backupId);
+  if (!id.success) throw backupNotFound();
+  const backup = await readableBackup(actor, id.data, reach);
+  if (!backup) throw backupNotFound();
   if (backup.status !== "SUCCEEDED" || !backup.snapshotId || backup.expiredAt) throw new AppError("invalid", "That backup has no snapshot to read (it failed, is not done yet, or expired).");
   const store = backupStore();
   if (!store) throw new AppError("invalid", backupsOffReason()!);
@@ -267,12 +274,30 @@ export interface BackupDownload {
 }
 
 /**
+ * Who is downloading, as they are now: the session's user or the token's
+ * owner with the token's reach, looked up afresh; null once they are signed
+ * out, or the token is revoked or expired.
+ */
+export type Requester = () => Promise<({ actor: Actor } & Reach) | null>;
+
+export interface DownloadOptions {
+  reach?: Reach;
+  /** The request's: the client hung up. */
+  signal: AbortSignal;
+  /** Asked every few seconds while the download streams: the download stops once they may no longer read the backup. */
+  requester: Requester;
+}
+
+/**
  * A file of the backup's snapshot as itself, or a folder as a tar named
  * after it, streamed out of restic dump (audited as backup.downloaded). A
  * failure of restic midway errors the stream, so the download breaks
- * instead of ending short.
+ * instead of ending short. A whole home may take long to download: while it
+ * streams, the requester's access is checked again (watchAccess), and once
+ * it is gone (signed out, token revoked, removed from the team, a role taken
+ * away) restic is killed and the download breaks the same way.
  */
-export async function openBackupDownload(actor: Actor, backupId: string, filePath: string, reach: Reach = {}, signal?: AbortSignal): Promise<BackupDownload> {
+export async function openBackupDownload(actor: Actor, backupId: string, filePath: string, { reach = {}, signal, requester }: DownloadOptions): Promise<BackupDownload> {
   const snapshot = await readableSnapshot(actor, backupId, reach);
   const absolute = homePathSchema.parse(filePath);
   const { node } = await listNodes(snapshot, absolute);
@@ -287,14 +312,33 @@ export async function openBackupDownload(actor: Actor, backupId: string, filePat
     teamId: snapshot.teamId,
     after: { workspaceId: snapshot.workspaceId, path: node.path.slice(0, 500) || ".", folder },
   });
-  const { stdout, exited } = streamRestic(restic(snapshot.store, snapshot.teamId, ["dump", snapshot.snapshotId, absolute]), "Reading the backup", signal);
+  const revoked = new AbortController();
+  const { stdout, exited } = streamRestic(
+    restic(snapshot.store, snapshot.teamId, ["dump", snapshot.snapshotId, absolute]),
+    "Reading the backup",
+    AbortSignal.any([signal, revoked.signal]),
+  );
   // Awaited at the end of the stream; a download cancelled before then never reads its outcome.
-  exited.catch(() => {});
+  // Once restic is done the checks stop: what is left to send was read already.
+  const over = new AbortController();
+  void exited.catch(() => {}).finally(() => over.abort());
+  watchAccess({
+    allowed: async () => {
+      const now = await requester();
+      return now !== null && (await readableBackup(now.actor, snapshot.id, now)) !== null;
+    },
+    onRevoked: () => revoked.abort(new AppError("forbidden", "Access to the backup was lost while it downloaded; the download was stopped.")),
+    signal: AbortSignal.any([signal, over.signal]),
+  });
   const name = absolute === WORKSPACE_HOME ? "home" : path.posix.basename(absolute);
   // A folder's tar unpacks to the folder (project/…), not to the path it had in the snapshot (home/coder/project/…).
   const content = folder ? rebaseTar(stdout, absolute.slice(1), name) : stdout;
   const chunks = content[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      // At once, not at the next read: a client that isn't reading is cut off too.
+      revoked.signal.addEventListener("abort", () => controller.error(revoked.signal.reason), { once: true });
+    },
     async pull(controller) {
       const next = await chunks.next();
       if (!next.done) return controller.enqueue(new Uint8Array(next.value));

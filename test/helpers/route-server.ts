@@ -4,8 +4,9 @@ import type { AddressInfo } from "node:net";
 // Serves one App Router route handler over real HTTP, the way Next.js hands
 // it requests: a Fetch API Request whose signal aborts when the client goes
 // away, the route's params, and the Response's body streamed back as it is
-// produced. For handlers that read everything from the request (not from
-// next/headers).
+// produced, no faster than the client takes it (Next.js waits for "drain"
+// too), so a slow client holds the handler's stream back. For handlers that
+// read everything from the request (not from next/headers).
 
 type Handler = (request: Request, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -31,7 +32,10 @@ export async function serveRoute(pattern: string, handler: Handler): Promise<Rou
       const response = await handler(new Request(url, { headers, signal: gone.signal }), { params: Promise.resolve(params) });
       outgoing.writeHead(response.status, Object.fromEntries(response.headers));
       const reader = response.body?.getReader();
-      for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) outgoing.write(read.value);
+      outgoing.once("close", () => void reader?.cancel().catch(() => {}));
+      for (let read = await reader?.read(); read && !read.done; read = await reader!.read()) {
+        if (!outgoing.write(read.value)) await drained(outgoing);
+      }
       outgoing.end();
     } catch (error) {
       console.error("route-server: the handler failed", error);
@@ -46,4 +50,15 @@ export async function serveRoute(pattern: string, handler: Handler): Promise<Rou
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** Resolves once `outgoing` takes more writes, or is gone. */
+function drained(outgoing: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      outgoing.off("drain", done).off("close", done);
+      resolve();
+    };
+    outgoing.on("drain", done).on("close", done);
+  });
 }

@@ -44,9 +44,15 @@ export async function refuseApiUpgrade(request: IncomingMessage, error: unknown)
 /** How an API socket closes once its token no longer allows it (stillAllowed). */
 export const TOKEN_REVOKED: Revocation = { code: CLOSE_SIGNED_OUT, reason: "token revoked or access lost" };
 
+/** The token behind `secret` while it is still in force with the scope (not revoked, not expired), as it is now: checked while an answer streams. */
+export async function tokenInForce(secret: string, scope: ApiScope): Promise<AuthenticatedToken | null> {
+  const token = await authenticateApiToken(secret);
+  return token?.scopes.includes(scope) ? token : null;
+}
+
 /** Whether the token is still in force, with the scope, and its owner may still open the workspace: checked while a socket is open. */
 export async function stillAllowed(secret: string, workspaceId: string, scope: ApiScope): Promise<boolean> {
-  const token = await authenticateApiToken(secret);
-  if (!token || !token.scopes.includes(scope) || !tokenReaches(token, workspaceId)) return false;
+  const token = await tokenInForce(secret, scope);
+  if (!token || !tokenReaches(token, workspaceId)) return false;
   return (await connectableWorkspace(token.actor, workspaceId)) !== null;
 }
