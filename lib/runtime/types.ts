@@ -144,7 +144,13 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Its standard input, ended when the stream ends; none (end of input at once) when absent. */
   stdin?: Readable;
-  onStdout(chunk: Buffer): void;
+  /**
+   * Each chunk of its output. A promise holds the rest back until it
+   * settles: the command's writes then block once the pipe between is full,
+   * so a reader slower than the command (a download) doesn't pile its output
+   * up in Podspace.
+   */
+  onStdout(chunk: Buffer): void | Promise<void>;
   onStderr(chunk: Buffer): void;
   /** After this long the command's whole process group is killed. */
   timeoutMs: number;

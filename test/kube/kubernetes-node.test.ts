@@ -187,7 +187,7 @@ describe("kubernetes driver on a node", () => {
   async function podsKey(workspace: WorkspaceSpec): Promise<string> {
     let printed = "";
     const command = ["/bin/sh", "-c", 'printf %s "$OPENAI_API_KEY"'];
-    await runtime.exec({ ...workspace, secretEnv: undefined }, { command, onStdout: (chunk) => (printed += chunk.toString()), onStderr: () => {}, timeoutMs: 10_000 });
+    await runtime.exec({ ...workspace, secretEnv: undefined }, { command, onStdout: (chunk) => void (printed += chunk.toString()), onStderr: () => {}, timeoutMs: 10_000 });
     return printed;
   }
 
@@ -238,7 +238,7 @@ describe("kubernetes driver on a node", () => {
     expect(await runInTerminal(terminal, 'echo "name=$PODSPACE_WORKSPACE_NAME"', outputLine("name=mine"))).toBeTruthy();
     terminal.close();
     let printed = "";
-    await runtime.exec(claimed, { command: ["printenv", "PODSPACE_WORKSPACE_NAME"], onStdout: (chunk) => (printed += chunk.toString()), onStderr: () => {}, timeoutMs: 10_000 });
+    await runtime.exec(claimed, { command: ["printenv", "PODSPACE_WORKSPACE_NAME"], onStdout: (chunk) => void (printed += chunk.toString()), onStderr: () => {}, timeoutMs: 10_000 });
     expect(printed).toBe("mine\n");
     await runtime.destroy(claimed);
   });

@@ -137,7 +137,7 @@ export async function execCollecting(runtime: WorkspaceRuntime, spec: WorkspaceS
   const out = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
   const result = await runtime.exec(spec, {
     timeoutMs: 30_000,
-    onStdout: (chunk) => out.stdout.push(chunk),
+    onStdout: (chunk) => void out.stdout.push(chunk),
     onStderr: (chunk) => out.stderr.push(chunk),
     ...options,
   });
@@ -257,6 +257,29 @@ export function describeRuntimeContract(name: string, setup: () => Promise<Contr
       const child = run.stdout.trim();
       expect(child).toMatch(/^\d+$/);
       expect(await processRunsIn(target.runtime, spec, child)).toBe(false);
+    });
+
+    it("holds a command's output back while onStdout's promise is pending: the command waits to write", async () => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let calls = 0;
+      let stdout = 0;
+      let stderr = "";
+      const run = target.runtime.exec(spec, {
+        // Far more than the pipes and sockets on the way hold.
+        command: ["/bin/sh", "-c", "head -c 67108864 /dev/zero; echo written >&2"],
+        timeoutMs: 60_000,
+        onStdout: (chunk) => {
+          stdout += chunk.length;
+          if (++calls === 1) return held;
+        },
+        onStderr: (chunk) => void (stderr += chunk.toString()),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect([calls, stderr]).toEqual([1, ""]);
+      release();
+      expect(await run).toMatchObject({ exitCode: 0 });
+      expect([stdout, stderr]).toEqual([64 << 20, "written\n"]);
     });
 
     it("kills an aborted command with everything it started", async () => {

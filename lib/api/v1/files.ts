@@ -18,10 +18,15 @@ const UNPACK = 'mkdir -p -- "$1" && cd -- "$1" && exec tar -xf -';
 /** Long enough for a large tree over a slow link; the client hanging up ends it sooner. */
 const COPY_TIMEOUT_MS = 60 * 60_000;
 
+/** What a download holds of tar's output for a client slower than tar; beyond it, tar waits. */
+const DOWNLOAD_BUFFER_BYTES = 256 * 1024;
+
 /**
  * A tar stream of `path` in the workspace, answered once tar has started
  * writing (so a missing path is a 404, not a broken 200). The answer holds
- * the slot until the stream ends; `done` is called then.
+ * the slot until the stream ends; `done` is called then. tar goes no faster
+ * than the client reads: once DOWNLOAD_BUFFER_BYTES wait to be sent, its
+ * output is held back until the client takes some.
  */
 export async function downloadTar(workspace: WorkspaceForRuntime, path: string, signal: AbortSignal, done: () => void): Promise<Response> {
   const stderr: Buffer[] = [];
@@ -30,22 +35,36 @@ export async function downloadTar(workspace: WorkspaceForRuntime, path: string, 
   let body!: ReadableStreamDefaultController<Uint8Array>;
   let started!: () => void;
   const firstOutput = new Promise<void>((resolve) => (started = resolve));
-  const stream = new ReadableStream<Uint8Array>({
-    start: (controller) => void (body = controller),
-    cancel: () => abort.abort(),
-  });
+  // Resolved when the client wants more, or when the download is over: a killed tar's last output must flow for it to end.
+  let wanted: (() => void) | undefined;
+  const release = () => {
+    wanted?.();
+    wanted = undefined;
+  };
+  abort.signal.addEventListener("abort", release, { once: true });
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start: (controller) => void (body = controller),
+      pull: release,
+      cancel: () => abort.abort(),
+    },
+    { highWaterMark: DOWNLOAD_BUFFER_BYTES, size: (chunk) => chunk.byteLength },
+  );
   const run = runInWorkspace(workspace, {
     command: ["/bin/sh", "-c", PACK, "sh", path],
     timeoutMs: COPY_TIMEOUT_MS,
     signal: abort.signal,
     onStdout: (chunk) => {
       started();
+      // Nobody reads any more (the client went, the token was revoked): dropped.
+      if (abort.signal.aborted) return;
       body.enqueue(new Uint8Array(chunk));
+      if ((body.desiredSize ?? 0) <= 0) return new Promise<void>((resolve) => (wanted = resolve));
     },
     onStderr: (chunk) => stderr.push(chunk),
   });
   void run.then(
-    (result) => (result.exitCode === 0 ? body.close() : body.error(new Error(`tar ended with ${result.exitCode ?? "a signal"}`))),
+    (result) => (result.exitCode === 0 && !abort.signal.aborted ? body.close() : body.error(new Error(`tar ended with ${result.exitCode ?? "a signal"}`))),
     (error: unknown) => body.error(error),
   ).finally(done);
 

@@ -65,6 +65,7 @@ export async function execInPod(kubeConfig: KubeConfig, ref: WorkspaceRef, optio
   } catch (error) {
     throw new RuntimeError("unavailable", `Could not run a command in the workspace: ${socketErrorMessage(error)}`, { cause: error });
   }
+  group.holdBack = (held) => (held ? socket.pause() : socket.resume());
 
   const closed = new Promise<void>((resolve) => {
     if (socket.readyState === socket.CLOSED) return resolve();
@@ -117,15 +118,15 @@ class GroupAnnouncement extends Writable {
   /** Resolves with the group's id once the wrapper has printed it. */
   readonly announced = new Promise<number>((resolve) => (this.#announce = resolve));
 
-  constructor(private readonly onStdout: (chunk: Buffer) => void) {
+  /** Stops and restarts the exec's connection (set once it is open): held while the output's taker holds a chunk back. */
+  holdBack: (held: boolean) => void = () => {};
+
+  constructor(private readonly onStdout: ExecOptions["onStdout"]) {
     super();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    if (this.id !== null) {
-      this.onStdout(chunk);
-      return callback();
-    }
+    if (this.id !== null) return this.#forward(chunk, callback);
     const newline = chunk.indexOf(0x0a);
     if (newline === -1) {
       this.#head += chunk.toString("latin1");
@@ -134,8 +135,20 @@ class GroupAnnouncement extends Writable {
     this.id = Number(this.#head + chunk.subarray(0, newline).toString("latin1"));
     this.#announce(this.id);
     const rest = chunk.subarray(newline + 1);
-    if (rest.length > 0) this.onStdout(rest);
+    if (rest.length > 0) return this.#forward(rest, callback);
     callback();
+  }
+
+  /** Hands a chunk on; while its taker holds it back, the connection stops reading (and the command, once the kubelet's buffers fill, writing). */
+  #forward(chunk: Buffer, callback: () => void): void {
+    const taken = this.onStdout(chunk);
+    if (!taken) return callback();
+    this.holdBack(true);
+    const next = () => {
+      this.holdBack(false);
+      callback();
+    };
+    void taken.then(next, next);
   }
 }
 

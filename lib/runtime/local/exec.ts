@@ -18,7 +18,16 @@ export function runInSandbox(argv: string[], env: Record<string, string>, option
   // Next's types declare NODE_ENV required in every ProcessEnv; the workspace gets exactly `env`.
   const child = spawn(file, args, { cwd: "/", env: env as NodeJS.ProcessEnv, detached: true, stdio: [options.stdin ? "pipe" : "ignore", "pipe", "pipe"] });
   // Both piped (stdio above).
-  child.stdout!.on("data", (chunk: Buffer) => options.onStdout(chunk));
+  const stdout = child.stdout!;
+  stdout.on("data", (chunk: Buffer) => {
+    const taken = options.onStdout(chunk);
+    if (!taken) return;
+    stdout.pause();
+    void taken.then(
+      () => stdout.resume(),
+      () => stdout.resume(),
+    );
+  });
   child.stderr!.on("data", (chunk: Buffer) => options.onStderr(chunk));
   if (options.stdin && child.stdin) {
     child.stdin.on("error", () => {}); // EPIPE: the command stopped reading
