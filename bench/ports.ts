@@ -75,8 +75,8 @@ export async function benchPorts(): Promise<Record<string, Summary>> {
     const address = { workspaceId: workspace.id, port: APP_PORT };
     const origin = previewHost.originOf(address);
     const cookie = `podspace-port=${await sealIdeCredential("cookie", await createSession(people.owner), origin, new Date(Date.now() + 3600_000))}`;
-    // Where the local runtime's sandbox relay listens for the runtime's connections to the workspace's ports.
-    const socketPath = path.join(dataDir, "runtime", "local", `${workspace.id}.run`, PORTS_SOCKET);
+    // Where the local runtime keeps the sandbox relay's socket for its connections to the workspace's ports, once taken out of the sandbox's reach.
+    const socketPath = path.join(dataDir, "runtime", "local", `${workspace.id}.sockets`, PORTS_SOCKET);
     pipe = await pipeServer(socketPath, APP_PORT);
 
     const targets: [string, Reach][] = [
