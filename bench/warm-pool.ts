@@ -6,7 +6,10 @@
 // request → claimed (createWorkspace returned) and request → a usable
 // terminal (the workspace RUNNING and a shell attached, echoing a command's
 // output, with the user's environment). The pool is filled first and not refilled during the
-// measurement, so every create finds a member.
+// measurement, so every create finds a member. Before the creates, the same
+// terminals are opened on the pool's members as they are (no claim, no
+// database): what the cluster's exec path alone costs N terminals at once,
+// the floor under "usable terminal".
 import { createPrismaClient, getDb, installDbClients } from "@/lib/db/client";
 import { prepareDatabase } from "@/lib/db/prepare";
 import { installRuntime } from "@/lib/runtime/runtime";
@@ -28,9 +31,10 @@ export interface WarmPoolBench {
   /**
    * Fills a pool of `count`, then creates `count` workspaces at once: each
    * one's request → created (createWorkspace returned: claimed) and
-   * request → usable terminal, in ms, and why any failed.
+   * request → usable terminal, in ms, and why any failed; and, before the
+   * creates, how long a terminal took in each member as it was (ms).
    */
-  createsAtOnce(count: number): Promise<{ times: Array<{ created: number; terminal: number }>; failures: string[] }>;
+  createsAtOnce(count: number): Promise<{ times: Array<{ created: number; terminal: number }>; terminalsAlone: number[]; failures: string[] }>;
   close(): Promise<void>;
 }
 
@@ -60,6 +64,14 @@ export async function warmPoolBench(runtime: WorkspaceRuntime): Promise<WarmPool
         await loop.runOnce();
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
+      const members = await getDb().workspace.findMany({ where: { teamId: team.id, warmPoolId: { not: null } }, include: runtimeSpecInclude });
+      const terminalsAlone = await Promise.all(
+        members.map(async (member) => {
+          const openedAt = performance.now();
+          await usableTerminal(runtime, member);
+          return performance.now() - openedAt;
+        }),
+      );
       const results = await Promise.allSettled(
         Array.from({ length: count }, async (_, i) => {
           const requestedAt = performance.now();
@@ -67,9 +79,7 @@ export async function warmPoolBench(runtime: WorkspaceRuntime): Promise<WarmPool
           const created = performance.now() - requestedAt;
           const workspace = await getDb().workspace.findUniqueOrThrow({ where: { id }, include: runtimeSpecInclude });
           if (workspace.claimedAt === null || workspace.state !== "RUNNING") throw new Error(`create ${i} did not get a running workspace from the pool`);
-          const shell = await runtime.attachTerminal(toRuntimeSpec(workspace), { cols: 80, rows: 24 });
-          await runInTerminal(shell, "echo $((6*7))", outputLine("42"));
-          shell.close();
+          await usableTerminal(runtime, workspace);
           return { created, terminal: performance.now() - requestedAt };
         }),
       );
@@ -79,6 +89,7 @@ export async function warmPoolBench(runtime: WorkspaceRuntime): Promise<WarmPool
       await getDb().workspace.updateMany({ where: { id: { in: ids } }, data: { desiredState: "DELETED" } });
       await Promise.all(ids.map((id) => reconciler.reconcile(id)));
       return {
+        terminalsAlone,
         times: results.flatMap((result) => (result.status === "fulfilled" ? [result.value] : [])),
         failures: results.flatMap((result) => (result.status === "rejected" ? [String(result.reason).split("\n")[0]!] : [])),
       };
@@ -91,4 +102,14 @@ export async function warmPoolBench(runtime: WorkspaceRuntime): Promise<WarmPool
       await database.drop();
     },
   };
+}
+
+/** Opens a terminal in the workspace and waits for a command's output in it. */
+async function usableTerminal(runtime: WorkspaceRuntime, workspace: Parameters<typeof toRuntimeSpec>[0]): Promise<void> {
+  const shell = await runtime.attachTerminal(toRuntimeSpec(workspace), { cols: 80, rows: 24 });
+  try {
+    await runInTerminal(shell, "echo $((6*7))", outputLine("42"));
+  } finally {
+    shell.close();
+  }
 }

@@ -88,6 +88,18 @@ function eventFor(id: string, predicate: (event: RuntimeEvent) => boolean, timeo
 const isStatus = (state: string, reason?: string) => (event: RuntimeEvent) =>
   event.type === "status" && event.status.state === state && (reason === undefined || event.status.reason === reason);
 
+/** A KubeConfig whose API clients record each request they make ("METHOD url"); watches aren't counted. */
+class RequestRecordingKubeConfig extends KubeConfig {
+  constructor(private readonly requests: string[]) {
+    super();
+  }
+
+  override async applySecurityAuthentication(context: Parameters<KubeConfig["applySecurityAuthentication"]>[0]): Promise<void> {
+    this.requests.push(`${context.getHttpMethod()} ${context.getUrl()}`);
+    await super.applySecurityAuthentication(context);
+  }
+}
+
 async function rejection(promise: Promise<unknown>): Promise<RuntimeError> {
   const error = await promise.then(
     () => undefined,
@@ -219,6 +231,41 @@ describe("kubernetes driver: workspace lifecycle", () => {
     expect(await runtime.status(spec)).toEqual({ state: "stopped", message: "Stopped" });
     await eventFor(spec.id, isStatus("stopped"));
     expect(events.filter((e) => e.workspaceId === spec.id).some(isStatus("failed", "deleted"))).toBe(false);
+  });
+
+  it("starts right after a stop: waits for the old pod as the watch tells, and leaves the Service it applied alone", SLOW, async () => {
+    // The runtime under test on a KubeConfig that records the API requests its clients make.
+    const requests: string[] = [];
+    const counted = new RequestRecordingKubeConfig(requests);
+    counted.loadFromString(cp.kubeConfig().exportConfig());
+    const recorded = createKubernetesRuntime({ kubeConfig: counted, namespacePrefix: PREFIX, egressAllow: [], selfNamespace: "podspace", inCluster: false });
+    const stopWatching = recorded.watch(() => {});
+    try {
+      const spec = workspace("again1", "beta");
+      await recorded.provision(spec);
+      await recorded.start(spec);
+      const [old] = (await objectsOf(spec)).pods;
+      // The old pod is held on its way out (as a kubelet holds it while its processes end).
+      await core.replaceNamespacedPod({ namespace: old!.metadata!.namespace!, name: old!.metadata!.name!, body: { ...old!, metadata: { ...old!.metadata, finalizers: ["podspace.test/hold"] } } });
+      await recorded.stop(spec);
+      requests.length = 0;
+      let started = false;
+      const starting = recorded.start(spec).then(() => (started = true));
+      await eventually("the start to find the old pod", async () => (requests.some((r) => r.startsWith("GET") && r.includes("/pods/")) ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // time for a poller to show itself
+      expect(started).toBe(false);
+      const held = await core.readNamespacedPod({ namespace: old!.metadata!.namespace!, name: old!.metadata!.name! });
+      await core.replaceNamespacedPod({ namespace: held.metadata!.namespace!, name: held.metadata!.name!, body: { ...held, metadata: { ...held.metadata, finalizers: [] } } });
+      await starting;
+      const { pods } = await objectsOf(spec);
+      expect(pods.map((pod) => pod.metadata?.uid)).toEqual([expect.not.stringMatching(old!.metadata!.uid!)]);
+      // One read of the old pod (after its name was found taken), no polling; the Service this process applied isn't sent again.
+      expect(requests.filter((r) => r.startsWith("GET") && r.includes("/pods/"))).toHaveLength(1);
+      expect(requests.filter((r) => r.includes("/services"))).toEqual([]);
+    } finally {
+      stopWatching();
+      await recorded.close();
+    }
   });
 
   it("destroys the pod, service and volume", SLOW, async () => {

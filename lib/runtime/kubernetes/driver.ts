@@ -1,4 +1,4 @@
-import { CoreV1Api, KubernetesObjectApi, StorageV1Api, VersionApi, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod, type V1Secret } from "@kubernetes/client-node";
+import { CoreV1Api, KubernetesObjectApi, StorageV1Api, VersionApi, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod, type V1Secret, type V1Service } from "@kubernetes/client-node";
 import { logger } from "@/lib/observability/logger";
 import { createExpiringCache } from "@/lib/server/expiring-cache";
 import { RuntimeError, type ListeningPort, type ObservedStatus, type RuntimeEvent, type TeamSpaceSpec, type WorkspaceRuntime, type WorkspaceSpec } from "../types";
@@ -7,7 +7,7 @@ import { convergeClaim, convergeNamespace, convergePod, convergeService, replace
 import { isConflict, isNotFound, toRuntimeError } from "./errors";
 import { DEFAULT_HOME_TOOL_IMAGE, homeToolObjects, runHomeToolPod, sweepEndedToolPods, toolFiles } from "./home-tool-pod";
 import { isValidImageReference } from "./image-reference";
-import { envSecretManifest, homeClaimManifest, podManifest, serviceManifest, teamManifests } from "./manifests";
+import { envSecretManifest, homeClaimManifest, podManifest, serviceManifest, specHashOf, teamManifests } from "./manifests";
 import { MANAGED_SELECTOR, WORKSPACE_LABEL, isTeamNamespace, workspaceRef } from "./names";
 import { ObjectStore, describe } from "./object-store";
 import { observedStatus } from "./pod-status";
@@ -72,18 +72,30 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       for (const [known, at] of expectedDeletions) if (now - at > EXPECTED_DELETION_TTL_MS) expectedDeletions.delete(known);
       expectedDeletions.set(uid, now);
     },
+    untilGone: (object, timeoutMs) => {
+      const workspaceId = object.metadata?.labels?.[WORKSPACE_LABEL];
+      return object.kind === "Pod" && workspaceId && watch ? watch.untilPodGone(workspaceId, object.metadata?.uid, timeoutMs) : undefined;
+    },
   });
 
   const applied = new AppliedRecently(APPLIED_TTL_MS);
   const teamKey = (namespace: string) => `team ${namespace}`;
   const claimKey = (spec: WorkspaceSpec) => `claim ${spec.id}`;
-  /** Runs a step of a start; a failure forgets the team's namespace and the volume, so the next attempt applies and reads them again. */
+  const serviceKey = (spec: WorkspaceSpec) => `service ${spec.id}`;
+  /** The workspace's Service, applied unless this process applied the same one lately (by its spec hash: a new template version's port changes it). */
+  const ensureService = async (spec: WorkspaceSpec, service: V1Service) => {
+    if (applied.has(serviceKey(spec), specHashOf(service))) return;
+    await store.ensure(service, convergeService);
+    applied.remember(serviceKey(spec), specHashOf(service));
+  };
+  /** Runs a step of a start; a failure forgets the team's namespace, the volume and the Service, so the next attempt applies and reads them again. */
   const forgettingOnFailure = async (spec: WorkspaceSpec, step: () => Promise<void>) => {
     try {
       await step();
     } catch (error) {
       applied.forget(teamKey(workspaceRef(namespacePrefix, spec).namespace));
       applied.forget(claimKey(spec));
+      applied.forget(serviceKey(spec));
       throw error;
     }
   };
@@ -129,12 +141,18 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
     throw new RuntimeError("unavailable", `Could not delete ${describe(pod)}: it kept being replaced`);
   }
 
-  /** The workspace's pod, when it runs (and isn't on its way out). */
+  /**
+   * The workspace's pod, when it runs (and isn't on its way out). A pod the
+   * watch sees running needs no read: a terminal or exec then costs the
+   * apiserver one call, not two (a burst of terminals at once is a burst of
+   * both). One that went meanwhile fails the exec itself, as it would after
+   * a read.
+   */
   async function runningPod(spec: WorkspaceSpec): Promise<V1Pod> {
+    const seen = watch?.podOf(spec.id);
+    if (seen && isRunning(seen)) return seen;
     const pod = await store.read(workspaceObjects(spec).pod);
-    if (!pod || pod.metadata?.deletionTimestamp || pod.status?.phase !== "Running") {
-      throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
-    }
+    if (!pod || !isRunning(pod)) throw new RuntimeError("not-running", `Workspace ${spec.name} is not running`);
     return pod;
   }
 
@@ -235,7 +253,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
       await forgettingOnFailure(spec, async () => {
         await Promise.all([
           store.ensure(objects.claim, convergeClaim),
-          store.ensure(objects.service, convergeService),
+          ensureService(spec, objects.service),
           // Asked now, off the start's path, whether the start will wait for the volume (untilSchedulable).
           options.storageClass && bindsImmediately(options.storageClass),
         ]);
@@ -255,7 +273,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
         // The Service's port follows the template version being started; it is independent of the pod, so both at once.
         const hasSecretEnv = Object.keys(spec.secretEnv ?? {}).length > 0;
         await Promise.all([
-          store.ensure(objects.service, convergeService),
+          ensureService(spec, objects.service),
           Promise.all([untilSchedulable(spec, claim), hasSecretEnv && writeEnvSecret(objects.envSecret)]).then(() => store.ensure(objects.pod, convergePod)),
         ]);
       });
@@ -273,6 +291,7 @@ export function createKubernetesRuntime(options: KubernetesRuntimeOptions): Work
     async destroy(spec) {
       const objects = workspaceObjects(spec);
       applied.forget(claimKey(spec));
+      applied.forget(serviceKey(spec));
       await deletePod(objects.pod);
       await store.remove(objects.envSecret);
       await store.remove(objects.service);
@@ -413,4 +432,8 @@ function validated(spec: WorkspaceSpec): WorkspaceSpec {
 function sameEntries(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
   const left = Object.entries(a ?? {});
   return left.length === Object.keys(b ?? {}).length && left.every(([key, value]) => b?.[key] === value);
+}
+
+function isRunning(pod: V1Pod): boolean {
+  return !pod.metadata?.deletionTimestamp && pod.status?.phase === "Running";
 }

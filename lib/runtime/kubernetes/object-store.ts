@@ -19,6 +19,11 @@ export interface Converge<T extends KubernetesObject> {
 export interface ObjectStoreOptions {
   /** Called just before Podspace deletes an object it has read, e.g. to tell the watch the deletion is expected. */
   willDelete?(object: KubernetesObject): void;
+  /**
+   * Resolves true once a watch sees `object` (that uid) gone, false after
+   * `timeoutMs`; undefined when no watch covers it, and the store polls.
+   */
+  untilGone?(object: KubernetesObject, timeoutMs: number): Promise<boolean> | undefined;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -115,12 +120,15 @@ export class ObjectStore {
     }
   }
 
-  /** Resolves once the object that was read (that uid) no longer exists. */
+  /**
+   * Resolves once the object that was read (that uid) no longer exists: told
+   * by the watch the moment it goes (a restart right after a stop waits for
+   * the old pod), else by polling the API.
+   */
   private async waitGone(existing: KubernetesObject): Promise<void> {
-    const gone = await pollUntil(
-      async () => (await this.read(existing))?.metadata?.uid !== existing.metadata?.uid,
-      { timeoutMs: GONE_TIMEOUT_MS },
-    );
+    const isGone = async () => (await this.read(existing))?.metadata?.uid !== existing.metadata?.uid;
+    const told = this.options.untilGone?.(existing, GONE_TIMEOUT_MS);
+    const gone = told ? (await told) || (await isGone()) : await pollUntil(isGone, { timeoutMs: GONE_TIMEOUT_MS });
     if (!gone) throw new RuntimeError("unavailable", `${describe(existing)} is still being deleted; try again in a moment`);
   }
 }

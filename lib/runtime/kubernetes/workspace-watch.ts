@@ -53,7 +53,8 @@ export class WorkspaceWatch {
   private readonly events = new Map<string, CoreV1Event[]>();
   private readonly reported = new Map<string, Reported>();
   /** Who waits for a workspace's home volume to be bound. */
-  private readonly bindWaiters = new Map<string, Set<() => void>>();
+  /** Per workspace, the checks of callers waiting for its pod or claim to change (`until`). */
+  private readonly waiters = new Map<string, Set<() => void>>();
   private readonly handles: ListWatchHandle[];
   private readonly core: CoreV1Api;
 
@@ -102,6 +103,11 @@ export class WorkspaceWatch {
     for (const handle of this.handles) handle.stop();
   }
 
+  /** The workspace's pod as last seen, if the watch has seen it. */
+  podOf(workspaceId: string): V1Pod | undefined {
+    return this.pods.get(workspaceId);
+  }
+
   /** The workspace's home volume as last seen, if the watch has seen it. */
   claimOf(workspaceId: string): V1PersistentVolumeClaim | undefined {
     return this.claims.get(workspaceId);
@@ -109,20 +115,35 @@ export class WorkspaceWatch {
 
   /** Resolves true once the watch sees the workspace's home volume bound, or false after `timeoutMs`. */
   untilClaimBound(workspaceId: string, timeoutMs: number): Promise<boolean> {
-    if (this.claims.get(workspaceId)?.status?.phase === "Bound") return Promise.resolve(true);
-    const waiters = this.bindWaiters.get(workspaceId) ?? new Set();
-    this.bindWaiters.set(workspaceId, waiters);
+    return this.until(workspaceId, () => this.claims.get(workspaceId)?.status?.phase === "Bound", timeoutMs);
+  }
+
+  /** Resolves true once the watch no longer holds the workspace's pod of that uid (deleted, or replaced), or false after `timeoutMs`. */
+  untilPodGone(workspaceId: string, uid: string | undefined, timeoutMs: number): Promise<boolean> {
+    return this.until(workspaceId, () => this.pods.get(workspaceId)?.metadata?.uid !== uid, timeoutMs);
+  }
+
+  /** Resolves true as soon as `done()` holds, checked now and whenever the workspace's pod or claim changes; false after `timeoutMs`. */
+  private until(workspaceId: string, done: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (done()) return Promise.resolve(true);
+    const waiters = this.waiters.get(workspaceId) ?? new Set();
+    this.waiters.set(workspaceId, waiters);
     return new Promise((resolve) => {
-      const settle = (bound: boolean) => {
+      const settle = (result: boolean) => {
         clearTimeout(timer);
-        waiters.delete(onBound);
-        if (waiters.size === 0) this.bindWaiters.delete(workspaceId);
-        resolve(bound);
+        waiters.delete(check);
+        if (waiters.size === 0) this.waiters.delete(workspaceId);
+        resolve(result);
       };
-      const onBound = () => settle(true);
+      const check = () => done() && settle(true);
       const timer = setTimeout(() => settle(false), timeoutMs);
-      waiters.add(onBound);
+      waiters.add(check);
     });
+  }
+
+  /** Tells the workspace's waiters (`until`) that its pod or claim changed. */
+  private changed(workspaceId: string): void {
+    for (const check of this.waiters.get(workspaceId) ?? []) check();
   }
 
   /** The current status of every workspace seen so far, for listeners that join later. */
@@ -145,6 +166,7 @@ export class WorkspaceWatch {
     for (const [id, item] of current) known.set(id, item);
     for (const [, object] of vanished) gone(object);
     for (const id of current.keys()) this.refresh(id);
+    for (const [id] of vanished) this.changed(id);
   }
 
   private update<T extends KubernetesObject>(known: Map<string, T>, type: WatchEventType, object: T, gone: (object: T) => void): void {
@@ -154,6 +176,7 @@ export class WorkspaceWatch {
       if (known.get(id)?.metadata?.uid !== object.metadata?.uid) return;
       known.delete(id);
       gone(object);
+      this.changed(id);
     } else {
       known.set(id, object);
       this.refresh(id);
@@ -193,7 +216,7 @@ export class WorkspaceWatch {
   private refresh(id: string): void {
     const pod = this.pods.get(id);
     const claim = this.claims.get(id);
-    if (claim?.status?.phase === "Bound") for (const onBound of this.bindWaiters.get(id) ?? []) onBound();
+    this.changed(id);
     const reported = this.reportedFor(id);
     if (!pod && reported.deletedOutOfBand && claim) return;
     const objects = { pod, claim, events: pod ? this.events.get(pod.metadata?.uid ?? "") : undefined };
