@@ -6,12 +6,15 @@ import { utcTimestamp, wholeSecond } from "./meter";
 // with time not yet counted, splits that time at UTC midnights, adds it to
 // the per-workspace, per-day rows (and to their team's and template's day,
 // UsageTeamDailyRollup, and their user's, UsageUserDailyRollup, for the
-// dashboards) and moves rolledUpUntil on, all in one statement. Open intervals are counted up to `now`, so today's figures grow
-// while a workspace runs; a closed interval's last pass also counts it as a
-// session, on the day it ended, and marks it done (rolledUp). Rows are taken
-// FOR UPDATE SKIP LOCKED and every addition moves its own watermark in the
-// same transaction, so no second of usage is counted twice or dropped,
-// whatever crashes or overlapping passes happen.
+// dashboards) and moves rolledUpUntil on, all in one statement. Open
+// intervals are counted up to `now`, so today's figures grow while a
+// workspace runs. A closed interval waits in UsageRollupBacklog (a copy of it
+// with its watermark, written when it closes; see the migration
+// 20261211100000_usage_rollup_backlog); its last pass also counts it as a
+// session, on the day it ended, and deletes that row: it is done. Rows are
+// taken FOR UPDATE SKIP LOCKED and every addition moves its own watermark (or
+// deletes the backlog row) in the same transaction, so no second of usage is
+// counted twice or dropped, whatever crashes or overlapping passes happen.
 //
 // Which intervals a pass takes (it counts each of them up to `now`):
 // - closed ones not yet done, every pass: they are few, each done at once;
@@ -28,8 +31,8 @@ import { utcTimestamp, wholeSecond } from "./meter";
 // as before. Stopping, resizing or deleting closes an interval, which then
 // rolls up at the next pass. The monthly CPU budget (lib/quotas/budget.ts)
 // reads the COMPUTE intervals themselves, not the rollups. Each of these is a
-// range of a partial index (the UsageInterval model), so a pass reads what is
-// due, not every workspace's volume.
+// range of an index (the backlog's, or a partial one of UsageInterval's), so a
+// pass reads what is due, not every workspace's volume.
 
 /**
  * Intervals per kind of due interval (see `due` below) in one batch: a
@@ -37,6 +40,18 @@ import { utcTimestamp, wholeSecond } from "./meter";
  * rollup after an upgrade or an outage) takes few batches.
  */
 const DEFAULT_BATCH = 50_000;
+
+/**
+ * Once a pass finds a backlog, it takes the closed intervals in batches this
+ * many times as large, without the open ones: such a batch locks rows of
+ * UsageRollupBacklog only, which nothing but a rollup touches (the meter
+ * closing an interval inserts one), so a longer transaction keeps nobody
+ * waiting but an overlapping pass on the same rollup rows, and the backlog
+ * takes fewer statements, each of which visits fewer of the rollup tables'
+ * pages again. The open intervals' row locks, which the meter does wait for,
+ * stay in batches of the normal size.
+ */
+const BACKLOG_FACTOR = 4;
 
 /**
  * A pass runs this many batches at once, each on a connection of its own and
@@ -62,7 +77,7 @@ const BATCH_TRANSACTION = { maxWait: 30_000, timeout: 600_000 } as const;
 
 type RollupDb = Pick<PrismaClient, "$transaction" | "$executeRaw" | "$queryRaw">;
 
-const COLUMNS = Prisma.sql`"id", "kind", "workspaceId", "teamId", "userId", "templateId", "cpuMillicores", "memoryMiB", "storageGiB", "startedAt", "endedAt", "rolledUpUntil"`;
+const COLUMNS = Prisma.sql`"kind", "workspaceId", "teamId", "userId", "templateId", "cpuMillicores", "memoryMiB", "storageGiB", "startedAt", "endedAt", "rolledUpUntil"`;
 
 /**
  * The intervals due at `until`, as four disjoint sets, each one range of a
@@ -71,7 +86,7 @@ const COLUMNS = Prisma.sql`"id", "kind", "workspaceId", "teamId", "userId", "tem
  * the whole backlog every batch (a sequential scan of every interval when the
  * backlog is large), so a batch would cost the backlog, not the batch.
  */
-function due(until: Prisma.Sql, batchSize: number, share: TeamShare) {
+function due(until: Prisma.Sql, size: BatchSize, share: TeamShare) {
   // The range is read in index order, then locked in the heap's order (a TID
   // scan visits its TIDs sorted): in the index's order every lock, and then
   // every watermark, dirtied a random page of a table larger than the buffer
@@ -79,12 +94,13 @@ function due(until: Prisma.Sql, batchSize: number, share: TeamShare) {
   // another pass changed in between is no longer at its TID, or no longer
   // due (the condition is checked again on the row it locks): it is skipped.
   const ofShare = share.of === 1 ? Prisma.empty : Prisma.sql` AND (hashtext("teamId") & 2147483647) % ${share.of} = ${share.index}`;
-  const arm = (name: string, condition: Prisma.Sql) => {
+  const arm = (name: string, table: "UsageRollupBacklog" | "UsageInterval", condition: Prisma.Sql, limit: number) => {
     const where = Prisma.sql`${condition}${ofShare}`;
+    const from = Prisma.raw(`"${table}"`);
     return Prisma.sql`
     ${Prisma.raw(`"${name}"`)} AS (
-      SELECT ctid, ${COLUMNS} FROM "UsageInterval"
-       WHERE ctid = ANY(ARRAY(SELECT ctid FROM "UsageInterval" WHERE ${where} ORDER BY "rolledUpUntil" LIMIT ${batchSize})) AND ${where}
+      SELECT ctid, ${Prisma.raw(table === "UsageRollupBacklog" ? "true" : "false")} AS "closed", ${COLUMNS} FROM ${from}
+       WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${from} WHERE ${where} ORDER BY "rolledUpUntil" LIMIT ${limit})) AND ${where}
          FOR UPDATE SKIP LOCKED
     )`;
   };
@@ -92,11 +108,11 @@ function due(until: Prisma.Sql, batchSize: number, share: TeamShare) {
   const running = Prisma.sql`ARRAY(SELECT "workspaceId" FROM "UsageInterval" WHERE "endedAt" IS NULL AND "kind" = 'COMPUTE')`;
   return Prisma.join(
     [
-      // Closed, not done: rolledUpUntil <= endedAt, so these are rolledUpUntil <= until (the closed index's range).
-      arm("closed", Prisma.sql`NOT "rolledUp" AND "endedAt" IS NOT NULL AND "rolledUpUntil" <= ${until} AND ("rolledUpUntil" < ${until} OR "endedAt" <= ${until})`),
-      arm("compute", Prisma.sql`"endedAt" IS NULL AND "kind" = 'COMPUTE' AND "rolledUpUntil" < ${until}`),
-      arm("runningVolumes", Prisma.sql`"endedAt" IS NULL AND "kind" = 'STORAGE' AND "rolledUpUntil" < ${until} AND "workspaceId" = ANY(${running})`),
-      arm("stoppedVolumes", Prisma.sql`"endedAt" IS NULL AND "kind" = 'STORAGE' AND "rolledUpUntil" < date_trunc('hour', ${until}) AND NOT ("workspaceId" = ANY(${running}))`),
+      // Closed, not done: rolledUpUntil <= endedAt, so these are rolledUpUntil <= until (the backlog index's range).
+      arm("closed", "UsageRollupBacklog", Prisma.sql`"rolledUpUntil" <= ${until} AND ("rolledUpUntil" < ${until} OR "endedAt" <= ${until})`, size.closed),
+      arm("compute", "UsageInterval", Prisma.sql`"endedAt" IS NULL AND "kind" = 'COMPUTE' AND "rolledUpUntil" < ${until}`, size.open),
+      arm("runningVolumes", "UsageInterval", Prisma.sql`"endedAt" IS NULL AND "kind" = 'STORAGE' AND "rolledUpUntil" < ${until} AND "workspaceId" = ANY(${running})`, size.open),
+      arm("stoppedVolumes", "UsageInterval", Prisma.sql`"endedAt" IS NULL AND "kind" = 'STORAGE' AND "rolledUpUntil" < date_trunc('hour', ${until}) AND NOT ("workspaceId" = ANY(${running}))`, size.open),
     ],
     ",",
   );
@@ -110,14 +126,22 @@ const SUM_COLUMNS = Prisma.raw(SUMS.map((column) => `"${column}"`).join(", "));
 const addSums = (table: string) =>
   Prisma.raw(SUMS.map((column) => `"${column}" = "${table}"."${column}" + EXCLUDED."${column}"`).join(", "));
 
+/** Intervals a batch takes at most of each kind of due interval: the closed ones (the backlog) and each kind of open one. */
+interface BatchSize {
+  closed: number;
+  open: number;
+}
+
 /**
  * Rolls up one batch of what is due at `now` in `share` of the teams: up to
- * `batchSize` intervals of each kind of due interval. Returns how many it
- * took; fewer than `batchSize`: nothing more is due there (but what an
- * overlapping pass holds).
+ * `batchSize` intervals of each kind of due interval (`openBatchSize` of each
+ * kind of open one; 0 takes none). Returns how many it took; fewer than
+ * `batchSize` (and `openBatchSize` no larger): nothing more is due there (but
+ * what an overlapping pass holds).
  */
-export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_BATCH, share = EVERY_TEAM): Promise<number> {
+export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_BATCH, share = EVERY_TEAM, openBatchSize = batchSize): Promise<number> {
   const until = utcTimestamp(wholeSecond(now));
+  const size: BatchSize = { closed: batchSize, open: openBatchSize };
   // The planner can't know how many days an interval spans (generate_series:
   // a thousand rows, it guesses), so it thinks a batch costs millions and
   // JIT-compiles the statement: seconds of compiling for milliseconds of work.
@@ -125,7 +149,7 @@ export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_B
   // default 4 MB they spill to disk.
   const settings = db.$queryRaw`SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`;
   const [, [result]] = await db.$transaction([settings, db.$queryRaw<{ taken: bigint }[]>`
-    WITH ${due(until, batchSize, share)},
+    WITH ${due(until, size, share)},
     pending AS (
       SELECT *, "rolledUpUntil" AS "from", LEAST(COALESCE("endedAt", ${until}), ${until}) AS "to",
              ("endedAt" IS NOT NULL AND "endedAt" <= ${until}) AS "finished"
@@ -198,31 +222,47 @@ export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_B
       RETURNING 1
     ),
     -- By TID, as locked (see due): in the heap's order, with no index to look up.
+    -- An open interval's watermark moves on; a closed one's backlog row goes
+    -- once it is wholly counted, else (it closes after this pass's now) its watermark moves.
     marked AS (
-      UPDATE "UsageInterval" u SET "rolledUpUntil" = GREATEST(p."to", p."from"), "rolledUp" = p."finished"
-        FROM pending p WHERE u.ctid = p.ctid
+      UPDATE "UsageInterval" u SET "rolledUpUntil" = GREATEST(p."to", p."from")
+        FROM pending p WHERE NOT p."closed" AND u.ctid = p.ctid
+      RETURNING 1
+    ),
+    done AS (
+      DELETE FROM "UsageRollupBacklog" b USING pending p WHERE p."closed" AND p."finished" AND b.ctid = p.ctid
+      RETURNING 1
+    ),
+    moved AS (
+      UPDATE "UsageRollupBacklog" b SET "rolledUpUntil" = GREATEST(p."to", p."from")
+        FROM pending p WHERE p."closed" AND NOT p."finished" AND b.ctid = p.ctid
       RETURNING 1
     )
-    SELECT (SELECT count(*) FROM marked) AS "taken", (SELECT count(*) FROM teamDays) AS "teamDays", (SELECT count(*) FROM userDays) AS "userDays"`], BATCH_TRANSACTION);
+    SELECT (SELECT count(*) FROM marked) + (SELECT count(*) FROM done) + (SELECT count(*) FROM moved) AS "taken", (SELECT count(*) FROM teamDays) AS "teamDays", (SELECT count(*) FROM userDays) AS "userDays"`], BATCH_TRANSACTION);
   return Number(result?.taken ?? 0);
 }
 
 /**
  * Rolls up batches until nothing is due at `now`; returns the number of
  * intervals taken. Usually one batch holds all that is due; a backlog is
- * then rolled up SHARES batches at a time.
+ * then rolled up SHARES batches at a time: first its closed intervals, in
+ * batches BACKLOG_FACTOR times as large (see there), then what is left (the
+ * open ones, and what closed meanwhile) in batches of `batchSize`.
  */
 export async function rollUpUsage(db: RollupDb, now: Date, batchSize = DEFAULT_BATCH): Promise<number> {
   const first = await rollUpBatch(db, now, batchSize);
   if (first < batchSize) return first;
-  const rollUpShare = async (share: TeamShare) => {
+  const backlogBatchSize = batchSize * BACKLOG_FACTOR;
+  /** Batches of `size` (and `openSize` open ones each) until one comes back with fewer than `size`. */
+  const batches = async (share: TeamShare, size: number, openSize: number) => {
     let total = 0;
     for (;;) {
-      const taken = await rollUpBatch(db, now, batchSize, share);
+      const taken = await rollUpBatch(db, now, size, share, openSize);
       total += taken;
-      if (taken < batchSize) return total;
+      if (taken < size) return total;
     }
   };
+  const rollUpShare = async (share: TeamShare) => (await batches(share, backlogBatchSize, 0)) + (await batches(share, batchSize, batchSize));
   // Each share to its end, even when another fails: a pass doesn't return while one of its batches still runs.
   const shares = await Promise.allSettled(Array.from({ length: SHARES }, (_, index) => rollUpShare({ index, of: SHARES })));
   const failed = shares.find((share) => share.status === "rejected");

@@ -56,7 +56,7 @@ const zero = (): Totals => ({ cpu: 0n, memory: 0n, storage: 0n, workspace: 0n, s
 type Interval = { workspaceId: string; kind: string; cpuMillicores: number; memoryMiB: number; storageGiB: number; startedAt: Date; endedAt: Date | null };
 
 /** The raw truth: each interval's time up to its watermark, split at UTC midnights, keyed "workspace day"; a session once it is done. */
-function expected(intervals: Array<Interval & { rolledUpUntil: Date; rolledUp: boolean }>) {
+function expected(intervals: Array<Interval & { rolledUpUntil: Date; done: boolean }>) {
   const byKey = new Map<string, Totals>();
   const add = (workspace: string, dayStart: number, change: (t: Totals) => void) => {
     const key = `${workspace} ${new Date(dayStart * 1000).toISOString().slice(0, 10)}`;
@@ -76,7 +76,7 @@ function expected(intervals: Array<Interval & { rolledUpUntil: Date; rolledUp: b
         if (interval.kind === "COMPUTE") t.workspace += piece;
       });
     }
-    if (interval.kind === "COMPUTE" && interval.rolledUp) {
+    if (interval.kind === "COMPUTE" && interval.done) {
       const ended = interval.endedAt!.getTime() / 1000;
       add(interval.workspaceId, Math.floor(ended / DAY) * DAY, (t) => {
         t.sessions += 1;
@@ -147,8 +147,15 @@ describe("daily rollups", () => {
           // A batch takes up to batchSize of each kind of due interval: fewer in all (in each share), nothing more is due.
           for (const at of [hour, until]) while ((await pass(at, batchSize)) >= batchSize);
 
-          const intervals = await db.usageInterval.findMany();
-          const want = expected(intervals);
+          const intervals = await db.usageInterval.findMany({ include: { backlog: true } });
+          // A closed interval's watermark is its backlog row's; without one it is done, wholly counted.
+          const want = expected(
+            intervals.map((i) => ({
+              ...i,
+              rolledUpUntil: i.endedAt === null ? i.rolledUpUntil : (i.backlog?.rolledUpUntil ?? i.endedAt),
+              done: i.endedAt !== null && i.backlog === null,
+            })),
+          );
           const got = new Map(
             (await db.usageDailyRollup.findMany()).map((r) => [
               `${r.workspaceId} ${r.day.toISOString().slice(0, 10)}`,
@@ -163,7 +170,7 @@ describe("daily rollups", () => {
             ]),
           );
           expect(Object.fromEntries(got)).toEqual(Object.fromEntries(want));
-          expect(intervals.filter((i) => i.endedAt !== null && !i.rolledUp)).toEqual([]);
+          expect(intervals.filter((i) => i.backlog !== null)).toEqual([]);
           const running = new Set(intervals.filter((i) => i.kind === "COMPUTE" && i.endedAt === null).map((i) => i.workspaceId));
           for (const open of intervals.filter((i) => i.endedAt === null)) {
             const stoppedVolume = open.kind === "STORAGE" && !running.has(open.workspaceId);
