@@ -52,7 +52,6 @@ export class WorkspaceWatch {
   /** Events by the uid of the pod they are about. */
   private readonly events = new Map<string, CoreV1Event[]>();
   private readonly reported = new Map<string, Reported>();
-  /** Who waits for a workspace's home volume to be bound. */
   /** Per workspace, the checks of callers waiting for its pod or claim to change (`until`). */
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly handles: ListWatchHandle[];
