@@ -1,11 +1,14 @@
 import { getDb } from "@/lib/db/client";
-import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
+import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
 import { teamQuotaRows, type QuotaReader } from "./limits";
 
 // The monthly CPU budget: core-hours a team's workspaces have held since the
 // start of the calendar month (UTC), from the metering's COMPUTE intervals.
 // An interval counts for the part of it that lies in the month, and one still
-// open counts up to now, so a workspace running right now uses budget.
+// open counts up to now, so a workspace running right now uses budget. The
+// database sums it (Team_core_hours, prisma/migrations/
+// 20261212100000_quota_state_functions), for quota decisions under the team's
+// lock and for the pages alike.
 
 /** The share of the budget at which the team is warned. */
 export const BUDGET_WARNING_FRACTION = 0.8;
@@ -33,36 +36,21 @@ export function monthStart(now: Date): Date {
 const utc = (date: Date) => date.toISOString();
 
 /**
- * CPU core-hours each of `teamIds` (one row each: "teamId", "coreHours",
- * null when it used none) used from the start of now's month until now.
- * Quota checks embed it in their one reading statement (lib/quotas/ledger.ts).
- * Summed per team through the (teamId, startedAt) index: grouping a batch's
- * teams' intervals together instead sorted all of them at once.
+ * The month-to-date range for `now` as the database's Team_core_hours takes
+ * it: from the start of now's month until now. The quota ledger reads it
+ * with the rest of a team's quota state (lib/quotas/ledger.ts).
  */
-export function coreHoursByTeamSql(teamIds: readonly string[], now: Date): Prisma.Sql {
-  const from = utc(monthStart(now));
-  const until = utc(now);
-  return Prisma.sql`
-    SELECT t.id AS "teamId", (
-      SELECT SUM(
-        "cpuMillicores"::float8
-        * EXTRACT(EPOCH FROM (LEAST(COALESCE("endedAt", ${until}::timestamp), ${until}::timestamp) - GREATEST("startedAt", ${from}::timestamp)))
-      ) / 3600000.0
-      FROM "UsageInterval"
-      WHERE "teamId" = t.id
-        AND "kind" = 'COMPUTE'
-        AND "startedAt" < ${until}::timestamp
-        AND ("endedAt" IS NULL OR "endedAt" > ${from}::timestamp)
-    ) AS "coreHours"
-    FROM unnest(${teamIds}::text[]) AS t(id)`;
+export function budgetRange(now: Date): { from: string; until: string } {
+  return { from: utc(monthStart(now)), until: utc(now) };
 }
 
-/** A "coreHours" of coreHoursByTeamSql (none: the team used none) as a number. */
+/** A "coreHours" of Team_core_hours (none: the team used none) as a number. */
 export const toCoreHours = (value: number | string | null | undefined) => Math.max(0, Number(value ?? 0));
 
 /** CPU core-hours the team's workspaces used from the start of now's month until now. */
 export async function monthToDateCoreHours(teamId: string, now: Date = new Date(), db: SqlReader = getDb()): Promise<number> {
-  const [row] = await db.$queryRaw<Array<{ coreHours: number | null }>>(coreHoursByTeamSql([teamId], now));
+  const { from, until } = budgetRange(now);
+  const [row] = await db.$queryRaw<Array<{ coreHours: number | null }>>`SELECT "coreHours" FROM "Team_core_hours"(ARRAY[${teamId}], ${from}::timestamp, ${until}::timestamp)`;
   return toCoreHours(row?.coreHours);
 }
 

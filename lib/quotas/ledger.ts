@@ -1,10 +1,10 @@
 import { AppError } from "@/lib/errors";
 import { formatNumber } from "@/lib/format";
-import { Prisma } from "@/lib/generated/prisma/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import { metrics } from "@/lib/observability/metrics";
-import { coreHoursByTeamSql, toCoreHours } from "./budget";
+import { budgetRange, toCoreHours } from "./budget";
 import { combineQuotas, quotaValues, type QuotaValues } from "./limits";
-import { resourceLimits, roundUsage, toTeamUsage, usageByTeamSql, type TeamUsage, type UsageRow } from "./usage";
+import { resourceLimits, roundUsage, toTeamUsage, type TeamUsage, type UsageRow } from "./usage";
 
 // Quota decisions that concurrent requests cannot race, and that cost a fixed
 // number of statements however many requests they decide (a start's batch,
@@ -13,11 +13,13 @@ import { resourceLimits, roundUsage, toTeamUsage, usageByTeamSql, type TeamUsage
 // The team's row is locked for the rest of the transaction, so two decisions
 // in one team, in this process or another replica, are made one after the
 // other, each seeing what the other committed: the row lock is the arbiter.
-// The lock is its own statement and everything else is read by the next one:
-// in READ COMMITTED a statement reads the snapshot taken when it began, so a
-// statement that waited for the lock would still sum usage from before the
-// holder committed. Within a transaction the ledger itself then counts what
-// each admitted request adds, so the next one in the same batch sees it.
+// The database's Team_lock_quota_state (prisma/migrations/
+// 20261212100000_quota_state_functions) takes the lock in a statement of its
+// own and reads everything else in the next: in READ COMMITTED a statement
+// reads the snapshot taken when it began, so a statement that waited for the
+// lock would still sum usage from before the holder committed. Within a
+// transaction the ledger itself then counts what each admitted request adds,
+// so the next one in the same batch sees it.
 //
 // A warm pool claim adds nothing to the team's totals, so it takes no team
 // lock and claims run side by side; per-member limits lock the member's own
@@ -61,46 +63,44 @@ const memberKey = (teamId: string, ownerId: string) => `${teamId}\u0000${ownerId
 
 /**
  * The quota state of the teams (and members) of `decisions`, read under their
- * locks in `tx`: `admit` then decides each request in turn. Takes 2
- * statements (lock, read), 4 when a per-member limit applies, however many
- * decisions there are.
+ * locks in `tx`: `admit` then decides each request in turn. One statement
+ * (the database's Team_lock_quota_state) however many decisions there are.
  */
 export async function openQuotaLedger(tx: Prisma.TransactionClient, decisions: readonly QuotaDecision[], now: Date = new Date()): Promise<QuotaLedger> {
-  // NO KEY: a claim's rows that reference the team (usage intervals) don't wait on it, nor deadlock with it over the member's lock.
-  // Sorted, so two batches over the same teams lock them in one order.
-  const toLock = [...new Set(decisions.filter((decision) => !decision.request.teamCountsIt).map((decision) => decision.team.id))].sort();
-  if (toLock.length > 0) await tx.$queryRaw`SELECT 1 FROM "Team" WHERE "id" = ANY(${toLock}::text[]) ORDER BY "id" FOR NO KEY UPDATE`;
-
+  // A claim adds nothing to its team's totals: it takes no team lock.
+  const toLock = [...new Set(decisions.filter((decision) => !decision.request.teamCountsIt).map((decision) => decision.team.id))];
   const teamIds = [...new Set(decisions.map((decision) => decision.team.id))];
-  const [row] = await tx.$queryRaw<Array<{ teams: TeamRow[] }>>`
-    WITH usage AS (${usageByTeamSql(teamIds)}),
-         budget AS (${coreHoursByTeamSql(teamIds, now)}),
-         quotas AS (SELECT "teamId", jsonb_agg(to_jsonb(q)) AS rows FROM "TeamQuota" q WHERE "teamId" = ANY(${teamIds}::text[]) GROUP BY "teamId")
-    SELECT COALESCE(jsonb_agg(jsonb_build_object('id', t.id, 'quotas', quotas.rows, 'usage', to_jsonb(usage), 'coreHours', budget."coreHours")), '[]') AS teams
-    FROM unnest(${teamIds}::text[]) AS t(id)
-    LEFT JOIN quotas ON quotas."teamId" = t.id
-    LEFT JOIN usage ON usage."teamId" = t.id
-    LEFT JOIN budget ON budget."teamId" = t.id`;
+  const members = uniqueMembers(decisions);
+  const { from, until } = budgetRange(now);
+  const [row] = await tx.$queryRaw<Array<{ state: QuotaState }>>`
+    SELECT "Team_lock_quota_state"(
+      ${toLock}::text[], ${teamIds}::text[],
+      ${members.map((member) => member.teamId)}::text[], ${members.map((member) => member.ownerId)}::text[],
+      ${from}::timestamp, ${until}::timestamp) AS state`;
+  return quotaLedger(row!.state, members);
+}
+
+/** What Team_lock_quota_state returns: each team's quota rows, usage and month-to-date core-hours, and the counts of members under a per-member limit. */
+export interface QuotaState {
+  teams: TeamRow[];
+  members: MemberRow[];
+}
+
+/** The ledger of `state`, read for `members` (the decisions' owners). */
+export function quotaLedger(state: QuotaState, members: ReadonlyArray<{ teamId: string; ownerId: string }>): QuotaLedger {
   const teams = new Map<string, TeamState>();
-  for (const team of row!.teams) {
+  for (const team of state.teams) {
     const quotas = team.quotas ?? [];
     const effective = combineQuotas(quotaValues(quotas.find((q) => q.scope === "LIMIT")), quotaValues(quotas.find((q) => q.scope === "CEILING")));
     teams.set(team.id, { quota: effective, usage: toTeamUsage(team.usage), coreHoursUsed: toCoreHours(team.coreHours) });
   }
-
-  // A per-member limit: the member's row is locked (after the teams', as everywhere) and then counted, by a statement of its own for the same reason.
-  const limited = uniqueMembers(decisions).filter((member) => {
-    const quota = teams.get(member.teamId)!.quota;
-    return quota.maxWorkspacesPerMember !== null || quota.maxRunningPerMember !== null;
-  });
+  // Members under a per-member limit; the database counted those with a workspace in the team.
   const counts = new Map<string, MemberCounts>();
-  if (limited.length > 0) {
-    const users = [...new Set(limited.map((member) => member.ownerId))].sort();
-    await tx.$queryRaw`SELECT 1 FROM "User" WHERE "id" = ANY(${users}::text[]) ORDER BY "id" FOR NO KEY UPDATE`;
-    const [fresh] = await tx.$queryRaw<Array<{ members: MemberRow[] }>>`SELECT (${memberCountsSql(limited)}) AS members`;
-    for (const member of fresh!.members) counts.set(memberKey(member.teamId, member.ownerId), { workspaces: Number(member.workspaces), running: Number(member.running) });
-    for (const member of limited) if (!counts.has(memberKey(member.teamId, member.ownerId))) counts.set(memberKey(member.teamId, member.ownerId), { workspaces: 0, running: 0 });
+  for (const member of members) {
+    const quota = teams.get(member.teamId)?.quota;
+    if (quota && (quota.maxWorkspacesPerMember !== null || quota.maxRunningPerMember !== null)) counts.set(memberKey(member.teamId, member.ownerId), { workspaces: 0, running: 0 });
   }
+  for (const member of state.members) counts.set(memberKey(member.teamId, member.ownerId), { workspaces: Number(member.workspaces), running: Number(member.running) });
   return new QuotaLedger(teams, counts);
 }
 
@@ -189,23 +189,8 @@ interface MemberRow {
   running: number;
 }
 
-function uniqueMembers(decisions: readonly QuotaDecision[]): Array<{ teamId: string; ownerId: string }> {
+export function uniqueMembers(decisions: readonly QuotaDecision[]): Array<{ teamId: string; ownerId: string }> {
   const members = new Map<string, { teamId: string; ownerId: string }>();
   for (const { team, ownerId } of decisions) if (ownerId !== null) members.set(memberKey(team.id, ownerId), { teamId: team.id, ownerId });
   return [...members.values()];
-}
-
-/** A JSON array of each member's workspaces in the team that aren't deleted, and of those meant to run. */
-function memberCountsSql(members: ReadonlyArray<{ teamId: string; ownerId: string }>): Prisma.Sql {
-  const teamIds = members.map((member) => member.teamId);
-  const ownerIds = members.map((member) => member.ownerId);
-  return Prisma.sql`
-    SELECT COALESCE(jsonb_agg(jsonb_build_object('teamId', m."teamId", 'ownerId', m."ownerId", 'workspaces', m.workspaces, 'running', m.running)), '[]')
-    FROM (
-      SELECT w."teamId", w."ownerId", COUNT(*) AS workspaces, COUNT(*) FILTER (WHERE w."desiredState" = 'RUNNING') AS running
-      FROM "Workspace" w
-      JOIN unnest(${teamIds}::text[], ${ownerIds}::text[]) AS m("teamId", "ownerId") ON w."teamId" = m."teamId" AND w."ownerId" = m."ownerId"
-      WHERE w."state" <> 'DELETED'
-      GROUP BY w."teamId", w."ownerId"
-    ) m`;
 }

@@ -1,5 +1,5 @@
 import { getDb } from "@/lib/db/client";
-import { Prisma, type PrismaClient } from "@/lib/generated/prisma/client";
+import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
 import { teamQuotaRows, type QuotaValues } from "./limits";
 
 // What a team's workspaces hold right now, and the limits its owners set.
@@ -28,40 +28,9 @@ type Reader = Pick<PrismaClient | Prisma.TransactionClient, "$queryRaw" | "teamQ
 /** Avoids 0.1 + 0.2 artifacts in sums of fractional cores. */
 export const roundUsage = (value: number) => Math.round(value * 1000) / 1000;
 
-/**
- * The usage of each of `teamIds`' that has a workspace, one row per team
- * ("teamId" and TeamUsage's columns), summed in the database: quota checks
- * run this under the team's lock (lib/quotas/ledger.ts embeds it in their
- * one reading statement), so its cost is paid by every start queued behind
- * it. Resources come from Workspace.parameters ({ cpu, memoryGiB, diskGiB,
- * values }); anything but a positive number counts as zero.
- */
-export function usageByTeamSql(teamIds: readonly string[]): Prisma.Sql {
-  return Prisma.sql`
-    WITH w AS (
-      SELECT
-        "teamId",
-        "desiredState" = 'RUNNING' OR "state" IN ('STARTING', 'RUNNING') AS running,
-        CASE WHEN jsonb_typeof("parameters"->'cpu') = 'number' THEN GREATEST(("parameters"->>'cpu')::float8, 0) ELSE 0 END AS cpu,
-        CASE WHEN jsonb_typeof("parameters"->'memoryGiB') = 'number' THEN GREATEST(("parameters"->>'memoryGiB')::float8, 0) ELSE 0 END AS memory,
-        CASE WHEN jsonb_typeof("parameters"->'diskGiB') = 'number' THEN GREATEST(("parameters"->>'diskGiB')::float8, 0) ELSE 0 END AS disk
-      FROM "Workspace"
-      WHERE "teamId" = ANY(${teamIds}::text[]) AND "state" <> 'DELETED' AND "deletedAt" IS NULL
-    )
-    SELECT
-      "teamId",
-      COUNT(*) AS "workspaces",
-      COUNT(*) FILTER (WHERE running) AS "runningWorkspaces",
-      COALESCE(SUM(cpu) FILTER (WHERE running), 0) AS "cpuCores",
-      COALESCE(SUM(memory) FILTER (WHERE running), 0) AS "memoryGiB",
-      COALESCE(SUM(disk), 0) AS "storageGiB"
-    FROM w
-    GROUP BY "teamId"`;
-}
-
 export type UsageRow = Partial<Record<keyof TeamUsage, number | bigint | string | null>>;
 
-/** A row of usageByTeamSql (none: the team has no workspaces) as numbers. */
+/** A row of the database's Team_usage (none: the team has no workspaces) as numbers. */
 export function toTeamUsage(row: UsageRow | null | undefined): TeamUsage {
   const number = (value: number | bigint | string | null | undefined) => roundUsage(Number(value ?? 0));
   return {
@@ -73,9 +42,14 @@ export function toTeamUsage(row: UsageRow | null | undefined): TeamUsage {
   };
 }
 
-/** What the team's workspaces that aren't deleted hold (usageByTeamSql). Pass a transaction client to count under its locks. */
+/**
+ * What the team's workspaces that aren't deleted hold, summed in the database
+ * (Team_usage, prisma/migrations/20261212100000_quota_state_functions: CPU and
+ * memory of those that run or are meant to, resources from each workspace's
+ * parameters). Pass a transaction client to count under its locks.
+ */
 export async function teamUsage(teamId: string, db: Reader = getDb()): Promise<TeamUsage> {
-  const [row] = await db.$queryRaw<UsageRow[]>(usageByTeamSql([teamId]));
+  const [row] = await db.$queryRaw<UsageRow[]>`SELECT * FROM "Team_usage"(ARRAY[${teamId}])`;
   return toTeamUsage(row);
 }
 

@@ -6,7 +6,8 @@ import { AppError } from "@/lib/errors";
 import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
 import type { DesiredState, WorkspaceState } from "@/lib/generated/prisma/enums";
 import { QUOTA_TRANSACTION } from "@/lib/quotas/enforce";
-import { openQuotaLedger, type QuotaDecision } from "@/lib/quotas/ledger";
+import { budgetRange } from "@/lib/quotas/budget";
+import { quotaLedger, uniqueMembers, type QuotaDecision, type QuotaState } from "@/lib/quotas/ledger";
 import type { WorkspaceParameters } from "@/lib/templates/parameters";
 import { utcTimestamp } from "@/lib/usage/meter";
 import { assertMayOperate, beingDeleted } from "./operate-access";
@@ -14,11 +15,11 @@ import { requestReconciles } from "./reconcile-trigger";
 
 // Start and Retry, decided in batches: the starts this process is asked for
 // while its previous batch is under way are decided together, in one
-// transaction with a fixed number of statements (lock the workspaces, lock
-// the teams and read their quota state, update the workspaces, record events
-// and audit entries) however many there are, so a burst costs a few
-// statements per batch instead of a dozen per start. Alone, a start is a
-// batch of one.
+// transaction with a fixed number of statements however many there are: one
+// (a function in the database) locks the workspaces and their teams and reads
+// the teams' quota state, then one updates the workspaces and one or two
+// record events and audit entries. A burst costs a few statements per batch
+// instead of a dozen per start; alone, a start is a batch of one.
 //
 // Each start is decided in the order asked, against the quota state as the
 // starts before it in the batch left it (lib/quotas/ledger.ts), so a batch
@@ -88,22 +89,20 @@ async function startBatch(db: PrismaClient, requests: readonly StartRequest[]): 
 
 async function decideAndRecord(tx: Prisma.TransactionClient, requests: readonly StartRequest[]) {
   const ids = [...new Set(requests.map((request) => request.workspaceId))].sort();
-  // Locked in id order, as every batch does, so batches that share workspaces don't deadlock.
-  const rows = await tx.$queryRaw<Locked[]>`
-    SELECT w."id", w."teamId", t."slug" AS "teamSlug", w."ownerId", w."state"::text AS "state", w."desiredState"::text AS "desiredState", w."parameters"
-    FROM "Workspace" w JOIN "Team" t ON t."id" = w."teamId"
-    WHERE w."id" = ANY(${ids}::text[])
-    ORDER BY w."id"
-    FOR UPDATE OF w`;
-  const workspaces = new Map(rows.map((row) => [row.id, row]));
+  // One statement (the database's Workspace_lock_starts): the workspaces, locked in id order as every batch
+  // locks them, so batches that share workspaces don't deadlock; then the quota state of those to decide.
+  const { from, until } = budgetRange(new Date());
+  const [row] = await tx.$queryRaw<Array<{ locked: { workspaces: Locked[]; quota: QuotaState | null } }>>`
+    SELECT "Workspace_lock_starts"(${ids}::text[], ${from}::timestamp, ${until}::timestamp) AS locked`;
+  const { workspaces: rows, quota } = row!.locked;
+  const workspaces = new Map(rows.map((workspace) => [workspace.id, workspace]));
   const decision = (workspace: Locked): QuotaDecision => ({
     team: { id: workspace.teamId, slug: workspace.teamSlug },
     ownerId: workspace.ownerId,
     // Its own resources don't count yet, as it isn't meant to run.
     request: { creates: false, runs: true, cpu: workspace.parameters.cpu, memoryGiB: workspace.parameters.memoryGiB, addedDiskGiB: 0 },
   });
-  const toDecide = rows.filter((workspace) => workspace.desiredState !== "RUNNING");
-  const ledger = toDecide.length > 0 ? await openQuotaLedger(tx, toDecide.map(decision)) : null;
+  const ledger = quota ? quotaLedger(quota, uniqueMembers(rows.filter((workspace) => workspace.desiredState !== "RUNNING").map(decision))) : null;
 
   const now = new Date();
   const outcomes: Array<BatchOutcome<void>> = [];
