@@ -9,8 +9,9 @@
 //   npm run bench -- quota-decisions        (BENCH_STARTS=1000, BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres)
 import { randomUUID } from "node:crypto";
 import type { Actor } from "@/lib/authz";
-import { createPrismaClient, getDb, installDbClients } from "@/lib/db/client";
+import { createPrismaClient, getBackgroundDb, getDb, installDbClients } from "@/lib/db/client";
 import { prepareDatabase } from "@/lib/db/prepare";
+import { rollUpUsage } from "@/lib/usage/rollup";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
 import { createTestDatabase } from "../test/helpers/postgres-setup";
 import { summarize, type Summary } from "./stats";
@@ -117,6 +118,8 @@ async function seed(scenario: Scenario, prefix: string, ownerId: string, templat
       })),
     ),
   });
+  // As a running install's usage loop keeps them: the budget reads the month's days and what they don't hold yet.
+  await rollUpUsage(getBackgroundDb(), new Date());
   const workspaces = Array.from({ length: scenario.starts }, (_, i) => ({
     id: randomUUID().replaceAll("-", ""),
     name: `${prefix}-ws-${i}`,

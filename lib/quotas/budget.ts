@@ -8,7 +8,8 @@ import { teamQuotaRows, type QuotaReader } from "./limits";
 // open counts up to now, so a workspace running right now uses budget. The
 // database sums it (Team_core_hours, prisma/migrations/
 // 20261212100000_quota_state_functions), for quota decisions under the team's
-// lock and for the pages alike.
+// lock and for the pages alike: the month's days from the daily rollups
+// (lib/usage/rollup.ts), and what the rollups don't hold yet from the intervals.
 
 /** The share of the budget at which the team is warned. */
 export const BUDGET_WARNING_FRACTION = 0.8;

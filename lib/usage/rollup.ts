@@ -30,7 +30,8 @@ import { utcTimestamp, wholeSecond } from "./meter";
 // behind, and a day's figures are complete at the first pass after midnight,
 // as before. Stopping, resizing or deleting closes an interval, which then
 // rolls up at the next pass. The monthly CPU budget (lib/quotas/budget.ts)
-// reads the COMPUTE intervals themselves, not the rollups. Each of these is a
+// reads the team's days and adds what they don't hold yet (past each
+// interval's watermark), so it is exact at any point of a pass. Each of these is a
 // range of an index (the backlog's, or a partial one of UsageInterval's), so a
 // pass reads what is due, not every workspace's volume.
 

@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/lib/db/client";
+import { getBackgroundDb, getDb } from "@/lib/db/client";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { budgetLevel, monthToDateCoreHours, teamBudget } from "@/lib/quotas/budget";
+import { rollUpUsage } from "@/lib/usage/rollup";
 import { operateWorkspace } from "@/lib/workspaces/operate-workspace";
 import { useAppDatabase } from "../helpers/app-database";
 import { actorFor, createTeamWith, createUser } from "../helpers/identity";
 
 // Month-to-date CPU core-hours from UsageInterval rows written straight to
-// the database, the way the metering writes them.
+// the database, the way the metering writes them, and the daily rollups of them.
 
 useAppDatabase();
 
@@ -55,6 +56,37 @@ describe("the monthly CPU budget", () => {
     // The platform's ceiling is stricter: it is the budget.
     await getDb().teamQuota.create({ data: { teamId: team.id, scope: "CEILING", monthlyCpuCoreHours: 15 } });
     expect(await teamBudget(team.id, { now: NOW })).toMatchObject({ budgetCoreHours: 15, level: "exhausted" });
+  });
+
+  it("counts the same however far the daily rollups have got, and as intervals close after them", async () => {
+    const owner = await createUser("owner@rolled.test");
+    const team = await createTeamWith("rolled", [[owner, "OWNER"]]);
+    const other = await createTeamWith("rolled-other", [[owner, "OWNER"]]);
+    const add = (data: Parameters<typeof interval>[2], teamId = team.id) => interval(teamId, owner.id, data);
+    // As in the test above: 4 + 12 + 1.5 core-hours at NOW.
+    await add({ cpuMillicores: 2000, startedAt: at("2026-11-30T22:00:00Z"), endedAt: at("2026-12-01T02:00:00Z") });
+    const open = randomUUID();
+    await add({ workspaceId: open, cpuMillicores: 500, startedAt: at("2026-12-10T00:00:00Z"), endedAt: null });
+    await add({ cpuMillicores: 1000, startedAt: at("2026-12-05T10:00:00Z"), endedAt: at("2026-12-05T11:30:00Z") });
+    await add({ cpuMillicores: 8000, startedAt: at("2026-11-01T00:00:00Z"), endedAt: at("2026-11-30T00:00:00Z") });
+    await add({ cpuMillicores: 4000, startedAt: at("2026-12-02T00:00:00Z") }, other.id);
+    await add({ cpuMillicores: 4000, startedAt: at("2026-12-12T00:00:00Z") });
+
+    // Halfway through the closed interval, then up to now: what the rollups hold and what they don't add up to the same.
+    for (const rolledUpTo of [at("2026-12-05T11:00:00Z"), NOW]) {
+      await rollUpUsage(getBackgroundDb(), rolledUpTo);
+      expect(await monthToDateCoreHours(team.id, NOW)).toBeCloseTo(17.5, 6);
+      expect(await monthToDateCoreHours(other.id, NOW)).toBeCloseTo(9 * 24 * 4, 6);
+    }
+    expect(await getDb().usageTeamDailyRollup.count({ where: { teamId: team.id } })).toBeGreaterThan(0);
+
+    // The open interval closes half an hour after the last pass: its backlog row holds the half hour the rollups don't.
+    await getDb().usageInterval.updateMany({ where: { workspaceId: open, endedAt: null }, data: { endedAt: new Date(NOW.getTime() + HOUR / 2) } });
+    expect(await monthToDateCoreHours(team.id, new Date(NOW.getTime() + HOUR))).toBeCloseTo(17.75, 6);
+    await rollUpUsage(getBackgroundDb(), new Date(NOW.getTime() + HOUR));
+    expect(await monthToDateCoreHours(team.id, new Date(NOW.getTime() + HOUR))).toBeCloseTo(17.75, 6);
+    // Next month starts from zero: of this team only the interval opened on the 12th runs into it, 4 cores for 2 h.
+    expect(await monthToDateCoreHours(team.id, at("2027-01-01T02:00:00Z"))).toBeCloseTo(8, 6);
   });
 
   it("warns from 80 % and is exhausted from 100 %", () => {

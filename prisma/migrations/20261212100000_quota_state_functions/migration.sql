@@ -37,21 +37,35 @@ LANGUAGE sql STABLE AS $$
   GROUP BY "teamId"
 $$;
 
--- CPU core-hours each team's workspaces used from month_start until `until`
--- (one row per team; null when it used none). An interval counts for the part
--- of it in that range; one still open counts up to `until`. Summed per team
--- through the (teamId, startedAt) index: grouping all the teams' intervals
--- together instead sorted all of them at once.
+-- CPU core-hours each team's workspaces used from month_start (a UTC
+-- midnight) until `until` (one row per team). An interval counts for the part
+-- of it in that range; one still open counts up to `until`. What the daily
+-- rollups hold of the month comes from the team's days
+-- (UsageTeamDailyRollup), the rest from the intervals they don't hold yet:
+-- each closed one's backlog row past its watermark, each open one past its
+-- own. So a decision reads the month's days and the few intervals the last
+-- rollup pass hasn't reached, not every interval of the month, which grew
+-- with the month under the team's lock. Timestamps are whole seconds (the
+-- meter's), as the rollups count them.
 CREATE FUNCTION "Team_core_hours"(team_ids TEXT[], month_start TIMESTAMP, until TIMESTAMP)
 RETURNS TABLE ("teamId" TEXT, "coreHours" FLOAT8)
 LANGUAGE sql STABLE AS $$
   SELECT t.id, (
-    SELECT SUM("cpuMillicores"::float8 * EXTRACT(EPOCH FROM (LEAST(COALESCE("endedAt", until), until) - GREATEST("startedAt", month_start)))) / 3600000.0
-    FROM "UsageInterval"
-    WHERE "teamId" = t.id AND "kind" = 'COMPUTE' AND "startedAt" < until AND ("endedAt" IS NULL OR "endedAt" > month_start)
-  )
+    COALESCE((SELECT SUM("cpuMillicoreSeconds")::float8 FROM "UsageTeamDailyRollup" WHERE "teamId" = t.id AND "day" >= month_start::date), 0)
+    + COALESCE((SELECT SUM("cpuMillicores"::float8 * EXTRACT(EPOCH FROM LEAST("endedAt", until) - GREATEST("rolledUpUntil", month_start)))
+                  FROM "UsageRollupBacklog"
+                 WHERE "teamId" = t.id AND "kind" = 'COMPUTE' AND LEAST("endedAt", until) > GREATEST("rolledUpUntil", month_start)), 0)
+    + COALESCE((SELECT SUM("cpuMillicores"::float8 * EXTRACT(EPOCH FROM until - GREATEST("rolledUpUntil", month_start)))
+                  FROM "UsageInterval"
+                 WHERE "teamId" = t.id AND "kind" = 'COMPUTE' AND "endedAt" IS NULL AND until > GREATEST("rolledUpUntil", month_start)), 0)
+  ) / 3600000.0
   FROM unnest(team_ids) AS t(id)
 $$;
+
+-- What Team_core_hours reads of a team: its days, its backlog, its open compute intervals.
+CREATE INDEX "UsageTeamDailyRollup_teamId_day_idx" ON "UsageTeamDailyRollup"("teamId", "day");
+CREATE INDEX "UsageRollupBacklog_teamId_idx" ON "UsageRollupBacklog"("teamId");
+CREATE INDEX "UsageInterval_open_compute_teamId_idx" ON "UsageInterval"("teamId") WHERE "endedAt" IS NULL AND "kind" = 'COMPUTE';
 
 -- Locks lock_team_ids (NO KEY: rows that reference a team, such as usage
 -- intervals, don't wait on it) in id order, then reads the quota state of
