@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Prisma } from "@/lib/generated/prisma/client";
+import { randomUUID } from "node:crypto";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
 
 /** Every action the audit log records; also the audit page's filter choices. */
@@ -110,9 +111,19 @@ export async function recordAudit(entry: AuditEntry, db: Writer = getDb()): Prom
   await db.auditLog.create({ data: auditRow(entry) });
 }
 
-/** recordAudit for several entries at once, in one statement (a batch of starts: lib/workspaces/start-batch.ts). */
-export async function recordAudits(entries: readonly AuditEntry[], db: Writer = getDb()): Promise<void> {
-  if (entries.length > 0) await db.auditLog.createMany({ data: entries.map(auditRow) });
+/**
+ * recordAudit for several entries at once, as an INSERT that a transaction
+ * can run as part of a statement of its own (a data-modifying WITH query),
+ * so a batch of starts (lib/workspaces/start-batch.ts) writes its changes and
+ * their entries in one round trip. Ids are UUIDs, as the metering's raw
+ * inserts make them; the log orders by time, then id.
+ */
+export function auditInsertSql(entries: readonly AuditEntry[]): Prisma.Sql {
+  const rows = entries.map((entry) => ({ id: randomUUID(), ...auditRow(entry) }));
+  return Prisma.sql`
+    INSERT INTO "AuditLog" ("id", "action", "actorId", "targetType", "targetId", "teamId", "before", "after", "via")
+    SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS e("id" text, "action" text, "actorId" text, "targetType" text, "targetId" text, "teamId" text, "before" jsonb, "after" jsonb, "via" text)`;
 }
 
 function auditRow(entry: AuditEntry) {

@@ -1,4 +1,4 @@
-import { currentAuditVia, recordAudits, type AuditAction, type AuditEntry } from "@/lib/audit";
+import { auditInsertSql, currentAuditVia, type AuditAction, type AuditEntry } from "@/lib/audit";
 import type { Actor } from "@/lib/authz";
 import { requestBatcher, type BatchOutcome } from "@/lib/concurrency";
 import { getDb } from "@/lib/db/client";
@@ -17,9 +17,10 @@ import { requestReconciles } from "./reconcile-trigger";
 // while its previous batch is under way are decided together, in one
 // transaction with a fixed number of statements however many there are: one
 // (a function in the database) locks the workspaces and their teams and reads
-// the teams' quota state, then one updates the workspaces and one or two
-// record events and audit entries. A burst costs a few statements per batch
-// instead of a dozen per start; alone, a start is a batch of one.
+// the teams' quota state, then one updates the workspaces and records their
+// audit entries (a retry's events take one more). A burst costs a few
+// statements per batch instead of a dozen per start; alone, a start is a
+// batch of one: BEGIN, two statements, COMMIT.
 //
 // Each start is decided in the order asked, against the quota state as the
 // starts before it in the batch left it (lib/quotas/ledger.ts), so a batch
@@ -145,28 +146,33 @@ async function decideAndRecord(tx: Prisma.TransactionClient, requests: readonly 
     }
   }
 
+  if (events.length > 0) await tx.workspaceEvent.createMany({ data: events });
+  // Every admitted start changed its workspace and has an audit entry: both written in one statement.
   const changed = rows.filter((workspace) => workspace.changes);
   if (changed.length > 0) {
     const iso = (date: Date | null) => date?.toISOString() ?? null;
     await tx.$executeRaw`
-      UPDATE "Workspace" AS w SET
-        "desiredState" = 'RUNNING',
-        "state" = u."state"::"WorkspaceState",
-        "startRequestedAt" = COALESCE(u."startRequestedAt" AT TIME ZONE 'UTC', w."startRequestedAt"),
-        "stateChangedAt" = COALESCE(u."stateChangedAt" AT TIME ZONE 'UTC', w."stateChangedAt"),
-        "dormantAt" = CASE WHEN u."wakes" THEN NULL ELSE w."dormantAt" END,
-        "deletionScheduledAt" = CASE WHEN u."wakes" THEN NULL ELSE w."deletionScheduledAt" END,
-        "updatedAt" = ${utcTimestamp(now)}
-      FROM unnest(
-        ${changed.map((workspace) => workspace.id)}::text[],
-        ${changed.map((workspace) => workspace.state)}::text[],
-        ${changed.map((workspace) => iso(workspace.changes!.startRequestedAt))}::timestamptz[],
-        ${changed.map((workspace) => iso(workspace.changes!.stateChangedAt))}::timestamptz[],
-        ${changed.map((workspace) => workspace.changes!.wakes)}::boolean[]
-      ) AS u("id", "state", "startRequestedAt", "stateChangedAt", "wakes")
-      WHERE w."id" = u."id"`;
+      WITH updated AS (
+        UPDATE "Workspace" AS w SET
+          "desiredState" = 'RUNNING',
+          "state" = u."state"::"WorkspaceState",
+          "startRequestedAt" = COALESCE(u."startRequestedAt" AT TIME ZONE 'UTC', w."startRequestedAt"),
+          "stateChangedAt" = COALESCE(u."stateChangedAt" AT TIME ZONE 'UTC', w."stateChangedAt"),
+          "dormantAt" = CASE WHEN u."wakes" THEN NULL ELSE w."dormantAt" END,
+          "deletionScheduledAt" = CASE WHEN u."wakes" THEN NULL ELSE w."deletionScheduledAt" END,
+          "updatedAt" = ${utcTimestamp(now)}
+        FROM unnest(
+          ${changed.map((workspace) => workspace.id)}::text[],
+          ${changed.map((workspace) => workspace.state)}::text[],
+          ${changed.map((workspace) => iso(workspace.changes!.startRequestedAt))}::timestamptz[],
+          ${changed.map((workspace) => iso(workspace.changes!.stateChangedAt))}::timestamptz[],
+          ${changed.map((workspace) => workspace.changes!.wakes)}::boolean[]
+        ) AS u("id", "state", "startRequestedAt", "stateChangedAt", "wakes")
+        WHERE w."id" = u."id"
+        RETURNING 1
+      ),
+      audited AS (${auditInsertSql(audits)} RETURNING 1)
+      SELECT 1`;
   }
-  if (events.length > 0) await tx.workspaceEvent.createMany({ data: events });
-  await recordAudits(audits, tx);
   return { outcomes, started: [...started] };
 }
