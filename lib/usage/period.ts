@@ -61,6 +61,20 @@ export const dayString = (date: Date) => date.toISOString().slice(0, 10);
 /** The period's last day (for display and forms). */
 export const lastDay = (period: Period) => new Date(period.until.getTime() - DAY_MS);
 
+/** Days since the Monday (UTC) of `date`'s week. */
+const sinceMonday = (date: Date) => (date.getUTCDay() + 6) % 7;
+
+/**
+ * The period's whole weeks (from Monday, UTC): their first day and the day
+ * after their last, the same day (none) when no whole week fits. The days
+ * before and after them are the rest of the period.
+ */
+export function wholeWeeks(period: Pick<Period, "from" | "until">): { first: Date; end: Date } {
+  const first = new Date(period.from.getTime() + ((7 - sinceMonday(period.from)) % 7) * DAY_MS);
+  const end = new Date(period.until.getTime() - sinceMonday(period.until) * DAY_MS);
+  return end.getTime() - first.getTime() >= 7 * DAY_MS ? { first, end } : { first: period.until, end: period.until };
+}
+
 /** Every day of the period, as YYYY-MM-DD. */
 export function daysOf(period: Period): string[] {
   const days: string[] = [];

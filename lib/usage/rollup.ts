@@ -5,10 +5,10 @@ import { utcTimestamp, wholeSecond } from "./meter";
 // rollups already hold it (rolledUpUntil); a pass takes a batch of intervals
 // with time not yet counted, splits that time at UTC midnights, adds it to
 // the per-workspace, per-day rows (and to their team's and template's day,
-// UsageTeamDailyRollup, and their user's, UsageUserDailyRollup, for the
-// dashboards) and moves rolledUpUntil on, all in one statement. Open
-// intervals are counted up to `now`, so today's figures grow while a
-// workspace runs. A closed interval waits in UsageRollupBacklog (a copy of it
+// UsageTeamDailyRollup, their user's, UsageUserDailyRollup, and the
+// workspace's week, UsageWorkspaceWeeklyRollup, for the dashboards) and
+// moves rolledUpUntil on, all in one statement. Open intervals are counted up
+// to `now`, so today's figures grow while a workspace runs. A closed interval waits in UsageRollupBacklog (a copy of it
 // with its watermark, written when it closes; see the migration
 // 20261211100000_usage_rollup_backlog); its last pass also counts it as a
 // session, on the day it ended, and deletes that row: it is done. Rows are
@@ -211,6 +211,16 @@ export async function rollUpBatch(db: RollupDb, now: Date, batchSize = DEFAULT_B
         FROM workspaceDays w JOIN upserted u ON u."workspaceId" = w."workspaceId" AND u."day" = w."day"
        GROUP BY w."day", u."teamId", u."templateId" ORDER BY w."day", u."teamId", u."templateId"
       ON CONFLICT ("day", "teamId", "templateId") DO UPDATE SET ${addSums("UsageTeamDailyRollup")}
+      RETURNING 1
+    ),
+    -- The same CPU to the workspace's week (from Monday), where there is any:
+    -- the all-teams dashboard ranks workspaces by it (lib/usage/report.ts).
+    workspaceWeeks AS (
+      INSERT INTO "UsageWorkspaceWeeklyRollup" ("week", "workspaceId", "cpuMillicoreSeconds")
+      SELECT date_trunc('week', "day")::date, "workspaceId", SUM("cpuMillicoreSeconds")
+        FROM workspaceDays WHERE "cpuMillicoreSeconds" > 0
+       GROUP BY 1, 2 ORDER BY 1, 2
+      ON CONFLICT ("week", "workspaceId") DO UPDATE SET "cpuMillicoreSeconds" = "UsageWorkspaceWeeklyRollup"."cpuMillicoreSeconds" + EXCLUDED."cpuMillicoreSeconds"
       RETURNING 1
     ),
     -- The user of each workspace row (as the team above) is active on its

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { daysOf, periodOf, usageQuerySchema } from "@/lib/usage/period";
+import { daysOf, periodOf, usageQuerySchema, wholeWeeks } from "@/lib/usage/period";
 
 // The usage pages' periods: whole UTC days, the last one included.
 
@@ -29,5 +29,19 @@ describe("usage periods", () => {
     expect(message({ period: "custom", from: "2025-01-01", to: "2026-03-01" })).toBe("A range covers at most 366 days");
     expect(message({ period: "custom", from: "yesterday", to: "2026-03-01" })).toBe("Use a date like 2026-03-31");
     expect(message({ period: "year" })).toMatch(/month|30d|custom/);
+  });
+
+  it("finds the whole weeks (from Monday) inside a period, or none", () => {
+    const days = (from: string, to: string) => {
+      const { first, end } = wholeWeeks(period({ period: "custom", from, to }));
+      return `${first.toISOString().slice(0, 10)} ${end.toISOString().slice(0, 10)}`;
+    };
+    // 2026-03-02 and 2026-03-09 are Mondays.
+    expect(days("2026-03-02", "2026-03-08")).toBe("2026-03-02 2026-03-09");
+    expect(days("2026-02-27", "2026-03-16")).toBe("2026-03-02 2026-03-16");
+    expect(days("2026-02-27", "2026-03-14")).toBe("2026-03-02 2026-03-09");
+    // Seven days from a Tuesday hold no whole week: none, at the period's end.
+    expect(days("2026-03-03", "2026-03-09")).toBe("2026-03-10 2026-03-10");
+    expect(days("2026-03-02", "2026-03-07")).toBe("2026-03-08 2026-03-08");
   });
 });

@@ -75,4 +75,24 @@ describe("the all-teams usage report", () => {
     expect(perKey.size).toBe(3);
     for (const row of rows.filter((row) => row.workspaceId === "w0")) expect(["t0", "t1"]).toContain(row.templateId);
   });
+
+  // The top workspaces come from the per-workspace weeks for a period's whole weeks (here Monday March 2 to
+  // Sunday March 8, with days before and after it), from the days alone for a period without one.
+  it.each([
+    ["with a whole week", { kind: "custom", from: new Date(START - 2 * 24 * HOUR), until: new Date(START + 9 * 24 * HOUR) } as Period],
+    ["without one", period],
+  ])("ranks the top workspaces %s as the per-workspace days do", async (_, ranked) => {
+    const rows = await getDb().usageDailyRollup.groupBy({
+      by: ["workspaceId"],
+      where: { day: { gte: ranked.from, lt: ranked.until } },
+      _sum: { cpuMillicoreSeconds: true, memoryMiBSeconds: true, storageGiBSeconds: true, workspaceSeconds: true },
+    });
+    const expected = rows
+      .sort((a, b) => Number(b._sum.cpuMillicoreSeconds! - a._sum.cpuMillicoreSeconds!))
+      .slice(0, 10)
+      .map((row) => ({ id: row.workspaceId, ...amounts(row._sum) }));
+    const report = await usageReport(null, ranked, "team");
+    expect(report.topWorkspaces.map(({ id, cpuCoreHours, memoryGiBHours, storageGiBDays, workspaceHours }) => ({ id, cpuCoreHours, memoryGiBHours, storageGiBDays, workspaceHours }))).toEqual(expected);
+    expect(expected).toHaveLength(10);
+  });
 });

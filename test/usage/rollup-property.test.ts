@@ -113,6 +113,7 @@ describe("daily rollups", () => {
           const db = getDb();
           await db.usageDailyRollup.deleteMany();
           await db.usageTeamDailyRollup.deleteMany();
+          await db.usageWorkspaceWeeklyRollup.deleteMany();
           await db.usageInterval.deleteMany();
           // Each interval opens, maybe meets a rollup pass, and maybe closes; opening one closes the open one of its workspace and kind.
           const rows = cases.map((c, index) => ({ ...c, id: `i${index}` }));
@@ -199,6 +200,13 @@ async function pass(at: Date, batchSize: number): Promise<number> {
   expect(Object.fromEntries(teamDays.map(({ teamId, templateId, day, ...totals }) => [key({ teamId, templateId, day }), totals]))).toEqual(
     Object.fromEntries(sums.map((row) => [key(row), row._sum])),
   );
+  // And each workspace's weeks the sums of its days' CPU, where there is any.
+  const weeks = await db.usageWorkspaceWeeklyRollup.findMany();
+  const weekSums = await db.$queryRaw<Array<{ week: Date; workspaceId: string; cpu: bigint }>>`
+    SELECT date_trunc('week', "day")::date AS "week", "workspaceId", SUM("cpuMillicoreSeconds")::bigint AS "cpu"
+      FROM "UsageDailyRollup" GROUP BY 1, 2 HAVING SUM("cpuMillicoreSeconds") > 0`;
+  const weekKey = (row: { week: Date; workspaceId: string }) => `${row.workspaceId} ${row.week.toISOString().slice(0, 10)}`;
+  expect(Object.fromEntries(weeks.map((row) => [weekKey(row), row.cpuMillicoreSeconds]))).toEqual(Object.fromEntries(weekSums.map((row) => [weekKey(row), row.cpu])));
   return taken;
 }
 
