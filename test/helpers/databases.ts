@@ -2,8 +2,9 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { inject } from "vitest";
+import { migrate, readMigrations } from "@/lib/db/migrate";
 import { closePglite } from "@/lib/db/pglite";
-import type { DatabaseTarget } from "@/lib/db/sql";
+import { withSqlSession, type DatabaseTarget, type SqlSession } from "@/lib/db/sql";
 import { createTestDatabase } from "./postgres-setup";
 
 /** A fresh, empty database of each kind Podspace supports. */
@@ -28,4 +29,21 @@ export async function freshDatabase(kind: Backend): Promise<TestDatabase> {
       await fs.rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs `work` on a connection to `database` migrated up to the migration
+ * `name`, not yet applied: `work` sets up what an install had before it, then
+ * calls `upgrade` to apply it and the rest, as that install's upgrade would.
+ */
+export async function upgradingTo(database: TestDatabase, name: string, work: (session: SqlSession, upgrade: () => Promise<void>) => Promise<void>): Promise<void> {
+  const migrations = await readMigrations();
+  const at = migrations.findIndex((migration) => migration.name === name);
+  if (at < 1) throw new Error(`There is no migration ${name} after the first.`);
+  await withSqlSession(database.target, async (session) => {
+    await migrate(session, migrations.slice(0, at));
+    await work(session, async () => {
+      await migrate(session, migrations);
+    });
+  });
 }

@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { migrate, readMigrations } from "@/lib/db/migrate";
-import { withSqlSession, type SqlSession } from "@/lib/db/sql";
-import { backends, freshDatabase, type TestDatabase } from "../helpers/databases";
+import type { SqlSession } from "@/lib/db/sql";
+import { backends, freshDatabase, upgradingTo, type TestDatabase } from "../helpers/databases";
 
 // The migration that moved the closed intervals' backlog into a table of its
 // own (UsageRollupBacklog): an upgraded install keeps rolling up exactly what
@@ -28,11 +27,7 @@ describe.each(backends)("the rollup backlog on %s", (backend) => {
   });
 
   it("holds an upgraded install's closed intervals not yet rolled up, from their watermarks, and every interval that closes after", async () => {
-    const migrations = await readMigrations();
-    const at = migrations.findIndex((migration) => migration.name === BACKLOG_MIGRATION);
-    expect(at).toBeGreaterThan(0);
-    await withSqlSession(database.target, async (session) => {
-      await migrate(session, migrations.slice(0, at));
+    await upgradingTo(database, BACKLOG_MIGRATION, async (session, upgrade) => {
       await session.exec(`INSERT INTO "Team" ("id", "slug", "name", "updatedAt") VALUES ('team', 'team', 'Team', now())`);
       await session.exec(`
         INSERT INTO "UsageInterval" ("id", "kind", "workspaceId", "teamId", "userId", "templateId", "cpuMillicores", "memoryMiB", "storageGiB", "startedAt", "endedAt", "rolledUpUntil", "rolledUp")
@@ -41,7 +36,7 @@ describe.each(backends)("the rollup backlog on %s", (backend) => {
           interval("pending", "2026-03-01 12:00:00", "2026-03-01 11:00:00", false),
           interval("done", "2026-03-01 12:00:00", "2026-03-01 12:00:00", true),
         ].join(", ")}`);
-      await migrate(session, migrations);
+      await upgrade();
 
       expect(await backlog(session)).toEqual([
         { intervalId: "pending", endedAt: new Date("2026-03-01T12:00:00Z"), rolledUpUntil: new Date("2026-03-01T11:00:00Z"), cpuMillicores: 1000 },
