@@ -38,8 +38,9 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- CPU core-hours each team's workspaces used from month_start (a UTC
--- midnight) until `until` (one row per team). An interval counts for the part
--- of it in that range; one still open counts up to `until`. What the daily
+-- midnight) until `until`, now (one row per team; the rollups hold nothing
+-- after now). An interval counts for the part of it in that range; one still
+-- open counts up to `until`. What the daily
 -- rollups hold of the month comes from the team's days
 -- (UsageTeamDailyRollup), the rest from the intervals they don't hold yet:
 -- each closed one's backlog row past its watermark, each open one past its
