@@ -118,12 +118,13 @@ export async function recordAudit(entry: AuditEntry, db: Writer = getDb()): Prom
  * their entries in one round trip. Ids are UUIDs, as the metering's raw
  * inserts make them; the log orders by time, then id.
  */
-export function auditInsertSql(entries: readonly AuditEntry[]): Prisma.Sql {
-  const rows = entries.map((entry) => ({ id: randomUUID(), ...auditRow(entry) }));
+export function auditInsertSql(entries: readonly AuditEntry[], now: Date = new Date()): Prisma.Sql {
+  // The time as Prisma writes it (UTC wall time: an ISO string read as a timestamp drops its "Z"), not the column's default, which is the session's time zone's.
+  const rows = entries.map((entry) => ({ id: randomUUID(), ...auditRow(entry), createdAt: now.toISOString() }));
   return Prisma.sql`
-    INSERT INTO "AuditLog" ("id", "action", "actorId", "targetType", "targetId", "teamId", "before", "after", "via")
+    INSERT INTO "AuditLog" ("id", "action", "actorId", "targetType", "targetId", "teamId", "before", "after", "via", "createdAt")
     SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      AS e("id" text, "action" text, "actorId" text, "targetType" text, "targetId" text, "teamId" text, "before" jsonb, "after" jsonb, "via" text)`;
+      AS e("id" text, "action" text, "actorId" text, "targetType" text, "targetId" text, "teamId" text, "before" jsonb, "after" jsonb, "via" text, "createdAt" timestamp)`;
 }
 
 function auditRow(entry: AuditEntry) {

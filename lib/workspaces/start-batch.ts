@@ -171,7 +171,7 @@ async function decideAndRecord(tx: Prisma.TransactionClient, requests: readonly 
         WHERE w."id" = u."id"
         RETURNING 1
       ),
-      audited AS (${auditInsertSql(audits)} RETURNING 1)
+      audited AS (${auditInsertSql(audits, now)} RETURNING 1)
       SELECT 1`;
   }
   return { outcomes, started: [...started] };

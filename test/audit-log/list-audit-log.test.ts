@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AUDIT_ACTIONS, recordAudit } from "@/lib/audit";
+import { AUDIT_ACTIONS, auditInsertSql, recordAudit } from "@/lib/audit";
 import { auditChanges, listAuditLog } from "@/lib/audit-log/list-audit-log";
+import { getDb } from "@/lib/db/client";
 import { auditFilterSchema } from "@/lib/schemas/audit";
 import { useAppDatabase } from "../helpers/app-database";
 import { actorFor, createTeamWith, createUser } from "../helpers/identity";
@@ -32,6 +33,21 @@ describe("reading the audit log", () => {
 
     const filtered = await listAuditLog(admin, auditFilterSchema.parse({ action: "template.created" }));
     expect(filtered.items.map((entry) => entry.targetId)).toEqual(["tpl"]);
+  });
+});
+
+describe("entries written with a batch's changes", () => {
+  it("are recordAudit's entries, at the batch's time in UTC whatever the session's time zone", async () => {
+    const admin = await actorFor(await createUser("batch@audit.test", { isPlatformAdmin: true }));
+    const at = new Date("2026-03-01T10:00:00.000Z");
+    await getDb().$transaction(async (tx) => {
+      await tx.$executeRaw`SET LOCAL timezone = 'Pacific/Kiritimati'`;
+      await tx.$executeRaw(auditInsertSql([{ action: "template.created", actorId: admin.id, targetType: "template", targetId: "batched", after: { name: "B" } }], at));
+    });
+    const entry = await getDb().auditLog.findFirstOrThrow({ where: { targetId: "batched" } });
+    expect(entry).toMatchObject({ action: "template.created", actorId: admin.id, teamId: null, before: null, after: { name: "B" }, via: null, createdAt: at });
+    const listed = await listAuditLog(admin, auditFilterSchema.parse({ action: "template.created" }));
+    expect(listed.items.map((item) => item.id)).toContain(entry.id);
   });
 });
 
