@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { migrate, MigrationError, migrationStatus, readMigrations, type Migration } from "@/lib/db/migrate";
 import { withSqlSession, type SqlSession } from "@/lib/db/sql";
-import { backends, freshDatabase, type TestDatabase } from "../helpers/databases";
+import { backends, freshDatabase, useFreshDatabase } from "../helpers/databases";
 
 const history = (session: SqlSession) =>
   session.query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(
@@ -21,13 +21,7 @@ function syntheticMigration(name: string, sql: string): Migration {
 }
 
 describe.each(backends)("migrations on %s", (backend) => {
-  let database: TestDatabase;
-  beforeEach(async () => {
-    database = await freshDatabase(backend);
-  });
-  afterEach(async () => {
-    await database.dispose();
-  });
+  const database = useFreshDatabase(backend);
 
   it("applies every migration once and records it the way Prisma does", async () => {
     const migrations = await readMigrations();

@@ -1,20 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { migrate, readMigrations } from "@/lib/db/migrate";
 import { withSqlSession } from "@/lib/db/sql";
-import { backends, freshDatabase, type TestDatabase } from "../helpers/databases";
+import { backends, useFreshDatabase } from "../helpers/databases";
 import { shapeFromDatabase, shapeFromPrismaSchema } from "../helpers/schema-shape";
 
 // The migrations are hand-kept SQL (the schema engine cannot be downloaded
 // here), so this is what keeps them honest: the migrated database must be
 // exactly what schema.prisma describes.
 describe.each(backends)("the migrated %s database", (backend) => {
-  let database: TestDatabase;
-  beforeEach(async () => {
-    database = await freshDatabase(backend);
-  });
-  afterEach(async () => {
-    await database.dispose();
-  });
+  const database = useFreshDatabase(backend);
 
   it("matches schema.prisma: every model, field, enum, index and relation", async () => {
     const expected = await shapeFromPrismaSchema();

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { inject } from "vitest";
+import { afterEach, beforeEach, inject } from "vitest";
 import { migrate, readMigrations } from "@/lib/db/migrate";
 import { closePglite } from "@/lib/db/pglite";
 import { withSqlSession, type DatabaseTarget, type SqlSession } from "@/lib/db/sql";
@@ -28,6 +28,23 @@ export async function freshDatabase(kind: Backend): Promise<TestDatabase> {
       await closePglite(dir);
       await fs.rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A fresh database of `kind` for each test of the calling describe block, disposed of after the test. */
+export function useFreshDatabase(kind: Backend): TestDatabase {
+  let current: TestDatabase | undefined;
+  beforeEach(async () => {
+    current = await freshDatabase(kind);
+  });
+  afterEach(async () => {
+    await current?.dispose();
+  });
+  return {
+    get target() {
+      return current!.target;
+    },
+    dispose: () => current!.dispose(),
   };
 }
 

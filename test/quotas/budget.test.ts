@@ -24,24 +24,35 @@ async function interval(teamId: string, userId: string, data: Partial<Prisma.Usa
   });
 }
 
+/**
+ * A team's December of metered intervals, 17.5 core-hours at NOW, and another
+ * team's (9 days × 24 h × 4 cores). `open`: the workspace of the interval
+ * still open at NOW.
+ */
+async function monthOfIntervals(slug: string) {
+  const owner = await createUser(`owner@${slug}.test`);
+  const team = await createTeamWith(slug, [[owner, "OWNER"]]);
+  const other = await createTeamWith(`${slug}-other`, [[owner, "OWNER"]]);
+  const add = (data: Parameters<typeof interval>[2], teamId = team.id) => interval(teamId, owner.id, data);
+  const open = randomUUID();
+
+  // Crosses into the month: only Dec 1 00:00–02:00 counts, 2 h × 2 cores = 4.
+  await add({ cpuMillicores: 2000, startedAt: at("2026-11-30T22:00:00Z"), endedAt: at("2026-12-01T02:00:00Z") });
+  // Still open: 24 h up to now × 0.5 cores = 12.
+  await add({ workspaceId: open, cpuMillicores: 500, startedAt: at("2026-12-10T00:00:00Z"), endedAt: null });
+  // Closed inside the month: 90 min × 1 core = 1.5.
+  await add({ cpuMillicores: 1000, startedAt: at("2026-12-05T10:00:00Z"), endedAt: at("2026-12-05T11:30:00Z") });
+  // Not counted: last month, storage, another team, later than now.
+  await add({ cpuMillicores: 8000, startedAt: at("2026-11-01T00:00:00Z"), endedAt: at("2026-11-30T00:00:00Z") });
+  await add({ kind: "STORAGE", cpuMillicores: 0, storageGiB: 100, startedAt: at("2026-12-02T00:00:00Z") });
+  await add({ cpuMillicores: 4000, startedAt: at("2026-12-02T00:00:00Z") }, other.id);
+  await add({ cpuMillicores: 4000, startedAt: at("2026-12-12T00:00:00Z") });
+  return { team, other, open };
+}
+
 describe("the monthly CPU budget", () => {
   it("sums cpu × the part of each compute interval inside this month, open ones up to now", async () => {
-    const owner = await createUser("owner@budget.test");
-    const team = await createTeamWith("budget", [[owner, "OWNER"]]);
-    const other = await createTeamWith("budget-other", [[owner, "OWNER"]]);
-    const add = (data: Parameters<typeof interval>[2], teamId = team.id) => interval(teamId, owner.id, data);
-
-    // Crosses into the month: only Dec 1 00:00–02:00 counts, 2 h × 2 cores = 4.
-    await add({ cpuMillicores: 2000, startedAt: at("2026-11-30T22:00:00Z"), endedAt: at("2026-12-01T02:00:00Z") });
-    // Still open: 24 h up to now × 0.5 cores = 12.
-    await add({ cpuMillicores: 500, startedAt: at("2026-12-10T00:00:00Z"), endedAt: null });
-    // Closed inside the month: 90 min × 1 core = 1.5.
-    await add({ cpuMillicores: 1000, startedAt: at("2026-12-05T10:00:00Z"), endedAt: at("2026-12-05T11:30:00Z") });
-    // Not counted: last month, storage, another team, later than now.
-    await add({ cpuMillicores: 8000, startedAt: at("2026-11-01T00:00:00Z"), endedAt: at("2026-11-30T00:00:00Z") });
-    await add({ kind: "STORAGE", cpuMillicores: 0, storageGiB: 100, startedAt: at("2026-12-02T00:00:00Z") });
-    await add({ cpuMillicores: 4000, startedAt: at("2026-12-02T00:00:00Z") }, other.id);
-    await add({ cpuMillicores: 4000, startedAt: at("2026-12-12T00:00:00Z") });
+    const { team, other } = await monthOfIntervals("budget");
 
     expect(await monthToDateCoreHours(team.id, NOW)).toBeCloseTo(17.5, 6);
     // An hour later the open interval has used another half core-hour.
@@ -59,18 +70,8 @@ describe("the monthly CPU budget", () => {
   });
 
   it("counts the same however far the daily rollups have got, and as intervals close after them", async () => {
-    const owner = await createUser("owner@rolled.test");
-    const team = await createTeamWith("rolled", [[owner, "OWNER"]]);
-    const other = await createTeamWith("rolled-other", [[owner, "OWNER"]]);
-    const add = (data: Parameters<typeof interval>[2], teamId = team.id) => interval(teamId, owner.id, data);
     // As in the test above: 4 + 12 + 1.5 core-hours at NOW.
-    await add({ cpuMillicores: 2000, startedAt: at("2026-11-30T22:00:00Z"), endedAt: at("2026-12-01T02:00:00Z") });
-    const open = randomUUID();
-    await add({ workspaceId: open, cpuMillicores: 500, startedAt: at("2026-12-10T00:00:00Z"), endedAt: null });
-    await add({ cpuMillicores: 1000, startedAt: at("2026-12-05T10:00:00Z"), endedAt: at("2026-12-05T11:30:00Z") });
-    await add({ cpuMillicores: 8000, startedAt: at("2026-11-01T00:00:00Z"), endedAt: at("2026-11-30T00:00:00Z") });
-    await add({ cpuMillicores: 4000, startedAt: at("2026-12-02T00:00:00Z") }, other.id);
-    await add({ cpuMillicores: 4000, startedAt: at("2026-12-12T00:00:00Z") });
+    const { team, other, open } = await monthOfIntervals("rolled");
 
     // Halfway through the closed interval, then up to now: what the rollups hold and what they don't add up to the same.
     for (const rolledUpTo of [at("2026-12-05T11:00:00Z"), NOW]) {

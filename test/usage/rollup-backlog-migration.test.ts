@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SqlSession } from "@/lib/db/sql";
-import { backends, freshDatabase, upgradingTo, type TestDatabase } from "../helpers/databases";
+import { backends, upgradingTo, useFreshDatabase } from "../helpers/databases";
 
 // The migration that moved the closed intervals' backlog into a table of its
 // own (UsageRollupBacklog): an upgraded install keeps rolling up exactly what
@@ -18,13 +18,7 @@ const backlog = (session: SqlSession) =>
   );
 
 describe.each(backends)("the rollup backlog on %s", (backend) => {
-  let database: TestDatabase;
-  beforeEach(async () => {
-    database = await freshDatabase(backend);
-  });
-  afterEach(async () => {
-    await database.dispose();
-  });
+  const database = useFreshDatabase(backend);
 
   it("holds an upgraded install's closed intervals not yet rolled up, from their watermarks, and every interval that closes after", async () => {
     await upgradingTo(database, BACKLOG_MIGRATION, async (session, upgrade) => {

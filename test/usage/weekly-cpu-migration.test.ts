@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { backends, freshDatabase, upgradingTo, type TestDatabase } from "../helpers/databases";
+import { describe, expect, it } from "vitest";
+import { backends, upgradingTo, useFreshDatabase } from "../helpers/databases";
 
 // The migration that added each workspace's CPU per week
 // (UsageWorkspaceWeeklyRollup): an upgraded install's weeks are filled from
@@ -11,13 +11,7 @@ const day = (day: string, workspaceId: string, cpu: number) =>
   `('${day}', '${workspaceId}', 'team', 'user', 'tpl', ${cpu}, 3600, now())`;
 
 describe.each(backends)("the per-workspace weeks on %s", (backend) => {
-  let database: TestDatabase;
-  beforeEach(async () => {
-    database = await freshDatabase(backend);
-  });
-  afterEach(async () => {
-    await database.dispose();
-  });
+  const database = useFreshDatabase(backend);
 
   it("are filled from an upgraded install's days, a week from Monday, without the days of no CPU", async () => {
     await upgradingTo(database, WEEKLY_MIGRATION, async (session, upgrade) => {
