@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
-import { Prisma } from "@/lib/generated/prisma/client";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import { getDb } from "@/lib/db/client";
 
 /** Every action the audit log records; also the audit page's filter choices. */
@@ -112,19 +112,15 @@ export async function recordAudit(entry: AuditEntry, db: Writer = getDb()): Prom
 }
 
 /**
- * recordAudit for several entries at once, as an INSERT that a transaction
- * can run as part of a statement of its own (a data-modifying WITH query),
- * so a batch of starts (lib/workspaces/start-batch.ts) writes its changes and
- * their entries in one round trip. Ids are UUIDs, as the metering's raw
- * inserts make them; the log orders by time, then id.
+ * recordAudit for several entries at once, as the database's AuditLog_record
+ * takes them (one JSON array), so that a statement of the caller's writes a
+ * batch's changes and their entries in one round trip (a batch of starts,
+ * lib/workspaces/start-batch.ts). Ids are UUIDs, as the metering's raw inserts
+ * make them; the log orders by time, then id.
  */
-export function auditInsertSql(entries: readonly AuditEntry[], now: Date = new Date()): Prisma.Sql {
+export function auditEntriesJson(entries: readonly AuditEntry[], now: Date = new Date()): string {
   // The time as Prisma writes it (UTC wall time: an ISO string read as a timestamp drops its "Z"), not the column's default, which is the session's time zone's.
-  const rows = entries.map((entry) => ({ id: randomUUID(), ...auditRow(entry), createdAt: now.toISOString() }));
-  return Prisma.sql`
-    INSERT INTO "AuditLog" ("id", "action", "actorId", "targetType", "targetId", "teamId", "before", "after", "via", "createdAt")
-    SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      AS e("id" text, "action" text, "actorId" text, "targetType" text, "targetId" text, "teamId" text, "before" jsonb, "after" jsonb, "via" text, "createdAt" timestamp)`;
+  return JSON.stringify(entries.map((entry) => ({ id: randomUUID(), ...auditRow(entry), createdAt: now.toISOString() })));
 }
 
 function auditRow(entry: AuditEntry) {

@@ -1,4 +1,4 @@
-import { auditInsertSql, currentAuditVia, type AuditAction, type AuditEntry } from "@/lib/audit";
+import { auditEntriesJson, currentAuditVia, type AuditAction, type AuditEntry } from "@/lib/audit";
 import type { Actor } from "@/lib/authz";
 import { requestBatcher, type BatchOutcome } from "@/lib/concurrency";
 import { getDb } from "@/lib/db/client";
@@ -147,32 +147,12 @@ async function decideAndRecord(tx: Prisma.TransactionClient, requests: readonly 
   }
 
   if (events.length > 0) await tx.workspaceEvent.createMany({ data: events });
-  // Every admitted start changed its workspace and has an audit entry: both written in one statement.
+  // Every admitted start changed its workspace and has an audit entry: both written in one statement (the database's Workspace_record_starts).
   const changed = rows.filter((workspace) => workspace.changes);
   if (changed.length > 0) {
-    const iso = (date: Date | null) => date?.toISOString() ?? null;
+    const changes = changed.map(({ id, state, changes }) => ({ id, state, ...changes }));
     await tx.$executeRaw`
-      WITH updated AS (
-        UPDATE "Workspace" AS w SET
-          "desiredState" = 'RUNNING',
-          "state" = u."state"::"WorkspaceState",
-          "startRequestedAt" = COALESCE(u."startRequestedAt" AT TIME ZONE 'UTC', w."startRequestedAt"),
-          "stateChangedAt" = COALESCE(u."stateChangedAt" AT TIME ZONE 'UTC', w."stateChangedAt"),
-          "dormantAt" = CASE WHEN u."wakes" THEN NULL ELSE w."dormantAt" END,
-          "deletionScheduledAt" = CASE WHEN u."wakes" THEN NULL ELSE w."deletionScheduledAt" END,
-          "updatedAt" = ${utcTimestamp(now)}
-        FROM unnest(
-          ${changed.map((workspace) => workspace.id)}::text[],
-          ${changed.map((workspace) => workspace.state)}::text[],
-          ${changed.map((workspace) => iso(workspace.changes!.startRequestedAt))}::timestamptz[],
-          ${changed.map((workspace) => iso(workspace.changes!.stateChangedAt))}::timestamptz[],
-          ${changed.map((workspace) => workspace.changes!.wakes)}::boolean[]
-        ) AS u("id", "state", "startRequestedAt", "stateChangedAt", "wakes")
-        WHERE w."id" = u."id"
-        RETURNING 1
-      ),
-      audited AS (${auditInsertSql(audits, now)} RETURNING 1)
-      SELECT 1`;
+      SELECT "Workspace_record_starts"(${JSON.stringify(changes)}::jsonb, ${auditEntriesJson(audits, now)}::jsonb, ${utcTimestamp(now)})`;
   }
   return { outcomes, started: [...started] };
 }

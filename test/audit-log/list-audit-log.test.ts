@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AUDIT_ACTIONS, auditInsertSql, recordAudit } from "@/lib/audit";
+import { AUDIT_ACTIONS, auditEntriesJson, recordAudit } from "@/lib/audit";
 import { auditChanges, listAuditLog } from "@/lib/audit-log/list-audit-log";
 import { getDb } from "@/lib/db/client";
 import { auditFilterSchema } from "@/lib/schemas/audit";
@@ -42,7 +42,8 @@ describe("entries written with a batch's changes", () => {
     const at = new Date("2026-03-01T10:00:00.000Z");
     await getDb().$transaction(async (tx) => {
       await tx.$executeRaw`SET LOCAL timezone = 'Pacific/Kiritimati'`;
-      await tx.$executeRaw(auditInsertSql([{ action: "template.created", actorId: admin.id, targetType: "template", targetId: "batched", after: { name: "B" } }], at));
+      const entries = auditEntriesJson([{ action: "template.created", actorId: admin.id, targetType: "template", targetId: "batched", after: { name: "B" } }], at);
+      await tx.$executeRaw`SELECT "AuditLog_record"(${entries}::jsonb)`;
     });
     const entry = await getDb().auditLog.findFirstOrThrow({ where: { targetId: "batched" } });
     expect(entry).toMatchObject({ action: "template.created", actorId: admin.id, teamId: null, before: null, after: { name: "B" }, via: null, createdAt: at });

@@ -51,6 +51,7 @@ describe("starts decided in batches", { timeout: 120_000 }, () => {
     const [actor, viewer] = [await actorFor(owner), await actorFor(looker)];
 
     // One turn: one batch.
+    const asked = new Date();
     const results = await Promise.allSettled([
       // Another member's: not theirs to see.
       operateWorkspace(viewer, { workspaceId: a!, operation: "start" }),
@@ -84,7 +85,10 @@ describe("starts decided in batches", { timeout: 120_000 }, () => {
     const retried = rows[0]!;
     // A retry wakes a dormant workspace and is on its events; every start asked is audited, as the actor acted.
     expect(retried).toMatchObject({ dormantAt: null, deletionScheduledAt: null });
-    expect(retried.startRequestedAt).not.toBeNull();
+    // When it was asked, and its state changed then (the times written as they are, whatever the session's time zone).
+    expect(retried.startRequestedAt!.getTime()).toBeGreaterThanOrEqual(asked.getTime());
+    expect(retried.stateChangedAt!.getTime()).toBeGreaterThanOrEqual(retried.startRequestedAt!.getTime());
+    expect(retried.stateChangedAt!.getTime()).toBeLessThanOrEqual(Date.now());
     expect(await getDb().workspaceEvent.findMany({ where: { workspaceId: failed! }, select: { message: true, data: true } })).toEqual([
       { message: "Retrying", data: { from: "FAILED", to: "PENDING" } },
     ]);
