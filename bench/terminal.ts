@@ -5,6 +5,9 @@
 //   raw pty   the same, in a local-runtime workspace's sandbox: the runtime's
 //   in the    own attachTerminal (nsenter as root, a bwrap of its own
 //   sandbox   otherwise), in this process
+//   bare      a `ws` client -> a `ws` server in a process of its own that only
+//   relay     copies bytes to and from an unsandboxed node-pty bash
+//             (./bare-terminal-relay.ts): the floor of any WebSocket terminal
 //   Podspace  a `ws` client -> Podspace's terminal WebSocket bridge (lib/terminal,
 //             in a server process of its own: bench/terminal-bridge-server.ts)
 //             -> node-pty bash in a local-runtime workspace's sandbox; and the
@@ -50,6 +53,7 @@ const CACHE_ROOT = process.env.PODSPACE_CACHE_DIR ?? path.join(os.homedir(), ".c
 const TTYD_BIN = path.join(CACHE_ROOT, "ttyd", "ttyd");
 const BUILD_TTYD = path.resolve(import.meta.dirname, "../scripts/bench/build-ttyd.sh");
 const BRIDGE_SERVER = path.resolve(import.meta.dirname, "terminal-bridge-server.ts");
+const BARE_RELAY = path.resolve(import.meta.dirname, "bare-terminal-relay.ts");
 
 /** A terminal as the benchmark drives it: bytes in, bytes out. */
 interface Target {
@@ -60,9 +64,12 @@ interface Target {
 }
 
 /** Where benchTerminal's list has the terminals its comparison rows compare. */
+const RAW_PTY = 0;
 const RAW_PTY_IN_SANDBOX = 1;
-const BRIDGE_AS_SHIPPED = 3;
-const TTYD = 4;
+const BARE_RELAY_ROW = 2;
+const BRIDGE_UNSANDBOXED = 3;
+const BRIDGE_AS_SHIPPED = 4;
+const TTYD = 5;
 
 /** Opens fresh terminals of one kind until ended; or why it can't. */
 type Terminals = { open: () => Promise<Target>; end(): Promise<void> } | { error: string };
@@ -70,10 +77,11 @@ type Terminals = { open: () => Promise<Target>; end(): Promise<void> } | { error
 export async function benchTerminal(): Promise<Record<string, Summary>> {
   const ttyd = ensureTtyd();
   // Each set up (a workspace, a server) before any is measured: they are measured in turns.
-  // The bridge as shipped, and its peers, are at RAW_PTY_IN_SANDBOX, BRIDGE_AS_SHIPPED and TTYD.
+  // The rows the comparisons name (RAW_PTY, BRIDGE_AS_SHIPPED, …) are at their places in this list.
   const terminals: [string, Terminals][] = [
     ["raw pty (node-pty), no sandbox", { open: rawPty, end: async () => {} }],
     ["raw pty (node-pty) in the sandbox", await sandboxedPty()],
+    ["bare WebSocket relay (ws + node-pty), no sandbox", await bareRelay()],
     ["Podspace bridge, no sandbox", await bridge({ sandboxed: false })],
     ["Podspace bridge (sandboxed: as shipped)", await bridge({ sandboxed: true })],
     [ttyd.ok ? ttyd.name : "ttyd", ttyd.ok ? { open: () => ttydTarget(ttyd.bin), end: async () => {} } : { error: ttyd.reason }],
@@ -105,13 +113,20 @@ export async function benchTerminal(): Promise<Record<string, Summary>> {
     rows[`keystroke echo n=${KEYSTROKE_ROUNDS * KEYSTROKES_PER_ROUND}, ${terminals[i]![0]}`] = row;
     return row;
   });
-  // The goals are the shipped bridge's against its peers (issue 19): the raw pty it sits on, and ttyd.
-  for (const peer of [RAW_PTY_IN_SANDBOX, TTYD]) {
-    rows[`Podspace bridge (as shipped) vs ${terminals[peer]![0]}`] = {
+  // The goals are the shipped bridge's against its peers (issue 19): the raw pty it sits on, and ttyd. Against the
+  // bare relay, each with the same unsandboxed shell: what the bridge itself costs, beyond what a WebSocket hop does.
+  const comparisons: Array<[row: number, peer: number, label: string]> = [
+    [BRIDGE_AS_SHIPPED, RAW_PTY_IN_SANDBOX, "Podspace bridge (as shipped)"],
+    [BRIDGE_AS_SHIPPED, TTYD, "Podspace bridge (as shipped)"],
+    [BARE_RELAY_ROW, RAW_PTY, "bare WebSocket relay"],
+    [BRIDGE_UNSANDBOXED, BARE_RELAY_ROW, "Podspace bridge, no sandbox"],
+  ];
+  for (const [row, peer, label] of comparisons) {
+    rows[`${label} vs ${terminals[peer]![0]}`] = {
       kind: "comparison",
       figures: [
-        ...compare(throughputs[BRIDGE_AS_SHIPPED], throughputs[peer]),
-        ...compare(echoes[BRIDGE_AS_SHIPPED], echoes[peer]).map(({ label, value }) => ({ label: `echo ${label}`, value })),
+        ...compare(throughputs[row], throughputs[peer]),
+        ...compare(echoes[row], echoes[peer]).map(({ label, value }) => ({ label: `echo ${label}`, value })),
       ],
     };
   }
@@ -334,21 +349,10 @@ function bridge({ sandboxed }: { sandboxed: boolean }): Promise<Terminals> {
   const serverEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "test", PODSPACE_DATA_DIR: dataDir };
   delete serverEnv.DATABASE_URL;
   delete serverEnv.PODSPACE_OIDC_PROVIDERS;
-  const server = spawn("tsx", [BRIDGE_SERVER, ...(sandboxed ? [] : ["--unsandboxed"])], {
-    env: serverEnv,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()));
+  // Migrating a fresh embedded database and starting a workspace: slow on a busy machine.
+  const server = serverProcess<{ url: string; cookie: string; origin: string }>(BRIDGE_SERVER, sandboxed ? [] : ["--unsandboxed"], serverEnv, 180_000);
   return setUp(async () => {
-    const endpoint = await new Promise<{ url: string; cookie: string; origin: string }>((resolve, reject) => {
-      // Migrating a fresh embedded database and starting a workspace: slow on a busy machine.
-      const timer = setTimeout(() => reject(new Error("the bridge server did not start in 180 s")), 180_000);
-      void exited.then(() => reject(new Error(`the bridge server exited with ${server.exitCode} before it was ready`)));
-      readline.createInterface({ input: server.stdout! }).once("line", (line) => {
-        clearTimeout(timer);
-        resolve(JSON.parse(line) as { url: string; cookie: string; origin: string });
-      });
-    });
+    const endpoint = await server.ready;
     let sessions = 0;
     return async () => {
       // A session of its own per connection: the previous one is still closing.
@@ -373,10 +377,47 @@ function bridge({ sandboxed }: { sandboxed: boolean }): Promise<Terminals> {
       };
     };
   }, async () => {
-    server.kill("SIGTERM");
-    await Promise.race([exited, sleep(10_000)]);
+    await server.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
+}
+
+/** The floor of a WebSocket terminal: a relay that only copies bytes between a socket and a shell (./bare-terminal-relay.ts). */
+function bareRelay(): Promise<Terminals> {
+  const server = serverProcess<{ url: string }>(BARE_RELAY, [], process.env, 30_000);
+  return setUp(async () => {
+    const { url } = await server.ready;
+    return async () => {
+      const socket = await new Promise<WebSocket>((resolve, reject) => {
+        const socket = new WebSocket(url);
+        socket.once("open", () => resolve(socket));
+        socket.once("error", reject);
+      });
+      const target = webSocketTarget(socket, (data, isBinary) => (isBinary ? data : null));
+      return { send: (data) => socket.send(Buffer.from(data), { binary: true }), onData: target.onData, close: target.close };
+    };
+  }, server.stop);
+}
+
+/** A benchmark server (a tsx script) in a process of its own: `ready` is the JSON line it prints once it serves. */
+function serverProcess<T>(script: string, args: string[], env: NodeJS.ProcessEnv, readyWithinMs: number) {
+  const child = spawn("tsx", [script, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const ready = new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${path.basename(script)} did not start in ${readyWithinMs / 1000} s`)), readyWithinMs);
+    void exited.then(() => reject(new Error(`${path.basename(script)} exited with ${child.exitCode} before it was ready`)));
+    readline.createInterface({ input: child.stdout! }).once("line", (line) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(line) as T);
+    });
+  });
+  return {
+    ready,
+    async stop() {
+      child.kill("SIGTERM");
+      await Promise.race([exited, sleep(10_000)]);
+    },
+  };
 }
 
 /** Output from a socket, after `unframe` (null: not terminal output). */

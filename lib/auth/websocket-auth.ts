@@ -198,6 +198,8 @@ export function refuseUpgrade(request: IncomingMessage, status: number, answer?:
 export class SessionRevalidator {
   #checkedAt = Date.now();
   #chain: Promise<boolean> = Promise.resolve(true);
+  /** Checks and messages in #chain that haven't run yet. */
+  #queued = 0;
   #revoked = false;
   #next: NodeJS.Timeout | undefined;
 
@@ -219,7 +221,11 @@ export class SessionRevalidator {
   gate(handle: () => void): void {
     if (this.#revoked) return;
     if (Date.now() - this.#checkedAt >= this.intervalMs) this.#check();
+    // Nothing queued (no check running, no message waiting for one): at once, without a turn through the queue.
+    if (this.#queued === 0) return handle();
+    this.#queued++;
     this.#chain = this.#chain.then((allowed) => {
+      this.#queued--;
       if (allowed && !this.#revoked) handle();
       return allowed;
     });
@@ -229,7 +235,8 @@ export class SessionRevalidator {
   #check(): void {
     this.#checkedAt = Date.now();
     this.#scheduleCheck();
-    this.#chain = this.#chain.then(() => this.#stillAllowed());
+    this.#queued++;
+    this.#chain = this.#chain.then(() => this.#stillAllowed()).finally(() => this.#queued--);
   }
 
   #scheduleCheck(): void {

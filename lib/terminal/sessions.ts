@@ -17,11 +17,13 @@ import { RingBuffer } from "./ring-buffer";
 // Input always goes through, so Ctrl-C stops a runaway program at once.
 //
 // Output is coalesced: the pty hands over at most 4 KiB per read, and on a
-// busy machine several reads arrive in one turn of the event loop. They are
-// sent as one WebSocket message once that turn's I/O is done (setImmediate),
-// which costs a keystroke's echo nothing measurable but saves a frame and a
-// write per read on both ends. (On an idle one each turn has one read;
-// gathering a flood's reads for longer didn't make it faster: bench/README.md.)
+// busy machine several reads arrive in one turn of the event loop. The
+// turn's first read is sent at once, so a keystroke's echo waits for
+// nothing; the reads after it in the same turn are sent as one WebSocket
+// message once that turn's I/O is done (setImmediate), which saves a frame
+// and a write per read on both ends. (On an idle machine each turn has one
+// read; gathering a flood's reads for longer didn't make it faster:
+// bench/README.md.)
 
 /** A socket as a session sees it. */
 export interface TerminalClient {
@@ -84,8 +86,10 @@ class ResumableSession {
   #paused = false;
   #flowTimer?: NodeJS.Timeout;
   #keepAliveTimer?: NodeJS.Timeout;
-  /** Output read from the shell in this turn of the event loop, not yet sent (see #flush). */
+  /** Output read from the shell in this turn of the event loop after its first read, not yet sent (see #flush). */
   #unsent: Uint8Array[] = [];
+  /** The turn's first read has been sent: later ones wait for the turn's end. */
+  #gathering = false;
   #ended = false;
 
   constructor(
@@ -157,8 +161,17 @@ class ResumableSession {
   #output(data: Uint8Array): void {
     if (this.#ended) return;
     this.scrollback.append(data);
-    this.#unsent.push(data);
-    if (this.#unsent.length === 1) setImmediate(() => this.#flush());
+    if (this.#gathering) {
+      this.#unsent.push(data);
+      return;
+    }
+    // The turn's first read goes out at once (a keystroke's echo waits for nothing); reads after it in the same turn are gathered.
+    this.#gathering = true;
+    setImmediate(() => {
+      this.#gathering = false;
+      this.#flush();
+    });
+    this.#send(data);
   }
 
   /** Sends the output gathered since the last flush as one message to every socket. */
@@ -167,6 +180,10 @@ class ResumableSession {
     const data = this.#unsent.length === 1 ? this.#unsent[0]! : Buffer.concat(this.#unsent);
     this.#unsent = [];
     if (this.#ended) return;
+    this.#send(data);
+  }
+
+  #send(data: Uint8Array): void {
     for (const { client } of this.attached) client.send(data);
     if (!this.#paused) this.#checkFlow();
   }

@@ -196,21 +196,28 @@ describe("TerminalHub", () => {
     }
   });
 
-  it("sends a turn's output as one message, to a socket attached mid-turn once", async () => {
+  it("sends a turn's first read at once, the rest of the turn as one message, and to a socket attached mid-turn once", async () => {
     const hub = new TerminalHub({ keepAliveMs: 5_000 });
     const shell = fakeShell();
     const first = fakeSocket();
     await hub.attach(target(shell, first));
     shell.emit("a");
+    // A keystroke's echo waits for nothing.
+    expect(first.data).toEqual(["a"]);
     shell.emit("b");
+    shell.emit("c");
+    expect(first.data).toEqual(["a"]);
     const second = fakeSocket();
     await hub.attach(target(shell, second));
-    shell.emit("c");
+    shell.emit("d");
     await new Promise((resolve) => setImmediate(resolve));
-    expect(first.data).toEqual(["ab", "c"]);
-    // "ab" came with the replay, then only what followed.
-    expect(second.data).toEqual(["ab", "c"]);
-    expect(second.controls[0]).toEqual({ type: "ready", session: "s1", replayed: 2 });
+    expect(first.data).toEqual(["a", "bc", "d"]);
+    // "abc" came with the replay, then only what followed.
+    expect(second.data).toEqual(["abc", "d"]);
+    expect(second.controls[0]).toEqual({ type: "ready", session: "s1", replayed: 3 });
+    // A new turn: its first read at once again.
+    shell.emit("e");
+    expect(first.data.at(-1)).toBe("e");
   });
 
   it("sends what is left before the exit code when the shell exits", async () => {
