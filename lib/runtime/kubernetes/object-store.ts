@@ -127,9 +127,13 @@ export class ObjectStore {
    */
   private async waitGone(existing: KubernetesObject): Promise<void> {
     const isGone = async () => (await this.read(existing))?.metadata?.uid !== existing.metadata?.uid;
+    const deadline = Date.now() + GONE_TIMEOUT_MS;
     const told = this.options.untilGone?.(existing, GONE_TIMEOUT_MS);
-    const gone = told ? (await told) || (await isGone()) : await pollUntil(isGone, { timeoutMs: GONE_TIMEOUT_MS });
-    if (!gone) throw new RuntimeError("unavailable", `${describe(existing)} is still being deleted; try again in a moment`);
+    // A watch can lag the API: one that hasn't seen the object yet holds no such object, which looks like gone.
+    // So what it says is confirmed with a read; otherwise (or without a watch) the API is asked until the deadline.
+    if (told && (await told) && (await isGone())) return;
+    if (await pollUntil(isGone, { timeoutMs: Math.max(0, deadline - Date.now()) })) return;
+    throw new RuntimeError("unavailable", `${describe(existing)} is still being deleted; try again in a moment`);
   }
 }
 
