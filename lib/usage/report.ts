@@ -1,5 +1,4 @@
 import { getDb } from "@/lib/db/client";
-import type { Prisma } from "@/lib/generated/prisma/client";
 import { dayString, wholeWeeks, type Breakdown, type Period } from "./period";
 
 // The usage dashboard's figures, all from the daily rollups (one row per
@@ -56,21 +55,24 @@ export function amounts(sum: Partial<Sums> = {}): Amounts {
 const SUMS = { cpuMillicoreSeconds: true, memoryMiBSeconds: true, storageGiBSeconds: true, workspaceSeconds: true } as const;
 const COLUMN = { user: "userId", template: "templateId", team: "teamId" } as const;
 
+/** The days of the range, of one team or of every team (teamId null): what each rollup table is filtered by. */
+const scopeOf = (day: { gte: Date; lt: Date }, teamId: string | null) => ({ day, ...(teamId ? { teamId } : {}) });
+
 /** Usage of one team, or of every team (teamId null: platform admins only; callers check). */
 export async function usageReport(teamId: string | null, period: Period, by: Breakdown): Promise<UsageReport> {
   const db = getDb();
   const day = { gte: period.from, lt: period.until };
-  const where: Prisma.UsageDailyRollupWhereInput = { day, ...(teamId ? { teamId } : {}) };
+  const where = scopeOf(day, teamId);
   const totalSums = { ...SUMS, computeSessions: true, computeSessionSeconds: true } as const;
 
   const [total, users, { perDay, perKey }, perWorkspace, backups] = await Promise.all([
     // Every team's totals are their team days' (rollup.ts keeps those equal to the sums of the workspace days).
     teamId ? db.usageDailyRollup.aggregate({ where, _sum: totalSums }) : db.usageTeamDailyRollup.aggregate({ where: { day }, _sum: totalSums }),
     // Users × days (rollup.ts keeps a row per user with compute time on a team's day), not every workspace's days.
-    db.usageUserDailyRollup.groupBy({ by: ["userId"], where: { day, ...(teamId ? { teamId } : {}) } }),
+    db.usageUserDailyRollup.groupBy({ by: ["userId"], where }),
     breakdown(day, teamId, by),
     topWorkspaces(teamId, period),
-    db.backupStorageDay.aggregate({ where: { day, ...(teamId ? { teamId } : {}) }, _sum: { bytes: true } }),
+    db.backupStorageDay.aggregate({ where, _sum: { bytes: true } }),
   ]);
 
   const ranked = perKey.map((row) => row.key);
@@ -135,7 +137,7 @@ export async function usageReport(teamId: string | null, period: Period, by: Bre
  */
 async function topWorkspaces(teamId: string | null, period: Period): Promise<Array<{ workspaceId: string; _sum: Partial<Sums> }>> {
   const db = getDb();
-  const where: Prisma.UsageDailyRollupWhereInput = { day: { gte: period.from, lt: period.until }, ...(teamId ? { teamId } : {}) };
+  const where = scopeOf({ gte: period.from, lt: period.until }, teamId);
   const ranked = teamId
     ? await db.usageDailyRollup.groupBy({ by: ["workspaceId"], where, _sum: { cpuMillicoreSeconds: true }, orderBy: { _sum: { cpuMillicoreSeconds: "desc" } }, take: TOP_WORKSPACES })
     : await rankedByCpu(period);
@@ -178,7 +180,7 @@ async function breakdown(day: { gte: Date; lt: Date }, teamId: string | null, by
     return { perDay: perDay.map((row) => ({ day: row.day, key: row[column], _sum: row._sum })), perKey: perKey.map((row) => ({ key: row[column], _sum: row._sum })) };
   }
   const column = COLUMN[by];
-  const where: Prisma.UsageDailyRollupWhereInput = { day, ...(teamId ? { teamId } : {}) };
+  const where = scopeOf(day, teamId);
   const [perDay, perKey] = await Promise.all([
     db.usageDailyRollup.groupBy({ by: ["day", column], where, _sum: SUMS }),
     db.usageDailyRollup.groupBy({ by: [column], where, _sum: SUMS, orderBy: ranked }),
