@@ -1,25 +1,20 @@
 // The store's create-or-converge against a real apiserver, where an object
 // of the same name is still being deleted (its finalizer not yet cleared).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CoreV1Api, KubernetesObjectApi, type V1ConfigMap } from "@kubernetes/client-node";
 import { ObjectStore } from "@/lib/runtime/kubernetes/object-store";
-import { startControlPlane, type ControlPlane } from "../helpers/kube/control-plane";
+import { useControlPlane } from "../helpers/kube/use-control-plane";
 
 const namespace = "object-store";
 const FINALIZER = "podspace.dev/test-hold";
 
-let cp: ControlPlane;
+const context = useControlPlane();
 let core: CoreV1Api;
 
 beforeAll(async () => {
-  cp = await startControlPlane();
-  core = cp.kubeConfig().makeApiClient(CoreV1Api);
+  core = context.kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
-}, 120_000);
-
-afterAll(async () => {
-  await cp?.stop();
-}, 60_000);
+});
 
 const configMap = (name: string, value: string): V1ConfigMap => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace }, data: { value } });
 
@@ -28,7 +23,7 @@ describe("ObjectStore", () => {
     const held = await core.createNamespacedConfigMap({ namespace, body: { ...configMap("held", "old"), metadata: { name: "held", namespace, finalizers: [FINALIZER] } } });
     await core.deleteNamespacedConfigMap({ namespace, name: "held" });
     // A watch that hasn't seen the object (it lags the API) holds nothing of that name: to it, the object is gone.
-    const store = new ObjectStore(KubernetesObjectApi.makeApiClient(cp.kubeConfig()), { untilGone: () => Promise.resolve(true) });
+    const store = new ObjectStore(KubernetesObjectApi.makeApiClient(context.kc), { untilGone: () => Promise.resolve(true) });
     let ensured = false;
     const ensuring = store.ensure(configMap("held", "new"), { update: () => "recreate" }).then(() => (ensured = true));
     await new Promise((resolve) => setTimeout(resolve, 2_000));
